@@ -1,0 +1,65 @@
+//! `call-events`: `POST /calls/ended`. Marks the call ended and moves the
+//! callback window to run from the end of the agent's last emergency call.
+
+use lambda_http::{Body, Request, Response};
+use lifeline_core::clock::{Clock, SystemClock};
+use lifeline_core::config::Config;
+use lifeline_core::http::{authenticate, no_content, problem};
+use lifeline_core::ports::EndStore;
+use lifeline_core::service::ended::{EndCallError, EndService};
+use lifeline_core::webhook::{parse_ended, Problem, WebhookSecret};
+use std::sync::Arc;
+
+pub struct CallEvents<S> {
+    service: EndService<S>,
+    secret: WebhookSecret,
+    signature_clock: Arc<dyn Clock>,
+}
+
+impl<S: EndStore> CallEvents<S> {
+    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
+        CallEvents {
+            secret: config.webhook_secret.clone(),
+            service: EndService::new(store, clock, config),
+            signature_clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn with_signature_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.signature_clock = clock;
+        self
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let body = match authenticate(&req, &self.secret, &*self.signature_clock, "POST") {
+            Ok(b) => b,
+            Err(resp) => return resp,
+        };
+        let ended = match parse_ended(body) {
+            Ok(e) => e,
+            Err(p) => return problem(&p),
+        };
+        match self.service.end(ended).await {
+            Ok(_) => no_content(),
+            Err(EndCallError::UnknownCall(id)) => problem(&Problem::new(
+                404,
+                "unknown-call",
+                "Unknown call",
+                format!("no emergency call `{id}` is recorded"),
+            )),
+            Err(e @ EndCallError::WrongAgent { .. }) => {
+                let mut p = Problem::new(409, "wrong-agent", "Conflict", e.to_string());
+                p.field = Some("agentId".into());
+                problem(&p)
+            }
+            // The platform retries a 503: nothing is lost.
+            Err(e) => {
+                tracing::error!(error = %e, "call end not recorded");
+                problem(&Problem::new(503, "unavailable", "Service unavailable", "try again"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! Configuration, read once at cold start from the environment and validated.
+
+use chrono::Duration;
+
+use crate::domain::lease::LeasePolicy;
+use crate::domain::numbers::OutsideLinePrefix;
+use crate::webhook::WebhookSecret;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {detail}")]
+    Invalid { name: &'static str, detail: String },
+    #[error("{0} must be set")]
+    Missing(&'static str),
+}
+
+/// Where the configuration is used: the local runner may default the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Lambda,
+    Local,
+}
+
+pub const LOCAL_WEBHOOK_SECRET: &str = "local-secret";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub webhook_secret: WebhookSecret,
+    pub outside_line_prefix: OutsideLinePrefix,
+    pub lease: LeasePolicy,
+    /// Whether a dial from an unsupported location still gets a lease.
+    pub lease_unsupported_locations: bool,
+    /// Targets to try when the agent does not answer a callback.
+    pub callback_fallback: Vec<String>,
+    /// How long call records are kept after the call (TTL).
+    pub record_retention: Duration,
+    /// The most an emergency dial may spend on AWS before answering degraded.
+    pub dial_budget: std::time::Duration,
+}
+
+impl Config {
+    pub fn from_env(mode: Mode) -> Result<Self, ConfigError> {
+        Self::from_lookup(mode, |k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let table = get("LIFELINE_TABLE").unwrap_or_else(|| "lifeline".into());
+        if !(3..=255).contains(&table.len())
+            || !table.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
+            return Err(ConfigError::Invalid {
+                name: "LIFELINE_TABLE",
+                detail: format!("`{table}` is not a valid DynamoDB table name"),
+            });
+        }
+        let secret = match (get("LIFELINE_WEBHOOK_SECRET"), mode) {
+            (Some(s), _) if !s.is_empty() => s,
+            (_, Mode::Local) => LOCAL_WEBHOOK_SECRET.into(),
+            (_, Mode::Lambda) => return Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET")),
+        };
+        let webhook_secret = WebhookSecret::new(&secret).map_err(|e| ConfigError::Invalid {
+            name: "LIFELINE_WEBHOOK_SECRET",
+            detail: e.0,
+        })?;
+        let outside_line_prefix = get("LIFELINE_OUTSIDE_LINE_PREFIX")
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e: crate::domain::numbers::InvalidPrefix| ConfigError::Invalid {
+                name: "LIFELINE_OUTSIDE_LINE_PREFIX",
+                detail: e.to_string(),
+            })?;
+        let minutes = |name: &'static str, default: i64, min: i64, max: i64| -> Result<Duration, ConfigError> {
+            let v = match get(name) {
+                None => default,
+                Some(s) if s.trim().is_empty() => default,
+                Some(s) => s.trim().parse::<i64>().map_err(|_| ConfigError::Invalid {
+                    name,
+                    detail: format!("`{s}` is not a whole number of minutes"),
+                })?,
+            };
+            if !(min..=max).contains(&v) {
+                return Err(ConfigError::Invalid { name, detail: format!("must be between {min} and {max}") });
+            }
+            Ok(Duration::minutes(v))
+        };
+        let lease = LeasePolicy {
+            window: minutes("LIFELINE_CALLBACK_WINDOW_MINUTES", 60, 60, 24 * 60)?,
+            quarantine: minutes("LIFELINE_QUARANTINE_MINUTES", 60, 0, 7 * 24 * 60)?,
+            active_call_limit: minutes("LIFELINE_ACTIVE_CALL_LIMIT_MINUTES", 240, 30, 24 * 60)?,
+        };
+        let lease_unsupported_locations = match get("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS").as_deref().map(str::trim) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "LIFELINE_LEASE_UNSUPPORTED_LOCATIONS",
+                    detail: format!("`{other}` is not true or false"),
+                })
+            }
+        };
+        let callback_fallback = get("LIFELINE_CALLBACK_FALLBACK")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let record_retention = minutes("LIFELINE_RECORD_RETENTION_HOURS", 24, 1, 24 * 90)
+            .map(|d| Duration::hours(d.num_minutes()))?;
+        let budget_ms = match get("LIFELINE_DIAL_BUDGET_MS") {
+            None => 2500,
+            Some(s) => s.trim().parse::<u64>().ok().filter(|v| (100..=10_000).contains(v)).ok_or(
+                ConfigError::Invalid {
+                    name: "LIFELINE_DIAL_BUDGET_MS",
+                    detail: "must be a whole number of milliseconds between 100 and 10000".into(),
+                },
+            )?,
+        };
+        Ok(Config {
+            table,
+            webhook_secret,
+            outside_line_prefix,
+            lease,
+            lease_unsupported_locations,
+            callback_fallback,
+            record_retention,
+            dial_budget: std::time::Duration::from_millis(budget_ms),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(mode, |k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_validation() {
+        let c = cfg(Mode::Local, &[]).unwrap();
+        assert_eq!(c.table, "lifeline");
+        assert_eq!(c.lease.window, Duration::minutes(60));
+        assert_eq!(c.record_retention, Duration::hours(24));
+        assert!(matches!(cfg(Mode::Lambda, &[]), Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))));
+        assert!(cfg(Mode::Lambda, &[("LIFELINE_WEBHOOK_SECRET", "a-long-enough-secret")]).is_ok());
+        assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "30")]).is_err());
+        assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "abc")]).is_err());
+        assert!(cfg(Mode::Local, &[("LIFELINE_OUTSIDE_LINE_PREFIX", "9x")]).is_err());
+        assert!(cfg(Mode::Local, &[("LIFELINE_TABLE", "bad name")]).is_err());
+        assert!(cfg(Mode::Local, &[("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS", "yes")]).is_err());
+        let c = cfg(Mode::Local, &[("LIFELINE_CALLBACK_FALLBACK", "queue:supervisors, a-1 ,")]).unwrap();
+        assert_eq!(c.callback_fallback, vec!["queue:supervisors", "a-1"]);
+    }
+}

@@ -1,0 +1,62 @@
+//! HTTP glue shared by the webhook functions (lambda_http types, which the
+//! local runner also builds): answers, problems and signature checks.
+
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::webhook::{Problem, WebhookSecret, MAX_BODY_BYTES, SIGNATURE_HEADER};
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+pub fn problem(p: &Problem) -> Response<Body> {
+    let body = serde_json::to_string(p).unwrap_or_else(|_| "{}".into());
+    Response::builder()
+        .status(p.status)
+        .header("content-type", "application/problem+json")
+        .body(Body::Text(body))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+pub fn no_content() -> Response<Body> {
+    Response::builder().status(204).body(Body::Empty).unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// The raw bytes of a request body (the signature covers exactly these).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b.as_slice(),
+        _ => &[],
+    }
+}
+
+/// Checks method, body size and signature; the body on success.
+pub fn authenticate<'r>(
+    req: &'r Request,
+    secret: &WebhookSecret,
+    clock: &dyn Clock,
+    method: &str,
+) -> Result<&'r [u8], Response<Body>> {
+    if req.method().as_str() != method {
+        return Err(problem(&Problem::new(405, "method-not-allowed", "Method not allowed", format!("use {method}"))));
+    }
+    let body = body_bytes(req);
+    if body.len() > MAX_BODY_BYTES {
+        return Err(problem(&Problem::new(413, "body-too-large", "Body too large", format!("at most {MAX_BODY_BYTES} bytes"))));
+    }
+    let header = req.headers().get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    if let Err(e) = secret.verify(header, body, clock.now()) {
+        tracing::warn!(reason = %e, path = %req.uri().path(), "webhook refused: bad signature");
+        return Err(problem(&Problem::unauthorized(e)));
+    }
+    Ok(body)
+}

@@ -1,0 +1,14 @@
+//! Lifeline's shared library: pure domain rules, ports, services over the
+//! ports, and the AWS adapters that implement them.
+
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod dynamo;
+pub mod http;
+#[cfg(any(test, feature = "fakes"))]
+pub mod memory;
+pub mod ports;
+pub mod service;
+pub mod telemetry;
+pub mod webhook;

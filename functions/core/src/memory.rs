@@ -1,0 +1,266 @@
+//! In-memory implementations of the ports with the same conditional semantics
+//! as the DynamoDB adapter, for handler tests and property tests. They count
+//! calls per operation and can be told to fail, like an unreachable store.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::domain::call::{AgentProfile, EmergencyCall};
+use crate::domain::lease::Lease;
+use crate::domain::numbers::Country;
+use crate::domain::route::TenantSettings;
+use crate::domain::types::{AgentId, CallId, E164};
+use crate::ports::{
+    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, RecordError, StoreError,
+};
+
+#[derive(Debug, Clone)]
+pub struct NumberState {
+    pub country: Country,
+    pub available_at: DateTime<Utc>,
+    pub lease: Option<Lease>,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub calls: HashMap<CallId, EmergencyCall>,
+    pub agents: HashMap<AgentId, AgentProfile>,
+    pub pointers: HashMap<AgentId, Lease>,
+    pub numbers: BTreeMap<E164, NumberState>,
+    pub tenant: TenantSettings,
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub state: Mutex<State>,
+    fail: AtomicBool,
+    reads: AtomicUsize,
+    writes: AtomicUsize,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn add_agent(&self, a: AgentProfile) {
+        self.with_state(|s| s.agents.insert(a.id.clone(), a));
+    }
+
+    pub fn add_numbers(&self, country: Country, numbers: &[&str]) {
+        self.with_state(|s| {
+            for n in numbers {
+                if let Ok(n) = n.parse::<E164>() {
+                    s.numbers.insert(
+                        n,
+                        NumberState { country, available_at: DateTime::<Utc>::MIN_UTC, lease: None },
+                    );
+                }
+            }
+        });
+    }
+
+    /// Every later call fails as an unreachable store would.
+    pub fn set_failing(&self, fail: bool) {
+        self.fail.store(fail, Ordering::SeqCst);
+    }
+
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    pub fn writes(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    fn check(&self, write: bool) -> Result<(), StoreError> {
+        if write {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+        }
+        if self.fail.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable("injected fault".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Checks a lease write's conditions, as the adapter's condition expressions do.
+fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
+    match w {
+        LeaseWrite::Claim { lease, now, pointer_version, .. } => {
+            let number = s.numbers.get(&lease.number).ok_or(RecordError::NumberTaken)?;
+            let own_past_hold =
+                number.lease.as_ref().is_some_and(|l| l.agent == lease.agent && l.hold_until <= *now);
+            if number.country != lease.country || !(number.available_at <= *now || own_past_hold) {
+                return Err(RecordError::NumberTaken);
+            }
+            let pointer = s.pointers.get(&lease.agent).map(|l| l.version);
+            if pointer != *pointer_version {
+                return Err(RecordError::LeaseChanged);
+            }
+            Ok(())
+        }
+        LeaseWrite::Update { lease, expected_version, .. } => {
+            let matches = |l: &Lease| l.agent == lease.agent && l.lease_id == lease.lease_id && l.version == *expected_version;
+            let number_ok = s.numbers.get(&lease.number).and_then(|n| n.lease.as_ref()).is_some_and(matches);
+            let pointer_ok = s.pointers.get(&lease.agent).is_some_and(matches);
+            if number_ok && pointer_ok {
+                Ok(())
+            } else {
+                Err(RecordError::LeaseChanged)
+            }
+        }
+    }
+}
+
+fn apply_lease(s: &mut State, w: &LeaseWrite) {
+    let (lease, available_at) = match w {
+        LeaseWrite::Claim { lease, available_at, .. } | LeaseWrite::Update { lease, available_at, .. } => {
+            (lease, available_at)
+        }
+    };
+    if let Some(n) = s.numbers.get_mut(&lease.number) {
+        n.available_at = *available_at;
+        n.lease = Some(lease.clone());
+    }
+    s.pointers.insert(lease.agent.clone(), lease.clone());
+}
+
+#[async_trait]
+impl DialStore for MemoryStore {
+    async fn dial_context(&self, call: &CallId, agent: &AgentId) -> Result<DialContext, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| DialContext {
+            call: s.calls.get(call).cloned(),
+            agent: s.agents.get(agent).cloned(),
+            lease: s.pointers.get(agent).cloned(),
+            tenant: s.tenant,
+        }))
+    }
+
+    async fn available_numbers(&self, country: Country, now: DateTime<Utc>, limit: usize) -> Result<Vec<E164>, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| {
+            let mut v: Vec<(&DateTime<Utc>, &E164)> = s
+                .numbers
+                .iter()
+                .filter(|(_, n)| n.country == country && n.available_at <= now)
+                .map(|(k, n)| (&n.available_at, k))
+                .collect();
+            v.sort();
+            v.into_iter().take(limit).map(|(_, k)| k.clone()).collect()
+        }))
+    }
+
+    async fn record_emergency(&self, call: &EmergencyCall, _ttl: DateTime<Utc>, lease: Option<&LeaseWrite>) -> Result<(), RecordError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            if let Some(existing) = s.calls.get(&call.call_id) {
+                return Err(RecordError::CallExists(Some(Box::new(existing.clone()))));
+            }
+            if let Some(w) = lease {
+                lease_ok(s, w)?;
+                apply_lease(s, w);
+            }
+            s.calls.insert(call.call_id.clone(), call.clone());
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl EndStore for MemoryStore {
+    async fn end_context(&self, call: &CallId, agent: &AgentId) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| (s.calls.get(call).cloned(), s.pointers.get(agent).cloned())))
+    }
+
+    async fn record_end(&self, call: &CallId, ended_at: DateTime<Utc>, _ttl: DateTime<Utc>, lease: Option<&LeaseWrite>) -> Result<(), EndError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            match s.calls.get(call) {
+                Some(c) if c.ended_at.is_none() => {}
+                _ => return Err(EndError::AlreadyEnded),
+            }
+            if let Some(w) = lease {
+                lease_ok(s, w).map_err(|_| EndError::LeaseChanged)?;
+                apply_lease(s, w);
+            }
+            if let Some(c) = s.calls.get_mut(call) {
+                c.ended_at = Some(ended_at);
+            }
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl CallbackStore for MemoryStore {
+    async fn lease_for_number(&self, number: &E164) -> Result<Option<Lease>, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| s.numbers.get(number).and_then(|n| n.lease.clone())))
+    }
+}
+
+/// Test helpers shared by the handler tests.
+pub mod fixtures {
+    use crate::config::{Config, Mode};
+    use crate::domain::call::AgentProfile;
+    use crate::domain::numbers::Country;
+    use crate::domain::route::NumberType;
+    use crate::domain::types::Recipients;
+    use crate::webhook::{WebhookSecret, SIGNATURE_HEADER};
+    use lambda_http::{Body, Request};
+
+    /// The local demo configuration: outside-line prefix `9`, secret `local-secret`.
+    pub fn config() -> Config {
+        Config::from_lookup(Mode::Local, |k| match k {
+            "LIFELINE_OUTSIDE_LINE_PREFIX" => Some("9".into()),
+            _ => None,
+        })
+        .unwrap_or_else(|e| panic!("test config: {e}"))
+    }
+
+    pub fn agent(id: &str, country: Country, number_type: NumberType, source: &str) -> AgentProfile {
+        AgentProfile {
+            id: id.parse().unwrap_or_else(|e| panic!("{e}")),
+            name: format!("Agent {id}"),
+            email: "agent@example.com".parse().ok(),
+            country: Some(country),
+            source_number: source.parse().unwrap_or_else(|e| panic!("{e}")),
+            number_type,
+            recipients: Recipients::parse("sup@example.com").unwrap_or_default(),
+            fallback: vec![],
+        }
+    }
+
+    /// A request signed at unix time `t`, as the voice platform sends it.
+    pub fn signed(secret: &WebhookSecret, path: &str, body: &str, t: i64) -> Request {
+        let mut req = Request::new(Body::Text(body.to_string()));
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = path.parse().unwrap_or_else(|e| panic!("{e}"));
+        req.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
+        if let Ok(v) = http::HeaderValue::from_str(&secret.sign(t, body.as_bytes())) {
+            req.headers_mut().insert(SIGNATURE_HEADER, v);
+        }
+        req
+    }
+
+    pub fn body_json(resp: &lambda_http::Response<Body>) -> serde_json::Value {
+        match resp.body() {
+            Body::Text(t) => serde_json::from_str(t).unwrap_or(serde_json::Value::Null),
+            Body::Binary(b) => serde_json::from_slice(b).unwrap_or(serde_json::Value::Null),
+            _ => serde_json::Value::Null,
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Ports: what the services need from storage, as small traits. The DynamoDB
+//! adapter implements them; handler tests use in-memory fakes.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::call::{AgentProfile, EmergencyCall};
+use crate::domain::lease::Lease;
+use crate::domain::numbers::Country;
+use crate::domain::route::TenantSettings;
+use crate::domain::types::{AgentId, CallId, E164};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// Network, throttling, timeouts, emulator down: worth a retry later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// An item that does not decode: a bug or a hand edit.
+    #[error("corrupt item {key}: {detail}")]
+    Corrupt { key: String, detail: String },
+}
+
+/// What an emergency dial reads, in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct DialContext {
+    /// The call, when this `callId` was already recorded (a retried webhook).
+    pub call: Option<EmergencyCall>,
+    pub agent: Option<AgentProfile>,
+    /// The agent's current or most recent lease.
+    pub lease: Option<Lease>,
+    pub tenant: TenantSettings,
+}
+
+/// A change to a lease, written together with the call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeaseWrite {
+    /// Take a number that is available now, or that was this agent's (a
+    /// returning agent gets their number back through quarantine).
+    Claim {
+        lease: Lease,
+        available_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        /// The version of the agent's lease pointer that was read (none: no pointer).
+        pointer_version: Option<u64>,
+    },
+    /// Change the lease the agent holds, if nobody changed it since `expected_version`.
+    Update {
+        lease: Lease,
+        available_at: DateTime<Utc>,
+        expected_version: u64,
+    },
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RecordError {
+    #[error("call already recorded")]
+    CallExists(Option<Box<EmergencyCall>>),
+    #[error("number taken")]
+    NumberTaken,
+    #[error("lease changed since it was read")]
+    LeaseChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait DialStore: Send + Sync {
+    /// The call (idempotency), the agent's profile and lease, and the tenant settings.
+    async fn dial_context(&self, call: &CallId, agent: &AgentId) -> Result<DialContext, StoreError>;
+    /// Numbers of `country`'s pool that may be leased at `now`, least recently
+    /// released first, at most `limit` (never a scan of the pool).
+    async fn available_numbers(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<E164>, StoreError>;
+    /// One atomic write: the call record (only if new) and the lease change.
+    async fn record_emergency(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), RecordError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EndError {
+    #[error("call already ended")]
+    AlreadyEnded,
+    #[error("lease changed since it was read")]
+    LeaseChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait EndStore: Send + Sync {
+    /// The call and the agent's current lease, in one round trip.
+    async fn end_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError>;
+    /// Marks the call ended (only once) and applies the lease change, atomically.
+    async fn record_end(
+        &self,
+        call: &CallId,
+        ended_at: DateTime<Utc>,
+        ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), EndError>;
+}
+
+#[async_trait]
+pub trait CallbackStore: Send + Sync {
+    /// The lease on a pool number, in one read.
+    async fn lease_for_number(&self, number: &E164) -> Result<Option<Lease>, StoreError>;
+}
+
+/// A pool number as the admin sees it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolNumber {
+    pub number: String,
+    pub country: String,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leased_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub available_at: String,
+}
+
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    async fn put_agent(&self, agent: &AgentProfile) -> Result<(), StoreError>;
+    async fn get_agent(&self, id: &AgentId) -> Result<Option<AgentProfile>, StoreError>;
+    /// Adds numbers to a pool; numbers already present are left as they are.
+    /// Returns how many were added.
+    async fn add_numbers(&self, country: Country, numbers: &[E164], now: DateTime<Utc>) -> Result<usize, StoreError>;
+    async fn list_pool(&self, country: Option<Country>, now: DateTime<Utc>) -> Result<Vec<PoolNumber>, StoreError>;
+    async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError>;
+    async fn get_tenant(&self) -> Result<TenantSettings, StoreError>;
+}

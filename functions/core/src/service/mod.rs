@@ -1,0 +1,5 @@
+//! Services: the use cases, over the ports. No AWS types here.
+
+pub mod callback;
+pub mod dial;
+pub mod ended;

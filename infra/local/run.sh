@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Run the whole Lifeline system locally:
+#   emulators (DynamoDB Local 127.0.0.1:8000, moto 127.0.0.1:4566) -> SES identity and
+#   schedule group -> cargo build (debug) -> table + demo data (seed.sh) -> the local
+#   runner (lifeline-local) on 127.0.0.1:3000, in the foreground.
+# Ctrl-C stops the runner and the emulators this script started.
+# Env (defaults): LIFELINE_TABLE (lifeline), LIFELINE_WEBHOOK_SECRET (local-secret),
+#   LIFELINE_OUTSIDE_LINE_PREFIX (9; set it empty for none), LIFELINE_LISTEN (127.0.0.1:3000),
+#   LIFELINE_NOTIFY_FROM (lifeline@example.com), LIFELINE_SCHEDULE_GROUP (lifeline),
+#   AWS_* as in infra/local/emulators.sh (unset ones point at the local emulators).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source-path=SCRIPTDIR source=emulators.sh
+source infra/local/emulators.sh
+
+export LIFELINE_TABLE="${LIFELINE_TABLE:-lifeline}"
+export LIFELINE_WEBHOOK_SECRET="${LIFELINE_WEBHOOK_SECRET:-local-secret}"
+export LIFELINE_OUTSIDE_LINE_PREFIX="${LIFELINE_OUTSIDE_LINE_PREFIX-9}"
+export LIFELINE_LISTEN="${LIFELINE_LISTEN:-127.0.0.1:3000}"
+export LIFELINE_NOTIFY_FROM="${LIFELINE_NOTIFY_FROM:-lifeline@example.com}"
+export LIFELINE_SCHEDULE_GROUP="${LIFELINE_SCHEDULE_GROUP:-lifeline}"
+BASE_URL="http://$LIFELINE_LISTEN"
+
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ "$TARGET_DIR" == /* ]] || TARGET_DIR="$LL_REPO_ROOT/$TARGET_DIR"
+CLI="$TARGET_DIR/debug/lifeline"
+RUNNER="$TARGET_DIR/debug/lifeline-local"
+
+RUNNER_PID=""
+STOP_SIGNAL=""
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# shellcheck disable=SC2317 # called from traps
+cleanup() {
+  local rc=$?
+  if [[ -n "$RUNNER_PID" ]]; then
+    ll_stop_pid "$RUNNER_PID" "lifeline-local" 10
+  fi
+  ll_stop_started
+  return "$rc"
+}
+
+# Until the runner is up, INT/TERM just exit (the EXIT trap cleans up); after that they
+# are forwarded to the runner, and the script exits when it has.
+# shellcheck disable=SC2317 # called from traps
+on_signal() {
+  local sig="$1"
+  if [[ -n "$RUNNER_PID" ]] && ll_pid_alive "$RUNNER_PID"; then
+    STOP_SIGNAL="$sig"
+    kill -s "$sig" "$RUNNER_PID" 2>/dev/null || true
+  elif [[ "$sig" == INT ]]; then
+    exit 130
+  else
+    exit 143
+  fi
+}
+trap cleanup EXIT
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+
+say "emulators"
+ll_install_dynamodb_local
+ll_install_moto
+ll_start_dynamodb
+ll_start_moto
+ll_export_local_env
+ll_create_local_resources
+
+say "cargo build -p lifeline-cli -p lifeline-local"
+cargo build -p lifeline-cli -p lifeline-local
+
+say "table $LIFELINE_TABLE and demo data"
+LIFELINE_CLI="$CLI" infra/local/seed.sh
+
+say "starting lifeline-local on $LIFELINE_LISTEN"
+"$RUNNER" &
+RUNNER_PID=$!
+
+deadline=$((SECONDS + 60))
+until curl -fsS -o /dev/null --noproxy '*' --max-time 2 "$BASE_URL/_local/health" 2>/dev/null; do
+  if ! ll_pid_alive "$RUNNER_PID"; then
+    rc=0
+    wait "$RUNNER_PID" || rc=$?
+    RUNNER_PID=""
+    echo "lifeline-local exited (status $rc) before $BASE_URL/_local/health answered" >&2
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    echo "lifeline-local: $BASE_URL/_local/health did not answer 200 within 60s" >&2
+    exit 1
+  fi
+  if [[ -n "$STOP_SIGNAL" ]]; then
+    break
+  fi
+  sleep 0.25
+done
+
+now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+body='{"callId":"demo-1","agentId":"a-42","dialed":"'"${LIFELINE_OUTSIDE_LINE_PREFIX:+$LIFELINE_OUTSIDE_LINE_PREFIX }"'911","from":"+14255550100","location":{"country":"US","address":"1 Main St, Redmond WA","lat":47.6,"lon":-122.1},"timestamp":"'"$now"'"}'
+
+if [[ -z "$STOP_SIGNAL" ]]; then
+  cat <<EOF
+
+================================================================================
+Lifeline is running on $BASE_URL
+  table $LIFELINE_TABLE on $AWS_ENDPOINT_URL_DYNAMODB; SES v2 + Scheduler on $AWS_ENDPOINT_URL
+  webhook secret: $LIFELINE_WEBHOOK_SECRET   outside-line prefix: '${LIFELINE_OUTSIDE_LINE_PREFIX}'
+
+An emergency dial, signed (from the repository root):
+  infra/local/sign-curl.sh /calls/outbound '$body'
+
+The same by hand:
+  secret='$LIFELINE_WEBHOOK_SECRET'
+  t=\$(date +%s)
+  body='$body'
+  sig=\$(printf '%s.%s' "\$t" "\$body" | openssl dgst -sha256 -hmac "\$secret" -hex | sed 's/^.* //')
+  curl -sS -X POST $BASE_URL/calls/outbound -H 'Content-Type: application/json' -H "X-Lifeline-Signature: t=\$t,v1=\$sig" --data-binary "\$body"
+
+Advance the local clock by 61 minutes:
+  curl -X POST $BASE_URL/_local/clock -d '{"advanceMinutes":61}'
+
+E-mails "sent" through SES (moto):
+  curl -s $AWS_ENDPOINT_URL/moto-api/data.json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["ses"]["Message"], indent=2))'
+
+Ctrl-C stops the runner and the emulators.
+================================================================================
+
+EOF
+fi
+
+# Wait for the runner. A trapped INT/TERM interrupts `wait`; the handler has forwarded it,
+# and the runner gets 10 s to exit before SIGTERM (and 5 s later SIGKILL).
+rc=0
+while kill -0 "$RUNNER_PID" 2>/dev/null; do # true until reaped
+  if [[ -n "$STOP_SIGNAL" ]]; then
+    deadline=$((SECONDS + 10))
+    while ll_pid_alive "$RUNNER_PID" && ((SECONDS < deadline)); do
+      sleep 0.1
+    done
+    ll_stop_pid "$RUNNER_PID" "lifeline-local" 5
+    break
+  fi
+  rc=0
+  wait "$RUNNER_PID" || rc=$?
+done
+RUNNER_PID=""
+case "$STOP_SIGNAL" in
+  INT) exit 130 ;;
+  TERM) exit 143 ;;
+esac
+echo "lifeline-local exited with status $rc" >&2
+exit "$rc"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# POST a JSON body to the local Lifeline runner with a valid webhook signature.
+#   infra/local/sign-curl.sh PATH BODY [extra curl args...]
+#   infra/local/sign-curl.sh /calls/outbound '{"callId":"demo-1", ...}'
+#   infra/local/sign-curl.sh /calls/outbound @event.json     # body from a file
+#   ... | infra/local/sign-curl.sh /calls/outbound -         # body from stdin
+# Signature header: X-Lifeline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+# Env: LIFELINE_WEBHOOK_SECRET (default local-secret),
+#      LIFELINE_URL (default http://$LIFELINE_LISTEN, LIFELINE_LISTEN default 127.0.0.1:3000).
+set -euo pipefail
+
+if (($# < 2)); then
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+fi
+
+path="$1"
+body="$2"
+shift 2
+case "$body" in
+  -) body="$(cat)" ;;
+  @*) body="$(cat -- "${body#@}")" ;;
+esac
+[[ "$path" == /* ]] || path="/$path"
+
+secret="${LIFELINE_WEBHOOK_SECRET:-local-secret}"
+base="${LIFELINE_URL:-http://${LIFELINE_LISTEN:-127.0.0.1:3000}}"
+
+t="$(date +%s)"
+sig="$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.* //')"
+
+curl -sS -X POST "$base$path" \
+  -H 'Content-Type: application/json' \
+  -H "X-Lifeline-Signature: t=$t,v1=$sig" \
+  --data-binary "$body" \
+  -w '\nHTTP %{http_code}\n' \
+  "$@"

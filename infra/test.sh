@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Lifeline's one test command (CI runs it through .ci/run):
+#   rustfmt check -> clippy (-D warnings) -> local emulators (DynamoDB Local, moto)
+#   -> cargo test --workspace with LIFELINE_E2E=1.
+# Works from any directory. Extra arguments go to `cargo test`, e.g.
+#   infra/test.sh -p lifeline-core
+#   infra/test.sh --test spine -- --nocapture
+# Environment: anything set in AWS_ENDPOINT_URL* / AWS_REGION / AWS_ACCESS_KEY_ID /
+# AWS_SECRET_ACCESS_KEY is kept (e.g. to use LocalStack); emulators already answering
+# on 127.0.0.1:8000 / :4566 are used as they are and left running.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source-path=SCRIPTDIR source=local/emulators.sh
+source infra/local/emulators.sh
+
+T0=$SECONDS
+STEP="setup"
+
+section() {
+  STEP="$*"
+  printf '\n==== [%4ds] %s\n' "$((SECONDS - T0))" "$*"
+}
+
+on_exit() {
+  local rc=$?
+  ll_stop_started
+  if ((rc == 0)); then
+    printf '\n==== [%4ds] all checks passed\n' "$((SECONDS - T0))"
+  else
+    printf '\n==== [%4ds] FAILED (exit %d) in: %s\n' "$((SECONDS - T0))" "$rc" "$STEP" >&2
+  fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+section "toolchain"
+cargo --version
+rustc --version
+if command -v rustup >/dev/null; then
+  installed="$(rustup component list --installed)"
+  missing=()
+  grep -q '^rustfmt' <<<"$installed" || missing+=(rustfmt)
+  grep -q '^clippy' <<<"$installed" || missing+=(clippy)
+  if ((${#missing[@]})); then
+    echo "rustup component add ${missing[*]}"
+    rustup component add "${missing[@]}"
+  fi
+fi
+cargo fmt --version
+cargo clippy --version
+
+section "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+section "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+section "emulators: install"
+ll_install_dynamodb_local
+ll_install_moto
+
+section "emulators: start (DynamoDB Local on 127.0.0.1:8000, moto on 127.0.0.1:4566)"
+ll_start_dynamodb
+ll_start_moto
+ll_export_local_env
+ll_create_local_resources
+echo "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB"
+echo "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
+
+section "cargo test --workspace $*"
+export LIFELINE_E2E=1
+cargo test --workspace "$@"
