@@ -69,6 +69,6 @@ ll_create_local_resources
 echo "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB"
 echo "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
 
-section "cargo test --workspace $*"
+section "cargo test --workspace${*:+ $*}"
 export LIFELINE_E2E=1
 cargo test --workspace "$@"

@@ -18,8 +18,12 @@
 #   infra/local/emulators.sh stop             stop emulators that a `start` recorded in
 #                                             infra/local/.cache/*.pid (and nothing else)
 #
-# Everything listens on 127.0.0.1 only: see the note in ll_start_dynamodb about
-# DynamoDB Local, which has no bind-address option of its own.
+# Both listen on 127.0.0.1 only. DynamoDB Local has no bind-address option of its own
+# (it listens on every interface); it is started through a small launcher that binds
+# it to 127.0.0.1: see the note above ll_build_dynamodb_launcher.
+#
+# Logs: infra/local/.cache/dynamodb.log and moto.log. LL_START_TIMEOUT (60) bounds
+# the wait for each to answer.
 #
 # When sourced, this file does not change the caller's shell options; its functions
 # are written to work under `set -euo pipefail` (which every Lifeline script sets).
@@ -54,7 +58,10 @@ LL_MOTO_LOG="$LL_CACHE_DIR/moto.log"
 # Set by ll_install_dynamodb_local: the folder holding DynamoDBLocal.jar and DynamoDBLocal_lib.
 LL_DYNAMODB_HOME="${LL_DYNAMODB_HOME:-}"
 # PIDs of the emulators that *this shell* started (nothing else is ever stopped).
-LL_STARTED_PIDS=()
+# Kept if this file is sourced a second time.
+if ! declare -p LL_STARTED_PIDS >/dev/null 2>&1; then
+  LL_STARTED_PIDS=()
+fi
 
 ll_log() { printf '[emulators] %s\n' "$*" >&2; }
 ll_die() {
@@ -99,7 +106,7 @@ ll_wait_until() {
     if "$check"; then
       return 0
     fi
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! ll_pid_alive "$pid"; then
       ll_log "$name (pid $pid) exited before it answered; last lines of $log:"
       tail -n 30 "$log" >&2 || true
       return 1
@@ -290,10 +297,14 @@ ll_start_moto() {
   ll_log "moto server up (pid $pid) in $((SECONDS - start))s"
 }
 
-# ll_pid_alive PID: true while PID runs (a zombie, exited but not yet reaped, is not alive).
+# ll_pid_alive PID: true while PID runs. Reads /proc (no ps needed): a process that is
+# gone or a zombie (exited, not yet reaped; bash reaps its children in the background)
+# is not alive.
 ll_pid_alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  [[ "$(ps -o stat= -p "$1" 2>/dev/null || true)" != Z* ]]
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat="${stat##*) }" # the state letter follows "pid (comm) "
+  [[ -n "$stat" && "${stat:0:1}" != Z && "${stat:0:1}" != X ]]
 }
 
 # ll_stop_pid PID [NAME] [TIMEOUT] [SIGNAL]: send SIGNAL (TERM), wait up to TIMEOUT (10)

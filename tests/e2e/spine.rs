@@ -1,1 +1,398 @@
+//! The spine, end to end on DynamoDB Local through the local runner's HTTP routes.
 
+use lifeline_core::domain::numbers::Country;
+use lifeline_core::domain::route::NumberType;
+use lifeline_core::ports::AdminStore;
+use lifeline_e2e::{agent, dial, ended, inbound, start, start_with, US_POOL};
+use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+
+fn ops(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+#[tokio::test]
+async fn emergency_dial_lease_and_priority_callback() {
+    let l = start(5).await;
+    assert_eq!(l.get("/_local/health").await.status, 200);
+
+    // Agent dials 9 911: emergency, caller ID leased from the pool.
+    let first = l
+        .post("/calls/outbound", &dial("c-1", "a-42", "9 911"))
+        .await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    let v = &first.json;
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["emergencyNumber"], "911");
+    assert_eq!(v["degraded"], false);
+    assert_eq!(v["record"], false);
+    assert_eq!(v["history"], false);
+    assert_eq!(v["route"], "direct_offer");
+    let leased = v["callerId"].as_str().expect("callerId").to_string();
+    assert!(US_POOL.contains(&leased.as_str()), "{leased}");
+
+    // The same callId again: the same answer.
+    let again = l
+        .post("/calls/outbound", &dial("c-1", "a-42", "9 911"))
+        .await;
+    assert_eq!(again.json, first.json);
+
+    // A second agent gets a different number (and the direct-routing route).
+    let second = l.post("/calls/outbound", &dial("c-2", "a-43", "911")).await;
+    assert_eq!(second.json["action"], "emergency");
+    assert_eq!(second.json["route"], "direct_routing");
+    assert_ne!(second.json["callerId"], first.json["callerId"]);
+
+    // The emergency service calls the leased number back: straight to the agent.
+    let cb = l.post("/calls/inbound", &inbound(&leased)).await;
+    assert_eq!(cb.status, 200);
+    assert_eq!(cb.json["action"], "connect_agent");
+    assert_eq!(cb.json["agentId"], "a-42");
+    assert_eq!(cb.json["priority"], "emergency");
+    assert_eq!(
+        cb.json["bypass"],
+        json!(["routing_rules", "capacity", "presence"])
+    );
+
+    // The call ends; the window runs 60 minutes from now.
+    let end = l.post("/calls/ended", &ended("c-1", "a-42")).await;
+    assert_eq!(end.status, 204, "{}", end.json);
+    assert_eq!(
+        l.post("/calls/ended", &ended("c-1", "a-42")).await.status,
+        204,
+        "idempotent"
+    );
+
+    l.advance(59).await;
+    assert_eq!(
+        l.post("/calls/inbound", &inbound(&leased)).await.json["action"],
+        "connect_agent"
+    );
+    l.advance(2).await;
+    assert_eq!(
+        l.post("/calls/inbound", &inbound(&leased)).await.json,
+        json!({"action":"continue"})
+    );
+
+    // A number nobody holds follows normal routing.
+    assert_eq!(
+        l.post("/calls/inbound", &inbound("+14255559999"))
+            .await
+            .json,
+        json!({"action":"continue"})
+    );
+}
+
+#[tokio::test]
+async fn ten_concurrent_dials_on_a_pool_of_five() {
+    let l = start(5).await;
+    for i in 0..10 {
+        l.store
+            .put_agent(&agent(
+                &format!("b-{i}"),
+                Country::US,
+                NumberType::CallingPlan,
+                "+14255550100",
+            ))
+            .await
+            .expect("seed");
+    }
+    let bodies: Vec<_> = (0..10)
+        .map(|i| dial(&format!("k-{i}"), &format!("b-{i}"), "911"))
+        .collect();
+    let replies =
+        futures::future::join_all(bodies.iter().map(|b| l.post("/calls/outbound", b))).await;
+    let mut numbers = HashSet::new();
+    let mut degraded = 0;
+    for r in &replies {
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json["action"], "emergency");
+        if r.json["degraded"] == true {
+            degraded += 1;
+            assert_eq!(
+                r.json["callerId"], "+14255550100",
+                "own number when the pool is empty"
+            );
+        } else {
+            let n = r.json["callerId"].as_str().expect("callerId").to_string();
+            assert!(numbers.insert(n.clone()), "{n} leased twice");
+        }
+    }
+    assert_eq!(
+        numbers.len(),
+        5,
+        "{replies:?}",
+        replies = replies.iter().map(|r| &r.json).collect::<Vec<_>>()
+    );
+    assert_eq!(degraded, 5);
+    // And each of the five routes its callback to its own agent.
+    for r in replies.iter().filter(|r| r.json["degraded"] == false) {
+        let cb = l
+            .post(
+                "/calls/inbound",
+                &inbound(r.json["callerId"].as_str().expect("n")),
+            )
+            .await;
+        assert_eq!(cb.json["action"], "connect_agent");
+    }
+}
+
+/// AWS requests per operation, counted by an SDK interceptor.
+#[tokio::test]
+async fn aws_calls_per_operation() {
+    let l = start(5).await;
+
+    l.calls.reset();
+    let r = l
+        .post("/calls/outbound", &dial("c-0", "a-42", "9-1-425-555-0123"))
+        .await;
+    assert_eq!(r.json, json!({"action":"continue"}));
+    let ordinary = l.calls.snapshot();
+    println!("ordinary dial: {ordinary:?}");
+    assert!(
+        ordinary.is_empty(),
+        "an ordinary dial makes no AWS call: {ordinary:?}"
+    );
+
+    l.calls.reset();
+    l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    let emergency = l.calls.snapshot();
+    println!("emergency dial: {emergency:?}");
+    assert_eq!(
+        emergency,
+        ops(&[("BatchGetItem", 1), ("Query", 1), ("TransactWriteItems", 1)])
+    );
+
+    l.calls.reset();
+    l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    let repeat = l.calls.snapshot();
+    println!("repeated emergency dial: {repeat:?}");
+    assert_eq!(
+        repeat.get("TransactWriteItems"),
+        None,
+        "a repeat writes nothing"
+    );
+
+    l.calls.reset();
+    let leased = l
+        .post("/calls/outbound", &dial("c-1", "a-42", "911"))
+        .await
+        .json["callerId"]
+        .clone();
+    l.calls.reset();
+    l.post("/calls/inbound", &inbound(leased.as_str().expect("n")))
+        .await;
+    let callback = l.calls.snapshot();
+    println!("inbound callback: {callback:?}");
+    assert_eq!(callback, ops(&[("GetItem", 1)]));
+
+    l.calls.reset();
+    l.post("/calls/ended", &ended("c-1", "a-42")).await;
+    let end = l.calls.snapshot();
+    println!("call ended: {end:?}");
+    assert_eq!(end, ops(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]));
+}
+
+#[tokio::test]
+async fn bad_input_answers_clearly_and_writes_nothing() {
+    let l = start(5).await;
+    l.calls.reset();
+    let body = dial("c-1", "a-42", "911").to_string();
+    let unsigned = l.post_raw("/calls/outbound", &body, None).await;
+    assert_eq!(unsigned.status, 401);
+    assert_eq!(unsigned.content_type, "application/problem+json");
+    let t = chrono::Utc::now().timestamp();
+    let wrong = lifeline_core::webhook::WebhookSecret::new("not-the-secret")
+        .expect("secret")
+        .sign(t, body.as_bytes());
+    assert_eq!(
+        l.post_raw("/calls/outbound", &body, Some(&wrong))
+            .await
+            .status,
+        401
+    );
+    let stale = l.secret.sign(t - 400, body.as_bytes());
+    assert_eq!(
+        l.post_raw("/calls/outbound", &body, Some(&stale))
+            .await
+            .status,
+        401
+    );
+
+    let r = l
+        .post(
+            "/calls/outbound",
+            &json!({"callId":"c-1","agentId":"a-42","dialed":"911","from":"not-a-number"}),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(r.json["field"], "from");
+    let r = l.post("/calls/ended", &json!({"agentId":"a-42"})).await;
+    assert_eq!((r.status, r.json["field"].as_str()), (400, Some("callId")));
+    let r = l
+        .post("/calls/inbound", &json!({"callId":"c","to":12}))
+        .await;
+    assert_eq!((r.status, r.json["field"].as_str()), (400, Some("to")));
+    let sig = l.secret.sign(t, b"{not json");
+    assert_eq!(
+        l.post_raw("/calls/outbound", "{not json", Some(&sig))
+            .await
+            .status,
+        400
+    );
+    assert!(
+        l.calls.snapshot().is_empty(),
+        "nothing read or written: {:?}",
+        l.calls.snapshot()
+    );
+
+    assert_eq!(
+        l.post("/calls/ended", &ended("c-unknown", "a-42"))
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn dynamodb_unreachable_still_places_the_emergency_call() {
+    // A runner whose DynamoDB endpoint is a closed port on this machine.
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = dead.local_addr().expect("addr").port();
+    drop(dead);
+    // The same client settings as the Lambda's critical path.
+    let conf = lifeline_core::dynamo::aws_config_loader(
+        lifeline_core::dynamo::ClientProfile::CriticalPath,
+    )
+    .endpoint_url(format!("http://127.0.0.1:{port}"))
+    .load()
+    .await;
+    let store = lifeline_core::dynamo::DynamoStore::from_conf(&conf, "lifeline");
+    let config =
+        lifeline_core::config::Config::from_lookup(lifeline_core::config::Mode::Local, |k| {
+            (k == "LIFELINE_OUTSIDE_LINE_PREFIX").then(|| "9".to_string())
+        })
+        .expect("config");
+    let secret = config.webhook_secret.clone();
+    let system = lifeline_local::LocalSystem::new(store, config);
+    let sign = |b: &serde_json::Value| {
+        let raw = b.to_string();
+        let mut req = http::Request::new(bytes::Bytes::from(raw.clone()));
+        *req.method_mut() = http::Method::POST;
+        req.headers_mut().insert(
+            "x-lifeline-signature",
+            secret
+                .sign(chrono::Utc::now().timestamp(), raw.as_bytes())
+                .parse()
+                .expect("header"),
+        );
+        req
+    };
+    let mut req = sign(&dial("c-1", "a-42", "9-911"));
+    *req.uri_mut() = "/calls/outbound".parse().expect("uri");
+    let started = Instant::now();
+    let resp = system.handle(req).await;
+    let took = started.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(resp.body()).expect("json");
+    println!("emergency dial with DynamoDB unreachable answered in {took:?}: {v}");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["degraded"], true);
+    assert_eq!(v["callerId"], "+14255550100");
+    assert_eq!(v["emergencyNumber"], "911");
+    assert!(
+        took < std::time::Duration::from_millis(3000),
+        "within the 2.5 s budget: {took:?}"
+    );
+
+    let mut req = sign(&inbound("+14255550190"));
+    *req.uri_mut() = "/calls/inbound".parse().expect("uri");
+    let resp = system.handle(req).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(resp.body()).expect("json"),
+        json!({"action":"continue"})
+    );
+}
+
+/// DynamoDB accepts the connection and never answers: the dial still answers
+/// within its budget.
+#[tokio::test]
+async fn dynamodb_hanging_still_answers_within_the_budget() {
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = hang.local_addr().expect("addr").port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((s, _)) = hang.accept().await {
+            open.push(s); // accepted, never read or answered
+        }
+    });
+    let conf = lifeline_core::dynamo::aws_config_loader(
+        lifeline_core::dynamo::ClientProfile::CriticalPath,
+    )
+    .endpoint_url(format!("http://127.0.0.1:{port}"))
+    .load()
+    .await;
+    let config =
+        lifeline_core::config::Config::from_lookup(lifeline_core::config::Mode::Local, |_| None)
+            .expect("config");
+    let secret = config.webhook_secret.clone();
+    let system = lifeline_local::LocalSystem::new(
+        lifeline_core::dynamo::DynamoStore::from_conf(&conf, "lifeline"),
+        config,
+    );
+    let raw = dial("c-1", "a-42", "911").to_string();
+    let mut req = http::Request::new(bytes::Bytes::from(raw.clone()));
+    *req.method_mut() = http::Method::POST;
+    *req.uri_mut() = "/calls/outbound".parse().expect("uri");
+    req.headers_mut().insert(
+        "x-lifeline-signature",
+        secret
+            .sign(chrono::Utc::now().timestamp(), raw.as_bytes())
+            .parse()
+            .expect("header"),
+    );
+    let started = Instant::now();
+    let resp = system.handle(req).await;
+    let took = started.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(resp.body()).expect("json");
+    println!(
+        "emergency dial with DynamoDB hanging answered in {took:?}: degraded={}",
+        v["degraded"]
+    );
+    assert_eq!(resp.status(), 200);
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["degraded"], true);
+    assert!(took < std::time::Duration::from_millis(3000), "{took:?}");
+    held.abort();
+}
+
+#[tokio::test]
+async fn returning_agent_gets_their_number_back_and_strangers_wait_out_the_quarantine() {
+    let l = start_with(1, &[("LIFELINE_QUARANTINE_MINUTES", "60")]).await;
+    let first = l
+        .post("/calls/outbound", &dial("c-1", "a-42", "911"))
+        .await
+        .json["callerId"]
+        .clone();
+    assert_eq!(first, US_POOL[0]);
+    l.post("/calls/ended", &ended("c-1", "a-42")).await;
+    l.advance(61).await; // window over, quarantine running
+    let stranger = l.post("/calls/outbound", &dial("c-2", "a-43", "911")).await;
+    assert_eq!(
+        stranger.json["degraded"], true,
+        "no number for a stranger during quarantine"
+    );
+    let back = l.post("/calls/outbound", &dial("c-3", "a-42", "911")).await;
+    assert_eq!(
+        back.json["callerId"], first,
+        "the same agent gets their number back"
+    );
+    assert_eq!(back.json["degraded"], false);
+}

@@ -1,1 +1,230 @@
+//! End-to-end rig: a local runner (the same handlers the Lambdas run) on an
+//! ephemeral 127.0.0.1 port, over a fresh table in DynamoDB Local. Each test
+//! gets its own table, so tests run in parallel. `./infra/test.sh` starts the
+//! emulators and exports their endpoints.
 
+use lifeline_core::aws_calls::{counted_dynamodb_client, CallCounter};
+use lifeline_core::config::{Config, Mode};
+use lifeline_core::domain::call::AgentProfile;
+use lifeline_core::domain::numbers::Country;
+use lifeline_core::domain::route::NumberType;
+use lifeline_core::domain::types::Recipients;
+use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use lifeline_core::ports::AdminStore;
+use lifeline_core::webhook::WebhookSecret;
+use lifeline_local::{serve, LocalSystem};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+pub const US_POOL: [&str; 5] = [
+    "+14255550190",
+    "+14255550191",
+    "+14255550192",
+    "+14255550193",
+    "+14255550194",
+];
+
+pub struct Local {
+    pub base: String,
+    pub table: String,
+    pub store: DynamoStore,
+    pub secret: WebhookSecret,
+    /// Counts every DynamoDB request the runner and the rig send.
+    pub calls: CallCounter,
+    pub system: Arc<LocalSystem>,
+    http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn require_emulator() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok() || std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "end-to-end tests need DynamoDB Local: run ./infra/test.sh (it starts the emulators and sets AWS_ENDPOINT_URL_DYNAMODB)"
+    );
+}
+
+pub fn agent(id: &str, country: Country, number_type: NumberType, source: &str) -> AgentProfile {
+    AgentProfile {
+        id: id.parse().expect("agent id"),
+        name: format!("Agent {id}"),
+        email: "agent@example.com".parse().ok(),
+        country: Some(country),
+        source_number: source.parse().expect("source number"),
+        number_type,
+        recipients: Recipients::parse("sup@example.com; security@example.com").expect("recipients"),
+        fallback: vec![],
+    }
+}
+
+/// A runner over a new table holding agents a-42 (US, calling plan), a-43 (US,
+/// direct routing) and a US pool of `pool` numbers from [`US_POOL`].
+pub async fn start(pool: usize) -> Local {
+    start_with(pool, &[]).await
+}
+
+pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
+    require_emulator();
+    let conf = load_aws_config(ClientProfile::Admin).await;
+    let calls = CallCounter::new();
+    let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+    let store = DynamoStore::new(counted_dynamodb_client(&conf, &calls), &table);
+    store
+        .create_table()
+        .await
+        .expect("create table in DynamoDB Local");
+    store
+        .put_agent(&agent(
+            "a-42",
+            Country::US,
+            NumberType::CallingPlan,
+            "+14255550100",
+        ))
+        .await
+        .expect("seed");
+    store
+        .put_agent(&agent(
+            "a-43",
+            Country::US,
+            NumberType::DirectRouting,
+            "+14255550101",
+        ))
+        .await
+        .expect("seed");
+    let numbers: Vec<_> = US_POOL[..pool]
+        .iter()
+        .map(|n| n.parse().expect("number"))
+        .collect();
+    // Added an hour ago: available now whatever the clock.
+    store
+        .add_numbers(
+            Country::US,
+            &numbers,
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .await
+        .expect("seed pool");
+    let vars: BTreeMap<String, String> = [
+        ("LIFELINE_TABLE", table.as_str()),
+        ("LIFELINE_OUTSIDE_LINE_PREFIX", "9"),
+    ]
+    .iter()
+    .chain(env.iter())
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let config = Config::from_lookup(Mode::Local, |k| vars.get(k).cloned()).expect("config");
+    let secret = config.webhook_secret.clone();
+    let system = Arc::new(LocalSystem::new(store.clone(), config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(serve(listener, system.clone(), async {
+        let _ = rx.await;
+    }));
+    calls.reset();
+    Local {
+        base,
+        table,
+        store,
+        secret,
+        calls,
+        system,
+        http: reqwest::Client::new(),
+        stop: Some(tx),
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub json: Value,
+}
+
+impl Local {
+    /// A signed webhook, as the voice platform sends it.
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        let raw = body.to_string();
+        let sig = self
+            .secret
+            .sign(chrono::Utc::now().timestamp(), raw.as_bytes());
+        self.post_raw(path, &raw, Some(&sig)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, raw: &str, signature: Option<&str>) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(raw.to_string());
+        if let Some(s) = signature {
+            req = req.header("x-lifeline-signature", s);
+        }
+        let resp = req.send().await.expect("runner answers");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = resp.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            content_type,
+            json,
+        }
+    }
+
+    pub async fn advance(&self, minutes: i64) {
+        let r = self
+            .http
+            .post(format!("{}/_local/clock", self.base))
+            .body(serde_json::json!({ "advanceMinutes": minutes }).to_string())
+            .send()
+            .await
+            .expect("clock");
+        assert_eq!(r.status(), 200);
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("runner answers");
+        let status = resp.status().as_u16();
+        let json = resp.json().await.unwrap_or(Value::Null);
+        Reply {
+            status,
+            content_type: String::new(),
+            json,
+        }
+    }
+}
+
+pub fn dial(call: &str, agent: &str, dialed: &str) -> Value {
+    serde_json::json!({"callId": call, "agentId": agent, "dialed": dialed, "from": "+14255550100",
+        "location": {"country": "US", "address": "1 Main St, Redmond WA", "lat": 47.6, "lon": -122.1},
+        "timestamp": chrono::Utc::now().to_rfc3339()})
+}
+
+pub fn inbound(to: &str) -> Value {
+    serde_json::json!({"callId": "c-in", "to": to, "from": "+12065550911", "sipPriority": "psap-callback"})
+}
+
+pub fn ended(call: &str, agent: &str) -> Value {
+    serde_json::json!({"callId": call, "agentId": agent, "timestamp": chrono::Utc::now().to_rfc3339()})
+}

@@ -33,7 +33,7 @@ impl<S: EndStore> CallEvents<S> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let body = match authenticate(&req, &self.secret, &*self.signature_clock, "POST") {
             Ok(b) => b,
-            Err(resp) => return resp,
+            Err(p) => return problem(&p),
         };
         let ended = match parse_ended(body) {
             Ok(e) => e,
@@ -55,7 +55,12 @@ impl<S: EndStore> CallEvents<S> {
             // The platform retries a 503: nothing is lost.
             Err(e) => {
                 tracing::error!(error = %e, "call end not recorded");
-                problem(&Problem::new(503, "unavailable", "Service unavailable", "try again"))
+                problem(&Problem::new(
+                    503,
+                    "unavailable",
+                    "Service unavailable",
+                    "try again",
+                ))
             }
         }
     }

@@ -34,7 +34,7 @@ impl<S: CallbackStore> CallbackRouter<S> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let body = match authenticate(&req, &self.secret, &*self.signature_clock, "POST") {
             Ok(b) => b,
-            Err(resp) => return resp,
+            Err(p) => return problem(&p),
         };
         match parse_inbound(body) {
             Ok(call) => json(200, &self.service.route(call).await),

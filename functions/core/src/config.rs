@@ -44,10 +44,15 @@ impl Config {
         Self::from_lookup(mode, |k| std::env::var(k).ok())
     }
 
-    pub fn from_lookup(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let table = get("LIFELINE_TABLE").unwrap_or_else(|| "lifeline".into());
         if !(3..=255).contains(&table.len())
-            || !table.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            || !table
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
         {
             return Err(ConfigError::Invalid {
                 name: "LIFELINE_TABLE",
@@ -66,11 +71,17 @@ impl Config {
         let outside_line_prefix = get("LIFELINE_OUTSIDE_LINE_PREFIX")
             .unwrap_or_default()
             .parse()
-            .map_err(|e: crate::domain::numbers::InvalidPrefix| ConfigError::Invalid {
-                name: "LIFELINE_OUTSIDE_LINE_PREFIX",
-                detail: e.to_string(),
-            })?;
-        let minutes = |name: &'static str, default: i64, min: i64, max: i64| -> Result<Duration, ConfigError> {
+            .map_err(
+                |e: crate::domain::numbers::InvalidPrefix| ConfigError::Invalid {
+                    name: "LIFELINE_OUTSIDE_LINE_PREFIX",
+                    detail: e.to_string(),
+                },
+            )?;
+        let minutes = |name: &'static str,
+                       default: i64,
+                       min: i64,
+                       max: i64|
+         -> Result<Duration, ConfigError> {
             let v = match get(name) {
                 None => default,
                 Some(s) if s.trim().is_empty() => default,
@@ -80,7 +91,10 @@ impl Config {
                 })?,
             };
             if !(min..=max).contains(&v) {
-                return Err(ConfigError::Invalid { name, detail: format!("must be between {min} and {max}") });
+                return Err(ConfigError::Invalid {
+                    name,
+                    detail: format!("must be between {min} and {max}"),
+                });
             }
             Ok(Duration::minutes(v))
         };
@@ -89,7 +103,10 @@ impl Config {
             quarantine: minutes("LIFELINE_QUARANTINE_MINUTES", 60, 0, 7 * 24 * 60)?,
             active_call_limit: minutes("LIFELINE_ACTIVE_CALL_LIMIT_MINUTES", 240, 30, 24 * 60)?,
         };
-        let lease_unsupported_locations = match get("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS").as_deref().map(str::trim) {
+        let lease_unsupported_locations = match get("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS")
+            .as_deref()
+            .map(str::trim)
+        {
             None | Some("") | Some("false") => false,
             Some("true") => true,
             Some(other) => {
@@ -110,12 +127,15 @@ impl Config {
             .map(|d| Duration::hours(d.num_minutes()))?;
         let budget_ms = match get("LIFELINE_DIAL_BUDGET_MS") {
             None => 2500,
-            Some(s) => s.trim().parse::<u64>().ok().filter(|v| (100..=10_000).contains(v)).ok_or(
-                ConfigError::Invalid {
+            Some(s) => s
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|v| (100..=10_000).contains(v))
+                .ok_or(ConfigError::Invalid {
                     name: "LIFELINE_DIAL_BUDGET_MS",
                     detail: "must be a whole number of milliseconds between 100 and 10000".into(),
-                },
-            )?,
+                })?,
         };
         Ok(Config {
             table,
@@ -136,7 +156,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(mode, |k| m.get(k).cloned())
     }
 
@@ -146,14 +169,29 @@ mod tests {
         assert_eq!(c.table, "lifeline");
         assert_eq!(c.lease.window, Duration::minutes(60));
         assert_eq!(c.record_retention, Duration::hours(24));
-        assert!(matches!(cfg(Mode::Lambda, &[]), Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))));
-        assert!(cfg(Mode::Lambda, &[("LIFELINE_WEBHOOK_SECRET", "a-long-enough-secret")]).is_ok());
+        assert!(matches!(
+            cfg(Mode::Lambda, &[]),
+            Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
+        ));
+        assert!(cfg(
+            Mode::Lambda,
+            &[("LIFELINE_WEBHOOK_SECRET", "a-long-enough-secret")]
+        )
+        .is_ok());
         assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "30")]).is_err());
         assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "abc")]).is_err());
         assert!(cfg(Mode::Local, &[("LIFELINE_OUTSIDE_LINE_PREFIX", "9x")]).is_err());
         assert!(cfg(Mode::Local, &[("LIFELINE_TABLE", "bad name")]).is_err());
-        assert!(cfg(Mode::Local, &[("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS", "yes")]).is_err());
-        let c = cfg(Mode::Local, &[("LIFELINE_CALLBACK_FALLBACK", "queue:supervisors, a-1 ,")]).unwrap();
+        assert!(cfg(
+            Mode::Local,
+            &[("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS", "yes")]
+        )
+        .is_err());
+        let c = cfg(
+            Mode::Local,
+            &[("LIFELINE_CALLBACK_FALLBACK", "queue:supervisors, a-1 ,")],
+        )
+        .unwrap();
         assert_eq!(c.callback_fallback, vec!["queue:supervisors", "a-1"]);
     }
 }

@@ -13,10 +13,10 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    KeysAndAttributes, Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus, TimeToLiveSpecification,
-    TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, Put,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TableStatus, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -27,11 +27,16 @@ use crate::domain::call::{rfc3339, AgentProfile, EmergencyCall, Location};
 use crate::domain::lease::Lease;
 use crate::domain::numbers::Country;
 use crate::domain::route::TenantSettings;
-use crate::domain::types::{AgentId, CallId, E164, Recipients};
+use crate::domain::types::{AgentId, CallId, Recipients, E164};
 use crate::ports::{
-    AdminStore, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PoolNumber, RecordError,
-    StoreError,
+    AdminStore, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PoolNumber,
+    RecordError, StoreError,
 };
+
+/// SDK error types, for callers that report them.
+pub mod sdk_error {
+    pub use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+}
 
 pub const AVAILABLE_INDEX: &str = "available";
 pub const TTL_ATTRIBUTE: &str = "ttl";
@@ -49,6 +54,11 @@ pub enum ClientProfile {
 /// Loads the shared AWS configuration (region, credentials, and endpoints from
 /// `AWS_ENDPOINT_URL*` only) with timeouts and retries fit for `profile`.
 pub async fn load_aws_config(profile: ClientProfile) -> aws_config::SdkConfig {
+    aws_config_loader(profile).load().await
+}
+
+/// The loader behind [`load_aws_config`], for callers that add settings.
+pub fn aws_config_loader(profile: ClientProfile) -> aws_config::ConfigLoader {
     use aws_config::retry::RetryConfig;
     use aws_config::timeout::TimeoutConfig;
     let (timeouts, retries) = match profile {
@@ -58,7 +68,9 @@ pub async fn load_aws_config(profile: ClientProfile) -> aws_config::SdkConfig {
                 .operation_attempt_timeout(StdDuration::from_millis(900))
                 .operation_timeout(StdDuration::from_millis(2000))
                 .build(),
-            RetryConfig::standard().with_max_attempts(2).with_initial_backoff(StdDuration::from_millis(20)),
+            RetryConfig::standard()
+                .with_max_attempts(2)
+                .with_initial_backoff(StdDuration::from_millis(20)),
         ),
         ClientProfile::Admin => (
             TimeoutConfig::builder()
@@ -71,8 +83,6 @@ pub async fn load_aws_config(profile: ClientProfile) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(retries)
-        .load()
-        .await
 }
 
 #[derive(Clone, Debug)]
@@ -129,7 +139,10 @@ impl<'a> Reader<'a> {
         Reader { item, key }
     }
     fn corrupt(&self, detail: impl Into<String>) -> StoreError {
-        StoreError::Corrupt { key: self.key.clone(), detail: detail.into() }
+        StoreError::Corrupt {
+            key: self.key.clone(),
+            detail: detail.into(),
+        }
     }
     fn opt_str(&self, name: &str) -> Option<&'a str> {
         match self.item.get(name) {
@@ -138,37 +151,49 @@ impl<'a> Reader<'a> {
         }
     }
     fn str(&self, name: &str) -> Result<&'a str, StoreError> {
-        self.opt_str(name).ok_or_else(|| self.corrupt(format!("missing string `{name}`")))
+        self.opt_str(name)
+            .ok_or_else(|| self.corrupt(format!("missing string `{name}`")))
     }
     fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<T, StoreError>
     where
         T::Err: std::fmt::Display,
     {
-        self.str(name)?.parse::<T>().map_err(|e| self.corrupt(format!("`{name}`: {e}")))
+        self.str(name)?
+            .parse::<T>()
+            .map_err(|e| self.corrupt(format!("`{name}`: {e}")))
     }
     fn opt_parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, StoreError>
     where
         T::Err: std::fmt::Display,
     {
         self.opt_str(name)
-            .map(|v| v.parse::<T>().map_err(|e| self.corrupt(format!("`{name}`: {e}"))))
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|e| self.corrupt(format!("`{name}`: {e}")))
+            })
             .transpose()
     }
     fn opt_num(&self, name: &str) -> Result<Option<f64>, StoreError> {
         match self.item.get(name) {
-            Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| self.corrupt(format!("`{name}` not a number"))),
+            Some(AttributeValue::N(v)) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| self.corrupt(format!("`{name}` not a number"))),
             _ => Ok(None),
         }
     }
     fn int(&self, name: &str) -> Result<i64, StoreError> {
         match self.item.get(name) {
-            Some(AttributeValue::N(v)) => v.parse().map_err(|_| self.corrupt(format!("`{name}` not an integer"))),
+            Some(AttributeValue::N(v)) => v
+                .parse()
+                .map_err(|_| self.corrupt(format!("`{name}` not an integer"))),
             _ => Err(self.corrupt(format!("missing number `{name}`"))),
         }
     }
     fn epoch(&self, name: &str) -> Result<DateTime<Utc>, StoreError> {
         let secs = self.int(name)?;
-        DateTime::from_timestamp(secs, 0).ok_or_else(|| self.corrupt(format!("`{name}` out of range")))
+        DateTime::from_timestamp(secs, 0)
+            .ok_or_else(|| self.corrupt(format!("`{name}` out of range")))
     }
     fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.opt_str(name)
@@ -261,7 +286,10 @@ fn decode_call(item: &Item) -> Result<EmergencyCall, StoreError> {
     let r = Reader::new(item);
     let location = match item.get("location") {
         Some(AttributeValue::M(m)) => {
-            let lr = Reader { item: m, key: r.key.clone() };
+            let lr = Reader {
+                item: m,
+                key: r.key.clone(),
+            };
             Some(Location {
                 country: lr.opt_str("country").map(String::from),
                 address: lr.opt_str("address").map(String::from),
@@ -286,7 +314,9 @@ fn decode_call(item: &Item) -> Result<EmergencyCall, StoreError> {
         route: r.parse("route")?,
         degraded: r.bool("degraded"),
         reason: r.opt_str("reason").map(String::from),
-        dialed_at: r.time("dialedAt")?.ok_or_else(|| r.corrupt("missing `dialedAt`"))?,
+        dialed_at: r
+            .time("dialedAt")?
+            .ok_or_else(|| r.corrupt("missing `dialedAt`"))?,
         ended_at: r.time("endedAt")?,
     })
 }
@@ -319,7 +349,10 @@ fn decode_lease(item: &Item) -> Result<Option<Lease>, StoreError> {
     let active_calls = r
         .strings("activeCalls")
         .into_iter()
-        .map(|c| c.parse::<CallId>().map_err(|e| r.corrupt(format!("activeCalls: {e}"))))
+        .map(|c| {
+            c.parse::<CallId>()
+                .map_err(|e| r.corrupt(format!("activeCalls: {e}")))
+        })
         .collect::<Result<BTreeSet<_>, _>>()?;
     Ok(Some(Lease {
         number: r.parse("number")?,
@@ -351,7 +384,10 @@ fn encode_pointer(lease: &Lease, available_at: DateTime<Utc>) -> Item {
     item.insert("availableAt".into(), epoch(available_at));
     encode_lease_attrs(&mut item, lease);
     // Kept a week past availability: a returning agent gets their number back.
-    item.insert(TTL_ATTRIBUTE.into(), epoch(available_at + chrono::Duration::days(7)));
+    item.insert(
+        TTL_ATTRIBUTE.into(),
+        epoch(available_at + chrono::Duration::days(7)),
+    );
     item
 }
 
@@ -409,7 +445,12 @@ fn values(pairs: Vec<(&str, AttributeValue)>) -> Option<HashMap<String, Attribut
     Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
-fn put(table: &str, item: Item, condition: &str, vals: Option<HashMap<String, AttributeValue>>) -> Result<TransactWriteItem, StoreError> {
+fn put(
+    table: &str,
+    item: Item,
+    condition: &str,
+    vals: Option<HashMap<String, AttributeValue>>,
+) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -425,7 +466,12 @@ fn put(table: &str, item: Item, condition: &str, vals: Option<HashMap<String, At
 /// writers can both win.
 fn lease_puts(table: &str, write: &LeaseWrite) -> Result<[TransactWriteItem; 2], StoreError> {
     match write {
-        LeaseWrite::Claim { lease, available_at, now, pointer_version } => {
+        LeaseWrite::Claim {
+            lease,
+            available_at,
+            now,
+            pointer_version,
+        } => {
             let number = put(
                 table,
                 encode_number(lease, *available_at),
@@ -439,7 +485,12 @@ fn lease_puts(table: &str, write: &LeaseWrite) -> Result<[TransactWriteItem; 2],
                 ]),
             )?;
             let pointer = match pointer_version {
-                None => put(table, encode_pointer(lease, *available_at), "attribute_not_exists(pk)", None)?,
+                None => put(
+                    table,
+                    encode_pointer(lease, *available_at),
+                    "attribute_not_exists(pk)",
+                    None,
+                )?,
                 Some(v) => put(
                     table,
                     encode_pointer(lease, *available_at),
@@ -449,7 +500,11 @@ fn lease_puts(table: &str, write: &LeaseWrite) -> Result<[TransactWriteItem; 2],
             };
             Ok([number, pointer])
         }
-        LeaseWrite::Update { lease, available_at, expected_version } => {
+        LeaseWrite::Update {
+            lease,
+            available_at,
+            expected_version,
+        } => {
             let cond = "agentId = :agent AND leaseId = :lid AND version = :v";
             let vals = || {
                 values(vec![
@@ -490,7 +545,10 @@ fn cancellation(
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn from_conf(conf: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
@@ -524,21 +582,35 @@ impl DynamoStore {
             if let Some(mut r) = resp.responses {
                 out.extend(r.remove(&self.table).unwrap_or_default());
             }
-            match resp.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+            match resp
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+            {
                 Some(rest) if !rest.keys().is_empty() => pending = rest,
                 _ => return Ok(out),
             }
         }
-        Err(StoreError::Unavailable("read throttled: keys left unprocessed".into()))
+        Err(StoreError::Unavailable(
+            "read throttled: keys left unprocessed".into(),
+        ))
     }
 
     /// Creates the table (as `template.yaml` does) if missing; `true` if created.
     pub async fn create_table(&self) -> Result<bool, StoreError> {
         let attr = |name: &str, t: ScalarAttributeType| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(t).build()
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(t)
+                .build()
         };
-        let ks = |name: &str, t: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(t).build();
-        let build_err = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
+        let ks = |name: &str, t: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(t)
+                .build()
+        };
+        let build_err =
+            |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
         let created = self
             .client
             .create_table()
@@ -555,7 +627,11 @@ impl DynamoStore {
                     .index_name(AVAILABLE_INDEX)
                     .key_schema(ks("poolCountry", KeyType::Hash).map_err(build_err)?)
                     .key_schema(ks("availableAt", KeyType::Range).map_err(build_err)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
                     .build()
                     .map_err(build_err)?,
             )
@@ -570,11 +646,22 @@ impl DynamoStore {
             .await;
         let created = match created {
             Ok(_) => true,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => false,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
+            {
+                false
+            }
             Err(e) => return Err(unavailable(e)),
         };
         for _ in 0..120 {
-            let d = self.client.describe_table().table_name(&self.table).send().await.map_err(unavailable)?;
+            let d = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(unavailable)?;
             if d.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
                 break;
             }
@@ -601,9 +688,18 @@ impl DynamoStore {
 
 #[async_trait]
 impl DialStore for DynamoStore {
-    async fn dial_context(&self, call: &CallId, agent: &AgentId) -> Result<DialContext, StoreError> {
+    async fn dial_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<DialContext, StoreError> {
         let items = self
-            .batch_get(vec![call_key(call), profile_key(agent), pointer_key(agent), tenant_key()])
+            .batch_get(vec![
+                call_key(call),
+                profile_key(agent),
+                pointer_key(agent),
+                tenant_key(),
+            ])
             .await?;
         let mut ctx = DialContext::default();
         for item in &items {
@@ -618,7 +714,12 @@ impl DialStore for DynamoStore {
         Ok(ctx)
     }
 
-    async fn available_numbers(&self, country: Country, now: DateTime<Utc>, limit: usize) -> Result<Vec<E164>, StoreError> {
+    async fn available_numbers(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<E164>, StoreError> {
         let resp = self
             .client
             .query()
@@ -637,7 +738,12 @@ impl DialStore for DynamoStore {
                 Some(AttributeValue::S(pk)) => pk.strip_prefix("NUMBER#").map(str::to_string),
                 _ => None,
             })
-            .map(|num| num.parse::<E164>().map_err(|e| StoreError::Corrupt { key: num.clone(), detail: e.0 }))
+            .map(|num| {
+                num.parse::<E164>().map_err(|e| StoreError::Corrupt {
+                    key: num.clone(),
+                    detail: e.0,
+                })
+            })
             .collect()
     }
 
@@ -647,12 +753,22 @@ impl DialStore for DynamoStore {
         ttl: DateTime<Utc>,
         lease: Option<&LeaseWrite>,
     ) -> Result<(), RecordError> {
-        let call_put = put(&self.table, encode_call(call, ttl), "attribute_not_exists(pk)", None)?;
+        let call_put = put(
+            &self.table,
+            encode_call(call, ttl),
+            "attribute_not_exists(pk)",
+            None,
+        )?;
         let mut items = vec![call_put];
         if let Some(w) = lease {
             items.extend(lease_puts(&self.table, w)?);
         }
-        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
         let err = match result {
             Ok(_) => return Ok(()),
             Err(e) => e,
@@ -668,8 +784,11 @@ impl DialStore for DynamoStore {
             if failed.contains(&1) && matches!(lease, Some(LeaseWrite::Claim { .. })) {
                 return Err(RecordError::NumberTaken);
             }
-            if !failed.is_empty() || conflict {
+            if !failed.is_empty() {
                 return Err(RecordError::LeaseChanged);
+            }
+            if conflict {
+                return Err(RecordError::Conflict);
             }
         }
         Err(RecordError::Store(unavailable(err)))
@@ -678,8 +797,14 @@ impl DialStore for DynamoStore {
 
 #[async_trait]
 impl EndStore for DynamoStore {
-    async fn end_context(&self, call: &CallId, agent: &AgentId) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
-        let items = self.batch_get(vec![call_key(call), pointer_key(agent)]).await?;
+    async fn end_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
+        let items = self
+            .batch_get(vec![call_key(call), pointer_key(agent)])
+            .await?;
         let mut out = (None, None);
         for item in &items {
             match item_kind(item) {
@@ -723,7 +848,10 @@ impl EndStore for DynamoStore {
                 .await;
             return match r {
                 Ok(_) => Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
                     Err(EndError::AlreadyEnded)
                 }
                 Err(e) => Err(EndError::Store(unavailable(e))),
@@ -731,7 +859,13 @@ impl EndStore for DynamoStore {
         };
         let mut items = vec![TransactWriteItem::builder().update(update).build()];
         items.extend(lease_puts(&self.table, w)?);
-        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        let err = match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => return Ok(()),
             Err(e) => e,
         };
@@ -795,7 +929,12 @@ impl AdminStore for DynamoStore {
         resp.item().map(decode_agent).transpose()
     }
 
-    async fn add_numbers(&self, country: Country, numbers: &[E164], now: DateTime<Utc>) -> Result<usize, StoreError> {
+    async fn add_numbers(
+        &self,
+        country: Country,
+        numbers: &[E164],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
         let mut added = 0;
         for number in numbers {
             let mut item = number_key(number);
@@ -814,14 +953,20 @@ impl AdminStore for DynamoStore {
                 .await;
             match r {
                 Ok(_) => added += 1,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
                 Err(e) => return Err(unavailable(e)),
             }
         }
         Ok(added)
     }
 
-    async fn list_pool(&self, country: Option<Country>, now: DateTime<Utc>) -> Result<Vec<PoolNumber>, StoreError> {
+    async fn list_pool(
+        &self,
+        country: Option<Country>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PoolNumber>, StoreError> {
         let countries: Vec<Country> = country.map_or_else(|| Country::ALL.to_vec(), |c| vec![c]);
         let mut keys = Vec::new();
         for c in countries {
@@ -841,7 +986,10 @@ impl AdminStore for DynamoStore {
                     .map_err(unavailable)?;
                 for i in resp.items() {
                     if let (Some(pk), Some(sk)) = (i.get("pk"), i.get("sk")) {
-                        keys.push(HashMap::from([("pk".to_string(), pk.clone()), ("sk".to_string(), sk.clone())]));
+                        keys.push(HashMap::from([
+                            ("pk".to_string(), pk.clone()),
+                            ("sk".to_string(), sk.clone()),
+                        ]));
                     }
                 }
                 match resp.last_evaluated_key {
@@ -865,8 +1013,14 @@ impl AdminStore for DynamoStore {
                     number: r.str("number")?.to_string(),
                     country: r.str("poolCountry")?.to_string(),
                     state,
-                    leased_to: lease.as_ref().filter(|l| l.is_live(now)).map(|l| l.agent.to_string()),
-                    expires_at: lease.as_ref().filter(|l| l.is_live(now)).map(|l| rfc3339(l.hold_until)),
+                    leased_to: lease
+                        .as_ref()
+                        .filter(|l| l.is_live(now))
+                        .map(|l| l.agent.to_string()),
+                    expires_at: lease
+                        .as_ref()
+                        .filter(|l| l.is_live(now))
+                        .map(|l| rfc3339(l.hold_until)),
                     available_at: rfc3339(available_at),
                 });
             }
@@ -878,9 +1032,21 @@ impl AdminStore for DynamoStore {
     async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError> {
         let mut item = tenant_key();
         item.insert("type".into(), s("tenant"));
-        item.insert("directRoutingEmergencyRule".into(), AttributeValue::Bool(tenant.direct_routing_emergency_rule));
-        item.insert("hasCallingPlanNumbers".into(), AttributeValue::Bool(tenant.has_calling_plan_numbers));
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(unavailable)?;
+        item.insert(
+            "directRoutingEmergencyRule".into(),
+            AttributeValue::Bool(tenant.direct_routing_emergency_rule),
+        );
+        item.insert(
+            "hasCallingPlanNumbers".into(),
+            AttributeValue::Bool(tenant.has_calling_plan_numbers),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -914,7 +1080,12 @@ mod tests {
             emergency_number: "911".into(),
             test: true,
             country: Some(Country::US),
-            location: Some(Location { country: Some("US".into()), address: Some("1 Main St".into()), lat: Some(47.6), lon: Some(-122.1) }),
+            location: Some(Location {
+                country: Some("US".into()),
+                address: Some("1 Main St".into()),
+                lat: Some(47.6),
+                lon: Some(-122.1),
+            }),
             caller_id: "+14255550199".parse().unwrap(),
             leased_number: Some("+14255550199".parse().unwrap()),
             lease_id: Some("l-1".parse().unwrap()),
@@ -932,12 +1103,28 @@ mod tests {
     fn lease_round_trips_on_both_items() {
         let t = DateTime::from_timestamp(1_795_496_400, 0).unwrap();
         let p = LeasePolicy::default();
-        let l = p.start("+14255550199".parse().unwrap(), Country::US, "a-42".parse().unwrap(), "c-1".parse().unwrap(), vec!["q".into()], t);
-        assert_eq!(decode_lease(&encode_number(&l, t)).unwrap(), Some(l.clone()));
-        assert_eq!(decode_lease(&encode_pointer(&l, t)).unwrap(), Some(l.clone()));
+        let l = p.start(
+            "+14255550199".parse().unwrap(),
+            Country::US,
+            "a-42".parse().unwrap(),
+            "c-1".parse().unwrap(),
+            vec!["q".into()],
+            t,
+        );
+        assert_eq!(
+            decode_lease(&encode_number(&l, t)).unwrap(),
+            Some(l.clone())
+        );
+        assert_eq!(
+            decode_lease(&encode_pointer(&l, t)).unwrap(),
+            Some(l.clone())
+        );
         let ended = p.on_end(&l, &"c-1".parse().unwrap(), t).unwrap();
         let item = encode_number(&ended, t);
-        assert!(!item.contains_key("activeCalls"), "an empty string set is not allowed");
+        assert!(
+            !item.contains_key("activeCalls"),
+            "an empty string set is not allowed"
+        );
         assert_eq!(decode_lease(&item).unwrap(), Some(ended));
     }
 }

@@ -26,7 +26,10 @@ pub fn problem(p: &Problem) -> Response<Body> {
 }
 
 pub fn no_content() -> Response<Body> {
-    Response::builder().status(204).body(Body::Empty).unwrap_or_else(|_| Response::new(Body::Empty))
+    Response::builder()
+        .status(204)
+        .body(Body::Empty)
+        .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
 /// The raw bytes of a request body (the signature covers exactly these).
@@ -39,24 +42,38 @@ pub fn body_bytes(req: &Request) -> &[u8] {
     }
 }
 
-/// Checks method, body size and signature; the body on success.
+/// Checks method, body size and signature; the body on success, else the
+/// problem to answer.
 pub fn authenticate<'r>(
     req: &'r Request,
     secret: &WebhookSecret,
     clock: &dyn Clock,
     method: &str,
-) -> Result<&'r [u8], Response<Body>> {
+) -> Result<&'r [u8], Problem> {
     if req.method().as_str() != method {
-        return Err(problem(&Problem::new(405, "method-not-allowed", "Method not allowed", format!("use {method}"))));
+        return Err(Problem::new(
+            405,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("use {method}"),
+        ));
     }
     let body = body_bytes(req);
     if body.len() > MAX_BODY_BYTES {
-        return Err(problem(&Problem::new(413, "body-too-large", "Body too large", format!("at most {MAX_BODY_BYTES} bytes"))));
+        return Err(Problem::new(
+            413,
+            "body-too-large",
+            "Body too large",
+            format!("at most {MAX_BODY_BYTES} bytes"),
+        ));
     }
-    let header = req.headers().get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    let header = req
+        .headers()
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
     if let Err(e) = secret.verify(header, body, clock.now()) {
         tracing::warn!(reason = %e, path = %req.uri().path(), "webhook refused: bad signature");
-        return Err(problem(&Problem::unauthorized(e)));
+        return Err(Problem::unauthorized(e));
     }
     Ok(body)
 }

@@ -1,6 +1,7 @@
 //! Lifeline's shared library: pure domain rules, ports, services over the
 //! ports, and the AWS adapters that implement them.
 
+pub mod aws_calls;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -60,7 +60,11 @@ impl MemoryStore {
                 if let Ok(n) = n.parse::<E164>() {
                     s.numbers.insert(
                         n,
-                        NumberState { country, available_at: DateTime::<Utc>::MIN_UTC, lease: None },
+                        NumberState {
+                            country,
+                            available_at: DateTime::<Utc>::MIN_UTC,
+                            lease: None,
+                        },
                     );
                 }
             }
@@ -97,10 +101,20 @@ impl MemoryStore {
 /// Checks a lease write's conditions, as the adapter's condition expressions do.
 fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
     match w {
-        LeaseWrite::Claim { lease, now, pointer_version, .. } => {
-            let number = s.numbers.get(&lease.number).ok_or(RecordError::NumberTaken)?;
-            let own_past_hold =
-                number.lease.as_ref().is_some_and(|l| l.agent == lease.agent && l.hold_until <= *now);
+        LeaseWrite::Claim {
+            lease,
+            now,
+            pointer_version,
+            ..
+        } => {
+            let number = s
+                .numbers
+                .get(&lease.number)
+                .ok_or(RecordError::NumberTaken)?;
+            let own_past_hold = number
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.agent == lease.agent && l.hold_until <= *now);
             if number.country != lease.country || !(number.available_at <= *now || own_past_hold) {
                 return Err(RecordError::NumberTaken);
             }
@@ -110,9 +124,21 @@ fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
             }
             Ok(())
         }
-        LeaseWrite::Update { lease, expected_version, .. } => {
-            let matches = |l: &Lease| l.agent == lease.agent && l.lease_id == lease.lease_id && l.version == *expected_version;
-            let number_ok = s.numbers.get(&lease.number).and_then(|n| n.lease.as_ref()).is_some_and(matches);
+        LeaseWrite::Update {
+            lease,
+            expected_version,
+            ..
+        } => {
+            let matches = |l: &Lease| {
+                l.agent == lease.agent
+                    && l.lease_id == lease.lease_id
+                    && l.version == *expected_version
+            };
+            let number_ok = s
+                .numbers
+                .get(&lease.number)
+                .and_then(|n| n.lease.as_ref())
+                .is_some_and(matches);
             let pointer_ok = s.pointers.get(&lease.agent).is_some_and(matches);
             if number_ok && pointer_ok {
                 Ok(())
@@ -125,9 +151,16 @@ fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
 
 fn apply_lease(s: &mut State, w: &LeaseWrite) {
     let (lease, available_at) = match w {
-        LeaseWrite::Claim { lease, available_at, .. } | LeaseWrite::Update { lease, available_at, .. } => {
-            (lease, available_at)
+        LeaseWrite::Claim {
+            lease,
+            available_at,
+            ..
         }
+        | LeaseWrite::Update {
+            lease,
+            available_at,
+            ..
+        } => (lease, available_at),
     };
     if let Some(n) = s.numbers.get_mut(&lease.number) {
         n.available_at = *available_at;
@@ -138,7 +171,11 @@ fn apply_lease(s: &mut State, w: &LeaseWrite) {
 
 #[async_trait]
 impl DialStore for MemoryStore {
-    async fn dial_context(&self, call: &CallId, agent: &AgentId) -> Result<DialContext, StoreError> {
+    async fn dial_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<DialContext, StoreError> {
         self.check(false)?;
         Ok(self.with_state(|s| DialContext {
             call: s.calls.get(call).cloned(),
@@ -148,7 +185,12 @@ impl DialStore for MemoryStore {
         }))
     }
 
-    async fn available_numbers(&self, country: Country, now: DateTime<Utc>, limit: usize) -> Result<Vec<E164>, StoreError> {
+    async fn available_numbers(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<E164>, StoreError> {
         self.check(false)?;
         Ok(self.with_state(|s| {
             let mut v: Vec<(&DateTime<Utc>, &E164)> = s
@@ -162,7 +204,12 @@ impl DialStore for MemoryStore {
         }))
     }
 
-    async fn record_emergency(&self, call: &EmergencyCall, _ttl: DateTime<Utc>, lease: Option<&LeaseWrite>) -> Result<(), RecordError> {
+    async fn record_emergency(
+        &self,
+        call: &EmergencyCall,
+        _ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), RecordError> {
         self.check(true)?;
         self.with_state(|s| {
             if let Some(existing) = s.calls.get(&call.call_id) {
@@ -180,12 +227,22 @@ impl DialStore for MemoryStore {
 
 #[async_trait]
 impl EndStore for MemoryStore {
-    async fn end_context(&self, call: &CallId, agent: &AgentId) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
+    async fn end_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
         self.check(false)?;
         Ok(self.with_state(|s| (s.calls.get(call).cloned(), s.pointers.get(agent).cloned())))
     }
 
-    async fn record_end(&self, call: &CallId, ended_at: DateTime<Utc>, _ttl: DateTime<Utc>, lease: Option<&LeaseWrite>) -> Result<(), EndError> {
+    async fn record_end(
+        &self,
+        call: &CallId,
+        ended_at: DateTime<Utc>,
+        _ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), EndError> {
         self.check(true)?;
         self.with_state(|s| {
             match s.calls.get(call) {
@@ -231,7 +288,12 @@ pub mod fixtures {
         .unwrap_or_else(|e| panic!("test config: {e}"))
     }
 
-    pub fn agent(id: &str, country: Country, number_type: NumberType, source: &str) -> AgentProfile {
+    pub fn agent(
+        id: &str,
+        country: Country,
+        number_type: NumberType,
+        source: &str,
+    ) -> AgentProfile {
         AgentProfile {
             id: id.parse().unwrap_or_else(|e| panic!("{e}")),
             name: format!("Agent {id}"),
@@ -249,7 +311,10 @@ pub mod fixtures {
         let mut req = Request::new(Body::Text(body.to_string()));
         *req.method_mut() = http::Method::POST;
         *req.uri_mut() = path.parse().unwrap_or_else(|e| panic!("{e}"));
-        req.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
+        req.headers_mut().insert(
+            "content-type",
+            http::HeaderValue::from_static("application/json"),
+        );
         if let Ok(v) = http::HeaderValue::from_str(&secret.sign(t, body.as_bytes())) {
             req.headers_mut().insert(SIGNATURE_HEADER, v);
         }

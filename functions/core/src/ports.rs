@@ -59,6 +59,9 @@ pub enum RecordError {
     NumberTaken,
     #[error("lease changed since it was read")]
     LeaseChanged,
+    /// Another transaction touched the same items at the same moment: retry.
+    #[error("concurrent transaction conflict")]
+    Conflict,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -66,7 +69,8 @@ pub enum RecordError {
 #[async_trait]
 pub trait DialStore: Send + Sync {
     /// The call (idempotency), the agent's profile and lease, and the tenant settings.
-    async fn dial_context(&self, call: &CallId, agent: &AgentId) -> Result<DialContext, StoreError>;
+    async fn dial_context(&self, call: &CallId, agent: &AgentId)
+        -> Result<DialContext, StoreError>;
     /// Numbers of `country`'s pool that may be leased at `now`, least recently
     /// released first, at most `limit` (never a scan of the pool).
     async fn available_numbers(
@@ -138,8 +142,17 @@ pub trait AdminStore: Send + Sync {
     async fn get_agent(&self, id: &AgentId) -> Result<Option<AgentProfile>, StoreError>;
     /// Adds numbers to a pool; numbers already present are left as they are.
     /// Returns how many were added.
-    async fn add_numbers(&self, country: Country, numbers: &[E164], now: DateTime<Utc>) -> Result<usize, StoreError>;
-    async fn list_pool(&self, country: Option<Country>, now: DateTime<Utc>) -> Result<Vec<PoolNumber>, StoreError>;
+    async fn add_numbers(
+        &self,
+        country: Country,
+        numbers: &[E164],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
+    async fn list_pool(
+        &self,
+        country: Option<Country>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PoolNumber>, StoreError>;
     async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError>;
     async fn get_tenant(&self) -> Result<TenantSettings, StoreError>;
 }

@@ -38,17 +38,27 @@ impl WebhookSecret {
 
     /// The header value for a body signed at `t` (for clients and tests).
     pub fn sign(&self, t: i64, body: &[u8]) -> String {
-        format!("t={t},v1={}", hex::encode(self.mac(t, body).finalize().into_bytes()))
+        format!(
+            "t={t},v1={}",
+            hex::encode(self.mac(t, body).finalize().into_bytes())
+        )
     }
 
     /// Checks `t=<unix>,v1=<hex>` against the raw body, in constant time.
-    pub fn verify(&self, header: Option<&str>, body: &[u8], now: DateTime<Utc>) -> Result<(), SignatureError> {
+    pub fn verify(
+        &self,
+        header: Option<&str>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(), SignatureError> {
         let header = header.ok_or(SignatureError::Missing)?;
         let mut t = None;
         let mut v1 = Vec::new();
         for part in header.split(',') {
             match part.trim().split_once('=') {
-                Some(("t", v)) => t = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?),
+                Some(("t", v)) => {
+                    t = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?)
+                }
                 Some(("v1", v)) => v1.push(hex::decode(v).map_err(|_| SignatureError::Malformed)?),
                 Some(_) => {}
                 None => return Err(SignatureError::Malformed),
@@ -62,7 +72,10 @@ impl WebhookSecret {
             return Err(SignatureError::Stale);
         }
         // Several v1 values allow secret rotation on the sender's side.
-        if v1.iter().any(|sig| self.mac(t, body).verify_slice(sig).is_ok()) {
+        if v1
+            .iter()
+            .any(|sig| self.mac(t, body).verify_slice(sig).is_ok())
+        {
             Ok(())
         } else {
             Err(SignatureError::Mismatch)
@@ -124,14 +137,17 @@ impl Problem {
 
 fn field<T: std::str::FromStr<Err = Invalid>>(name: &str, v: Option<String>) -> Result<T, Problem> {
     let v = v.ok_or_else(|| Problem::invalid_field(name, format!("`{name}` is required")))?;
-    v.parse::<T>().map_err(|e| Problem::invalid_field(name, format!("`{name}`: {e}")))
+    v.parse::<T>()
+        .map_err(|e| Problem::invalid_field(name, format!("`{name}`: {e}")))
 }
 
 fn timestamp(v: Option<String>) -> Result<Option<DateTime<Utc>>, Problem> {
     v.map(|s| {
         DateTime::parse_from_rfc3339(&s)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| Problem::invalid_field("timestamp", "`timestamp` must be an RFC 3339 date-time"))
+            .map_err(|_| {
+                Problem::invalid_field("timestamp", "`timestamp` must be an RFC 3339 date-time")
+            })
     })
     .transpose()
 }
@@ -140,14 +156,24 @@ fn timestamp(v: Option<String>) -> Result<Option<DateTime<Utc>>, Problem> {
 /// not JSON or a field has the wrong type.
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Problem> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(413, "body-too-large", "Body too large", format!("at most {MAX_BODY_BYTES} bytes")));
+        return Err(Problem::new(
+            413,
+            "body-too-large",
+            "Body too large",
+            format!("at most {MAX_BODY_BYTES} bytes"),
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() || path == "." {
-            Problem::new(400, "invalid-request", "Invalid request", format!("body must be a JSON object: {inner}"))
+            Problem::new(
+                400,
+                "invalid-request",
+                "Invalid request",
+                format!("body must be a JSON object: {inner}"),
+            )
         } else {
             Problem::invalid_field(&path, format!("`{path}`: {inner}"))
         }
@@ -179,7 +205,10 @@ pub fn parse_outbound(body: &[u8]) -> Result<OutboundDial, Problem> {
         .dialed
         .ok_or_else(|| Problem::invalid_field("dialed", "`dialed` is required"))?;
     if dialed.trim().is_empty() || dialed.len() > 64 {
-        return Err(Problem::invalid_field("dialed", "`dialed` must be 1 to 64 characters"));
+        return Err(Problem::invalid_field(
+            "dialed",
+            "`dialed` must be 1 to 64 characters",
+        ));
     }
     let location = b.location.map(parse_location).transpose()?;
     Ok(OutboundDial {
@@ -195,19 +224,31 @@ pub fn parse_outbound(body: &[u8]) -> Result<OutboundDial, Problem> {
 fn parse_location(l: LocationBody) -> Result<Location, Problem> {
     if let Some(c) = &l.country {
         if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(Problem::invalid_field("location.country", "`location.country` must be an ISO 3166 alpha-2 code"));
+            return Err(Problem::invalid_field(
+                "location.country",
+                "`location.country` must be an ISO 3166 alpha-2 code",
+            ));
         }
     }
     if let Some(a) = &l.address {
         if a.len() > 500 {
-            return Err(Problem::invalid_field("location.address", "`location.address` must be at most 500 characters"));
+            return Err(Problem::invalid_field(
+                "location.address",
+                "`location.address` must be at most 500 characters",
+            ));
         }
     }
     if l.lat.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
-        return Err(Problem::invalid_field("location.lat", "`location.lat` must be between -90 and 90"));
+        return Err(Problem::invalid_field(
+            "location.lat",
+            "`location.lat` must be between -90 and 90",
+        ));
     }
     if l.lon.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
-        return Err(Problem::invalid_field("location.lon", "`location.lon` must be between -180 and 180"));
+        return Err(Problem::invalid_field(
+            "location.lon",
+            "`location.lon` must be between -180 and 180",
+        ));
     }
     Ok(Location {
         country: l.country.map(|c| c.to_ascii_uppercase()),
@@ -272,23 +313,51 @@ mod tests {
         let h = s.sign(t, body);
         assert_eq!(s.verify(Some(&h), body, now()), Ok(()));
         assert_eq!(s.verify(None, body, now()), Err(SignatureError::Missing));
-        assert_eq!(s.verify(Some("garbage"), body, now()), Err(SignatureError::Malformed));
-        assert_eq!(s.verify(Some("t=1,v1=zz"), body, now()), Err(SignatureError::Malformed));
-        assert_eq!(s.verify(Some(&format!("t={t}")), body, now()), Err(SignatureError::Malformed));
-        assert_eq!(s.verify(Some(&h), br#"{"a":2}"#, now()), Err(SignatureError::Mismatch));
+        assert_eq!(
+            s.verify(Some("garbage"), body, now()),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            s.verify(Some("t=1,v1=zz"), body, now()),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            s.verify(Some(&format!("t={t}")), body, now()),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            s.verify(Some(&h), br#"{"a":2}"#, now()),
+            Err(SignatureError::Mismatch)
+        );
         let other = WebhookSecret::new("another-secret").unwrap();
-        assert_eq!(other.verify(Some(&h), body, now()), Err(SignatureError::Mismatch));
+        assert_eq!(
+            other.verify(Some(&h), body, now()),
+            Err(SignatureError::Mismatch)
+        );
         let old = s.sign(t - 301, body);
-        assert_eq!(s.verify(Some(&old), body, now()), Err(SignatureError::Stale));
+        assert_eq!(
+            s.verify(Some(&old), body, now()),
+            Err(SignatureError::Stale)
+        );
         let future = s.sign(t + 301, body);
-        assert_eq!(s.verify(Some(&future), body, now()), Err(SignatureError::Stale));
+        assert_eq!(
+            s.verify(Some(&future), body, now()),
+            Err(SignatureError::Stale)
+        );
         let edge = s.sign(t - 300, body);
         assert_eq!(s.verify(Some(&edge), body, now()), Ok(()));
         // Replaying a body under a new timestamp with the old MAC fails.
         let replay = h.replace(&format!("t={t}"), &format!("t={}", t + 10));
-        assert_eq!(s.verify(Some(&replay), body, now()), Err(SignatureError::Mismatch));
+        assert_eq!(
+            s.verify(Some(&replay), body, now()),
+            Err(SignatureError::Mismatch)
+        );
         // Rotation: any matching v1 is accepted.
-        let both = format!("{},v1={}", other.sign(t, body), &h[h.find("v1=").unwrap() + 3..]);
+        let both = format!(
+            "{},v1={}",
+            other.sign(t, body),
+            &h[h.find("v1=").unwrap() + 3..]
+        );
         assert_eq!(s.verify(Some(&both), body, now()), Ok(()));
     }
 
@@ -322,7 +391,12 @@ mod tests {
         for (body, f) in cases {
             let p = parse_outbound(body).unwrap_err();
             assert_eq!(p.status, 400);
-            assert_eq!(p.field.as_deref(), Some(*f), "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                p.field.as_deref(),
+                Some(*f),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
         for bad in [&b"not json"[..], b"[]", b"", b"null"] {
             let p = parse_outbound(bad).unwrap_err();
@@ -334,10 +408,26 @@ mod tests {
 
     #[test]
     fn ended_and_inbound() {
-        assert!(parse_ended(br#"{"callId":"c-1","agentId":"a-42","timestamp":"2026-11-24T05:12:00Z"}"#).is_ok());
-        assert_eq!(parse_ended(br#"{"callId":"c-1"}"#).unwrap_err().field.as_deref(), Some("agentId"));
-        let i = parse_inbound(br#"{"callId":"c-9","to":"+14255550199","from":"anonymous"}"#).unwrap();
+        assert!(parse_ended(
+            br#"{"callId":"c-1","agentId":"a-42","timestamp":"2026-11-24T05:12:00Z"}"#
+        )
+        .is_ok());
+        assert_eq!(
+            parse_ended(br#"{"callId":"c-1"}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("agentId")
+        );
+        let i =
+            parse_inbound(br#"{"callId":"c-9","to":"+14255550199","from":"anonymous"}"#).unwrap();
         assert!(i.from.is_none());
-        assert_eq!(parse_inbound(br#"{"callId":"c-9","to":"911"}"#).unwrap_err().field.as_deref(), Some("to"));
+        assert_eq!(
+            parse_inbound(br#"{"callId":"c-9","to":"911"}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("to")
+        );
     }
 }

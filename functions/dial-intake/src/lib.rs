@@ -34,7 +34,7 @@ impl<S: DialStore> DialIntake<S> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let body = match authenticate(&req, &self.secret, &*self.signature_clock, "POST") {
             Ok(b) => b,
-            Err(resp) => return resp,
+            Err(p) => return problem(&p),
         };
         match parse_outbound(body) {
             Ok(dial) => json(200, &self.service.dial(dial).await),

@@ -10,10 +10,18 @@ use lifeline_core::memory::MemoryStore;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
-const US_POOL: [&str; 5] = ["+14255550190", "+14255550191", "+14255550192", "+14255550193", "+14255550194"];
+const US_POOL: [&str; 5] = [
+    "+14255550190",
+    "+14255550191",
+    "+14255550192",
+    "+14255550193",
+    "+14255550194",
+];
 
 fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 struct Rig {
@@ -25,30 +33,56 @@ struct Rig {
 
 fn rig() -> Rig {
     let store = Arc::new(MemoryStore::new());
-    store.add_agent(agent("a-42", Country::US, NumberType::CallingPlan, "+14255550100"));
-    store.add_agent(agent("a-43", Country::US, NumberType::DirectRouting, "+14255550101"));
-    store.add_agent(agent("a-44", Country::GB, NumberType::CallingPlan, "+442071838750"));
+    store.add_agent(agent(
+        "a-42",
+        Country::US,
+        NumberType::CallingPlan,
+        "+14255550100",
+    ));
+    store.add_agent(agent(
+        "a-43",
+        Country::US,
+        NumberType::DirectRouting,
+        "+14255550101",
+    ));
+    store.add_agent(agent(
+        "a-44",
+        Country::GB,
+        NumberType::CallingPlan,
+        "+442071838750",
+    ));
     store.add_numbers(Country::US, &US_POOL);
     store.add_numbers(Country::GB, &["+442071838760"]);
     let clock = FixedClock::at(t0());
     let config = Arc::new(config());
     let handler = DialIntake::new(store.clone(), Arc::new(clock.clone()), config.clone())
         .with_signature_clock(Arc::new(clock.clone()));
-    Rig { store, clock, handler, config }
+    Rig {
+        store,
+        clock,
+        handler,
+        config,
+    }
 }
 
 fn dial_body(call: &str, agent: &str, dialed: &str, country: Option<&str>) -> String {
     let mut v = json!({"callId": call, "agentId": agent, "dialed": dialed, "from": "+14255550100",
         "timestamp": "2026-11-24T05:00:00Z"});
     if let Some(c) = country {
-        v["location"] = json!({"country": c, "address": "1 Main St, Redmond WA", "lat": 47.6, "lon": -122.1});
+        v["location"] =
+            json!({"country": c, "address": "1 Main St, Redmond WA", "lat": 47.6, "lon": -122.1});
     }
     v.to_string()
 }
 
 impl Rig {
     async fn post(&self, body: &str) -> (u16, Value) {
-        let req = signed(&self.config.webhook_secret, "/calls/outbound", body, self.clock.now().timestamp());
+        let req = signed(
+            &self.config.webhook_secret,
+            "/calls/outbound",
+            body,
+            self.clock.now().timestamp(),
+        );
         let resp = self.handler.handle(req).await;
         (resp.status().as_u16(), body_json(&resp))
     }
@@ -73,7 +107,10 @@ async fn emergency_dial_leases_a_pool_number() {
     assert_eq!(v["history"], false);
     assert_eq!(v["transcribe"], false);
     assert_eq!(v["degraded"], false);
-    assert_eq!(v["panel"]["controls"], json!(["device_settings", "hang_up"]));
+    assert_eq!(
+        v["panel"]["controls"],
+        json!(["device_settings", "hang_up"])
+    );
     assert!(v.get("locationProvided").is_none());
     assert_eq!(r.store.writes(), 1, "one transaction");
 }
@@ -103,17 +140,35 @@ async fn ordinary_dial_makes_no_store_call() {
 async fn bad_signature_and_bad_body_write_nothing() {
     let r = rig();
     let body = dial_body("c-1", "a-42", "911", Some("US"));
-    let mut req = signed(&r.config.webhook_secret, "/calls/outbound", &body, t0().timestamp());
-    req.headers_mut().insert("x-lifeline-signature", "t=1,v1=00".parse().unwrap());
+    let mut req = signed(
+        &r.config.webhook_secret,
+        "/calls/outbound",
+        &body,
+        t0().timestamp(),
+    );
+    req.headers_mut()
+        .insert("x-lifeline-signature", "t=1,v1=00".parse().unwrap());
     let resp = r.handler.handle(req).await;
     assert_eq!(resp.status(), 401);
-    let stale = signed(&r.config.webhook_secret, "/calls/outbound", &body, t0().timestamp() - 600);
+    let stale = signed(
+        &r.config.webhook_secret,
+        "/calls/outbound",
+        &body,
+        t0().timestamp() - 600,
+    );
     assert_eq!(r.handler.handle(stale).await.status(), 401);
 
-    let (status, v) = r.post(r#"{"callId":"c-1","agentId":"a-42","dialed":"911","from":"12"}"#).await;
+    let (status, v) = r
+        .post(r#"{"callId":"c-1","agentId":"a-42","dialed":"911","from":"12"}"#)
+        .await;
     assert_eq!(status, 400);
     assert_eq!(v["field"], "from");
-    let req = signed(&r.config.webhook_secret, "/calls/outbound", "{oops", t0().timestamp());
+    let req = signed(
+        &r.config.webhook_secret,
+        "/calls/outbound",
+        "{oops",
+        t0().timestamp(),
+    );
     let resp = r.handler.handle(req).await;
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
@@ -139,13 +194,25 @@ async fn empty_pool_is_degraded_but_recorded() {
     assert_eq!(v["degraded"], false);
     let (_, v) = r.post(&dial_body("c-2", "a-44", "999", Some("GB"))).await;
     assert_eq!(v["callerId"], "+442071838760");
-    r.store.add_agent(agent("a-45", Country::GB, NumberType::CallingPlan, "+442071838751"));
+    r.store.add_agent(agent(
+        "a-45",
+        Country::GB,
+        NumberType::CallingPlan,
+        "+442071838751",
+    ));
     let (status, v) = r.post(&dial_body("c-3", "a-45", "112", Some("GB"))).await;
     assert_eq!(status, 200);
     assert_eq!(v["degraded"], true);
     assert_eq!(v["reason"], "pool_exhausted");
-    assert_eq!(v["callerId"], "+14255550100", "the agent's own number from the webhook");
-    assert!(r.store.with_state(|s| s.calls.contains_key(&"c-3".parse().unwrap())), "still recorded for the side effects");
+    assert_eq!(
+        v["callerId"], "+14255550100",
+        "the agent's own number from the webhook"
+    );
+    assert!(
+        r.store
+            .with_state(|s| s.calls.contains_key(&"c-3".parse().unwrap())),
+        "still recorded for the side effects"
+    );
 }
 
 #[tokio::test]
@@ -164,12 +231,19 @@ async fn same_agent_again_keeps_the_number_and_extends() {
 async fn concurrent_dials_never_share_a_number() {
     let r = Arc::new(rig());
     for i in 0..10 {
-        r.store.add_agent(agent(&format!("b-{i}"), Country::US, NumberType::CallingPlan, "+14255550100"));
+        r.store.add_agent(agent(
+            &format!("b-{i}"),
+            Country::US,
+            NumberType::CallingPlan,
+            "+14255550100",
+        ));
     }
     let mut tasks = Vec::new();
     for i in 0..10 {
         let r = r.clone();
-        tasks.push(tokio::spawn(async move { r.dial(&format!("k-{i}"), &format!("b-{i}"), "911").await }));
+        tasks.push(tokio::spawn(async move {
+            r.dial(&format!("k-{i}"), &format!("b-{i}"), "911").await
+        }));
     }
     let mut leased = HashSet::new();
     let mut degraded = 0;
@@ -178,7 +252,10 @@ async fn concurrent_dials_never_share_a_number() {
         if v["degraded"] == true {
             degraded += 1;
         } else {
-            assert!(leased.insert(v["callerId"].as_str().unwrap().to_string()), "number twice: {v}");
+            assert!(
+                leased.insert(v["callerId"].as_str().unwrap().to_string()),
+                "number twice: {v}"
+            );
         }
     }
     assert_eq!(leased.len(), 5);
@@ -190,7 +267,8 @@ async fn route_follows_number_type_and_tenant() {
     let r = rig();
     let v = r.dial("c-1", "a-43", "911").await;
     assert_eq!(v["route"], "direct_routing");
-    r.store.with_state(|s| s.tenant.has_calling_plan_numbers = true);
+    r.store
+        .with_state(|s| s.tenant.has_calling_plan_numbers = true);
     let v = r.dial("c-2", "a-43", "911").await;
     assert_eq!(v["route"], "direct_offer");
 }
@@ -212,8 +290,13 @@ async fn missing_location_uses_the_profile_country() {
 async fn unsupported_location_passes_through_with_the_reason() {
     let r = rig();
     let (_, v) = r.post(&dial_body("c-1", "a-42", "112", Some("FR"))).await;
-    assert_eq!(v, json!({"action":"continue","reason":"unsupported_location"}));
-    let (_, v) = r.post(&dial_body("c-2", "a-42", "0145678901", Some("FR"))).await;
+    assert_eq!(
+        v,
+        json!({"action":"continue","reason":"unsupported_location"})
+    );
+    let (_, v) = r
+        .post(&dial_body("c-2", "a-42", "0145678901", Some("FR")))
+        .await;
     assert_eq!(v, json!({"action":"continue"}));
     assert_eq!(r.store.reads() + r.store.writes(), 0);
 }
@@ -231,7 +314,12 @@ async fn test_number_is_flagged() {
 async fn expired_number_goes_to_another_agent_only_after_quarantine() {
     let r = rig();
     // Pool of one in GB.
-    r.store.add_agent(agent("a-45", Country::GB, NumberType::CallingPlan, "+442071838751"));
+    r.store.add_agent(agent(
+        "a-45",
+        Country::GB,
+        NumberType::CallingPlan,
+        "+442071838751",
+    ));
     let (_, first) = r.post(&dial_body("c-1", "a-44", "999", Some("GB"))).await;
     assert_eq!(first["callerId"], "+442071838760");
     // No end reported: held for the active-call limit (4 h), then quarantined 60 min.
@@ -241,4 +329,28 @@ async fn expired_number_goes_to_another_agent_only_after_quarantine() {
     r.clock.advance(Duration::minutes(31));
     let (_, v) = r.post(&dial_body("c-3", "a-45", "999", Some("GB"))).await;
     assert_eq!(v["callerId"], "+442071838760");
+}
+
+/// The SAM sample events (`events/`) deserialise into the handler's input and
+/// run through it.
+#[tokio::test]
+async fn sample_events_run_through_the_handler() {
+    let r = rig();
+    let signed_at = FixedClock::at(DateTime::from_timestamp(1_795_496_400, 0).unwrap());
+    let h = DialIntake::new(r.store.clone(), Arc::new(r.clock.clone()), r.config.clone())
+        .with_signature_clock(Arc::new(signed_at));
+    let req =
+        lambda_http::request::from_str(include_str!("../../../events/dial-intake.json")).unwrap();
+    let resp = h.handle(req).await;
+    assert_eq!(resp.status(), 200);
+    let v = body_json(&resp);
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["emergencyNumber"], "911");
+    let req =
+        lambda_http::request::from_str(include_str!("../../../events/dial-intake-ordinary.json"))
+            .unwrap();
+    assert_eq!(
+        body_json(&h.handle(req).await),
+        json!({"action":"continue"})
+    );
 }

@@ -1,1 +1,271 @@
-fn main(){}
+//! `lifeline`: the admin CLI. Same AWS configuration as the functions
+//! (`AWS_ENDPOINT_URL*`, `AWS_REGION`, `LIFELINE_TABLE`).
+
+use clap::{Args, Parser, Subcommand};
+use lifeline_core::domain::call::AgentProfile;
+use lifeline_core::domain::numbers::Country;
+use lifeline_core::domain::route::{NumberType, TenantSettings};
+use lifeline_core::domain::types::{AgentId, Email, Recipients, E164};
+use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use lifeline_core::ports::AdminStore;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "lifeline",
+    version,
+    about = "Administer Lifeline: agents, callback-number pools, tenant settings"
+)]
+struct Cli {
+    /// DynamoDB table.
+    #[arg(
+        long,
+        env = "LIFELINE_TABLE",
+        default_value = "lifeline",
+        global = true
+    )]
+    table: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The shared table.
+    #[command(subcommand)]
+    Table(TableCmd),
+    /// Agents: profile, source number, notification recipients.
+    #[command(subcommand)]
+    Agent(AgentCmd),
+    /// Callback-number pools, one per country.
+    #[command(subcommand)]
+    Pool(PoolCmd),
+    /// Tenant settings that decide the emergency route.
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+}
+
+#[derive(Subcommand)]
+enum TableCmd {
+    /// Create the table (keys, index, stream, TTL) if it does not exist — for local and test setups;
+    /// on AWS the SAM template creates it.
+    Create,
+}
+
+#[derive(Subcommand)]
+enum AgentCmd {
+    /// Create or replace an agent's profile.
+    Put(AgentPut),
+    /// Print an agent's profile as JSON.
+    Show {
+        /// Agent id, e.g. a-42.
+        id: String,
+    },
+}
+
+#[derive(Args)]
+struct AgentPut {
+    /// Agent id, as the voice platform names the agent.
+    #[arg(long)]
+    id: String,
+    /// Display name, used in notifications.
+    #[arg(long)]
+    name: String,
+    /// The agent's own e-mail address.
+    #[arg(long)]
+    email: Option<String>,
+    /// Home country (ISO code): used when a call carries no location.
+    #[arg(long)]
+    country: Option<String>,
+    /// The agent's own number, E.164 (+14255550100).
+    #[arg(long)]
+    source_number: String,
+    /// calling_plan or direct_routing.
+    #[arg(long)]
+    number_type: String,
+    /// Who is e-mailed on an emergency call: "a@x.com; b@y.com".
+    #[arg(long, default_value = "")]
+    recipients: String,
+    /// Targets to try when the agent misses a callback (repeatable).
+    #[arg(long)]
+    fallback: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum PoolCmd {
+    /// Add callback numbers to a country's pool (numbers already there are left alone).
+    Add {
+        /// Pool country (US, CA, PR, GB, DK).
+        #[arg(long)]
+        country: String,
+        /// Numbers in E.164 form.
+        #[arg(required = true)]
+        numbers: Vec<String>,
+    },
+    /// List pool numbers and their state, as JSON.
+    List {
+        /// Only this country's pool.
+        #[arg(long)]
+        country: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCmd {
+    /// Set the route prerequisites of the voice-platform tenant.
+    Set {
+        /// A direct-routing voice route exists for emergency numbers.
+        #[arg(long, action = clap::ArgAction::Set)]
+        direct_routing_emergency_rule: bool,
+        /// The tenant has at least one calling-plan number.
+        #[arg(long, action = clap::ArgAction::Set)]
+        calling_plan_numbers: bool,
+    },
+    /// Print the tenant settings as JSON.
+    Show,
+}
+
+/// A user mistake (exit 2) or a failure to reach the store (exit 1).
+enum Failure {
+    Usage(String),
+    Store(String),
+}
+
+fn usage<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> Failure + '_ {
+    move |e| Failure::Usage(format!("{what}: {e}"))
+}
+
+fn store_err(e: lifeline_core::ports::StoreError) -> Failure {
+    Failure::Store(e.to_string())
+}
+
+fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+fn agent_json(a: &AgentProfile) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id, "name": a.name, "email": a.email, "country": a.country.map(|c| c.code()),
+        "sourceNumber": a.source_number, "numberType": a.number_type.as_str(),
+        "recipients": a.recipients.joined(), "fallback": a.fallback,
+    })
+}
+
+fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
+    Ok(AgentProfile {
+        id: p.id.parse().map_err(usage("--id"))?,
+        name: {
+            let n = p.name.trim().to_string();
+            if n.is_empty() || n.len() > 200 {
+                return Err(Failure::Usage("--name: must be 1 to 200 characters".into()));
+            }
+            n
+        },
+        email: p
+            .email
+            .map(|e| e.parse::<Email>())
+            .transpose()
+            .map_err(usage("--email"))?,
+        country: p
+            .country
+            .map(|c| c.parse::<Country>())
+            .transpose()
+            .map_err(usage("--country"))?,
+        source_number: p.source_number.parse().map_err(usage("--source-number"))?,
+        number_type: p
+            .number_type
+            .parse::<NumberType>()
+            .map_err(usage("--number-type"))?,
+        recipients: Recipients::parse(&p.recipients).map_err(usage("--recipients"))?,
+        fallback: p.fallback,
+    })
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let conf = load_aws_config(ClientProfile::Admin).await;
+    let store = DynamoStore::from_conf(&conf, &cli.table);
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::Table(TableCmd::Create) => {
+            let created = store.create_table().await.map_err(store_err)?;
+            eprintln!(
+                "table {} {}",
+                cli.table,
+                if created { "created" } else { "already exists" }
+            );
+        }
+        Command::Agent(AgentCmd::Put(p)) => {
+            // Everything is validated before anything is written.
+            let agent = parse_agent(p)?;
+            store.put_agent(&agent).await.map_err(store_err)?;
+            if agent.recipients.is_empty() {
+                eprintln!("warning: agent {} has no recipients: no e-mail will be sent for their emergency calls", agent.id);
+            }
+            print_json(&agent_json(&agent));
+        }
+        Command::Agent(AgentCmd::Show { id }) => {
+            let id: AgentId = id.parse().map_err(usage("agent id"))?;
+            match store.get_agent(&id).await.map_err(store_err)? {
+                Some(a) => print_json(&agent_json(&a)),
+                None => return Err(Failure::Usage(format!("no agent `{id}`"))),
+            }
+        }
+        Command::Pool(PoolCmd::Add { country, numbers }) => {
+            let country: Country = country.parse().map_err(usage("--country"))?;
+            let numbers = numbers
+                .iter()
+                .map(|n| {
+                    n.parse::<E164>()
+                        .map_err(|e| Failure::Usage(format!("`{n}`: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let added = store
+                .add_numbers(country, &numbers, now)
+                .await
+                .map_err(store_err)?;
+            eprintln!(
+                "{added} added to the {country} pool, {} already there",
+                numbers.len() - added
+            );
+        }
+        Command::Pool(PoolCmd::List { country }) => {
+            let country = country
+                .map(|c| c.parse::<Country>())
+                .transpose()
+                .map_err(usage("--country"))?;
+            let list = store.list_pool(country, now).await.map_err(store_err)?;
+            print_json(&serde_json::to_value(list).unwrap_or_default());
+        }
+        Command::Tenant(TenantCmd::Set {
+            direct_routing_emergency_rule,
+            calling_plan_numbers,
+        }) => {
+            let t = TenantSettings {
+                direct_routing_emergency_rule,
+                has_calling_plan_numbers: calling_plan_numbers,
+            };
+            store.put_tenant(t).await.map_err(store_err)?;
+            print_json(&serde_json::to_value(t).unwrap_or_default());
+        }
+        Command::Tenant(TenantCmd::Show) => {
+            let t = store.get_tenant().await.map_err(store_err)?;
+            print_json(&serde_json::to_value(t).unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Store(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}

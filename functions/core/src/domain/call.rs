@@ -105,7 +105,10 @@ impl Panel {
         Panel {
             controls: ["device_settings", "hang_up"],
             banner: "Emergency call in progress",
-            form: PanelForm { save: false, refresh: false },
+            form: PanelForm {
+                save: false,
+                refresh: false,
+            },
         }
     }
 }
@@ -224,7 +227,9 @@ mod tests {
             leased_number: Some("+14255550199".parse().unwrap()),
             lease_id: None,
             callback_expires_at: Some(
-                DateTime::parse_from_rfc3339("2026-11-24T06:00:00Z").unwrap().with_timezone(&Utc),
+                DateTime::parse_from_rfc3339("2026-11-24T06:00:00Z")
+                    .unwrap()
+                    .with_timezone(&Utc),
             ),
             route: Route::DirectOffer,
             degraded: false,
@@ -254,7 +259,11 @@ mod tests {
             serde_json::to_value(InboundAnswer::Continue {}).unwrap(),
             json!({"action":"continue"})
         );
-        let v = serde_json::to_value(InboundAnswer::connect(&"a-42".parse().unwrap(), vec!["q".into()])).unwrap();
+        let v = serde_json::to_value(InboundAnswer::connect(
+            &"a-42".parse().unwrap(),
+            vec!["q".into()],
+        ))
+        .unwrap();
         assert_eq!(
             v,
             json!({"action":"connect_agent","agentId":"a-42","priority":"emergency",

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 
 use super::numbers::Country;
-use super::types::{AgentId, CallId, E164, LeaseId};
+use super::types::{AgentId, CallId, LeaseId, E164};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
@@ -111,7 +111,9 @@ impl LeasePolicy {
         if lease.active_calls.is_empty() {
             lease.expires_at
         } else {
-            lease.expires_at.max(lease.last_dial_at + self.active_call_limit)
+            lease
+                .expires_at
+                .max(lease.last_dial_at + self.active_call_limit)
         }
     }
 
@@ -126,7 +128,9 @@ mod tests {
     use super::*;
 
     fn t(min: i64) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
             + Duration::minutes(min)
     }
     fn c(s: &str) -> CallId {

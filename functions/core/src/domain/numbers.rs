@@ -16,7 +16,13 @@ pub enum Country {
 }
 
 impl Country {
-    pub const ALL: [Country; 5] = [Country::US, Country::CA, Country::PR, Country::GB, Country::DK];
+    pub const ALL: [Country; 5] = [
+        Country::US,
+        Country::CA,
+        Country::PR,
+        Country::GB,
+        Country::DK,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -37,11 +43,15 @@ impl Country {
             EmergencyEntry::live("112", "911"),
             EmergencyEntry::test("933", "933"),
         ];
-        const CA: &[EmergencyEntry] =
-            &[EmergencyEntry::live("911", "911"), EmergencyEntry::live("112", "911")];
+        const CA: &[EmergencyEntry] = &[
+            EmergencyEntry::live("911", "911"),
+            EmergencyEntry::live("112", "911"),
+        ];
         const PR: &[EmergencyEntry] = &[EmergencyEntry::live("911", "911")];
-        const GB: &[EmergencyEntry] =
-            &[EmergencyEntry::live("999", "999"), EmergencyEntry::live("112", "112")];
+        const GB: &[EmergencyEntry] = &[
+            EmergencyEntry::live("999", "999"),
+            EmergencyEntry::live("112", "112"),
+        ];
         const DK: &[EmergencyEntry] = &[EmergencyEntry::live("112", "112")];
         match self {
             Country::US => US,
@@ -92,10 +102,18 @@ struct EmergencyEntry {
 
 impl EmergencyEntry {
     const fn live(dialed: &'static str, placed_as: &'static str) -> Self {
-        EmergencyEntry { dialed, placed_as, test: false }
+        EmergencyEntry {
+            dialed,
+            placed_as,
+            test: false,
+        }
     }
     const fn test(dialed: &'static str, placed_as: &'static str) -> Self {
-        EmergencyEntry { dialed, placed_as, test: true }
+        EmergencyEntry {
+            dialed,
+            placed_as,
+            test: true,
+        }
     }
 }
 
@@ -165,12 +183,16 @@ pub fn match_emergency(
 ) -> Option<EmergencyMatch> {
     let digits = dial_digits(dialed)?;
     let lookup = |d: &str| {
-        country.table().iter().find(|e| e.dialed == d).map(|e| EmergencyMatch {
-            country,
-            dialed: e.dialed,
-            placed_as: e.placed_as,
-            test: e.test,
-        })
+        country
+            .table()
+            .iter()
+            .find(|e| e.dialed == d)
+            .map(|e| EmergencyMatch {
+                country,
+                dialed: e.dialed,
+                placed_as: e.placed_as,
+                test: e.test,
+            })
     };
     lookup(&digits).or_else(|| {
         let p = prefix.as_str();
@@ -201,7 +223,8 @@ mod tests {
     #[test]
     fn table_of_dials() {
         // (country, dialed, expected placed-as, test)
-        let cases: &[(Country, &str, Option<(&str, bool)>)] = &[
+        type Case = (Country, &'static str, Option<(&'static str, bool)>);
+        let cases: &[Case] = &[
             (Country::US, "911", Some(("911", false))),
             (Country::US, "9-911", Some(("911", false))),
             (Country::US, "9 911", Some(("911", false))),

@@ -37,6 +37,7 @@ impl FromStr for NumberType {
 
 /// What the voice-platform tenant has set up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TenantSettings {
     /// A direct-routing voice route exists for emergency numbers.
     pub direct_routing_emergency_rule: bool,
@@ -121,9 +122,18 @@ mod tests {
                 assert!(!d.carrier_must_be_configured);
             }
         }
-        assert_eq!(select_route(NumberType::DirectRouting, t(true, false)).route, Route::DirectRouting);
-        assert_eq!(select_route(NumberType::DirectRouting, t(true, true)).route, Route::DirectRouting);
-        assert_eq!(select_route(NumberType::DirectRouting, t(false, true)).route, Route::DirectOffer);
+        assert_eq!(
+            select_route(NumberType::DirectRouting, t(true, false)).route,
+            Route::DirectRouting
+        );
+        assert_eq!(
+            select_route(NumberType::DirectRouting, t(true, true)).route,
+            Route::DirectRouting
+        );
+        assert_eq!(
+            select_route(NumberType::DirectRouting, t(false, true)).route,
+            Route::DirectOffer
+        );
         let d = select_route(NumberType::DirectRouting, t(false, false));
         assert_eq!(d.route, Route::DirectRouting);
         assert!(d.carrier_must_be_configured);
@@ -131,7 +141,10 @@ mod tests {
 
     #[test]
     fn parse() {
-        assert_eq!("calling_plan".parse::<NumberType>(), Ok(NumberType::CallingPlan));
+        assert_eq!(
+            "calling_plan".parse::<NumberType>(),
+            Ok(NumberType::CallingPlan)
+        );
         assert!("teams".parse::<NumberType>().is_err());
     }
 }

@@ -100,7 +100,9 @@ impl FromStr for E164 {
             ));
         }
         if digits.starts_with('0') {
-            return Err(Invalid("phone number country code cannot start with 0".into()));
+            return Err(Invalid(
+                "phone number country code cannot start with 0".into(),
+            ));
         }
         Ok(E164(s.to_string()))
     }
@@ -147,7 +149,9 @@ impl FromStr for Email {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
         if !local_ok || !domain_ok {
             return Err(bad());
         }
@@ -192,7 +196,11 @@ impl Recipients {
 
     /// The canonical `a@x.com; b@y.com` form, as stored.
     pub fn joined(&self) -> String {
-        self.0.iter().map(Email::as_str).collect::<Vec<_>>().join("; ")
+        self.0
+            .iter()
+            .map(Email::as_str)
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -225,7 +233,8 @@ mod tests {
 
     #[test]
     fn recipients() {
-        let r = Recipients::parse(" sup@Example.COM ;security@example.com; sup@example.com;").unwrap();
+        let r =
+            Recipients::parse(" sup@Example.COM ;security@example.com; sup@example.com;").unwrap();
         assert_eq!(r.joined(), "sup@example.com; security@example.com");
         assert!(Recipients::parse("").unwrap().is_empty());
         assert!(Recipients::parse(" ; ").unwrap().is_empty());
@@ -237,6 +246,12 @@ mod tests {
         let many: Vec<String> = (0..51).map(|i| format!("u{i}@example.com")).collect();
         assert!(Recipients::parse(&many.join(";")).is_err());
         let fifty: Vec<String> = (0..50).map(|i| format!("u{i}@example.com")).collect();
-        assert_eq!(Recipients::parse(&fifty.join(";")).unwrap().as_slice().len(), 50);
+        assert_eq!(
+            Recipients::parse(&fifty.join(";"))
+                .unwrap()
+                .as_slice()
+                .len(),
+            50
+        );
     }
 }

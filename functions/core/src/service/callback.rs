@@ -15,7 +15,11 @@ pub struct CallbackService<S> {
 
 impl<S: CallbackStore> CallbackService<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
-        CallbackService { store, clock, config }
+        CallbackService {
+            store,
+            clock,
+            config,
+        }
     }
 
     /// One read. Anything but a live lease, including a store failure, is

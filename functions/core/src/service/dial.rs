@@ -10,7 +10,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::call::{EmergencyCall, OutboundAnswer, OutboundDial};
 use crate::domain::lease::{Lease, LeasePolicy};
-use crate::domain::numbers::{could_be_emergency_anywhere, match_emergency, Country, EmergencyMatch};
+use crate::domain::numbers::{
+    could_be_emergency_anywhere, match_emergency, Country, EmergencyMatch,
+};
 use crate::domain::route::{select_route, Route};
 use crate::domain::types::{AgentId, CallId, E164};
 use crate::ports::{DialContext, DialStore, LeaseWrite, RecordError};
@@ -19,7 +21,7 @@ use crate::ports::{DialContext, DialStore, LeaseWrite, RecordError};
 /// concurrent claims, independent of the pool's size.
 pub const CANDIDATES: usize = 8;
 /// Write attempts before answering degraded.
-const MAX_ATTEMPTS: usize = 6;
+const MAX_ATTEMPTS: usize = 10;
 
 /// What a dial is, decided without any I/O.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,17 +35,24 @@ pub enum Classification {
     UnsupportedLocation,
 }
 
-pub fn classify(dial: &OutboundDial, prefix: &crate::domain::numbers::OutsideLinePrefix) -> Classification {
+pub fn classify(
+    dial: &OutboundDial,
+    prefix: &crate::domain::numbers::OutsideLinePrefix,
+) -> Classification {
     match dial.location.as_ref().and_then(|l| l.country.as_deref()) {
         Some(code) => match code.parse::<Country>() {
             Ok(country) => match match_emergency(&dial.dialed, country, prefix) {
                 Some(m) => Classification::Emergency(m),
                 None => Classification::Ordinary,
             },
-            Err(_) if could_be_emergency_anywhere(&dial.dialed, prefix) => Classification::UnsupportedLocation,
+            Err(_) if could_be_emergency_anywhere(&dial.dialed, prefix) => {
+                Classification::UnsupportedLocation
+            }
             Err(_) => Classification::Ordinary,
         },
-        None if could_be_emergency_anywhere(&dial.dialed, prefix) => Classification::NeedsProfileCountry,
+        None if could_be_emergency_anywhere(&dial.dialed, prefix) => {
+            Classification::NeedsProfileCountry
+        }
         None => Classification::Ordinary,
     }
 }
@@ -93,13 +102,21 @@ pub struct DialService<S> {
 
 impl<S> Clone for DialService<S> {
     fn clone(&self) -> Self {
-        DialService { store: self.store.clone(), clock: self.clock.clone(), config: self.config.clone() }
+        DialService {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            config: self.config.clone(),
+        }
     }
 }
 
 impl<S: DialStore> DialService<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
-        DialService { store, clock, config }
+        DialService {
+            store,
+            clock,
+            config,
+        }
     }
 
     pub async fn dial(&self, dial: OutboundDial) -> OutboundAnswer {
@@ -110,7 +127,9 @@ impl<S: DialStore> DialService<S> {
             Classification::UnsupportedLocation if !self.config.lease_unsupported_locations => {
                 tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id,
                     "emergency-looking dial from an unsupported location; passed through");
-                return OutboundAnswer::Continue { reason: Some("unsupported_location") };
+                return OutboundAnswer::Continue {
+                    reason: Some("unsupported_location"),
+                };
             }
             Classification::Emergency(m) => Some(m),
             Classification::UnsupportedLocation | Classification::NeedsProfileCountry => None,
@@ -127,7 +146,12 @@ impl<S: DialStore> DialService<S> {
         }
     }
 
-    async fn emergency(&self, dial: &OutboundDial, known: Option<EmergencyMatch>, now: DateTime<Utc>) -> OutboundAnswer {
+    async fn emergency(
+        &self,
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        now: DateTime<Utc>,
+    ) -> OutboundAnswer {
         // Read the context and look up available numbers at once: one round trip.
         let candidates_for = known.map(|m| m.country);
         let (ctx, candidates) = tokio::join!(
@@ -154,18 +178,26 @@ impl<S: DialStore> DialService<S> {
         let profile_country = ctx.agent.as_ref().and_then(|a| a.country);
         let matched = match known {
             Some(m) => m,
-            None => match profile_country.and_then(|c| match_emergency(&dial.dialed, c, &self.config.outside_line_prefix)) {
+            None => match profile_country
+                .and_then(|c| match_emergency(&dial.dialed, c, &self.config.outside_line_prefix))
+            {
                 Some(m) => m,
                 None if dial.location.is_some() => {
                     // Unsupported location, leases allowed, but no usable profile country.
-                    return self.record_without_lease(dial, &ctx, now, "unsupported_location").await;
+                    return self
+                        .record_without_lease(dial, &ctx, now, "unsupported_location")
+                        .await;
                 }
                 None => return OutboundAnswer::ordinary(),
             },
         };
         let mut candidates = match candidates {
             Ok(c) if known.is_some() => c,
-            Ok(_) => self.store.available_numbers(matched.country, now, CANDIDATES).await.unwrap_or_default(),
+            Ok(_) => self
+                .store
+                .available_numbers(matched.country, now, CANDIDATES)
+                .await
+                .unwrap_or_default(),
             Err(e) => {
                 tracing::warn!(call_id = %dial.call_id, error = %e, "available-number lookup failed");
                 Vec::new()
@@ -175,46 +207,93 @@ impl<S: DialStore> DialService<S> {
         let mut tried: HashSet<E164> = HashSet::new();
         for _ in 0..MAX_ATTEMPTS {
             let pick = rand::rng().random_range(0..3);
-            let plan = plan_lease(ctx.lease.as_ref(), matched.country, now, &candidates, &tried, pick);
+            let plan = plan_lease(
+                ctx.lease.as_ref(),
+                matched.country,
+                now,
+                &candidates,
+                &tried,
+                pick,
+            );
             let (write, number) = match &plan {
                 LeasePlan::Extend(l) => {
                     let next = self.config.lease.on_dial(l, dial.call_id.clone(), now);
                     let available_at = self.config.lease.available_at(&next);
                     let number = next.number.clone();
-                    (LeaseWrite::Update { lease: next, available_at, expected_version: l.version }, number)
+                    (
+                        LeaseWrite::Update {
+                            lease: next,
+                            available_at,
+                            expected_version: l.version,
+                        },
+                        number,
+                    )
                 }
                 LeasePlan::Claim(number) => {
-                    let lease = new_lease(&self.config.lease, &ctx, number.clone(), matched.country, &dial.agent_id,
-                        &dial.call_id, &self.config.callback_fallback, now);
+                    let lease = new_lease(
+                        &self.config.lease,
+                        &ctx,
+                        number.clone(),
+                        matched.country,
+                        &dial.agent_id,
+                        &dial.call_id,
+                        &self.config.callback_fallback,
+                        now,
+                    );
                     let available_at = self.config.lease.available_at(&lease);
                     let pointer_version = ctx.lease.as_ref().map(|l| l.version);
-                    (LeaseWrite::Claim { lease, available_at, now, pointer_version }, number.clone())
+                    (
+                        LeaseWrite::Claim {
+                            lease,
+                            available_at,
+                            now,
+                            pointer_version,
+                        },
+                        number.clone(),
+                    )
                 }
                 LeasePlan::Exhausted if !requeried => {
                     requeried = true;
-                    candidates = self.store.available_numbers(matched.country, now, CANDIDATES).await.unwrap_or_default();
+                    candidates = self
+                        .store
+                        .available_numbers(matched.country, now, CANDIDATES)
+                        .await
+                        .unwrap_or_default();
                     continue;
                 }
                 LeasePlan::Exhausted => {
                     tracing::error!(call_id = %dial.call_id, country = %matched.country,
                         "callback-number pool exhausted; presenting the agent's own number");
-                    return self.record_without_lease_matched(dial, &ctx, matched, now, "pool_exhausted").await;
+                    return self
+                        .record_without_lease_matched(dial, &ctx, matched, now, "pool_exhausted")
+                        .await;
                 }
             };
             let lease = match &write {
                 LeaseWrite::Claim { lease, .. } | LeaseWrite::Update { lease, .. } => lease,
             };
             let call = self.call_record(dial, &ctx, matched, now, Some(lease), None);
-            match self.store.record_emergency(&call, self.ttl(now), Some(&write)).await {
+            match self
+                .store
+                .record_emergency(&call, self.ttl(now), Some(&write))
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(call_id = %dial.call_id, agent_id = %dial.agent_id, number = %lease.number.redacted(),
                         test = matched.test, "emergency call recorded with callback number");
                     return OutboundAnswer::emergency(&call);
                 }
-                Err(RecordError::CallExists(Some(existing))) => return OutboundAnswer::emergency(&existing),
+                Err(RecordError::CallExists(Some(existing))) => {
+                    return OutboundAnswer::emergency(&existing)
+                }
                 Err(RecordError::CallExists(None)) => return OutboundAnswer::emergency(&call),
                 Err(RecordError::NumberTaken) => {
                     tried.insert(number);
+                }
+                Err(RecordError::Conflict) => {
+                    // Nobody won yet: try again shortly, jittered so racers spread out.
+                    let ms = rand::rng().random_range(2..20);
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                 }
                 Err(RecordError::LeaseChanged) => {
                     tried.insert(number);
@@ -238,11 +317,14 @@ impl<S: DialStore> DialService<S> {
             }
         }
         tracing::error!(call_id = %dial.call_id, "no callback number after {MAX_ATTEMPTS} attempts");
-        self.record_without_lease_matched(dial, &ctx, matched, now, "contention").await
+        self.record_without_lease_matched(dial, &ctx, matched, now, "contention")
+            .await
     }
 
     fn ttl(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now + self.config.lease.active_call_limit + self.config.lease.window + self.config.record_retention
+        now + self.config.lease.active_call_limit
+            + self.config.lease.window
+            + self.config.record_retention
     }
 
     fn call_record(
@@ -266,7 +348,9 @@ impl<S: DialStore> DialService<S> {
             test: m.test,
             country: Some(m.country),
             location: dial.location.clone(),
-            caller_id: lease.map(|l| l.number.clone()).unwrap_or_else(|| dial.from.clone()),
+            caller_id: lease
+                .map(|l| l.number.clone())
+                .unwrap_or_else(|| dial.from.clone()),
             leased_number: lease.map(|l| l.number.clone()),
             lease_id: lease.map(|l| l.lease_id.clone()),
             callback_expires_at: lease.map(|l| l.expires_at),
@@ -298,7 +382,12 @@ impl<S: DialStore> DialService<S> {
         reason: &str,
     ) -> OutboundAnswer {
         let digits = crate::domain::numbers::dial_digits(&dial.dialed).unwrap_or_default();
-        let mut call = degraded_call(dial, any_match(dial, &self.config.outside_line_prefix), now, reason);
+        let mut call = degraded_call(
+            dial,
+            any_match(dial, &self.config.outside_line_prefix),
+            now,
+            reason,
+        );
         call.dialed = digits.clone();
         call.emergency_number = digits;
         if let Some(a) = &ctx.agent {
@@ -309,7 +398,11 @@ impl<S: DialStore> DialService<S> {
 
     /// The call is still recorded (side effects need it), without a lease.
     async fn write_degraded(&self, call: EmergencyCall, now: DateTime<Utc>) -> OutboundAnswer {
-        match self.store.record_emergency(&call, self.ttl(now), None).await {
+        match self
+            .store
+            .record_emergency(&call, self.ttl(now), None)
+            .await
+        {
             Ok(()) | Err(RecordError::CallExists(None)) => OutboundAnswer::emergency(&call),
             Err(RecordError::CallExists(Some(existing))) => OutboundAnswer::emergency(&existing),
             Err(e) => {
@@ -343,16 +436,28 @@ fn new_lease(
 
 /// The first supported country where the dial is an emergency number: what to
 /// place when the country cannot be known (US first: 911 is the widest habit).
-fn any_match(dial: &OutboundDial, prefix: &crate::domain::numbers::OutsideLinePrefix) -> Option<EmergencyMatch> {
-    Country::ALL.iter().find_map(|c| match_emergency(&dial.dialed, *c, prefix))
+fn any_match(
+    dial: &OutboundDial,
+    prefix: &crate::domain::numbers::OutsideLinePrefix,
+) -> Option<EmergencyMatch> {
+    Country::ALL
+        .iter()
+        .find_map(|c| match_emergency(&dial.dialed, *c, prefix))
 }
 
-fn degraded_call(dial: &OutboundDial, m: Option<EmergencyMatch>, now: DateTime<Utc>, reason: &str) -> EmergencyCall {
+fn degraded_call(
+    dial: &OutboundDial,
+    m: Option<EmergencyMatch>,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> EmergencyCall {
     let digits = crate::domain::numbers::dial_digits(&dial.dialed).unwrap_or_default();
     EmergencyCall {
         call_id: dial.call_id.clone(),
         agent_id: dial.agent_id.clone(),
-        dialed: m.map(|m| m.dialed.to_string()).unwrap_or_else(|| digits.clone()),
+        dialed: m
+            .map(|m| m.dialed.to_string())
+            .unwrap_or_else(|| digits.clone()),
         emergency_number: m.map(|m| m.placed_as.to_string()).unwrap_or(digits),
         test: m.is_some_and(|m| m.test),
         country: m.map(|m| m.country),
@@ -371,6 +476,11 @@ fn degraded_call(dial: &OutboundDial, m: Option<EmergencyMatch>, now: DateTime<U
 
 /// The answer when the store cannot be used: the call goes out with the
 /// agent's own number as caller ID.
-fn degraded_answer(dial: &OutboundDial, m: Option<EmergencyMatch>, now: DateTime<Utc>, reason: &str) -> OutboundAnswer {
+fn degraded_answer(
+    dial: &OutboundDial,
+    m: Option<EmergencyMatch>,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> OutboundAnswer {
     OutboundAnswer::emergency(&degraded_call(dial, m, now, reason))
 }

@@ -37,16 +37,25 @@ pub struct EndService<S> {
 
 impl<S: EndStore> EndService<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
-        EndService { store, clock, config }
+        EndService {
+            store,
+            clock,
+            config,
+        }
     }
 
     pub async fn end(&self, ended: CallEnded) -> Result<EndOutcome, EndCallError> {
         let now = self.clock.now();
         for _ in 0..MAX_ATTEMPTS {
-            let (call, lease) = self.store.end_context(&ended.call_id, &ended.agent_id).await?;
+            let (call, lease) = self
+                .store
+                .end_context(&ended.call_id, &ended.agent_id)
+                .await?;
             let call = call.ok_or_else(|| EndCallError::UnknownCall(ended.call_id.to_string()))?;
             if call.agent_id != ended.agent_id {
-                return Err(EndCallError::WrongAgent { call: ended.call_id.to_string() });
+                return Err(EndCallError::WrongAgent {
+                    call: ended.call_id.to_string(),
+                });
             }
             if call.ended_at.is_some() {
                 return Ok(EndOutcome::AlreadyEnded);
@@ -55,13 +64,20 @@ impl<S: EndStore> EndService<S> {
             let write = lease
                 .filter(|l| call.lease_id.as_ref() == Some(&l.lease_id))
                 .and_then(|l| {
-                    self.config.lease.on_end(&l, &ended.call_id, now).map(|next| LeaseWrite::Update {
-                        available_at: self.config.lease.available_at(&next),
-                        expected_version: l.version,
-                        lease: next,
-                    })
+                    self.config
+                        .lease
+                        .on_end(&l, &ended.call_id, now)
+                        .map(|next| LeaseWrite::Update {
+                            available_at: self.config.lease.available_at(&next),
+                            expected_version: l.version,
+                            lease: next,
+                        })
                 });
-            match self.store.record_end(&ended.call_id, now, self.ttl(now), write.as_ref()).await {
+            match self
+                .store
+                .record_end(&ended.call_id, now, self.ttl(now), write.as_ref())
+                .await
+            {
                 Ok(()) => {
                     if let Some(LeaseWrite::Update { lease, .. }) = &write {
                         tracing::info!(call_id = %ended.call_id, agent_id = %ended.agent_id,

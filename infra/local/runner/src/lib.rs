@@ -1,1 +1,222 @@
+//! The local runner: serves Lifeline's HTTP routes on 127.0.0.1 with the same
+//! handler code the Lambdas run, against the local emulators, with a clock
+//! that `POST /_local/clock` moves.
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::Body as LambdaBody;
+use lifeline_core::clock::{Clock, OffsetClock};
+use lifeline_core::config::Config;
+use lifeline_core::dynamo::sdk_error::DisplayErrorContext;
+use lifeline_core::dynamo::DynamoStore;
+use lifeline_core::webhook::Problem;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+use call_events::CallEvents;
+use callback_router::CallbackRouter;
+use dial_intake::DialIntake;
+
+/// Largest request the runner reads (the handlers refuse more than 16 KiB).
+const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
+pub struct LocalSystem {
+    pub clock: OffsetClock,
+    pub store: Arc<DynamoStore>,
+    dial: DialIntake<DynamoStore>,
+    ended: CallEvents<DynamoStore>,
+    callback: CallbackRouter<DynamoStore>,
+}
+
+impl LocalSystem {
+    pub fn new(store: DynamoStore, config: Config) -> Self {
+        let store = Arc::new(store);
+        let config = Arc::new(config);
+        let clock = OffsetClock::new();
+        let c: Arc<dyn Clock> = Arc::new(clock.clone());
+        LocalSystem {
+            dial: DialIntake::new(store.clone(), c.clone(), config.clone()),
+            ended: CallEvents::new(store.clone(), c.clone(), config.clone()),
+            callback: CallbackRouter::new(store.clone(), c, config),
+            clock,
+            store,
+        }
+    }
+
+    /// Answers one HTTP request.
+    pub async fn handle(&self, req: http::Request<Bytes>) -> http::Response<Bytes> {
+        let (parts, body) = req.into_parts();
+        let path = parts.uri.path().to_string();
+        let to_lambda = || {
+            let mut r = lambda_http::Request::new(if body.is_empty() {
+                LambdaBody::Empty
+            } else {
+                LambdaBody::Binary(body.to_vec())
+            });
+            *r.method_mut() = parts.method.clone();
+            *r.uri_mut() = parts.uri.clone();
+            *r.headers_mut() = parts.headers.clone();
+            r
+        };
+        let resp = match (parts.method.as_str(), path.as_str()) {
+            (_, "/calls/outbound") => self.dial.handle(to_lambda()).await,
+            (_, "/calls/ended") => self.ended.handle(to_lambda()).await,
+            (_, "/calls/inbound") => self.callback.handle(to_lambda()).await,
+            ("GET", "/_local/health") => return self.health().await,
+            ("POST", "/_local/clock") => return self.move_clock(&body),
+            ("GET", "/_local/clock") => {
+                return json(
+                    200,
+                    &serde_json::json!({"now": lifeline_core::domain::call::rfc3339(self.clock.now())}),
+                )
+            }
+            _ => {
+                return problem(&Problem::new(
+                    404,
+                    "not-found",
+                    "Not found",
+                    format!("no route {} {path}", parts.method),
+                ))
+            }
+        };
+        from_lambda(resp)
+    }
+
+    async fn health(&self) -> http::Response<Bytes> {
+        match self
+            .store
+            .client()
+            .describe_table()
+            .table_name(self.store.table())
+            .send()
+            .await
+        {
+            Ok(_) => json(
+                200,
+                &serde_json::json!({"status": "ok", "table": self.store.table()}),
+            ),
+            Err(e) => problem(&Problem::new(
+                503,
+                "not-ready",
+                "Not ready",
+                format!("table {}: {}", self.store.table(), DisplayErrorContext(&e)),
+            )),
+        }
+    }
+
+    fn move_clock(&self, body: &[u8]) -> http::Response<Bytes> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Advance {
+            advance_minutes: i64,
+        }
+        match serde_json::from_slice::<Advance>(body) {
+            Ok(a) if (0..=60 * 24 * 30).contains(&a.advance_minutes) => {
+                let now = self
+                    .clock
+                    .advance(chrono::Duration::minutes(a.advance_minutes));
+                tracing::info!(advanced_minutes = a.advance_minutes, now = %now, "local clock moved");
+                json(
+                    200,
+                    &serde_json::json!({"now": lifeline_core::domain::call::rfc3339(now)}),
+                )
+            }
+            _ => {
+                let mut p = Problem::invalid_field(
+                    "advanceMinutes",
+                    "`advanceMinutes` must be a whole number from 0 to 43200",
+                );
+                p.status = 400;
+                problem(&p)
+            }
+        }
+    }
+}
+
+fn json(status: u16, v: &serde_json::Value) -> http::Response<Bytes> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Bytes::from(v.to_string()))
+        .unwrap_or_default()
+}
+
+fn problem(p: &Problem) -> http::Response<Bytes> {
+    http::Response::builder()
+        .status(p.status)
+        .header("content-type", "application/problem+json")
+        .body(Bytes::from(serde_json::to_string(p).unwrap_or_default()))
+        .unwrap_or_default()
+}
+
+fn from_lambda(resp: lambda_http::Response<LambdaBody>) -> http::Response<Bytes> {
+    let (parts, body) = resp.into_parts();
+    let bytes = match body {
+        LambdaBody::Text(t) => Bytes::from(t),
+        LambdaBody::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    http::Response::from_parts(parts, bytes)
+}
+
+/// Serves until `shutdown` completes. Only loopback listeners are accepted.
+pub async fn serve(
+    listener: TcpListener,
+    system: Arc<LocalSystem>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("the local runner listens on loopback only, not {addr}"),
+        ));
+    }
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            () = &mut shutdown => return Ok(()),
+        };
+        let system = system.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req: hyper::Request<Incoming>| {
+                let system = system.clone();
+                async move { Ok::<_, std::convert::Infallible>(answer(&system, req).await) }
+            });
+            if let Err(e) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await
+            {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+}
+
+async fn answer(
+    system: &LocalSystem,
+    req: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let resp = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(b) => {
+            system
+                .handle(http::Request::from_parts(parts, b.to_bytes()))
+                .await
+        }
+        Err(_) => problem(&Problem::new(
+            413,
+            "body-too-large",
+            "Body too large",
+            format!("at most {MAX_REQUEST_BYTES} bytes"),
+        )),
+    };
+    let (parts, bytes) = resp.into_parts();
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}

@@ -1,0 +1,28 @@
+//! `lifeline-local`: the local runner (see the crate docs).
+
+use lifeline_core::config::{Config, Mode};
+use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use lifeline_local::{serve, LocalSystem};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    lifeline_core::telemetry::init_text();
+    let config = Config::from_env(Mode::Local)?;
+    let listen: SocketAddr = std::env::var("LIFELINE_LISTEN")
+        .unwrap_or_else(|_| "127.0.0.1:3000".into())
+        .parse()
+        .map_err(|e| format!("LIFELINE_LISTEN: {e}"))?;
+    let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    let store = DynamoStore::from_conf(&aws, &config.table);
+    let system = Arc::new(LocalSystem::new(store, config));
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(%listen, "Lifeline local runner listening");
+    serve(listener, system, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
