@@ -57,6 +57,9 @@ cargo fmt --all -- --check
 section "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+section "template: cfn-lint template.yaml"
+bash infra/validate-template.sh
+
 section "emulators: install"
 ll_install_dynamodb_local
 ll_install_moto

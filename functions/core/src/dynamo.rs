@@ -1009,18 +1009,15 @@ impl AdminStore for DynamoStore {
                     _ if available_at > now => "quarantined",
                     _ => "free",
                 };
+                let live = lease.as_ref().filter(|l| l.is_live(now));
                 out.push(PoolNumber {
                     number: r.str("number")?.to_string(),
                     country: r.str("poolCountry")?.to_string(),
                     state,
-                    leased_to: lease
-                        .as_ref()
-                        .filter(|l| l.is_live(now))
-                        .map(|l| l.agent.to_string()),
-                    expires_at: lease
-                        .as_ref()
-                        .filter(|l| l.is_live(now))
-                        .map(|l| rfc3339(l.hold_until)),
+                    leased_to: live.map(|l| l.agent.to_string()),
+                    callback_window_ends_at: live.map(|l| rfc3339(l.expires_at)),
+                    active_calls: live.map(|l| l.active_calls.len()),
+                    held_until: live.map(|l| rfc3339(l.hold_until)),
                     available_at: rfc3339(available_at),
                 });
             }

@@ -128,11 +128,20 @@ pub trait CallbackStore: Send + Sync {
 pub struct PoolNumber {
     pub number: String,
     pub country: String,
+    /// `free`, `leased` or `quarantined`.
     pub state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leased_to: Option<String>,
+    /// End of the callback window (from the end of the last call).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    pub callback_window_ends_at: Option<String>,
+    /// Emergency calls still in progress on the lease.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_calls: Option<usize>,
+    /// Until when callbacks reach the agent (longer while calls are active).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<String>,
+    /// When another agent may get the number.
     pub available_at: String,
 }
 

@@ -19,10 +19,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let system = Arc::new(LocalSystem::new(store, config));
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(%listen, "Lifeline local runner listening");
-    serve(listener, system, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    serve(listener, system, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what `run.sh` forwards).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
