@@ -2,36 +2,38 @@
 //! callback window to run from the end of the agent's last emergency call.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_core::clock::{Clock, SystemClock};
+use lifeline_core::clock::Clock;
 use lifeline_core::config::Config;
-use lifeline_core::http::{authenticate, no_content, problem};
+use lifeline_core::http::{no_content, problem, WebhookAuth, WebhookHandler};
 use lifeline_core::ports::EndStore;
 use lifeline_core::service::ended::{EndCallError, EndService};
-use lifeline_core::webhook::{parse_ended, Problem, WebhookSecret};
+use lifeline_core::webhook::{parse_ended, Problem};
 use std::sync::Arc;
 
 pub struct CallEvents<S> {
     service: EndService<S>,
-    secret: WebhookSecret,
-    signature_clock: Arc<dyn Clock>,
+    auth: WebhookAuth,
 }
 
 impl<S: EndStore> CallEvents<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         CallEvents {
-            secret: config.webhook_secret.clone(),
+            auth: WebhookAuth::new(config.webhook_secret.clone()),
             service: EndService::new(store, clock, config),
-            signature_clock: Arc::new(SystemClock),
         }
     }
 
+    /// Checks signatures against `clock` instead of real time (tests).
     pub fn with_signature_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.signature_clock = clock;
+        self.auth = self.auth.with_clock(clock);
         self
     }
+}
 
-    pub async fn handle(&self, req: Request) -> Response<Body> {
-        let body = match authenticate(&req, &self.secret, &*self.signature_clock, "POST") {
+#[async_trait::async_trait]
+impl<S: EndStore + 'static> WebhookHandler for CallEvents<S> {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        let body = match self.auth.check(&req, "POST") {
             Ok(b) => b,
             Err(p) => return problem(&p),
         };

@@ -3,36 +3,38 @@
 //! follows normal routing.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_core::clock::{Clock, SystemClock};
+use lifeline_core::clock::Clock;
 use lifeline_core::config::Config;
-use lifeline_core::http::{authenticate, json, problem};
+use lifeline_core::http::{json, problem, WebhookAuth, WebhookHandler};
 use lifeline_core::ports::CallbackStore;
 use lifeline_core::service::callback::CallbackService;
-use lifeline_core::webhook::{parse_inbound, WebhookSecret};
+use lifeline_core::webhook::parse_inbound;
 use std::sync::Arc;
 
 pub struct CallbackRouter<S> {
     service: CallbackService<S>,
-    secret: WebhookSecret,
-    signature_clock: Arc<dyn Clock>,
+    auth: WebhookAuth,
 }
 
 impl<S: CallbackStore> CallbackRouter<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         CallbackRouter {
-            secret: config.webhook_secret.clone(),
+            auth: WebhookAuth::new(config.webhook_secret.clone()),
             service: CallbackService::new(store, clock, config),
-            signature_clock: Arc::new(SystemClock),
         }
     }
 
+    /// Checks signatures against `clock` instead of real time (tests).
     pub fn with_signature_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.signature_clock = clock;
+        self.auth = self.auth.with_clock(clock);
         self
     }
+}
 
-    pub async fn handle(&self, req: Request) -> Response<Body> {
-        let body = match authenticate(&req, &self.secret, &*self.signature_clock, "POST") {
+#[async_trait::async_trait]
+impl<S: CallbackStore + 'static> WebhookHandler for CallbackRouter<S> {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        let body = match self.auth.check(&req, "POST") {
             Ok(b) => b,
             Err(p) => return problem(&p),
         };

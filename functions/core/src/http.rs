@@ -4,7 +4,9 @@
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-use crate::clock::Clock;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
 use crate::webhook::{Problem, WebhookSecret, MAX_BODY_BYTES, SIGNATURE_HEADER};
 
 pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
@@ -42,38 +44,64 @@ pub fn body_bytes(req: &Request) -> &[u8] {
     }
 }
 
-/// Checks method, body size and signature; the body on success, else the
-/// problem to answer.
-pub fn authenticate<'r>(
-    req: &'r Request,
-    secret: &WebhookSecret,
-    clock: &dyn Clock,
-    method: &str,
-) -> Result<&'r [u8], Problem> {
-    if req.method().as_str() != method {
-        return Err(Problem::new(
-            405,
-            "method-not-allowed",
-            "Method not allowed",
-            format!("use {method}"),
-        ));
+/// A webhook function: one request in, one answer out. The Lambda wiring and
+/// the local runner both drive handlers through this.
+#[async_trait::async_trait]
+pub trait WebhookHandler: Send + Sync {
+    async fn handle(&self, req: Request) -> Response<Body>;
+}
+
+/// The signature gate in front of every webhook. Signatures are checked
+/// against real time, whatever the business clock says (the local runner's
+/// clock moves).
+#[derive(Clone)]
+pub struct WebhookAuth {
+    secret: WebhookSecret,
+    clock: Arc<dyn Clock>,
+}
+
+impl WebhookAuth {
+    pub fn new(secret: WebhookSecret) -> Self {
+        WebhookAuth {
+            secret,
+            clock: Arc::new(SystemClock),
+        }
     }
-    let body = body_bytes(req);
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(
-            413,
-            "body-too-large",
-            "Body too large",
-            format!("at most {MAX_BODY_BYTES} bytes"),
-        ));
+
+    /// Checks against `clock` instead of real time (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
-    let header = req
-        .headers()
-        .get(SIGNATURE_HEADER)
-        .and_then(|v| v.to_str().ok());
-    if let Err(e) = secret.verify(header, body, clock.now()) {
-        tracing::warn!(reason = %e, path = %req.uri().path(), "webhook refused: bad signature");
-        return Err(Problem::unauthorized(e));
+
+    /// Checks method, body size and signature; the body on success, else the
+    /// problem to answer.
+    pub fn check<'r>(&self, req: &'r Request, method: &str) -> Result<&'r [u8], Problem> {
+        if req.method().as_str() != method {
+            return Err(Problem::new(
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                format!("use {method}"),
+            ));
+        }
+        let body = body_bytes(req);
+        if body.len() > MAX_BODY_BYTES {
+            return Err(Problem::new(
+                413,
+                "body-too-large",
+                "Body too large",
+                format!("at most {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        let header = req
+            .headers()
+            .get(SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok());
+        if let Err(e) = self.secret.verify(header, body, self.clock.now()) {
+            tracing::warn!(reason = %e, path = %req.uri().path(), "webhook refused: bad signature");
+            return Err(Problem::unauthorized(e));
+        }
+        Ok(body)
     }
-    Ok(body)
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod dynamo;
 pub mod http;
+pub mod lambda;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
 pub mod ports;

@@ -1,20 +1,6 @@
-use dial_intake::DialIntake;
-use lambda_http::{service_fn, Error, Request};
-use lifeline_core::clock::SystemClock;
-use lifeline_core::config::{Config, Mode};
-use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
-use std::sync::Arc;
+//! The `dial-intake` Lambda: the handler, wired to the runtime.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    lifeline_core::telemetry::init_json();
-    let config = Arc::new(Config::from_env(Mode::Lambda)?);
-    let aws = load_aws_config(ClientProfile::CriticalPath).await;
-    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
-    let handler = Arc::new(DialIntake::new(store, Arc::new(SystemClock), config));
-    lambda_http::run(service_fn(move |req: Request| {
-        let handler = handler.clone();
-        async move { Ok::<_, std::convert::Infallible>(handler.handle(req).await) }
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    lifeline_core::lambda::run_webhook(dial_intake::DialIntake::new).await
 }

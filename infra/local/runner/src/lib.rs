@@ -13,6 +13,7 @@ use lifeline_core::clock::{Clock, OffsetClock};
 use lifeline_core::config::Config;
 use lifeline_core::dynamo::sdk_error::DisplayErrorContext;
 use lifeline_core::dynamo::DynamoStore;
+use lifeline_core::http::WebhookHandler;
 use lifeline_core::webhook::Problem;
 use std::future::Future;
 use std::sync::Arc;

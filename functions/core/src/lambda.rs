@@ -1,0 +1,28 @@
+//! The Lambda wiring every webhook function shares: JSON logs, configuration
+//! and clients built once at cold start, then the runtime loop.
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Mode};
+use crate::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use crate::http::WebhookHandler;
+
+/// Builds the handler once (a bad configuration stops the cold start, naming
+/// the variable) and serves API Gateway HTTP API events with it.
+pub async fn run_webhook<H, F>(build: F) -> Result<(), lambda_http::Error>
+where
+    H: WebhookHandler + 'static,
+    F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
+{
+    crate::telemetry::init_json();
+    let config = Arc::new(Config::from_env(Mode::Lambda)?);
+    let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
+    let handler = Arc::new(build(store, Arc::new(SystemClock), config));
+    lambda_http::run(lambda_http::service_fn(move |req: lambda_http::Request| {
+        let handler = handler.clone();
+        async move { Ok::<_, std::convert::Infallible>(handler.handle(req).await) }
+    }))
+    .await
+}
