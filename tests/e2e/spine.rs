@@ -3,10 +3,10 @@
 use lifeline_core::domain::numbers::Country;
 use lifeline_core::domain::route::NumberType;
 use lifeline_core::ports::AdminStore;
-use lifeline_e2e::{agent, dial, ended, inbound, start, start_with, US_POOL};
+use lifeline_e2e::{agent, dial, ended, inbound, start, start_with, Broken, US_POOL};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
-use std::time::Instant;
+use std::time::Duration;
 
 fn ops(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
@@ -258,65 +258,37 @@ async fn bad_input_answers_clearly_and_writes_nothing() {
 
 #[tokio::test]
 async fn dynamodb_unreachable_still_places_the_emergency_call() {
-    // A runner whose DynamoDB endpoint is a closed port on this machine.
+    // A closed port on this machine: connections are refused.
     let dead = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let port = dead.local_addr().expect("addr").port();
     drop(dead);
-    // The same client settings as the Lambda's critical path.
-    let conf = lifeline_core::dynamo::aws_config_loader(
-        lifeline_core::dynamo::ClientProfile::CriticalPath,
-    )
-    .endpoint_url(format!("http://127.0.0.1:{port}"))
-    .load()
-    .await;
-    let store = lifeline_core::dynamo::DynamoStore::from_conf(&conf, "lifeline");
-    let config =
-        lifeline_core::config::Config::from_lookup(lifeline_core::config::Mode::Local, |k| {
-            (k == "LIFELINE_OUTSIDE_LINE_PREFIX").then(|| "9".to_string())
-        })
-        .expect("config");
-    let secret = config.webhook_secret.clone();
-    let system = lifeline_local::LocalSystem::new(store, config);
-    let sign = |b: &serde_json::Value| {
-        let raw = b.to_string();
-        let mut req = http::Request::new(bytes::Bytes::from(raw.clone()));
-        *req.method_mut() = http::Method::POST;
-        req.headers_mut().insert(
-            "x-lifeline-signature",
-            secret
-                .sign(chrono::Utc::now().timestamp(), raw.as_bytes())
-                .parse()
-                .expect("header"),
-        );
-        req
-    };
-    let mut req = sign(&dial("c-1", "a-42", "9-911"));
-    *req.uri_mut() = "/calls/outbound".parse().expect("uri");
-    let started = Instant::now();
-    let resp = system.handle(req).await;
-    let took = started.elapsed();
-    let v: serde_json::Value = serde_json::from_slice(resp.body()).expect("json");
-    println!("emergency dial with DynamoDB unreachable answered in {took:?}: {v}");
-    assert_eq!(resp.status(), 200);
+    let broken = Broken::at_port(port).await;
+    let (status, v, took) = broken
+        .post("/calls/outbound", &dial("c-1", "a-42", "9-911"))
+        .await;
+    println!("emergency dial with DynamoDB refusing connections answered in {took:?}: {v}");
+    assert_eq!(status, 200);
     assert_eq!(v["action"], "emergency");
     assert_eq!(v["degraded"], true);
     assert_eq!(v["callerId"], "+14255550100");
     assert_eq!(v["emergencyNumber"], "911");
     assert!(
-        took < std::time::Duration::from_millis(3000),
+        took < Duration::from_millis(3000),
         "within the 2.5 s budget: {took:?}"
     );
 
-    let mut req = sign(&inbound("+14255550190"));
-    *req.uri_mut() = "/calls/inbound".parse().expect("uri");
-    let resp = system.handle(req).await;
-    assert_eq!(resp.status(), 200);
+    let (status, v, _) = broken
+        .post("/calls/inbound", &inbound("+14255550190"))
+        .await;
     assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(resp.body()).expect("json"),
-        json!({"action":"continue"})
+        (status, v),
+        (200, json!({"action":"continue"})),
+        "normal routing"
     );
+    let (status, _, _) = broken.post("/calls/ended", &ended("c-1", "a-42")).await;
+    assert_eq!(status, 503, "the platform retries a call end");
 }
 
 /// DynamoDB accepts the connection and never answers: the dial still answers
@@ -333,43 +305,18 @@ async fn dynamodb_hanging_still_answers_within_the_budget() {
             open.push(s); // accepted, never read or answered
         }
     });
-    let conf = lifeline_core::dynamo::aws_config_loader(
-        lifeline_core::dynamo::ClientProfile::CriticalPath,
-    )
-    .endpoint_url(format!("http://127.0.0.1:{port}"))
-    .load()
-    .await;
-    let config =
-        lifeline_core::config::Config::from_lookup(lifeline_core::config::Mode::Local, |_| None)
-            .expect("config");
-    let secret = config.webhook_secret.clone();
-    let system = lifeline_local::LocalSystem::new(
-        lifeline_core::dynamo::DynamoStore::from_conf(&conf, "lifeline"),
-        config,
-    );
-    let raw = dial("c-1", "a-42", "911").to_string();
-    let mut req = http::Request::new(bytes::Bytes::from(raw.clone()));
-    *req.method_mut() = http::Method::POST;
-    *req.uri_mut() = "/calls/outbound".parse().expect("uri");
-    req.headers_mut().insert(
-        "x-lifeline-signature",
-        secret
-            .sign(chrono::Utc::now().timestamp(), raw.as_bytes())
-            .parse()
-            .expect("header"),
-    );
-    let started = Instant::now();
-    let resp = system.handle(req).await;
-    let took = started.elapsed();
-    let v: serde_json::Value = serde_json::from_slice(resp.body()).expect("json");
+    let broken = Broken::at_port(port).await;
+    let (status, v, took) = broken
+        .post("/calls/outbound", &dial("c-1", "a-42", "911"))
+        .await;
     println!(
         "emergency dial with DynamoDB hanging answered in {took:?}: degraded={}",
         v["degraded"]
     );
-    assert_eq!(resp.status(), 200);
+    assert_eq!(status, 200);
     assert_eq!(v["action"], "emergency");
     assert_eq!(v["degraded"], true);
-    assert!(took < std::time::Duration::from_millis(3000), "{took:?}");
+    assert!(took < Duration::from_millis(3000), "{took:?}");
     held.abort();
 }
 

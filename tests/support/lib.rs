@@ -228,3 +228,44 @@ pub fn inbound(to: &str) -> Value {
 pub fn ended(call: &str, agent: &str) -> Value {
     serde_json::json!({"callId": call, "agentId": agent, "timestamp": chrono::Utc::now().to_rfc3339()})
 }
+
+/// A runner whose DynamoDB endpoint is broken (`127.0.0.1:<port>`), with the
+/// Lambda's critical-path client settings; requests go straight to its handler.
+pub struct Broken {
+    system: LocalSystem,
+    secret: WebhookSecret,
+}
+
+impl Broken {
+    pub async fn at_port(port: u16) -> Broken {
+        let conf = lifeline_core::dynamo::aws_config_loader(ClientProfile::CriticalPath)
+            .endpoint_url(format!("http://127.0.0.1:{port}"))
+            .load()
+            .await;
+        let config = Config::from_lookup(Mode::Local, |k| {
+            (k == "LIFELINE_OUTSIDE_LINE_PREFIX").then(|| "9".to_string())
+        })
+        .expect("config");
+        let secret = config.webhook_secret.clone();
+        let system = LocalSystem::new(DynamoStore::from_conf(&conf, "lifeline"), config);
+        Broken { system, secret }
+    }
+
+    /// Answers a signed webhook; the status, the JSON and how long it took.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value, std::time::Duration) {
+        let raw = body.to_string();
+        let mut req = http::Request::new(bytes::Bytes::from(raw.clone()));
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = path.parse().expect("uri");
+        let sig = self
+            .secret
+            .sign(chrono::Utc::now().timestamp(), raw.as_bytes());
+        req.headers_mut()
+            .insert("x-lifeline-signature", sig.parse().expect("header"));
+        let started = std::time::Instant::now();
+        let resp = self.system.handle(req).await;
+        let took = started.elapsed();
+        let json = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
+        (resp.status().as_u16(), json, took)
+    }
+}

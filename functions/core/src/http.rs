@@ -87,12 +87,7 @@ impl WebhookAuth {
         }
         let body = body_bytes(req);
         if body.len() > MAX_BODY_BYTES {
-            return Err(Problem::new(
-                413,
-                "body-too-large",
-                "Body too large",
-                format!("at most {MAX_BODY_BYTES} bytes"),
-            ));
+            return Err(Problem::too_large());
         }
         let header = req
             .headers()

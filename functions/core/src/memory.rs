@@ -279,6 +279,65 @@ pub mod fixtures {
     use crate::webhook::{WebhookSecret, SIGNATURE_HEADER};
     use lambda_http::{Body, Request};
 
+    use crate::clock::{Clock, FixedClock};
+    use crate::domain::call::OutboundAnswer;
+    use crate::service::dial::DialService;
+    use chrono::{DateTime, Utc};
+    use std::sync::Arc;
+
+    use super::MemoryStore;
+
+    /// 2026-11-24T05:00:00Z, when the tests' calls happen.
+    pub fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_496_400, 0).unwrap_or_default()
+    }
+
+    /// The clock the sample events in `events/` were signed at (also [`t0`]).
+    pub fn sample_event_clock() -> Arc<dyn Clock> {
+        Arc::new(FixedClock::at(t0()))
+    }
+
+    /// A store, a clock standing at [`t0`] and the demo configuration, with
+    /// agent a-42 (US, calling plan, +14255550100) and a US pool.
+    pub struct World {
+        pub store: Arc<MemoryStore>,
+        pub clock: FixedClock,
+        pub config: Arc<Config>,
+    }
+
+    impl World {
+        pub fn us(pool: &[&str]) -> World {
+            let store = Arc::new(MemoryStore::new());
+            store.add_agent(agent(
+                "a-42",
+                Country::US,
+                NumberType::CallingPlan,
+                "+14255550100",
+            ));
+            store.add_numbers(Country::US, pool);
+            World {
+                store,
+                clock: FixedClock::at(t0()),
+                config: Arc::new(config()),
+            }
+        }
+
+        pub fn clock(&self) -> Arc<dyn Clock> {
+            Arc::new(self.clock.clone())
+        }
+
+        /// Records an emergency dial of 911 from the US, through the dial service.
+        pub async fn dial(&self, call: &str, agent: &str) -> OutboundAnswer {
+            let body = serde_json::json!({"callId": call, "agentId": agent, "dialed": "911",
+                "from": "+14255550100", "location": {"country": "US"}});
+            let dial = crate::webhook::parse_outbound(body.to_string().as_bytes())
+                .unwrap_or_else(|p| panic!("{}", p.detail));
+            DialService::new(self.store.clone(), self.clock(), self.config.clone())
+                .dial(dial)
+                .await
+        }
+    }
+
     /// The local demo configuration: outside-line prefix `9`, secret `local-secret`.
     pub fn config() -> Config {
         Config::from_lookup(Mode::Local, |k| match k {

@@ -130,6 +130,15 @@ impl Problem {
         p
     }
 
+    pub fn too_large() -> Self {
+        Problem::new(
+            413,
+            "body-too-large",
+            "Body too large",
+            format!("at most {MAX_BODY_BYTES} bytes"),
+        )
+    }
+
     pub fn unauthorized(e: SignatureError) -> Self {
         Problem::new(401, "bad-signature", "Unauthorized", e.to_string())
     }
@@ -156,12 +165,7 @@ fn timestamp(v: Option<String>) -> Result<Option<DateTime<Utc>>, Problem> {
 /// not JSON or a field has the wrong type.
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Problem> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(
-            413,
-            "body-too-large",
-            "Body too large",
-            format!("at most {MAX_BODY_BYTES} bytes"),
-        ));
+        return Err(Problem::too_large());
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
