@@ -354,3 +354,25 @@ async fn sample_events_run_through_the_handler() {
         json!({"action":"continue"})
     );
 }
+
+#[tokio::test]
+async fn no_country_at_all_is_still_an_emergency_placed_as_dialed() {
+    let r = rig();
+    // An agent with no profile, no location: the country is unknown.
+    let (status, v) = r.post(&dial_body("c-1", "a-unknown", "9 112", None)).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["degraded"], true);
+    assert_eq!(v["reason"], "location_unknown");
+    assert_eq!(v["emergencyNumber"], "112", "no guess at a translation");
+    assert_eq!(v["callerId"], "+14255550100");
+    assert!(r
+        .store
+        .with_state(|s| s.calls.contains_key(&"c-1".parse().unwrap())));
+    // And when the store is down too.
+    r.store.set_failing(true);
+    let (_, v) = r.post(&dial_body("c-2", "a-42", "999", None)).await;
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["emergencyNumber"], "999");
+    assert_eq!(v["reason"], "store_unavailable");
+}

@@ -140,8 +140,7 @@ impl<S: DialStore> DialService<S> {
             Err(_) => {
                 tracing::error!(call_id = %dial.call_id, budget_ms = self.config.dial_budget.as_millis() as u64,
                     "emergency dial over its time budget; answering degraded");
-                let m = known.or_else(|| any_match(&dial, &self.config.outside_line_prefix));
-                degraded_answer(&dial, m, now, "timeout")
+                degraded_answer(&dial, self.best_match(&dial, known), now, "timeout")
             }
         }
     }
@@ -167,8 +166,12 @@ impl<S: DialStore> DialService<S> {
             Ok(ctx) => ctx,
             Err(e) => {
                 tracing::error!(call_id = %dial.call_id, error = %e, "emergency dial: context read failed; answering degraded");
-                let m = known.or_else(|| any_match(dial, &self.config.outside_line_prefix));
-                return degraded_answer(dial, m, now, "store_unavailable");
+                return degraded_answer(
+                    dial,
+                    self.best_match(dial, known),
+                    now,
+                    "store_unavailable",
+                );
             }
         };
         if let Some(call) = &ctx.call {
@@ -182,13 +185,19 @@ impl<S: DialStore> DialService<S> {
                 .and_then(|c| match_emergency(&dial.dialed, c, &self.config.outside_line_prefix))
             {
                 Some(m) => m,
-                None if dial.location.is_some() => {
-                    // Unsupported location, leases allowed, but no usable profile country.
-                    return self
-                        .record_without_lease(dial, &ctx, now, "unsupported_location")
-                        .await;
+                // The profile's country says this is no emergency number there.
+                None if profile_country.is_some() && dial.location.is_none() => {
+                    return OutboundAnswer::ordinary()
                 }
-                None => return OutboundAnswer::ordinary(),
+                // No usable country at all: still an emergency call, without a lease.
+                None => {
+                    let reason = if dial.location.is_some() {
+                        "unsupported_location"
+                    } else {
+                        "location_unknown"
+                    };
+                    return self.record_without_lease(dial, &ctx, now, reason).await;
+                }
             },
         };
         let mut candidates = match candidates {
@@ -306,19 +315,36 @@ impl<S: DialStore> DialService<S> {
                         }
                         Err(e) => {
                             tracing::error!(call_id = %dial.call_id, error = %e, "context re-read failed");
-                            return degraded_answer(dial, Some(matched), now, "store_unavailable");
+                            return degraded_answer(
+                                dial,
+                                known_match(matched),
+                                now,
+                                "store_unavailable",
+                            );
                         }
                     }
                 }
                 Err(RecordError::Store(e)) => {
                     tracing::error!(call_id = %dial.call_id, error = %e, "emergency write failed; answering degraded");
-                    return degraded_answer(dial, Some(matched), now, "store_unavailable");
+                    return degraded_answer(dial, known_match(matched), now, "store_unavailable");
                 }
             }
         }
         tracing::error!(call_id = %dial.call_id, "no callback number after {MAX_ATTEMPTS} attempts");
         self.record_without_lease_matched(dial, &ctx, matched, now, "contention")
             .await
+    }
+
+    fn best_match(&self, dial: &OutboundDial, known: Option<EmergencyMatch>) -> BestMatch {
+        match known {
+            Some(m) => known_match(m),
+            None => BestMatch {
+                m: Country::ALL.iter().find_map(|c| {
+                    match_emergency(&dial.dialed, *c, &self.config.outside_line_prefix)
+                }),
+                country_known: false,
+            },
+        }
     }
 
     fn ttl(&self, now: DateTime<Utc>) -> DateTime<Utc> {
@@ -381,15 +407,7 @@ impl<S: DialStore> DialService<S> {
         now: DateTime<Utc>,
         reason: &str,
     ) -> OutboundAnswer {
-        let digits = crate::domain::numbers::dial_digits(&dial.dialed).unwrap_or_default();
-        let mut call = degraded_call(
-            dial,
-            any_match(dial, &self.config.outside_line_prefix),
-            now,
-            reason,
-        );
-        call.dialed = digits.clone();
-        call.emergency_number = digits;
+        let mut call = degraded_call(dial, self.best_match(dial, None), now, reason);
         if let Some(a) = &ctx.agent {
             call.route = select_route(a.number_type, ctx.tenant).route;
         }
@@ -410,6 +428,13 @@ impl<S: DialStore> DialService<S> {
                 OutboundAnswer::emergency(&call)
             }
         }
+    }
+}
+
+fn known_match(m: EmergencyMatch) -> BestMatch {
+    BestMatch {
+        m: Some(m),
+        country_known: true,
     }
 }
 
@@ -434,33 +459,35 @@ fn new_lease(
     lease
 }
 
-/// The first supported country where the dial is an emergency number: what to
-/// place when the country cannot be known (US first: 911 is the widest habit).
-fn any_match(
-    dial: &OutboundDial,
-    prefix: &crate::domain::numbers::OutsideLinePrefix,
-) -> Option<EmergencyMatch> {
-    Country::ALL
-        .iter()
-        .find_map(|c| match_emergency(&dial.dialed, *c, prefix))
+/// What the dial is, for a degraded answer: the match in the known country,
+/// or, where the country is unknown, the number as dialed (prefix removed) —
+/// no guess at a country's translation (a 112 is not turned into 911).
+#[derive(Debug, Clone, Copy)]
+struct BestMatch {
+    m: Option<EmergencyMatch>,
+    country_known: bool,
 }
 
 fn degraded_call(
     dial: &OutboundDial,
-    m: Option<EmergencyMatch>,
+    best: BestMatch,
     now: DateTime<Utc>,
     reason: &str,
 ) -> EmergencyCall {
     let digits = crate::domain::numbers::dial_digits(&dial.dialed).unwrap_or_default();
+    let m = best.m;
+    let placed = match m {
+        Some(m) if best.country_known => m.placed_as,
+        Some(m) => m.dialed,
+        None => digits.as_str(),
+    };
     EmergencyCall {
         call_id: dial.call_id.clone(),
         agent_id: dial.agent_id.clone(),
-        dialed: m
-            .map(|m| m.dialed.to_string())
-            .unwrap_or_else(|| digits.clone()),
-        emergency_number: m.map(|m| m.placed_as.to_string()).unwrap_or(digits),
-        test: m.is_some_and(|m| m.test),
-        country: m.map(|m| m.country),
+        dialed: m.map_or_else(|| digits.clone(), |m| m.dialed.to_string()),
+        emergency_number: placed.to_string(),
+        test: best.country_known && m.is_some_and(|m| m.test),
+        country: m.filter(|_| best.country_known).map(|m| m.country),
         location: dial.location.clone(),
         caller_id: dial.from.clone(),
         leased_number: None,
@@ -478,9 +505,9 @@ fn degraded_call(
 /// agent's own number as caller ID.
 fn degraded_answer(
     dial: &OutboundDial,
-    m: Option<EmergencyMatch>,
+    best: BestMatch,
     now: DateTime<Utc>,
     reason: &str,
 ) -> OutboundAnswer {
-    OutboundAnswer::emergency(&degraded_call(dial, m, now, reason))
+    OutboundAnswer::emergency(&degraded_call(dial, best, now, reason))
 }
