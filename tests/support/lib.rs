@@ -74,6 +74,9 @@ pub async fn start(pool: usize) -> Local {
 
 pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     require_emulator();
+    if std::env::var_os("RUST_LOG").is_some() {
+        lifeline_core::telemetry::init_text(); // RUST_LOG=info shows the runner's logs
+    }
     let conf = load_aws_config(ClientProfile::Admin).await;
     let calls = CallCounter::new();
     let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
@@ -129,8 +132,15 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = oneshot::channel();
-    tokio::spawn(serve(listener, system.clone(), async {
+    // The stream consumers are functions of their own: their requests are not
+    // counted with the webhooks'.
+    let consumers = system.start_stream_consumers(
+        aws_sdk_dynamodbstreams::Client::new(&conf),
+        DynamoStore::from_conf(&conf, &table),
+    );
+    tokio::spawn(serve(listener, system.clone(), async move {
         let _ = rx.await;
+        consumers.abort();
     }));
     calls.reset();
     Local {
@@ -152,6 +162,72 @@ pub struct Reply {
 }
 
 impl Local {
+    /// A signed request with any method (a GET signs an empty body).
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let raw = body.map(Value::to_string).unwrap_or_default();
+        let sig = self
+            .secret
+            .sign(chrono::Utc::now().timestamp(), raw.as_bytes());
+        let resp = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-lifeline-signature", sig)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .expect("runner answers");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let json = resp.json().await.unwrap_or(Value::Null);
+        Reply {
+            status,
+            content_type,
+            json,
+        }
+    }
+
+    pub async fn presence(&self, agent: &str) -> Value {
+        self.request(
+            reqwest::Method::GET,
+            &format!("/agents/{agent}/presence"),
+            None,
+        )
+        .await
+        .json
+    }
+
+    /// Polls the presence until `status` (at most `limit`); how long it took.
+    pub async fn wait_for_status(
+        &self,
+        agent: &str,
+        status: &str,
+        limit: std::time::Duration,
+    ) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        loop {
+            let v = self.presence(agent).await;
+            if v["status"] == status {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{agent} still {v} after {limit:?}, waiting for {status}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// A signed webhook, as the voice platform sends it.
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
         let raw = body.to_string();

@@ -29,6 +29,8 @@ pub struct Config {
     pub webhook_secret: WebhookSecret,
     pub outside_line_prefix: OutsideLinePrefix,
     pub lease: LeasePolicy,
+    /// An override whose calls never end is lifted after the same active-call limit.
+    pub presence: crate::domain::presence::PresencePolicy,
     /// Whether a dial from an unsupported location still gets a lease.
     pub lease_unsupported_locations: bool,
     /// Targets to try when the agent does not answer a callback.
@@ -137,7 +139,11 @@ impl Config {
                     detail: "must be a whole number of milliseconds between 100 and 10000".into(),
                 })?,
         };
+        let presence = crate::domain::presence::PresencePolicy {
+            stuck_limit: lease.active_call_limit,
+        };
         Ok(Config {
+            presence,
             table,
             webhook_secret,
             outside_line_prefix,

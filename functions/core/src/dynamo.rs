@@ -7,6 +7,7 @@
 //! | agent profile   | `AGENT#<id>`      | `PROFILE` | name, e-mail, country, source number…  |
 //! | agent lease     | `AGENT#<id>`      | `LEASE`   | copy of the agent's current lease      |
 //! | pool number     | `NUMBER#<e164>`   | `NUMBER`  | `poolCountry`+`availableAt` (GSI keys) |
+//! | agent presence  | `AGENT#<id>`      | `PRESENCE`| reported status, override calls        |
 //! | emergency call  | `CALL#<id>`       | `CALL`    | the record and the answer given; TTL   |
 //! | tenant settings | `TENANT`          | `SETTINGS`| route prerequisites                    |
 
@@ -20,17 +21,18 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration as StdDuration;
 
 use crate::domain::call::{rfc3339, AgentProfile, EmergencyCall, Location};
 use crate::domain::lease::Lease;
 use crate::domain::numbers::Country;
+use crate::domain::presence::{PresenceState, PresenceView};
 use crate::domain::route::TenantSettings;
 use crate::domain::types::{AgentId, CallId, Recipients, E164};
 use crate::ports::{
     AdminStore, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PoolNumber,
-    RecordError, StoreError,
+    PresenceStore, RecordError, SaveError, StoreError,
 };
 
 /// SDK error types, for callers that report them.
@@ -119,6 +121,9 @@ fn pointer_key(id: &AgentId) -> Item {
 }
 fn number_key(number: &E164) -> Item {
     key(format!("NUMBER#{number}"), "NUMBER")
+}
+fn presence_key(id: &AgentId) -> Item {
+    key(format!("AGENT#{id}"), "PRESENCE")
 }
 fn tenant_key() -> Item {
     key("TENANT".into(), "SETTINGS")
@@ -430,6 +435,72 @@ fn decode_tenant(item: &Item) -> TenantSettings {
         direct_routing_emergency_rule: r.bool("directRoutingEmergencyRule"),
         has_calling_plan_numbers: r.bool("hasCallingPlanNumbers"),
     }
+}
+
+fn times(m: &BTreeMap<CallId, DateTime<Utc>>) -> AttributeValue {
+    AttributeValue::M(m.iter().map(|(c, t)| (c.to_string(), epoch(*t))).collect())
+}
+
+fn encode_presence(
+    agent: &AgentId,
+    s: &PresenceState,
+    view: PresenceView,
+    now: DateTime<Utc>,
+) -> Item {
+    let st = s;
+    let s = |v: &str| AttributeValue::S(v.to_string());
+    let mut item = presence_key(agent);
+    item.insert("type".into(), s("presence"));
+    item.insert("agentId".into(), s(agent.as_str()));
+    item.insert("reported".into(), s(st.reported.as_str()));
+    // What readers were shown at this write: for people and stream consumers.
+    item.insert("status".into(), s(view.status.as_str()));
+    item.insert(
+        "override".into(),
+        AttributeValue::Bool(view.override_active),
+    );
+    // Empty maps are left out: the Rust Streams SDK cannot parse an empty
+    // `M` in DynamoDB Local's GetRecords answers.
+    if !st.active.is_empty() {
+        item.insert("activeCalls".into(), times(&st.active));
+    }
+    if !st.ended.is_empty() {
+        item.insert("endedCalls".into(), times(&st.ended));
+    }
+    item.insert("updatedAt".into(), s(&rfc3339(now)));
+    item.insert("version".into(), n(st.version as i64 + 1));
+    item
+}
+
+fn decode_presence(item: &Item) -> Result<PresenceState, StoreError> {
+    let r = Reader::new(item);
+    let calls = |name: &str| -> Result<BTreeMap<CallId, DateTime<Utc>>, StoreError> {
+        match item.get(name) {
+            Some(AttributeValue::M(m)) => m
+                .iter()
+                .map(|(c, v)| {
+                    let call = c
+                        .parse::<CallId>()
+                        .map_err(|e| r.corrupt(format!("{name}: {e}")))?;
+                    let secs = match v {
+                        AttributeValue::N(n) => n.parse::<i64>().ok(),
+                        _ => None,
+                    };
+                    let at = secs
+                        .and_then(|s| DateTime::from_timestamp(s, 0))
+                        .ok_or_else(|| r.corrupt(format!("{name}: bad time")))?;
+                    Ok((call, at))
+                })
+                .collect(),
+            _ => Ok(BTreeMap::new()),
+        }
+    };
+    Ok(PresenceState {
+        reported: r.parse("reported")?,
+        active: calls("activeCalls")?,
+        ended: calls("endedCalls")?,
+        version: r.int("version")?.max(0) as u64,
+    })
 }
 
 fn item_kind(item: &Item) -> Option<(&str, &str)> {
@@ -899,6 +970,57 @@ impl CallbackStore for DynamoStore {
         match resp.item() {
             Some(item) => decode_lease(item),
             None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl PresenceStore for DynamoStore {
+    async fn agent_presence(
+        &self,
+        agent: &AgentId,
+    ) -> Result<(bool, Option<PresenceState>), StoreError> {
+        let items = self
+            .batch_get(vec![profile_key(agent), presence_key(agent)])
+            .await?;
+        let mut out = (false, None);
+        for item in &items {
+            match item_kind(item) {
+                Some((_, "PROFILE")) => out.0 = true,
+                Some((_, "PRESENCE")) => out.1 = Some(decode_presence(item)?),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    async fn save_presence(
+        &self,
+        agent: &AgentId,
+        state: &PresenceState,
+        view: PresenceView,
+        now: DateTime<Utc>,
+    ) -> Result<(), SaveError> {
+        let req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode_presence(agent, state, view, now)));
+        let req = if state.version == 0 {
+            req.condition_expression("attribute_not_exists(pk)")
+        } else {
+            req.condition_expression("version = :v")
+                .expression_attribute_values(":v", n(state.version as i64))
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(SaveError::Conflict)
+            }
+            Err(e) => Err(SaveError::Store(unavailable(e))),
         }
     }
 }

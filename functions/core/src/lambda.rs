@@ -26,3 +26,32 @@ where
     }))
     .await
 }
+
+/// The same for a DynamoDB-stream consumer: partial batch responses.
+pub async fn run_stream<H, F>(build: F) -> Result<(), lambda_runtime::Error>
+where
+    H: StreamHandler + 'static,
+    F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
+{
+    crate::telemetry::init_json();
+    let config = Arc::new(Config::from_env(Mode::Lambda)?);
+    let aws = load_aws_config(ClientProfile::Admin).await;
+    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
+    let handler = Arc::new(build(store, Arc::new(SystemClock), config));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
+            let handler = handler.clone();
+            async move { Ok::<_, std::convert::Infallible>(handler.handle(event.payload).await) }
+        },
+    ))
+    .await
+}
+
+/// A consumer of the table's stream: records in, the ones to retry out.
+#[async_trait::async_trait]
+pub trait StreamHandler: Send + Sync {
+    async fn handle(
+        &self,
+        event: aws_lambda_events::event::dynamodb::Event,
+    ) -> aws_lambda_events::event::streams::DynamoDbEventResponse;
+}

@@ -12,5 +12,6 @@ pub mod lambda;
 pub mod memory;
 pub mod ports;
 pub mod service;
+pub mod stream;
 pub mod telemetry;
 pub mod webhook;

@@ -11,10 +11,12 @@ use std::sync::Mutex;
 use crate::domain::call::{AgentProfile, EmergencyCall};
 use crate::domain::lease::Lease;
 use crate::domain::numbers::Country;
+use crate::domain::presence::{PresenceState, PresenceView};
 use crate::domain::route::TenantSettings;
 use crate::domain::types::{AgentId, CallId, E164};
 use crate::ports::{
-    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, RecordError, StoreError,
+    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PresenceStore,
+    RecordError, SaveError, StoreError,
 };
 
 #[derive(Debug, Clone)]
@@ -31,6 +33,7 @@ pub struct State {
     pub pointers: HashMap<AgentId, Lease>,
     pub numbers: BTreeMap<E164, NumberState>,
     pub tenant: TenantSettings,
+    pub presence: HashMap<AgentId, PresenceState>,
 }
 
 #[derive(Debug, Default)]
@@ -266,6 +269,37 @@ impl CallbackStore for MemoryStore {
     async fn lease_for_number(&self, number: &E164) -> Result<Option<Lease>, StoreError> {
         self.check(false)?;
         Ok(self.with_state(|s| s.numbers.get(number).and_then(|n| n.lease.clone())))
+    }
+}
+
+#[async_trait]
+impl PresenceStore for MemoryStore {
+    async fn agent_presence(
+        &self,
+        agent: &AgentId,
+    ) -> Result<(bool, Option<PresenceState>), StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| (s.agents.contains_key(agent), s.presence.get(agent).cloned())))
+    }
+
+    async fn save_presence(
+        &self,
+        agent: &AgentId,
+        state: &PresenceState,
+        _view: PresenceView,
+        _now: DateTime<Utc>,
+    ) -> Result<(), SaveError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            let stored = s.presence.get(agent).map_or(0, |p| p.version);
+            if stored != state.version {
+                return Err(SaveError::Conflict);
+            }
+            let mut next = state.clone();
+            next.version += 1;
+            s.presence.insert(agent.clone(), next);
+            Ok(())
+        })
     }
 }
 

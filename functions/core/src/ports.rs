@@ -165,3 +165,30 @@ pub trait AdminStore: Send + Sync {
     async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError>;
     async fn get_tenant(&self) -> Result<TenantSettings, StoreError>;
 }
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SaveError {
+    /// Someone saved in between: read again and retry.
+    #[error("presence changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait PresenceStore: Send + Sync {
+    /// Whether the agent has a profile, and their presence, in one read.
+    async fn agent_presence(
+        &self,
+        agent: &AgentId,
+    ) -> Result<(bool, Option<crate::domain::presence::PresenceState>), StoreError>;
+    /// Saves `state` if the stored version is still `state.version` (0: none
+    /// stored yet); the stored item then has version `state.version + 1`.
+    async fn save_presence(
+        &self,
+        agent: &AgentId,
+        state: &crate::domain::presence::PresenceState,
+        view: crate::domain::presence::PresenceView,
+        now: DateTime<Utc>,
+    ) -> Result<(), SaveError>;
+}

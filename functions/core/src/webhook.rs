@@ -214,7 +214,10 @@ pub fn parse_outbound(body: &[u8]) -> Result<OutboundDial, Problem> {
             "`dialed` must be 1 to 64 characters",
         ));
     }
-    let location = b.location.map(parse_location).transpose()?;
+    // A location with nothing in it is no location.
+    let location = b.location.map(parse_location).transpose()?.filter(|l| {
+        l.country.is_some() || l.address.is_some() || l.lat.is_some() || l.lon.is_some()
+    });
     Ok(OutboundDial {
         call_id: field("callId", b.call_id)?,
         agent_id: field("agentId", b.agent_id)?,
@@ -408,6 +411,15 @@ mod tests {
         }
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(parse_outbound(&big).unwrap_err().status, 413);
+    }
+
+    #[test]
+    fn an_empty_location_is_no_location() {
+        let d = parse_outbound(
+            br#"{"callId":"c","agentId":"a","dialed":"911","from":"+14255550100","location":{}}"#,
+        )
+        .unwrap();
+        assert_eq!(d.location, None);
     }
 
     #[test]

@@ -3,5 +3,6 @@
 pub mod call;
 pub mod lease;
 pub mod numbers;
+pub mod presence;
 pub mod route;
 pub mod types;

@@ -3,3 +3,4 @@
 pub mod callback;
 pub mod dial;
 pub mod ended;
+pub mod presence;

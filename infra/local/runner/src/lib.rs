@@ -19,9 +19,13 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+pub mod stream;
+
 use call_events::CallEvents;
 use callback_router::CallbackRouter;
 use dial_intake::DialIntake;
+use presence_api::PresenceApi;
+use presence_override::PresenceOverride;
 
 /// Largest request the runner reads (the handlers refuse more than 16 KiB).
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -32,6 +36,8 @@ pub struct LocalSystem {
     dial: DialIntake<DynamoStore>,
     ended: CallEvents<DynamoStore>,
     callback: CallbackRouter<DynamoStore>,
+    presence: PresenceApi<DynamoStore>,
+    config: Arc<Config>,
 }
 
 impl LocalSystem {
@@ -43,10 +49,36 @@ impl LocalSystem {
         LocalSystem {
             dial: DialIntake::new(store.clone(), c.clone(), config.clone()),
             ended: CallEvents::new(store.clone(), c.clone(), config.clone()),
-            callback: CallbackRouter::new(store.clone(), c, config),
+            callback: CallbackRouter::new(store.clone(), c.clone(), config.clone()),
+            presence: PresenceApi::new(store.clone(), c, config.clone()),
+            config,
             clock,
             store,
         }
+    }
+
+    /// Reads the table's stream and drives the stream consumers (as their
+    /// event source mappings would, each a function of its own with its own
+    /// client on `store`) until the returned task is aborted.
+    pub fn start_stream_consumers(
+        &self,
+        streams: aws_sdk_dynamodbstreams::Client,
+        store: DynamoStore,
+    ) -> tokio::task::JoinHandle<()> {
+        let table = store.table().to_string();
+        let store = Arc::new(store);
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        let consumers = vec![stream::Consumer {
+            name: "presence-override",
+            filters: &lifeline_core::stream::PRESENCE_FILTERS,
+            handler: Arc::new(PresenceOverride::new(store, clock, self.config.clone())),
+        }];
+        tokio::spawn(stream::pump(
+            streams,
+            table,
+            consumers,
+            std::time::Duration::from_millis(200),
+        ))
     }
 
     /// Answers one HTTP request.
@@ -68,6 +100,9 @@ impl LocalSystem {
             (_, "/calls/outbound") => self.dial.handle(to_lambda()).await,
             (_, "/calls/ended") => self.ended.handle(to_lambda()).await,
             (_, "/calls/inbound") => self.callback.handle(to_lambda()).await,
+            (_, p) if p.starts_with("/agents/") && p.ends_with("/presence") => {
+                self.presence.handle(to_lambda()).await
+            }
             ("GET", "/_local/health") => return self.health().await,
             ("POST", "/_local/clock") => return self.move_clock(&body),
             ("GET", "/_local/clock") => {

@@ -16,10 +16,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("LIFELINE_LISTEN: {e}"))?;
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
     let store = DynamoStore::from_conf(&aws, &config.table);
-    let system = Arc::new(LocalSystem::new(store, config));
+    let system = Arc::new(LocalSystem::new(store.clone(), config));
+    let streams = system.start_stream_consumers(aws_sdk_dynamodbstreams::Client::new(&aws), store);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(%listen, "Lifeline local runner listening");
     serve(listener, system, shutdown_signal()).await?;
+    streams.abort();
     tracing::info!("stopped");
     Ok(())
 }

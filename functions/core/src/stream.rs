@@ -1,0 +1,227 @@
+//! The table's stream as the side-effect functions see it: which records they
+//! take (the same filter patterns as the event source mappings in
+//! `template.yaml`, applied by the local runner too) and what a call record's
+//! change means.
+
+use aws_lambda_events::event::dynamodb::EventRecord;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::types::{AgentId, CallId};
+
+/// Filter patterns of the presence-override event source mapping: a call's
+/// start (INSERT) and its end (MODIFY that sets `endedAt`). `template.yaml`
+/// holds the same strings (a test checks it).
+pub const PRESENCE_FILTERS: [&str; 2] = [
+    r#"{"eventName":["INSERT"],"dynamodb":{"NewImage":{"type":{"S":["call"]}}}}"#,
+    r#"{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"type":{"S":["call"]},"endedAt":{"S":[{"exists":true}]}}}}"#,
+];
+
+/// Whether `record` matches any of `patterns` (Lambda event-filtering syntax:
+/// nested objects, lists of allowed strings, `{"exists": bool}`).
+pub fn matches_any(patterns: &[&str], record: &EventRecord) -> bool {
+    let Ok(json) = serde_json::to_value(record) else {
+        return false;
+    };
+    patterns
+        .iter()
+        .filter_map(|p| serde_json::from_str::<Value>(p).ok())
+        .any(|p| matches(&p, Some(&json)))
+}
+
+fn matches(pattern: &Value, value: Option<&Value>) -> bool {
+    match pattern {
+        Value::Object(fields) => fields
+            .iter()
+            .all(|(k, p)| matches(p, value.and_then(|v| v.get(k)))),
+        Value::Array(allowed) => allowed.iter().any(|a| match (a, value) {
+            (Value::Object(o), v) if o.contains_key("exists") => {
+                o.get("exists").and_then(Value::as_bool) == Some(v.is_some_and(|v| !v.is_null()))
+            }
+            (a, Some(v)) => a == v,
+            (_, None) => false,
+        }),
+        other => value == Some(other),
+    }
+}
+
+/// What a call record's change says about the agent's emergency calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallChange {
+    Started {
+        agent: AgentId,
+        call: CallId,
+        at: DateTime<Utc>,
+    },
+    Ended {
+        agent: AgentId,
+        call: CallId,
+        at: DateTime<Utc>,
+    },
+}
+
+impl CallChange {
+    pub fn agent(&self) -> &AgentId {
+        match self {
+            CallChange::Started { agent, .. } | CallChange::Ended { agent, .. } => agent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stream record {id}: {detail}")]
+pub struct BadRecord {
+    pub id: String,
+    pub detail: String,
+}
+
+#[derive(Deserialize)]
+struct CallImage {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(rename = "callId")]
+    call_id: String,
+    #[serde(rename = "agentId")]
+    agent_id: String,
+    #[serde(rename = "dialedAt")]
+    dialed_at: String,
+    #[serde(rename = "endedAt")]
+    ended_at: Option<String>,
+}
+
+/// The call change in a record; `Ok(None)` for records that are not about a
+/// call's start or end (other items, TTL deletions).
+pub fn call_change(record: &EventRecord) -> Result<Option<CallChange>, BadRecord> {
+    let bad = |detail: String| BadRecord {
+        id: record.event_id.clone(),
+        detail,
+    };
+    if record.change.new_image.is_empty()
+        || !matches!(record.event_name.as_str(), "INSERT" | "MODIFY")
+    {
+        return Ok(None);
+    }
+    let image: CallImage = match serde_dynamo::from_item(record.change.new_image.clone()) {
+        Ok(i) => i,
+        // Not a call item (other types lack these attributes).
+        Err(_) if !is_call(record) => return Ok(None),
+        Err(e) => return Err(bad(format!("call image: {e}"))),
+    };
+    if image.kind != "call" {
+        return Ok(None);
+    }
+    let agent: AgentId = image
+        .agent_id
+        .parse()
+        .map_err(|e| bad(format!("agentId: {e}")))?;
+    let call: CallId = image
+        .call_id
+        .parse()
+        .map_err(|e| bad(format!("callId: {e}")))?;
+    let time = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| bad(format!("time `{s}`: {e}")))
+    };
+    Ok(Some(match (record.event_name.as_str(), image.ended_at) {
+        (_, Some(ended)) => CallChange::Ended {
+            agent,
+            call,
+            at: time(&ended)?,
+        },
+        ("INSERT", None) => CallChange::Started {
+            agent,
+            call,
+            at: time(&image.dialed_at)?,
+        },
+        _ => return Ok(None),
+    }))
+}
+
+fn is_call(record: &EventRecord) -> bool {
+    matches!(
+        record.change.new_image.get("type"),
+        Some(serde_dynamo::AttributeValue::S(t)) if t == "call"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::event::dynamodb::Event;
+    use serde_json::json;
+
+    fn record(name: &str, new_image: Value) -> EventRecord {
+        let e: Event = serde_json::from_value(json!({"Records": [{
+            "eventID": "1", "eventName": name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1",
+            "dynamodb": {"ApproximateCreationDateTime": 1795496400.0, "Keys": {"pk": {"S": "x"}, "sk": {"S": "y"}},
+                         "NewImage": new_image, "SequenceNumber": "100", "SizeBytes": 10,
+                         "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "eventSourceARN": "arn:aws:dynamodb:us-east-1:1:table/lifeline/stream/x"}]}))
+        .unwrap();
+        e.records.into_iter().next().unwrap()
+    }
+
+    fn call_image(ended: bool) -> Value {
+        let mut v = json!({"pk": {"S": "CALL#c-1"}, "sk": {"S": "CALL"}, "type": {"S": "call"},
+            "callId": {"S": "c-1"}, "agentId": {"S": "a-42"}, "dialedAt": {"S": "2026-11-24T05:00:00Z"}});
+        if ended {
+            v["endedAt"] = json!({"S": "2026-11-24T05:10:00Z"});
+        }
+        v
+    }
+
+    #[test]
+    fn filters_take_starts_and_ends_only() {
+        assert!(matches_any(
+            &PRESENCE_FILTERS,
+            &record("INSERT", call_image(false))
+        ));
+        assert!(matches_any(
+            &PRESENCE_FILTERS,
+            &record("MODIFY", call_image(true))
+        ));
+        assert!(!matches_any(
+            &PRESENCE_FILTERS,
+            &record("MODIFY", call_image(false))
+        ));
+        assert!(!matches_any(
+            &PRESENCE_FILTERS,
+            &record("REMOVE", json!({}))
+        ));
+        let number =
+            json!({"pk": {"S": "NUMBER#+1"}, "sk": {"S": "NUMBER"}, "type": {"S": "number"}});
+        assert!(!matches_any(&PRESENCE_FILTERS, &record("INSERT", number)));
+    }
+
+    #[test]
+    fn changes() {
+        let s = call_change(&record("INSERT", call_image(false)))
+            .unwrap()
+            .unwrap();
+        assert!(matches!(s, CallChange::Started { .. }));
+        let e = call_change(&record("MODIFY", call_image(true)))
+            .unwrap()
+            .unwrap();
+        assert!(matches!(e, CallChange::Ended { .. }));
+        assert_eq!(e.agent().as_str(), "a-42");
+        let number = json!({"pk": {"S": "NUMBER#+1"}, "type": {"S": "number"}});
+        assert_eq!(call_change(&record("INSERT", number)).unwrap(), None);
+        let mut broken = call_image(false);
+        broken["dialedAt"] = json!({"S": "yesterday"});
+        assert!(call_change(&record("INSERT", broken)).is_err());
+    }
+
+    #[test]
+    fn template_uses_the_same_filters() {
+        let template = include_str!("../../../template.yaml");
+        for p in PRESENCE_FILTERS {
+            assert!(
+                template.contains(&format!("Pattern: '{p}'")),
+                "template.yaml lacks filter {p}"
+            );
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The `presence-api` Lambda: the handler, wired to the runtime.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lifeline_core::lambda::run_webhook(presence_api::PresenceApi::new).await
+}

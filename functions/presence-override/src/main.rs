@@ -1,0 +1,6 @@
+//! The `presence-override` Lambda: the stream handler, wired to the runtime.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lifeline_core::lambda::run_stream(presence_override::PresenceOverride::new).await
+}

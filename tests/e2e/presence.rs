@@ -1,0 +1,89 @@
+//! Presence override end to end: the dial's call record reaches the
+//! presence-override handler through DynamoDB Local's stream, as on AWS.
+
+use lifeline_e2e::{dial, ended, start};
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn dnd_during_the_emergency_then_the_status_reported_meanwhile() {
+    let l = start(5).await;
+    let put = |s: &'static str| json!({ "status": s });
+    let r = l
+        .request(
+            reqwest::Method::PUT,
+            "/agents/a-42/presence",
+            Some(&put("available")),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(
+        l.presence("a-42").await,
+        json!({"agentId":"a-42","status":"available","override":false})
+    );
+
+    let d = l
+        .post("/calls/outbound", &dial("c-1", "a-42", "9 911"))
+        .await;
+    assert_eq!(d.json["action"], "emergency");
+    let took = l
+        .wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    println!("presence became do_not_disturb {took:?} after the dial was answered");
+    assert!(
+        took < Duration::from_secs(3),
+        "DND within a couple of seconds: {took:?}"
+    );
+    assert_eq!(l.presence("a-42").await["override"], true);
+
+    // The platform reports `away` during the override: still DND.
+    let r = l
+        .request(
+            reqwest::Method::PUT,
+            "/agents/a-42/presence",
+            Some(&put("away")),
+        )
+        .await;
+    assert_eq!(
+        r.json,
+        json!({"agentId":"a-42","status":"do_not_disturb","override":true})
+    );
+
+    assert_eq!(
+        l.post("/calls/ended", &ended("c-1", "a-42")).await.status,
+        204
+    );
+    let took = l
+        .wait_for_status("a-42", "away", Duration::from_secs(10))
+        .await;
+    println!("presence restored to away {took:?} after the end");
+    assert_eq!(
+        l.presence("a-42").await,
+        json!({"agentId":"a-42","status":"away","override":false})
+    );
+}
+
+#[tokio::test]
+async fn presence_routes_refuse_bad_input() {
+    let l = start(1).await;
+    let r = l
+        .request(reqwest::Method::GET, "/agents/nobody/presence", None)
+        .await;
+    assert_eq!(
+        (r.status, r.content_type.as_str()),
+        (404, "application/problem+json")
+    );
+    let r = l
+        .request(
+            reqwest::Method::PUT,
+            "/agents/a-42/presence",
+            Some(&json!({"status":"lunch"})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json["field"], "status");
+    assert!(r.json["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains("do_not_disturb"));
+}
