@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# POST a JSON body to the local Lifeline runner with a valid webhook signature.
+# Send a signed request to the local Lifeline runner (POST unless METHOD is set).
 #   infra/local/sign-curl.sh PATH BODY [extra curl args...]
+#   METHOD=GET infra/local/sign-curl.sh /agents/a-42/presence ''   # a GET signs an empty body
+#   METHOD=PUT infra/local/sign-curl.sh /agents/a-42/presence '{"status":"away"}'
 #   infra/local/sign-curl.sh /calls/outbound '{"callId":"demo-1", ...}'
 #   infra/local/sign-curl.sh /calls/outbound @event.json     # body from a file
 #   ... | infra/local/sign-curl.sh /calls/outbound -         # body from stdin
@@ -10,7 +12,7 @@
 set -euo pipefail
 
 if (($# < 2)); then
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 
@@ -29,9 +31,12 @@ base="${LIFELINE_URL:-http://${LIFELINE_LISTEN:-127.0.0.1:3000}}"
 t="$(date +%s)"
 sig="$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.* //')"
 
-curl -sS -X POST "$base$path" \
+method="${METHOD:-POST}"
+data=()
+[[ -z "$body" ]] || data=(--data-binary "$body")
+curl -sS -X "$method" "$base$path" \
   -H 'Content-Type: application/json' \
   -H "X-Lifeline-Signature: t=$t,v1=$sig" \
-  --data-binary "$body" \
+  "${data[@]}" \
   -w '\nHTTP %{http_code}\n' \
   "$@"
