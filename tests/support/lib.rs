@@ -31,8 +31,10 @@ pub struct Local {
     pub table: String,
     pub store: DynamoStore,
     pub secret: WebhookSecret,
-    /// Counts every DynamoDB request the runner and the rig send.
+    /// Counts every DynamoDB request the webhook handlers and the rig send.
     pub calls: CallCounter,
+    /// Counts the stream consumers' DynamoDB requests.
+    pub consumer_calls: CallCounter,
     pub system: Arc<LocalSystem>,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -134,9 +136,10 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     let (tx, rx) = oneshot::channel();
     // The stream consumers are functions of their own: their requests are not
     // counted with the webhooks'.
+    let consumer_calls = CallCounter::new();
     let consumers = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&conf),
-        DynamoStore::from_conf(&conf, &table),
+        DynamoStore::new(counted_dynamodb_client(&conf, &consumer_calls), &table),
     );
     tokio::spawn(serve(listener, system.clone(), async move {
         let _ = rx.await;
@@ -149,6 +152,7 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         store,
         secret,
         calls,
+        consumer_calls,
         system,
         http: reqwest::Client::new(),
         stop: Some(tx),
