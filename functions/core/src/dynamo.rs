@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration as StdDuration;
 
 use crate::domain::call::{rfc3339, AgentProfile, EmergencyCall, Location};
+use crate::domain::expiry::LeaseExpiry;
 use crate::domain::lease::Lease;
 use crate::domain::numbers::Country;
 use crate::domain::presence::{PresenceState, PresenceView};
@@ -32,7 +33,7 @@ use crate::domain::route::TenantSettings;
 use crate::domain::types::{AgentId, CallId, Recipients, E164};
 use crate::ports::{
     AdminStore, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PoolNumber,
-    PresenceStore, RecordError, SaveError, StoreError,
+    PresenceStore, RecordError, ReleaseStore, RemoveError, SaveError, StoreError,
 };
 
 /// SDK error types, for callers that report them.
@@ -343,6 +344,9 @@ fn encode_lease_attrs(item: &mut Item, lease: &Lease) {
     }
     item.insert("fallback".into(), strings(&lease.fallback));
     item.insert("version".into(), n(lease.version as i64));
+    if let Some(t) = lease.released_at {
+        item.insert("releasedAt".into(), epoch(t));
+    }
 }
 
 /// A lease out of a number or pointer item; `None` for a number never leased.
@@ -371,7 +375,22 @@ fn decode_lease(item: &Item) -> Result<Option<Lease>, StoreError> {
         active_calls,
         fallback: r.strings("fallback"),
         version: r.int("version")?.max(0) as u64,
+        released_at: match item.get("releasedAt") {
+            Some(_) => Some(r.epoch("releasedAt")?),
+            None => None,
+        },
     }))
+}
+
+/// A number item carrying `lease`, as a stream image (for tests and samples).
+pub fn number_image(lease: &Lease, available_at: DateTime<Utc>) -> serde_dynamo::Item {
+    encode_number(lease, available_at).into()
+}
+
+/// The lease on a number item as a stream image carries it.
+pub fn lease_from_image(image: serde_dynamo::Item) -> Result<Option<Lease>, StoreError> {
+    let item: Item = image.into();
+    decode_lease(&item)
 }
 
 fn encode_number(lease: &Lease, available_at: DateTime<Utc>) -> Item {
@@ -975,6 +994,44 @@ impl CallbackStore for DynamoStore {
 }
 
 #[async_trait]
+impl ReleaseStore for DynamoStore {
+    async fn release(&self, expiry: &LeaseExpiry, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let number: E164 = expiry
+            .number
+            .parse()
+            .map_err(|e: crate::domain::types::Invalid| StoreError::Corrupt {
+                key: expiry.number.clone(),
+                detail: e.0,
+            })?;
+        // The same lease, at the same version, past its hold, not yet released.
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(number_key(&number)))
+            .update_expression("SET releasedAt = :now")
+            .condition_expression(
+                "leaseId = :lid AND version = :v AND holdUntil <= :now AND attribute_not_exists(releasedAt)",
+            )
+            .expression_attribute_values(":lid", s(expiry.lease_id.as_str()))
+            .expression_attribute_values(":v", n(expiry.version as i64))
+            .expression_attribute_values(":now", epoch(now))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
 impl PresenceStore for DynamoStore {
     async fn agent_presence(
         &self,
@@ -1140,12 +1197,49 @@ impl AdminStore for DynamoStore {
                     callback_window_ends_at: live.map(|l| rfc3339(l.expires_at)),
                     active_calls: live.map(|l| l.active_calls.len()),
                     held_until: live.map(|l| rfc3339(l.hold_until)),
+                    quarantined_until: (state == "quarantined").then(|| rfc3339(available_at)),
                     available_at: rfc3339(available_at),
                 });
             }
         }
         out.sort_by(|a, b| (&a.country, &a.number).cmp(&(&b.country, &b.number)));
         Ok(out)
+    }
+
+    async fn remove_number(&self, number: &E164, now: DateTime<Utc>) -> Result<(), RemoveError> {
+        let r = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(number_key(number)))
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(agentId) OR attribute_exists(releasedAt) OR holdUntil <= :now)",
+            )
+            .expression_attribute_values(":now", epoch(now))
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .send()
+            .await;
+        let err = match r {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        match err.as_service_error() {
+            Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(c)) => {
+                match c.item() {
+                    None => Err(RemoveError::Unknown(number.to_string())),
+                    Some(item) => {
+                        let lease = decode_lease(item)?;
+                        let (agent, until) = lease
+                            .map(|l| (l.agent.to_string(), rfc3339(l.hold_until)))
+                            .unwrap_or_default();
+                        Err(RemoveError::Leased(number.to_string(), agent, until))
+                    }
+                }
+            }
+            _ => Err(RemoveError::Store(unavailable(err))),
+        }
     }
 
     async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError> {

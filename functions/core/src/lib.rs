@@ -11,6 +11,7 @@ pub mod lambda;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
 pub mod ports;
+pub mod scheduler;
 pub mod service;
 pub mod stream;
 pub mod telemetry;

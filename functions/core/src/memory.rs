@@ -303,6 +303,79 @@ impl PresenceStore for MemoryStore {
     }
 }
 
+#[async_trait]
+impl crate::ports::ReleaseStore for MemoryStore {
+    async fn release(
+        &self,
+        expiry: &crate::domain::expiry::LeaseExpiry,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.check(true)?;
+        Ok(self.with_state(|s| {
+            let Some(n) = expiry
+                .number
+                .parse::<E164>()
+                .ok()
+                .and_then(|n| s.numbers.get_mut(&n))
+            else {
+                return false;
+            };
+            match n.lease.as_mut() {
+                Some(l) if crate::domain::expiry::may_release(l, expiry, now) => {
+                    l.released_at = Some(now);
+                    true
+                }
+                _ => false,
+            }
+        }))
+    }
+}
+
+/// A scheduler that keeps schedules by name, counts calls and can fail.
+#[derive(Debug, Default)]
+pub struct MemoryScheduler {
+    pub schedules: Mutex<BTreeMap<String, crate::domain::expiry::ExpirySchedule>>,
+    fail: AtomicBool,
+    calls: AtomicUsize,
+}
+
+impl MemoryScheduler {
+    pub fn set_failing(&self, fail: bool) {
+        self.fail.store(fail, Ordering::SeqCst);
+    }
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+    pub fn all(&self) -> Vec<crate::domain::expiry::ExpirySchedule> {
+        self.schedules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
+#[async_trait]
+impl crate::ports::LeaseScheduler for MemoryScheduler {
+    async fn upsert(
+        &self,
+        schedule: &crate::domain::expiry::ExpirySchedule,
+    ) -> Result<(), crate::ports::ScheduleError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(crate::ports::ScheduleError::Unavailable(
+                "injected fault".into(),
+            ));
+        }
+        self.schedules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(schedule.name.clone(), schedule.clone());
+        Ok(())
+    }
+}
+
 /// Test helpers shared by the handler tests.
 pub mod fixtures {
     use crate::config::{Config, Mode};

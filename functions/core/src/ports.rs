@@ -141,6 +141,9 @@ pub struct PoolNumber {
     /// Until when callbacks reach the agent (longer while calls are active).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_until: Option<String>,
+    /// Out of the pool for other agents until then (a late callback must not reach a stranger).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantined_until: Option<String>,
     /// When another agent may get the number.
     pub available_at: String,
 }
@@ -162,6 +165,8 @@ pub trait AdminStore: Send + Sync {
         country: Option<Country>,
         now: DateTime<Utc>,
     ) -> Result<Vec<PoolNumber>, StoreError>;
+    /// Removes a number from its pool unless it is leased.
+    async fn remove_number(&self, number: &E164, now: DateTime<Utc>) -> Result<(), RemoveError>;
     async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError>;
     async fn get_tenant(&self) -> Result<TenantSettings, StoreError>;
 }
@@ -191,4 +196,42 @@ pub trait PresenceStore: Send + Sync {
         view: crate::domain::presence::PresenceView,
         now: DateTime<Utc>,
     ) -> Result<(), SaveError>;
+}
+
+#[async_trait]
+pub trait ReleaseStore: Send + Sync {
+    /// Releases the lease a schedule fired for, only if the number still holds
+    /// that lease at that version and it is past its hold; `false` otherwise
+    /// (a duplicate, stale or early firing: nothing changes).
+    async fn release(
+        &self,
+        expiry: &crate::domain::expiry::LeaseExpiry,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ScheduleError {
+    /// Throttling, network, a missing group: the record is retried.
+    #[error("scheduler unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait LeaseScheduler: Send + Sync {
+    /// Creates the one-time schedule, or moves it if it exists.
+    async fn upsert(
+        &self,
+        schedule: &crate::domain::expiry::ExpirySchedule,
+    ) -> Result<(), ScheduleError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RemoveError {
+    #[error("{0} is leased to {1} until {2}: it cannot be removed now")]
+    Leased(String, String, String),
+    #[error("{0} is not in any pool")]
+    Unknown(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

@@ -18,6 +18,12 @@ pub const PRESENCE_FILTERS: [&str; 2] = [
     r#"{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"type":{"S":["call"]},"endedAt":{"S":[{"exists":true}]}}}}"#,
 ];
 
+/// Filter patterns of the callback-lease event source mapping: a number item
+/// that carries a lease (created, extended, ended or released).
+pub const LEASE_FILTERS: [&str; 1] = [
+    r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"type":{"S":["number"]},"leaseId":{"S":[{"exists":true}]}}}}"#,
+];
+
 /// Whether `record` matches any of `patterns` (Lambda event-filtering syntax:
 /// nested objects, lists of allowed strings, `{"exists": bool}`).
 pub fn matches_any(patterns: &[&str], record: &EventRecord) -> bool {
@@ -217,7 +223,7 @@ mod tests {
     #[test]
     fn template_uses_the_same_filters() {
         let template = include_str!("../../../template.yaml");
-        for p in PRESENCE_FILTERS {
+        for p in PRESENCE_FILTERS.iter().chain(LEASE_FILTERS.iter()) {
             assert!(
                 template.contains(&format!("Pattern: '{p}'")),
                 "template.yaml lacks filter {p}"

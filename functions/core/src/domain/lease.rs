@@ -29,12 +29,15 @@ pub struct Lease {
     pub fallback: Vec<String>,
     /// Optimistic-concurrency version, bumped on every change.
     pub version: u64,
+    /// When the scheduled expiry released it (cleanup; a lease past its hold
+    /// is over whether or not this is set).
+    pub released_at: Option<DateTime<Utc>>,
 }
 
 impl Lease {
     /// Whether a callback to this number still belongs to the agent.
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        now < self.hold_until
+        self.released_at.is_none() && now < self.hold_until
     }
 }
 
@@ -79,6 +82,7 @@ impl LeasePolicy {
             active_calls: BTreeSet::from([call]),
             fallback,
             version: 1,
+            released_at: None,
         }
     }
 

@@ -3,4 +3,5 @@
 pub mod callback;
 pub mod dial;
 pub mod ended;
+pub mod lease;
 pub mod presence;

@@ -1,0 +1,29 @@
+//! The `callback-lease` Lambda: stream records and schedule firings, wired to the runtime.
+
+use callback_lease::CallbackLease;
+use lifeline_core::clock::SystemClock;
+use lifeline_core::config::{Config, Mode};
+use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use lifeline_core::scheduler::{EventBridgeScheduler, SchedulerConfig};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lifeline_core::telemetry::init_json();
+    let config = Config::from_env(Mode::Lambda)?;
+    let schedules = SchedulerConfig::from_env(Mode::Lambda)?;
+    let aws = load_aws_config(ClientProfile::Admin).await;
+    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
+    let scheduler = Arc::new(EventBridgeScheduler::new(
+        aws_sdk_scheduler::Client::new(&aws),
+        schedules,
+    ));
+    let handler = Arc::new(CallbackLease::new(store, scheduler, Arc::new(SystemClock)));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let handler = handler.clone();
+            async move { handler.invoke(event.payload).await }
+        },
+    ))
+    .await
+}
