@@ -3,7 +3,7 @@
 //! gets its own table, so tests run in parallel. `./infra/test.sh` starts the
 //! emulators and exports their endpoints.
 
-use lifeline_core::aws_calls::{counted_dynamodb_client, CallCounter};
+use lifeline_core::aws_calls::{counted_dynamodb_client, counted_scheduler_client, CallCounter};
 use lifeline_core::config::{Config, Mode};
 use lifeline_core::domain::call::AgentProfile;
 use lifeline_core::domain::numbers::Country;
@@ -11,6 +11,7 @@ use lifeline_core::domain::route::NumberType;
 use lifeline_core::domain::types::Recipients;
 use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
 use lifeline_core::ports::AdminStore;
+use lifeline_core::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
 use lifeline_core::webhook::WebhookSecret;
 use lifeline_local::{serve, LocalSystem};
 use serde_json::Value;
@@ -35,6 +36,10 @@ pub struct Local {
     pub calls: CallCounter,
     /// Counts the stream consumers' DynamoDB requests.
     pub consumer_calls: CallCounter,
+    /// Counts callback-lease's EventBridge Scheduler requests.
+    pub scheduler_calls: CallCounter,
+    /// Reads the emulator's schedules (uncounted), in the group `table`.
+    pub schedules: aws_sdk_scheduler::Client,
     pub system: Arc<LocalSystem>,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -128,7 +133,31 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     .collect();
     let config = Config::from_lookup(Mode::Local, |k| vars.get(k).cloned()).expect("config");
     let secret = config.webhook_secret.clone();
-    let system = Arc::new(LocalSystem::new(store.clone(), config));
+    // Each test has its own schedule group on moto, named like its table.
+    let schedules = aws_sdk_scheduler::Client::new(&conf);
+    let _ = schedules.create_schedule_group().name(&table).send().await;
+    let sched_config = SchedulerConfig::from_lookup(Mode::Local, |k| {
+        (k == "LIFELINE_SCHEDULE_GROUP").then(|| table.clone())
+    })
+    .expect("scheduler config");
+    let scheduler_calls = CallCounter::new();
+    // A broken Scheduler endpoint, for the fault tests.
+    let lease_conf = match vars.get("LIFELINE_E2E_SCHEDULER_ENDPOINT") {
+        Some(url) => {
+            lifeline_core::dynamo::aws_config_loader(ClientProfile::CriticalPath)
+                .endpoint_url(url)
+                .load()
+                .await
+        }
+        None => conf.clone(),
+    };
+    let lease_scheduler = counted_scheduler_client(&lease_conf, &scheduler_calls);
+    let system = Arc::new(LocalSystem::new(store.clone(), config).with_schedules(
+        schedules.clone(),
+        sched_config.clone(),
+        DynamoStore::from_conf(&conf, &table),
+        lease_scheduler.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -140,6 +169,7 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     let consumers = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&conf),
         DynamoStore::new(counted_dynamodb_client(&conf, &consumer_calls), &table),
+        Some(EventBridgeScheduler::new(lease_scheduler, sched_config)),
     );
     tokio::spawn(serve(listener, system.clone(), async move {
         let _ = rx.await;
@@ -153,6 +183,8 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         secret,
         calls,
         consumer_calls,
+        scheduler_calls,
+        schedules,
         system,
         http: reqwest::Client::new(),
         stop: Some(tx),
@@ -199,6 +231,58 @@ impl Local {
             content_type,
             json,
         }
+    }
+
+    /// The schedules in this test's group: name → when it fires.
+    pub async fn schedule_times(&self) -> BTreeMap<String, chrono::DateTime<chrono::Utc>> {
+        let mut out = BTreeMap::new();
+        let page = self
+            .schedules
+            .list_schedules()
+            .group_name(&self.table)
+            .send()
+            .await
+            .expect("list schedules");
+        for name in page.schedules().iter().filter_map(|s| s.name()) {
+            let s = self
+                .schedules
+                .get_schedule()
+                .group_name(&self.table)
+                .name(name)
+                .send()
+                .await
+                .expect("get");
+            if let Some(at) = s.schedule_expression().and_then(parse_at) {
+                out.insert(name.to_string(), at);
+            }
+        }
+        out
+    }
+
+    /// Polls until the schedules satisfy `ok` (the stream is asynchronous).
+    pub async fn wait_for_schedules(
+        &self,
+        what: &str,
+        ok: impl Fn(&BTreeMap<String, chrono::DateTime<chrono::Utc>>) -> bool,
+    ) -> BTreeMap<String, chrono::DateTime<chrono::Utc>> {
+        let started = std::time::Instant::now();
+        loop {
+            let s = self.schedule_times().await;
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "schedules never {what}: {s:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The runner's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use lifeline_core::clock::Clock;
+        self.system.clock.now()
     }
 
     pub async fn presence(&self, agent: &str) -> Value {
@@ -267,7 +351,8 @@ impl Local {
         }
     }
 
-    pub async fn advance(&self, minutes: i64) {
+    /// Moves the runner's clock; how many schedules fired.
+    pub async fn advance(&self, minutes: i64) -> u64 {
         let r = self
             .http
             .post(format!("{}/_local/clock", self.base))
@@ -276,6 +361,8 @@ impl Local {
             .await
             .expect("clock");
         assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.expect("clock answer");
+        v["schedulesFired"].as_u64().unwrap_or(0)
     }
 
     pub async fn get(&self, path: &str) -> Reply {

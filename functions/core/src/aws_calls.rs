@@ -67,3 +67,14 @@ pub fn counted_dynamodb_client(
         .build();
     aws_sdk_dynamodb::Client::from_conf(c)
 }
+
+/// An EventBridge Scheduler client whose requests `counter` counts.
+pub fn counted_scheduler_client(
+    conf: &aws_config::SdkConfig,
+    counter: &CallCounter,
+) -> aws_sdk_scheduler::Client {
+    let c = aws_sdk_scheduler::config::Builder::from(conf)
+        .interceptor(counter.clone())
+        .build();
+    aws_sdk_scheduler::Client::from_conf(c)
+}

@@ -39,6 +39,51 @@ pub struct Config {
     pub record_retention: Duration,
     /// The most an emergency dial may spend on AWS before answering degraded.
     pub dial_budget: std::time::Duration,
+    /// Below this many available numbers a country's pool is reported low.
+    pub pool_low_water: LowWater,
+}
+
+/// Low-water marks: `LIFELINE_POOL_LOW_WATER` is `2` (every country) or
+/// `US=5,GB=1,*=2` (per country, `*` for the rest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LowWater {
+    default: usize,
+    per_country: Vec<(crate::domain::numbers::Country, usize)>,
+}
+
+impl LowWater {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut out = LowWater {
+            default: 2,
+            per_country: Vec::new(),
+        };
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), v.trim()),
+                None => ("*", part),
+            };
+            let n: usize = v.parse().map_err(|_| format!("`{v}` is not a count"))?;
+            if n > 1000 {
+                return Err(format!("{n} is more than 1000"));
+            }
+            if k == "*" {
+                out.default = n;
+            } else {
+                let c = k
+                    .parse()
+                    .map_err(|e: crate::domain::numbers::UnsupportedCountry| e.to_string())?;
+                out.per_country.push((c, n));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn of(&self, country: crate::domain::numbers::Country) -> usize {
+        self.per_country
+            .iter()
+            .find(|(c, _)| *c == country)
+            .map_or(self.default, |(_, n)| *n)
+    }
 }
 
 impl Config {
@@ -142,7 +187,13 @@ impl Config {
         let presence = crate::domain::presence::PresencePolicy {
             stuck_limit: lease.active_call_limit,
         };
+        let pool_low_water = LowWater::parse(&get("LIFELINE_POOL_LOW_WATER").unwrap_or_default())
+            .map_err(|detail| ConfigError::Invalid {
+            name: "LIFELINE_POOL_LOW_WATER",
+            detail,
+        })?;
         Ok(Config {
+            pool_low_water,
             presence,
             table,
             webhook_secret,

@@ -10,6 +10,7 @@ pub mod http;
 pub mod lambda;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
+pub mod metrics;
 pub mod ports;
 pub mod scheduler;
 pub mod service;

@@ -118,18 +118,9 @@ fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
     ScheduleError::Unavailable(aws_sdk_scheduler::error::DisplayErrorContext(e).to_string())
 }
 
-#[async_trait]
-impl LeaseScheduler for EventBridgeScheduler {
-    async fn upsert(&self, s: &ExpirySchedule) -> Result<(), ScheduleError> {
-        let input = serde_json::to_string(&s.input)
-            .map_err(|e| ScheduleError::Unavailable(e.to_string()))?;
-        let window = || {
-            FlexibleTimeWindow::builder()
-                .mode(FlexibleTimeWindowMode::Off)
-                .build()
-                .map_err(build)
-        };
-        let created = self
+impl EventBridgeScheduler {
+    async fn create(&self, s: &ExpirySchedule, input: String) -> Result<bool, ScheduleError> {
+        let r = self
             .client
             .create_schedule()
             .name(&s.name)
@@ -139,32 +130,75 @@ impl LeaseScheduler for EventBridgeScheduler {
             .flexible_time_window(window()?)
             .action_after_completion(ActionAfterCompletion::Delete)
             .state(ScheduleState::Enabled)
-            .target(self.target(input.clone())?)
+            .target(self.target(input)?)
             .send()
             .await;
-        match created {
-            Ok(_) => Ok(()),
-            // It exists (the lease's hold moved, or a retried record): move it.
+        match r {
+            Ok(_) => Ok(true),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|x| x.is_conflict_exception()) =>
             {
-                self.client
-                    .update_schedule()
-                    .name(&s.name)
-                    .group_name(&self.config.group)
-                    .schedule_expression(at_expression(s.at))
-                    .schedule_expression_timezone("UTC")
-                    .flexible_time_window(window()?)
-                    .action_after_completion(ActionAfterCompletion::Delete)
-                    .state(ScheduleState::Enabled)
-                    .target(self.target(input)?)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(unavailable)
+                Ok(false)
             }
             Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn update(&self, s: &ExpirySchedule, input: String) -> Result<bool, ScheduleError> {
+        let r = self
+            .client
+            .update_schedule()
+            .name(&s.name)
+            .group_name(&self.config.group)
+            .schedule_expression(at_expression(s.at))
+            .schedule_expression_timezone("UTC")
+            .flexible_time_window(window()?)
+            .action_after_completion(ActionAfterCompletion::Delete)
+            .state(ScheduleState::Enabled)
+            .target(self.target(input)?)
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|x| x.is_resource_not_found_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+fn window() -> Result<FlexibleTimeWindow, ScheduleError> {
+    FlexibleTimeWindow::builder()
+        .mode(FlexibleTimeWindowMode::Off)
+        .build()
+        .map_err(build)
+}
+
+#[async_trait]
+impl LeaseScheduler for EventBridgeScheduler {
+    /// One request in the usual case: create for a new lease, update for a
+    /// moved hold; the other when the guess was wrong (a retried record, a
+    /// schedule that already fired and was deleted).
+    async fn upsert(&self, s: &ExpirySchedule) -> Result<(), ScheduleError> {
+        let input = serde_json::to_string(&s.input)
+            .map_err(|e| ScheduleError::Unavailable(e.to_string()))?;
+        let done = if s.moved {
+            self.update(s, input.clone()).await? || self.create(s, input).await?
+        } else {
+            self.create(s, input.clone()).await? || self.update(s, input).await?
+        };
+        if done {
+            Ok(())
+        } else {
+            Err(ScheduleError::Unavailable(format!(
+                "schedule {} neither created nor updated",
+                s.name
+            )))
         }
     }
 }

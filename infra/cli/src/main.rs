@@ -102,7 +102,14 @@ enum PoolCmd {
         #[arg(required = true)]
         numbers: Vec<String>,
     },
-    /// List pool numbers and their state, as JSON.
+    /// Remove numbers from their pool (refused for a number leased now).
+    Remove {
+        /// Numbers in E.164 form.
+        #[arg(required = true)]
+        numbers: Vec<String>,
+    },
+    /// List pool numbers and their state (free, leased to whom until when,
+    /// quarantined until when), as JSON.
     List {
         /// Only this country's pool.
         #[arg(long)]
@@ -227,6 +234,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "{added} added to the {country} pool, {} already there",
                 numbers.len() - added
             );
+        }
+        Command::Pool(PoolCmd::Remove { numbers }) => {
+            let numbers = numbers
+                .iter()
+                .map(|n| {
+                    n.parse::<E164>()
+                        .map_err(|e| Failure::Usage(format!("`{n}`: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for n in &numbers {
+                match store.remove_number(n, now).await {
+                    Ok(()) => eprintln!("{n} removed"),
+                    Err(lifeline_core::ports::RemoveError::Store(e)) => return Err(store_err(e)),
+                    Err(e) => return Err(Failure::Usage(e.to_string())),
+                }
+            }
         }
         Command::Pool(PoolCmd::List { country }) => {
             let country = country

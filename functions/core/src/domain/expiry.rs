@@ -24,6 +24,8 @@ pub struct ExpirySchedule {
     /// When the lease stops being live (whole seconds, UTC).
     pub at: DateTime<Utc>,
     pub input: LeaseExpiry,
+    /// The lease already had a schedule (its hold moved): update first.
+    pub moved: bool,
 }
 
 pub fn schedule_name(lease_id: &str) -> String {
@@ -35,9 +37,8 @@ pub fn schedule_name(lease_id: &str) -> String {
 /// a duplicate record) or there is no live lease to expire.
 pub fn schedule_change(old: Option<&Lease>, new: Option<&Lease>) -> Option<ExpirySchedule> {
     let new = new.filter(|l| l.released_at.is_none())?;
-    let unchanged =
-        old.is_some_and(|o| o.lease_id == new.lease_id && o.hold_until == new.hold_until);
-    if unchanged {
+    let same_lease = old.is_some_and(|o| o.lease_id == new.lease_id && o.released_at.is_none());
+    if same_lease && old.is_some_and(|o| o.hold_until == new.hold_until) {
         return None;
     }
     Some(ExpirySchedule {
@@ -48,6 +49,7 @@ pub fn schedule_change(old: Option<&Lease>, new: Option<&Lease>) -> Option<Expir
             number: new.number.to_string(),
             version: new.version,
         },
+        moved: same_lease,
     })
 }
 
@@ -91,6 +93,7 @@ mod tests {
         let ended = p.on_end(&l, &"c-1".parse().unwrap(), t(10)).unwrap();
         let moved = schedule_change(Some(&l), Some(&ended)).unwrap();
         assert_eq!(moved.name, first.name, "one schedule per lease, moved");
+        assert!(!first.moved && moved.moved);
         assert_eq!(moved.at, t(70));
         assert_eq!(moved.input.version, ended.version);
         assert_eq!(

@@ -135,13 +135,48 @@ impl<S: DialStore> DialService<S> {
             Classification::UnsupportedLocation | Classification::NeedsProfileCountry => None,
         };
         let work = self.emergency(&dial, known, now);
-        match tokio::time::timeout(self.config.dial_budget, work).await {
+        let answer = match tokio::time::timeout(self.config.dial_budget, work).await {
             Ok(answer) => answer,
             Err(_) => {
                 tracing::error!(call_id = %dial.call_id, budget_ms = self.config.dial_budget.as_millis() as u64,
                     "emergency dial over its time budget; answering degraded");
                 degraded_answer(&dial, self.best_match(&dial, known), now, "timeout")
             }
+        };
+        if let OutboundAnswer::Emergency {
+            degraded: true,
+            reason,
+            ..
+        } = &answer
+        {
+            let reason = reason.as_deref().unwrap_or("unknown");
+            crate::metrics::emit(
+                "DegradedEmergencyAnswers",
+                1.0,
+                "Count",
+                &[("Reason", reason)],
+            );
+        }
+        answer
+    }
+
+    /// How many candidates to ask for: enough to step around concurrent
+    /// claims and to tell whether the pool is below its low-water mark.
+    fn candidate_limit(&self, country: Country) -> usize {
+        CANDIDATES.max(self.config.pool_low_water.of(country) + 1)
+    }
+
+    /// Pool health from the lookup the dial makes anyway: no extra request.
+    fn report_pool_level(&self, country: Country, available: usize) {
+        let low_water = self.config.pool_low_water.of(country);
+        crate::metrics::emit(
+            "PoolAvailable",
+            available as f64,
+            "Count",
+            &[("Country", country.code())],
+        );
+        if available < low_water {
+            tracing::warn!(country = %country, available, low_water, "callback-number pool below its low-water mark");
         }
     }
 
@@ -157,7 +192,11 @@ impl<S: DialStore> DialService<S> {
             self.store.dial_context(&dial.call_id, &dial.agent_id),
             async {
                 match candidates_for {
-                    Some(c) => self.store.available_numbers(c, now, CANDIDATES).await,
+                    Some(c) => {
+                        self.store
+                            .available_numbers(c, now, self.candidate_limit(c))
+                            .await
+                    }
                     None => Ok(Vec::new()),
                 }
             }
@@ -204,7 +243,7 @@ impl<S: DialStore> DialService<S> {
             Ok(c) if known.is_some() => c,
             Ok(_) => self
                 .store
-                .available_numbers(matched.country, now, CANDIDATES)
+                .available_numbers(matched.country, now, self.candidate_limit(matched.country))
                 .await
                 .unwrap_or_default(),
             Err(e) => {
@@ -212,7 +251,11 @@ impl<S: DialStore> DialService<S> {
                 Vec::new()
             }
         };
-        let mut requeried = candidates.len() < CANDIDATES;
+        let limit = self.candidate_limit(matched.country);
+        if ctx.lease.as_ref().is_none_or(|l| !l.is_live(now)) {
+            self.report_pool_level(matched.country, candidates.len());
+        }
+        let mut requeried = candidates.len() < limit;
         let mut tried: HashSet<E164> = HashSet::new();
         for _ in 0..MAX_ATTEMPTS {
             let pick = rand::rng().random_range(0..3);
@@ -265,7 +308,7 @@ impl<S: DialStore> DialService<S> {
                     requeried = true;
                     candidates = self
                         .store
-                        .available_numbers(matched.country, now, CANDIDATES)
+                        .available_numbers(matched.country, now, limit)
                         .await
                         .unwrap_or_default();
                     continue;
@@ -273,6 +316,12 @@ impl<S: DialStore> DialService<S> {
                 LeasePlan::Exhausted => {
                     tracing::error!(call_id = %dial.call_id, country = %matched.country,
                         "callback-number pool exhausted; presenting the agent's own number");
+                    crate::metrics::emit(
+                        "PoolExhausted",
+                        1.0,
+                        "Count",
+                        &[("Country", matched.country.code())],
+                    );
                     return self
                         .record_without_lease_matched(dial, &ctx, matched, now, "pool_exhausted")
                         .await;

@@ -22,8 +22,10 @@ use tokio::net::TcpListener;
 pub mod stream;
 
 use call_events::CallEvents;
+use callback_lease::CallbackLease;
 use callback_router::CallbackRouter;
 use dial_intake::DialIntake;
+use lifeline_core::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
 use presence_api::PresenceApi;
 use presence_override::PresenceOverride;
 
@@ -38,6 +40,17 @@ pub struct LocalSystem {
     callback: CallbackRouter<DynamoStore>,
     presence: PresenceApi<DynamoStore>,
     config: Arc<Config>,
+    schedules: Option<Schedules>,
+}
+
+/// The emulator's schedules, and the function their firings invoke.
+struct Schedules {
+    /// Reads and deletes schedules as EventBridge Scheduler itself would.
+    client: aws_sdk_scheduler::Client,
+    config: SchedulerConfig,
+    target: CallbackLease<DynamoStore, EventBridgeScheduler>,
+    /// One firing round at a time.
+    firing: tokio::sync::Mutex<()>,
 }
 
 impl LocalSystem {
@@ -52,28 +65,159 @@ impl LocalSystem {
             callback: CallbackRouter::new(store.clone(), c.clone(), config.clone()),
             presence: PresenceApi::new(store.clone(), c, config.clone()),
             config,
+            schedules: None,
             clock,
             store,
         }
     }
 
+    /// Fires the emulator's schedules when they fall due on this runner's
+    /// clock (EventBridge Scheduler's part; moto stores schedules but never
+    /// fires them). `client` reads and deletes them; the callback-lease
+    /// function they target uses `store` and `scheduler`.
+    pub fn with_schedules(
+        mut self,
+        client: aws_sdk_scheduler::Client,
+        config: SchedulerConfig,
+        store: DynamoStore,
+        scheduler: aws_sdk_scheduler::Client,
+    ) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        let target = CallbackLease::new(
+            Arc::new(store),
+            Arc::new(EventBridgeScheduler::new(scheduler, config.clone())),
+            clock,
+        );
+        self.schedules = Some(Schedules {
+            client,
+            config,
+            target,
+            firing: tokio::sync::Mutex::new(()),
+        });
+        self
+    }
+
+    /// Fires every schedule due by the runner's clock, as the scheduler would
+    /// (then deletes it: `ActionAfterCompletion: DELETE`). A firing whose
+    /// invocation fails stays for the next round (the retry policy). The
+    /// number of firings.
+    pub async fn fire_due_schedules(&self) -> usize {
+        let Some(s) = &self.schedules else { return 0 };
+        let _one_at_a_time = s.firing.lock().await;
+        let now = self.clock.now();
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            match s
+                .client
+                .list_schedules()
+                .group_name(&s.config.group)
+                .set_next_token(token)
+                .send()
+                .await
+            {
+                Ok(page) => {
+                    names.extend(
+                        page.schedules()
+                            .iter()
+                            .filter_map(|x| x.name().map(String::from)),
+                    );
+                    match page.next_token() {
+                        Some(t) => token = Some(t.to_string()),
+                        None => break,
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %DisplayErrorContext(&e), "cannot list schedules");
+                    return 0;
+                }
+            }
+        }
+        let mut fired = 0;
+        for name in names {
+            let Ok(sched) = s
+                .client
+                .get_schedule()
+                .group_name(&s.config.group)
+                .name(&name)
+                .send()
+                .await
+            else {
+                continue;
+            };
+            let due = sched
+                .schedule_expression()
+                .and_then(parse_at)
+                .is_some_and(|at| at <= now);
+            let input = sched.target().and_then(|t| t.input()).unwrap_or("{}");
+            if !due {
+                continue;
+            }
+            let payload: serde_json::Value = serde_json::from_str(input).unwrap_or_default();
+            match s.target.invoke(payload).await {
+                Ok(out) => {
+                    fired += 1;
+                    tracing::info!(schedule = %name, result = %out, "schedule fired");
+                    let _ = s
+                        .client
+                        .delete_schedule()
+                        .group_name(&s.config.group)
+                        .name(&name)
+                        .send()
+                        .await;
+                }
+                Err(e) => {
+                    tracing::warn!(schedule = %name, error = %e, "schedule firing failed; retried next round")
+                }
+            }
+        }
+        fired
+    }
+
+    /// Fires due schedules every `every` until the task is aborted.
+    pub fn start_scheduler(
+        self: &Arc<Self>,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                me.fire_due_schedules().await;
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
     /// Reads the table's stream and drives the stream consumers (as their
     /// event source mappings would, each a function of its own with its own
-    /// client on `store`) until the returned task is aborted.
+    /// client on `store`; callback-lease only with a `scheduler`) until the
+    /// returned task is aborted.
     pub fn start_stream_consumers(
         &self,
         streams: aws_sdk_dynamodbstreams::Client,
         store: DynamoStore,
+        scheduler: Option<EventBridgeScheduler>,
     ) -> tokio::task::JoinHandle<()> {
         let table = store.table().to_string();
         let store = Arc::new(store);
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
-        let consumers = vec![stream::Consumer {
+        let mut consumers = vec![stream::Consumer {
             name: "presence-override",
             filters: &lifeline_core::stream::PRESENCE_FILTERS,
-            handler: Arc::new(PresenceOverride::new(store, clock, self.config.clone())),
+            handler: Arc::new(PresenceOverride::new(
+                store.clone(),
+                clock.clone(),
+                self.config.clone(),
+            )),
         }];
-        tokio::spawn(stream::pump(
+        if let Some(scheduler) = scheduler {
+            consumers.push(stream::Consumer {
+                name: "callback-lease",
+                filters: &lifeline_core::stream::LEASE_FILTERS,
+                handler: Arc::new(CallbackLease::new(store, Arc::new(scheduler), clock)),
+            });
+        }
+        tokio::spawn(stream::pump_all(
             streams,
             table,
             consumers,
@@ -104,7 +248,19 @@ impl LocalSystem {
                 self.presence.handle(to_lambda()).await
             }
             ("GET", "/_local/health") => return self.health().await,
-            ("POST", "/_local/clock") => return self.move_clock(&body),
+            ("POST", "/_local/clock") => {
+                let resp = self.move_clock(&body);
+                if resp.status().is_success() {
+                    // What fell due on the new clock fires before the answer.
+                    let fired = self.fire_due_schedules().await;
+                    let now = lifeline_core::domain::call::rfc3339(self.clock.now());
+                    return json(
+                        200,
+                        &serde_json::json!({"now": now, "schedulesFired": fired}),
+                    );
+                }
+                return resp;
+            }
             ("GET", "/_local/clock") => {
                 return json(
                     200,

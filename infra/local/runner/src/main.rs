@@ -2,6 +2,7 @@
 
 use lifeline_core::config::{Config, Mode};
 use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use lifeline_core::scheduler::{EventBridgeScheduler, SchedulerConfig};
 use lifeline_local::{serve, LocalSystem};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,12 +17,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("LIFELINE_LISTEN: {e}"))?;
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
     let store = DynamoStore::from_conf(&aws, &config.table);
-    let system = Arc::new(LocalSystem::new(store.clone(), config));
-    let streams = system.start_stream_consumers(aws_sdk_dynamodbstreams::Client::new(&aws), store);
+    let schedules = SchedulerConfig::from_env(Mode::Local)?;
+    let scheduler = aws_sdk_scheduler::Client::new(&aws);
+    let system = Arc::new(LocalSystem::new(store.clone(), config).with_schedules(
+        scheduler.clone(),
+        schedules.clone(),
+        store.clone(),
+        scheduler.clone(),
+    ));
+    let streams = system.start_stream_consumers(
+        aws_sdk_dynamodbstreams::Client::new(&aws),
+        store,
+        Some(EventBridgeScheduler::new(scheduler, schedules)),
+    );
+    let firing = system.start_scheduler(std::time::Duration::from_secs(1));
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(%listen, "Lifeline local runner listening");
     serve(listener, system, shutdown_signal()).await?;
     streams.abort();
+    firing.abort();
     tracing::info!("stopped");
     Ok(())
 }

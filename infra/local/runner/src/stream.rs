@@ -82,11 +82,28 @@ pub fn lambda_record(r: &Record, arn: &str) -> Value {
     })
 }
 
-/// Polls the table's stream until the task is dropped, feeding `consumers`.
-pub async fn pump(
+/// Polls the table's stream for each consumer independently (as each event
+/// source mapping keeps its own position: one failing consumer holds up no
+/// other) until the task is aborted.
+pub async fn pump_all(
     streams: aws_sdk_dynamodbstreams::Client,
     table: String,
     consumers: Vec<Consumer>,
+    every: Duration,
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in consumers {
+        tasks.spawn(pump(streams.clone(), table.clone(), c, every));
+    }
+    // Dropping the set (when this task is aborted) aborts every pump.
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Polls the table's stream for one consumer until the task is aborted.
+pub async fn pump(
+    streams: aws_sdk_dynamodbstreams::Client,
+    table: String,
+    consumer: Consumer,
     every: Duration,
 ) {
     let arn = loop {
@@ -103,7 +120,7 @@ pub async fn pump(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    tracing::info!(consumers = consumers.len(), "reading the table's stream");
+    tracing::info!(consumer = consumer.name, "reading the table's stream");
     // Per shard: the iterator to read next (None once the shard is closed).
     let mut shards: HashMap<String, Option<String>> = HashMap::new();
     let mut round: u64 = 0;
@@ -132,7 +149,7 @@ pub async fn pump(
                 .iter()
                 .map(|r| lambda_record(r, &arn))
                 .collect();
-            if deliver(&consumers, &records).await {
+            if deliver(&consumer, &records).await {
                 *iterator = resp.next_shard_iterator().map(String::from);
             }
         }
@@ -140,9 +157,9 @@ pub async fn pump(
     }
 }
 
-/// Hands a batch to every consumer (filtered per consumer); `false` when a
-/// consumer reported failures and the batch must be read again.
-async fn deliver(consumers: &[Consumer], records: &[Value]) -> bool {
+/// Hands a batch to the consumer (filtered as its mapping filters); `false`
+/// when it reported failures and the batch must be read again.
+async fn deliver(c: &Consumer, records: &[Value]) -> bool {
     if records.is_empty() {
         return true;
     }
@@ -153,27 +170,22 @@ async fn deliver(consumers: &[Consumer], records: &[Value]) -> bool {
             return true;
         }
     };
-    let mut ok = true;
-    for c in consumers {
-        let mut mine = event.clone();
-        mine.records.retain(|r| matches_any(c.filters, r));
-        if mine.records.is_empty() {
-            continue;
-        }
-        let resp = c.handler.handle(mine).await;
-        if !resp.batch_item_failures.is_empty() {
-            tracing::warn!(
-                consumer = c.name,
-                failed = resp.batch_item_failures.len(),
-                "batch item failures; retrying the batch"
-            );
-            ok = false;
-        }
+    let mut mine = event;
+    mine.records.retain(|r| matches_any(c.filters, r));
+    if mine.records.is_empty() {
+        return true;
     }
-    if !ok {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+    let resp = c.handler.handle(mine).await;
+    if resp.batch_item_failures.is_empty() {
+        return true;
     }
-    ok
+    tracing::warn!(
+        consumer = c.name,
+        failed = resp.batch_item_failures.len(),
+        "batch item failures; retrying the batch"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    false
 }
 
 async fn refresh_shards(
