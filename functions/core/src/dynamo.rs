@@ -10,6 +10,7 @@
 //! | agent presence  | `AGENT#<id>`      | `PRESENCE`| reported status, override calls        |
 //! | emergency call  | `CALL#<id>`       | `CALL`    | the record and the answer given; TTL   |
 //! | tenant settings | `TENANT`          | `SETTINGS`| route prerequisites                    |
+//! | e-mail template | `TEMPLATE#<name>` | `CURRENT`, `VERSION#<n>` | subject, html, text, version |
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
@@ -31,9 +32,11 @@ use crate::domain::numbers::Country;
 use crate::domain::presence::{PresenceState, PresenceView};
 use crate::domain::route::TenantSettings;
 use crate::domain::types::{AgentId, CallId, Recipients, E164};
+use crate::notify::NotificationTemplate;
 use crate::ports::{
-    AdminStore, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PoolNumber,
-    PresenceStore, RecordError, ReleaseStore, RemoveError, SaveError, StoreError,
+    AdminStore, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite,
+    NotificationOutcome, NotifyContext, NotifyStore, PoolNumber, PresenceStore, RecordError,
+    ReleaseStore, RemoveError, SaveError, StoreError, TemplateSaveError, TemplateStore,
 };
 
 /// SDK error types, for callers that report them.
@@ -125,6 +128,9 @@ fn number_key(number: &E164) -> Item {
 }
 fn presence_key(id: &AgentId) -> Item {
     key(format!("AGENT#{id}"), "PRESENCE")
+}
+fn template_key(sk: &str) -> Item {
+    key(format!("TEMPLATE#{}", crate::notify::TEMPLATE_NAME), sk)
 }
 fn tenant_key() -> Item {
     key("TENANT".into(), "SETTINGS")
@@ -518,6 +524,27 @@ fn decode_presence(item: &Item) -> Result<PresenceState, StoreError> {
         reported: r.parse("reported")?,
         active: calls("activeCalls")?,
         ended: calls("endedCalls")?,
+        version: r.int("version")?.max(0) as u64,
+    })
+}
+
+fn encode_template(t: &NotificationTemplate, sk: &str, now: DateTime<Utc>) -> Item {
+    let mut item = template_key(sk);
+    item.insert("type".into(), s("template"));
+    item.insert("subject".into(), s(&t.subject));
+    item.insert("html".into(), s(&t.html));
+    item.insert("text".into(), s(&t.text));
+    item.insert("version".into(), n(t.version as i64));
+    item.insert("savedAt".into(), s(rfc3339(now)));
+    item
+}
+
+fn decode_template(item: &Item) -> Result<NotificationTemplate, StoreError> {
+    let r = Reader::new(item);
+    Ok(NotificationTemplate {
+        subject: r.str("subject")?.to_string(),
+        html: r.str("html")?.to_string(),
+        text: r.str("text")?.to_string(),
         version: r.int("version")?.max(0) as u64,
     })
 }
@@ -989,6 +1016,127 @@ impl CallbackStore for DynamoStore {
         match resp.item() {
             Some(item) => decode_lease(item),
             None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl NotifyStore for DynamoStore {
+    async fn notify_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<NotifyContext, StoreError> {
+        let items = self
+            .batch_get(vec![
+                call_key(call),
+                profile_key(agent),
+                template_key("CURRENT"),
+            ])
+            .await?;
+        let mut ctx = NotifyContext::default();
+        for item in &items {
+            match item_kind(item) {
+                Some((_, "CALL")) => {
+                    ctx.notification = Reader::new(item).opt_str("notification").map(String::from);
+                    ctx.call = Some(decode_call(item)?);
+                }
+                Some((_, "PROFILE")) => ctx.agent = Some(decode_agent(item)?),
+                Some((_, "CURRENT")) => ctx.template = Some(decode_template(item)?),
+                _ => {}
+            }
+        }
+        Ok(ctx)
+    }
+
+    async fn record_notification(
+        &self,
+        call: &CallId,
+        outcome: &NotificationOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let detail = match outcome {
+            NotificationOutcome::Sent { message_id } => message_id.clone(),
+            NotificationOutcome::NoRecipients => String::new(),
+            NotificationOutcome::Failed { error } => error.clone(),
+        };
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(call_key(call)))
+            .update_expression(
+                "SET notification = :state, notifiedAt = :at, notificationDetail = :detail",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":state", s(outcome.state()))
+            .expression_attribute_values(":at", s(rfc3339(now)))
+            .expression_attribute_values(":detail", s(detail))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            // The record expired meanwhile: nothing left to mark.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl TemplateStore for DynamoStore {
+    async fn current_template(&self) -> Result<Option<NotificationTemplate>, StoreError> {
+        let r = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(template_key("CURRENT")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        r.item().map(decode_template).transpose()
+    }
+
+    async fn push_template(
+        &self,
+        t: &NotificationTemplate,
+        now: DateTime<Utc>,
+    ) -> Result<(), TemplateSaveError> {
+        let version_put = put(
+            &self.table,
+            encode_template(t, &format!("VERSION#{:06}", t.version), now),
+            "attribute_not_exists(pk)",
+            None,
+        )?;
+        let current_put = if t.version <= 1 {
+            put(
+                &self.table,
+                encode_template(t, "CURRENT", now),
+                "attribute_not_exists(pk)",
+                None,
+            )?
+        } else {
+            put(
+                &self.table,
+                encode_template(t, "CURRENT", now),
+                "version = :previous",
+                values(vec![(":previous", n(t.version as i64 - 1))]),
+            )?
+        };
+        match self.client.transact_write_items().transact_items(version_put).transact_items(current_put).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(_)) => {
+                    Err(TemplateSaveError::Conflict)
+                }
+                _ => Err(TemplateSaveError::Store(unavailable(e))),
+            },
         }
     }
 }

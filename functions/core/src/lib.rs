@@ -11,9 +11,11 @@ pub mod lambda;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
 pub mod metrics;
+pub mod notify;
 pub mod ports;
 pub mod scheduler;
 pub mod service;
+pub mod ses;
 pub mod stream;
 pub mod telemetry;
 pub mod webhook;

@@ -34,6 +34,9 @@ pub struct State {
     pub numbers: BTreeMap<E164, NumberState>,
     pub tenant: TenantSettings,
     pub presence: HashMap<AgentId, PresenceState>,
+    /// Notification outcome per call (`sent`, `failed`, `no_recipients`).
+    pub notifications: HashMap<CallId, String>,
+    pub template: Option<crate::notify::NotificationTemplate>,
 }
 
 #[derive(Debug, Default)]
@@ -373,6 +376,88 @@ impl crate::ports::LeaseScheduler for MemoryScheduler {
             .unwrap_or_else(|p| p.into_inner())
             .insert(schedule.name.clone(), schedule.clone());
         Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::ports::NotifyStore for MemoryStore {
+    async fn notify_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<crate::ports::NotifyContext, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| crate::ports::NotifyContext {
+            call: s.calls.get(call).cloned(),
+            notification: s.notifications.get(call).cloned(),
+            agent: s.agents.get(agent).cloned(),
+            template: s.template.clone(),
+        }))
+    }
+
+    async fn record_notification(
+        &self,
+        call: &CallId,
+        outcome: &crate::ports::NotificationOutcome,
+        _now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            s.notifications
+                .insert(call.clone(), outcome.state().to_string())
+        });
+        Ok(())
+    }
+}
+
+/// An outbox instead of SES: keeps what was sent, can fail the next sends.
+#[derive(Debug, Default)]
+pub struct MemoryOutbox {
+    pub sent: Mutex<Vec<(Vec<String>, crate::notify::RenderedEmail)>>,
+    transient_failures: AtomicUsize,
+    permanent: AtomicBool,
+}
+
+impl MemoryOutbox {
+    /// The next `n` sends fail as throttling would.
+    pub fn fail_next(&self, n: usize) {
+        self.transient_failures.store(n, Ordering::SeqCst);
+    }
+    /// Every send is refused for good (an unverified sender).
+    pub fn refuse(&self, on: bool) {
+        self.permanent.store(on, Ordering::SeqCst);
+    }
+    pub fn messages(&self) -> Vec<(Vec<String>, crate::notify::RenderedEmail)> {
+        self.sent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[async_trait]
+impl crate::ports::EmailSender for MemoryOutbox {
+    async fn send(
+        &self,
+        _from: &crate::domain::types::Email,
+        to: &[crate::domain::types::Email],
+        email: &crate::notify::RenderedEmail,
+    ) -> Result<String, crate::ports::SendError> {
+        if self.permanent.load(Ordering::SeqCst) {
+            return Err(crate::ports::SendError::Permanent(
+                "MessageRejected: not verified".into(),
+            ));
+        }
+        if self
+            .transient_failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(crate::ports::SendError::Transient("TooManyRequests".into()));
+        }
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.push((
+            to.iter().map(|e| e.as_str().to_string()).collect(),
+            email.clone(),
+        ));
+        Ok(format!("m-{}", sent.len()))
     }
 }
 

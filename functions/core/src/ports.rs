@@ -235,3 +235,95 @@ pub enum RemoveError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// What the notifier reads for a call, in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyContext {
+    pub call: Option<EmergencyCall>,
+    /// What happened to its e-mail already (`sent`, `failed`, `no_recipients`).
+    pub notification: Option<String>,
+    pub agent: Option<AgentProfile>,
+    /// The stored template in force (none: the built-in default).
+    pub template: Option<crate::notify::NotificationTemplate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationOutcome {
+    Sent {
+        message_id: String,
+    },
+    NoRecipients,
+    /// A permanent failure: recorded, not retried.
+    Failed {
+        error: String,
+    },
+}
+
+impl NotificationOutcome {
+    pub fn state(&self) -> &'static str {
+        match self {
+            NotificationOutcome::Sent { .. } => "sent",
+            NotificationOutcome::NoRecipients => "no_recipients",
+            NotificationOutcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+#[async_trait]
+pub trait NotifyStore: Send + Sync {
+    async fn notify_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<NotifyContext, StoreError>;
+    /// Records the e-mail's outcome on the call record.
+    async fn record_notification(
+        &self,
+        call: &CallId,
+        outcome: &NotificationOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SendError {
+    /// Throttling, network, a 5xx: retry.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Rejected, unverified sender, bad request: retrying will not help.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+#[async_trait]
+pub trait EmailSender: Send + Sync {
+    /// Sends one message; its message id.
+    async fn send(
+        &self,
+        from: &crate::domain::types::Email,
+        to: &[crate::domain::types::Email],
+        email: &crate::notify::RenderedEmail,
+    ) -> Result<String, SendError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TemplateSaveError {
+    #[error("another version was saved meanwhile; show it and push again")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    async fn current_template(
+        &self,
+    ) -> Result<Option<crate::notify::NotificationTemplate>, StoreError>;
+    /// Saves `template` as the version after `template.version - 1`; it
+    /// becomes the one in force.
+    async fn push_template(
+        &self,
+        template: &crate::notify::NotificationTemplate,
+        now: DateTime<Utc>,
+    ) -> Result<(), TemplateSaveError>;
+}

@@ -18,6 +18,10 @@ pub const PRESENCE_FILTERS: [&str; 2] = [
     r#"{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"type":{"S":["call"]},"endedAt":{"S":[{"exists":true}]}}}}"#,
 ];
 
+/// Filter patterns of the notifier's event source mapping: a call's start.
+pub const NOTIFY_FILTERS: [&str; 1] =
+    [r#"{"eventName":["INSERT"],"dynamodb":{"NewImage":{"type":{"S":["call"]}}}}"#];
+
 /// Filter patterns of the callback-lease event source mapping: a number item
 /// that carries a lease (created, extended, ended or released).
 pub const LEASE_FILTERS: [&str; 1] = [

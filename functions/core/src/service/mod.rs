@@ -4,4 +4,5 @@ pub mod callback;
 pub mod dial;
 pub mod ended;
 pub mod lease;
+pub mod notify;
 pub mod presence;

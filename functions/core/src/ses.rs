@@ -1,0 +1,83 @@
+//! The SES v2 adapter: a simple HTML + text message (no SES stored template:
+//! Lifeline renders its own, the same on AWS and the emulators).
+
+use async_trait::async_trait;
+use aws_sdk_sesv2::operation::send_email::SendEmailError;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::Client;
+
+use crate::domain::types::Email;
+use crate::notify::RenderedEmail;
+use crate::ports::{EmailSender, SendError};
+
+#[derive(Debug, Clone)]
+pub struct SesSender {
+    client: Client,
+}
+
+impl SesSender {
+    pub fn new(client: Client) -> Self {
+        SesSender { client }
+    }
+}
+
+fn content(data: &str) -> Result<Content, SendError> {
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| SendError::Permanent(e.to_string()))
+}
+
+#[async_trait]
+impl EmailSender for SesSender {
+    async fn send(
+        &self,
+        from: &Email,
+        to: &[Email],
+        email: &RenderedEmail,
+    ) -> Result<String, SendError> {
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(
+                Body::builder()
+                    .html(content(&email.html)?)
+                    .text(content(&email.text)?)
+                    .build(),
+            )
+            .build();
+        let destination = Destination::builder()
+            .set_to_addresses(Some(to.iter().map(|e| e.as_str().to_string()).collect()))
+            .build();
+        let result = self
+            .client
+            .send_email()
+            .from_email_address(from.as_str())
+            .destination(destination)
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.message_id().unwrap_or_default().to_string()),
+            Err(e) => {
+                let text = aws_sdk_sesv2::error::DisplayErrorContext(&e).to_string();
+                // Retrying cannot fix these: the message, the sender or the account is refused.
+                let permanent = matches!(
+                    e.as_service_error(),
+                    Some(
+                        SendEmailError::MessageRejected(_)
+                            | SendEmailError::MailFromDomainNotVerifiedException(_)
+                            | SendEmailError::BadRequestException(_)
+                            | SendEmailError::NotFoundException(_)
+                            | SendEmailError::AccountSuspendedException(_)
+                    )
+                );
+                Err(if permanent {
+                    SendError::Permanent(text)
+                } else {
+                    SendError::Transient(text)
+                })
+            }
+        }
+    }
+}

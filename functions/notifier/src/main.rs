@@ -1,0 +1,27 @@
+//! The `notifier` Lambda: the stream handler, wired to the runtime.
+
+use lifeline_core::clock::SystemClock;
+use lifeline_core::config::{notify_from, Config, Mode};
+use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use lifeline_core::lambda::StreamHandler;
+use lifeline_core::ses::SesSender;
+use notifier::Notifier;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lifeline_core::telemetry::init_json();
+    let config = Config::from_env(Mode::Lambda)?;
+    let from = notify_from(Mode::Lambda, |k| std::env::var(k).ok())?;
+    let aws = load_aws_config(ClientProfile::Admin).await;
+    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
+    let sender = Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(&aws)));
+    let handler = Arc::new(Notifier::new(store, sender, Arc::new(SystemClock), from));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
+            let handler = handler.clone();
+            async move { Ok::<_, std::convert::Infallible>(handler.handle(event.payload).await) }
+        },
+    ))
+    .await
+}

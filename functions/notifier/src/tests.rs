@@ -1,0 +1,166 @@
+//! Handler tests over the in-memory store and outbox.
+
+use super::*;
+use lifeline_core::domain::numbers::Country;
+use lifeline_core::domain::route::NumberType;
+use lifeline_core::domain::types::Recipients;
+use lifeline_core::memory::fixtures::{agent, World};
+use lifeline_core::memory::{MemoryOutbox, MemoryStore};
+use lifeline_core::notify::NotificationTemplate;
+use serde_json::{json, Value};
+
+fn record(seq: u64, call: &str, agent: &str) -> Value {
+    json!({"eventID": format!("e-{seq}"), "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {"ApproximateCreationDateTime": 1795496400.0,
+            "Keys": {"pk": {"S": format!("CALL#{call}")}, "sk": {"S": "CALL"}},
+            "NewImage": {"pk": {"S": format!("CALL#{call}")}, "sk": {"S": "CALL"}, "type": {"S": "call"},
+                "callId": {"S": call}, "agentId": {"S": agent}, "dialedAt": {"S": "2026-11-24T05:00:00Z"}},
+            "SequenceNumber": seq.to_string(), "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/lifeline/stream/x"})
+}
+
+fn event(records: Vec<Value>) -> Event {
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+struct Rig {
+    w: World,
+    outbox: Arc<MemoryOutbox>,
+    handler: Notifier<MemoryStore, MemoryOutbox>,
+}
+
+fn rig() -> Rig {
+    let w = World::us(&["+14255550199"]);
+    let outbox = Arc::new(MemoryOutbox::default());
+    let handler = Notifier::new(
+        w.store.clone(),
+        outbox.clone(),
+        w.clock(),
+        "lifeline@example.com".parse().unwrap(),
+    );
+    Rig { w, outbox, handler }
+}
+
+async fn failures(r: &Rig, records: Vec<Value>) -> Vec<String> {
+    r.handler
+        .handle(event(records))
+        .await
+        .batch_item_failures
+        .into_iter()
+        .filter_map(|f| f.item_identifier)
+        .collect()
+}
+
+#[tokio::test]
+async fn one_email_to_the_recipients_even_when_redelivered() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    assert!(
+        failures(&r, vec![record(1, "c-1", "a-42"), record(1, "c-1", "a-42")])
+            .await
+            .is_empty()
+    );
+    assert!(failures(&r, vec![record(1, "c-1", "a-42")])
+        .await
+        .is_empty());
+    let sent = r.outbox.messages();
+    assert_eq!(sent.len(), 1, "duplicates send nothing");
+    assert_eq!(sent[0].0, vec!["sup@example.com"]);
+    assert_eq!(sent[0].1.subject, "Emergency call to 911 by Agent a-42");
+    assert_eq!(
+        r.w.store
+            .with_state(|s| s.notifications[&"c-1".parse().unwrap()].clone()),
+        "sent"
+    );
+}
+
+#[tokio::test]
+async fn throttling_is_retried_then_sent_once() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    r.outbox.fail_next(2);
+    assert_eq!(
+        failures(&r, vec![record(7, "c-1", "a-42")]).await,
+        vec!["7"]
+    );
+    assert_eq!(
+        failures(&r, vec![record(7, "c-1", "a-42")]).await,
+        vec!["7"]
+    );
+    assert!(failures(&r, vec![record(7, "c-1", "a-42")])
+        .await
+        .is_empty());
+    assert_eq!(r.outbox.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_recorded_not_retried() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    r.outbox.refuse(true);
+    assert!(failures(&r, vec![record(1, "c-1", "a-42")])
+        .await
+        .is_empty());
+    assert_eq!(
+        r.w.store
+            .with_state(|s| s.notifications[&"c-1".parse().unwrap()].clone()),
+        "failed"
+    );
+    r.outbox.refuse(false);
+    failures(&r, vec![record(1, "c-1", "a-42")]).await;
+    assert!(
+        r.outbox.messages().is_empty(),
+        "not sent later either: it was recorded"
+    );
+}
+
+#[tokio::test]
+async fn no_recipients_no_email_recorded() {
+    let r = rig();
+    let mut a = agent("a-50", Country::US, NumberType::CallingPlan, "+14255550150");
+    a.recipients = Recipients::default();
+    r.w.store.add_agent(a);
+    r.w.dial("c-1", "a-50").await;
+    assert!(failures(&r, vec![record(1, "c-1", "a-50")])
+        .await
+        .is_empty());
+    assert!(r.outbox.messages().is_empty());
+    assert_eq!(
+        r.w.store
+            .with_state(|s| s.notifications[&"c-1".parse().unwrap()].clone()),
+        "no_recipients"
+    );
+}
+
+#[tokio::test]
+async fn store_down_is_retried_and_a_stored_template_is_used() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    r.w.store.set_failing(true);
+    assert_eq!(
+        failures(&r, vec![record(3, "c-1", "a-42")]).await,
+        vec!["3"]
+    );
+    r.w.store.set_failing(false);
+    let mut t = NotificationTemplate::builtin();
+    t.subject = "Lifeline: {{ agent_name }} called {{ dialed }}".into();
+    t.version = 1;
+    r.w.store.with_state(|s| s.template = Some(t));
+    assert!(failures(&r, vec![record(3, "c-1", "a-42")])
+        .await
+        .is_empty());
+    assert_eq!(
+        r.outbox.messages()[0].1.subject,
+        "Lifeline: Agent a-42 called 911"
+    );
+}
+
+#[tokio::test]
+async fn sample_event_runs_through_the_handler() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    let e: Event = serde_json::from_str(include_str!("../../../events/notifier.json")).unwrap();
+    assert!(r.handler.handle(e).await.batch_item_failures.is_empty());
+    assert_eq!(r.outbox.messages().len(), 1);
+}
