@@ -3,7 +3,9 @@
 //! gets its own table, so tests run in parallel. `./infra/test.sh` starts the
 //! emulators and exports their endpoints.
 
-use lifeline_core::aws_calls::{counted_dynamodb_client, counted_scheduler_client, CallCounter};
+use lifeline_core::aws_calls::{
+    counted_dynamodb_client, counted_scheduler_client, faulty_ses_client, CallCounter, FailFirst,
+};
 use lifeline_core::config::{Config, Mode};
 use lifeline_core::domain::call::AgentProfile;
 use lifeline_core::domain::numbers::Country;
@@ -18,6 +20,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::oneshot;
+
+pub const NOTIFY_FROM: &str = "lifeline@example.com";
 
 pub const US_POOL: [&str; 5] = [
     "+14255550190",
@@ -40,6 +44,8 @@ pub struct Local {
     pub scheduler_calls: CallCounter,
     /// Reads the emulator's schedules (uncounted), in the group `table`.
     pub schedules: aws_sdk_scheduler::Client,
+    /// The SES failures still to inject.
+    pub ses_fault: FailFirst,
     pub system: Arc<LocalSystem>,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -166,10 +172,27 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     // The stream consumers are functions of their own: their requests are not
     // counted with the webhooks'.
     let consumer_calls = CallCounter::new();
+    // The notifier sends through the SES emulator, from the local identity.
+    let ses_fault = FailFirst::new(
+        "SendEmail",
+        vars.get("LIFELINE_E2E_SES_FAIL_FIRST")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+    );
+    let ses = faulty_ses_client(&conf, &ses_fault);
+    let _ = ses
+        .create_email_identity()
+        .email_identity(NOTIFY_FROM)
+        .send()
+        .await;
     let consumers = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&conf),
         DynamoStore::new(counted_dynamodb_client(&conf, &consumer_calls), &table),
         Some(EventBridgeScheduler::new(lease_scheduler, sched_config)),
+        Some((
+            lifeline_core::ses::SesSender::new(ses),
+            NOTIFY_FROM.parse().expect("from"),
+        )),
     );
     tokio::spawn(serve(listener, system.clone(), async move {
         let _ = rx.await;
@@ -185,6 +208,7 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         consumer_calls,
         scheduler_calls,
         schedules,
+        ses_fault,
         system,
         http: reqwest::Client::new(),
         stop: Some(tx),
@@ -435,4 +459,45 @@ impl Broken {
         let json = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
         (resp.status().as_u16(), json, took)
     }
+}
+
+/// One e-mail the SES emulator accepted.
+#[derive(Debug, Clone)]
+pub struct SentEmail {
+    pub to: Vec<String>,
+    pub source: String,
+    pub subject: String,
+    /// moto keeps one body: the HTML part when there is one.
+    pub body: String,
+}
+
+/// What moto's SES received, addressed to `recipient`.
+pub async fn emails_to(recipient: &str) -> Vec<SentEmail> {
+    let base = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+    let data: Value = reqwest::get(format!("{base}/moto-api/data.json"))
+        .await
+        .expect("moto answers")
+        .json()
+        .await
+        .expect("moto data");
+    data["ses"]["Message"]
+        .as_array()
+        .map(|msgs| {
+            msgs.iter()
+                .filter_map(|m| {
+                    let to: Vec<String> = m["destinations"]["ToAddresses"]
+                        .as_array()?
+                        .iter()
+                        .filter_map(|a| a.as_str().map(String::from))
+                        .collect();
+                    to.iter().any(|a| a == recipient).then(|| SentEmail {
+                        to,
+                        source: m["source"].as_str().unwrap_or("").into(),
+                        subject: m["subject"].as_str().unwrap_or("").into(),
+                        body: m["body"].as_str().unwrap_or("").into(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -78,3 +78,59 @@ pub fn counted_scheduler_client(
         .build();
     aws_sdk_scheduler::Client::from_conf(c)
 }
+
+/// Fault injection: the first `n` requests of `operation` fail before they
+/// are sent, as a broken network would.
+#[derive(Debug, Clone)]
+pub struct FailFirst {
+    operation: &'static str,
+    remaining: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FailFirst {
+    pub fn new(operation: &'static str, n: usize) -> Self {
+        FailFirst {
+            operation,
+            remaining: Arc::new(std::sync::atomic::AtomicUsize::new(n)),
+        }
+    }
+
+    /// How many injected failures are left.
+    pub fn remaining(&self) -> usize {
+        self.remaining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Intercept for FailFirst {
+    fn name(&self) -> &'static str {
+        "LifelineFailFirst"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        use std::sync::atomic::Ordering;
+        if cfg
+            .load::<Metadata>()
+            .is_some_and(|m| m.name() == self.operation)
+            && self
+                .remaining
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err(format!("injected fault in {}", self.operation).into());
+        }
+        Ok(())
+    }
+}
+
+/// An SES v2 client whose first sends fail (fault tests).
+pub fn faulty_ses_client(conf: &aws_config::SdkConfig, fault: &FailFirst) -> aws_sdk_sesv2::Client {
+    let c = aws_sdk_sesv2::config::Builder::from(conf)
+        .interceptor(fault.clone())
+        .build();
+    aws_sdk_sesv2::Client::from_conf(c)
+}

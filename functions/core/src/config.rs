@@ -207,6 +207,34 @@ impl Config {
     }
 }
 
+/// The notifier's sender: `LIFELINE_NOTIFY_FROM`, an SES identity.
+pub fn notify_from(
+    mode: Mode,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<crate::domain::types::Email, ConfigError> {
+    match (
+        get("LIFELINE_NOTIFY_FROM").filter(|v| !v.trim().is_empty()),
+        mode,
+    ) {
+        (Some(v), _) => {
+            v.parse()
+                .map_err(|e: crate::domain::types::Invalid| ConfigError::Invalid {
+                    name: "LIFELINE_NOTIFY_FROM",
+                    detail: e.0,
+                })
+        }
+        (None, Mode::Local) => {
+            "lifeline@example.com"
+                .parse()
+                .map_err(|e: crate::domain::types::Invalid| ConfigError::Invalid {
+                    name: "LIFELINE_NOTIFY_FROM",
+                    detail: e.0,
+                })
+        }
+        (None, Mode::Lambda) => Err(ConfigError::Missing("LIFELINE_NOTIFY_FROM")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,33 +278,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.callback_fallback, vec!["queue:supervisors", "a-1"]);
-    }
-}
-
-/// The notifier's sender: `LIFELINE_NOTIFY_FROM`, an SES identity.
-pub fn notify_from(
-    mode: Mode,
-    get: impl Fn(&str) -> Option<String>,
-) -> Result<crate::domain::types::Email, ConfigError> {
-    match (
-        get("LIFELINE_NOTIFY_FROM").filter(|v| !v.trim().is_empty()),
-        mode,
-    ) {
-        (Some(v), _) => {
-            v.parse()
-                .map_err(|e: crate::domain::types::Invalid| ConfigError::Invalid {
-                    name: "LIFELINE_NOTIFY_FROM",
-                    detail: e.0,
-                })
-        }
-        (None, Mode::Local) => {
-            "lifeline@example.com"
-                .parse()
-                .map_err(|e: crate::domain::types::Invalid| ConfigError::Invalid {
-                    name: "LIFELINE_NOTIFY_FROM",
-                    detail: e.0,
-                })
-        }
-        (None, Mode::Lambda) => Err(ConfigError::Missing("LIFELINE_NOTIFY_FROM")),
     }
 }

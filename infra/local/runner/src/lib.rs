@@ -190,13 +190,17 @@ impl LocalSystem {
 
     /// Reads the table's stream and drives the stream consumers (as their
     /// event source mappings would, each a function of its own with its own
-    /// client on `store`; callback-lease only with a `scheduler`) until the
-    /// returned task is aborted.
+    /// client on `store`; callback-lease only with a `scheduler`, the
+    /// notifier only with `mail`) until the returned task is aborted.
     pub fn start_stream_consumers(
         &self,
         streams: aws_sdk_dynamodbstreams::Client,
         store: DynamoStore,
         scheduler: Option<EventBridgeScheduler>,
+        mail: Option<(
+            lifeline_core::ses::SesSender,
+            lifeline_core::domain::types::Email,
+        )>,
     ) -> tokio::task::JoinHandle<()> {
         let table = store.table().to_string();
         let store = Arc::new(store);
@@ -210,6 +214,18 @@ impl LocalSystem {
                 self.config.clone(),
             )),
         }];
+        if let Some((sender, from)) = mail {
+            consumers.push(stream::Consumer {
+                name: "notifier",
+                filters: &lifeline_core::stream::NOTIFY_FILTERS,
+                handler: Arc::new(notifier::Notifier::new(
+                    store.clone(),
+                    Arc::new(sender),
+                    clock.clone(),
+                    from,
+                )),
+            });
+        }
         if let Some(scheduler) = scheduler {
             consumers.push(stream::Consumer {
                 name: "callback-lease",

@@ -1,8 +1,9 @@
 //! `lifeline-local`: the local runner (see the crate docs).
 
-use lifeline_core::config::{Config, Mode};
+use lifeline_core::config::{notify_from, Config, Mode};
 use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
 use lifeline_core::scheduler::{EventBridgeScheduler, SchedulerConfig};
+use lifeline_core::ses::SesSender;
 use lifeline_local::{serve, LocalSystem};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
     let store = DynamoStore::from_conf(&aws, &config.table);
     let schedules = SchedulerConfig::from_env(Mode::Local)?;
+    let from = notify_from(Mode::Local, |k| std::env::var(k).ok())?;
     let scheduler = aws_sdk_scheduler::Client::new(&aws);
     let system = Arc::new(LocalSystem::new(store.clone(), config).with_schedules(
         scheduler.clone(),
@@ -29,6 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         aws_sdk_dynamodbstreams::Client::new(&aws),
         store,
         Some(EventBridgeScheduler::new(scheduler, schedules)),
+        Some((SesSender::new(aws_sdk_sesv2::Client::new(&aws)), from)),
     );
     let firing = system.start_scheduler(std::time::Duration::from_secs(1));
     let listener = tokio::net::TcpListener::bind(listen).await?;

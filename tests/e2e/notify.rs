@@ -1,0 +1,148 @@
+//! The emergency e-mail end to end: the call record on the stream, the
+//! notifier, the SES emulator's outbox.
+
+use lifeline_core::domain::numbers::Country;
+use lifeline_core::domain::route::NumberType;
+use lifeline_core::domain::types::Recipients;
+use lifeline_core::ports::AdminStore;
+use lifeline_e2e::{agent, emails_to, start, start_with, Local, SentEmail};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// An agent whose recipients only this test uses (moto is shared).
+async fn agent_with_recipients(l: &Local, id: &str, recipients: &str) -> String {
+    let mut a = agent(id, Country::US, NumberType::CallingPlan, "+14255550160");
+    a.name = "Ana <Diaz> & Co".into();
+    a.recipients = Recipients::parse(recipients).expect("recipients");
+    l.store.put_agent(&a).await.expect("agent");
+    a.recipients.as_slice()[0].as_str().to_string()
+}
+
+async fn wait_for_email(to: &str, started: Instant) -> (Vec<SentEmail>, Duration) {
+    loop {
+        let got = emails_to(to).await;
+        if !got.is_empty() {
+            return (got, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no e-mail to {to}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn test_call_email_has_every_field_and_goes_out_once() {
+    let l = start(2).await;
+    let tag = &l.table[4..16];
+    let first = agent_with_recipients(
+        &l,
+        "a-60",
+        &format!(" Sup+{tag}@Example.COM ; sec+{tag}@example.com;"),
+    )
+    .await;
+    assert_eq!(
+        first,
+        format!("Sup+{tag}@example.com"),
+        "trimmed; the domain lower-cased, the local part kept"
+    );
+    let body = json!({"callId": format!("n-{tag}"), "agentId": "a-60", "dialed": "9 933", "from": "+14255550160",
+        "location": {"country": "US", "address": "1 Main St <b>HQ</b>, Redmond WA", "lat": 47.6, "lon": -122.1}});
+    let started = Instant::now();
+    let answer = l.post("/calls/outbound", &body).await.json;
+    assert_eq!(answer["test"], true);
+    let (emails, took) = wait_for_email(&first, started).await;
+    println!("dial → e-mail accepted by the SES emulator: {took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
+    let e = &emails[0];
+    assert_eq!(e.to, vec![first.clone(), format!("sec+{tag}@example.com")]);
+    assert_eq!(e.source, "lifeline@example.com");
+    assert_eq!(e.subject, "[TEST] Emergency call to 933 by Ana <Diaz> & Co");
+    let callback = answer["callerId"].as_str().expect("callerId");
+    for needle in [
+        "TEST CALL",
+        "Ana &lt;Diaz&gt; &amp; Co",
+        "agent@example.com",
+        " UTC",
+        "PST",
+        callback,
+        "valid until",
+        "1 Main St &lt;b&gt;HQ&lt;",
+        "47.6",
+        "-122.1",
+        "US",
+        "Direct offer",
+    ] {
+        assert!(
+            e.body.contains(needle),
+            "body lacks {needle:?}:\n{}",
+            e.body
+        );
+    }
+    assert!(!e.body.contains("<b>HQ"), "HTML in data is text");
+    assert!(
+        !e.body.contains(&format!("n-{tag}")),
+        "no call id in the body"
+    );
+
+    // A redelivered record sends nothing: deliver the start again by hand.
+    let record = json!({"Records": [{"eventID": "dup", "eventName": "INSERT", "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+        "dynamodb": {"ApproximateCreationDateTime": 1795496400.0, "Keys": {},
+            "NewImage": {"type": {"S": "call"}, "callId": {"S": format!("n-{tag}")}, "agentId": {"S": "a-60"},
+                         "dialedAt": {"S": "2026-11-24T05:00:00Z"}},
+            "SequenceNumber": "1", "SizeBytes": 1, "StreamViewType": "NEW_AND_OLD_IMAGES"}}]});
+    let conf =
+        lifeline_core::dynamo::load_aws_config(lifeline_core::dynamo::ClientProfile::Admin).await;
+    let notifier = notifier::Notifier::new(
+        std::sync::Arc::new(lifeline_core::dynamo::DynamoStore::from_conf(
+            &conf, &l.table,
+        )),
+        std::sync::Arc::new(lifeline_core::ses::SesSender::new(
+            aws_sdk_sesv2::Client::new(&conf),
+        )),
+        std::sync::Arc::new(lifeline_core::clock::SystemClock),
+        "lifeline@example.com".parse().expect("from"),
+    );
+    let resp = lifeline_core::lambda::StreamHandler::handle(
+        &notifier,
+        serde_json::from_value(record).expect("event"),
+    )
+    .await;
+    assert!(resp.batch_item_failures.is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(emails_to(&first).await.len(), 1, "exactly one e-mail");
+}
+
+#[tokio::test]
+async fn an_ses_failure_is_retried_and_sends_exactly_one() {
+    let l = start_with(1, &[("LIFELINE_E2E_SES_FAIL_FIRST", "2")]).await;
+    let tag = &l.table[4..16];
+    let to = agent_with_recipients(&l, "a-61", &format!("ops+{tag}@example.com")).await;
+    let body = json!({"callId": format!("f-{tag}"), "agentId": "a-61", "dialed": "911", "from": "+14255550160"});
+    let started = Instant::now();
+    l.post("/calls/outbound", &body).await;
+    let (emails, took) = wait_for_email(&to, started).await;
+    println!("e-mail after 2 injected SES failures: {took:?}");
+    assert_eq!(l.ses_fault.remaining(), 0, "both failures were hit");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(emails_to(&to).await.len(), 1, "{emails:?}");
+    assert!(emails[0].body.contains("Location not provided"));
+}
+
+#[tokio::test]
+async fn ordinary_calls_and_agents_without_recipients_send_nothing() {
+    let l = start(1).await;
+    let tag = &l.table[4..16];
+    let to = agent_with_recipients(&l, "a-62", &format!("quiet+{tag}@example.com")).await;
+    l.post(
+        "/calls/outbound",
+        &json!({"callId": format!("o-{tag}"), "agentId": "a-62", "dialed": "4255550123",
+        "from": "+14255550160", "location": {"country": "US"}}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(emails_to(&to).await.is_empty());
+}
