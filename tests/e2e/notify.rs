@@ -114,6 +114,10 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
     assert!(resp.batch_item_failures.is_empty());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(emails_to(&first).await.len(), 1, "exactly one e-mail");
+    let cost = l.consumer_calls["notifier"].snapshot();
+    println!("notifier DynamoDB requests for the call: {cost:?} (plus one SES SendEmail)");
+    assert_eq!(cost.get("BatchGetItem"), Some(&1), "{cost:?}");
+    assert_eq!(cost.get("UpdateItem"), Some(&1), "{cost:?}");
 }
 
 #[tokio::test]

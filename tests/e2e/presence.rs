@@ -22,7 +22,7 @@ async fn dnd_during_the_emergency_then_the_status_reported_meanwhile() {
         json!({"agentId":"a-42","status":"available","override":false})
     );
 
-    l.consumer_calls.reset();
+    l.consumer_calls["presence-override"].reset();
     let d = l
         .post("/calls/outbound", &dial("c-1", "a-42", "9 911"))
         .await;
@@ -35,7 +35,7 @@ async fn dnd_during_the_emergency_then_the_status_reported_meanwhile() {
         took < Duration::from_secs(3),
         "DND within a couple of seconds: {took:?}"
     );
-    let side_effect = l.consumer_calls.snapshot();
+    let side_effect = l.consumer_calls["presence-override"].snapshot();
     println!("presence override on a call's start: {side_effect:?}");
     assert_eq!(
         side_effect.get("PutItem"),

@@ -38,8 +38,8 @@ pub struct Local {
     pub secret: WebhookSecret,
     /// Counts every DynamoDB request the webhook handlers and the rig send.
     pub calls: CallCounter,
-    /// Counts the stream consumers' DynamoDB requests.
-    pub consumer_calls: CallCounter,
+    /// Counts each stream consumer's DynamoDB requests, by function name.
+    pub consumer_calls: BTreeMap<&'static str, CallCounter>,
     /// Counts callback-lease's EventBridge Scheduler requests.
     pub scheduler_calls: CallCounter,
     /// Reads the emulator's schedules (uncounted), in the group `table`.
@@ -171,7 +171,11 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     let (tx, rx) = oneshot::channel();
     // The stream consumers are functions of their own: their requests are not
     // counted with the webhooks'.
-    let consumer_calls = CallCounter::new();
+    let consumer_calls: BTreeMap<&'static str, CallCounter> =
+        ["presence-override", "notifier", "callback-lease"]
+            .into_iter()
+            .map(|n| (n, CallCounter::new()))
+            .collect();
     // The notifier sends through the SES emulator, from the local identity.
     let ses_fault = FailFirst::new(
         "SendEmail",
@@ -187,7 +191,12 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         .await;
     let consumers = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&conf),
-        DynamoStore::new(counted_dynamodb_client(&conf, &consumer_calls), &table),
+        |name| {
+            DynamoStore::new(
+                counted_dynamodb_client(&conf, &consumer_calls[name]),
+                &table,
+            )
+        },
         Some(EventBridgeScheduler::new(lease_scheduler, sched_config)),
         Some((
             lifeline_core::ses::SesSender::new(ses),

@@ -227,7 +227,11 @@ mod tests {
     #[test]
     fn template_uses_the_same_filters() {
         let template = include_str!("../../../template.yaml");
-        for p in PRESENCE_FILTERS.iter().chain(LEASE_FILTERS.iter()) {
+        for p in PRESENCE_FILTERS
+            .iter()
+            .chain(LEASE_FILTERS.iter())
+            .chain(NOTIFY_FILTERS.iter())
+        {
             assert!(
                 template.contains(&format!("Pattern: '{p}'")),
                 "template.yaml lacks filter {p}"

@@ -43,6 +43,31 @@ enum Command {
     /// Tenant settings that decide the emergency route.
     #[command(subcommand)]
     Tenant(TenantCmd),
+    /// The EmergencyCallNotification e-mail template.
+    #[command(subcommand)]
+    Template(TemplateCmd),
+}
+
+#[derive(Subcommand)]
+enum TemplateCmd {
+    /// Validate an edited template (by rendering sample data) and save it as
+    /// the next version, in force at once. Nothing is saved if it fails.
+    Push {
+        /// Folder holding subject.txt, body.html and body.txt.
+        #[arg(long, default_value = "infra/templates/emergency-call-notification")]
+        dir: std::path::PathBuf,
+    },
+    /// Print the template in force (stored, or the built-in default).
+    Show,
+    /// Render the template in force for an agent, with sample call data.
+    Preview {
+        /// The agent whose profile fills the e-mail.
+        #[arg(long)]
+        agent: String,
+        /// Render as a 933 test call.
+        #[arg(long)]
+        test: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -60,6 +85,21 @@ enum AgentCmd {
     Show {
         /// Agent id, e.g. a-42.
         id: String,
+    },
+    /// The agent's notification recipients.
+    #[command(subcommand)]
+    Recipients(RecipientsCmd),
+}
+
+#[derive(Subcommand)]
+enum RecipientsCmd {
+    /// Replace the recipients: one semicolon-separated string,
+    /// e.g. "sup@example.com; security@example.com" ("" for none).
+    Set {
+        /// Agent id, e.g. a-42.
+        id: String,
+        /// The recipients.
+        recipients: String,
     },
 }
 
@@ -217,6 +257,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 None => return Err(Failure::Usage(format!("no agent `{id}`"))),
             }
         }
+        Command::Agent(AgentCmd::Recipients(RecipientsCmd::Set { id, recipients })) => {
+            let id: AgentId = id.parse().map_err(usage("agent id"))?;
+            // Validated before anything is read or written.
+            let recipients = Recipients::parse(&recipients).map_err(usage("recipients"))?;
+            let mut agent = store
+                .get_agent(&id)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| Failure::Usage(format!("no agent `{id}`")))?;
+            agent.recipients = recipients;
+            store.put_agent(&agent).await.map_err(store_err)?;
+            if agent.recipients.is_empty() {
+                eprintln!("warning: agent {id} has no recipients: no e-mail will be sent for their emergency calls");
+            }
+            print_json(&agent_json(&agent));
+        }
+        Command::Template(cmd) => template(cmd, &store, now).await?,
         Command::Pool(PoolCmd::Add { country, numbers }) => {
             let country: Country = country.parse().map_err(usage("--country"))?;
             let numbers = numbers
@@ -276,6 +333,119 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+async fn template(
+    cmd: TemplateCmd,
+    store: &DynamoStore,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), Failure> {
+    use lifeline_core::notify::{notification_data, render, validate, NotificationTemplate};
+    use lifeline_core::ports::TemplateStore;
+    let in_force = || async {
+        Ok::<_, Failure>(
+            store
+                .current_template()
+                .await
+                .map_err(store_err)?
+                .unwrap_or_else(NotificationTemplate::builtin),
+        )
+    };
+    match cmd {
+        TemplateCmd::Push { dir } => {
+            let read = |name: &str| {
+                std::fs::read_to_string(dir.join(name))
+                    .map_err(|e| Failure::Usage(format!("{}: {e}", dir.join(name).display())))
+            };
+            let current = store.current_template().await.map_err(store_err)?;
+            let t = NotificationTemplate {
+                subject: read("subject.txt")?,
+                html: read("body.html")?,
+                text: read("body.txt")?,
+                version: current.map_or(1, |c| c.version + 1),
+            };
+            validate(&t).map_err(|e| Failure::Usage(format!("template not saved: {e}")))?;
+            store.push_template(&t, now).await.map_err(|e| match e {
+                lifeline_core::ports::TemplateSaveError::Store(e) => store_err(e),
+                other => Failure::Usage(other.to_string()),
+            })?;
+            eprintln!(
+                "template {} version {} saved and in force",
+                lifeline_core::notify::TEMPLATE_NAME,
+                t.version
+            );
+        }
+        TemplateCmd::Show => {
+            let t = in_force().await?;
+            let origin = if t.version == 0 {
+                "built-in default".to_string()
+            } else {
+                format!("version {}", t.version)
+            };
+            println!(
+                "# {} ({origin})\n## subject.txt\n{}\n## body.html\n{}\n## body.txt\n{}",
+                lifeline_core::notify::TEMPLATE_NAME,
+                t.subject.trim_end(),
+                t.html.trim_end(),
+                t.text.trim_end()
+            );
+        }
+        TemplateCmd::Preview { agent, test } => {
+            let id: AgentId = agent.parse().map_err(usage("--agent"))?;
+            let profile = store
+                .get_agent(&id)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| Failure::Usage(format!("no agent `{id}`")))?;
+            let mut data = lifeline_core::notify::sample_data(test, true);
+            let sample = notification_data(&sample_call(&profile, test, now), Some(&profile));
+            data.agent_name = sample.agent_name;
+            data.agent_email = sample.agent_email;
+            let email =
+                render(&in_force().await?, &data).map_err(|e| Failure::Usage(e.to_string()))?;
+            let to = profile.recipients.joined();
+            println!(
+                "To: {}\nSubject: {}\n\n{}\n--- HTML ---\n{}",
+                if to.is_empty() {
+                    "(no recipients: nothing would be sent)".into()
+                } else {
+                    to
+                },
+                email.subject,
+                email.text.trim_end(),
+                email.html.trim_end()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A call of this agent's to fill a preview with.
+fn sample_call(
+    agent: &AgentProfile,
+    test: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> lifeline_core::domain::call::EmergencyCall {
+    lifeline_core::domain::call::EmergencyCall {
+        call_id: "preview"
+            .parse()
+            .unwrap_or_else(|_| unreachable!("a valid id")),
+        agent_id: agent.id.clone(),
+        dialed: if test { "933" } else { "911" }.into(),
+        emergency_number: if test { "933" } else { "911" }.into(),
+        test,
+        country: agent.country,
+        location: None,
+        caller_id: agent.source_number.clone(),
+        leased_number: None,
+        lease_id: None,
+        callback_expires_at: None,
+        route: lifeline_core::domain::route::Route::DirectOffer,
+        degraded: false,
+        reason: None,
+        dialed_at: now,
+        ended_at: None,
+    }
 }
 
 #[tokio::main]

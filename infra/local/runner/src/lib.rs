@@ -189,27 +189,27 @@ impl LocalSystem {
     }
 
     /// Reads the table's stream and drives the stream consumers (as their
-    /// event source mappings would, each a function of its own with its own
-    /// client on `store`; callback-lease only with a `scheduler`, the
-    /// notifier only with `mail`) until the returned task is aborted.
+    /// event source mappings would) until the returned task is aborted. Each
+    /// is a function of its own with its own store, `store_for(name)`;
+    /// callback-lease runs only with a `scheduler`, the notifier only with `mail`.
     pub fn start_stream_consumers(
         &self,
         streams: aws_sdk_dynamodbstreams::Client,
-        store: DynamoStore,
+        store_for: impl Fn(&'static str) -> DynamoStore,
         scheduler: Option<EventBridgeScheduler>,
         mail: Option<(
             lifeline_core::ses::SesSender,
             lifeline_core::domain::types::Email,
         )>,
     ) -> tokio::task::JoinHandle<()> {
-        let table = store.table().to_string();
-        let store = Arc::new(store);
+        let table = self.store.table().to_string();
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        let store = |name| Arc::new(store_for(name));
         let mut consumers = vec![stream::Consumer {
             name: "presence-override",
             filters: &lifeline_core::stream::PRESENCE_FILTERS,
             handler: Arc::new(PresenceOverride::new(
-                store.clone(),
+                store("presence-override"),
                 clock.clone(),
                 self.config.clone(),
             )),
@@ -219,7 +219,7 @@ impl LocalSystem {
                 name: "notifier",
                 filters: &lifeline_core::stream::NOTIFY_FILTERS,
                 handler: Arc::new(notifier::Notifier::new(
-                    store.clone(),
+                    store("notifier"),
                     Arc::new(sender),
                     clock.clone(),
                     from,
@@ -230,7 +230,11 @@ impl LocalSystem {
             consumers.push(stream::Consumer {
                 name: "callback-lease",
                 filters: &lifeline_core::stream::LEASE_FILTERS,
-                handler: Arc::new(CallbackLease::new(store, Arc::new(scheduler), clock)),
+                handler: Arc::new(CallbackLease::new(
+                    store("callback-lease"),
+                    Arc::new(scheduler),
+                    clock,
+                )),
             });
         }
         tokio::spawn(stream::pump_all(

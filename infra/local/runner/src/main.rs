@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     let streams = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&aws),
-        store,
+        |_| store.clone(),
         Some(EventBridgeScheduler::new(scheduler, schedules)),
         Some((SesSender::new(aws_sdk_sesv2::Client::new(&aws)), from)),
     );
