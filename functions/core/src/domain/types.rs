@@ -232,6 +232,38 @@ mod tests {
     }
 
     #[test]
+    fn recipients_table() {
+        // (input, Ok(canonical) or Err(the address named))
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            ("sup@example.com", Ok("sup@example.com")),
+            ("sup@example.com;security@example.com", Ok("sup@example.com; security@example.com")),
+            ("  sup@example.com ;  security@example.com  ", Ok("sup@example.com; security@example.com")),
+            ("sup@example.com;", Ok("sup@example.com")),
+            ("sup@example.com;;", Ok("sup@example.com")),
+            ("Sup@EXAMPLE.com", Ok("Sup@example.com")),
+            ("a@example.com; A@example.com; a@EXAMPLE.com", Ok("a@example.com; A@example.com")),
+            ("first.last+tag@sub.example.co.uk", Ok("first.last+tag@sub.example.co.uk")),
+            ("", Ok("")),
+            (" ; ", Ok("")),
+            ("sup@example.com, security@example.com", Err("sup@example.com, security@example.com")),
+            ("sup@example.com; not-an-address", Err("not-an-address")),
+            ("a@b", Err("a@b")),
+            ("@example.com", Err("@example.com")),
+            ("a..b@example.com", Err("a..b@example.com")),
+            ("a@-x.com", Err("a@-x.com")),
+            ("a@example.c0m", Err("a@example.c0m")),
+            ("a b@example.com", Err("a b@example.com")),
+        ];
+        for (input, expected) in cases {
+            match (Recipients::parse(input), expected) {
+                (Ok(r), Ok(want)) => assert_eq!(r.joined(), *want, "{input:?}"),
+                (Err(e), Err(named)) => assert!(e.0.contains(named), "{input:?}: {e}"),
+                (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn recipients() {
         let r =
             Recipients::parse(" sup@Example.COM ;security@example.com; sup@example.com;").unwrap();
