@@ -236,16 +236,31 @@ mod tests {
         // (input, Ok(canonical) or Err(the address named))
         let cases: &[(&str, Result<&str, &str>)] = &[
             ("sup@example.com", Ok("sup@example.com")),
-            ("sup@example.com;security@example.com", Ok("sup@example.com; security@example.com")),
-            ("  sup@example.com ;  security@example.com  ", Ok("sup@example.com; security@example.com")),
+            (
+                "sup@example.com;security@example.com",
+                Ok("sup@example.com; security@example.com"),
+            ),
+            (
+                "  sup@example.com ;  security@example.com  ",
+                Ok("sup@example.com; security@example.com"),
+            ),
             ("sup@example.com;", Ok("sup@example.com")),
             ("sup@example.com;;", Ok("sup@example.com")),
             ("Sup@EXAMPLE.com", Ok("Sup@example.com")),
-            ("a@example.com; A@example.com; a@EXAMPLE.com", Ok("a@example.com; A@example.com")),
-            ("first.last+tag@sub.example.co.uk", Ok("first.last+tag@sub.example.co.uk")),
+            (
+                "a@example.com; A@example.com; a@EXAMPLE.com",
+                Ok("a@example.com; A@example.com"),
+            ),
+            (
+                "first.last+tag@sub.example.co.uk",
+                Ok("first.last+tag@sub.example.co.uk"),
+            ),
             ("", Ok("")),
             (" ; ", Ok("")),
-            ("sup@example.com, security@example.com", Err("sup@example.com, security@example.com")),
+            (
+                "sup@example.com, security@example.com",
+                Err("sup@example.com, security@example.com"),
+            ),
             ("sup@example.com; not-an-address", Err("not-an-address")),
             ("a@b", Err("a@b")),
             ("@example.com", Err("@example.com")),
