@@ -43,13 +43,13 @@ run table create
 run tenant set --direct-routing-emergency-rule false --calling-plan-numbers true
 
 run agent put --id a-42 --name "Ana Diaz" --email ana@example.com --country US \
-  --source-number +14255550100 --number-type calling_plan --recipients "$RECIPIENTS"
+  --source-number +14255550100 --number-type calling_plan --recipients "$RECIPIENTS" --outbound-profile OVP-emergency
 run agent put --id a-43 --name "Ben Okafor" --email ben@example.com --country US \
-  --source-number +14255550101 --number-type direct_routing --recipients "$RECIPIENTS"
+  --source-number +14255550101 --number-type direct_routing --recipients "$RECIPIENTS" --outbound-profile OVP-emergency
 run agent put --id a-44 --name "Chloe Martin" --email chloe@example.com --country GB \
-  --source-number +442071838750 --number-type calling_plan --recipients "$RECIPIENTS"
+  --source-number +442071838750 --number-type calling_plan --recipients "$RECIPIENTS" --outbound-profile OVP-emergency
 run agent put --id a-45 --name "Mads Jensen" --email mads@example.com --country DK \
-  --source-number +4533123456 --number-type calling_plan --recipients "$RECIPIENTS"
+  --source-number +4533123456 --number-type calling_plan --recipients "$RECIPIENTS" --outbound-profile OVP-emergency
 
 run pool add --country US +14255550199 +14255550198 +14255550197 +14255550196 +14255550195
 run pool add --country GB +442071838760 +442071838761

@@ -76,6 +76,8 @@ pub fn agent(id: &str, country: Country, number_type: NumberType, source: &str) 
         number_type,
         recipients: Recipients::parse("sup@example.com; security@example.com").expect("recipients"),
         fallback: vec![],
+        other_country: None,
+        outbound_profile: Some("OVP-emergency".into()),
     }
 }
 

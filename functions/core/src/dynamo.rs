@@ -429,8 +429,15 @@ fn encode_agent(a: &AgentProfile) -> Item {
     if let Some(e) = &a.email {
         item.insert("email".into(), s(e.as_str()));
     }
-    if let Some(c) = a.country {
-        item.insert("country".into(), s(c.code()));
+    if let Some(c) = a
+        .country
+        .map(|c| c.code().to_string())
+        .or_else(|| a.other_country.clone())
+    {
+        item.insert("country".into(), s(c));
+    }
+    if let Some(p) = &a.outbound_profile {
+        item.insert("outboundProfile".into(), s(p));
     }
     item.insert("sourceNumber".into(), s(a.source_number.as_str()));
     item.insert("numberType".into(), s(a.number_type.as_str()));
@@ -445,7 +452,12 @@ fn decode_agent(item: &Item) -> Result<AgentProfile, StoreError> {
         id: r.parse("agentId")?,
         name: r.str("name")?.to_string(),
         email: r.opt_parse("email")?,
-        country: r.opt_parse("country")?,
+        country: r.opt_str("country").and_then(|c| c.parse().ok()),
+        other_country: r
+            .opt_str("country")
+            .filter(|c| c.parse::<Country>().is_err())
+            .map(String::from),
+        outbound_profile: r.opt_str("outboundProfile").map(String::from),
         source_number: r.parse("sourceNumber")?,
         number_type: r.parse("numberType")?,
         recipients: Recipients::parse(r.opt_str("recipients").unwrap_or(""))
@@ -710,6 +722,69 @@ impl DynamoStore {
         Err(StoreError::Unavailable(
             "read throttled: keys left unprocessed".into(),
         ))
+    }
+
+    /// The table's existence and stream view type (readiness).
+    pub async fn table_state(&self) -> Result<crate::doctor::TableState, StoreError> {
+        match self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+        {
+            Ok(d) => {
+                let stream = d
+                    .table()
+                    .and_then(|t| t.stream_specification())
+                    .filter(|s| s.stream_enabled())
+                    .and_then(|s| s.stream_view_type())
+                    .map(|v| v.as_str().to_string());
+                Ok(crate::doctor::TableState {
+                    exists: true,
+                    stream,
+                })
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|x| x.is_resource_not_found_exception()) =>
+            {
+                Ok(crate::doctor::TableState {
+                    exists: false,
+                    stream: None,
+                })
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Every agent profile. A filtered scan: an admin's occasional read, not a
+    /// request path (paginated; profiles only are decoded).
+    pub async fn list_agents(&self) -> Result<Vec<AgentProfile>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("#t = :agent")
+                .expression_attribute_names("#t", "type")
+                .expression_attribute_values(":agent", s("agent"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                out.push(decode_agent(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
     }
 
     /// Creates the table (as `template.yaml` does) if missing; `true` if created.

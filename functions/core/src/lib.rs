@@ -4,6 +4,7 @@
 pub mod aws_calls;
 pub mod clock;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod dynamo;
 pub mod http;

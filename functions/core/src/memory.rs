@@ -554,6 +554,8 @@ pub mod fixtures {
             number_type,
             recipients: Recipients::parse("sup@example.com").unwrap_or_default(),
             fallback: vec![],
+            other_country: None,
+            outbound_profile: Some("OVP-emergency".into()),
         }
     }
 

@@ -340,6 +340,8 @@ mod tests {
             number_type: crate::domain::route::NumberType::CallingPlan,
             recipients: Default::default(),
             fallback: vec![],
+            other_country: None,
+            outbound_profile: Some("OVP-emergency".into()),
         }
     }
 

@@ -203,6 +203,20 @@ impl LeaseScheduler for EventBridgeScheduler {
     }
 }
 
+/// Whether the schedule group exists.
+pub async fn group_exists(client: &Client, group: &str) -> Result<bool, ScheduleError> {
+    match client.get_schedule_group().name(group).send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|x| x.is_resource_not_found_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,3 +81,38 @@ impl EmailSender for SesSender {
         }
     }
 }
+
+/// Whether `identity` exists in SES and may send (the emulator reports
+/// `VerifiedForSendingStatus` false but `VerificationStatus` SUCCESS).
+pub async fn identity_state(
+    client: &Client,
+    identity: &str,
+) -> Result<crate::doctor::IdentityState, crate::ports::StoreError> {
+    use crate::doctor::IdentityState;
+    match client
+        .get_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+    {
+        Ok(r) => {
+            let verified = r.verified_for_sending_status()
+                || r.verification_status()
+                    == Some(&aws_sdk_sesv2::types::VerificationStatus::Success);
+            Ok(if verified {
+                IdentityState::Verified
+            } else {
+                IdentityState::Unverified
+            })
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|x| x.is_not_found_exception()) =>
+        {
+            Ok(IdentityState::Missing)
+        }
+        Err(e) => Err(crate::ports::StoreError::Unavailable(
+            aws_sdk_sesv2::error::DisplayErrorContext(e).to_string(),
+        )),
+    }
+}

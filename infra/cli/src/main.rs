@@ -46,6 +46,32 @@ enum Command {
     /// The EmergencyCallNotification e-mail template.
     #[command(subcommand)]
     Template(TemplateCmd),
+    /// Check that emergency calling will work, before an agent needs it.
+    /// Exit 0: all good; 1: warnings only; 2: an error.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Args)]
+struct DoctorArgs {
+    /// Only this agent (the deployment is always checked).
+    #[arg(long)]
+    agent: Option<String>,
+    /// JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The SES identity notifications are sent from.
+    #[arg(
+        long,
+        env = "LIFELINE_NOTIFY_FROM",
+        default_value = "lifeline@example.com"
+    )]
+    notify_from: String,
+    /// The lease-expiry schedule group.
+    #[arg(long, env = "LIFELINE_SCHEDULE_GROUP", default_value = "lifeline")]
+    schedule_group: String,
+    /// Low-water mark of free callback numbers ("2" or "US=5,*=2").
+    #[arg(long, env = "LIFELINE_POOL_LOW_WATER", default_value = "2")]
+    low_water: String,
 }
 
 #[derive(Subcommand)]
@@ -117,6 +143,9 @@ struct AgentPut {
     /// Home country (ISO code): used when a call carries no location.
     #[arg(long)]
     country: Option<String>,
+    /// The voice platform's outbound voice profile for emergency calls.
+    #[arg(long)]
+    outbound_profile: Option<String>,
     /// The agent's own number, E.164 (+14255550100).
     #[arg(long)]
     source_number: String,
@@ -176,6 +205,8 @@ enum TenantCmd {
 enum Failure {
     Usage(String),
     Store(String),
+    /// Not a failure of the command: the exit code it reports (doctor).
+    Exit(u8),
 }
 
 fn usage<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> Failure + '_ {
@@ -192,13 +223,31 @@ fn print_json(v: &serde_json::Value) {
 
 fn agent_json(a: &AgentProfile) -> serde_json::Value {
     serde_json::json!({
-        "id": a.id, "name": a.name, "email": a.email, "country": a.country.map(|c| c.code()),
+        "id": a.id, "name": a.name, "email": a.email,
+        "country": a.country.map(|c| c.code().to_string()).or_else(|| a.other_country.clone()),
+        "outboundProfile": a.outbound_profile,
         "sourceNumber": a.source_number, "numberType": a.number_type.as_str(),
         "recipients": a.recipients.joined(), "fallback": a.fallback,
     })
 }
 
 fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
+    // An unsupported home country is kept as given (the readiness check names
+    // it; dials are never blocked for it); a malformed one is refused.
+    let (country, other_country) = match p.country.as_deref().map(str::trim) {
+        None => (None, None),
+        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            match c.parse::<Country>() {
+                Ok(supported) => (Some(supported), None),
+                Err(_) => (None, Some(c.to_ascii_uppercase())),
+            }
+        }
+        Some(c) => {
+            return Err(Failure::Usage(format!(
+                "--country: `{c}` is not an ISO 3166 alpha-2 code"
+            )))
+        }
+    };
     Ok(AgentProfile {
         id: p.id.parse().map_err(usage("--id"))?,
         name: {
@@ -213,11 +262,16 @@ fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
             .map(|e| e.parse::<Email>())
             .transpose()
             .map_err(usage("--email"))?,
-        country: p
-            .country
-            .map(|c| c.parse::<Country>())
-            .transpose()
-            .map_err(usage("--country"))?,
+        country,
+        other_country,
+        outbound_profile: match p.outbound_profile.map(|o| o.trim().to_string()) {
+            Some(o) if o.is_empty() || o.len() > 200 => {
+                return Err(Failure::Usage(
+                    "--outbound-profile: must be 1 to 200 characters".into(),
+                ))
+            }
+            other => other,
+        },
         source_number: p.source_number.parse().map_err(usage("--source-number"))?,
         number_type: p
             .number_type
@@ -274,6 +328,43 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_json(&agent_json(&agent));
         }
         Command::Template(cmd) => template(cmd, &store, now).await?,
+        Command::Doctor(args) => {
+            let low_water = lifeline_core::config::LowWater::parse(&args.low_water)
+                .map_err(|e| Failure::Usage(format!("--low-water: {e}")))?;
+            let agent = args
+                .agent
+                .map(|a| a.parse::<AgentId>())
+                .transpose()
+                .map_err(usage("--agent"))?;
+            let targets = lifeline_core::doctor::Targets {
+                from: args.notify_from,
+                group: args.schedule_group,
+                low_water,
+            };
+            let ses = aws_sdk_sesv2::Client::new(&conf);
+            let scheduler = aws_sdk_scheduler::Client::new(&conf);
+            let lookups = lifeline_core::doctor::gather(
+                &store,
+                &ses,
+                &scheduler,
+                &targets,
+                agent.as_ref(),
+                now,
+            )
+            .await
+            .map_err(Failure::Store)?;
+            let report = lifeline_core::doctor::report(&lookups, &targets.low_water, now);
+            if args.json {
+                print_json(&serde_json::json!({
+                    "checkedAt": report.checked_at,
+                    "exitCode": report.exit_code(),
+                    "findings": report.findings,
+                }));
+            } else {
+                print!("{}", report.to_text());
+            }
+            return Err(Failure::Exit(report.exit_code()));
+        }
         Command::Pool(PoolCmd::Add { country, numbers }) => {
             let country: Country = country.parse().map_err(usage("--country"))?;
             let numbers = numbers
@@ -460,5 +551,6 @@ async fn main() -> ExitCode {
             eprintln!("error: {m}");
             ExitCode::from(1)
         }
+        Err(Failure::Exit(code)) => ExitCode::from(code),
     }
 }

@@ -52,10 +52,15 @@ pub struct AgentProfile {
     pub name: String,
     pub email: Option<Email>,
     pub country: Option<Country>,
+    /// A home country Lifeline does not support, as given (readiness reports it).
+    pub other_country: Option<String>,
     pub source_number: E164,
     pub number_type: NumberType,
     pub recipients: Recipients,
     pub fallback: Vec<String>,
+    /// The voice platform's outbound voice profile for emergency calls
+    /// (linked to the agent's capacity profile there).
+    pub outbound_profile: Option<String>,
 }
 
 /// The record of one emergency call, which is also the answer given for it:

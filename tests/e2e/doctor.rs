@@ -1,0 +1,108 @@
+//! `lifeline doctor` against the emulators: each misconfiguration gives its
+//! finding and the exit code a pipeline can act on.
+
+use lifeline_core::config::LowWater;
+use lifeline_core::doctor::{gather, report, Level, Report, Targets};
+use lifeline_core::domain::numbers::Country;
+use lifeline_core::domain::route::NumberType;
+use lifeline_core::dynamo::{load_aws_config, ClientProfile};
+use lifeline_core::ports::AdminStore;
+use lifeline_e2e::{agent, start, Local, NOTIFY_FROM};
+
+async fn doctor(l: &Local, from: &str, agent_id: Option<&str>) -> Report {
+    let conf = load_aws_config(ClientProfile::Admin).await;
+    let targets = Targets {
+        from: from.into(),
+        group: l.table.clone(),
+        low_water: LowWater::parse("2").expect("lw"),
+    };
+    let id = agent_id.map(|a| a.parse().expect("id"));
+    let lookups = gather(
+        &l.store,
+        &aws_sdk_sesv2::Client::new(&conf),
+        &aws_sdk_scheduler::Client::new(&conf),
+        &targets,
+        id.as_ref(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("gather");
+    report(&lookups, &targets.low_water, chrono::Utc::now())
+}
+
+fn level_of(r: &Report, scope: &str, check: &str) -> Level {
+    r.findings
+        .iter()
+        .find(|f| f.scope == scope && f.check == check)
+        .unwrap_or_else(|| panic!("no {scope}/{check} in {}", r.to_text()))
+        .level
+}
+
+#[tokio::test]
+async fn a_fully_set_up_agent_passes() {
+    let l = start(3).await;
+    let r = doctor(&l, NOTIFY_FROM, Some("a-42")).await;
+    println!("{}", r.to_text());
+    assert_eq!(r.exit_code(), 0, "{}", r.to_text());
+    assert!(r.findings.iter().all(|f| f.level == Level::Ok));
+}
+
+#[tokio::test]
+async fn each_misconfiguration_is_found() {
+    let l = start(3).await;
+    // a-43 is direct routing; the tenant has neither a rule nor calling-plan numbers.
+    let mut fr = agent("a-fr", Country::US, NumberType::CallingPlan, "+14255550170");
+    fr.country = None;
+    fr.other_country = Some("FR".into());
+    l.store.put_agent(&fr).await.expect("agent");
+    let mut no_ovp = agent(
+        "a-noovp",
+        Country::US,
+        NumberType::CallingPlan,
+        "+14255550171",
+    );
+    no_ovp.outbound_profile = None;
+    l.store.put_agent(&no_ovp).await.expect("agent");
+    // A GB agent and an empty GB pool.
+    l.store
+        .put_agent(&agent(
+            "a-gb",
+            Country::GB,
+            NumberType::CallingPlan,
+            "+442071838750",
+        ))
+        .await
+        .expect("agent");
+
+    let r = doctor(&l, NOTIFY_FROM, None).await;
+    println!("{}", r.to_text());
+    assert_eq!(level_of(&r, "agent a-fr", "location"), Level::Error);
+    assert_eq!(
+        level_of(&r, "agent a-noovp", "outbound profile"),
+        Level::Error
+    );
+    assert_eq!(level_of(&r, "agent a-43", "route"), Level::Warning);
+    assert_eq!(level_of(&r, "agent a-42", "route"), Level::Ok);
+    let gb = r
+        .findings
+        .iter()
+        .find(|f| f.check == "pool" && f.detail.starts_with("GB"))
+        .expect("GB pool");
+    assert_eq!(gb.level, Level::Error);
+    let us = r
+        .findings
+        .iter()
+        .find(|f| f.check == "pool" && f.detail.starts_with("US"))
+        .expect("US pool");
+    assert_eq!(us.level, Level::Ok);
+    assert_eq!(r.exit_code(), 2);
+
+    // A missing sending identity.
+    let r = doctor(&l, "nobody@unverified.example", Some("a-42")).await;
+    assert_eq!(level_of(&r, "deployment", "mail identity"), Level::Error);
+    assert_eq!(r.exit_code(), 2);
+
+    // Only a warning left: exit 1.
+    let r = doctor(&l, NOTIFY_FROM, Some("a-43")).await;
+    assert_eq!(r.exit_code(), 1, "{}", r.to_text());
+}
