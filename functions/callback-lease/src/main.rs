@@ -10,7 +10,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lifeline_core::telemetry::init_json();
-    let config = Config::from_env(Mode::Lambda)?;
+    let config = Config::from_env_without_secret(Mode::Lambda)?;
     let schedules = SchedulerConfig::from_env(Mode::Lambda)?;
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));

@@ -91,8 +91,30 @@ impl Config {
         Self::from_lookup(mode, |k| std::env::var(k).ok())
     }
 
+    /// For functions that verify no webhook signatures (the stream consumers
+    /// and the schedule target): the webhook secret is not required; without
+    /// one the config holds [`WebhookSecret::refuse_all`].
+    pub fn from_env_without_secret(mode: Mode) -> Result<Self, ConfigError> {
+        Self::from_lookup_without_secret(mode, |k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup_without_secret(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::build(mode, false, get)
+    }
+
     pub fn from_lookup(
         mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::build(mode, true, get)
+    }
+
+    fn build(
+        mode: Mode,
+        needs_secret: bool,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let table = get("LIFELINE_TABLE").unwrap_or_else(|| "lifeline".into());
@@ -107,14 +129,18 @@ impl Config {
             });
         }
         let secret = match (get("LIFELINE_WEBHOOK_SECRET"), mode) {
-            (Some(s), _) if !s.is_empty() => s,
-            (_, Mode::Local) => LOCAL_WEBHOOK_SECRET.into(),
+            (Some(s), _) if !s.is_empty() => Some(s),
+            (_, Mode::Local) => Some(LOCAL_WEBHOOK_SECRET.into()),
+            (_, Mode::Lambda) if !needs_secret => None,
             (_, Mode::Lambda) => return Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET")),
         };
-        let webhook_secret = WebhookSecret::new(&secret).map_err(|e| ConfigError::Invalid {
-            name: "LIFELINE_WEBHOOK_SECRET",
-            detail: e.0,
-        })?;
+        let webhook_secret = match secret {
+            Some(secret) => WebhookSecret::new(&secret).map_err(|e| ConfigError::Invalid {
+                name: "LIFELINE_WEBHOOK_SECRET",
+                detail: e.0,
+            })?,
+            None => WebhookSecret::refuse_all(),
+        };
         let outside_line_prefix = get("LIFELINE_OUTSIDE_LINE_PREFIX")
             .unwrap_or_default()
             .parse()
@@ -278,5 +304,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.callback_fallback, vec!["queue:supervisors", "a-1"]);
+    }
+
+    #[test]
+    fn stream_functions_need_no_webhook_secret() {
+        let none = |_: &str| None::<String>;
+        // A webhook function on Lambda cannot start without it...
+        assert!(matches!(
+            Config::from_lookup(Mode::Lambda, none),
+            Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
+        ));
+        // ...a stream consumer can, and its secret accepts no signature.
+        let c = Config::from_lookup_without_secret(Mode::Lambda, none).unwrap();
+        let now = chrono::Utc::now();
+        let header = c.webhook_secret.sign(now.timestamp(), b"{}");
+        assert!(c.webhook_secret.verify(Some(&header), b"{}", now).is_err());
+        // The other settings are still read and validated.
+        assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
+            (k == "LIFELINE_CALLBACK_WINDOW_MINUTES").then(|| "30".into())
+        })
+        .is_err());
+        // A secret given anyway is used; a bad one is still refused.
+        let c = Config::from_lookup_without_secret(Mode::Lambda, |k| {
+            (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-long-enough-secret".into())
+        })
+        .unwrap();
+        let header = c.webhook_secret.sign(now.timestamp(), b"{}");
+        assert!(c.webhook_secret.verify(Some(&header), b"{}", now).is_ok());
+        assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
+            (k == "LIFELINE_WEBHOOK_SECRET").then(|| "short".into())
+        })
+        .is_err());
     }
 }

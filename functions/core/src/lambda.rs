@@ -16,8 +16,16 @@ where
     F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
 {
     crate::telemetry::init_json();
-    let config = Arc::new(Config::from_env(Mode::Lambda)?);
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    // Once per cold start: the plain variable locally, Secrets Manager on AWS.
+    let secret = crate::secrets::webhook_secret(&aws, |k| std::env::var(k).ok()).await?;
+    let config = Arc::new(Config::from_lookup(Mode::Lambda, |k| {
+        if k == crate::secrets::SECRET_VAR {
+            Some(secret.clone())
+        } else {
+            std::env::var(k).ok()
+        }
+    })?);
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
     let handler = Arc::new(build(store, Arc::new(SystemClock), config));
     lambda_http::run(lambda_http::service_fn(move |req: lambda_http::Request| {
@@ -34,7 +42,8 @@ where
     F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
 {
     crate::telemetry::init_json();
-    let config = Arc::new(Config::from_env(Mode::Lambda)?);
+    // Stream consumers verify no signatures: no webhook secret needed.
+    let config = Arc::new(Config::from_env_without_secret(Mode::Lambda)?);
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
     let handler = Arc::new(build(store, Arc::new(SystemClock), config));

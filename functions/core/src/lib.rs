@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod notify;
 pub mod ports;
 pub mod scheduler;
+pub mod secrets;
 pub mod service;
 pub mod ses;
 pub mod stream;

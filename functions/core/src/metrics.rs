@@ -6,14 +6,22 @@ use serde_json::{json, Map, Value};
 
 pub const NAMESPACE: &str = "Lifeline";
 
-/// The EMF line for one metric with its dimensions.
+/// The EMF line for one metric with its dimensions, published under each of
+/// `dimension_sets` (EMF's `Dimensions` is a list of sets; each names keys of
+/// `dimensions`, and the empty set `[]` gives the metric without dimensions,
+/// which is what a fixed-dimension alarm watches).
 pub fn emf_line(
     name: &str,
     value: f64,
     unit: &str,
     dimensions: &[(&str, &str)],
+    dimension_sets: &[&[&str]],
     timestamp_ms: i64,
 ) -> String {
+    debug_assert!(dimension_sets
+        .iter()
+        .flat_map(|set| set.iter())
+        .all(|k| dimensions.iter().any(|(d, _)| d == k)));
     let mut root = Map::new();
     root.insert(
         "_aws".into(),
@@ -21,7 +29,7 @@ pub fn emf_line(
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [dimensions.iter().map(|(k, _)| *k).collect::<Vec<_>>()],
+                "Dimensions": dimension_sets,
                 "Metrics": [{"Name": name, "Unit": unit}],
             }],
         }),
@@ -33,8 +41,20 @@ pub fn emf_line(
     Value::Object(root).to_string()
 }
 
-/// Writes one metric.
+/// Writes one metric under one dimension set: all of `dimensions`.
 pub fn emit(name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)]) {
+    let all: Vec<&str> = dimensions.iter().map(|(k, _)| *k).collect();
+    emit_sets(name, value, unit, dimensions, &[&all]);
+}
+
+/// Writes one metric under several dimension sets (one log line).
+pub fn emit_sets(
+    name: &str,
+    value: f64,
+    unit: &str,
+    dimensions: &[(&str, &str)],
+    dimension_sets: &[&[&str]],
+) {
     println!(
         "{}",
         emf_line(
@@ -42,6 +62,7 @@ pub fn emit(name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)]) {
             value,
             unit,
             dimensions,
+            dimension_sets,
             chrono::Utc::now().timestamp_millis()
         )
     );
@@ -58,6 +79,7 @@ mod tests {
             1.0,
             "Count",
             &[("Country", "US")],
+            &[&["Country"]],
             1_795_496_400_000,
         );
         let v: Value = serde_json::from_str(&line).unwrap();
@@ -73,5 +95,29 @@ mod tests {
         assert_eq!(v["Country"], "US");
         assert_eq!(v["PoolAvailable"], 1.0);
         assert_eq!(v["_aws"]["Timestamp"], 1_795_496_400_000i64);
+    }
+
+    #[test]
+    fn several_dimension_sets_in_one_line() {
+        let line = emf_line(
+            "DegradedEmergencyAnswers",
+            1.0,
+            "Count",
+            &[("Reason", "timeout")],
+            &[&["Reason"], &[]],
+            1_795_496_400_000,
+        );
+        let v: Value = serde_json::from_str(&line).unwrap();
+        // By reason, and the total without dimensions (what the alarm watches).
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Reason"], []])
+        );
+        assert_eq!(v["Reason"], "timeout");
+        assert_eq!(v["DegradedEmergencyAnswers"], 1.0);
+        // No dimensions at all: one empty set.
+        let line = emf_line("NotificationsSent", 1.0, "Count", &[], &[&[]], 0);
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([[]]));
     }
 }

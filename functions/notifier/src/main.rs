@@ -11,7 +11,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lifeline_core::telemetry::init_json();
-    let config = Config::from_env(Mode::Lambda)?;
+    let config = Config::from_env_without_secret(Mode::Lambda)?;
     let from = notify_from(Mode::Lambda, |k| std::env::var(k).ok())?;
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));

@@ -17,11 +17,12 @@ use crate::domain::route::{select_route, Route};
 use crate::domain::types::{AgentId, CallId, E164};
 use crate::ports::{DialContext, DialStore, LeaseWrite, RecordError};
 
-/// How many available numbers one lookup returns: enough to step around
-/// concurrent claims, independent of the pool's size.
-pub const CANDIDATES: usize = 8;
+/// How many available numbers one lookup returns: enough for concurrent dials
+/// to pick different ones (keys only: one small read), independent of the
+/// pool's size.
+pub const CANDIDATES: usize = 48;
 /// Write attempts before answering degraded.
-const MAX_ATTEMPTS: usize = 10;
+const MAX_ATTEMPTS: usize = 16;
 
 /// What a dial is, decided without any I/O.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +70,7 @@ pub enum LeasePlan {
 }
 
 /// Prefers the agent's live lease, then their previous number, then an
-/// available one (a random pick among the first few spreads concurrent dials).
+/// available one (a random pick among the candidates spreads concurrent dials).
 pub fn plan_lease(
     previous: Option<&Lease>,
     country: Country,
@@ -90,8 +91,9 @@ pub fn plan_lease(
     if open.is_empty() {
         return LeasePlan::Exhausted;
     }
-    let window = open.len().min(3);
-    LeasePlan::Claim(open[pick % window].clone())
+    // A random pick spreads concurrent dials over the candidates; they are
+    // all the least recently released, so the preference holds.
+    LeasePlan::Claim(open[pick % open.len()].clone())
 }
 
 pub struct DialService<S> {
@@ -150,11 +152,13 @@ impl<S: DialStore> DialService<S> {
         } = &answer
         {
             let reason = reason.as_deref().unwrap_or("unknown");
-            crate::metrics::emit(
+            // By reason, and in total (the alarm's fixed dimension set).
+            crate::metrics::emit_sets(
                 "DegradedEmergencyAnswers",
                 1.0,
                 "Count",
                 &[("Reason", reason)],
+                &[&["Reason"], &[]],
             );
         }
         answer
@@ -255,10 +259,12 @@ impl<S: DialStore> DialService<S> {
         if ctx.lease.as_ref().is_none_or(|l| !l.is_live(now)) {
             self.report_pool_level(matched.country, candidates.len());
         }
-        let mut requeried = candidates.len() < limit;
+        // A full page means there may be more: look again (a few times) when
+        // concurrent dials took these; a short page means the pool is drained.
+        let mut requeries_left = if candidates.len() < limit { 0 } else { 5 };
         let mut tried: HashSet<E164> = HashSet::new();
         for _ in 0..MAX_ATTEMPTS {
-            let pick = rand::rng().random_range(0..3);
+            let pick = rand::rng().random_range(0..usize::MAX);
             let plan = plan_lease(
                 ctx.lease.as_ref(),
                 matched.country,
@@ -304,23 +310,28 @@ impl<S: DialStore> DialService<S> {
                         number.clone(),
                     )
                 }
-                LeasePlan::Exhausted if !requeried => {
-                    requeried = true;
+                LeasePlan::Exhausted if requeries_left > 0 => {
+                    requeries_left -= 1;
                     candidates = self
                         .store
                         .available_numbers(matched.country, now, limit)
                         .await
                         .unwrap_or_default();
+                    if candidates.len() < limit {
+                        requeries_left = 0;
+                    }
                     continue;
                 }
                 LeasePlan::Exhausted => {
                     tracing::error!(call_id = %dial.call_id, country = %matched.country,
                         "callback-number pool exhausted; presenting the agent's own number");
-                    crate::metrics::emit(
+                    // By country, and in total (the alarm's fixed dimension set).
+                    crate::metrics::emit_sets(
                         "PoolExhausted",
                         1.0,
                         "Count",
                         &[("Country", matched.country.code())],
+                        &[&["Country"], &[]],
                     );
                     return self
                         .record_without_lease_matched(dial, &ctx, matched, now, "pool_exhausted")
@@ -347,6 +358,21 @@ impl<S: DialStore> DialService<S> {
                 Err(RecordError::CallExists(None)) => return OutboundAnswer::emergency(&call),
                 Err(RecordError::NumberTaken) => {
                     tried.insert(number);
+                    // Concurrent dials took it: a fresh look shows which are
+                    // still free, rather than trying stale candidates one by one.
+                    if requeries_left > 0 {
+                        requeries_left -= 1;
+                        let fresh = self
+                            .store
+                            .available_numbers(matched.country, now, limit)
+                            .await;
+                        if let Ok(fresh) = fresh {
+                            if fresh.len() < limit {
+                                requeries_left = 0;
+                            }
+                            candidates = fresh;
+                        }
+                    }
                 }
                 Err(RecordError::Conflict) => {
                     // Nobody won yet: try again shortly, jittered so racers spread out.

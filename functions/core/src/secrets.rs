@@ -1,0 +1,134 @@
+//! The webhook secret, resolved once at cold start: `LIFELINE_WEBHOOK_SECRET`
+//! itself (local and development runs), else the Secrets Manager secret named
+//! by `LIFELINE_WEBHOOK_SECRET_ARN` (AWS: the secret never sits in the
+//! template, the repository or the Lambda environment).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+
+pub const SECRET_VAR: &str = "LIFELINE_WEBHOOK_SECRET";
+pub const SECRET_ARN_VAR: &str = "LIFELINE_WEBHOOK_SECRET_ARN";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the webhook secret is not configured: set LIFELINE_WEBHOOK_SECRET (local) or LIFELINE_WEBHOOK_SECRET_ARN (a Secrets Manager secret)")]
+    NotConfigured,
+    #[error("LIFELINE_WEBHOOK_SECRET_ARN {arn}: {detail}")]
+    Unreadable { arn: String, detail: String },
+}
+
+/// Where the secret comes from, decided from the environment alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `LIFELINE_WEBHOOK_SECRET`: the value itself.
+    Plain(String),
+    /// `LIFELINE_WEBHOOK_SECRET_ARN`: a Secrets Manager secret (ARN or name).
+    SecretsManager(String),
+}
+
+impl SecretSource {
+    /// The plain variable wins (an explicit local override); empty values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SecretError> {
+        let set = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        match (set(SECRET_VAR), set(SECRET_ARN_VAR)) {
+            (Some(s), _) => Ok(SecretSource::Plain(s)),
+            (None, Some(arn)) => Ok(SecretSource::SecretsManager(arn.trim().to_string())),
+            (None, None) => Err(SecretError::NotConfigured),
+        }
+    }
+}
+
+/// The webhook secret's value: `LIFELINE_WEBHOOK_SECRET` if set, else one
+/// `GetSecretValue` of `LIFELINE_WEBHOOK_SECRET_ARN` (its `SecretString`).
+/// Call it once, at cold start.
+pub async fn webhook_secret(
+    aws: &aws_config::SdkConfig,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<String, SecretError> {
+    let arn = match SecretSource::from_lookup(get)? {
+        SecretSource::Plain(s) => return Ok(s),
+        SecretSource::SecretsManager(arn) => arn,
+    };
+    // Init may take up to 10 s on Lambda; the webhook clients' tight
+    // critical-path timeouts are not meant for this one cold-start read.
+    let conf = aws_sdk_secretsmanager::config::Builder::from(aws)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(6))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .build();
+    let client = aws_sdk_secretsmanager::Client::from_conf(conf);
+    let out = client
+        .get_secret_value()
+        .secret_id(&arn)
+        .send()
+        .await
+        .map_err(|e| SecretError::Unreadable {
+            arn: arn.clone(),
+            detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+        })?;
+    match out.secret_string() {
+        Some(s) if !s.is_empty() => Ok(s.to_string()),
+        _ => Err(SecretError::Unreadable {
+            arn,
+            detail: "the secret has no SecretString".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(vars: &[(&str, &str)]) -> Result<SecretSource, SecretError> {
+        SecretSource::from_lookup(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn plain_value_wins_then_the_arn_else_an_error_naming_both() {
+        assert_eq!(
+            source(&[(SECRET_VAR, "local-secret"), (SECRET_ARN_VAR, "arn:x")]).unwrap(),
+            SecretSource::Plain("local-secret".into())
+        );
+        assert_eq!(
+            source(&[
+                (SECRET_VAR, ""),
+                (
+                    SECRET_ARN_VAR,
+                    "arn:aws:secretsmanager:us-east-1:1:secret:s"
+                )
+            ])
+            .unwrap(),
+            SecretSource::SecretsManager("arn:aws:secretsmanager:us-east-1:1:secret:s".into())
+        );
+        let err = source(&[]).unwrap_err().to_string();
+        assert!(
+            err.contains(SECRET_VAR) && err.contains(SECRET_ARN_VAR),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn plain_value_needs_no_aws_call() {
+        // No endpoint, no credentials: a Secrets Manager call would fail.
+        let aws = aws_config::SdkConfig::builder().build();
+        let s = webhook_secret(&aws, |k| (k == SECRET_VAR).then(|| "dev-secret-123".into()))
+            .await
+            .unwrap();
+        assert_eq!(s, "dev-secret-123");
+        assert!(matches!(
+            webhook_secret(&aws, |_| None).await,
+            Err(SecretError::NotConfigured)
+        ));
+    }
+}

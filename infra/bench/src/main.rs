@@ -1,0 +1,534 @@
+//! `lifeline-bench`: prints the figures BENCHMARKS.md records, measured in one
+//! run against the local emulators (`./infra/bench.sh` starts them and builds
+//! this in release). Not a test: it asserts nothing, it measures.
+//!
+//! 1. AWS requests per operation (SDK interceptor), per function.
+//! 2. Handler latency in-process (p50/p99) next to bare GetItem/PutItem on the
+//!    same DynamoDB Local, as ratios.
+//! 3. Emergency-dial latency with pools of 10, 1 000 and 10 000 numbers, and
+//!    50 concurrent dials.
+//! 4. Cold-start proxy: process start → first event handled through a local
+//!    Lambda Runtime API, per function binary.
+//! 5. Release binary sizes.
+
+mod runtime_api;
+
+use chrono::{DateTime, Duration, Utc};
+use lambda_http::{Body, Request};
+use lifeline_core::aws_calls::{counted_dynamodb_client, counted_scheduler_client, CallCounter};
+use lifeline_core::clock::{Clock, FixedClock};
+use lifeline_core::config::{Config, Mode};
+use lifeline_core::domain::call::AgentProfile;
+use lifeline_core::domain::numbers::Country;
+use lifeline_core::domain::route::NumberType;
+use lifeline_core::domain::types::{Recipients, E164};
+use lifeline_core::dynamo::{aws_config_loader, ClientProfile, DynamoStore};
+use lifeline_core::http::WebhookHandler;
+use lifeline_core::ports::{AdminStore, CallbackStore};
+use lifeline_core::webhook::{WebhookSecret, SIGNATURE_HEADER};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+type Handlers = (
+    dial_intake::DialIntake<DynamoStore>,
+    call_events::CallEvents<DynamoStore>,
+    callback_router::CallbackRouter<DynamoStore>,
+);
+
+struct Rig {
+    conf: aws_config::SdkConfig,
+    calls: CallCounter,
+    store: Arc<DynamoStore>,
+    clock: FixedClock,
+    config: Arc<Config>,
+    secret: WebhookSecret,
+    handlers: Handlers,
+}
+
+fn agent(id: &str) -> AgentProfile {
+    AgentProfile {
+        id: id.parse().expect("id"),
+        name: format!("Agent {id}"),
+        email: "agent@example.com".parse().ok(),
+        country: Some(Country::US),
+        other_country: None,
+        source_number: "+14255550100".parse().expect("n"),
+        number_type: NumberType::CallingPlan,
+        recipients: Recipients::parse("sup@example.com").expect("r"),
+        fallback: vec![],
+        outbound_profile: Some("OVP".into()),
+    }
+}
+
+/// A fresh table with `pool` US numbers and `agents` agents.
+async fn rig(conf: &aws_config::SdkConfig, pool: usize, agents: usize) -> Rig {
+    let calls = CallCounter::new();
+    let table = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let store = Arc::new(DynamoStore::new(
+        counted_dynamodb_client(conf, &calls),
+        &table,
+    ));
+    store.create_table().await.expect("table");
+    let numbers: Vec<E164> = (0..pool)
+        .map(|i| format!("+1425{:07}", 1_000_000 + i).parse().expect("n"))
+        .collect();
+    let t0 = DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+        .expect("t")
+        .with_timezone(&Utc);
+    store
+        .add_numbers(Country::US, &numbers, t0 - Duration::hours(1))
+        .await
+        .expect("pool");
+    for i in 0..agents {
+        store
+            .put_agent(&agent(&format!("b-{i}")))
+            .await
+            .expect("agent");
+    }
+    let config = Arc::new(
+        Config::from_lookup(Mode::Local, |k| match k {
+            "LIFELINE_TABLE" => Some(table.clone()),
+            "LIFELINE_OUTSIDE_LINE_PREFIX" => Some("9".into()),
+            _ => None,
+        })
+        .expect("config"),
+    );
+    let clock = FixedClock::at(t0);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let handlers = (
+        dial_intake::DialIntake::new(store.clone(), c.clone(), config.clone()),
+        call_events::CallEvents::new(store.clone(), c.clone(), config.clone()),
+        callback_router::CallbackRouter::new(store.clone(), c, config.clone()),
+    );
+    calls.reset();
+    Rig {
+        conf: conf.clone(),
+        calls,
+        store,
+        clock,
+        secret: config.webhook_secret.clone(),
+        config,
+        handlers,
+    }
+}
+
+impl Rig {
+    fn request(&self, path: &str, body: &serde_json::Value) -> Request {
+        let raw = body.to_string();
+        let mut req = Request::new(Body::Text(raw.clone()));
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = path.parse().expect("uri");
+        let sig = self.secret.sign(Utc::now().timestamp(), raw.as_bytes());
+        req.headers_mut()
+            .insert(SIGNATURE_HEADER, sig.parse().expect("header"));
+        req
+    }
+    async fn dial(&self, call: &str, agent: &str, dialed: &str) -> serde_json::Value {
+        let body = serde_json::json!({"callId": call, "agentId": agent, "dialed": dialed, "from": "+14255550100",
+            "location": {"country": "US"}});
+        json_of(
+            self.handlers
+                .0
+                .handle(self.request("/calls/outbound", &body))
+                .await,
+        )
+    }
+    async fn end(&self, call: &str, agent: &str) -> u16 {
+        let body = serde_json::json!({"callId": call, "agentId": agent});
+        self.handlers
+            .1
+            .handle(self.request("/calls/ended", &body))
+            .await
+            .status()
+            .as_u16()
+    }
+    async fn inbound(&self, to: &str) -> serde_json::Value {
+        let body = serde_json::json!({"callId": "in", "to": to});
+        json_of(
+            self.handlers
+                .2
+                .handle(self.request("/calls/inbound", &body))
+                .await,
+        )
+    }
+}
+
+fn json_of(resp: lambda_http::Response<Body>) -> serde_json::Value {
+    match resp.body() {
+        Body::Text(t) => serde_json::from_str(t).unwrap_or_default(),
+        Body::Binary(b) => serde_json::from_slice(b).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    }
+}
+
+fn fmt_calls(m: &BTreeMap<String, usize>) -> String {
+    if m.is_empty() {
+        return "none".into();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+struct Stats {
+    p50: f64,
+    p99: f64,
+    n: usize,
+}
+
+fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        p50: at(0.5),
+        p99: at(0.99),
+        n: v.len(),
+    }
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn section_calls(conf: &aws_config::SdkConfig) {
+    println!("## 1. AWS requests per operation\n");
+    println!(
+        "Counted by an SDK interceptor on each function's own clients (retries would count too).\n"
+    );
+    println!("| operation | requests | target |\n|---|---|---|");
+    let r = rig(conf, 5, 2).await;
+    let row = |op: &str, calls: &CallCounter, target: &str| {
+        println!("| {op} | {} | {target} |", fmt_calls(&calls.snapshot()));
+        calls.reset();
+    };
+    r.dial("c-0", "b-0", "4255550123").await;
+    row("ordinary dial", &r.calls, "0");
+    let first = r.dial("c-1", "b-0", "9-911").await;
+    row(
+        "emergency dial (first callId)",
+        &r.calls,
+        "1 write, ≤ 1 read",
+    );
+    r.dial("c-1", "b-0", "9-911").await;
+    row("emergency dial (repeated callId)", &r.calls, "no write");
+    let number = first["callerId"].as_str().unwrap_or_default().to_string();
+    r.inbound(&number).await;
+    row("inbound callback", &r.calls, "1 read");
+    r.end("c-1", "b-0").await;
+    row("call ended", &r.calls, "");
+
+    // The stream side effects, each through its service with its own counted client.
+    let side = CallCounter::new();
+    let side_store = Arc::new(DynamoStore::new(
+        counted_dynamodb_client(conf, &side),
+        r.store.table(),
+    ));
+    let clock: Arc<dyn Clock> = Arc::new(r.clock.clone());
+    let presence = lifeline_core::service::presence::PresenceService::new(
+        side_store.clone(),
+        clock.clone(),
+        r.config.presence,
+    );
+    let change = lifeline_core::stream::CallChange::Started {
+        agent: "b-1".parse().expect("a"),
+        call: "c-9".parse().expect("c"),
+        at: r.clock.now(),
+    };
+    let _ = presence.apply(&change).await;
+    row("presence override (call start)", &side, "");
+    let sched_calls = CallCounter::new();
+    let group = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let scheduler_client = counted_scheduler_client(conf, &sched_calls);
+    let _ = aws_sdk_scheduler::Client::new(conf)
+        .create_schedule_group()
+        .name(&group)
+        .send()
+        .await;
+    let sched_config = lifeline_core::scheduler::SchedulerConfig::from_lookup(Mode::Local, |k| {
+        (k == "LIFELINE_SCHEDULE_GROUP").then(|| group.clone())
+    })
+    .expect("scheduler config");
+    let lifecycle = lifeline_core::service::lease::LeaseLifecycle::new(
+        side_store.clone(),
+        Arc::new(lifeline_core::scheduler::EventBridgeScheduler::new(
+            scheduler_client,
+            sched_config,
+        )),
+        clock.clone(),
+    );
+    let lease = side_store
+        .lease_for_number(&number.parse().expect("n"))
+        .await
+        .ok()
+        .flatten();
+    side.reset();
+    let _ = lifecycle.on_change(None, lease.as_ref()).await;
+    println!(
+        "| lease schedule (new lease) | {} | |",
+        fmt_calls(&sched_calls.snapshot())
+    );
+    sched_calls.reset();
+    if let Some(l) = &lease {
+        let mut moved = l.clone();
+        moved.hold_until += Duration::minutes(5);
+        let _ = lifecycle.on_change(Some(l), Some(&moved)).await;
+        println!(
+            "| lease schedule (hold moved) | {} | |",
+            fmt_calls(&sched_calls.snapshot())
+        );
+        r.clock.advance(Duration::hours(2));
+        let expiry = lifeline_core::domain::expiry::LeaseExpiry {
+            lease_id: l.lease_id.to_string(),
+            number: l.number.to_string(),
+            version: l.version,
+        };
+        side.reset();
+        let _ = lifecycle.expire(&expiry).await;
+        row("lease expiry (firing)", &side, "");
+    }
+    let ses = aws_sdk_sesv2::Client::new(conf);
+    let _ = ses
+        .create_email_identity()
+        .email_identity("lifeline@example.com")
+        .send()
+        .await;
+    let notify = lifeline_core::service::notify::NotifyService::new(
+        side_store.clone(),
+        Arc::new(lifeline_core::ses::SesSender::new(ses)),
+        clock,
+        "lifeline@example.com".parse().expect("from"),
+    );
+    side.reset();
+    let _ = notify
+        .on_call_started(&"c-1".parse().expect("c"), &"b-0".parse().expect("a"))
+        .await;
+    println!(
+        "| notification (call start) | {} + SES SendEmail 1 | |",
+        fmt_calls(&side.snapshot())
+    );
+    println!();
+}
+
+async fn section_latency(conf: &aws_config::SdkConfig, n: usize) {
+    println!("## 2. Latency in-process against DynamoDB Local ({n} runs each)\n");
+    let r = rig(conf, n + 10, n).await;
+    let client = aws_sdk_dynamodb::Client::new(conf);
+    let table = r.store.table().to_string();
+    let key = |i: usize| {
+        std::collections::HashMap::from([
+            (
+                "pk".to_string(),
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("BENCH#{i}")),
+            ),
+            (
+                "sk".to_string(),
+                aws_sdk_dynamodb::types::AttributeValue::S("X".into()),
+            ),
+        ])
+    };
+    let mut put = Vec::new();
+    let mut get = Vec::new();
+    for i in 0..n {
+        let t = Instant::now();
+        let _ = client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(key(i)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        put.push(ms(t.elapsed()));
+        let t = Instant::now();
+        let _ = client
+            .get_item()
+            .table_name(&table)
+            .set_key(Some(key(i)))
+            .consistent_read(true)
+            .send()
+            .await;
+        get.push(ms(t.elapsed()));
+    }
+    let (mut em, mut ord, mut cb, mut end) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut numbers = Vec::new();
+    for i in 0..n {
+        let t = Instant::now();
+        let v = r.dial(&format!("l-{i}"), &format!("b-{i}"), "911").await;
+        em.push(ms(t.elapsed()));
+        numbers.push(v["callerId"].as_str().unwrap_or_default().to_string());
+        let t = Instant::now();
+        r.dial(&format!("o-{i}"), &format!("b-{i}"), "4255550123")
+            .await;
+        ord.push(ms(t.elapsed()));
+    }
+    for (i, num) in numbers.iter().enumerate() {
+        let t = Instant::now();
+        r.inbound(num).await;
+        cb.push(ms(t.elapsed()));
+        let t = Instant::now();
+        r.end(&format!("l-{i}"), &format!("b-{i}")).await;
+        end.push(ms(t.elapsed()));
+    }
+    // The write an emergency dial makes: a three-item transaction.
+    let mut tx = Vec::new();
+    for i in 0..n {
+        let put_of = |k: usize| {
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .put(
+                    aws_sdk_dynamodb::types::Put::builder()
+                        .table_name(&table)
+                        .set_item(Some(key(k)))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .build()
+                        .expect("put"),
+                )
+                .build()
+        };
+        let t = Instant::now();
+        let _ = client
+            .transact_write_items()
+            .transact_items(put_of(10_000 + 3 * i))
+            .transact_items(put_of(10_001 + 3 * i))
+            .transact_items(put_of(10_002 + 3 * i))
+            .send()
+            .await;
+        tx.push(ms(t.elapsed()));
+    }
+    let base_tx = stats(tx);
+    let base_put = stats(put);
+    let base_get = stats(get);
+    println!("| operation | p50 ms | p99 ms | p50 ratio | baseline |\n|---|---|---|---|---|");
+    let row = |name: &str, s: &Stats, base: &Stats, base_name: &str| {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2}× | {base_name} |",
+            s.p50,
+            s.p99,
+            s.p50 / base.p50
+        );
+    };
+    row("bare conditional PutItem", &base_put, &base_put, "itself");
+    row("bare consistent GetItem", &base_get, &base_get, "itself");
+    row(
+        "bare TransactWriteItems (3 conditional puts)",
+        &base_tx,
+        &base_put,
+        "conditional PutItem",
+    );
+    let em = stats(em);
+    row(
+        "emergency dial (handler)",
+        &em,
+        &base_put,
+        "conditional PutItem",
+    );
+    row(
+        "emergency dial (handler)",
+        &em,
+        &base_tx,
+        "3-item transaction",
+    );
+    row("ordinary dial (handler)", &stats(ord), &base_get, "GetItem");
+    row(
+        "inbound callback (handler)",
+        &stats(cb),
+        &base_get,
+        "GetItem",
+    );
+    row(
+        "call ended (handler)",
+        &stats(end),
+        &base_put,
+        "conditional PutItem",
+    );
+    println!("\nTarget: emergency dial ≤ 1.3× a bare conditional write (p50).\n");
+}
+
+async fn section_pool_size(conf: &aws_config::SdkConfig, n: usize) {
+    println!("## 3. Emergency dial vs pool size ({n} dials each)\n");
+    println!("| pool size | p50 ms | p99 ms | ratio to pool of 10 (p50) |\n|---|---|---|---|");
+    let mut first = None;
+    for size in [10usize, 1_000, 10_000] {
+        let r = rig(conf, size, n).await;
+        let mut lat = Vec::new();
+        for i in 0..n {
+            let t = Instant::now();
+            r.dial(&format!("p-{i}"), &format!("b-{i}"), "911").await;
+            lat.push(ms(t.elapsed()));
+            // End it and let the hold and quarantine pass, so a pool of 10
+            // serves every dial (the clock is the bench's).
+            r.end(&format!("p-{i}"), &format!("b-{i}")).await;
+            r.clock.advance(Duration::hours(3));
+        }
+        let s = stats(lat);
+        let base = *first.get_or_insert(s.p50);
+        println!(
+            "| {size} | {:.2} | {:.2} | {:.2}× |",
+            s.p50,
+            s.p99,
+            s.p50 / base
+        );
+    }
+    println!("\nTarget: 10 000 within 1.2× of 10.\n");
+    let r = rig(conf, 1_000, 50).await;
+    let t = Instant::now();
+    let answers = futures::future::join_all((0..50).map(|i| {
+        let r = &r;
+        async move {
+            let t = Instant::now();
+            let v = r.dial(&format!("k-{i}"), &format!("b-{i}"), "911").await;
+            (ms(t.elapsed()), v)
+        }
+    }))
+    .await;
+    let wall = ms(t.elapsed());
+    let distinct: std::collections::HashSet<_> = answers
+        .iter()
+        .filter(|(_, v)| v["degraded"] == false)
+        .map(|(_, v)| v["callerId"].to_string())
+        .collect();
+    let leased = answers
+        .iter()
+        .filter(|(_, v)| v["degraded"] == false)
+        .count();
+    let s = stats(answers.iter().map(|(l, _)| *l).collect());
+    println!(
+        "50 concurrent emergency dials, pool of 1 000: wall {wall:.0} ms, p50 {:.1} ms, p99 {:.1} ms, {leased} leased, {} distinct numbers, {} degraded.\n",
+        s.p50,
+        s.p99,
+        distinct.len(),
+        50 - leased
+    );
+    let _ = s.n;
+    let _ = &r.conf;
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    if std::env::var_os("RUST_LOG").is_some() {
+        lifeline_core::telemetry::init_text();
+    }
+    let conf = aws_config_loader(ClientProfile::Admin).load().await;
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("concurrency") {
+        section_pool_size(&conf, 1).await;
+        return;
+    }
+    println!("# Lifeline benchmark run\n");
+    println!(
+        "Machine: {} cores, `{}`; DynamoDB Local and moto on 127.0.0.1; release build; {}.\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        std::env::consts::ARCH,
+        Utc::now().format("%Y-%m-%d %H:%M UTC")
+    );
+    section_calls(&conf).await;
+    section_latency(&conf, n).await;
+    section_pool_size(&conf, n.min(100)).await;
+    runtime_api::section_cold_start(&conf).await;
+    runtime_api::section_sizes();
+}
