@@ -87,7 +87,42 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
         "no call id in the body"
     );
 
-    // A redelivered record sends nothing: deliver the start again by hand.
+    // Once the send is recorded, a redelivered record sends nothing: wait for
+    // the record (the stream consumer writes it right after SES accepts), then
+    // deliver the start again by hand.
+    let key = std::collections::HashMap::from([
+        (
+            "pk".to_string(),
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("CALL#n-{tag}")),
+        ),
+        (
+            "sk".to_string(),
+            aws_sdk_dynamodb::types::AttributeValue::S("CALL".into()),
+        ),
+    ]);
+    let recorded = Instant::now();
+    loop {
+        let item = l
+            .store
+            .client()
+            .get_item()
+            .table_name(&l.table)
+            .set_key(Some(key.clone()))
+            .consistent_read(true)
+            .send()
+            .await;
+        let sent = item
+            .ok()
+            .and_then(|r| r.item().and_then(|i| i.get("notification").cloned()));
+        if sent == Some(aws_sdk_dynamodb::types::AttributeValue::S("sent".into())) {
+            break;
+        }
+        assert!(
+            recorded.elapsed() < Duration::from_secs(5),
+            "the send was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let record = json!({"Records": [{"eventID": "dup", "eventName": "INSERT", "eventVersion": "1.1",
         "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
         "dynamodb": {"ApproximateCreationDateTime": 1795496400.0, "Keys": {},

@@ -343,3 +343,40 @@ async fn returning_agent_gets_their_number_back_and_strangers_wait_out_the_quara
     );
     assert_eq!(back.json["degraded"], false);
 }
+
+/// 50 concurrent dials from 50 agents on a pool of 5: never a number twice.
+#[tokio::test]
+async fn fifty_concurrent_dials_on_a_small_pool() {
+    let l = start(5).await;
+    for i in 0..50 {
+        l.store
+            .put_agent(&agent(
+                &format!("z-{i}"),
+                Country::US,
+                NumberType::CallingPlan,
+                "+14255550100",
+            ))
+            .await
+            .expect("seed");
+    }
+    let bodies: Vec<_> = (0..50)
+        .map(|i| dial(&format!("z-{i}"), &format!("z-{i}"), "911"))
+        .collect();
+    let replies =
+        futures::future::join_all(bodies.iter().map(|b| l.post("/calls/outbound", b))).await;
+    let mut numbers = HashSet::new();
+    for r in &replies {
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json["action"], "emergency", "{}", r.json);
+        if r.json["degraded"] == false {
+            let n = r.json["callerId"].as_str().expect("callerId").to_string();
+            assert!(numbers.insert(n.clone()), "{n} leased twice");
+        }
+    }
+    assert!(numbers.len() <= 5);
+    println!(
+        "50 concurrent dials, pool of 5: {} leased, {} degraded",
+        numbers.len(),
+        50 - numbers.len()
+    );
+}
