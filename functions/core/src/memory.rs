@@ -43,6 +43,7 @@ pub struct State {
 pub struct MemoryStore {
     pub state: Mutex<State>,
     fail: AtomicBool,
+    fail_lookups: AtomicBool,
     reads: AtomicUsize,
     writes: AtomicUsize,
 }
@@ -80,6 +81,11 @@ impl MemoryStore {
     /// Every later call fails as an unreachable store would.
     pub fn set_failing(&self, fail: bool) {
         self.fail.store(fail, Ordering::SeqCst);
+    }
+
+    /// Only the available-number lookups fail.
+    pub fn set_failing_lookups(&self, fail: bool) {
+        self.fail_lookups.store(fail, Ordering::SeqCst);
     }
 
     pub fn reads(&self) -> usize {
@@ -198,6 +204,9 @@ impl DialStore for MemoryStore {
         limit: usize,
     ) -> Result<Vec<E164>, StoreError> {
         self.check(false)?;
+        if self.fail_lookups.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("injected index fault".into()));
+        }
         Ok(self.with_state(|s| {
             let mut v: Vec<(&DateTime<Utc>, &E164)> = s
                 .numbers

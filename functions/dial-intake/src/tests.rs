@@ -376,3 +376,25 @@ async fn no_country_at_all_is_still_an_emergency_placed_as_dialed() {
     assert_eq!(v["emergencyNumber"], "999");
     assert_eq!(v["reason"], "store_unavailable");
 }
+
+#[tokio::test]
+async fn a_failed_number_lookup_is_not_reported_as_an_exhausted_pool() {
+    let r = rig();
+    r.store.set_failing_lookups(true);
+    let v = r.dial("c-1", "a-42", "911").await;
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["degraded"], true);
+    assert_eq!(v["reason"], "store_unavailable");
+    assert!(
+        r.store
+            .with_state(|s| s.calls.contains_key(&"c-1".parse().unwrap())),
+        "still recorded"
+    );
+    // The agent already holding a live lease needs no lookup at all.
+    r.store.set_failing_lookups(false);
+    let first = r.dial("c-2", "a-43", "911").await;
+    r.store.set_failing_lookups(true);
+    let again = r.dial("c-3", "a-43", "911").await;
+    assert_eq!(again["callerId"], first["callerId"]);
+    assert_eq!(again["degraded"], false);
+}

@@ -243,20 +243,24 @@ impl<S: DialStore> DialService<S> {
                 }
             },
         };
-        let mut candidates = match candidates {
-            Ok(c) if known.is_some() => c,
-            Ok(_) => self
-                .store
-                .available_numbers(matched.country, now, self.candidate_limit(matched.country))
-                .await
-                .unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!(call_id = %dial.call_id, error = %e, "available-number lookup failed");
-                Vec::new()
+        let looked_up = match candidates {
+            Ok(c) if known.is_some() => Ok(c),
+            Ok(_) => {
+                self.store
+                    .available_numbers(matched.country, now, self.candidate_limit(matched.country))
+                    .await
             }
+            Err(e) => Err(e),
         };
+        // A failed lookup says nothing about the pool: the answer then says the
+        // store was unavailable, not that the pool is exhausted.
+        let lookup_failed = looked_up.is_err();
+        let mut candidates = looked_up.unwrap_or_else(|e| {
+            tracing::warn!(call_id = %dial.call_id, error = %e, "available-number lookup failed");
+            Vec::new()
+        });
         let limit = self.candidate_limit(matched.country);
-        if ctx.lease.as_ref().is_none_or(|l| !l.is_live(now)) {
+        if !lookup_failed && ctx.lease.as_ref().is_none_or(|l| !l.is_live(now)) {
             self.report_pool_level(matched.country, candidates.len());
         }
         // A full page means there may be more: look again (a few times) when
@@ -321,6 +325,13 @@ impl<S: DialStore> DialService<S> {
                         requeries_left = 0;
                     }
                     continue;
+                }
+                LeasePlan::Exhausted if lookup_failed => {
+                    tracing::error!(call_id = %dial.call_id, country = %matched.country,
+                        "no callback number: the lookup failed; presenting the agent's own number");
+                    return self
+                        .record_without_lease_matched(dial, &ctx, matched, now, "store_unavailable")
+                        .await;
                 }
                 LeasePlan::Exhausted => {
                     tracing::error!(call_id = %dial.call_id, country = %matched.country,
