@@ -380,3 +380,72 @@ async fn fifty_concurrent_dials_on_a_small_pool() {
         50 - numbers.len()
     );
 }
+
+/// Throttling that outlasts the SDK's retries, injected per operation.
+#[tokio::test]
+async fn throttled_dynamodb_still_answers() {
+    let l = start(5).await;
+    // Writes refused: the dial reads its context, cannot write, answers degraded.
+    let writes = Broken::failing(&l.table, &["TransactWriteItems", "PutItem"]).await;
+    let (status, v, took) = writes
+        .post("/calls/outbound", &dial("t-1", "a-42", "911"))
+        .await;
+    println!(
+        "emergency dial with writes throttled: {took:?}, reason {}",
+        v["reason"]
+    );
+    assert_eq!(
+        (status, v["action"].as_str(), v["degraded"].as_bool()),
+        (200, Some("emergency"), Some(true))
+    );
+    assert_eq!(v["callerId"], "+14255550100");
+    assert!(took < Duration::from_millis(3000), "{took:?}");
+    // Reads refused: the same, and a callback falls back to normal routing.
+    let reads = Broken::failing(&l.table, &["BatchGetItem", "Query", "GetItem"]).await;
+    let (_, v, _) = reads
+        .post("/calls/outbound", &dial("t-2", "a-42", "911"))
+        .await;
+    assert_eq!(
+        (v["action"].as_str(), v["reason"].as_str()),
+        (Some("emergency"), Some("store_unavailable"))
+    );
+    let (status, v, _) = reads.post("/calls/inbound", &inbound(US_POOL[0])).await;
+    assert_eq!((status, v), (200, json!({"action":"continue"})));
+    // Only the number lookup refused: still recorded, without a lease.
+    let lookups = Broken::failing(&l.table, &["Query"]).await;
+    let (_, v, _) = lookups
+        .post("/calls/outbound", &dial("t-3", "a-43", "911"))
+        .await;
+    assert_eq!(
+        (v["degraded"].as_bool(), v["reason"].as_str()),
+        (Some(true), Some("store_unavailable"))
+    );
+    let recorded = l.post("/calls/ended", &ended("t-3", "a-43")).await;
+    assert_eq!(
+        recorded.status, 204,
+        "the call was recorded and can be ended"
+    );
+}
+
+/// Bodies over the limit are refused before anything is read.
+#[tokio::test]
+async fn oversized_bodies_answer_413() {
+    let l = start(1).await;
+    l.calls.reset();
+    let big = format!(
+        r#"{{"callId":"c","agentId":"a-42","dialed":"911","from":"+14255550100","pad":"{}"}}"#,
+        "x".repeat(20_000)
+    );
+    let sig = l
+        .secret
+        .sign(chrono::Utc::now().timestamp(), big.as_bytes());
+    let r = l.post_raw("/calls/outbound", &big, Some(&sig)).await;
+    assert_eq!(
+        (r.status, r.content_type.as_str()),
+        (413, "application/problem+json")
+    );
+    let huge = "y".repeat(100_000);
+    let r = l.post_raw("/calls/outbound", &huge, None).await;
+    assert_eq!(r.status, 413, "the runner refuses it before the handler");
+    assert!(l.calls.snapshot().is_empty());
+}

@@ -453,6 +453,30 @@ impl Broken {
         Broken { system, secret }
     }
 
+    /// A runner on DynamoDB Local's `table` whose listed operations fail every
+    /// time, as throttling that outlasts the SDK's retries would.
+    pub async fn failing(table: &str, operations: &[&'static str]) -> Broken {
+        let conf = lifeline_core::dynamo::aws_config_loader(ClientProfile::CriticalPath)
+            .load()
+            .await;
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(&conf);
+        for op in operations {
+            builder = builder.interceptor(FailFirst::new(op, usize::MAX));
+        }
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(builder.build()), table);
+        let config = Config::from_lookup(Mode::Local, |k| match k {
+            "LIFELINE_OUTSIDE_LINE_PREFIX" => Some("9".to_string()),
+            "LIFELINE_TABLE" => Some(table.to_string()),
+            _ => None,
+        })
+        .expect("config");
+        let secret = config.webhook_secret.clone();
+        Broken {
+            system: LocalSystem::new(store, config),
+            secret,
+        }
+    }
+
     /// Answers a signed webhook; the status, the JSON and how long it took.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value, std::time::Duration) {
         let raw = body.to_string();

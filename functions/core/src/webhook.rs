@@ -420,6 +420,54 @@ mod tests {
         assert_eq!(parse_outbound(&big).unwrap_err().status, 413);
     }
 
+    mod never_panic {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn json_ish() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                "[ -~]{0,200}".prop_map(String::into_bytes),
+                (any::<String>(), any::<String>(), any::<String>(), any::<i64>()).prop_map(|(a, b, c, n)| {
+                    serde_json::json!({"callId": a, "agentId": b, "dialed": c, "from": format!("+{n}"),
+                        "to": c, "location": {"country": b, "lat": n, "lon": a}, "timestamp": a})
+                    .to_string()
+                    .into_bytes()
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Any body: a value or a 400/413 problem, never a panic.
+            #[test]
+            fn parsers(body in json_ish()) {
+                for r in [parse_outbound(&body).err(), parse_ended(&body).err(), parse_inbound(&body).err()].into_iter().flatten() {
+                    prop_assert!(r.status == 400 || r.status == 413, "{r:?}");
+                }
+            }
+
+            #[test]
+            fn normaliser(dialed in "\\PC{0,40}", prefix in "[0-9]{0,3}") {
+                let prefix: crate::domain::numbers::OutsideLinePrefix = prefix.parse().unwrap_or_default();
+                for c in crate::domain::numbers::Country::ALL {
+                    if let Some(m) = crate::domain::numbers::match_emergency(&dialed, c, &prefix) {
+                        // A match is always a whole short code of that country.
+                        prop_assert!(c.recognised_numbers().contains(&m.dialed));
+                    }
+                }
+            }
+
+            /// Any header: refused unless it is the right MAC, never a panic.
+            #[test]
+            fn signatures(header in "\\PC{0,120}", body in proptest::collection::vec(any::<u8>(), 0..64)) {
+                let s = WebhookSecret::new("local-secret").unwrap();
+                prop_assert!(s.verify(Some(&header), &body, now()).is_err());
+            }
+        }
+    }
+
     #[test]
     fn an_empty_location_is_no_location() {
         let d = parse_outbound(
