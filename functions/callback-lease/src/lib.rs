@@ -4,14 +4,14 @@
 //! release the lease if it is still the same one, past its hold).
 
 use aws_lambda_events::event::dynamodb::Event;
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lifeline_core::clock::Clock;
 use lifeline_core::domain::expiry::LeaseExpiry;
 use lifeline_core::dynamo::lease_from_image;
 use lifeline_core::lambda::StreamHandler;
 use lifeline_core::ports::{LeaseScheduler, ReleaseStore};
 use lifeline_core::service::lease::{Expired, LeaseLifecycle};
-use lifeline_core::stream::{matches_any, LEASE_FILTERS};
+use lifeline_core::stream::{matches_any, retry, LEASE_FILTERS};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -72,9 +72,7 @@ impl<S: ReleaseStore, P: LeaseScheduler> CallbackLease<S, P> {
             if let Err(e) = result {
                 // Correctness does not wait for this: readers treat a lease past its hold as over.
                 tracing::warn!(event_id = %record.event_id, error = %e, "lease expiry not scheduled; will retry");
-                let mut failure = DynamoDbBatchItemFailure::default();
-                failure.item_identifier = record.change.sequence_number.clone();
-                response.batch_item_failures.push(failure);
+                response.batch_item_failures.push(retry(record));
             }
         }
         response

@@ -430,24 +430,27 @@ pub async fn gather(
 ) -> Result<Lookups, String> {
     use crate::ports::{AdminStore, DialStore, TemplateStore};
     let table_state = store.table_state().await.map_err(|e| e.to_string())?;
-    if !table_state.exists {
+    let identity = crate::ses::identity_state(ses, &targets.from)
+        .await
+        .map_err(|e| e.to_string())?;
+    let group_exists = crate::scheduler::group_exists(scheduler, &targets.group)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut lookups = Lookups {
+        table: store.table().to_string(),
+        table_state,
+        from: targets.from.clone(),
+        identity,
+        group: targets.group.clone(),
+        group_exists,
+        template: NotificationTemplate::builtin(),
+        tenant: TenantSettings::default(),
+        pools: vec![],
+        agents: vec![],
+    };
+    if !lookups.table_state.exists {
         // Nothing else can be read; report what can be said.
-        return Ok(Lookups {
-            table: store.table().to_string(),
-            table_state,
-            from: targets.from.clone(),
-            identity: crate::ses::identity_state(ses, &targets.from)
-                .await
-                .map_err(|e| e.to_string())?,
-            group: targets.group.clone(),
-            group_exists: crate::scheduler::group_exists(scheduler, &targets.group)
-                .await
-                .map_err(|e| e.to_string())?,
-            template: NotificationTemplate::builtin(),
-            tenant: TenantSettings::default(),
-            pools: vec![],
-            agents: vec![],
-        });
+        return Ok(lookups);
     }
     let agents = match agent {
         Some(id) => match store.get_agent(id).await.map_err(|e| e.to_string())? {
@@ -464,26 +467,13 @@ pub async fn gather(
             .map_err(|e| e.to_string())?;
         pools.push((c, free.len()));
     }
-    Ok(Lookups {
-        table: store.table().to_string(),
-        table_state,
-        from: targets.from.clone(),
-        identity: crate::ses::identity_state(ses, &targets.from)
-            .await
-            .map_err(|e| e.to_string())?,
-        group: targets.group.clone(),
-        group_exists: crate::scheduler::group_exists(scheduler, &targets.group)
-            .await
-            .map_err(|e| e.to_string())?,
-        template: store
-            .current_template()
-            .await
-            .map_err(|e| e.to_string())?
-            .unwrap_or_else(NotificationTemplate::builtin),
-        tenant: store.get_tenant().await.map_err(|e| e.to_string())?,
-        pools,
-        agents,
-    })
+    if let Some(t) = store.current_template().await.map_err(|e| e.to_string())? {
+        lookups.template = t;
+    }
+    lookups.tenant = store.get_tenant().await.map_err(|e| e.to_string())?;
+    lookups.pools = pools;
+    lookups.agents = agents;
+    Ok(lookups)
 }
 
 #[cfg(test)]

@@ -118,19 +118,25 @@ fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
     ScheduleError::Unavailable(aws_sdk_scheduler::error::DisplayErrorContext(e).to_string())
 }
 
-impl EventBridgeScheduler {
-    async fn create(&self, s: &ExpirySchedule, input: String) -> Result<bool, ScheduleError> {
-        let r = self
-            .client
-            .create_schedule()
-            .name(&s.name)
-            .group_name(&self.config.group)
-            .schedule_expression(at_expression(s.at))
+/// The same one-time schedule on a create or an update request (the SDK's
+/// two builders share these setters but no type).
+macro_rules! one_time_schedule {
+    ($me:expr, $request:expr, $s:expr, $input:expr) => {
+        $request
+            .name(&$s.name)
+            .group_name(&$me.config.group)
+            .schedule_expression(at_expression($s.at))
             .schedule_expression_timezone("UTC")
             .flexible_time_window(window()?)
             .action_after_completion(ActionAfterCompletion::Delete)
             .state(ScheduleState::Enabled)
-            .target(self.target(input)?)
+            .target($me.target($input)?)
+    };
+}
+
+impl EventBridgeScheduler {
+    async fn create(&self, s: &ExpirySchedule, input: String) -> Result<bool, ScheduleError> {
+        let r = one_time_schedule!(self, self.client.create_schedule(), s, input)
             .send()
             .await;
         match r {
@@ -146,17 +152,7 @@ impl EventBridgeScheduler {
     }
 
     async fn update(&self, s: &ExpirySchedule, input: String) -> Result<bool, ScheduleError> {
-        let r = self
-            .client
-            .update_schedule()
-            .name(&s.name)
-            .group_name(&self.config.group)
-            .schedule_expression(at_expression(s.at))
-            .schedule_expression_timezone("UTC")
-            .flexible_time_window(window()?)
-            .action_after_completion(ActionAfterCompletion::Delete)
-            .state(ScheduleState::Enabled)
-            .target(self.target(input)?)
+        let r = one_time_schedule!(self, self.client.update_schedule(), s, input)
             .send()
             .await;
         match r {

@@ -3,7 +3,8 @@
 //! `template.yaml`, applied by the local runner too) and what a call record's
 //! change means.
 
-use aws_lambda_events::event::dynamodb::EventRecord;
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -54,6 +55,52 @@ fn matches(pattern: &Value, value: Option<&Value>) -> bool {
         }),
         other => value == Some(other),
     }
+}
+
+/// A record to retry, as Lambda's partial batch response names it (by its
+/// sequence number).
+pub fn retry(record: &EventRecord) -> DynamoDbBatchItemFailure {
+    let mut failure = DynamoDbBatchItemFailure::default();
+    failure.item_identifier = record.change.sequence_number.clone();
+    failure
+}
+
+/// Hands each call change among the records matching `filters` to `apply`.
+/// A record whose change fails, or that does not decode (after the bounded
+/// retries it lands in the dead-letter queue, not silently dropped), is
+/// reported for retry.
+pub async fn for_each_call_change<F, Fut>(
+    event: &Event,
+    filters: &[&str],
+    apply: F,
+) -> DynamoDbEventResponse
+where
+    F: Fn(CallChange) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let mut response = DynamoDbEventResponse::default();
+    // The event source mapping filters already; this keeps a mis-configured
+    // mapping harmless.
+    for record in event.records.iter().filter(|r| matches_any(filters, r)) {
+        let failed = match call_change(record) {
+            Ok(None) => false,
+            Ok(Some(change)) => match apply(change).await {
+                Ok(()) => false,
+                Err(e) => {
+                    tracing::warn!(event_id = %record.event_id, error = %e, "stream record not processed; will retry");
+                    true
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "malformed call record on the stream");
+                true
+            }
+        };
+        if failed {
+            response.batch_item_failures.push(retry(record));
+        }
+    }
+    response
 }
 
 /// What a call record's change says about the agent's emergency calls.

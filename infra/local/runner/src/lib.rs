@@ -350,20 +350,13 @@ impl LocalSystem {
     }
 }
 
+/// The handlers' own answer builders, as the runner's response type.
 fn json(status: u16, v: &serde_json::Value) -> http::Response<Bytes> {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Bytes::from(v.to_string()))
-        .unwrap_or_default()
+    from_lambda(lifeline_core::http::json(status, v))
 }
 
 fn problem(p: &Problem) -> http::Response<Bytes> {
-    http::Response::builder()
-        .status(p.status)
-        .header("content-type", "application/problem+json")
-        .body(Bytes::from(serde_json::to_string(p).unwrap_or_default()))
-        .unwrap_or_default()
+    from_lambda(lifeline_core::http::problem(p))
 }
 
 fn from_lambda(resp: lambda_http::Response<LambdaBody>) -> http::Response<Bytes> {
