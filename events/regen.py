@@ -70,6 +70,9 @@ def main():
         if not isinstance(headers, dict) or "requestContext" not in event:
             print(f"skip  {path} (not an HTTP event)")
             continue
+        if "x-twilio-signature" in headers:
+            print(f"skip  {path} (Twilio's signature: events/twilio.py)")
+            continue
         body = raw_body(event)
         if args.check:
             got = headers.get(HEADER, "")

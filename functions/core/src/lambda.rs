@@ -27,7 +27,25 @@ where
         }
     })?);
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
-    let handler = Arc::new(build(store, Arc::new(SystemClock), config));
+    serve_webhook(build(store, Arc::new(SystemClock), config)).await
+}
+
+/// The same for a webhook that authenticates its caller its own way (the
+/// Twilio adapter checks Twilio's signature): no Lifeline webhook secret.
+pub async fn run_webhook_without_secret<H, F>(build: F) -> Result<(), lambda_http::Error>
+where
+    H: WebhookHandler + 'static,
+    F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
+{
+    crate::telemetry::init_json();
+    let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    let config = Arc::new(Config::from_env_without_secret(Mode::Lambda)?);
+    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
+    serve_webhook(build(store, Arc::new(SystemClock), config)).await
+}
+
+async fn serve_webhook<H: WebhookHandler + 'static>(handler: H) -> Result<(), lambda_http::Error> {
+    let handler = Arc::new(handler);
     lambda_http::run(lambda_http::service_fn(move |req: lambda_http::Request| {
         let handler = handler.clone();
         async move { Ok::<_, std::convert::Infallible>(handler.handle(req).await) }

@@ -20,4 +20,5 @@ pub mod service;
 pub mod ses;
 pub mod stream;
 pub mod telemetry;
+pub mod twilio;
 pub mod webhook;

@@ -1,7 +1,8 @@
-//! The webhook secret, resolved once at cold start: `LIFELINE_WEBHOOK_SECRET`
-//! itself (local and development runs), else the Secrets Manager secret named
-//! by `LIFELINE_WEBHOOK_SECRET_ARN` (AWS: the secret never sits in the
-//! template, the repository or the Lambda environment).
+//! Secrets (the webhook secret, Twilio's auth token), resolved once at cold
+//! start: the plain variable itself (local and development runs, e.g.
+//! `LIFELINE_WEBHOOK_SECRET`), else the Secrets Manager secret named by the
+//! `…_ARN` variable (AWS: the secret never sits in the template, the
+//! repository or the Lambda environment).
 
 use std::time::Duration;
 
@@ -10,13 +11,24 @@ use aws_config::timeout::TimeoutConfig;
 
 pub const SECRET_VAR: &str = "LIFELINE_WEBHOOK_SECRET";
 pub const SECRET_ARN_VAR: &str = "LIFELINE_WEBHOOK_SECRET_ARN";
+pub const TWILIO_TOKEN_VAR: &str = "LIFELINE_TWILIO_AUTH_TOKEN";
+pub const TWILIO_TOKEN_ARN_VAR: &str = "LIFELINE_TWILIO_AUTH_TOKEN_ARN";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("the webhook secret is not configured: set LIFELINE_WEBHOOK_SECRET (local) or LIFELINE_WEBHOOK_SECRET_ARN (a Secrets Manager secret)")]
-    NotConfigured,
-    #[error("LIFELINE_WEBHOOK_SECRET_ARN {arn}: {detail}")]
-    Unreadable { arn: String, detail: String },
+    #[error(
+        "{plain} is not configured: set {plain} (local) or {arn_var} (a Secrets Manager secret)"
+    )]
+    NotConfigured {
+        plain: &'static str,
+        arn_var: &'static str,
+    },
+    #[error("{arn_var} {arn}: {detail}")]
+    Unreadable {
+        arn_var: &'static str,
+        arn: String,
+        detail: String,
+    },
 }
 
 /// Where the secret comes from, decided from the environment alone.
@@ -31,11 +43,20 @@ pub enum SecretSource {
 impl SecretSource {
     /// The plain variable wins (an explicit local override); empty values count as unset.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SecretError> {
+        Self::of(SECRET_VAR, SECRET_ARN_VAR, get)
+    }
+
+    /// The same for any pair of variables.
+    pub fn of(
+        plain: &'static str,
+        arn_var: &'static str,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SecretError> {
         let set = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        match (set(SECRET_VAR), set(SECRET_ARN_VAR)) {
+        match (set(plain), set(arn_var)) {
             (Some(s), _) => Ok(SecretSource::Plain(s)),
             (None, Some(arn)) => Ok(SecretSource::SecretsManager(arn.trim().to_string())),
-            (None, None) => Err(SecretError::NotConfigured),
+            (None, None) => Err(SecretError::NotConfigured { plain, arn_var }),
         }
     }
 }
@@ -47,7 +68,18 @@ pub async fn webhook_secret(
     aws: &aws_config::SdkConfig,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<String, SecretError> {
-    let arn = match SecretSource::from_lookup(get)? {
+    secret(aws, SECRET_VAR, SECRET_ARN_VAR, get).await
+}
+
+/// `plain` if set, else one `GetSecretValue` of the secret `arn_var` names.
+/// Call it once, at cold start.
+pub async fn secret(
+    aws: &aws_config::SdkConfig,
+    plain: &'static str,
+    arn_var: &'static str,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<String, SecretError> {
+    let arn = match SecretSource::of(plain, arn_var, get)? {
         SecretSource::Plain(s) => return Ok(s),
         SecretSource::SecretsManager(arn) => arn,
     };
@@ -70,12 +102,14 @@ pub async fn webhook_secret(
         .send()
         .await
         .map_err(|e| SecretError::Unreadable {
+            arn_var,
             arn: arn.clone(),
             detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
         })?;
     match out.secret_string() {
         Some(s) if !s.is_empty() => Ok(s.to_string()),
         _ => Err(SecretError::Unreadable {
+            arn_var,
             arn,
             detail: "the secret has no SecretString".into(),
         }),
@@ -128,7 +162,7 @@ mod tests {
         assert_eq!(s, "dev-secret-123");
         assert!(matches!(
             webhook_secret(&aws, |_| None).await,
-            Err(SecretError::NotConfigured)
+            Err(SecretError::NotConfigured { .. })
         ));
     }
 }

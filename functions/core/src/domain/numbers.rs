@@ -212,6 +212,29 @@ pub fn could_be_emergency_anywhere(dialed: &str, prefix: &OutsideLinePrefix) -> 
         .any(|c| match_emergency(dialed, *c, prefix).is_some())
 }
 
+/// The digits to place when the country is unknown and nothing else can be
+/// trusted (an adapter failing open): the emergency number as dialed, without
+/// separators and outside-line prefix, if it is one in any supported country.
+pub fn emergency_digits_anywhere(dialed: &str, prefix: &OutsideLinePrefix) -> Option<&'static str> {
+    Country::ALL
+        .iter()
+        .find_map(|c| match_emergency(dialed, *c, prefix))
+        .map(|m| m.dialed)
+}
+
+/// Voice platforms that format every dial as E.164 turn `911` into `+1911`:
+/// the short code when what follows a supported country's calling code is a
+/// short code (`+1911` → `911`, `+44 999` → `999`). A real E.164 number is
+/// never shortened (it has more digits).
+pub fn short_code_from_e164(dialed: &str) -> Option<String> {
+    let digits = dial_digits(dialed.trim().strip_prefix('+')?)?;
+    ["1", "44", "45"]
+        .iter()
+        .filter_map(|code| digits.strip_prefix(code))
+        .find(|short| short.len() == 3)
+        .map(String::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +328,31 @@ mod tests {
         assert!(could_be_emergency_anywhere("999", &p9()));
         assert!(could_be_emergency_anywhere("9 112", &p9()));
         assert!(!could_be_emergency_anywhere("4255550123", &p9()));
+    }
+
+    #[test]
+    fn adapters_fail_open_on_any_countrys_number() {
+        let p = p9();
+        assert_eq!(emergency_digits_anywhere("9-911", &p), Some("911"));
+        assert_eq!(emergency_digits_anywhere("999", &p), Some("999"));
+        assert_eq!(emergency_digits_anywhere("112", &p), Some("112"));
+        assert_eq!(emergency_digits_anywhere("933", &p), Some("933"));
+        assert_eq!(emergency_digits_anywhere("911555", &p), None);
+        assert_eq!(emergency_digits_anywhere("+14255550100", &p), None);
+    }
+
+    #[test]
+    fn e164_formatted_short_codes() {
+        let short = |d| short_code_from_e164(d);
+        assert_eq!(short("+1911").as_deref(), Some("911"));
+        assert_eq!(short("+1933").as_deref(), Some("933"));
+        assert_eq!(short("+44999").as_deref(), Some("999"));
+        assert_eq!(short("+44 999").as_deref(), Some("999"));
+        assert_eq!(short("+45112").as_deref(), Some("112"));
+        assert_eq!(short("+1 9 1 1").as_deref(), Some("911"));
+        assert_eq!(short("911"), None);
+        assert_eq!(short("+14255550100"), None);
+        assert_eq!(short("+33112"), None);
+        assert_eq!(short("+19115"), None);
     }
 }

@@ -19,15 +19,20 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+pub mod invoke;
 pub mod stream;
 
 use call_events::CallEvents;
 use callback_lease::CallbackLease;
 use callback_router::CallbackRouter;
+use connect_adapter::ConnectAdapter;
 use dial_intake::DialIntake;
+use invoke::{HttpFunction, Invocable, JsonFunction, StreamFunction};
 use lifeline_core::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
 use presence_api::PresenceApi;
 use presence_override::PresenceOverride;
+use std::collections::BTreeMap;
+use std::sync::RwLock;
 
 /// Largest request the runner reads (the handlers refuse more than 16 KiB).
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -35,12 +40,14 @@ const MAX_REQUEST_BYTES: usize = 64 * 1024;
 pub struct LocalSystem {
     pub clock: OffsetClock,
     pub store: Arc<DynamoStore>,
-    dial: DialIntake<DynamoStore>,
-    ended: CallEvents<DynamoStore>,
-    callback: CallbackRouter<DynamoStore>,
-    presence: PresenceApi<DynamoStore>,
+    dial: Arc<DialIntake<DynamoStore>>,
+    ended: Arc<CallEvents<DynamoStore>>,
+    callback: Arc<CallbackRouter<DynamoStore>>,
+    presence: Arc<PresenceApi<DynamoStore>>,
     config: Arc<Config>,
     schedules: Option<Schedules>,
+    /// Every function by invoke name, for `POST /_local/invoke/<name>`.
+    functions: RwLock<BTreeMap<&'static str, Arc<dyn Invocable>>>,
 }
 
 /// The emulator's schedules, and the function their firings invoke.
@@ -48,7 +55,7 @@ struct Schedules {
     /// Reads and deletes schedules as EventBridge Scheduler itself would.
     client: aws_sdk_scheduler::Client,
     config: SchedulerConfig,
-    target: CallbackLease<DynamoStore, EventBridgeScheduler>,
+    target: Arc<CallbackLease<DynamoStore, EventBridgeScheduler>>,
     /// One firing round at a time.
     firing: tokio::sync::Mutex<()>,
 }
@@ -59,16 +66,49 @@ impl LocalSystem {
         let config = Arc::new(config);
         let clock = OffsetClock::new();
         let c: Arc<dyn Clock> = Arc::new(clock.clone());
-        LocalSystem {
-            dial: DialIntake::new(store.clone(), c.clone(), config.clone()),
-            ended: CallEvents::new(store.clone(), c.clone(), config.clone()),
-            callback: CallbackRouter::new(store.clone(), c.clone(), config.clone()),
-            presence: PresenceApi::new(store.clone(), c, config.clone()),
+        let dial = Arc::new(DialIntake::new(store.clone(), c.clone(), config.clone()));
+        let ended = Arc::new(CallEvents::new(store.clone(), c.clone(), config.clone()));
+        let callback = Arc::new(CallbackRouter::new(
+            store.clone(),
+            c.clone(),
+            config.clone(),
+        ));
+        let presence = Arc::new(PresenceApi::new(store.clone(), c.clone(), config.clone()));
+        let connect = Arc::new(ConnectAdapter::new(store.clone(), c, config.clone()));
+        let system = LocalSystem {
+            dial: dial.clone(),
+            ended: ended.clone(),
+            callback: callback.clone(),
+            presence: presence.clone(),
             config,
             schedules: None,
+            functions: RwLock::default(),
             clock,
             store,
+        };
+        system.register("dial-intake", Arc::new(HttpFunction(dial)));
+        system.register("call-events", Arc::new(HttpFunction(ended)));
+        system.register("callback-router", Arc::new(HttpFunction(callback)));
+        system.register("presence-api", Arc::new(HttpFunction(presence)));
+        system.register(
+            "connect-adapter",
+            Arc::new(JsonFunction(move |event| {
+                let connect = connect.clone();
+                async move { connect.invoke(event).await }
+            })),
+        );
+        system
+    }
+
+    fn register(&self, name: &'static str, function: Arc<dyn Invocable>) {
+        if let Ok(mut functions) = self.functions.write() {
+            functions.insert(name, function);
         }
+    }
+
+    fn function(&self, name: &str) -> Option<Arc<dyn Invocable>> {
+        let name = invoke::canonical_name(name)?;
+        self.functions.read().ok()?.get(name).cloned()
     }
 
     /// Fires the emulator's schedules when they fall due on this runner's
@@ -83,11 +123,12 @@ impl LocalSystem {
         scheduler: aws_sdk_scheduler::Client,
     ) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
-        let target = CallbackLease::new(
+        let target = Arc::new(CallbackLease::new(
             Arc::new(store),
             Arc::new(EventBridgeScheduler::new(scheduler, config.clone())),
             clock,
-        );
+        ));
+        self.register("callback-lease", lease_function(target.clone()));
         self.schedules = Some(Schedules {
             client,
             config,
@@ -205,36 +246,47 @@ impl LocalSystem {
         let table = self.store.table().to_string();
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
         let store = |name| Arc::new(store_for(name));
+        let presence = Arc::new(PresenceOverride::new(
+            store("presence-override"),
+            clock.clone(),
+            self.config.clone(),
+        ));
+        self.register(
+            "presence-override",
+            Arc::new(StreamFunction(presence.clone())),
+        );
         let mut consumers = vec![stream::Consumer {
             name: "presence-override",
             filters: &lifeline_core::stream::PRESENCE_FILTERS,
-            handler: Arc::new(PresenceOverride::new(
-                store("presence-override"),
-                clock.clone(),
-                self.config.clone(),
-            )),
+            handler: presence,
         }];
         if let Some((sender, from)) = mail {
+            let notifier = Arc::new(notifier::Notifier::new(
+                store("notifier"),
+                Arc::new(sender),
+                clock.clone(),
+                from,
+            ));
+            self.register("notifier", Arc::new(StreamFunction(notifier.clone())));
             consumers.push(stream::Consumer {
                 name: "notifier",
                 filters: &lifeline_core::stream::NOTIFY_FILTERS,
-                handler: Arc::new(notifier::Notifier::new(
-                    store("notifier"),
-                    Arc::new(sender),
-                    clock.clone(),
-                    from,
-                )),
+                handler: notifier,
             });
         }
         if let Some(scheduler) = scheduler {
+            let lease = Arc::new(CallbackLease::new(
+                store("callback-lease"),
+                Arc::new(scheduler),
+                clock,
+            ));
+            if self.schedules.is_none() {
+                self.register("callback-lease", lease_function(lease.clone()));
+            }
             consumers.push(stream::Consumer {
                 name: "callback-lease",
                 filters: &lifeline_core::stream::LEASE_FILTERS,
-                handler: Arc::new(CallbackLease::new(
-                    store("callback-lease"),
-                    Arc::new(scheduler),
-                    clock,
-                )),
+                handler: lease,
             });
         }
         tokio::spawn(stream::pump_all(
@@ -268,6 +320,14 @@ impl LocalSystem {
                 self.presence.handle(to_lambda()).await
             }
             ("GET", "/_local/health") => return self.health().await,
+            ("POST", p) if p.starts_with("/_local/invoke/") => {
+                let name = &p["/_local/invoke/".len()..];
+                let resign = parts
+                    .uri
+                    .query()
+                    .is_some_and(|q| q.split('&').any(|kv| kv == "resign=true" || kv == "resign"));
+                return self.invoke(name, &body, resign).await;
+            }
             ("POST", "/_local/clock") => {
                 let resp = self.move_clock(&body);
                 if resp.status().is_success() {
@@ -297,6 +357,64 @@ impl LocalSystem {
             }
         };
         from_lambda(resp)
+    }
+
+    /// Runs one function on a raw event (see [`invoke`]). With `resign`, a
+    /// webhook event's signature is made afresh first, as the platform would
+    /// at send time (the samples in `events/` carry signatures of their own
+    /// moment, which the five-minute window has long refused).
+    pub async fn invoke(&self, name: &str, event: &[u8], resign: bool) -> http::Response<Bytes> {
+        let Some(function) = self.function(name) else {
+            let known: Vec<_> = invoke::FUNCTIONS.iter().map(|(n, _)| *n).collect();
+            return problem(&Problem::new(
+                404,
+                "unknown-function",
+                "Function not found",
+                format!("no function `{name}` here; functions: {}", known.join(", ")),
+            ));
+        };
+        let event = if resign {
+            self.resign(event)
+        } else {
+            event.to_vec()
+        };
+        let (error, value) = match function.invoke(&event).await {
+            Ok(out) => (false, out),
+            Err(d) => {
+                tracing::warn!(function = name, error_type = %d.error_type, "invocation failed");
+                (true, serde_json::to_value(&d).unwrap_or_default())
+            }
+        };
+        let mut resp = json(200, &value);
+        if error {
+            resp.headers_mut().insert(
+                "x-amz-function-error",
+                http::HeaderValue::from_static("Unhandled"),
+            );
+        }
+        resp
+    }
+
+    /// A copy of an HTTP API event with its Lifeline signature made now.
+    fn resign(&self, event: &[u8]) -> Vec<u8> {
+        let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(event) else {
+            return event.to_vec();
+        };
+        let body = v
+            .get("body")
+            .and_then(|b| b.as_str())
+            .unwrap_or_default()
+            .to_string();
+        if let Some(headers) = v.get_mut("headers").and_then(|h| h.as_object_mut()) {
+            if headers.contains_key(lifeline_core::webhook::SIGNATURE_HEADER) {
+                let t = chrono::Utc::now().timestamp();
+                headers.insert(
+                    lifeline_core::webhook::SIGNATURE_HEADER.into(),
+                    self.config.webhook_secret.sign(t, body.as_bytes()).into(),
+                );
+            }
+        }
+        serde_json::to_vec(&v).unwrap_or_else(|_| event.to_vec())
     }
 
     async fn health(&self) -> http::Response<Bytes> {
@@ -348,6 +466,15 @@ impl LocalSystem {
             }
         }
     }
+}
+
+fn lease_function(
+    lease: Arc<CallbackLease<DynamoStore, EventBridgeScheduler>>,
+) -> Arc<dyn Invocable> {
+    Arc::new(JsonFunction(move |event| {
+        let lease = lease.clone();
+        async move { lease.invoke(event).await }
+    }))
 }
 
 /// The handlers' own answer builders, as the runner's response type.

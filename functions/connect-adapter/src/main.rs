@@ -1,0 +1,25 @@
+//! The `connect-adapter` Lambda: contact flows (synchronous) and contact
+//! events (EventBridge), wired to the runtime.
+
+use connect_adapter::ConnectAdapter;
+use lifeline_core::clock::SystemClock;
+use lifeline_core::config::{Config, Mode};
+use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lifeline_core::telemetry::init_json();
+    // IAM authorises Connect's invocations: no webhook secret to load.
+    let config = Arc::new(Config::from_env_without_secret(Mode::Lambda)?);
+    let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
+    let adapter = Arc::new(ConnectAdapter::new(store, Arc::new(SystemClock), config));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let adapter = adapter.clone();
+            async move { adapter.invoke(event.payload).await }
+        },
+    ))
+    .await
+}

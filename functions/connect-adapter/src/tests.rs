@@ -1,0 +1,229 @@
+use super::*;
+use lifeline_core::memory::fixtures::World;
+use serde_json::json;
+
+const POOL: [&str; 2] = ["+14255550190", "+14255550191"];
+
+fn sample(name: &str) -> Value {
+    let path = format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn adapter(world: &World) -> ConnectAdapter<lifeline_core::memory::MemoryStore> {
+    ConnectAdapter::new(world.store.clone(), world.clock(), world.config.clone())
+}
+
+async fn flow(world: &World, event: Value) -> Value {
+    adapter(world)
+        .invoke(event)
+        .await
+        .expect("a flow always gets an answer")
+}
+
+#[test]
+fn agent_ids_from_arns_or_ids() {
+    let arn = "arn:aws:connect:us-east-1:111122223333:instance/c8c0/agent/5d2b-41";
+    assert_eq!(
+        agent_from_param(arn).map(|a| a.to_string()).as_deref(),
+        Some("5d2b-41")
+    );
+    assert_eq!(
+        agent_from_param("a-42").map(|a| a.to_string()).as_deref(),
+        Some("a-42")
+    );
+    assert_eq!(agent_from_param(""), None);
+    assert_eq!(agent_from_param("has space"), None);
+}
+
+#[test]
+fn the_whisper_sample_translates_onto_the_canonical_dial() {
+    let event: ConnectEvent =
+        serde_json::from_value(sample("connect-outbound-whisper.json")).unwrap();
+    match parse_flow(&event) {
+        FlowRequest::Outbound(d) => {
+            assert_eq!(d.call_id.as_str(), "4a573372-1f28-4e26-b97b-0c1d2e3f4a01");
+            assert_eq!(d.agent_id.as_str(), "a-42");
+            assert_eq!(d.dialed, "911", "+1911 from the CCP is 911");
+            assert_eq!(d.from.as_str(), "+14255550100");
+            let loc = d.location.expect("location from the parameters");
+            assert_eq!(loc.country.as_deref(), Some("US"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn outbound_emergency_answers_the_leased_caller_id_with_recording_off() {
+    let world = World::us(&POOL);
+    let out = flow(&world, sample("connect-outbound-whisper.json")).await;
+    assert_eq!(out["lifelineAction"], "emergency");
+    assert!(
+        POOL.contains(&out["callerIdNumber"].as_str().unwrap()),
+        "{out}"
+    );
+    assert_eq!(out["recording"], "off");
+    assert_eq!(out["emergencyNumber"], "911");
+    assert_eq!(out["degraded"], "false");
+    assert_eq!(out["test"], "false");
+    // Connect reads a flat map of strings.
+    assert!(
+        out.as_object().unwrap().values().all(Value::is_string),
+        "{out}"
+    );
+    // A retried invocation answers the same number, one call recorded.
+    let again = flow(&world, sample("connect-outbound-whisper.json")).await;
+    assert_eq!(again["callerIdNumber"], out["callerIdNumber"]);
+}
+
+#[tokio::test]
+async fn outbound_ordinary_continues_without_touching_the_store() {
+    let world = World::us(&POOL);
+    let out = flow(&world, sample("connect-outbound-ordinary.json")).await;
+    assert_eq!(out, json!({"lifelineAction": "continue"}));
+    assert_eq!(world.store.reads() + world.store.writes(), 0);
+}
+
+#[tokio::test]
+async fn outbound_emergency_fails_open_when_the_store_fails() {
+    let world = World::us(&POOL);
+    world.store.set_failing(true);
+    let out = flow(&world, sample("connect-outbound-whisper.json")).await;
+    assert_eq!(out["lifelineAction"], "emergency");
+    assert_eq!(
+        out["callerIdNumber"], "+14255550100",
+        "the agent's own number"
+    );
+    assert_eq!(out["degraded"], "true");
+    assert_eq!(out["recording"], "off");
+}
+
+#[tokio::test]
+async fn an_unusable_whisper_event_still_places_the_emergency_call() {
+    let world = World::us(&POOL);
+    // No agent parameter: the core cannot be asked.
+    let mut event = sample("connect-outbound-whisper.json");
+    event["Details"]["Parameters"] = json!({"flow": "outbound"});
+    let out = flow(&world, event).await;
+    assert_eq!(out["lifelineAction"], "emergency");
+    assert_eq!(out["emergencyNumber"], "911");
+    assert_eq!(out["callerIdNumber"], "+14255550100");
+    assert_eq!(out["degraded"], "true");
+    assert_eq!(out["reason"], "invalid_event");
+    assert_eq!(world.store.writes(), 0);
+    // Not even a contact flow event's shape (no ContactData): still placed.
+    let out = flow(
+        &world,
+        json!({"Details": {"Parameters": {"flow": "outbound"}}, "Name": "ContactFlowEvent"}),
+    )
+    .await;
+    assert_eq!(
+        out["lifelineAction"], "continue",
+        "nothing says it is an emergency"
+    );
+    let out = flow(
+        &world,
+        json!({"Details": {"ContactData": {"CustomerEndpoint": {"Address": "9-911"}}}}),
+    )
+    .await;
+    assert_eq!(out["lifelineAction"], "emergency");
+    assert_eq!(out["emergencyNumber"], "911");
+    // An ordinary number in a broken event is just continued.
+    let mut event = sample("connect-outbound-ordinary.json");
+    event["Details"]["Parameters"] = json!({});
+    event["Details"]["ContactData"]["ContactId"] = json!("bad id!");
+    assert_eq!(flow(&world, event).await["lifelineAction"], "continue");
+}
+
+#[tokio::test]
+async fn inbound_callback_to_a_leased_number_goes_to_the_agent_first() {
+    let world = World::us(&POOL);
+    let out = flow(&world, sample("connect-outbound-whisper.json")).await;
+    let leased = out["callerIdNumber"].as_str().unwrap().to_string();
+    let mut inbound = sample("connect-inbound.json");
+    inbound["Details"]["ContactData"]["SystemEndpoint"]["Address"] = json!(leased);
+    let answer = flow(&world, inbound).await;
+    assert_eq!(answer["lifelineAction"], "connect_agent");
+    assert_eq!(answer["agentId"], "a-42");
+    assert_eq!(answer["queuePriority"], "1");
+    assert_eq!(
+        answer["agentArn"],
+        "arn:aws:connect:us-east-1:111122223333:instance/c8c0e68d-2200-4265-82c0-5a4d8e2b1f3c/agent/a-42"
+    );
+    // Any other number follows normal routing.
+    let mut other = sample("connect-inbound.json");
+    other["Details"]["ContactData"]["SystemEndpoint"]["Address"] = json!("+14255550777");
+    assert_eq!(
+        flow(&world, other).await,
+        json!({"lifelineAction": "continue"})
+    );
+}
+
+#[tokio::test]
+async fn inbound_continues_when_the_store_fails() {
+    let world = World::us(&POOL);
+    world.store.set_failing(true);
+    let answer = flow(&world, sample("connect-inbound.json")).await;
+    assert_eq!(answer, json!({"lifelineAction": "continue"}));
+}
+
+#[tokio::test]
+async fn disconnect_ends_the_emergency_call_once() {
+    let world = World::us(&POOL);
+    flow(&world, sample("connect-outbound-whisper.json")).await;
+    let a = adapter(&world);
+    let first = a.invoke(sample("connect-disconnected.json")).await.unwrap();
+    assert_eq!(first, json!({"ended": true}));
+    let again = a.invoke(sample("connect-disconnected.json")).await.unwrap();
+    assert_eq!(again, json!({"ended": true, "alreadyEnded": true}));
+}
+
+#[tokio::test]
+async fn disconnects_of_other_contacts_are_no_ops_and_store_faults_are_retried() {
+    let world = World::us(&POOL);
+    let a = adapter(&world);
+    // An ordinary contact: nothing recorded, nothing to end.
+    let out = a.invoke(sample("connect-disconnected.json")).await.unwrap();
+    assert_eq!(out["ended"], false);
+    assert_eq!(out["reason"], "not_an_emergency_call");
+    let mut other = sample("connect-disconnected.json");
+    other["detail"]["eventType"] = json!("CONNECTED_TO_AGENT");
+    assert_eq!(a.invoke(other).await.unwrap()["reason"], "not_a_disconnect");
+    let mut no_agent = sample("connect-disconnected.json");
+    no_agent["detail"]
+        .as_object_mut()
+        .unwrap()
+        .remove("agentInfo");
+    assert_eq!(a.invoke(no_agent).await.unwrap()["reason"], "no_agent");
+    // The store down: an error, so Lambda's async retries (then the DLQ) keep it.
+    world.store.set_failing(true);
+    assert!(matches!(
+        a.invoke(sample("connect-disconnected.json")).await,
+        Err(ConnectError::EndNotRecorded(_))
+    ));
+}
+
+#[tokio::test]
+async fn unknown_payloads_are_errors() {
+    let world = World::us(&POOL);
+    assert!(matches!(
+        adapter(&world).invoke(json!({"hello": 1})).await,
+        Err(ConnectError::Unrecognised(_))
+    ));
+}
+
+#[test]
+fn attributes_for_each_answer() {
+    let prefix: OutsideLinePrefix = "9".parse().unwrap();
+    let open = fail_open_outbound(Some("+1933"), None, &prefix, "timeout");
+    assert_eq!(open["emergencyNumber"], "933");
+    assert_eq!(open["test"], "true");
+    assert_eq!(open["callerIdNumber"], "");
+    let cont = outbound_attributes(&OutboundAnswer::Continue {
+        reason: Some("unsupported_location"),
+    });
+    assert_eq!(cont["reason"], "unsupported_location");
+    let agent: AgentId = "a-1".parse().unwrap();
+    let a = inbound_attributes(&InboundAnswer::connect(&agent, vec![]), Some("not-an-arn"));
+    assert!(!a.contains_key("agentArn"));
+}
