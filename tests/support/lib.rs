@@ -20,6 +20,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::oneshot;
+use twilio_adapter::TwilioConfig;
 
 pub const NOTIFY_FROM: &str = "lifeline@example.com";
 
@@ -160,16 +161,26 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         None => conf.clone(),
     };
     let lease_scheduler = counted_scheduler_client(&lease_conf, &scheduler_calls);
-    let system = Arc::new(LocalSystem::new(store.clone(), config).with_schedules(
-        schedules.clone(),
-        sched_config.clone(),
-        DynamoStore::from_conf(&conf, &table),
-        lease_scheduler.clone(),
-    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
+    // Twilio signs the URL it calls: this runner's.
+    let twilio = TwilioConfig::from_lookup(Mode::Local, |k| match k {
+        "LIFELINE_TWILIO_PUBLIC_URL" => Some(base.clone()),
+        _ => vars.get(k).cloned(),
+    })
+    .expect("twilio config");
+    let system = Arc::new(
+        LocalSystem::new(store.clone(), config)
+            .with_twilio(twilio)
+            .with_schedules(
+                schedules.clone(),
+                sched_config.clone(),
+                DynamoStore::from_conf(&conf, &table),
+                lease_scheduler.clone(),
+            ),
+    );
     let (tx, rx) = oneshot::channel();
     // The stream consumers are functions of their own: their requests are not
     // counted with the webhooks'.
@@ -232,7 +243,71 @@ pub struct Reply {
     pub json: Value,
 }
 
+/// The local Twilio auth token the runner checks signatures with.
+pub const TWILIO_TOKEN: &str = "local-twilio-token";
+
+/// A TwiML answer.
+pub struct TwimlReply {
+    pub status: u16,
+    pub content_type: String,
+    pub text: String,
+}
+
 impl Local {
+    /// `POST /_local/invoke/<function>` with a raw event: the output (or the
+    /// runtime's error document) and whether it is a function error.
+    pub async fn invoke(&self, function: &str, event: &Value) -> (Value, bool) {
+        let resp = self
+            .http
+            .post(format!(
+                "{}/_local/invoke/{function}?resign=true",
+                self.base
+            ))
+            .json(event)
+            .send()
+            .await
+            .expect("runner answers");
+        assert_eq!(resp.status(), 200, "invoke {function}");
+        let error = resp.headers().contains_key("x-amz-function-error");
+        (resp.json().await.expect("JSON output"), error)
+    }
+
+    /// A form POST to a `/twilio/*` route, signed as Twilio signs it for
+    /// `url_base` (this runner's base URL for a genuine request).
+    pub async fn twilio(
+        &self,
+        path_and_query: &str,
+        params: &[(&str, &str)],
+        token: &str,
+        url_base: &str,
+    ) -> TwimlReply {
+        use lifeline_core::twilio::{expected_signature, Form, TwilioAuthToken};
+        let form = Form::from_pairs(params.iter().copied());
+        let token = TwilioAuthToken::new(token).expect("token");
+        let signature = expected_signature(&token, &format!("{url_base}{path_and_query}"), &form);
+        let resp = self
+            .http
+            .post(format!("{}{path_and_query}", self.base))
+            .header("x-twilio-signature", signature)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_body())
+            .send()
+            .await
+            .expect("runner answers");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        TwimlReply {
+            status,
+            content_type,
+            text: resp.text().await.unwrap_or_default(),
+        }
+    }
+
     /// A signed request with any method (a GET signs an empty body).
     pub async fn request(
         &self,

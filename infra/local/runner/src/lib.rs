@@ -33,6 +33,7 @@ use presence_api::PresenceApi;
 use presence_override::PresenceOverride;
 use std::collections::BTreeMap;
 use std::sync::RwLock;
+use twilio_adapter::{TwilioAdapter, TwilioConfig};
 
 /// Largest request the runner reads (the handlers refuse more than 16 KiB).
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -44,6 +45,8 @@ pub struct LocalSystem {
     ended: Arc<CallEvents<DynamoStore>>,
     callback: Arc<CallbackRouter<DynamoStore>>,
     presence: Arc<PresenceApi<DynamoStore>>,
+    twilio: Arc<TwilioAdapter<DynamoStore>>,
+    twilio_config: TwilioConfig,
     config: Arc<Config>,
     schedules: Option<Schedules>,
     /// Every function by invoke name, for `POST /_local/invoke/<name>`.
@@ -75,7 +78,17 @@ impl LocalSystem {
         ));
         let presence = Arc::new(PresenceApi::new(store.clone(), c.clone(), config.clone()));
         let connect = Arc::new(ConnectAdapter::new(store.clone(), c, config.clone()));
+        // Local defaults (token `local-twilio-token`, http://127.0.0.1:3000) until `with_twilio`.
+        let twilio_config = TwilioConfig::from_lookup(lifeline_core::config::Mode::Local, |_| None)
+            .expect("the local Twilio defaults are valid");
         let system = LocalSystem {
+            twilio: Arc::new(TwilioAdapter::new(
+                store.clone(),
+                Arc::new(clock.clone()),
+                config.clone(),
+                twilio_config.clone(),
+            )),
+            twilio_config,
             dial: dial.clone(),
             ended: ended.clone(),
             callback: callback.clone(),
@@ -91,6 +104,10 @@ impl LocalSystem {
         system.register("callback-router", Arc::new(HttpFunction(callback)));
         system.register("presence-api", Arc::new(HttpFunction(presence)));
         system.register(
+            "twilio-adapter",
+            Arc::new(HttpFunction(system.twilio.clone())),
+        );
+        system.register(
             "connect-adapter",
             Arc::new(JsonFunction(move |event| {
                 let connect = connect.clone();
@@ -98,6 +115,24 @@ impl LocalSystem {
             })),
         );
         system
+    }
+
+    /// Serves `/twilio/*` with these settings (the public URL must be this
+    /// runner's, or whatever tunnel Twilio reaches it through).
+    pub fn with_twilio(mut self, twilio: TwilioConfig) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        self.twilio = Arc::new(TwilioAdapter::new(
+            self.store.clone(),
+            clock,
+            self.config.clone(),
+            twilio.clone(),
+        ));
+        self.twilio_config = twilio;
+        self.register(
+            "twilio-adapter",
+            Arc::new(HttpFunction(self.twilio.clone())),
+        );
+        self
     }
 
     fn register(&self, name: &'static str, function: Arc<dyn Invocable>) {
@@ -319,6 +354,9 @@ impl LocalSystem {
             (_, p) if p.starts_with("/agents/") && p.ends_with("/presence") => {
                 self.presence.handle(to_lambda()).await
             }
+            (_, "/twilio/outbound" | "/twilio/inbound" | "/twilio/status") => {
+                self.twilio.handle(to_lambda()).await
+            }
             ("GET", "/_local/health") => return self.health().await,
             ("POST", p) if p.starts_with("/_local/invoke/") => {
                 let name = &p["/_local/invoke/".len()..];
@@ -395,7 +433,9 @@ impl LocalSystem {
         resp
     }
 
-    /// A copy of an HTTP API event with its Lifeline signature made now.
+    /// A copy of an HTTP API event with its signature made afresh: Lifeline's
+    /// (now, with this runner's secret) or Twilio's (this runner's token and
+    /// public URL).
     fn resign(&self, event: &[u8]) -> Vec<u8> {
         let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(event) else {
             return event.to_vec();
@@ -405,6 +445,12 @@ impl LocalSystem {
             .and_then(|b| b.as_str())
             .unwrap_or_default()
             .to_string();
+        // The URL Twilio would have signed: this runner's public URL + the path.
+        let raw = |k: &str| v.get(k).and_then(|p| p.as_str()).unwrap_or_default();
+        let url = match raw("rawQueryString") {
+            "" => format!("{}{}", self.twilio_config.public_url, raw("rawPath")),
+            q => format!("{}{}?{q}", self.twilio_config.public_url, raw("rawPath")),
+        };
         if let Some(headers) = v.get_mut("headers").and_then(|h| h.as_object_mut()) {
             if headers.contains_key(lifeline_core::webhook::SIGNATURE_HEADER) {
                 let t = chrono::Utc::now().timestamp();
@@ -412,6 +458,19 @@ impl LocalSystem {
                     lifeline_core::webhook::SIGNATURE_HEADER.into(),
                     self.config.webhook_secret.sign(t, body.as_bytes()).into(),
                 );
+            }
+            if headers.contains_key(lifeline_core::twilio::SIGNATURE_HEADER) {
+                if let Ok(form) = lifeline_core::twilio::Form::parse(body.as_bytes()) {
+                    let signature = lifeline_core::twilio::expected_signature(
+                        &self.twilio_config.auth_token,
+                        &url,
+                        &form,
+                    );
+                    headers.insert(
+                        lifeline_core::twilio::SIGNATURE_HEADER.into(),
+                        signature.into(),
+                    );
+                }
             }
         }
         serde_json::to_vec(&v).unwrap_or_else(|_| event.to_vec())

@@ -7,6 +7,7 @@ use lifeline_core::ses::SesSender;
 use lifeline_local::{serve, LocalSystem};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use twilio_adapter::TwilioConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,12 +22,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let schedules = SchedulerConfig::from_env(Mode::Local)?;
     let from = notify_from(Mode::Local, |k| std::env::var(k).ok())?;
     let scheduler = aws_sdk_scheduler::Client::new(&aws);
-    let system = Arc::new(LocalSystem::new(store.clone(), config).with_schedules(
-        scheduler.clone(),
-        schedules.clone(),
-        store.clone(),
-        scheduler.clone(),
-    ));
+    // Twilio signs the URL it calls: by default this runner's own address.
+    let own_url = format!("http://{listen}");
+    let twilio = TwilioConfig::from_lookup(Mode::Local, |k| {
+        std::env::var(k)
+            .ok()
+            .or_else(|| (k == "LIFELINE_TWILIO_PUBLIC_URL").then(|| own_url.clone()))
+    })?;
+    let system = Arc::new(
+        LocalSystem::new(store.clone(), config)
+            .with_twilio(twilio)
+            .with_schedules(
+                scheduler.clone(),
+                schedules.clone(),
+                store.clone(),
+                scheduler.clone(),
+            ),
+    );
     let streams = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&aws),
         |_| store.clone(),

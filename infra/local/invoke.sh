@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Invoke one Lifeline function with a raw Lambda event on the local runner:
+# the Docker-free `sam local invoke`. Prints the function's output (JSON);
+# a function error is printed as the runtime reports it and exits 1.
+#   infra/local/invoke.sh FUNCTION EVENT.json [--as-is]
+#   infra/local/invoke.sh dial-intake events/dial-intake.json
+#   infra/local/invoke.sh ConnectAdapterFunction events/connect-outbound-whisper.json
+#   cat event.json | infra/local/invoke.sh notifier -
+# FUNCTION: the crate name (dial-intake, call-events, callback-router, presence-api,
+#   presence-override, callback-lease, notifier, connect-adapter, twilio-adapter)
+#   or its logical id in template.yaml (DialIntakeFunction, ...).
+# A webhook event's signature is made afresh by the runner (the samples were signed
+# at their own moment, long outside the 5-minute window); --as-is sends it untouched.
+# Env: LIFELINE_URL (default http://$LIFELINE_LISTEN, LIFELINE_LISTEN default 127.0.0.1:3000).
+set -euo pipefail
+
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(($# >= 2)) || usage
+function="$1"
+event="$2"
+query="?resign=true"
+case "${3:-}" in
+  "") ;;
+  --as-is) query="" ;;
+  *) usage ;;
+esac
+if [[ "$event" != - && ! -f "$event" ]]; then
+  echo "invoke.sh: no event file $event" >&2
+  exit 2
+fi
+base="${LIFELINE_URL:-http://${LIFELINE_LISTEN:-127.0.0.1:3000}}"
+
+headers="$(mktemp)"
+trap 'rm -f "$headers"' EXIT
+status=0
+out="$(curl -sS --max-time 60 -D "$headers" -X POST -H 'content-type: application/json' \
+  --data-binary "@$event" "$base/_local/invoke/$function$query")" || {
+  echo "invoke.sh: the local runner does not answer at $base (start it: ./infra/local/run.sh)" >&2
+  exit 2
+}
+code="$(awk 'NR==1 {print $2}' "$headers")"
+if command -v python3 >/dev/null; then
+  printf '%s' "$out" | python3 -m json.tool 2>/dev/null || printf '%s\n' "$out"
+else
+  printf '%s\n' "$out"
+fi
+if [[ "$code" != 200 ]]; then
+  status=2
+elif grep -qi '^x-amz-function-error:' "$headers"; then
+  status=1
+fi
+exit "$status"

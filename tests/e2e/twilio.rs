@@ -1,0 +1,220 @@
+//! Twilio end to end on the local system: form-encoded voice webhooks with
+//! the parameters Twilio sends, signed as Twilio signs them, on the runner's
+//! `/twilio/*` routes; TwiML back; the stream's side effects as on AWS.
+
+use lifeline_e2e::{start, start_with, Local, TWILIO_TOKEN, US_POOL};
+use std::time::Duration;
+
+/// What a TwiML App's Voice URL gets when agent a-42's Voice SDK dials `to`.
+fn voice_sdk_dial<'a>(call_sid: &'a str, to: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AccountSid", "AC00000000000000000000000000000001"),
+        ("ApiVersion", "2010-04-01"),
+        ("ApplicationSid", "AP00000000000000000000000000000002"),
+        ("CallSid", call_sid),
+        ("CallStatus", "ringing"),
+        ("Called", ""),
+        ("Caller", "client:a-42"),
+        ("Direction", "inbound"),
+        ("From", "client:a-42"),
+        ("To", to),
+        ("CallerId", "+14255550100"),
+        ("Country", "US"),
+    ]
+}
+
+fn psap_callback<'a>(call_sid: &'a str, to: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AccountSid", "AC00000000000000000000000000000001"),
+        ("CallSid", call_sid),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+        ("From", "+12065550911"),
+        ("To", to),
+    ]
+}
+
+fn leased_in(twiml: &str) -> String {
+    US_POOL
+        .iter()
+        .find(|n| twiml.contains(&format!(r#"callerId="{n}""#)))
+        .unwrap_or_else(|| panic!("no leased caller id in {twiml}"))
+        .to_string()
+}
+
+async fn post(l: &Local, path: &str, params: &[(&str, &str)]) -> String {
+    let r = l.twilio(path, params, TWILIO_TOKEN, &l.base).await;
+    assert_eq!(r.status, 200, "{path}: {}", r.text);
+    assert_eq!(r.content_type, "text/xml");
+    r.text
+}
+
+#[tokio::test]
+async fn emergency_callback_and_end_through_twilios_webhooks() {
+    let l = start(3).await;
+    let sid = "CA0123456789abcdef0123456789abcdef";
+    let twiml = post(&l, "/twilio/outbound", &voice_sdk_dial(sid, "9-911")).await;
+    let leased = leased_in(&twiml);
+    assert_eq!(
+        twiml,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="{leased}" record="do-not-record" action="{}/twilio/status" method="POST"><Number>911</Number></Dial></Response>"#,
+            l.base
+        )
+    );
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+
+    // The PSAP calls back: the agent's client rings first.
+    let cb = post(&l, "/twilio/inbound", &psap_callback("CAcb01", &leased)).await;
+    assert!(cb.contains("<Client>a-42</Client>"), "{cb}");
+    assert!(
+        cb.contains(&format!(r#"action="{}/twilio/inbound?attempt=1""#, l.base)),
+        "{cb}"
+    );
+
+    // The emergency call's <Dial action>: the call is over. Twilio may retry.
+    let mut status = voice_sdk_dial(sid, "9-911");
+    status.push(("DialCallStatus", "completed"));
+    status.push(("DialCallDuration", "712"));
+    for _ in 0..2 {
+        let twiml = post(&l, "/twilio/status", &status).await;
+        assert!(twiml.contains("<Hangup/>"), "{twiml}");
+    }
+    l.wait_for_status("a-42", "available", Duration::from_secs(10))
+        .await;
+    // Within the callback window after the end, callbacks still reach the agent.
+    let cb = post(&l, "/twilio/inbound", &psap_callback("CAcb02", &leased)).await;
+    assert!(cb.contains("<Client>a-42</Client>"), "{cb}");
+}
+
+#[tokio::test]
+async fn ordinary_dials_keep_the_agents_caller_id_without_any_aws_call() {
+    let l = start(1).await;
+    l.calls.reset();
+    let twiml = post(
+        &l,
+        "/twilio/outbound",
+        &voice_sdk_dial("CA02", "+1 425 555 0123"),
+    )
+    .await;
+    assert_eq!(
+        twiml,
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="+14255550100"><Number>+1 425 555 0123</Number></Dial></Response>"#
+    );
+    assert_eq!(l.calls.total(), 0, "{:?}", l.calls.snapshot());
+}
+
+#[tokio::test]
+async fn signatures_refuse_wrong_token_altered_parameters_and_wrong_url() {
+    let l = start(1).await;
+    let params = voice_sdk_dial("CA03", "+14255550123");
+    let ok = l
+        .twilio("/twilio/outbound", &params, TWILIO_TOKEN, &l.base)
+        .await;
+    assert_eq!(ok.status, 200);
+    let wrong_token = l
+        .twilio("/twilio/outbound", &params, "not-the-token", &l.base)
+        .await;
+    assert_eq!(wrong_token.status, 401);
+    assert_eq!(wrong_token.content_type, "application/problem+json");
+    let wrong_url = l
+        .twilio(
+            "/twilio/outbound",
+            &params,
+            TWILIO_TOKEN,
+            "https://lifeline.example.com",
+        )
+        .await;
+    assert_eq!(wrong_url.status, 401);
+    // Altered: signed for one number, sent with another (the signature of
+    // the original request on a changed body).
+    use lifeline_core::twilio::{expected_signature, Form, TwilioAuthToken};
+    let signed_form = Form::from_pairs(params.iter().copied());
+    let sig = expected_signature(
+        &TwilioAuthToken::new(TWILIO_TOKEN).unwrap(),
+        &format!("{}/twilio/outbound", l.base),
+        &signed_form,
+    );
+    let altered = Form::from_pairs(voice_sdk_dial("CA03", "+14255550124"));
+    let resp = reqwest::Client::new()
+        .post(format!("{}/twilio/outbound", l.base))
+        .header("x-twilio-signature", sig)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(altered.to_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    // Inbound and status are refused the same way.
+    let r = l
+        .twilio(
+            "/twilio/inbound",
+            &psap_callback("CA04", US_POOL[0]),
+            "x",
+            &l.base,
+        )
+        .await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn a_bad_signature_never_blocks_an_emergency_dial_and_records_nothing() {
+    let l = start(1).await;
+    l.calls.reset();
+    let r = l
+        .twilio(
+            "/twilio/outbound",
+            &voice_sdk_dial("CA05", "911"),
+            "rotated-token",
+            &l.base,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text.contains(
+            r#"<Dial callerId="+14255550100" record="do-not-record"><Number>911</Number>"#
+        ),
+        "{}",
+        r.text
+    );
+    assert_eq!(l.calls.total(), 0);
+}
+
+#[tokio::test]
+async fn callbacks_to_numbers_nobody_holds_go_to_the_tenants_handler() {
+    let l = start_with(
+        1,
+        &[(
+            "LIFELINE_TWILIO_CONTINUE_URL",
+            "https://tenant.example.com/voice",
+        )],
+    )
+    .await;
+    let twiml = post(&l, "/twilio/inbound", &psap_callback("CA06", US_POOL[0])).await;
+    assert!(
+        twiml.contains(r#"<Redirect method="POST">https://tenant.example.com/voice</Redirect>"#),
+        "{twiml}"
+    );
+}
+
+#[tokio::test]
+async fn with_flex_the_callback_is_a_task_for_the_agents_worker() {
+    let l = start_with(
+        2,
+        &[(
+            "LIFELINE_TWILIO_FLEX_WORKFLOW_SID",
+            "WW0123456789abcdef0123456789abcdef",
+        )],
+    )
+    .await;
+    let leased = leased_in(&post(&l, "/twilio/outbound", &voice_sdk_dial("CA07", "911")).await);
+    let twiml = post(&l, "/twilio/inbound", &psap_callback("CA08", &leased)).await;
+    assert!(
+        twiml.contains(
+            r#"<Enqueue workflowSid="WW0123456789abcdef0123456789abcdef"><Task priority="1000""#
+        ),
+        "{twiml}"
+    );
+    assert!(twiml.contains("client:a-42"), "{twiml}");
+}
