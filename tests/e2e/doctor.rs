@@ -2,7 +2,7 @@
 //! finding and the exit code a pipeline can act on.
 
 use lifeline_core::config::LowWater;
-use lifeline_core::doctor::{gather, report, Level, Report, Targets};
+use lifeline_core::doctor::{gather, report, Level, Report, Targets, VoicePlatform};
 use lifeline_core::domain::numbers::Country;
 use lifeline_core::domain::route::NumberType;
 use lifeline_core::dynamo::{load_aws_config, ClientProfile};
@@ -10,11 +10,21 @@ use lifeline_core::ports::AdminStore;
 use lifeline_e2e::{agent, start, Local, NOTIFY_FROM};
 
 async fn doctor(l: &Local, from: &str, agent_id: Option<&str>) -> Report {
+    doctor_for(l, from, agent_id, VoicePlatform::Webhook).await
+}
+
+async fn doctor_for(
+    l: &Local,
+    from: &str,
+    agent_id: Option<&str>,
+    platform: VoicePlatform,
+) -> Report {
     let conf = load_aws_config(ClientProfile::Admin).await;
     let targets = Targets {
         from: from.into(),
         group: l.table.clone(),
         low_water: LowWater::parse("2").expect("lw"),
+        platform,
     };
     let id = agent_id.map(|a| a.parse().expect("id"));
     let lookups = gather(
@@ -45,6 +55,17 @@ async fn a_fully_set_up_agent_passes() {
     println!("{}", r.to_text());
     assert_eq!(r.exit_code(), 0, "{}", r.to_text());
     assert!(r.findings.iter().all(|f| f.level == Level::Ok));
+}
+
+#[tokio::test]
+async fn a_twilio_deployment_is_reminded_of_emergency_addresses() {
+    let l = start(3).await;
+    let r = doctor_for(&l, NOTIFY_FROM, Some("a-42"), VoicePlatform::Twilio).await;
+    assert_eq!(
+        level_of(&r, "deployment", "twilio emergency addresses"),
+        Level::Warning
+    );
+    assert_eq!(r.exit_code(), 1, "{}", r.to_text());
 }
 
 #[tokio::test]

@@ -377,6 +377,7 @@ pub struct Lookups {
     /// Free numbers per pool country (capped at low water + 1).
     pub pools: Vec<(Country, usize)>,
     pub agents: Vec<AgentProfile>,
+    pub platform: VoicePlatform,
 }
 
 /// The report from the lookups (pure).
@@ -392,6 +393,9 @@ pub fn report(l: &Lookups, low_water: &LowWater, now: DateTime<Utc>) -> Report {
             .iter()
             .map(|(c, free)| check_pool(*c, *free, low_water.of(*c))),
     );
+    if l.platform == VoicePlatform::Twilio {
+        findings.push(check_twilio_emergency_addresses(&l.pools));
+    }
     for a in &l.agents {
         findings.extend(agent_findings(a, l.tenant));
     }
@@ -416,6 +420,52 @@ pub struct Targets {
     pub from: String,
     pub group: String,
     pub low_water: LowWater,
+    pub platform: VoicePlatform,
+}
+
+/// The voice platform in front of Lifeline: some have prerequisites of their own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum VoicePlatform {
+    /// Lifeline's own webhooks (DESIGN §3).
+    #[default]
+    Webhook,
+    Connect,
+    Twilio,
+}
+
+impl std::str::FromStr for VoicePlatform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "webhook" | "webhooks" => Ok(VoicePlatform::Webhook),
+            "connect" | "amazon-connect" => Ok(VoicePlatform::Connect),
+            "twilio" | "flex" => Ok(VoicePlatform::Twilio),
+            other => Err(format!(
+                "`{other}` is not a voice platform (webhook, connect, twilio)"
+            )),
+        }
+    }
+}
+
+/// Twilio places 911 by the emergency address registered on the From number,
+/// and a callback number is the From of an emergency call: each needs one.
+/// Twilio's registrations are not visible from here, hence a standing reminder.
+pub fn check_twilio_emergency_addresses(pools: &[(Country, usize)]) -> Finding {
+    let countries: Vec<&str> = pools.iter().map(|(c, _)| c.code()).collect();
+    finding(
+        DEPLOYMENT,
+        "twilio emergency addresses",
+        Level::Warning,
+        format!(
+            "Twilio routes an emergency call by the emergency address registered on its From number: every callback-pool number{} must have one (Lifeline cannot see Twilio's registrations)",
+            if countries.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", countries.join(", "))
+            }
+        ),
+        Some("register an emergency address on each number (Console › Phone Numbers › the number › Emergency Calling, or the Addresses API + EmergencyAddressSid); `lifeline pool list` lists them".into()),
+    )
 }
 
 /// Looks everything up: one request per resource (table, identity, group,
@@ -447,6 +497,7 @@ pub async fn gather(
         tenant: TenantSettings::default(),
         pools: vec![],
         agents: vec![],
+        platform: targets.platform,
     };
     if !lookups.table_state.exists {
         // Nothing else can be read; report what can be said.
@@ -643,6 +694,7 @@ mod tests {
             tenant: TenantSettings::default(),
             pools: vec![(Country::US, 3)],
             agents: vec![ana()],
+            platform: VoicePlatform::Webhook,
         };
         let lw = LowWater::parse("2").unwrap();
         let now = DateTime::from_timestamp(1_795_496_400, 0).unwrap();
@@ -669,5 +721,15 @@ mod tests {
             pool_countries(&[ana(), b, ana()]),
             vec![Country::GB, Country::US]
         );
+    }
+
+    #[test]
+    fn twilio_deployments_are_reminded_of_emergency_addresses() {
+        let f = check_twilio_emergency_addresses(&[(Country::US, 3), (Country::CA, 1)]);
+        assert_eq!(f.level, Level::Warning);
+        assert!(f.detail.contains("(US, CA)"), "{}", f.detail);
+        assert_eq!("Twilio".parse(), Ok(VoicePlatform::Twilio));
+        assert_eq!("connect".parse(), Ok(VoicePlatform::Connect));
+        assert!("teams".parse::<VoicePlatform>().is_err());
     }
 }

@@ -72,6 +72,10 @@ struct DoctorArgs {
     /// Low-water mark of free callback numbers ("2" or "US=5,*=2").
     #[arg(long, env = "LIFELINE_POOL_LOW_WATER", default_value = "2")]
     low_water: String,
+    /// The voice platform in front of Lifeline (webhook, connect, twilio):
+    /// adds its own prerequisites (Twilio: emergency addresses).
+    #[arg(long, env = "LIFELINE_VOICE_PLATFORM", default_value = "webhook")]
+    platform: String,
 }
 
 #[derive(Subcommand)]
@@ -336,10 +340,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .map(|a| a.parse::<AgentId>())
                 .transpose()
                 .map_err(usage("--agent"))?;
+            let platform = args
+                .platform
+                .parse()
+                .map_err(|e: String| Failure::Usage(format!("--platform: {e}")))?;
             let targets = lifeline_core::doctor::Targets {
                 from: args.notify_from,
                 group: args.schedule_group,
                 low_water,
+                platform,
             };
             let ses = aws_sdk_sesv2::Client::new(&conf);
             let scheduler = aws_sdk_scheduler::Client::new(&conf);

@@ -119,3 +119,38 @@ where
         (self.0)(payload).await.map_err(Into::into)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names and logical ids stay those of `template.yaml` (and its binaries).
+    #[test]
+    fn every_function_is_the_templates() {
+        let template = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../template.yaml"
+        ))
+        .expect("template.yaml");
+        let resources: Vec<&str> = template
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.ends_with("Function:"))
+            .filter(|l| l.trim() != "Function:") // Globals
+            .map(|l| l.trim().trim_end_matches(':'))
+            .collect();
+        assert_eq!(resources.len(), FUNCTIONS.len(), "{resources:?}");
+        for (name, id) in FUNCTIONS {
+            let at = template
+                .find(&format!("\n  {id}:\n"))
+                .unwrap_or_else(|| panic!("{id} is not in template.yaml"));
+            let binary = template[at..]
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("Binary: "))
+                .unwrap_or_default();
+            assert_eq!(binary, name, "{id}");
+            assert_eq!(canonical_name(id), Some(name));
+            assert_eq!(canonical_name(name), Some(name));
+        }
+        assert_eq!(canonical_name("nope"), None);
+    }
+}
