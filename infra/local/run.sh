@@ -118,6 +118,11 @@ The same by hand:
   sig=\$(printf '%s.%s' "\$t" "\$body" | openssl dgst -sha256 -hmac "\$secret" -hex | sed 's/^.* //')
   curl -sS -X POST $BASE_URL/calls/outbound -H 'Content-Type: application/json' -H "X-Lifeline-Signature: t=\$t,v1=\$sig" --data-binary "\$body"
 
+Any function on a raw Lambda event (every file in events/ works):
+  infra/local/invoke.sh connect-adapter events/connect-outbound-whisper.json
+  infra/local/invoke.sh twilio-adapter events/twilio-outbound.json
+Twilio webhooks: $BASE_URL/twilio/outbound|inbound|status (auth token local-twilio-token)
+
 Advance the local clock by 61 minutes:
   curl -X POST $BASE_URL/_local/clock -d '{"advanceMinutes":61}'
 

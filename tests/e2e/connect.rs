@@ -44,13 +44,23 @@ async fn emergency_callback_and_end_through_connects_own_events() {
     let l = start(3).await;
     let (user, mailbox) = connect_user(&l).await;
     let contact = uuid::Uuid::new_v4().to_string();
+    l.calls.reset();
     let started = Instant::now();
     let (out, error) = l
         .invoke("connect-adapter", &whisper(&contact, &user, "+1911"))
         .await;
     let answered = started.elapsed();
     assert!(!error, "{out}");
-    println!("outbound whisper answered in {answered:?} (Connect allows 8 s)");
+    let requests = l.calls.snapshot();
+    println!("outbound whisper answered in {answered:?} (Connect allows 8 s); DynamoDB requests {requests:?}");
+    // A thin translation: exactly the canonical emergency dial's requests.
+    assert_eq!(
+        requests,
+        [("BatchGetItem", 1), ("Query", 1), ("TransactWriteItems", 1)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    );
     assert_eq!(out["lifelineAction"], "emergency", "{out}");
     assert_eq!(out["degraded"], "false");
     assert_eq!(out["recording"], "off");
