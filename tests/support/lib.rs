@@ -294,13 +294,7 @@ impl Local {
             .send()
             .await
             .expect("runner answers");
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let (status, content_type) = status_and_type(&resp);
         TwimlReply {
             status,
             content_type,
@@ -328,13 +322,7 @@ impl Local {
             .send()
             .await
             .expect("runner answers");
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let (status, content_type) = status_and_type(&resp);
         let json = resp.json().await.unwrap_or(Value::Null);
         Reply {
             status,
@@ -445,13 +433,7 @@ impl Local {
             req = req.header("x-lifeline-signature", s);
         }
         let resp = req.send().await.expect("runner answers");
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let (status, content_type) = status_and_type(&resp);
         let text = resp.text().await.unwrap_or_default();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Reply {
@@ -490,6 +472,16 @@ impl Local {
             json,
         }
     }
+}
+
+fn status_and_type(resp: &reqwest::Response) -> (u16, String) {
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (resp.status().as_u16(), content_type)
 }
 
 pub fn dial(call: &str, agent: &str, dialed: &str) -> Value {

@@ -323,7 +323,8 @@ impl<S: DialStore + CallbackStore + EndStore> ConnectAdapter<S> {
                 },
                 dialed: str_at(&payload, "/Details/ContactData/CustomerEndpoint/Address"),
                 caller_id: str_at(&payload, "/Details/ContactData/SystemEndpoint/Address"),
-                reason: format!("not a contact flow event: {e}"),
+                // The error's category and place only: its text may quote a value (a number).
+                reason: format!("not a contact flow event ({:?} error)", e.classify()),
             },
         };
         match request {
@@ -374,9 +375,12 @@ impl<S: DialStore + CallbackStore + EndStore> ConnectAdapter<S> {
 
     /// `DISCONNECTED`: ends the call if it is an emergency call (idempotent).
     async fn on_contact_event(&self, payload: Value) -> Result<Value, ConnectError> {
-        let detail: ContactEventDetail =
-            serde_json::from_value(payload.get("detail").cloned().unwrap_or_default())
-                .map_err(|e| ConnectError::Unrecognised(format!("contact event detail: {e}")))?;
+        let detail: ContactEventDetail = serde_json::from_value(
+            payload.get("detail").cloned().unwrap_or_default(),
+        )
+        .map_err(|e| {
+            ConnectError::Unrecognised(format!("contact event detail ({:?} error)", e.classify()))
+        })?;
         if detail.event_type != "DISCONNECTED" {
             return Ok(json!({"ended": false, "reason": "not_a_disconnect"}));
         }

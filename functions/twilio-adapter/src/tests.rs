@@ -57,6 +57,11 @@ fn signed(path_and_query: &str, form: &Form, token: &str, url_base: &str) -> Req
     req
 }
 
+/// A genuine request: signed with the local token for the local base URL.
+fn genuine(path_and_query: &str, form: &Form) -> Request {
+    signed(path_and_query, form, "local-twilio-token", BASE)
+}
+
 fn body(resp: &Response<Body>) -> String {
     match resp.body() {
         Body::Text(t) => t.clone(),
@@ -143,22 +148,14 @@ async fn a_dial_missing_what_lifeline_needs_fails_open() {
         ("From", "sip:x@example.com"),
         ("To", "+1911"),
     ]);
-    let twiml = twiml_of(
-        &a.handle(signed(
-            "/twilio/outbound",
-            &form,
-            "local-twilio-token",
-            BASE,
-        ))
-        .await,
-    );
+    let twiml = twiml_of(&a.handle(genuine("/twilio/outbound", &form)).await);
     assert_eq!(
         twiml,
         r#"<?xml version="1.0" encoding="UTF-8"?><Response><Dial record="do-not-record"><Number>911</Number></Dial></Response>"#
     );
     assert_eq!(world.store.writes(), 0);
     // An unreadable body naming an emergency number is still placed.
-    let mut req = signed("/twilio/outbound", &form, "local-twilio-token", BASE);
+    let mut req = genuine("/twilio/outbound", &form);
     *req.body_mut() = Body::Binary(b"To=911&Bad=%FF%FE".to_vec());
     assert!(twiml_of(&a.handle(req).await).contains("<Number>911</Number>"));
 }
@@ -169,14 +166,7 @@ async fn signatures_are_checked_as_twilio_signs() {
     let a = adapter(&world, config(&[]));
     let form = dial_form("CA2", "+14255550123");
     // Valid.
-    let ok = a
-        .handle(signed(
-            "/twilio/outbound",
-            &form,
-            "local-twilio-token",
-            BASE,
-        ))
-        .await;
+    let ok = a.handle(genuine("/twilio/outbound", &form)).await;
     assert_eq!(ok.status(), 200);
     // Wrong token.
     let resp = a
@@ -185,7 +175,7 @@ async fn signatures_are_checked_as_twilio_signs() {
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     // A parameter altered after signing.
-    let mut req = signed("/twilio/outbound", &form, "local-twilio-token", BASE);
+    let mut req = genuine("/twilio/outbound", &form);
     *req.body_mut() = Body::Text(dial_form("CA2", "+14255550124").to_body());
     assert_eq!(a.handle(req).await.status(), 401);
     // Signed for another URL.
@@ -197,7 +187,7 @@ async fn signatures_are_checked_as_twilio_signs() {
     );
     assert_eq!(a.handle(req).await.status(), 401);
     // No signature.
-    let mut req = signed("/twilio/outbound", &form, "local-twilio-token", BASE);
+    let mut req = genuine("/twilio/outbound", &form);
     req.headers_mut().remove(twilio::SIGNATURE_HEADER);
     assert_eq!(a.handle(req).await.status(), 401);
     assert_eq!(world.store.reads() + world.store.writes(), 0);
@@ -257,13 +247,8 @@ async fn a_callback_rings_the_agent_then_falls_through_to_normal_handling() {
     );
     let leased = leased_number(&world, &a).await;
     let twiml = twiml_of(
-        &a.handle(signed(
-            "/twilio/inbound",
-            &psap_call(&leased),
-            "local-twilio-token",
-            BASE,
-        ))
-        .await,
+        &a.handle(genuine("/twilio/inbound", &psap_call(&leased)))
+            .await,
     );
     assert_eq!(
         twiml,
@@ -275,11 +260,9 @@ async fn a_callback_rings_the_agent_then_falls_through_to_normal_handling() {
     let mut done = psap_call(&leased).pairs().to_vec();
     done.push(("DialCallStatus".into(), "completed".into()));
     let twiml = twiml_of(
-        &a.handle(signed(
+        &a.handle(genuine(
             "/twilio/inbound?attempt=1",
             &Form::from_pairs(done),
-            "local-twilio-token",
-            BASE,
         ))
         .await,
     );
@@ -288,11 +271,9 @@ async fn a_callback_rings_the_agent_then_falls_through_to_normal_handling() {
     let mut missed = psap_call(&leased).pairs().to_vec();
     missed.push(("DialCallStatus".into(), "no-answer".into()));
     let twiml = twiml_of(
-        &a.handle(signed(
+        &a.handle(genuine(
             "/twilio/inbound?attempt=1",
             &Form::from_pairs(missed),
-            "local-twilio-token",
-            BASE,
         ))
         .await,
     );
@@ -302,13 +283,8 @@ async fn a_callback_rings_the_agent_then_falls_through_to_normal_handling() {
     );
     // A number nobody holds: straight to normal handling.
     let twiml = twiml_of(
-        &a.handle(signed(
-            "/twilio/inbound",
-            &psap_call("+14255550777"),
-            "local-twilio-token",
-            BASE,
-        ))
-        .await,
+        &a.handle(genuine("/twilio/inbound", &psap_call("+14255550777")))
+            .await,
     );
     assert!(twiml.contains("<Redirect"), "{twiml}");
 }
@@ -318,13 +294,8 @@ async fn without_a_continue_url_an_unleased_number_rejects() {
     let world = World::us(&POOL);
     let a = adapter(&world, config(&[]));
     let twiml = twiml_of(
-        &a.handle(signed(
-            "/twilio/inbound",
-            &psap_call("+14255550777"),
-            "local-twilio-token",
-            BASE,
-        ))
-        .await,
+        &a.handle(genuine("/twilio/inbound", &psap_call("+14255550777")))
+            .await,
     );
     assert!(twiml.contains("<Reject/>"), "{twiml}");
 }
@@ -338,13 +309,8 @@ async fn with_flex_a_callback_is_a_top_priority_task_for_the_agents_worker() {
     );
     let leased = leased_number(&world, &a).await;
     let twiml = twiml_of(
-        &a.handle(signed(
-            "/twilio/inbound",
-            &psap_call(&leased),
-            "local-twilio-token",
-            BASE,
-        ))
-        .await,
+        &a.handle(genuine("/twilio/inbound", &psap_call(&leased)))
+            .await,
     );
     assert!(
         twiml.contains(&format!(
@@ -393,15 +359,7 @@ async fn a_status_callback_that_cannot_be_recorded_asks_for_a_retry() {
         ("CallStatus", "in-progress"),
     ]);
     let writes = world.store.writes();
-    twiml_of(
-        &a.handle(signed(
-            "/twilio/status",
-            &progress,
-            "local-twilio-token",
-            BASE,
-        ))
-        .await,
-    );
+    twiml_of(&a.handle(genuine("/twilio/status", &progress)).await);
     assert_eq!(world.store.writes(), writes);
 }
 
