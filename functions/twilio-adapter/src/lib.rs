@@ -456,8 +456,8 @@ impl<S: DialStore + CallbackStore + EndStore> TwilioAdapter<S> {
                 twiml(twilio::hangup())
             }
             Err(e) => {
-                // Twilio retries per the URL's connection overrides; the lease
-                // is capped anyway (LIFELINE_ACTIVE_CALL_LIMIT_MINUTES).
+                // Twilio logs it (no retry by default): the call stays active
+                // until LIFELINE_ACTIVE_CALL_LIMIT_MINUTES, so the window only grows.
                 tracing::error!(error = %e, "call end not recorded");
                 problem(&Problem::new(
                     503,
