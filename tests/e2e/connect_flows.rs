@@ -607,3 +607,46 @@ fn inbound_callback_goes_to_the_agent_then_a_fallback_never_to_a_hang_up_first()
         );
     }
 }
+
+/// `render.sh` fills every placeholder and writes valid JSON, and refuses
+/// an ARN of the wrong kind.
+#[test]
+fn render_fills_every_placeholder() {
+    let dir = std::env::temp_dir().join(format!("lifeline-render-{}", std::process::id()));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/connect/render.sh");
+    let instance =
+        "arn:aws:connect:us-east-1:111122223333:instance/c8c0e68d-2200-4265-82c0-5a4d8e2b1f3c";
+    let run = |adapter: &str| {
+        std::process::Command::new("bash")
+            .arg(script)
+            .args(["--connect-adapter-arn", adapter])
+            .args([
+                "--fallback-queue-arn",
+                &format!("{instance}/queue/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+            ])
+            .args([
+                "--normal-inbound-flow-arn",
+                &format!("{instance}/contact-flow/bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee"),
+            ])
+            .arg("--out")
+            .arg(&dir)
+            .output()
+            .expect("bash runs")
+    };
+    let out = run("arn:aws:lambda:us-east-1:111122223333:function:lifeline-connect");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["outbound-whisper.json", "inbound-callback.json"] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("rendered");
+        assert!(!text.contains("${"), "{file} keeps a placeholder");
+        let flow: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert!(text.contains("function:lifeline-connect"), "{file}");
+        assert_eq!(flow["Version"], "2019-10-30");
+    }
+    let bad = run("not-an-arn");
+    assert!(!bad.status.success(), "a malformed ARN is refused");
+    let _ = std::fs::remove_dir_all(&dir);
+}
