@@ -538,10 +538,10 @@ async fn main() {
     );
     section_calls(&conf).await;
     section_latency(&conf, n).await;
-    section_adapters(&conf, n).await;
     section_pool_size(&conf, n.min(100)).await;
     runtime_api::section_cold_start(&conf).await;
     runtime_api::section_sizes();
+    section_adapters(&conf, n).await;
 }
 
 /// Connect's and Twilio's adapters in process, over the same rig.
