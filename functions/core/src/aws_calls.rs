@@ -1,11 +1,13 @@
 //! Counts the AWS requests a client sends, per operation (retries included),
 //! with an SDK interceptor: the figures in tests and benchmarks are measured,
-//! not assumed.
+//! not assumed. Also fault injection for tests, and [`applied`], what a
+//! conditional request's outcome means.
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use std::collections::BTreeMap;
@@ -54,6 +56,20 @@ impl Intercept for CallCounter {
             .entry(op)
             .or_default() += 1;
         Ok(())
+    }
+}
+
+/// A conditional request's outcome: `Ok(true)` when it was applied,
+/// `Ok(false)` when the service refused it the way `refused` recognises (a
+/// failed condition, an existing or missing resource), the SDK error otherwise.
+pub fn applied<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    refused: impl FnOnce(&E) -> bool,
+) -> Result<bool, SdkError<E, R>> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(refused) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

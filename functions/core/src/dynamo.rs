@@ -1241,16 +1241,8 @@ impl ReleaseStore for DynamoStore {
             .expression_attribute_values(":now", epoch(now))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        crate::aws_calls::applied(r, |e| e.is_conditional_check_failed_exception())
+            .map_err(unavailable)
     }
 }
 

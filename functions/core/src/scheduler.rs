@@ -9,6 +9,7 @@ use aws_sdk_scheduler::types::{
 use aws_sdk_scheduler::Client;
 use chrono::{DateTime, Utc};
 
+use crate::aws_calls::applied;
 use crate::config::{ConfigError, Mode};
 use crate::domain::expiry::ExpirySchedule;
 use crate::ports::{LeaseScheduler, ScheduleError};
@@ -139,32 +140,14 @@ impl EventBridgeScheduler {
         let r = one_time_schedule!(self, self.client.create_schedule(), s, input)
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|x| x.is_conflict_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r, |e| e.is_conflict_exception()).map_err(unavailable)
     }
 
     async fn update(&self, s: &ExpirySchedule, input: String) -> Result<bool, ScheduleError> {
         let r = one_time_schedule!(self, self.client.update_schedule(), s, input)
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|x| x.is_resource_not_found_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r, |e| e.is_resource_not_found_exception()).map_err(unavailable)
     }
 }
 
@@ -201,16 +184,8 @@ impl LeaseScheduler for EventBridgeScheduler {
 
 /// Whether the schedule group exists.
 pub async fn group_exists(client: &Client, group: &str) -> Result<bool, ScheduleError> {
-    match client.get_schedule_group().name(group).send().await {
-        Ok(_) => Ok(true),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|x| x.is_resource_not_found_exception()) =>
-        {
-            Ok(false)
-        }
-        Err(e) => Err(unavailable(e)),
-    }
+    let r = client.get_schedule_group().name(group).send().await;
+    applied(r, |e| e.is_resource_not_found_exception()).map_err(unavailable)
 }
 
 #[cfg(test)]
