@@ -57,12 +57,7 @@ impl<S: EndStore + 'static> WebhookHandler for CallEvents<S> {
             // The platform retries a 503: nothing is lost.
             Err(e) => {
                 tracing::error!(error = %e, "call end not recorded");
-                problem(&Problem::new(
-                    503,
-                    "unavailable",
-                    "Service unavailable",
-                    "try again",
-                ))
+                problem(&Problem::unavailable())
             }
         }
     }

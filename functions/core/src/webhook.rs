@@ -146,8 +146,14 @@ impl Problem {
         )
     }
 
-    pub fn unauthorized(e: SignatureError) -> Self {
+    /// A missing or wrong signature (Lifeline's or a platform's own).
+    pub fn unauthorized(e: impl std::fmt::Display) -> Self {
         Problem::new(401, "bad-signature", "Unauthorized", e.to_string())
+    }
+
+    /// The store failed: the caller should retry (nothing was lost).
+    pub fn unavailable() -> Self {
+        Problem::new(503, "unavailable", "Service unavailable", "try again")
     }
 }
 

@@ -65,12 +65,7 @@ fn answer(agent: &AgentId, result: Result<PresenceView, PresenceError>) -> Respo
         )),
         Err(e) => {
             tracing::error!(agent_id = %agent, error = %e, "presence not available");
-            problem(&Problem::new(
-                503,
-                "unavailable",
-                "Service unavailable",
-                "try again",
-            ))
+            problem(&Problem::unavailable())
         }
     }
 }

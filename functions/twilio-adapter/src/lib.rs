@@ -459,12 +459,7 @@ impl<S: DialStore + CallbackStore + EndStore> TwilioAdapter<S> {
                 // Twilio logs it (no retry by default): the call stays active
                 // until LIFELINE_ACTIVE_CALL_LIMIT_MINUTES, so the window only grows.
                 tracing::error!(error = %e, "call end not recorded");
-                problem(&Problem::new(
-                    503,
-                    "unavailable",
-                    "Service unavailable",
-                    "try again",
-                ))
+                problem(&Problem::unavailable())
             }
         }
     }
@@ -532,12 +527,7 @@ fn twiml(document: String) -> Response<Body> {
 
 fn refused(req: &Request, e: twilio::TwilioSignatureError) -> Response<Body> {
     tracing::warn!(reason = %e, path = %req.uri().path(), "Twilio webhook refused: bad signature");
-    problem(&Problem::new(
-        401,
-        "unauthorized",
-        "Unauthorized",
-        e.to_string(),
-    ))
+    problem(&Problem::unauthorized(e))
 }
 
 #[cfg(test)]
