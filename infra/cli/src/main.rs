@@ -213,6 +213,17 @@ enum Failure {
     Exit(u8),
 }
 
+/// Numbers as given on the command line; the first malformed one is named.
+fn parse_numbers(numbers: &[String]) -> Result<Vec<E164>, Failure> {
+    numbers
+        .iter()
+        .map(|n| {
+            n.parse::<E164>()
+                .map_err(|e| Failure::Usage(format!("`{n}`: {e}")))
+        })
+        .collect()
+}
+
 fn usage<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> Failure + '_ {
     move |e| Failure::Usage(format!("{what}: {e}"))
 }
@@ -376,13 +387,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Pool(PoolCmd::Add { country, numbers }) => {
             let country: Country = country.parse().map_err(usage("--country"))?;
-            let numbers = numbers
-                .iter()
-                .map(|n| {
-                    n.parse::<E164>()
-                        .map_err(|e| Failure::Usage(format!("`{n}`: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let numbers = parse_numbers(&numbers)?;
             let added = store
                 .add_numbers(country, &numbers, now)
                 .await
@@ -393,13 +398,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
         }
         Command::Pool(PoolCmd::Remove { numbers }) => {
-            let numbers = numbers
-                .iter()
-                .map(|n| {
-                    n.parse::<E164>()
-                        .map_err(|e| Failure::Usage(format!("`{n}`: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let numbers = parse_numbers(&numbers)?;
             for n in &numbers {
                 match store.remove_number(n, now).await {
                     Ok(()) => eprintln!("{n} removed"),
