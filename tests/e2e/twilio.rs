@@ -2,7 +2,8 @@
 //! the parameters Twilio sends, signed as Twilio signs them, on the runner's
 //! `/twilio/*` routes; TwiML back; the stream's side effects as on AWS.
 
-use lifeline_e2e::{start, start_with, Local, TWILIO_TOKEN, US_POOL};
+use lifeline_core::twilio::Form;
+use lifeline_e2e::{start, start_with, twilio_signature, Local, TWILIO_TOKEN, US_POOL};
 use std::time::Duration;
 
 /// What a TwiML App's Voice URL gets when agent a-42's Voice SDK dials `to`.
@@ -129,23 +130,12 @@ async fn signatures_refuse_wrong_token_altered_parameters_and_wrong_url() {
     assert_eq!(wrong_url.status, 401);
     // Altered: signed for one number, sent with another (the signature of
     // the original request on a changed body).
-    use lifeline_core::twilio::{expected_signature, Form, TwilioAuthToken};
-    let signed_form = Form::from_pairs(params.iter().copied());
-    let sig = expected_signature(
-        &TwilioAuthToken::new(TWILIO_TOKEN).unwrap(),
-        &format!("{}/twilio/outbound", l.base),
-        &signed_form,
-    );
+    let sig = twilio_signature("/twilio/outbound", &params, TWILIO_TOKEN, &l.base);
     let altered = Form::from_pairs(voice_sdk_dial("CA03", "+14255550124"));
-    let resp = reqwest::Client::new()
-        .post(format!("{}/twilio/outbound", l.base))
-        .header("x-twilio-signature", sig)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(altered.to_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
+    let resp = l
+        .twilio_post("/twilio/outbound", altered.to_body(), &sig)
+        .await;
+    assert_eq!(resp.status, 401);
     // Inbound and status are refused the same way.
     let r = l
         .twilio(

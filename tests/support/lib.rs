@@ -281,16 +281,24 @@ impl Local {
         token: &str,
         url_base: &str,
     ) -> TwimlReply {
-        use lifeline_core::twilio::{expected_signature, Form, TwilioAuthToken};
-        let form = Form::from_pairs(params.iter().copied());
-        let token = TwilioAuthToken::new(token).expect("token");
-        let signature = expected_signature(&token, &format!("{url_base}{path_and_query}"), &form);
+        let signature = twilio_signature(path_and_query, params, token, url_base);
+        let body = lifeline_core::twilio::Form::from_pairs(params.iter().copied()).to_body();
+        self.twilio_post(path_and_query, body, &signature).await
+    }
+
+    /// A form POST to a `/twilio/*` route with this body and signature.
+    pub async fn twilio_post(
+        &self,
+        path_and_query: &str,
+        body: String,
+        signature: &str,
+    ) -> TwimlReply {
         let resp = self
             .http
             .post(format!("{}{path_and_query}", self.base))
             .header("x-twilio-signature", signature)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.to_body())
+            .body(body)
             .send()
             .await
             .expect("runner answers");
@@ -472,6 +480,19 @@ impl Local {
             json,
         }
     }
+}
+
+/// `X-Twilio-Signature` of these parameters POSTed to `url_base` + `path_and_query`.
+pub fn twilio_signature(
+    path_and_query: &str,
+    params: &[(&str, &str)],
+    token: &str,
+    url_base: &str,
+) -> String {
+    use lifeline_core::twilio::{expected_signature, Form, TwilioAuthToken};
+    let form = Form::from_pairs(params.iter().copied());
+    let token = TwilioAuthToken::new(token).expect("token");
+    expected_signature(&token, &format!("{url_base}{path_and_query}"), &form)
 }
 
 fn status_and_type(resp: &reqwest::Response) -> (u16, String) {
