@@ -3,10 +3,10 @@
 //! Contact Event`) through `POST /_local/invoke/connect-adapter`, with the
 //! table's stream driving presence and e-mail as on AWS.
 
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::domain::types::Recipients;
-use lifeline_core::ports::AdminStore;
+use lifeline_app::ports::AdminStore;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_domain::types::Recipients;
 use lifeline_e2e::{agent, emails_to, start, Local, US_POOL};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

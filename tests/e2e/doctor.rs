@@ -1,13 +1,13 @@
 //! `lifeline doctor` against the emulators: each misconfiguration gives its
 //! finding and the exit code a pipeline can act on.
 
-use lifeline_core::config::LowWater;
-use lifeline_core::doctor::{gather, report, Level, Report, Targets, VoicePlatform};
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::dynamo::{load_aws_config, ClientProfile};
-use lifeline_core::ports::AdminStore;
+use lifeline_app::ports::AdminStore;
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_cli::doctor::{gather, report, Level, Report, Targets, VoicePlatform};
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
 use lifeline_e2e::{agent, start, Local, NOTIFY_FROM};
+use lifeline_edge::config::LowWater;
 
 async fn doctor(l: &Local, from: &str, agent_id: Option<&str>) -> Report {
     doctor_for(l, from, agent_id, VoicePlatform::Webhook).await

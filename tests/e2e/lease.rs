@@ -2,8 +2,8 @@
 //! Scheduler emulator, the runner fires it on its clock, quarantine follows.
 
 use chrono::Duration;
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::ports::AdminStore;
+use lifeline_app::ports::AdminStore;
+use lifeline_domain::numbers::Country;
 use lifeline_e2e::{dial, ended, inbound, start, start_with, US_POOL};
 use serde_json::json;
 
@@ -143,8 +143,7 @@ async fn pool_remove_refuses_a_leased_number() {
         .await
         .json["callerId"]
         .clone();
-    let leased: lifeline_core::domain::types::E164 =
-        leased.as_str().expect("n").parse().expect("e164");
+    let leased: lifeline_domain::types::E164 = leased.as_str().expect("n").parse().expect("e164");
     let err = l
         .store
         .remove_number(&leased, l.now())

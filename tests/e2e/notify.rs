@@ -1,10 +1,10 @@
 //! The emergency e-mail end to end: the call record on the stream, the
 //! notifier, the SES emulator's outbox.
 
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::domain::types::Recipients;
-use lifeline_core::ports::AdminStore;
+use lifeline_app::ports::AdminStore;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_domain::types::Recipients;
 use lifeline_e2e::{agent, emails_to, start, start_with, Local, SentEmail};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -129,19 +129,18 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
             "NewImage": {"type": {"S": "call"}, "callId": {"S": format!("n-{tag}")}, "agentId": {"S": "a-60"},
                          "dialedAt": {"S": "2026-11-24T05:00:00Z"}},
             "SequenceNumber": "1", "SizeBytes": 1, "StreamViewType": "NEW_AND_OLD_IMAGES"}}]});
-    let conf =
-        lifeline_core::dynamo::load_aws_config(lifeline_core::dynamo::ClientProfile::Admin).await;
+    let conf = lifeline_aws::sdk::load_aws_config(lifeline_aws::sdk::ClientProfile::Admin).await;
     let notifier = notifier::Notifier::new(
-        std::sync::Arc::new(lifeline_core::dynamo::DynamoStore::from_conf(
+        std::sync::Arc::new(lifeline_aws::dynamo::DynamoStore::from_conf(
             &conf, &l.table,
         )),
-        std::sync::Arc::new(lifeline_core::ses::SesSender::new(
+        std::sync::Arc::new(lifeline_aws::ses::SesSender::new(
             aws_sdk_sesv2::Client::new(&conf),
         )),
-        std::sync::Arc::new(lifeline_core::clock::SystemClock),
+        std::sync::Arc::new(lifeline_app::clock::SystemClock),
         "lifeline@example.com".parse().expect("from"),
     );
-    let resp = lifeline_core::lambda::StreamHandler::handle(
+    let resp = lifeline_edge::lambda::StreamHandler::handle(
         &notifier,
         serde_json::from_value(record).expect("event"),
     )

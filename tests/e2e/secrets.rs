@@ -1,8 +1,8 @@
 //! The webhook secret from Secrets Manager (moto), as the HTTP functions read
 //! it at cold start on AWS: `LIFELINE_WEBHOOK_SECRET_ARN`, one `GetSecretValue`.
 
-use lifeline_core::dynamo::{load_aws_config, ClientProfile};
-use lifeline_core::secrets::{webhook_secret, SecretError, SECRET_ARN_VAR, SECRET_VAR};
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_aws::secrets::{webhook_secret, SecretError, SECRET_ARN_VAR, SECRET_VAR};
 
 #[tokio::test]
 async fn webhook_secret_is_read_from_secrets_manager_by_arn() {

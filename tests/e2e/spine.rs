@@ -1,8 +1,8 @@
 //! The spine, end to end on DynamoDB Local through the local runner's HTTP routes.
 
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::ports::AdminStore;
+use lifeline_app::ports::AdminStore;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
 use lifeline_e2e::{agent, dial, ended, inbound, start, start_with, Broken, US_POOL};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
@@ -203,7 +203,7 @@ async fn bad_input_answers_clearly_and_writes_nothing() {
     assert_eq!(unsigned.status, 401);
     assert_eq!(unsigned.content_type, "application/problem+json");
     let t = chrono::Utc::now().timestamp();
-    let wrong = lifeline_core::webhook::WebhookSecret::new("not-the-secret")
+    let wrong = lifeline_edge::webhook::WebhookSecret::new("not-the-secret")
         .expect("secret")
         .sign(t, body.as_bytes());
     assert_eq!(

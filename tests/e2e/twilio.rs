@@ -2,9 +2,9 @@
 //! the parameters Twilio sends, signed as Twilio signs them, on the runner's
 //! `/twilio/*` routes; TwiML back; the stream's side effects as on AWS.
 
-use lifeline_core::twilio::Form;
 use lifeline_e2e::{start, start_with, twilio_signature, Local, TWILIO_TOKEN, US_POOL};
 use std::time::Duration;
+use twilio_adapter::twilio::Form;
 
 /// What a TwiML App's Voice URL gets when agent a-42's Voice SDK dials `to`.
 fn voice_sdk_dial<'a>(call_sid: &'a str, to: &'a str) -> Vec<(&'a str, &'a str)> {

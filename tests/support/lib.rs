@@ -3,18 +3,19 @@
 //! gets its own table, so tests run in parallel. `./infra/test.sh` starts the
 //! emulators and exports their endpoints.
 
-use lifeline_core::aws_calls::{
+use lifeline_app::ports::AdminStore;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_aws::test_support::{
     counted_dynamodb_client, counted_scheduler_client, faulty_ses_client, CallCounter, FailFirst,
 };
-use lifeline_core::config::{Config, Mode};
-use lifeline_core::domain::call::AgentProfile;
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::domain::types::Recipients;
-use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
-use lifeline_core::ports::AdminStore;
-use lifeline_core::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
-use lifeline_core::webhook::WebhookSecret;
+use lifeline_domain::call::AgentProfile;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_domain::types::Recipients;
+use lifeline_edge::config::{Config, Mode};
+use lifeline_edge::webhook::WebhookSecret;
 use lifeline_local::{serve, LocalSystem};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -91,7 +92,7 @@ pub async fn start(pool: usize) -> Local {
 pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     require_emulator();
     if std::env::var_os("RUST_LOG").is_some() {
-        lifeline_core::telemetry::init_text(); // RUST_LOG=info shows the runner's logs
+        lifeline_edge::telemetry::init_text(); // RUST_LOG=info shows the runner's logs
     }
     let conf = load_aws_config(ClientProfile::Admin).await;
     let calls = CallCounter::new();
@@ -153,7 +154,7 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
     // A broken Scheduler endpoint, for the fault tests.
     let lease_conf = match vars.get("LIFELINE_E2E_SCHEDULER_ENDPOINT") {
         Some(url) => {
-            lifeline_core::dynamo::aws_config_loader(ClientProfile::CriticalPath)
+            lifeline_aws::sdk::aws_config_loader(ClientProfile::CriticalPath)
                 .endpoint_url(url)
                 .load()
                 .await
@@ -212,7 +213,7 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         },
         Some(EventBridgeScheduler::new(lease_scheduler, sched_config)),
         Some((
-            lifeline_core::ses::SesSender::new(ses),
+            lifeline_aws::ses::SesSender::new(ses),
             NOTIFY_FROM.parse().expect("from"),
         )),
     );
@@ -282,7 +283,7 @@ impl Local {
         url_base: &str,
     ) -> TwimlReply {
         let signature = twilio_signature(path_and_query, params, token, url_base);
-        let body = lifeline_core::twilio::Form::from_pairs(params.iter().copied()).to_body();
+        let body = twilio_adapter::twilio::Form::from_pairs(params.iter().copied()).to_body();
         self.twilio_post(path_and_query, body, &signature).await
     }
 
@@ -387,7 +388,7 @@ impl Local {
 
     /// The runner's clock.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        use lifeline_core::clock::Clock;
+        use lifeline_app::clock::Clock;
         self.system.clock.now()
     }
 
@@ -489,7 +490,7 @@ pub fn twilio_signature(
     token: &str,
     url_base: &str,
 ) -> String {
-    use lifeline_core::twilio::{expected_signature, Form, TwilioAuthToken};
+    use twilio_adapter::twilio::{expected_signature, Form, TwilioAuthToken};
     let form = Form::from_pairs(params.iter().copied());
     let token = TwilioAuthToken::new(token).expect("token");
     expected_signature(&token, &format!("{url_base}{path_and_query}"), &form)
@@ -528,7 +529,7 @@ pub struct Broken {
 
 impl Broken {
     pub async fn at_port(port: u16) -> Broken {
-        let conf = lifeline_core::dynamo::aws_config_loader(ClientProfile::CriticalPath)
+        let conf = lifeline_aws::sdk::aws_config_loader(ClientProfile::CriticalPath)
             .endpoint_url(format!("http://127.0.0.1:{port}"))
             .load()
             .await;
@@ -544,7 +545,7 @@ impl Broken {
     /// A runner on DynamoDB Local's `table` whose listed operations fail every
     /// time, as throttling that outlasts the SDK's retries would.
     pub async fn failing(table: &str, operations: &[&'static str]) -> Broken {
-        let conf = lifeline_core::dynamo::aws_config_loader(ClientProfile::CriticalPath)
+        let conf = lifeline_aws::sdk::aws_config_loader(ClientProfile::CriticalPath)
             .load()
             .await;
         let mut builder = aws_sdk_dynamodb::config::Builder::from(&conf);

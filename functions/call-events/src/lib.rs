@@ -2,12 +2,12 @@
 //! callback window to run from the end of the agent's last emergency call.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_core::clock::Clock;
-use lifeline_core::config::Config;
-use lifeline_core::http::{no_content, problem, WebhookAuth, WebhookHandler};
-use lifeline_core::ports::EndStore;
-use lifeline_core::service::ended::{EndCallError, EndService};
-use lifeline_core::webhook::{parse_ended, Problem};
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::EndStore;
+use lifeline_app::service::ended::{EndCallError, EndService};
+use lifeline_edge::config::Config;
+use lifeline_edge::http::{no_content, problem, WebhookAuth, WebhookHandler};
+use lifeline_edge::webhook::{parse_ended, Problem};
 use std::sync::Arc;
 
 pub struct CallEvents<S> {
@@ -19,7 +19,7 @@ impl<S: EndStore> CallEvents<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         CallEvents {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
-            service: EndService::new(store, clock, config),
+            service: EndService::new(store, clock, config.settings.clone()),
         }
     }
 

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lifeline_core::lambda::run_webhook(call_events::CallEvents::new).await
+    lifeline_edge::lambda::run_webhook(call_events::CallEvents::new).await
 }

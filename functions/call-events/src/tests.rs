@@ -2,8 +2,8 @@
 
 use super::*;
 use chrono::Duration;
-use lifeline_core::memory::fixtures::{body_json, sample_event_clock, signed, t0, World};
-use lifeline_core::memory::MemoryStore;
+use lifeline_app::fakes::MemoryStore;
+use lifeline_edge::fixtures::{body_json, sample_event_clock, signed, t0, World};
 
 /// a-42 holds one number and two active emergency calls, c-1 and c-2.
 async fn setup() -> (World, CallEvents<MemoryStore>) {
@@ -27,7 +27,7 @@ async fn end(w: &World, h: &CallEvents<MemoryStore>, call: &str, agent: &str) ->
     h.handle(req).await.status().as_u16()
 }
 
-fn lease(store: &MemoryStore) -> lifeline_core::domain::lease::Lease {
+fn lease(store: &MemoryStore) -> lifeline_domain::lease::Lease {
     store.with_state(|s| s.pointers.values().next().cloned().unwrap())
 }
 

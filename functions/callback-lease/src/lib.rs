@@ -5,13 +5,13 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use lifeline_core::clock::Clock;
-use lifeline_core::domain::expiry::LeaseExpiry;
-use lifeline_core::dynamo::lease_from_image;
-use lifeline_core::lambda::StreamHandler;
-use lifeline_core::ports::{LeaseScheduler, ReleaseStore};
-use lifeline_core::service::lease::{Expired, LeaseLifecycle};
-use lifeline_core::stream::{matches_any, retry, LEASE_FILTERS};
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::{LeaseScheduler, ReleaseStore};
+use lifeline_app::service::lease::{Expired, LeaseLifecycle};
+use lifeline_aws::dynamo::stream::lease_from_image;
+use lifeline_domain::expiry::LeaseExpiry;
+use lifeline_edge::lambda::StreamHandler;
+use lifeline_edge::stream::{matches_any, retry, LEASE_FILTERS};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub struct CallbackLease<S, P> {
 pub enum LeaseError {
     /// The scheduler retries the firing (retry policy, then its DLQ).
     #[error("release not recorded: {0}")]
-    Store(#[from] lifeline_core::ports::StoreError),
+    Store(#[from] lifeline_app::ports::StoreError),
     #[error("unrecognised event: {0}")]
     Unrecognised(String),
 }

@@ -1,15 +1,16 @@
 //! The `callback-lease` Lambda: stream records and schedule firings, wired to the runtime.
 
 use callback_lease::CallbackLease;
-use lifeline_core::clock::SystemClock;
-use lifeline_core::config::{Config, Mode};
-use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
-use lifeline_core::scheduler::{EventBridgeScheduler, SchedulerConfig};
+use lifeline_app::clock::SystemClock;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::scheduler::{EventBridgeScheduler, SchedulerConfig};
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_edge::config::{Config, Mode};
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lifeline_core::telemetry::init_json();
+    lifeline_edge::telemetry::init_json();
     let config = Config::from_env_without_secret(Mode::Lambda)?;
     let schedules = SchedulerConfig::from_env(Mode::Lambda)?;
     let aws = load_aws_config(ClientProfile::Admin).await;

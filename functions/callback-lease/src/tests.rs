@@ -2,13 +2,13 @@
 
 use super::*;
 use chrono::Duration;
-use lifeline_core::domain::lease::Lease;
-use lifeline_core::dynamo::number_image;
-use lifeline_core::memory::fixtures::{t0, World};
-use lifeline_core::memory::{MemoryScheduler, MemoryStore};
-use lifeline_core::service::callback::CallbackService;
-use lifeline_core::service::ended::EndService;
-use lifeline_core::webhook::{parse_ended, parse_inbound};
+use lifeline_app::fakes::{MemoryScheduler, MemoryStore};
+use lifeline_app::service::callback::CallbackService;
+use lifeline_app::service::ended::EndService;
+use lifeline_aws::dynamo::stream::number_image;
+use lifeline_domain::lease::Lease;
+use lifeline_edge::fixtures::{t0, World};
+use lifeline_edge::webhook::{parse_ended, parse_inbound};
 use serde_json::json;
 
 const NUMBER: &str = "+14255550199";
@@ -74,21 +74,26 @@ impl Rig {
     }
 
     async fn end(&self, call: &str) {
-        EndService::new(self.w.store.clone(), self.w.clock(), self.w.config.clone())
-            .end(
-                parse_ended(format!(r#"{{"callId":"{call}","agentId":"a-42"}}"#).as_bytes())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
+        EndService::new(
+            self.w.store.clone(),
+            self.w.clock(),
+            self.w.config.settings.clone(),
+        )
+        .end(parse_ended(format!(r#"{{"callId":"{call}","agentId":"a-42"}}"#).as_bytes()).unwrap())
+        .await
+        .unwrap();
     }
 
     async fn routed(&self) -> bool {
         let call =
             parse_inbound(format!(r#"{{"callId":"in","to":"{NUMBER}"}}"#).as_bytes()).unwrap();
-        let a = CallbackService::new(self.w.store.clone(), self.w.clock(), self.w.config.clone())
-            .route(call)
-            .await;
+        let a = CallbackService::new(
+            self.w.store.clone(),
+            self.w.clock(),
+            self.w.config.settings.clone(),
+        )
+        .route(call)
+        .await;
         serde_json::to_value(a).unwrap()["action"] == "connect_agent"
     }
 }
@@ -184,10 +189,10 @@ async fn scheduler_down_retries_the_record_and_expiry_stays_correct() {
         "no firing needed: past its window the lease is over"
     );
     // And a stranger gets the number after the quarantine, without any release.
-    r.w.store.add_agent(lifeline_core::memory::fixtures::agent(
+    r.w.store.add_agent(lifeline_edge::fixtures::agent(
         "a-43",
-        lifeline_core::domain::numbers::Country::US,
-        lifeline_core::domain::route::NumberType::CallingPlan,
+        lifeline_domain::numbers::Country::US,
+        lifeline_domain::route::NumberType::CallingPlan,
         "+14255550101",
     ));
     r.w.clock.advance(Duration::minutes(60));

@@ -3,12 +3,12 @@
 //! follows normal routing.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_core::clock::Clock;
-use lifeline_core::config::Config;
-use lifeline_core::http::{json, problem, WebhookAuth, WebhookHandler};
-use lifeline_core::ports::CallbackStore;
-use lifeline_core::service::callback::CallbackService;
-use lifeline_core::webhook::parse_inbound;
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::CallbackStore;
+use lifeline_app::service::callback::CallbackService;
+use lifeline_edge::config::Config;
+use lifeline_edge::http::{json, problem, WebhookAuth, WebhookHandler};
+use lifeline_edge::webhook::parse_inbound;
 use std::sync::Arc;
 
 pub struct CallbackRouter<S> {
@@ -20,7 +20,7 @@ impl<S: CallbackStore> CallbackRouter<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         CallbackRouter {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
-            service: CallbackService::new(store, clock, config),
+            service: CallbackService::new(store, clock, config.settings.clone()),
         }
     }
 

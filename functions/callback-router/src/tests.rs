@@ -2,19 +2,19 @@
 
 use super::*;
 use chrono::Duration;
-use lifeline_core::memory::fixtures::{body_json, sample_event_clock, signed, t0, World};
-use lifeline_core::service::ended::EndService;
-use lifeline_core::webhook::parse_ended;
+use lifeline_app::service::ended::EndService;
+use lifeline_edge::fixtures::{body_json, sample_event_clock, signed, t0, World};
+use lifeline_edge::webhook::parse_ended;
 use serde_json::json;
 
-fn router(w: &World) -> CallbackRouter<lifeline_core::memory::MemoryStore> {
+fn router(w: &World) -> CallbackRouter<lifeline_app::fakes::MemoryStore> {
     CallbackRouter::new(w.store.clone(), w.clock(), w.config.clone())
         .with_signature_clock(w.clock())
 }
 
 async fn inbound(
     w: &World,
-    h: &CallbackRouter<lifeline_core::memory::MemoryStore>,
+    h: &CallbackRouter<lifeline_app::fakes::MemoryStore>,
     to: &str,
 ) -> (u16, serde_json::Value) {
     let body = format!(
@@ -35,7 +35,7 @@ async fn inbound(
 async fn live_lease_connects_the_agent_until_the_window_closes() {
     let w = World::us(&["+14255550199"]);
     let h = router(&w);
-    let ended = EndService::new(w.store.clone(), w.clock(), w.config.clone());
+    let ended = EndService::new(w.store.clone(), w.clock(), w.config.settings.clone());
 
     assert_eq!(
         inbound(&w, &h, "+14255550199").await.1,
@@ -88,7 +88,9 @@ async fn live_lease_connects_the_agent_until_the_window_closes() {
 async fn fallback_comes_from_configuration_when_the_lease_has_none() {
     let mut w = World::us(&["+14255550199"]);
     let mut cfg = (*w.config).clone();
-    cfg.callback_fallback = vec!["queue:emergency-callbacks".into()];
+    let mut settings = (*cfg.settings).clone();
+    settings.callback_fallback = vec!["queue:emergency-callbacks".into()];
+    cfg.settings = Arc::new(settings);
     w.config = Arc::new(cfg);
     w.dial("c-1", "a-42").await;
     let (_, v) = inbound(&w, &router(&w), "+14255550199").await;

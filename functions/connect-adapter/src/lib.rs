@@ -7,19 +7,19 @@
 //! so that the flow places it.
 
 use aws_lambda_events::event::connect::ConnectEvent;
-use lifeline_core::clock::Clock;
-use lifeline_core::config::Config;
-use lifeline_core::domain::call::{
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::{CallbackStore, DialStore, EndStore};
+use lifeline_app::service::callback::CallbackService;
+use lifeline_app::service::dial::DialService;
+use lifeline_app::service::ended::{EndCallError, EndOutcome, EndService};
+use lifeline_domain::call::{
     CallEnded, InboundAnswer, InboundCall, Location, OutboundAnswer, OutboundDial,
 };
-use lifeline_core::domain::numbers::{
+use lifeline_domain::numbers::{
     emergency_digits_anywhere, short_code_from_e164, OutsideLinePrefix,
 };
-use lifeline_core::domain::types::{AgentId, E164};
-use lifeline_core::ports::{CallbackStore, DialStore, EndStore};
-use lifeline_core::service::callback::CallbackService;
-use lifeline_core::service::dial::DialService;
-use lifeline_core::service::ended::{EndCallError, EndOutcome, EndService};
+use lifeline_domain::types::{AgentId, E164};
+use lifeline_edge::config::Config;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -284,10 +284,10 @@ pub struct ConnectAdapter<S> {
 impl<S: DialStore + CallbackStore + EndStore> ConnectAdapter<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         ConnectAdapter {
-            prefix: config.outside_line_prefix.clone(),
-            dial: DialService::new(store.clone(), clock.clone(), config.clone()),
-            callback: CallbackService::new(store.clone(), clock.clone(), config.clone()),
-            end: EndService::new(store, clock, config),
+            prefix: config.settings.outside_line_prefix.clone(),
+            dial: DialService::new(store.clone(), clock.clone(), config.settings.clone()),
+            callback: CallbackService::new(store.clone(), clock.clone(), config.settings.clone()),
+            end: EndService::new(store, clock, config.settings.clone()),
         }
     }
 

@@ -2,14 +2,15 @@
 //! events (EventBridge), wired to the runtime.
 
 use connect_adapter::ConnectAdapter;
-use lifeline_core::clock::SystemClock;
-use lifeline_core::config::{Config, Mode};
-use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
+use lifeline_app::clock::SystemClock;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_edge::config::{Config, Mode};
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lifeline_core::telemetry::init_json();
+    lifeline_edge::telemetry::init_json();
     // IAM authorises Connect's invocations: no webhook secret to load.
     let config = Arc::new(Config::from_env_without_secret(Mode::Lambda)?);
     let aws = load_aws_config(ClientProfile::CriticalPath).await;

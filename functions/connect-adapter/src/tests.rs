@@ -1,5 +1,5 @@
 use super::*;
-use lifeline_core::memory::fixtures::World;
+use lifeline_edge::fixtures::World;
 use serde_json::json;
 
 const POOL: [&str; 2] = ["+14255550190", "+14255550191"];
@@ -10,7 +10,7 @@ fn sample(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn adapter(world: &World) -> ConnectAdapter<lifeline_core::memory::MemoryStore> {
+fn adapter(world: &World) -> ConnectAdapter<lifeline_app::fakes::MemoryStore> {
     ConnectAdapter::new(world.store.clone(), world.clock(), world.config.clone())
 }
 

@@ -2,12 +2,12 @@
 //! answers with the caller ID to present; never blocks, never a 5xx.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_core::clock::Clock;
-use lifeline_core::config::Config;
-use lifeline_core::http::{json, problem, WebhookAuth, WebhookHandler};
-use lifeline_core::ports::DialStore;
-use lifeline_core::service::dial::DialService;
-use lifeline_core::webhook::parse_outbound;
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::DialStore;
+use lifeline_app::service::dial::DialService;
+use lifeline_edge::config::Config;
+use lifeline_edge::http::{json, problem, WebhookAuth, WebhookHandler};
+use lifeline_edge::webhook::parse_outbound;
 use std::sync::Arc;
 
 pub struct DialIntake<S> {
@@ -19,7 +19,7 @@ impl<S: DialStore> DialIntake<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         DialIntake {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
-            service: DialService::new(store, clock, config),
+            service: DialService::new(store, clock, config.settings.clone()),
         }
     }
 

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lifeline_core::lambda::run_webhook(dial_intake::DialIntake::new).await
+    lifeline_edge::lambda::run_webhook(dial_intake::DialIntake::new).await
 }

@@ -2,11 +2,11 @@
 
 use super::*;
 use chrono::{DateTime, Duration, Utc};
-use lifeline_core::clock::FixedClock;
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::memory::fixtures::{agent, body_json, config, signed};
-use lifeline_core::memory::MemoryStore;
+use lifeline_app::clock::FixedClock;
+use lifeline_app::fakes::MemoryStore;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_edge::fixtures::{agent, body_json, config, signed};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

@@ -5,12 +5,12 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use lifeline_core::clock::Clock;
-use lifeline_core::domain::types::Email;
-use lifeline_core::lambda::StreamHandler;
-use lifeline_core::ports::{EmailSender, NotifyStore};
-use lifeline_core::service::notify::NotifyService;
-use lifeline_core::stream::{for_each_call_change, CallChange, NOTIFY_FILTERS};
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::{EmailSender, NotifyStore};
+use lifeline_app::service::notify::NotifyService;
+use lifeline_domain::types::Email;
+use lifeline_edge::lambda::StreamHandler;
+use lifeline_edge::stream::{for_each_call_change, CallChange, NOTIFY_FILTERS};
 use std::sync::Arc;
 
 pub struct Notifier<S, E> {

@@ -1,16 +1,17 @@
 //! The `notifier` Lambda: the stream handler, wired to the runtime.
 
-use lifeline_core::clock::SystemClock;
-use lifeline_core::config::{notify_from, Config, Mode};
-use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
-use lifeline_core::lambda::StreamHandler;
-use lifeline_core::ses::SesSender;
+use lifeline_app::clock::SystemClock;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_aws::ses::SesSender;
+use lifeline_edge::config::{notify_from, Config, Mode};
+use lifeline_edge::lambda::StreamHandler;
 use notifier::Notifier;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lifeline_core::telemetry::init_json();
+    lifeline_edge::telemetry::init_json();
     let config = Config::from_env_without_secret(Mode::Lambda)?;
     let from = notify_from(Mode::Lambda, |k| std::env::var(k).ok())?;
     let aws = load_aws_config(ClientProfile::Admin).await;

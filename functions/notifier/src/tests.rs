@@ -1,12 +1,12 @@
 //! Handler tests over the in-memory store and outbox.
 
 use super::*;
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::domain::types::Recipients;
-use lifeline_core::memory::fixtures::{agent, World};
-use lifeline_core::memory::{MemoryOutbox, MemoryStore};
-use lifeline_core::notify::NotificationTemplate;
+use lifeline_app::fakes::{MemoryOutbox, MemoryStore};
+use lifeline_domain::notification::NotificationTemplate;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_domain::types::Recipients;
+use lifeline_edge::fixtures::{agent, World};
 use serde_json::{json, Value};
 
 fn record(seq: u64, call: &str, agent: &str) -> Value {

@@ -3,14 +3,14 @@
 //! an emergency override only changes the status restored afterwards.
 
 use lambda_http::{Body, Request, RequestExt, Response};
-use lifeline_core::clock::Clock;
-use lifeline_core::config::Config;
-use lifeline_core::domain::presence::{PresenceView, Status};
-use lifeline_core::domain::types::AgentId;
-use lifeline_core::http::{json, problem, WebhookAuth, WebhookHandler};
-use lifeline_core::ports::PresenceStore;
-use lifeline_core::service::presence::{PresenceError, PresenceService};
-use lifeline_core::webhook::Problem;
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::PresenceStore;
+use lifeline_app::service::presence::{PresenceError, PresenceService};
+use lifeline_domain::presence::{PresenceView, Status};
+use lifeline_domain::types::AgentId;
+use lifeline_edge::config::Config;
+use lifeline_edge::http::{json, problem, WebhookAuth, WebhookHandler};
+use lifeline_edge::webhook::Problem;
 use std::sync::Arc;
 
 pub struct PresenceApi<S> {
@@ -22,7 +22,7 @@ impl<S: PresenceStore> PresenceApi<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         PresenceApi {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
-            service: PresenceService::new(store, clock, config.presence),
+            service: PresenceService::new(store, clock, config.settings.presence),
         }
     }
 
@@ -48,7 +48,7 @@ fn agent_id(req: &Request) -> Result<AgentId, Problem> {
         Problem::invalid_field("agentId", "the path must be /agents/{agentId}/presence")
     })?;
     raw.parse()
-        .map_err(|e: lifeline_core::domain::types::Invalid| Problem::invalid_field("agentId", e.0))
+        .map_err(|e: lifeline_domain::types::Invalid| Problem::invalid_field("agentId", e.0))
 }
 
 fn answer(agent: &AgentId, result: Result<PresenceView, PresenceError>) -> Response<Body> {

@@ -1,9 +1,9 @@
 //! Handler tests over the in-memory store.
 
 use super::*;
-use lifeline_core::memory::fixtures::{body_json, sample_event_clock, t0, World};
-use lifeline_core::memory::MemoryStore;
-use lifeline_core::webhook::SIGNATURE_HEADER;
+use lifeline_app::fakes::MemoryStore;
+use lifeline_edge::fixtures::{body_json, sample_event_clock, t0, World};
+use lifeline_edge::webhook::SIGNATURE_HEADER;
 use serde_json::json;
 
 fn api(w: &World) -> PresenceApi<MemoryStore> {
@@ -58,12 +58,12 @@ async fn get_and_put() {
     );
     // During an override a PUT keeps DND and changes the status to restore.
     w.dial("c-1", "a-42").await;
-    lifeline_core::service::presence::PresenceService::new(
+    lifeline_app::service::presence::PresenceService::new(
         w.store.clone(),
         w.clock(),
-        w.config.presence,
+        w.config.settings.presence,
     )
-    .apply(&lifeline_core::stream::CallChange::Started {
+    .apply(&lifeline_edge::stream::CallChange::Started {
         agent: "a-42".parse().unwrap(),
         call: "c-1".parse().unwrap(),
         at: t0(),

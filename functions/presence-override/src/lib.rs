@@ -5,12 +5,12 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use lifeline_core::clock::Clock;
-use lifeline_core::config::Config;
-use lifeline_core::lambda::StreamHandler;
-use lifeline_core::ports::PresenceStore;
-use lifeline_core::service::presence::PresenceService;
-use lifeline_core::stream::{for_each_call_change, PRESENCE_FILTERS};
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::PresenceStore;
+use lifeline_app::service::presence::PresenceService;
+use lifeline_edge::config::Config;
+use lifeline_edge::lambda::StreamHandler;
+use lifeline_edge::stream::{for_each_call_change, PRESENCE_FILTERS};
 use std::sync::Arc;
 
 pub struct PresenceOverride<S> {
@@ -20,7 +20,7 @@ pub struct PresenceOverride<S> {
 impl<S: PresenceStore> PresenceOverride<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         PresenceOverride {
-            service: PresenceService::new(store, clock, config.presence),
+            service: PresenceService::new(store, clock, config.settings.presence),
         }
     }
 }

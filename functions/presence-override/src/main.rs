@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lifeline_core::lambda::run_stream(presence_override::PresenceOverride::new).await
+    lifeline_edge::lambda::run_stream(presence_override::PresenceOverride::new).await
 }

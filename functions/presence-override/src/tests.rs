@@ -4,10 +4,10 @@ use super::*;
 
 use chrono::{DateTime, Duration, Utc};
 
-use lifeline_core::domain::presence::{PresenceView, Status};
-use lifeline_core::domain::types::AgentId;
-use lifeline_core::memory::fixtures::{t0, World};
-use lifeline_core::memory::MemoryStore;
+use lifeline_app::fakes::MemoryStore;
+use lifeline_domain::presence::{PresenceView, Status};
+use lifeline_domain::types::AgentId;
+use lifeline_edge::fixtures::{t0, World};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -52,7 +52,7 @@ struct Rig {
 fn rig() -> Rig {
     let w = World::us(&[]);
     let handler = PresenceOverride::new(w.store.clone(), w.clock(), w.config.clone());
-    let service = PresenceService::new(w.store.clone(), w.clock(), w.config.presence);
+    let service = PresenceService::new(w.store.clone(), w.clock(), w.config.settings.presence);
     Rig {
         w,
         handler,

@@ -11,23 +11,23 @@
 //! token, a wrong public URL) is still answered with a `<Dial>` of that
 //! number, and nothing is recorded for it.
 
+pub mod twilio;
+
+use crate::twilio::{Form, TwilioAuthToken};
 use lambda_http::{Body, Request, Response};
-use lifeline_core::clock::Clock;
-use lifeline_core::config::{Config, Mode};
-use lifeline_core::domain::call::{
-    CallEnded, InboundAnswer, InboundCall, OutboundAnswer, OutboundDial,
-};
-use lifeline_core::domain::numbers::{
+use lifeline_app::clock::Clock;
+use lifeline_app::ports::{CallbackStore, DialStore, EndStore};
+use lifeline_app::service::callback::CallbackService;
+use lifeline_app::service::dial::DialService;
+use lifeline_app::service::ended::{EndCallError, EndService};
+use lifeline_domain::call::{CallEnded, InboundAnswer, InboundCall, OutboundAnswer, OutboundDial};
+use lifeline_domain::numbers::{
     emergency_digits_anywhere, short_code_from_e164, OutsideLinePrefix,
 };
-use lifeline_core::domain::types::{AgentId, CallId, E164};
-use lifeline_core::http::{body_bytes, problem};
-use lifeline_core::ports::{CallbackStore, DialStore, EndStore};
-use lifeline_core::service::callback::CallbackService;
-use lifeline_core::service::dial::DialService;
-use lifeline_core::service::ended::{EndCallError, EndService};
-use lifeline_core::twilio::{self, Form, TwilioAuthToken};
-use lifeline_core::webhook::Problem;
+use lifeline_domain::types::{AgentId, CallId, E164};
+use lifeline_edge::config::{Config, Mode};
+use lifeline_edge::http::{body_bytes, problem};
+use lifeline_edge::webhook::Problem;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -196,14 +196,13 @@ pub fn outbound_request(form: &Form, default_caller_id: Option<&E164>) -> Outbou
             .map(str::trim)
             .filter(|a| !a.is_empty() && a.len() <= 500)
             .map(String::from);
-        let location = (country.is_some() || address.is_some()).then_some(
-            lifeline_core::domain::call::Location {
+        let location =
+            (country.is_some() || address.is_some()).then_some(lifeline_domain::call::Location {
                 country,
                 address,
                 lat: None,
                 lon: None,
-            },
-        );
+            });
         Ok(OutboundDial {
             call_id,
             agent_id,
@@ -306,10 +305,10 @@ impl<S: DialStore + CallbackStore + EndStore> TwilioAdapter<S> {
         twilio: TwilioConfig,
     ) -> Self {
         TwilioAdapter {
-            prefix: config.outside_line_prefix.clone(),
-            dial: DialService::new(store.clone(), clock.clone(), config.clone()),
-            callback: CallbackService::new(store.clone(), clock.clone(), config.clone()),
-            end: EndService::new(store, clock, config),
+            prefix: config.settings.outside_line_prefix.clone(),
+            dial: DialService::new(store.clone(), clock.clone(), config.settings.clone()),
+            callback: CallbackService::new(store.clone(), clock.clone(), config.settings.clone()),
+            end: EndService::new(store, clock, config.settings.clone()),
             twilio,
         }
     }
@@ -466,7 +465,7 @@ impl<S: DialStore + CallbackStore + EndStore> TwilioAdapter<S> {
 }
 
 #[async_trait::async_trait]
-impl<S: DialStore + CallbackStore + EndStore + 'static> lifeline_core::http::WebhookHandler
+impl<S: DialStore + CallbackStore + EndStore + 'static> lifeline_edge::http::WebhookHandler
     for TwilioAdapter<S>
 {
     async fn handle(&self, req: Request) -> Response<Body> {

@@ -1,16 +1,15 @@
 //! The `twilio-adapter` Lambda: Twilio's voice webhooks, wired to the runtime.
 
-use lifeline_core::config::Mode;
-use lifeline_core::secrets::{secret, TWILIO_TOKEN_ARN_VAR, TWILIO_TOKEN_VAR};
+use lifeline_aws::secrets::{secret, TWILIO_TOKEN_ARN_VAR, TWILIO_TOKEN_VAR};
+use lifeline_edge::config::Mode;
 use twilio_adapter::{TwilioAdapter, TwilioConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lifeline_core::telemetry::init_json();
+    lifeline_edge::telemetry::init_json();
     // The auth token, once per cold start: the plain variable locally,
     // Secrets Manager on AWS; the rest of the wiring is every webhook's.
-    let aws =
-        lifeline_core::dynamo::load_aws_config(lifeline_core::dynamo::ClientProfile::Admin).await;
+    let aws = lifeline_aws::sdk::load_aws_config(lifeline_aws::sdk::ClientProfile::Admin).await;
     let token = secret(&aws, TWILIO_TOKEN_VAR, TWILIO_TOKEN_ARN_VAR, |k| {
         std::env::var(k).ok()
     })
@@ -22,7 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             std::env::var(k).ok()
         }
     })?;
-    lifeline_core::lambda::run_webhook_without_secret(move |store, clock, config| {
+    lifeline_edge::lambda::run_webhook_without_secret(move |store, clock, config| {
         TwilioAdapter::new(store, clock, config, twilio)
     })
     .await

@@ -1,7 +1,7 @@
 use super::*;
-use lifeline_core::http::WebhookHandler;
-use lifeline_core::memory::fixtures::World;
-use lifeline_core::memory::MemoryStore;
+use lifeline_app::fakes::MemoryStore;
+use lifeline_edge::fixtures::World;
+use lifeline_edge::http::WebhookHandler;
 use serde_json::Value;
 
 const POOL: [&str; 2] = ["+14255550190", "+14255550191"];

@@ -17,17 +17,18 @@ mod runtime_api;
 
 use chrono::{DateTime, Duration, Utc};
 use lambda_http::{Body, Request};
-use lifeline_core::aws_calls::{counted_dynamodb_client, counted_scheduler_client, CallCounter};
-use lifeline_core::clock::{Clock, FixedClock};
-use lifeline_core::config::{Config, Mode};
-use lifeline_core::domain::call::AgentProfile;
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::NumberType;
-use lifeline_core::domain::types::{Recipients, E164};
-use lifeline_core::dynamo::{aws_config_loader, ClientProfile, DynamoStore};
-use lifeline_core::http::WebhookHandler;
-use lifeline_core::ports::{AdminStore, CallbackStore};
-use lifeline_core::webhook::{WebhookSecret, SIGNATURE_HEADER};
+use lifeline_app::clock::{Clock, FixedClock};
+use lifeline_app::ports::{AdminStore, CallbackStore};
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::sdk::{aws_config_loader, ClientProfile};
+use lifeline_aws::test_support::{counted_dynamodb_client, counted_scheduler_client, CallCounter};
+use lifeline_domain::call::AgentProfile;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_domain::types::{Recipients, E164};
+use lifeline_edge::config::{Config, Mode};
+use lifeline_edge::http::WebhookHandler;
+use lifeline_edge::webhook::{WebhookSecret, SIGNATURE_HEADER};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -228,12 +229,12 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
         r.store.table(),
     ));
     let clock: Arc<dyn Clock> = Arc::new(r.clock.clone());
-    let presence = lifeline_core::service::presence::PresenceService::new(
+    let presence = lifeline_app::service::presence::PresenceService::new(
         side_store.clone(),
         clock.clone(),
-        r.config.presence,
+        r.config.settings.presence,
     );
-    let change = lifeline_core::stream::CallChange::Started {
+    let change = lifeline_edge::stream::CallChange::Started {
         agent: "b-1".parse().expect("a"),
         call: "c-9".parse().expect("c"),
         at: r.clock.now(),
@@ -248,13 +249,13 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
         .name(&group)
         .send()
         .await;
-    let sched_config = lifeline_core::scheduler::SchedulerConfig::from_lookup(Mode::Local, |k| {
+    let sched_config = lifeline_aws::scheduler::SchedulerConfig::from_lookup(Mode::Local, |k| {
         (k == "LIFELINE_SCHEDULE_GROUP").then(|| group.clone())
     })
     .expect("scheduler config");
-    let lifecycle = lifeline_core::service::lease::LeaseLifecycle::new(
+    let lifecycle = lifeline_app::service::lease::LeaseLifecycle::new(
         side_store.clone(),
-        Arc::new(lifeline_core::scheduler::EventBridgeScheduler::new(
+        Arc::new(lifeline_aws::scheduler::EventBridgeScheduler::new(
             scheduler_client,
             sched_config,
         )),
@@ -281,7 +282,7 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
             fmt_calls(&sched_calls.snapshot())
         );
         r.clock.advance(Duration::hours(2));
-        let expiry = lifeline_core::domain::expiry::LeaseExpiry {
+        let expiry = lifeline_domain::expiry::LeaseExpiry {
             lease_id: l.lease_id.to_string(),
             number: l.number.to_string(),
             version: l.version,
@@ -296,9 +297,9 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
         .email_identity("lifeline@example.com")
         .send()
         .await;
-    let notify = lifeline_core::service::notify::NotifyService::new(
+    let notify = lifeline_app::service::notify::NotifyService::new(
         side_store.clone(),
-        Arc::new(lifeline_core::ses::SesSender::new(ses)),
+        Arc::new(lifeline_aws::ses::SesSender::new(ses)),
         clock,
         "lifeline@example.com".parse().expect("from"),
     );
@@ -519,7 +520,7 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     if std::env::var_os("RUST_LOG").is_some() {
-        lifeline_core::telemetry::init_text();
+        lifeline_edge::telemetry::init_text();
     }
     let conf = aws_config_loader(ClientProfile::Admin).load().await;
     match std::env::var("BENCH_ONLY").as_deref() {
@@ -548,7 +549,7 @@ async fn main() {
 struct Adapters {
     connect: connect_adapter::ConnectAdapter<DynamoStore>,
     twilio: twilio_adapter::TwilioAdapter<DynamoStore>,
-    token: lifeline_core::twilio::TwilioAuthToken,
+    token: twilio_adapter::twilio::TwilioAuthToken,
 }
 
 impl Adapters {
@@ -600,8 +601,8 @@ impl Adapters {
 
     /// A signed Twilio webhook; the TwiML.
     async fn twilio(&self, path: &str, params: &[(&str, &str)]) -> String {
-        let form = lifeline_core::twilio::Form::from_pairs(params.iter().copied());
-        let sig = lifeline_core::twilio::expected_signature(
+        let form = twilio_adapter::twilio::Form::from_pairs(params.iter().copied());
+        let sig = twilio_adapter::twilio::expected_signature(
             &self.token,
             &format!("http://127.0.0.1:3000{path}"),
             &form,

@@ -2,12 +2,13 @@
 //! (`AWS_ENDPOINT_URL*`, `AWS_REGION`, `LIFELINE_TABLE`).
 
 use clap::{Args, Parser, Subcommand};
-use lifeline_core::domain::call::AgentProfile;
-use lifeline_core::domain::numbers::Country;
-use lifeline_core::domain::route::{NumberType, TenantSettings};
-use lifeline_core::domain::types::{AgentId, Email, Recipients, E164};
-use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
-use lifeline_core::ports::AdminStore;
+use lifeline_app::ports::AdminStore;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_domain::call::AgentProfile;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::{NumberType, TenantSettings};
+use lifeline_domain::types::{AgentId, Email, Recipients, E164};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -228,7 +229,7 @@ fn usage<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> Failure + '_ {
     move |e| Failure::Usage(format!("{what}: {e}"))
 }
 
-fn store_err(e: lifeline_core::ports::StoreError) -> Failure {
+fn store_err(e: lifeline_app::ports::StoreError) -> Failure {
     Failure::Store(e.to_string())
 }
 
@@ -344,7 +345,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Template(cmd) => template(cmd, &store, now).await?,
         Command::Doctor(args) => {
-            let low_water = lifeline_core::config::LowWater::parse(&args.low_water)
+            let low_water = lifeline_app::settings::LowWater::parse(&args.low_water)
                 .map_err(|e| Failure::Usage(format!("--low-water: {e}")))?;
             let agent = args
                 .agent
@@ -355,7 +356,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .platform
                 .parse()
                 .map_err(|e: String| Failure::Usage(format!("--platform: {e}")))?;
-            let targets = lifeline_core::doctor::Targets {
+            let targets = lifeline_cli::doctor::Targets {
                 from: args.notify_from,
                 group: args.schedule_group,
                 low_water,
@@ -363,7 +364,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             let ses = aws_sdk_sesv2::Client::new(&conf);
             let scheduler = aws_sdk_scheduler::Client::new(&conf);
-            let lookups = lifeline_core::doctor::gather(
+            let lookups = lifeline_cli::doctor::gather(
                 &store,
                 &ses,
                 &scheduler,
@@ -373,7 +374,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             )
             .await
             .map_err(Failure::Store)?;
-            let report = lifeline_core::doctor::report(&lookups, &targets.low_water, now);
+            let report = lifeline_cli::doctor::report(&lookups, &targets.low_water, now);
             if args.json {
                 print_json(&serde_json::json!({
                     "checkedAt": report.checked_at,
@@ -402,7 +403,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             for n in &numbers {
                 match store.remove_number(n, now).await {
                     Ok(()) => eprintln!("{n} removed"),
-                    Err(lifeline_core::ports::RemoveError::Store(e)) => return Err(store_err(e)),
+                    Err(lifeline_app::ports::RemoveError::Store(e)) => return Err(store_err(e)),
                     Err(e) => return Err(Failure::Usage(e.to_string())),
                 }
             }
@@ -439,8 +440,10 @@ async fn template(
     store: &DynamoStore,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), Failure> {
-    use lifeline_core::notify::{notification_data, render, validate, NotificationTemplate};
-    use lifeline_core::ports::TemplateStore;
+    use lifeline_app::ports::TemplateStore;
+    use lifeline_domain::notification::{
+        notification_data, render, validate, NotificationTemplate,
+    };
     let in_force = || async {
         Ok::<_, Failure>(
             store
@@ -465,12 +468,12 @@ async fn template(
             };
             validate(&t).map_err(|e| Failure::Usage(format!("template not saved: {e}")))?;
             store.push_template(&t, now).await.map_err(|e| match e {
-                lifeline_core::ports::TemplateSaveError::Store(e) => store_err(e),
+                lifeline_app::ports::TemplateSaveError::Store(e) => store_err(e),
                 other => Failure::Usage(other.to_string()),
             })?;
             eprintln!(
                 "template {} version {} saved and in force",
-                lifeline_core::notify::TEMPLATE_NAME,
+                lifeline_domain::notification::TEMPLATE_NAME,
                 t.version
             );
         }
@@ -483,7 +486,7 @@ async fn template(
             };
             println!(
                 "# {} ({origin})\n## subject.txt\n{}\n## body.html\n{}\n## body.txt\n{}",
-                lifeline_core::notify::TEMPLATE_NAME,
+                lifeline_domain::notification::TEMPLATE_NAME,
                 t.subject.trim_end(),
                 t.html.trim_end(),
                 t.text.trim_end()
@@ -496,7 +499,7 @@ async fn template(
                 .await
                 .map_err(store_err)?
                 .ok_or_else(|| Failure::Usage(format!("no agent `{id}`")))?;
-            let mut data = lifeline_core::notify::sample_data(test, true);
+            let mut data = lifeline_domain::notification::sample_data(test, true);
             let sample = notification_data(&sample_call(&profile, test, now), Some(&profile));
             data.agent_name = sample.agent_name;
             data.agent_email = sample.agent_email;
@@ -524,8 +527,8 @@ fn sample_call(
     agent: &AgentProfile,
     test: bool,
     now: chrono::DateTime<chrono::Utc>,
-) -> lifeline_core::domain::call::EmergencyCall {
-    lifeline_core::domain::call::EmergencyCall {
+) -> lifeline_domain::call::EmergencyCall {
+    lifeline_domain::call::EmergencyCall {
         call_id: "preview"
             .parse()
             .unwrap_or_else(|_| unreachable!("a valid id")),
@@ -539,7 +542,7 @@ fn sample_call(
         leased_number: None,
         lease_id: None,
         callback_expires_at: None,
-        route: lifeline_core::domain::route::Route::DirectOffer,
+        route: lifeline_domain::route::Route::DirectOffer,
         degraded: false,
         reason: None,
         dialed_at: now,

@@ -9,12 +9,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::Body as LambdaBody;
-use lifeline_core::clock::{Clock, OffsetClock};
-use lifeline_core::config::Config;
-use lifeline_core::dynamo::sdk_error::DisplayErrorContext;
-use lifeline_core::dynamo::DynamoStore;
-use lifeline_core::http::WebhookHandler;
-use lifeline_core::webhook::Problem;
+use lifeline_app::clock::{Clock, OffsetClock};
+use lifeline_aws::dynamo::sdk_error::DisplayErrorContext;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_edge::config::Config;
+use lifeline_edge::http::WebhookHandler;
+use lifeline_edge::webhook::Problem;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -28,7 +28,7 @@ use callback_router::CallbackRouter;
 use connect_adapter::ConnectAdapter;
 use dial_intake::DialIntake;
 use invoke::{HttpFunction, Invocable, JsonFunction, StreamFunction};
-use lifeline_core::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
+use lifeline_aws::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
 use presence_api::PresenceApi;
 use presence_override::PresenceOverride;
 use std::collections::BTreeMap;
@@ -79,7 +79,7 @@ impl LocalSystem {
         let presence = Arc::new(PresenceApi::new(store.clone(), c.clone(), config.clone()));
         let connect = Arc::new(ConnectAdapter::new(store.clone(), c, config.clone()));
         // Local defaults (token `local-twilio-token`, http://127.0.0.1:3000) until `with_twilio`.
-        let twilio_config = TwilioConfig::from_lookup(lifeline_core::config::Mode::Local, |_| None)
+        let twilio_config = TwilioConfig::from_lookup(lifeline_edge::config::Mode::Local, |_| None)
             .expect("the local Twilio defaults are valid");
         let system = LocalSystem {
             twilio: Arc::new(TwilioAdapter::new(
@@ -273,10 +273,7 @@ impl LocalSystem {
         streams: aws_sdk_dynamodbstreams::Client,
         store_for: impl Fn(&'static str) -> DynamoStore,
         scheduler: Option<EventBridgeScheduler>,
-        mail: Option<(
-            lifeline_core::ses::SesSender,
-            lifeline_core::domain::types::Email,
-        )>,
+        mail: Option<(lifeline_aws::ses::SesSender, lifeline_domain::types::Email)>,
     ) -> tokio::task::JoinHandle<()> {
         let table = self.store.table().to_string();
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
@@ -292,7 +289,7 @@ impl LocalSystem {
         );
         let mut consumers = vec![stream::Consumer {
             name: "presence-override",
-            filters: &lifeline_core::stream::PRESENCE_FILTERS,
+            filters: &lifeline_edge::stream::PRESENCE_FILTERS,
             handler: presence,
         }];
         if let Some((sender, from)) = mail {
@@ -305,7 +302,7 @@ impl LocalSystem {
             self.register("notifier", Arc::new(StreamFunction(notifier.clone())));
             consumers.push(stream::Consumer {
                 name: "notifier",
-                filters: &lifeline_core::stream::NOTIFY_FILTERS,
+                filters: &lifeline_edge::stream::NOTIFY_FILTERS,
                 handler: notifier,
             });
         }
@@ -320,7 +317,7 @@ impl LocalSystem {
             }
             consumers.push(stream::Consumer {
                 name: "callback-lease",
-                filters: &lifeline_core::stream::LEASE_FILTERS,
+                filters: &lifeline_edge::stream::LEASE_FILTERS,
                 handler: lease,
             });
         }
@@ -371,7 +368,7 @@ impl LocalSystem {
                 if resp.status().is_success() {
                     // What fell due on the new clock fires before the answer.
                     let fired = self.fire_due_schedules().await;
-                    let now = lifeline_core::domain::call::rfc3339(self.clock.now());
+                    let now = lifeline_domain::call::rfc3339(self.clock.now());
                     return json(
                         200,
                         &serde_json::json!({"now": now, "schedulesFired": fired}),
@@ -382,7 +379,7 @@ impl LocalSystem {
             ("GET", "/_local/clock") => {
                 return json(
                     200,
-                    &serde_json::json!({"now": lifeline_core::domain::call::rfc3339(self.clock.now())}),
+                    &serde_json::json!({"now": lifeline_domain::call::rfc3339(self.clock.now())}),
                 )
             }
             _ => {
@@ -452,22 +449,22 @@ impl LocalSystem {
             q => format!("{}{}?{q}", self.twilio_config.public_url, raw("rawPath")),
         };
         if let Some(headers) = v.get_mut("headers").and_then(|h| h.as_object_mut()) {
-            if headers.contains_key(lifeline_core::webhook::SIGNATURE_HEADER) {
+            if headers.contains_key(lifeline_edge::webhook::SIGNATURE_HEADER) {
                 let t = chrono::Utc::now().timestamp();
                 headers.insert(
-                    lifeline_core::webhook::SIGNATURE_HEADER.into(),
+                    lifeline_edge::webhook::SIGNATURE_HEADER.into(),
                     self.config.webhook_secret.sign(t, body.as_bytes()).into(),
                 );
             }
-            if headers.contains_key(lifeline_core::twilio::SIGNATURE_HEADER) {
-                if let Ok(form) = lifeline_core::twilio::Form::parse(body.as_bytes()) {
-                    let signature = lifeline_core::twilio::expected_signature(
+            if headers.contains_key(twilio_adapter::twilio::SIGNATURE_HEADER) {
+                if let Ok(form) = twilio_adapter::twilio::Form::parse(body.as_bytes()) {
+                    let signature = twilio_adapter::twilio::expected_signature(
                         &self.twilio_config.auth_token,
                         &url,
                         &form,
                     );
                     headers.insert(
-                        lifeline_core::twilio::SIGNATURE_HEADER.into(),
+                        twilio_adapter::twilio::SIGNATURE_HEADER.into(),
                         signature.into(),
                     );
                 }
@@ -512,7 +509,7 @@ impl LocalSystem {
                 tracing::info!(advanced_minutes = a.advance_minutes, now = %now, "local clock moved");
                 json(
                     200,
-                    &serde_json::json!({"now": lifeline_core::domain::call::rfc3339(now)}),
+                    &serde_json::json!({"now": lifeline_domain::call::rfc3339(now)}),
                 )
             }
             _ => {
@@ -538,11 +535,11 @@ fn lease_function(
 
 /// The handlers' own answer builders, as the runner's response type.
 fn json(status: u16, v: &serde_json::Value) -> http::Response<Bytes> {
-    from_lambda(lifeline_core::http::json(status, v))
+    from_lambda(lifeline_edge::http::json(status, v))
 }
 
 fn problem(p: &Problem) -> http::Response<Bytes> {
-    from_lambda(lifeline_core::http::problem(p))
+    from_lambda(lifeline_edge::http::problem(p))
 }
 
 fn from_lambda(resp: lambda_http::Response<LambdaBody>) -> http::Response<Bytes> {

@@ -1,9 +1,10 @@
 //! `lifeline-local`: the local runner (see the crate docs).
 
-use lifeline_core::config::{notify_from, Config, Mode};
-use lifeline_core::dynamo::{load_aws_config, ClientProfile, DynamoStore};
-use lifeline_core::scheduler::{EventBridgeScheduler, SchedulerConfig};
-use lifeline_core::ses::SesSender;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::scheduler::{EventBridgeScheduler, SchedulerConfig};
+use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+use lifeline_aws::ses::SesSender;
+use lifeline_edge::config::{notify_from, Config, Mode};
 use lifeline_local::{serve, LocalSystem};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use twilio_adapter::TwilioConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    lifeline_core::telemetry::init_text();
+    lifeline_edge::telemetry::init_text();
     let config = Config::from_env(Mode::Local)?;
     let listen: SocketAddr = std::env::var("LIFELINE_LISTEN")
         .unwrap_or_else(|_| "127.0.0.1:3000".into())

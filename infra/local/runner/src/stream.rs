@@ -6,8 +6,8 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
-use lifeline_core::lambda::StreamHandler;
-use lifeline_core::stream::matches_any;
+use lifeline_edge::lambda::StreamHandler;
+use lifeline_edge::stream::matches_any;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -115,7 +115,7 @@ pub async fn pump(
                 tracing::debug!(table, "waiting for the table's stream");
             }
             Err(e) => {
-                tracing::debug!(error = %lifeline_core::dynamo::sdk_error::DisplayErrorContext(&e), "waiting for the stream");
+                tracing::debug!(error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "waiting for the stream");
             }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -140,7 +140,7 @@ pub async fn pump(
             {
                 Ok(r) => r,
                 Err(e) => {
-                    tracing::warn!(shard, error = %lifeline_core::dynamo::sdk_error::DisplayErrorContext(&e), "stream read failed; retrying");
+                    tracing::warn!(shard, error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "stream read failed; retrying");
                     continue;
                 }
             };
@@ -196,7 +196,7 @@ async fn refresh_shards(
     let desc = match streams.describe_stream().stream_arn(arn).send().await {
         Ok(d) => d,
         Err(e) => {
-            tracing::warn!(error = %lifeline_core::dynamo::sdk_error::DisplayErrorContext(&e), "describe stream failed");
+            tracing::warn!(error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "describe stream failed");
             return;
         }
     };
@@ -220,7 +220,7 @@ async fn refresh_shards(
                 shards.insert(id.to_string(), r.shard_iterator().map(String::from));
             }
             Err(e) => {
-                tracing::warn!(shard = id, error = %lifeline_core::dynamo::sdk_error::DisplayErrorContext(&e), "no shard iterator");
+                tracing::warn!(shard = id, error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "no shard iterator");
             }
         }
     }

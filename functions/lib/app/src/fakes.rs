@@ -1,0 +1,533 @@
+//! In-memory implementations of the ports with the same conditional semantics
+//! as the DynamoDB adapter, for handler tests and property tests. They count
+//! calls per operation and can be told to fail, like an unreachable store.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::ports::{
+    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PresenceStore,
+    RecordError, SaveError, StoreError,
+};
+use lifeline_domain::call::{AgentProfile, EmergencyCall};
+use lifeline_domain::lease::Lease;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::presence::{PresenceState, PresenceView};
+use lifeline_domain::route::TenantSettings;
+use lifeline_domain::types::{AgentId, CallId, E164};
+
+#[derive(Debug, Clone)]
+pub struct NumberState {
+    pub country: Country,
+    pub available_at: DateTime<Utc>,
+    pub lease: Option<Lease>,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub calls: HashMap<CallId, EmergencyCall>,
+    pub agents: HashMap<AgentId, AgentProfile>,
+    pub pointers: HashMap<AgentId, Lease>,
+    pub numbers: BTreeMap<E164, NumberState>,
+    pub tenant: TenantSettings,
+    pub presence: HashMap<AgentId, PresenceState>,
+    /// Notification outcome per call (`sent`, `failed`, `no_recipients`).
+    pub notifications: HashMap<CallId, String>,
+    pub template: Option<lifeline_domain::notification::NotificationTemplate>,
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub state: Mutex<State>,
+    fail: AtomicBool,
+    fail_lookups: AtomicBool,
+    reads: AtomicUsize,
+    writes: AtomicUsize,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn add_agent(&self, a: AgentProfile) {
+        self.with_state(|s| s.agents.insert(a.id.clone(), a));
+    }
+
+    pub fn add_numbers(&self, country: Country, numbers: &[&str]) {
+        self.with_state(|s| {
+            for n in numbers {
+                if let Ok(n) = n.parse::<E164>() {
+                    s.numbers.insert(
+                        n,
+                        NumberState {
+                            country,
+                            available_at: DateTime::<Utc>::MIN_UTC,
+                            lease: None,
+                        },
+                    );
+                }
+            }
+        });
+    }
+
+    /// Every later call fails as an unreachable store would.
+    pub fn set_failing(&self, fail: bool) {
+        self.fail.store(fail, Ordering::SeqCst);
+    }
+
+    /// Only the available-number lookups fail.
+    pub fn set_failing_lookups(&self, fail: bool) {
+        self.fail_lookups.store(fail, Ordering::SeqCst);
+    }
+
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    pub fn writes(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    fn check(&self, write: bool) -> Result<(), StoreError> {
+        if write {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+        }
+        if self.fail.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable("injected fault".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Checks a lease write's conditions, as the adapter's condition expressions do.
+fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
+    match w {
+        LeaseWrite::Claim {
+            lease,
+            now,
+            pointer_version,
+            ..
+        } => {
+            let number = s
+                .numbers
+                .get(&lease.number)
+                .ok_or(RecordError::NumberTaken)?;
+            let own_past_hold = number
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.agent == lease.agent && l.hold_until <= *now);
+            if number.country != lease.country || !(number.available_at <= *now || own_past_hold) {
+                return Err(RecordError::NumberTaken);
+            }
+            let pointer = s.pointers.get(&lease.agent).map(|l| l.version);
+            if pointer != *pointer_version {
+                return Err(RecordError::LeaseChanged);
+            }
+            Ok(())
+        }
+        LeaseWrite::Update {
+            lease,
+            expected_version,
+            ..
+        } => {
+            let matches = |l: &Lease| {
+                l.agent == lease.agent
+                    && l.lease_id == lease.lease_id
+                    && l.version == *expected_version
+            };
+            let number_ok = s
+                .numbers
+                .get(&lease.number)
+                .and_then(|n| n.lease.as_ref())
+                .is_some_and(matches);
+            let pointer_ok = s.pointers.get(&lease.agent).is_some_and(matches);
+            if number_ok && pointer_ok {
+                Ok(())
+            } else {
+                Err(RecordError::LeaseChanged)
+            }
+        }
+    }
+}
+
+fn apply_lease(s: &mut State, w: &LeaseWrite) {
+    let (lease, available_at) = match w {
+        LeaseWrite::Claim {
+            lease,
+            available_at,
+            ..
+        }
+        | LeaseWrite::Update {
+            lease,
+            available_at,
+            ..
+        } => (lease, available_at),
+    };
+    if let Some(n) = s.numbers.get_mut(&lease.number) {
+        n.available_at = *available_at;
+        n.lease = Some(lease.clone());
+    }
+    s.pointers.insert(lease.agent.clone(), lease.clone());
+}
+
+#[async_trait]
+impl DialStore for MemoryStore {
+    async fn dial_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<DialContext, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| DialContext {
+            call: s.calls.get(call).cloned(),
+            agent: s.agents.get(agent).cloned(),
+            lease: s.pointers.get(agent).cloned(),
+            tenant: s.tenant,
+        }))
+    }
+
+    async fn available_numbers(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<E164>, StoreError> {
+        self.check(false)?;
+        if self.fail_lookups.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("injected index fault".into()));
+        }
+        Ok(self.with_state(|s| {
+            let mut v: Vec<(&DateTime<Utc>, &E164)> = s
+                .numbers
+                .iter()
+                .filter(|(_, n)| n.country == country && n.available_at <= now)
+                .map(|(k, n)| (&n.available_at, k))
+                .collect();
+            v.sort();
+            v.into_iter().take(limit).map(|(_, k)| k.clone()).collect()
+        }))
+    }
+
+    async fn record_emergency(
+        &self,
+        call: &EmergencyCall,
+        _ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), RecordError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            if let Some(existing) = s.calls.get(&call.call_id) {
+                return Err(RecordError::CallExists(Some(Box::new(existing.clone()))));
+            }
+            if let Some(w) = lease {
+                lease_ok(s, w)?;
+                apply_lease(s, w);
+            }
+            s.calls.insert(call.call_id.clone(), call.clone());
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl EndStore for MemoryStore {
+    async fn end_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| (s.calls.get(call).cloned(), s.pointers.get(agent).cloned())))
+    }
+
+    async fn record_end(
+        &self,
+        call: &CallId,
+        ended_at: DateTime<Utc>,
+        _ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), EndError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            match s.calls.get(call) {
+                Some(c) if c.ended_at.is_none() => {}
+                _ => return Err(EndError::AlreadyEnded),
+            }
+            if let Some(w) = lease {
+                lease_ok(s, w).map_err(|_| EndError::LeaseChanged)?;
+                apply_lease(s, w);
+            }
+            if let Some(c) = s.calls.get_mut(call) {
+                c.ended_at = Some(ended_at);
+            }
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl CallbackStore for MemoryStore {
+    async fn lease_for_number(&self, number: &E164) -> Result<Option<Lease>, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| s.numbers.get(number).and_then(|n| n.lease.clone())))
+    }
+}
+
+#[async_trait]
+impl PresenceStore for MemoryStore {
+    async fn agent_presence(
+        &self,
+        agent: &AgentId,
+    ) -> Result<(bool, Option<PresenceState>), StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| (s.agents.contains_key(agent), s.presence.get(agent).cloned())))
+    }
+
+    async fn save_presence(
+        &self,
+        agent: &AgentId,
+        state: &PresenceState,
+        _view: PresenceView,
+        _now: DateTime<Utc>,
+    ) -> Result<(), SaveError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            let stored = s.presence.get(agent).map_or(0, |p| p.version);
+            if stored != state.version {
+                return Err(SaveError::Conflict);
+            }
+            let mut next = state.clone();
+            next.version += 1;
+            s.presence.insert(agent.clone(), next);
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl crate::ports::ReleaseStore for MemoryStore {
+    async fn release(
+        &self,
+        expiry: &lifeline_domain::expiry::LeaseExpiry,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.check(true)?;
+        Ok(self.with_state(|s| {
+            let Some(n) = expiry
+                .number
+                .parse::<E164>()
+                .ok()
+                .and_then(|n| s.numbers.get_mut(&n))
+            else {
+                return false;
+            };
+            match n.lease.as_mut() {
+                Some(l) if lifeline_domain::expiry::may_release(l, expiry, now) => {
+                    l.released_at = Some(now);
+                    true
+                }
+                _ => false,
+            }
+        }))
+    }
+}
+
+/// A scheduler that keeps schedules by name, counts calls and can fail.
+#[derive(Debug, Default)]
+pub struct MemoryScheduler {
+    pub schedules: Mutex<BTreeMap<String, lifeline_domain::expiry::ExpirySchedule>>,
+    fail: AtomicBool,
+    calls: AtomicUsize,
+}
+
+impl MemoryScheduler {
+    pub fn set_failing(&self, fail: bool) {
+        self.fail.store(fail, Ordering::SeqCst);
+    }
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+    pub fn all(&self) -> Vec<lifeline_domain::expiry::ExpirySchedule> {
+        self.schedules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
+#[async_trait]
+impl crate::ports::LeaseScheduler for MemoryScheduler {
+    async fn upsert(
+        &self,
+        schedule: &lifeline_domain::expiry::ExpirySchedule,
+    ) -> Result<(), crate::ports::ScheduleError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(crate::ports::ScheduleError::Unavailable(
+                "injected fault".into(),
+            ));
+        }
+        self.schedules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(schedule.name.clone(), schedule.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::ports::NotifyStore for MemoryStore {
+    async fn notify_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<crate::ports::NotifyContext, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| crate::ports::NotifyContext {
+            call: s.calls.get(call).cloned(),
+            notification: s.notifications.get(call).cloned(),
+            agent: s.agents.get(agent).cloned(),
+            template: s.template.clone(),
+        }))
+    }
+
+    async fn record_notification(
+        &self,
+        call: &CallId,
+        outcome: &crate::ports::NotificationOutcome,
+        _now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            s.notifications
+                .insert(call.clone(), outcome.state().to_string())
+        });
+        Ok(())
+    }
+}
+
+/// An outbox instead of SES: keeps what was sent, can fail the next sends.
+#[derive(Debug, Default)]
+pub struct MemoryOutbox {
+    pub sent: Mutex<Vec<(Vec<String>, lifeline_domain::notification::RenderedEmail)>>,
+    transient_failures: AtomicUsize,
+    permanent: AtomicBool,
+}
+
+impl MemoryOutbox {
+    /// The next `n` sends fail as throttling would.
+    pub fn fail_next(&self, n: usize) {
+        self.transient_failures.store(n, Ordering::SeqCst);
+    }
+    /// Every send is refused for good (an unverified sender).
+    pub fn refuse(&self, on: bool) {
+        self.permanent.store(on, Ordering::SeqCst);
+    }
+    pub fn messages(&self) -> Vec<(Vec<String>, lifeline_domain::notification::RenderedEmail)> {
+        self.sent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[async_trait]
+impl crate::ports::EmailSender for MemoryOutbox {
+    async fn send(
+        &self,
+        _from: &lifeline_domain::types::Email,
+        to: &[lifeline_domain::types::Email],
+        email: &lifeline_domain::notification::RenderedEmail,
+    ) -> Result<String, crate::ports::SendError> {
+        if self.permanent.load(Ordering::SeqCst) {
+            return Err(crate::ports::SendError::Permanent(
+                "MessageRejected: not verified".into(),
+            ));
+        }
+        if self
+            .transient_failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(crate::ports::SendError::Transient("TooManyRequests".into()));
+        }
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.push((
+            to.iter().map(|e| e.as_str().to_string()).collect(),
+            email.clone(),
+        ));
+        Ok(format!("m-{}", sent.len()))
+    }
+}
+
+/// Ids a test can predict: `l-1`, `l-2`, … and picks that count up.
+#[derive(Debug, Default)]
+pub struct SequenceIds {
+    next: AtomicUsize,
+}
+
+impl crate::ids::Ids for SequenceIds {
+    fn lease_id(&self) -> lifeline_domain::types::LeaseId {
+        let n = self.next.fetch_add(1, Ordering::SeqCst) + 1;
+        lifeline_domain::types::LeaseId::from_bits(n as u128)
+    }
+
+    fn below(&self, bound: usize) -> usize {
+        match bound {
+            0 => 0,
+            b => self.next.fetch_add(1, Ordering::SeqCst) % b,
+        }
+    }
+}
+
+/// One emitted metric: its name, value and dimensions.
+pub type Emitted = (String, f64, Vec<(String, String)>);
+
+/// Metrics kept in memory, one entry per emit.
+#[derive(Debug, Default)]
+pub struct RecordedMetrics(Mutex<Vec<Emitted>>);
+
+impl RecordedMetrics {
+    pub fn all(&self) -> Vec<Emitted> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The values emitted under `name`.
+    pub fn values(&self, name: &str) -> Vec<f64> {
+        self.all()
+            .into_iter()
+            .filter(|(n, _, _)| n == name)
+            .map(|(_, v, _)| v)
+            .collect()
+    }
+}
+
+impl crate::metrics::Metrics for RecordedMetrics {
+    fn emit_sets(
+        &self,
+        name: &str,
+        value: f64,
+        _unit: &str,
+        dimensions: &[(&str, &str)],
+        _dimension_sets: &[&[&str]],
+    ) {
+        let dims = dimensions
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((name.to_string(), value, dims));
+    }
+}

@@ -1,0 +1,329 @@
+//! Ports: what the services need from storage, as small traits. The DynamoDB
+//! adapter implements them; handler tests use in-memory fakes.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use lifeline_domain::call::{AgentProfile, EmergencyCall};
+use lifeline_domain::lease::Lease;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::TenantSettings;
+use lifeline_domain::types::{AgentId, CallId, E164};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// Network, throttling, timeouts, emulator down: worth a retry later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// An item that does not decode: a bug or a hand edit.
+    #[error("corrupt item {key}: {detail}")]
+    Corrupt { key: String, detail: String },
+}
+
+/// What an emergency dial reads, in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct DialContext {
+    /// The call, when this `callId` was already recorded (a retried webhook).
+    pub call: Option<EmergencyCall>,
+    pub agent: Option<AgentProfile>,
+    /// The agent's current or most recent lease.
+    pub lease: Option<Lease>,
+    pub tenant: TenantSettings,
+}
+
+/// A change to a lease, written together with the call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeaseWrite {
+    /// Take a number that is available now, or that was this agent's (a
+    /// returning agent gets their number back through quarantine).
+    Claim {
+        lease: Lease,
+        available_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        /// The version of the agent's lease pointer that was read (none: no pointer).
+        pointer_version: Option<u64>,
+    },
+    /// Change the lease the agent holds, if nobody changed it since `expected_version`.
+    Update {
+        lease: Lease,
+        available_at: DateTime<Utc>,
+        expected_version: u64,
+    },
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RecordError {
+    #[error("call already recorded")]
+    CallExists(Option<Box<EmergencyCall>>),
+    #[error("number taken")]
+    NumberTaken,
+    #[error("lease changed since it was read")]
+    LeaseChanged,
+    /// Another transaction touched the same items at the same moment: retry.
+    #[error("concurrent transaction conflict")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait DialStore: Send + Sync {
+    /// The call (idempotency), the agent's profile and lease, and the tenant settings.
+    async fn dial_context(&self, call: &CallId, agent: &AgentId)
+        -> Result<DialContext, StoreError>;
+    /// Numbers of `country`'s pool that may be leased at `now`, least recently
+    /// released first, at most `limit` (never a scan of the pool).
+    async fn available_numbers(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<E164>, StoreError>;
+    /// One atomic write: the call record (only if new) and the lease change.
+    async fn record_emergency(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), RecordError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EndError {
+    #[error("call already ended")]
+    AlreadyEnded,
+    #[error("lease changed since it was read")]
+    LeaseChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait EndStore: Send + Sync {
+    /// The call and the agent's current lease, in one round trip.
+    async fn end_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError>;
+    /// Marks the call ended (only once) and applies the lease change, atomically.
+    async fn record_end(
+        &self,
+        call: &CallId,
+        ended_at: DateTime<Utc>,
+        ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), EndError>;
+}
+
+#[async_trait]
+pub trait CallbackStore: Send + Sync {
+    /// The lease on a pool number, in one read.
+    async fn lease_for_number(&self, number: &E164) -> Result<Option<Lease>, StoreError>;
+}
+
+/// A pool number as the admin sees it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolNumber {
+    pub number: String,
+    pub country: String,
+    /// `free`, `leased` or `quarantined`.
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leased_to: Option<String>,
+    /// End of the callback window (from the end of the last call).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_window_ends_at: Option<String>,
+    /// Emergency calls still in progress on the lease.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_calls: Option<usize>,
+    /// Until when callbacks reach the agent (longer while calls are active).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<String>,
+    /// Out of the pool for other agents until then (a late callback must not reach a stranger).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantined_until: Option<String>,
+    /// When another agent may get the number.
+    pub available_at: String,
+}
+
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    async fn put_agent(&self, agent: &AgentProfile) -> Result<(), StoreError>;
+    async fn get_agent(&self, id: &AgentId) -> Result<Option<AgentProfile>, StoreError>;
+    /// Adds numbers to a pool; numbers already present are left as they are.
+    /// Returns how many were added.
+    async fn add_numbers(
+        &self,
+        country: Country,
+        numbers: &[E164],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
+    async fn list_pool(
+        &self,
+        country: Option<Country>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PoolNumber>, StoreError>;
+    /// Removes a number from its pool unless it is leased.
+    async fn remove_number(&self, number: &E164, now: DateTime<Utc>) -> Result<(), RemoveError>;
+    async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError>;
+    async fn get_tenant(&self) -> Result<TenantSettings, StoreError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SaveError {
+    /// Someone saved in between: read again and retry.
+    #[error("presence changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait PresenceStore: Send + Sync {
+    /// Whether the agent has a profile, and their presence, in one read.
+    async fn agent_presence(
+        &self,
+        agent: &AgentId,
+    ) -> Result<(bool, Option<lifeline_domain::presence::PresenceState>), StoreError>;
+    /// Saves `state` if the stored version is still `state.version` (0: none
+    /// stored yet); the stored item then has version `state.version + 1`.
+    async fn save_presence(
+        &self,
+        agent: &AgentId,
+        state: &lifeline_domain::presence::PresenceState,
+        view: lifeline_domain::presence::PresenceView,
+        now: DateTime<Utc>,
+    ) -> Result<(), SaveError>;
+}
+
+#[async_trait]
+pub trait ReleaseStore: Send + Sync {
+    /// Releases the lease a schedule fired for, only if the number still holds
+    /// that lease at that version and it is past its hold; `false` otherwise
+    /// (a duplicate, stale or early firing: nothing changes).
+    async fn release(
+        &self,
+        expiry: &lifeline_domain::expiry::LeaseExpiry,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ScheduleError {
+    /// Throttling, network, a missing group: the record is retried.
+    #[error("scheduler unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait LeaseScheduler: Send + Sync {
+    /// Creates the one-time schedule, or moves it if it exists.
+    async fn upsert(
+        &self,
+        schedule: &lifeline_domain::expiry::ExpirySchedule,
+    ) -> Result<(), ScheduleError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RemoveError {
+    #[error("{0} is leased to {1} until {2}: it cannot be removed now")]
+    Leased(String, String, String),
+    #[error("{0} is not in any pool")]
+    Unknown(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the notifier reads for a call, in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyContext {
+    pub call: Option<EmergencyCall>,
+    /// What happened to its e-mail already (`sent`, `failed`, `no_recipients`).
+    pub notification: Option<String>,
+    pub agent: Option<AgentProfile>,
+    /// The stored template in force (none: the built-in default).
+    pub template: Option<lifeline_domain::notification::NotificationTemplate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationOutcome {
+    Sent {
+        message_id: String,
+    },
+    NoRecipients,
+    /// A permanent failure: recorded, not retried.
+    Failed {
+        error: String,
+    },
+}
+
+impl NotificationOutcome {
+    pub fn state(&self) -> &'static str {
+        match self {
+            NotificationOutcome::Sent { .. } => "sent",
+            NotificationOutcome::NoRecipients => "no_recipients",
+            NotificationOutcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+#[async_trait]
+pub trait NotifyStore: Send + Sync {
+    async fn notify_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<NotifyContext, StoreError>;
+    /// Records the e-mail's outcome on the call record.
+    async fn record_notification(
+        &self,
+        call: &CallId,
+        outcome: &NotificationOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SendError {
+    /// Throttling, network, a 5xx: retry.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Rejected, unverified sender, bad request: retrying will not help.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+#[async_trait]
+pub trait EmailSender: Send + Sync {
+    /// Sends one message; its message id.
+    async fn send(
+        &self,
+        from: &lifeline_domain::types::Email,
+        to: &[lifeline_domain::types::Email],
+        email: &lifeline_domain::notification::RenderedEmail,
+    ) -> Result<String, SendError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TemplateSaveError {
+    #[error("another version was saved meanwhile; show it and push again")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    async fn current_template(
+        &self,
+    ) -> Result<Option<lifeline_domain::notification::NotificationTemplate>, StoreError>;
+    /// Saves `template` as the version after `template.version - 1`; it
+    /// becomes the one in force.
+    async fn push_template(
+        &self,
+        template: &lifeline_domain::notification::NotificationTemplate,
+        now: DateTime<Utc>,
+    ) -> Result<(), TemplateSaveError>;
+}

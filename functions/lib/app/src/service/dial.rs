@@ -1,0 +1,541 @@
+//! The emergency dial: recognise, record and lease in one write, answer fast,
+//! and never block the call whatever fails.
+//!
+//! It reads as its steps: classify (pure) → read the context → match the
+//! country → look up candidates → plan a lease (pure) → write → resolve the
+//! write's outcome → answer. Every failure on the way still answers
+//! `emergency`, degraded, with the agent's own number.
+
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use lifeline_domain::call::{EmergencyCall, OutboundAnswer, OutboundDial};
+use lifeline_domain::classify::{classify, match_with_profile, Classification, ProfileMatch};
+use lifeline_domain::dial::{
+    call_record, degraded_call, new_lease, plan_lease, BestMatch, LeasePlan,
+};
+use lifeline_domain::lease::Lease;
+use lifeline_domain::numbers::{Country, EmergencyMatch};
+use lifeline_domain::route::select_route;
+use lifeline_domain::types::E164;
+
+use crate::clock::Clock;
+use crate::ids::{Ids, RandomIds};
+use crate::metrics::{EmfStdout, Metrics};
+use crate::ports::{DialContext, DialStore, LeaseWrite, RecordError, StoreError};
+use crate::settings::Settings;
+
+/// How many available numbers one lookup returns: enough for concurrent dials
+/// to pick different ones (keys only: one small read), independent of the
+/// pool's size.
+pub const CANDIDATES: usize = 48;
+/// Write attempts before answering degraded.
+const MAX_ATTEMPTS: usize = 16;
+/// Fresh lookups after concurrent dials took the candidates.
+const MAX_REQUERIES: usize = 5;
+
+pub struct DialService<S> {
+    store: Arc<S>,
+    clock: Arc<dyn Clock>,
+    settings: Arc<Settings>,
+    ids: Arc<dyn Ids>,
+    metrics: Arc<dyn Metrics>,
+}
+
+impl<S> Clone for DialService<S> {
+    fn clone(&self) -> Self {
+        DialService {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            ids: self.ids.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+/// The candidate numbers being tried for one dial.
+struct Candidates {
+    numbers: Vec<E164>,
+    tried: HashSet<E164>,
+    /// A failed lookup says nothing about the pool: the answer then says the
+    /// store was unavailable, not that the pool is exhausted.
+    lookup_failed: bool,
+    requeries_left: usize,
+    limit: usize,
+}
+
+impl Candidates {
+    fn new(looked_up: Result<Vec<E164>, StoreError>, limit: usize) -> Self {
+        let lookup_failed = looked_up.is_err();
+        let numbers = looked_up.unwrap_or_default();
+        // A full page means there may be more: look again (a few times) when
+        // concurrent dials took these; a short page means the pool is drained.
+        let requeries_left = if numbers.len() < limit {
+            0
+        } else {
+            MAX_REQUERIES
+        };
+        Candidates {
+            numbers,
+            tried: HashSet::new(),
+            lookup_failed,
+            requeries_left,
+            limit,
+        }
+    }
+
+    /// Takes a fresh lookup's numbers; a short page stops further lookups.
+    fn refresh(&mut self, fresh: Vec<E164>) {
+        if fresh.len() < self.limit {
+            self.requeries_left = 0;
+        }
+        self.numbers = fresh;
+    }
+}
+
+/// What one write attempt came to.
+enum Attempt {
+    Answered(OutboundAnswer),
+    /// Another dial took the number: try another.
+    NumberTaken,
+    /// Nobody won yet: try again shortly.
+    Conflict,
+    /// The agent's lease changed since it was read: read again.
+    LeaseChanged,
+}
+
+impl<S: DialStore> DialService<S> {
+    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, settings: Arc<Settings>) -> Self {
+        DialService {
+            store,
+            clock,
+            settings,
+            ids: Arc::new(RandomIds),
+            metrics: Arc::new(EmfStdout),
+        }
+    }
+
+    /// Takes lease ids and random picks from `ids` (tests).
+    pub fn with_ids(mut self, ids: Arc<dyn Ids>) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    /// Emits to `metrics` instead of the EMF log lines (tests).
+    pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub async fn dial(&self, dial: OutboundDial) -> OutboundAnswer {
+        let now = self.clock.now();
+        let known = match classify(&dial, &self.settings.outside_line_prefix) {
+            Classification::Ordinary => return OutboundAnswer::ordinary(),
+            Classification::UnsupportedLocation if !self.settings.lease_unsupported_locations => {
+                tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id,
+                    "emergency-looking dial from an unsupported location; passed through");
+                return OutboundAnswer::Continue {
+                    reason: Some("unsupported_location"),
+                };
+            }
+            Classification::Emergency(m) => Some(m),
+            Classification::UnsupportedLocation | Classification::NeedsProfileCountry => None,
+        };
+        let work = self.emergency(&dial, known, now);
+        let answer = match tokio::time::timeout(self.settings.dial_budget, work).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                tracing::error!(call_id = %dial.call_id, budget_ms = self.settings.dial_budget.as_millis() as u64,
+                    "emergency dial over its time budget; answering degraded");
+                self.degraded_answer(&dial, self.best_match(&dial, known), now, "timeout")
+            }
+        };
+        if let OutboundAnswer::Emergency {
+            degraded: true,
+            reason,
+            ..
+        } = &answer
+        {
+            let reason = reason.as_deref().unwrap_or("unknown");
+            // By reason, and in total (the alarm's fixed dimension set).
+            self.metrics.emit_sets(
+                "DegradedEmergencyAnswers",
+                1.0,
+                "Count",
+                &[("Reason", reason)],
+                &[&["Reason"], &[]],
+            );
+        }
+        answer
+    }
+
+    /// An emergency dial: read, match the country, then lease and write.
+    async fn emergency(
+        &self,
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        now: DateTime<Utc>,
+    ) -> OutboundAnswer {
+        let (ctx, looked_up) = match self.read_context(dial, known, now).await {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::error!(call_id = %dial.call_id, error = %e, "emergency dial: context read failed; answering degraded");
+                let best = self.best_match(dial, known);
+                return self.degraded_answer(dial, best, now, "store_unavailable");
+            }
+        };
+        if let Some(call) = &ctx.call {
+            return OutboundAnswer::emergency(call);
+        }
+        let matched = match known {
+            Some(m) => m,
+            None => {
+                let profile_country = ctx.agent.as_ref().and_then(|a| a.country);
+                let prefix = &self.settings.outside_line_prefix;
+                match match_with_profile(dial, profile_country, prefix) {
+                    ProfileMatch::Emergency(m) => m,
+                    ProfileMatch::Ordinary => return OutboundAnswer::ordinary(),
+                    ProfileMatch::NoCountry(reason) => {
+                        return self.record_without_country(dial, &ctx, now, reason).await
+                    }
+                }
+            }
+        };
+        let looked_up = match looked_up {
+            Some(numbers) => numbers,
+            None => self.lookup(matched.country, now).await,
+        };
+        let candidates = Candidates::new(looked_up, self.candidate_limit(matched.country));
+        if !candidates.lookup_failed && ctx.lease.as_ref().is_none_or(|l| !l.is_live(now)) {
+            self.report_pool_level(matched.country, candidates.numbers.len());
+        }
+        self.lease_and_record(dial, matched, ctx, candidates, now)
+            .await
+    }
+
+    /// The call, profile, lease and tenant, and (when the country is known
+    /// already) the available numbers: one round trip, the two reads at once.
+    async fn read_context(
+        &self,
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        now: DateTime<Utc>,
+    ) -> Result<(DialContext, Option<Result<Vec<E164>, StoreError>>), StoreError> {
+        let context = self.store.dial_context(&dial.call_id, &dial.agent_id);
+        match known {
+            Some(m) => {
+                let (ctx, numbers) = tokio::join!(context, self.lookup(m.country, now));
+                Ok((ctx?, Some(numbers)))
+            }
+            None => Ok((context.await?, None)),
+        }
+    }
+
+    async fn lookup(&self, country: Country, now: DateTime<Utc>) -> Result<Vec<E164>, StoreError> {
+        let numbers = self
+            .store
+            .available_numbers(country, now, self.candidate_limit(country))
+            .await;
+        if let Err(e) = &numbers {
+            tracing::warn!(error = %e, "available-number lookup failed");
+        }
+        numbers
+    }
+
+    /// Plans a lease and writes it with the call, until a write wins or there
+    /// is nothing left to try.
+    async fn lease_and_record(
+        &self,
+        dial: &OutboundDial,
+        m: EmergencyMatch,
+        mut ctx: DialContext,
+        mut candidates: Candidates,
+        now: DateTime<Utc>,
+    ) -> OutboundAnswer {
+        for _ in 0..MAX_ATTEMPTS {
+            let pick = self.ids.below(usize::MAX);
+            let plan = plan_lease(
+                ctx.lease.as_ref(),
+                m.country,
+                now,
+                &candidates.numbers,
+                &candidates.tried,
+                pick,
+            );
+            let write = match plan {
+                LeasePlan::Exhausted if candidates.requeries_left > 0 => {
+                    candidates.requeries_left -= 1;
+                    let fresh = self.lookup(m.country, now).await.unwrap_or_default();
+                    candidates.refresh(fresh);
+                    continue;
+                }
+                LeasePlan::Exhausted => {
+                    return self.no_number(dial, &ctx, m, &candidates, now).await
+                }
+                LeasePlan::Extend(held) => self.extend(dial, &held, now),
+                LeasePlan::Claim(number) => self.claim(dial, &ctx, m, number, now),
+            };
+            let number = write_lease(&write).number.clone();
+            match self.write(dial, &ctx, m, &write, now).await {
+                Attempt::Answered(answer) => return answer,
+                Attempt::NumberTaken => {
+                    candidates.tried.insert(number);
+                    self.requery(m.country, &mut candidates, now).await;
+                }
+                Attempt::Conflict => self.back_off().await,
+                Attempt::LeaseChanged => {
+                    candidates.tried.insert(number);
+                    match self.store.dial_context(&dial.call_id, &dial.agent_id).await {
+                        Ok(fresh) => match &fresh.call {
+                            Some(call) => return OutboundAnswer::emergency(call),
+                            None => ctx = fresh,
+                        },
+                        Err(e) => {
+                            tracing::error!(call_id = %dial.call_id, error = %e, "context re-read failed");
+                            let best = BestMatch::known(m);
+                            return self.degraded_answer(dial, best, now, "store_unavailable");
+                        }
+                    }
+                }
+            }
+        }
+        tracing::error!(call_id = %dial.call_id, "no callback number after {MAX_ATTEMPTS} attempts");
+        self.record_without_lease(dial, &ctx, m, now, "contention")
+            .await
+    }
+
+    /// Another call on the live lease the agent holds.
+    fn extend(&self, dial: &OutboundDial, held: &Lease, now: DateTime<Utc>) -> LeaseWrite {
+        let policy = &self.settings.lease;
+        let lease = policy.on_dial(held, dial.call_id.clone(), now);
+        LeaseWrite::Update {
+            available_at: policy.available_at(&lease),
+            lease,
+            expected_version: held.version,
+        }
+    }
+
+    /// A new lease on `number`.
+    fn claim(
+        &self,
+        dial: &OutboundDial,
+        ctx: &DialContext,
+        m: EmergencyMatch,
+        number: E164,
+        now: DateTime<Utc>,
+    ) -> LeaseWrite {
+        let policy = &self.settings.lease;
+        let lease = new_lease(
+            policy,
+            dial,
+            ctx.agent.as_ref(),
+            ctx.lease.as_ref(),
+            (self.ids.lease_id(), number, m.country),
+            &self.settings.callback_fallback,
+            now,
+        );
+        LeaseWrite::Claim {
+            available_at: policy.available_at(&lease),
+            lease,
+            now,
+            pointer_version: ctx.lease.as_ref().map(|l| l.version),
+        }
+    }
+
+    /// One atomic write of the call record and the lease change, and what
+    /// its outcome means for the dial.
+    async fn write(
+        &self,
+        dial: &OutboundDial,
+        ctx: &DialContext,
+        m: EmergencyMatch,
+        write: &LeaseWrite,
+        now: DateTime<Utc>,
+    ) -> Attempt {
+        let lease = write_lease(write);
+        let call = call_record(
+            dial,
+            ctx.agent.as_ref(),
+            ctx.tenant,
+            m,
+            Some(lease),
+            None,
+            now,
+        );
+        match self
+            .store
+            .record_emergency(&call, self.ttl(now), Some(write))
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(call_id = %dial.call_id, agent_id = %dial.agent_id, number = %lease.number.redacted(),
+                    test = m.test, "emergency call recorded with callback number");
+                Attempt::Answered(OutboundAnswer::emergency(&call))
+            }
+            Err(RecordError::CallExists(Some(existing))) => {
+                Attempt::Answered(OutboundAnswer::emergency(&existing))
+            }
+            Err(RecordError::CallExists(None)) => {
+                Attempt::Answered(OutboundAnswer::emergency(&call))
+            }
+            Err(RecordError::NumberTaken) => Attempt::NumberTaken,
+            Err(RecordError::Conflict) => Attempt::Conflict,
+            Err(RecordError::LeaseChanged) => Attempt::LeaseChanged,
+            Err(RecordError::Store(e)) => {
+                tracing::error!(call_id = %dial.call_id, error = %e, "emergency write failed; answering degraded");
+                let answer =
+                    self.degraded_answer(dial, BestMatch::known(m), now, "store_unavailable");
+                Attempt::Answered(answer)
+            }
+        }
+    }
+
+    /// Concurrent dials took a number: a fresh look shows which are still
+    /// free, rather than trying stale candidates one by one.
+    async fn requery(&self, country: Country, candidates: &mut Candidates, now: DateTime<Utc>) {
+        if candidates.requeries_left == 0 {
+            return;
+        }
+        candidates.requeries_left -= 1;
+        if let Ok(fresh) = self.lookup(country, now).await {
+            candidates.refresh(fresh);
+        }
+    }
+
+    /// A transaction conflict: nobody won yet. Wait a little, jittered so
+    /// that racers spread out.
+    async fn back_off(&self) {
+        let ms = 2 + self.ids.below(18) as u64;
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+
+    /// No number to claim: the call is recorded without a lease.
+    async fn no_number(
+        &self,
+        dial: &OutboundDial,
+        ctx: &DialContext,
+        m: EmergencyMatch,
+        candidates: &Candidates,
+        now: DateTime<Utc>,
+    ) -> OutboundAnswer {
+        if candidates.lookup_failed {
+            tracing::error!(call_id = %dial.call_id, country = %m.country,
+                "no callback number: the lookup failed; presenting the agent's own number");
+            return self
+                .record_without_lease(dial, ctx, m, now, "store_unavailable")
+                .await;
+        }
+        tracing::error!(call_id = %dial.call_id, country = %m.country,
+            "callback-number pool exhausted; presenting the agent's own number");
+        // By country, and in total (the alarm's fixed dimension set).
+        self.metrics.emit_sets(
+            "PoolExhausted",
+            1.0,
+            "Count",
+            &[("Country", m.country.code())],
+            &[&["Country"], &[]],
+        );
+        self.record_without_lease(dial, ctx, m, now, "pool_exhausted")
+            .await
+    }
+
+    async fn record_without_lease(
+        &self,
+        dial: &OutboundDial,
+        ctx: &DialContext,
+        m: EmergencyMatch,
+        now: DateTime<Utc>,
+        reason: &str,
+    ) -> OutboundAnswer {
+        let call = call_record(
+            dial,
+            ctx.agent.as_ref(),
+            ctx.tenant,
+            m,
+            None,
+            Some(reason),
+            now,
+        );
+        self.write_degraded(call, now).await
+    }
+
+    /// No usable country at all: an emergency call still, without a lease.
+    async fn record_without_country(
+        &self,
+        dial: &OutboundDial,
+        ctx: &DialContext,
+        now: DateTime<Utc>,
+        reason: &str,
+    ) -> OutboundAnswer {
+        let mut call = degraded_call(dial, self.best_match(dial, None), reason, now);
+        if let Some(a) = &ctx.agent {
+            call.route = select_route(a.number_type, ctx.tenant).route;
+        }
+        self.write_degraded(call, now).await
+    }
+
+    /// The call is still recorded (side effects need it), without a lease.
+    async fn write_degraded(&self, call: EmergencyCall, now: DateTime<Utc>) -> OutboundAnswer {
+        match self
+            .store
+            .record_emergency(&call, self.ttl(now), None)
+            .await
+        {
+            Ok(()) | Err(RecordError::CallExists(None)) => OutboundAnswer::emergency(&call),
+            Err(RecordError::CallExists(Some(existing))) => OutboundAnswer::emergency(&existing),
+            Err(e) => {
+                tracing::error!(call_id = %call.call_id, error = %e, "degraded call record not written");
+                OutboundAnswer::emergency(&call)
+            }
+        }
+    }
+
+    fn best_match(&self, dial: &OutboundDial, known: Option<EmergencyMatch>) -> BestMatch {
+        BestMatch::of(dial, known, &self.settings.outside_line_prefix)
+    }
+
+    /// The answer when the store cannot be used: the call goes out with the
+    /// agent's own number as caller ID.
+    fn degraded_answer(
+        &self,
+        dial: &OutboundDial,
+        best: BestMatch,
+        now: DateTime<Utc>,
+        reason: &str,
+    ) -> OutboundAnswer {
+        OutboundAnswer::emergency(&degraded_call(dial, best, reason, now))
+    }
+
+    fn ttl(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let s = &self.settings;
+        now + s.lease.active_call_limit + s.lease.window + s.record_retention
+    }
+
+    /// How many candidates to ask for: enough to step around concurrent
+    /// claims and to tell whether the pool is below its low-water mark.
+    fn candidate_limit(&self, country: Country) -> usize {
+        CANDIDATES.max(self.settings.pool_low_water.of(country) + 1)
+    }
+
+    /// Pool health from the lookup the dial makes anyway: no extra request.
+    fn report_pool_level(&self, country: Country, available: usize) {
+        let low_water = self.settings.pool_low_water.of(country);
+        self.metrics.emit(
+            "PoolAvailable",
+            available as f64,
+            "Count",
+            &[("Country", country.code())],
+        );
+        if available < low_water {
+            tracing::warn!(country = %country, available, low_water, "callback-number pool below its low-water mark");
+        }
+    }
+}
+
+fn write_lease(write: &LeaseWrite) -> &Lease {
+    match write {
+        LeaseWrite::Claim { lease, .. } | LeaseWrite::Update { lease, .. } => lease,
+    }
+}

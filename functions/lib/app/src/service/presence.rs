@@ -1,0 +1,117 @@
+//! Presence: the override driven by call starts and ends, and the platform's
+//! reports. Every change is a read, a pure transition and a conditional write,
+//! retried on conflict.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::ports::{PresenceStore, SaveError, StoreError};
+use lifeline_domain::call::CallChange;
+use lifeline_domain::presence::{PresencePolicy, PresenceState, PresenceView, Status};
+use lifeline_domain::types::AgentId;
+
+const MAX_ATTEMPTS: usize = 8;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PresenceError {
+    #[error("no agent `{0}`")]
+    UnknownAgent(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("presence kept changing; try again")]
+    Contention,
+}
+
+pub struct PresenceService<S> {
+    store: Arc<S>,
+    clock: Arc<dyn Clock>,
+    policy: PresencePolicy,
+}
+
+impl<S: PresenceStore> PresenceService<S> {
+    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, policy: PresencePolicy) -> Self {
+        PresenceService {
+            store,
+            clock,
+            policy,
+        }
+    }
+
+    /// Applies a call's start or end (from the stream).
+    pub async fn apply(&self, change: &CallChange) -> Result<PresenceView, PresenceError> {
+        self.update(change.agent(), false, |s| match change {
+            CallChange::Started { call, at, .. } => s.start(call, *at),
+            CallChange::Ended { call, at, .. } => s.end(call, *at),
+        })
+        .await
+    }
+
+    /// The platform reports a status (`PUT /agents/{id}/presence`).
+    pub async fn report(
+        &self,
+        agent: &AgentId,
+        status: Status,
+    ) -> Result<PresenceView, PresenceError> {
+        self.update(agent, true, |s| s.report(status)).await
+    }
+
+    /// What the agent's presence is now (`GET /agents/{id}/presence`).
+    pub async fn get(&self, agent: &AgentId) -> Result<PresenceView, PresenceError> {
+        let now = self.clock.now();
+        let (exists, state) = self.store.agent_presence(agent).await?;
+        if !exists {
+            return Err(PresenceError::UnknownAgent(agent.to_string()));
+        }
+        let state = state.unwrap_or_default();
+        let stuck = self.policy.stuck_calls(&state, now);
+        if !stuck.is_empty() {
+            // Lifted in the view at once; written back with the next change.
+            tracing::warn!(agent_id = %agent, calls = stuck.len(),
+                "emergency override lifted: its calls never reported an end within the limit");
+        }
+        Ok(self.policy.view(&state, now))
+    }
+
+    async fn update(
+        &self,
+        agent: &AgentId,
+        require_profile: bool,
+        change: impl Fn(&mut PresenceState) -> bool,
+    ) -> Result<PresenceView, PresenceError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let now = self.clock.now();
+            let (exists, stored) = self.store.agent_presence(agent).await?;
+            if require_profile && !exists {
+                return Err(PresenceError::UnknownAgent(agent.to_string()));
+            }
+            let before = stored.clone().unwrap_or_default();
+            let mut next = before.clone();
+            let changed = change(&mut next);
+            let lifted = next.tidy(&self.policy, now);
+            for call in &lifted {
+                tracing::warn!(agent_id = %agent, call_id = %call,
+                    "emergency override lifted: the call never reported an end within the limit");
+            }
+            let view = self.policy.view(&next, now);
+            if stored.is_some() && next == before {
+                return Ok(view); // a duplicate: nothing to write
+            }
+            if !changed && stored.is_none() && lifted.is_empty() {
+                return Ok(view);
+            }
+            match self.store.save_presence(agent, &next, view, now).await {
+                Ok(()) => {
+                    let was = self.policy.view(&before, now);
+                    if was != view {
+                        tracing::info!(agent_id = %agent, from = %was.status, to = %view.status,
+                            override_active = view.override_active, "presence changed");
+                    }
+                    return Ok(view);
+                }
+                Err(SaveError::Conflict) => continue,
+                Err(SaveError::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(PresenceError::Contention)
+    }
+}

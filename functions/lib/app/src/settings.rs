@@ -1,0 +1,174 @@
+//! The settings the services run with, read once at cold start and
+//! validated (a bad value stops the cold start, naming the variable).
+
+use chrono::Duration;
+
+use lifeline_domain::lease::LeasePolicy;
+use lifeline_domain::numbers::{Country, InvalidPrefix, OutsideLinePrefix, UnsupportedCountry};
+use lifeline_domain::presence::PresencePolicy;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {detail}")]
+    Invalid { name: &'static str, detail: String },
+    #[error("{0} must be set")]
+    Missing(&'static str),
+}
+
+/// Where the configuration is used: the local runner may default the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Lambda,
+    Local,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub outside_line_prefix: OutsideLinePrefix,
+    pub lease: LeasePolicy,
+    /// An override whose calls never end is lifted after the same active-call limit.
+    pub presence: PresencePolicy,
+    /// Whether a dial from an unsupported location still gets a lease.
+    pub lease_unsupported_locations: bool,
+    /// Targets to try when the agent does not answer a callback.
+    pub callback_fallback: Vec<String>,
+    /// How long call records are kept after the call (TTL).
+    pub record_retention: Duration,
+    /// The most an emergency dial may spend on AWS before answering degraded.
+    pub dial_budget: std::time::Duration,
+    /// Below this many available numbers a country's pool is reported low.
+    pub pool_low_water: LowWater,
+}
+
+/// Low-water marks: `LIFELINE_POOL_LOW_WATER` is `2` (every country) or
+/// `US=5,GB=1,*=2` (per country, `*` for the rest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LowWater {
+    default: usize,
+    per_country: Vec<(Country, usize)>,
+}
+
+impl LowWater {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut out = LowWater {
+            default: 2,
+            per_country: Vec::new(),
+        };
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), v.trim()),
+                None => ("*", part),
+            };
+            let n: usize = v.parse().map_err(|_| format!("`{v}` is not a count"))?;
+            if n > 1000 {
+                return Err(format!("{n} is more than 1000"));
+            }
+            if k == "*" {
+                out.default = n;
+            } else {
+                let c = k.parse().map_err(|e: UnsupportedCountry| e.to_string())?;
+                out.per_country.push((c, n));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn of(&self, country: Country) -> usize {
+        self.per_country
+            .iter()
+            .find(|(c, _)| *c == country)
+            .map_or(self.default, |(_, n)| *n)
+    }
+}
+
+impl Settings {
+    /// Reads the `LIFELINE_*` settings through `get` (the environment, or a
+    /// map in tests); unset ones take their defaults.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let outside_line_prefix = get("LIFELINE_OUTSIDE_LINE_PREFIX")
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e: InvalidPrefix| ConfigError::Invalid {
+                name: "LIFELINE_OUTSIDE_LINE_PREFIX",
+                detail: e.to_string(),
+            })?;
+        let minutes = |name: &'static str,
+                       default: i64,
+                       min: i64,
+                       max: i64|
+         -> Result<Duration, ConfigError> {
+            let v = match get(name) {
+                None => default,
+                Some(s) if s.trim().is_empty() => default,
+                Some(s) => s.trim().parse::<i64>().map_err(|_| ConfigError::Invalid {
+                    name,
+                    detail: format!("`{s}` is not a whole number of minutes"),
+                })?,
+            };
+            if !(min..=max).contains(&v) {
+                return Err(ConfigError::Invalid {
+                    name,
+                    detail: format!("must be between {min} and {max}"),
+                });
+            }
+            Ok(Duration::minutes(v))
+        };
+        let lease = LeasePolicy {
+            window: minutes("LIFELINE_CALLBACK_WINDOW_MINUTES", 60, 60, 24 * 60)?,
+            quarantine: minutes("LIFELINE_QUARANTINE_MINUTES", 60, 0, 7 * 24 * 60)?,
+            active_call_limit: minutes("LIFELINE_ACTIVE_CALL_LIMIT_MINUTES", 240, 30, 24 * 60)?,
+        };
+        let lease_unsupported_locations = match get("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "LIFELINE_LEASE_UNSUPPORTED_LOCATIONS",
+                    detail: format!("`{other}` is not true or false"),
+                })
+            }
+        };
+        let callback_fallback = get("LIFELINE_CALLBACK_FALLBACK")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let record_retention = minutes("LIFELINE_RECORD_RETENTION_HOURS", 24, 1, 24 * 90)
+            .map(|d| Duration::hours(d.num_minutes()))?;
+        let budget_ms = match get("LIFELINE_DIAL_BUDGET_MS") {
+            None => 2500,
+            Some(s) => s
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|v| (100..=10_000).contains(v))
+                .ok_or(ConfigError::Invalid {
+                    name: "LIFELINE_DIAL_BUDGET_MS",
+                    detail: "must be a whole number of milliseconds between 100 and 10000".into(),
+                })?,
+        };
+        let presence = PresencePolicy {
+            stuck_limit: lease.active_call_limit,
+        };
+        let pool_low_water = LowWater::parse(&get("LIFELINE_POOL_LOW_WATER").unwrap_or_default())
+            .map_err(|detail| ConfigError::Invalid {
+            name: "LIFELINE_POOL_LOW_WATER",
+            detail,
+        })?;
+        Ok(Settings {
+            pool_low_water,
+            presence,
+            outside_line_prefix,
+            lease,
+            lease_unsupported_locations,
+            callback_fallback,
+            record_retention,
+            dial_budget: std::time::Duration::from_millis(budget_ms),
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! The emergency dial: one batch read, one number lookup, one transaction.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use lifeline_app::ports::*;
+use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::types::{AgentId, CallId, E164};
+
+use super::codec::*;
+use super::keys::*;
+use super::write::*;
+use super::{unavailable, DynamoStore};
+
+#[async_trait]
+impl DialStore for DynamoStore {
+    async fn dial_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<DialContext, StoreError> {
+        let items = self
+            .batch_get(vec![
+                call_key(call),
+                profile_key(agent),
+                pointer_key(agent),
+                tenant_key(),
+            ])
+            .await?;
+        let mut ctx = DialContext::default();
+        for item in &items {
+            match item_kind(item) {
+                Some((p, "CALL")) if p.starts_with("CALL#") => ctx.call = Some(decode_call(item)?),
+                Some((_, "PROFILE")) => ctx.agent = Some(decode_agent(item)?),
+                Some((_, "LEASE")) => ctx.lease = decode_lease(item)?,
+                Some(("TENANT", "SETTINGS")) => ctx.tenant = decode_tenant(item),
+                _ => {}
+            }
+        }
+        Ok(ctx)
+    }
+
+    async fn available_numbers(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<E164>, StoreError> {
+        let resp = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(AVAILABLE_INDEX)
+            .key_condition_expression("poolCountry = :c AND availableAt <= :now")
+            .expression_attribute_values(":c", s(country.code()))
+            .expression_attribute_values(":now", epoch(now))
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        resp.items()
+            .iter()
+            .filter_map(|i| match i.get("pk") {
+                Some(AttributeValue::S(pk)) => pk.strip_prefix("NUMBER#").map(str::to_string),
+                _ => None,
+            })
+            .map(|num| {
+                num.parse::<E164>().map_err(|e| StoreError::Corrupt {
+                    key: num.clone(),
+                    detail: e.0,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_emergency(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), RecordError> {
+        let call_put = put(
+            &self.table,
+            encode_call(call, ttl),
+            "attribute_not_exists(pk)",
+            None,
+        )?;
+        let mut items = vec![call_put];
+        if let Some(w) = lease {
+            items.extend(lease_puts(&self.table, w)?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tce)) =
+            err.as_service_error()
+        {
+            let (failed, conflict, first) = cancellation(tce.cancellation_reasons());
+            if failed.contains(&0) {
+                let existing = first.as_ref().map(decode_call).transpose().ok().flatten().map(Box::new);
+                return Err(RecordError::CallExists(existing));
+            }
+            if failed.contains(&1) && matches!(lease, Some(LeaseWrite::Claim { .. })) {
+                return Err(RecordError::NumberTaken);
+            }
+            if !failed.is_empty() {
+                return Err(RecordError::LeaseChanged);
+            }
+            if conflict {
+                return Err(RecordError::Conflict);
+            }
+        }
+        Err(RecordError::Store(unavailable(err)))
+    }
+}

@@ -1,0 +1,58 @@
+//! The table's key layout: one item per thing, keyed `pk`/`sk` (the table
+//! in `mod.rs`), and the attribute constructors every item uses.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use lifeline_domain::notification::TEMPLATE_NAME;
+use lifeline_domain::types::{AgentId, CallId, E164};
+
+use super::Item;
+
+pub const AVAILABLE_INDEX: &str = "available";
+pub const TTL_ATTRIBUTE: &str = "ttl";
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+pub(crate) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+/// Times the conditions compare (and TTL) are epoch seconds.
+pub(crate) fn epoch(t: DateTime<Utc>) -> AttributeValue {
+    n(t.timestamp())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
+}
+pub(crate) fn call_key(id: &CallId) -> Item {
+    key(format!("CALL#{id}"), "CALL")
+}
+pub(crate) fn profile_key(id: &AgentId) -> Item {
+    key(format!("AGENT#{id}"), "PROFILE")
+}
+pub(crate) fn pointer_key(id: &AgentId) -> Item {
+    key(format!("AGENT#{id}"), "LEASE")
+}
+pub(crate) fn number_key(number: &E164) -> Item {
+    key(format!("NUMBER#{number}"), "NUMBER")
+}
+pub(crate) fn presence_key(id: &AgentId) -> Item {
+    key(format!("AGENT#{id}"), "PRESENCE")
+}
+pub(crate) fn template_key(sk: &str) -> Item {
+    key(format!("TEMPLATE#{TEMPLATE_NAME}"), sk)
+}
+pub(crate) fn tenant_key() -> Item {
+    key("TENANT".into(), "SETTINGS")
+}
+
+/// An item's `pk` and `sk`: what kind of item a batch read returned.
+pub(crate) fn item_kind(item: &Item) -> Option<(&str, &str)> {
+    match (item.get("pk"), item.get("sk")) {
+        (Some(AttributeValue::S(p)), Some(AttributeValue::S(s))) => Some((p.as_str(), s.as_str())),
+        _ => None,
+    }
+}

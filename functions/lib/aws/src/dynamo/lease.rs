@@ -1,0 +1,41 @@
+//! A lease's release when its schedule fires: one conditional update.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use lifeline_app::ports::*;
+use lifeline_domain::expiry::LeaseExpiry;
+use lifeline_domain::types::E164;
+
+use super::keys::*;
+use super::{unavailable, DynamoStore};
+
+#[async_trait]
+impl ReleaseStore for DynamoStore {
+    async fn release(&self, expiry: &LeaseExpiry, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let number: E164 =
+            expiry
+                .number
+                .parse()
+                .map_err(|e: lifeline_domain::types::Invalid| StoreError::Corrupt {
+                    key: expiry.number.clone(),
+                    detail: e.0,
+                })?;
+        // The same lease, at the same version, past its hold, not yet released.
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(number_key(&number)))
+            .update_expression("SET releasedAt = :now")
+            .condition_expression(
+                "leaseId = :lid AND version = :v AND holdUntil <= :now AND attribute_not_exists(releasedAt)",
+            )
+            .expression_attribute_values(":lid", s(expiry.lease_id.as_str()))
+            .expression_attribute_values(":v", n(expiry.version as i64))
+            .expression_attribute_values(":now", epoch(now))
+            .send()
+            .await;
+        crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception()).map_err(unavailable)
+    }
+}

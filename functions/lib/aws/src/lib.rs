@@ -1,0 +1,16 @@
+//! Lifeline's AWS adapters: they implement the services' ports over the AWS
+//! SDKs. Each SDK sits behind its own cargo feature, so a function links only
+//! the SDKs it calls. SDK errors are mapped here, into the ports' errors.
+
+pub mod sdk;
+
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
+#[cfg(feature = "scheduler")]
+pub mod scheduler;
+#[cfg(feature = "secretsmanager")]
+pub mod secrets;
+#[cfg(feature = "sesv2")]
+pub mod ses;
+#[cfg(feature = "test-support")]
+pub mod test_support;

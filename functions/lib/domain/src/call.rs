@@ -1,0 +1,303 @@
+//! Emergency calls, agent profiles and the answers Lifeline gives (wire contract, DESIGN §3).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::numbers::Country;
+use super::route::{NumberType, Route};
+use super::types::{AgentId, CallId, Email, LeaseId, Recipients, E164};
+
+/// Where the agent is, as the desktop reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// ISO country code as given (it may be one Lifeline does not support).
+    pub country: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// A validated `POST /calls/outbound`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundDial {
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub dialed: String,
+    pub from: E164,
+    pub location: Option<Location>,
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// A validated `POST /calls/ended`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEnded {
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// A validated `POST /calls/inbound`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundCall {
+    pub call_id: CallId,
+    pub to: E164,
+    pub from: Option<E164>,
+    /// RFC 7090 marking of a PSAP callback, when the carrier sends it.
+    pub sip_priority: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentProfile {
+    pub id: AgentId,
+    pub name: String,
+    pub email: Option<Email>,
+    pub country: Option<Country>,
+    /// A home country Lifeline does not support, as given (readiness reports it).
+    pub other_country: Option<String>,
+    pub source_number: E164,
+    pub number_type: NumberType,
+    pub recipients: Recipients,
+    pub fallback: Vec<String>,
+    /// The voice platform's outbound voice profile for emergency calls
+    /// (linked to the agent's capacity profile there).
+    pub outbound_profile: Option<String>,
+}
+
+/// The record of one emergency call, which is also the answer given for it:
+/// a repeated webhook gets the same answer back from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmergencyCall {
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    /// Digits dialed, separators and outside-line prefix removed.
+    pub dialed: String,
+    /// The number placed.
+    pub emergency_number: String,
+    pub test: bool,
+    pub country: Option<Country>,
+    pub location: Option<Location>,
+    pub caller_id: E164,
+    pub leased_number: Option<E164>,
+    pub lease_id: Option<LeaseId>,
+    pub callback_expires_at: Option<DateTime<Utc>>,
+    pub route: Route,
+    pub degraded: bool,
+    pub reason: Option<String>,
+    pub dialed_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Panel {
+    pub controls: [&'static str; 2],
+    pub banner: &'static str,
+    pub form: PanelForm,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PanelForm {
+    pub save: bool,
+    pub refresh: bool,
+}
+
+impl Panel {
+    /// The desktop shows only device settings and Hang up, with a banner.
+    pub fn emergency() -> Self {
+        Panel {
+            controls: ["device_settings", "hang_up"],
+            banner: "Emergency call in progress",
+            form: PanelForm {
+                save: false,
+                refresh: false,
+            },
+        }
+    }
+}
+
+/// The answer to `POST /calls/outbound`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum OutboundAnswer {
+    #[serde(rename_all = "camelCase")]
+    Emergency {
+        call_id: String,
+        emergency_number: String,
+        test: bool,
+        caller_id: String,
+        callback_expires_at: Option<String>,
+        route: &'static str,
+        record: bool,
+        transcribe: bool,
+        history: bool,
+        panel: Panel,
+        degraded: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// Present (as `false`) only when the desktop gave no location.
+        #[serde(skip_serializing_if = "is_true")]
+        location_provided: bool,
+    },
+    Continue {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'static str>,
+    },
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl OutboundAnswer {
+    pub fn ordinary() -> Self {
+        OutboundAnswer::Continue { reason: None }
+    }
+
+    pub fn emergency(call: &EmergencyCall) -> Self {
+        OutboundAnswer::Emergency {
+            call_id: call.call_id.to_string(),
+            emergency_number: call.emergency_number.clone(),
+            test: call.test,
+            caller_id: call.caller_id.to_string(),
+            callback_expires_at: call.callback_expires_at.map(rfc3339),
+            route: call.route.as_str(),
+            record: false,
+            transcribe: false,
+            history: false,
+            panel: Panel::emergency(),
+            degraded: call.degraded,
+            reason: call.reason.clone(),
+            location_provided: call.location.is_some(),
+        }
+    }
+
+    pub fn is_emergency(&self) -> bool {
+        matches!(self, OutboundAnswer::Emergency { .. })
+    }
+}
+
+/// The answer to `POST /calls/inbound`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum InboundAnswer {
+    #[serde(rename_all = "camelCase")]
+    ConnectAgent {
+        agent_id: String,
+        priority: &'static str,
+        bypass: [&'static str; 3],
+        fallback: Vec<String>,
+        record: bool,
+        history: bool,
+    },
+    Continue {},
+}
+
+impl InboundAnswer {
+    pub fn connect(agent: &AgentId, fallback: Vec<String>) -> Self {
+        InboundAnswer::ConnectAgent {
+            agent_id: agent.to_string(),
+            priority: "emergency",
+            bypass: ["routing_rules", "capacity", "presence"],
+            fallback,
+            record: false,
+            history: false,
+        }
+    }
+}
+
+/// What a call record's change says about the agent's emergency calls (the
+/// table's stream, as the side-effect functions see it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallChange {
+    Started {
+        agent: AgentId,
+        call: CallId,
+        at: DateTime<Utc>,
+    },
+    Ended {
+        agent: AgentId,
+        call: CallId,
+        at: DateTime<Utc>,
+    },
+}
+
+impl CallChange {
+    pub fn agent(&self) -> &AgentId {
+        match self {
+            CallChange::Started { agent, .. } | CallChange::Ended { agent, .. } => agent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn emergency_answer_matches_the_contract() {
+        let call = EmergencyCall {
+            call_id: "c-1".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            dialed: "911".into(),
+            emergency_number: "911".into(),
+            test: false,
+            country: Some(Country::US),
+            location: Some(Location {
+                country: Some("US".into()),
+                address: None,
+                lat: None,
+                lon: None,
+            }),
+            caller_id: "+14255550199".parse().unwrap(),
+            leased_number: Some("+14255550199".parse().unwrap()),
+            lease_id: None,
+            callback_expires_at: Some(
+                DateTime::parse_from_rfc3339("2026-11-24T06:00:00Z")
+                    .unwrap()
+                    .with_timezone(&Utc),
+            ),
+            route: Route::DirectOffer,
+            degraded: false,
+            reason: None,
+            dialed_at: Utc::now(),
+            ended_at: None,
+        };
+        let v = serde_json::to_value(OutboundAnswer::emergency(&call)).unwrap();
+        assert_eq!(
+            v,
+            json!({"action":"emergency","callId":"c-1","emergencyNumber":"911","test":false,
+             "callerId":"+14255550199","callbackExpiresAt":"2026-11-24T06:00:00Z",
+             "route":"direct_offer","record":false,"transcribe":false,"history":false,
+             "panel":{"controls":["device_settings","hang_up"],"banner":"Emergency call in progress",
+                      "form":{"save":false,"refresh":false}},
+             "degraded":false})
+        );
+    }
+
+    #[test]
+    fn continue_and_connect() {
+        assert_eq!(
+            serde_json::to_value(OutboundAnswer::ordinary()).unwrap(),
+            json!({"action":"continue"})
+        );
+        assert_eq!(
+            serde_json::to_value(InboundAnswer::Continue {}).unwrap(),
+            json!({"action":"continue"})
+        );
+        let v = serde_json::to_value(InboundAnswer::connect(
+            &"a-42".parse().unwrap(),
+            vec!["q".into()],
+        ))
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"action":"connect_agent","agentId":"a-42","priority":"emergency",
+                   "bypass":["routing_rules","capacity","presence"],"fallback":["q"],
+                   "record":false,"history":false})
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The emergency dial's decisions: which lease the call gets, and the call
+//! record that is written and answered. Pure: the caller brings the time, the
+//! new lease's id and the random pick.
+
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+use crate::call::{AgentProfile, EmergencyCall, OutboundDial};
+use crate::lease::{Lease, LeasePolicy, NewLease};
+use crate::numbers::{dial_digits, match_emergency, Country, EmergencyMatch, OutsideLinePrefix};
+use crate::route::{select_route, Route, TenantSettings};
+use crate::types::{LeaseId, E164};
+
+/// Which lease the call gets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeasePlan {
+    /// The agent holds a live lease in this country: extend it.
+    Extend(Lease),
+    /// Claim this number for a new lease.
+    Claim(E164),
+    /// Nothing left to try.
+    Exhausted,
+}
+
+/// Prefers the agent's live lease, then their previous number, then an
+/// available one (`pick`, a random number, spreads concurrent dials over the
+/// candidates).
+pub fn plan_lease(
+    previous: Option<&Lease>,
+    country: Country,
+    now: DateTime<Utc>,
+    candidates: &[E164],
+    tried: &HashSet<E164>,
+    pick: usize,
+) -> LeasePlan {
+    if let Some(l) = previous.filter(|l| l.country == country) {
+        if l.is_live(now) {
+            return LeasePlan::Extend(l.clone());
+        }
+        if !tried.contains(&l.number) {
+            return LeasePlan::Claim(l.number.clone());
+        }
+    }
+    let open: Vec<&E164> = candidates.iter().filter(|n| !tried.contains(*n)).collect();
+    if open.is_empty() {
+        return LeasePlan::Exhausted;
+    }
+    // They are all the least recently released, so any pick keeps the preference.
+    LeasePlan::Claim(open[pick % open.len()].clone())
+}
+
+/// A new lease on `number` for the dial. Its fallbacks are the agent's, else
+/// the configured default; its version continues the agent's pointer, so a
+/// stale writer is always detected.
+pub fn new_lease(
+    policy: &LeasePolicy,
+    dial: &OutboundDial,
+    agent: Option<&AgentProfile>,
+    previous: Option<&Lease>,
+    claim: (LeaseId, E164, Country),
+    default_fallback: &[String],
+    now: DateTime<Utc>,
+) -> Lease {
+    let (id, number, country) = claim;
+    let fallback = match agent.map(|a| &a.fallback) {
+        Some(f) if !f.is_empty() => f.clone(),
+        _ => default_fallback.to_vec(),
+    };
+    let new = NewLease {
+        id,
+        number,
+        country,
+        agent: dial.agent_id.clone(),
+        call: dial.call_id.clone(),
+        fallback,
+    };
+    let mut lease = policy.start(new, now);
+    lease.version = previous.map_or(1, |l| l.version + 1);
+    lease
+}
+
+/// The emergency call record for a dial matched in `m`'s country, with the
+/// lease it got (none: degraded, the agent's own number is presented).
+pub fn call_record(
+    dial: &OutboundDial,
+    agent: Option<&AgentProfile>,
+    tenant: TenantSettings,
+    m: EmergencyMatch,
+    lease: Option<&Lease>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> EmergencyCall {
+    let (route, route_reason) = match agent {
+        Some(a) => (select_route(a.number_type, tenant).route, None),
+        None => (Route::DirectOffer, Some("agent_profile_missing")),
+    };
+    EmergencyCall {
+        call_id: dial.call_id.clone(),
+        agent_id: dial.agent_id.clone(),
+        dialed: m.dialed.to_string(),
+        emergency_number: m.placed_as.to_string(),
+        test: m.test,
+        country: Some(m.country),
+        location: dial.location.clone(),
+        caller_id: lease
+            .map(|l| l.number.clone())
+            .unwrap_or_else(|| dial.from.clone()),
+        leased_number: lease.map(|l| l.number.clone()),
+        lease_id: lease.map(|l| l.lease_id.clone()),
+        callback_expires_at: lease.map(|l| l.expires_at),
+        route,
+        degraded: lease.is_none(),
+        reason: reason.or(route_reason).map(String::from),
+        dialed_at: dial.timestamp.unwrap_or(now).min(now),
+        ended_at: None,
+    }
+}
+
+/// What the dial is, for a degraded answer: the match in the known country,
+/// or, where the country is unknown, the number as dialed (prefix removed) —
+/// no guess at a country's translation (a 112 is not turned into 911).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BestMatch {
+    pub m: Option<EmergencyMatch>,
+    pub country_known: bool,
+}
+
+impl BestMatch {
+    /// The match in the dial's known country.
+    pub fn known(m: EmergencyMatch) -> Self {
+        BestMatch {
+            m: Some(m),
+            country_known: true,
+        }
+    }
+
+    /// `known`, else the first country whose emergency numbers match, with
+    /// the country marked unknown.
+    pub fn of(
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        prefix: &OutsideLinePrefix,
+    ) -> Self {
+        match known {
+            Some(m) => BestMatch::known(m),
+            None => BestMatch {
+                m: Country::ALL
+                    .iter()
+                    .find_map(|c| match_emergency(&dial.dialed, *c, prefix)),
+                country_known: false,
+            },
+        }
+    }
+}
+
+/// The record of an emergency call that got no lease and whose country may
+/// be unknown: the agent's own number is presented.
+pub fn degraded_call(
+    dial: &OutboundDial,
+    best: BestMatch,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> EmergencyCall {
+    let digits = dial_digits(&dial.dialed).unwrap_or_default();
+    let m = best.m;
+    let placed = match m {
+        Some(m) if best.country_known => m.placed_as,
+        Some(m) => m.dialed,
+        None => digits.as_str(),
+    };
+    EmergencyCall {
+        call_id: dial.call_id.clone(),
+        agent_id: dial.agent_id.clone(),
+        dialed: m.map_or_else(|| digits.clone(), |m| m.dialed.to_string()),
+        emergency_number: placed.to_string(),
+        test: best.country_known && m.is_some_and(|m| m.test),
+        country: m.filter(|_| best.country_known).map(|m| m.country),
+        location: dial.location.clone(),
+        caller_id: dial.from.clone(),
+        leased_number: None,
+        lease_id: None,
+        callback_expires_at: None,
+        route: Route::DirectOffer,
+        degraded: true,
+        reason: Some(reason.to_string()),
+        dialed_at: dial.timestamp.unwrap_or(now).min(now),
+        ended_at: None,
+    }
+}

@@ -1,0 +1,14 @@
+//! Lifeline's pure rules. No async, no AWS, no I/O, no clock reads, no
+//! randomness: time, ids and random picks are arguments, so every rule is a
+//! plain function a unit test calls.
+
+pub mod call;
+pub mod classify;
+pub mod dial;
+pub mod expiry;
+pub mod lease;
+pub mod notification;
+pub mod numbers;
+pub mod presence;
+pub mod route;
+pub mod types;

@@ -1,0 +1,447 @@
+//! The emergency-call e-mail: its data (pure), Lifeline's own template
+//! (editable, versioned, validated by rendering sample data) and rendering
+//! with HTML auto-escaping.
+
+use chrono::{DateTime, Utc};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+use crate::call::{AgentProfile, EmergencyCall, Location};
+use crate::numbers::Country;
+use crate::route::Route;
+
+pub const TEMPLATE_NAME: &str = "EmergencyCallNotification";
+
+/// The three parts of the template, as files an admin edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationTemplate {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// 0 for the built-in default; stored versions count from 1.
+    pub version: u64,
+}
+
+impl NotificationTemplate {
+    /// The default compiled into the binaries (`infra/templates/`).
+    pub fn builtin() -> Self {
+        NotificationTemplate {
+            subject: include_str!(
+                "../../../../infra/templates/emergency-call-notification/subject.txt"
+            )
+            .into(),
+            html: include_str!("../../../../infra/templates/emergency-call-notification/body.html")
+                .into(),
+            text: include_str!("../../../../infra/templates/emergency-call-notification/body.txt")
+                .into(),
+            version: 0,
+        }
+    }
+}
+
+/// Everything a template may use (and nothing else: an unknown variable is an error).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotificationData {
+    pub test: bool,
+    pub dialed: String,
+    pub emergency_number: String,
+    pub agent_name: String,
+    pub agent_email: Option<String>,
+    pub dialed_at_utc: String,
+    pub dialed_at_local: Option<String>,
+    pub callback_number: String,
+    pub callback_valid_until: Option<String>,
+    pub callback_is_agent_number: bool,
+    pub location_provided: bool,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub country: Option<String>,
+    pub route: String,
+    pub route_description: String,
+    /// A short reference to the call (not its id).
+    pub reference: String,
+}
+
+pub const VARIABLES: [&str; 18] = [
+    "test",
+    "dialed",
+    "emergency_number",
+    "agent_name",
+    "agent_email",
+    "dialed_at_utc",
+    "dialed_at_local",
+    "callback_number",
+    "callback_valid_until",
+    "callback_is_agent_number",
+    "location_provided",
+    "address",
+    "latitude",
+    "longitude",
+    "country",
+    "route",
+    "route_description",
+    "reference",
+];
+
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The local time zone a location gives: the country's, or, in the US and
+/// Canada, one told by the longitude (approximate; no tz shapes shipped).
+pub fn local_zone(l: &Location) -> Option<chrono_tz::Tz> {
+    use chrono_tz::America as Am;
+    let country = l
+        .country
+        .as_deref()
+        .and_then(|c| c.parse::<Country>().ok())?;
+    match (country, l.lat, l.lon) {
+        (Country::GB, ..) => Some(chrono_tz::Europe::London),
+        (Country::DK, ..) => Some(chrono_tz::Europe::Copenhagen),
+        (Country::PR, ..) => Some(Am::Puerto_Rico),
+        (Country::US, Some(lat), Some(lon)) => Some(match lon {
+            _ if lat < 23.0 && lon < -150.0 => chrono_tz::Pacific::Honolulu,
+            _ if lon < -130.0 => Am::Anchorage,
+            _ if lon < -114.5 => Am::Los_Angeles,
+            _ if lon < -101.0 => Am::Denver,
+            _ if lon < -85.5 => Am::Chicago,
+            _ => Am::New_York,
+        }),
+        (Country::CA, Some(_), Some(lon)) => Some(match lon {
+            _ if lon < -120.0 => Am::Vancouver,
+            _ if lon < -110.0 => Am::Edmonton,
+            _ if lon < -101.5 => Am::Regina,
+            _ if lon < -89.0 => Am::Winnipeg,
+            _ if lon < -61.0 => Am::Toronto,
+            _ if lon < -57.0 => Am::Halifax,
+            _ => Am::St_Johns,
+        }),
+        _ => None,
+    }
+}
+
+fn route_description(route: Route) -> &'static str {
+    match route {
+        Route::DirectOffer => "Direct offer (calling plan)",
+        Route::DirectRouting => "Direct routing (through the carrier's trunk)",
+    }
+}
+
+/// The e-mail's data for a call (pure).
+pub fn notification_data(call: &EmergencyCall, agent: Option<&AgentProfile>) -> NotificationData {
+    let local = call.location.as_ref().and_then(local_zone).map(|tz| {
+        let t = call.dialed_at.with_timezone(&tz);
+        format!("{} {}", t.format("%Y-%m-%d %H:%M"), t.format("%Z"))
+    });
+    let reference =
+        hex::encode(&Sha256::digest(call.call_id.as_str().as_bytes())[..4]).to_uppercase();
+    NotificationData {
+        test: call.test,
+        dialed: call.dialed.clone(),
+        emergency_number: call.emergency_number.clone(),
+        agent_name: agent.map_or_else(|| format!("Agent {}", call.agent_id), |a| a.name.clone()),
+        agent_email: agent
+            .and_then(|a| a.email.as_ref())
+            .map(|e| e.as_str().to_string()),
+        dialed_at_utc: utc(call.dialed_at),
+        dialed_at_local: local,
+        callback_number: call.caller_id.to_string(),
+        callback_valid_until: call.callback_expires_at.map(utc),
+        callback_is_agent_number: call.leased_number.is_none(),
+        location_provided: call.location.is_some(),
+        address: call.location.as_ref().and_then(|l| l.address.clone()),
+        latitude: call.location.as_ref().and_then(|l| l.lat),
+        longitude: call.location.as_ref().and_then(|l| l.lon),
+        country: call
+            .location
+            .as_ref()
+            .and_then(|l| l.country.clone())
+            .or_else(|| call.country.map(|c| c.code().to_string())),
+        route: call.route.as_str().to_string(),
+        route_description: route_description(call.route).to_string(),
+        reference,
+    }
+}
+
+/// Data to validate and preview a template with.
+pub fn sample_data(test: bool, location: bool) -> NotificationData {
+    NotificationData {
+        test,
+        dialed: if test { "933" } else { "911" }.into(),
+        emergency_number: if test { "933" } else { "911" }.into(),
+        agent_name: "Ana Diaz".into(),
+        agent_email: Some("ana@example.com".into()),
+        dialed_at_utc: "2026-11-24 05:00 UTC".into(),
+        dialed_at_local: location.then(|| "2026-11-23 21:00 PST".into()),
+        callback_number: "+14255550199".into(),
+        callback_valid_until: Some("2026-11-24 06:00 UTC".into()),
+        callback_is_agent_number: !location,
+        location_provided: location,
+        address: location.then(|| "1 Main St, Redmond WA".into()),
+        latitude: location.then_some(47.6),
+        longitude: location.then_some(-122.1),
+        country: Some("US".into()),
+        route: "direct_offer".into(),
+        route_description: route_description(Route::DirectOffer).into(),
+        reference: "1A2B3C4D".into(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// A template that does not render, with where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{part}{}: {detail}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+pub struct TemplateError {
+    pub part: &'static str,
+    pub line: Option<usize>,
+    pub detail: String,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // HTML-escape everything in the HTML part; the subject and text stay text.
+    env.set_auto_escape_callback(|name| {
+        if name == "html" {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env
+}
+
+fn part_error(part: &'static str, e: minijinja::Error) -> TemplateError {
+    TemplateError {
+        part,
+        line: e.line(),
+        detail: e
+            .detail()
+            .map_or_else(|| e.kind().to_string(), String::from),
+    }
+}
+
+/// Renders the three parts. The subject is one line.
+pub fn render(
+    t: &NotificationTemplate,
+    data: &NotificationData,
+) -> Result<RenderedEmail, TemplateError> {
+    let env = environment();
+    let one = |part: &'static str, source: &str| -> Result<String, TemplateError> {
+        let tmpl = env
+            .template_from_named_str(part, source)
+            .map_err(|e| part_error(part, e))?;
+        tmpl.render(minijinja::value::Serde(data))
+            .map_err(|e| part_error(part, e))
+    };
+    let subject = one("subject", &t.subject)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if subject.is_empty() {
+        return Err(TemplateError {
+            part: "subject",
+            line: None,
+            detail: "renders empty".into(),
+        });
+    }
+    Ok(RenderedEmail {
+        subject,
+        html: one("html", &t.html)?,
+        text: one("text", &t.text)?,
+    })
+}
+
+/// Checks an edited template before it is saved: only known variables, and it
+/// renders sample data of every shape (test or not, with or without location).
+pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
+    let env = environment();
+    let known: BTreeSet<&str> = VARIABLES.into_iter().collect();
+    for (part, source) in [
+        ("subject", &t.subject),
+        ("html", &t.html),
+        ("text", &t.text),
+    ] {
+        let tmpl = env
+            .template_from_named_str(part, source)
+            .map_err(|e| part_error(part, e))?;
+        let unknown: Vec<String> = tmpl
+            .undeclared_variables(false)
+            .into_iter()
+            .filter(|v| !known.contains(v.as_str()))
+            .collect();
+        if !unknown.is_empty() {
+            let line = unknown
+                .first()
+                .and_then(|v| source.lines().position(|l| l.contains(v.as_str())))
+                .map(|i| i + 1);
+            return Err(TemplateError {
+                part,
+                line,
+                detail: format!(
+                    "unknown variable {}; known: {}",
+                    unknown.join(", "),
+                    VARIABLES.join(", ")
+                ),
+            });
+        }
+    }
+    for (test, location) in [(false, true), (true, true), (false, false), (true, false)] {
+        render(t, &sample_data(test, location))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::Location;
+
+    fn call(test: bool, location: Option<Location>) -> EmergencyCall {
+        let t = DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        EmergencyCall {
+            call_id: "c-1".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            dialed: if test { "933" } else { "112" }.into(),
+            emergency_number: if test { "933" } else { "911" }.into(),
+            test,
+            country: Some(Country::US),
+            location,
+            caller_id: "+14255550199".parse().unwrap(),
+            leased_number: Some("+14255550199".parse().unwrap()),
+            lease_id: None,
+            callback_expires_at: Some(t + chrono::Duration::hours(1)),
+            route: Route::DirectOffer,
+            degraded: false,
+            reason: None,
+            dialed_at: t,
+            ended_at: None,
+        }
+    }
+
+    fn ana() -> AgentProfile {
+        AgentProfile {
+            id: "a-42".parse().unwrap(),
+            name: "Ana <b>Diaz</b>".into(),
+            email: "ana@example.com".parse().ok(),
+            country: Some(Country::US),
+            source_number: "+14255550100".parse().unwrap(),
+            number_type: crate::route::NumberType::CallingPlan,
+            recipients: Default::default(),
+            fallback: vec![],
+            other_country: None,
+            outbound_profile: Some("OVP-emergency".into()),
+        }
+    }
+
+    #[test]
+    fn builtin_validates_and_renders_every_field() {
+        validate(&NotificationTemplate::builtin()).unwrap();
+        let loc = Location {
+            country: Some("US".into()),
+            address: Some("1 Main St <script>alert(1)</script>".into()),
+            lat: Some(47.6),
+            lon: Some(-122.1),
+        };
+        let d = notification_data(&call(false, Some(loc)), Some(&ana()));
+        assert_eq!(d.dialed_at_local.as_deref(), Some("2026-11-23 21:00 PST"));
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        assert_eq!(e.subject, "Emergency call to 112 by Ana <b>Diaz</b>");
+        for needle in [
+            "112",
+            "placed as 911",
+            "ana@example.com",
+            "2026-11-24 05:00 UTC",
+            "21:00 PST",
+            "+14255550199",
+            "2026-11-24 06:00 UTC",
+            "47.6",
+            "-122.1",
+            "Direct offer",
+            &d.reference,
+        ] {
+            assert!(e.html.contains(needle), "html lacks {needle}");
+            assert!(e.text.contains(needle), "text lacks {needle}");
+        }
+        assert!(e.html.contains("Ana &lt;b&gt;Diaz"), "escaped");
+        assert!(!e.html.contains("<b>Diaz"), "no markup from data");
+        assert!(e.html.contains("&lt;script&gt;"), "escaped address");
+        assert!(!e.html.contains("<script>"));
+        assert!(!e.html.contains("<img"), "no remote images");
+        assert!(
+            !e.subject.contains("c-1") && !e.html.contains("c-1"),
+            "no call id"
+        );
+        assert!(!e.html.contains("TEST"));
+    }
+
+    #[test]
+    fn test_calls_and_missing_locations_say_so() {
+        let e = render(
+            &NotificationTemplate::builtin(),
+            &notification_data(&call(true, None), Some(&ana())),
+        )
+        .unwrap();
+        assert!(e.subject.starts_with("[TEST] "));
+        assert!(e.html.contains("TEST CALL"));
+        assert!(e.text.contains("TEST CALL"));
+        assert!(e.html.contains("Location not provided"));
+        assert!(e.text.contains("Location not provided"));
+    }
+
+    #[test]
+    fn broken_templates_name_the_part_and_line() {
+        let mut t = NotificationTemplate::builtin();
+        t.text = "line one\n{{ callback_number }}\n{{ agent_nmae }}\n".into();
+        let e = validate(&t).unwrap_err();
+        assert_eq!((e.part, e.line), ("text", Some(3)));
+        assert!(e.detail.contains("agent_nmae"), "{e}");
+        let mut t = NotificationTemplate::builtin();
+        t.html = "<p>\n{% if test %}\nunclosed\n".into();
+        let e = validate(&t).unwrap_err();
+        assert_eq!(e.part, "html");
+        assert!(e.line.is_some(), "{e}");
+        let mut t = NotificationTemplate::builtin();
+        t.subject = "{% if false %}x{% endif %}".into();
+        assert!(validate(&t).is_err(), "an empty subject");
+    }
+
+    #[test]
+    fn local_zones() {
+        let l = |c: &str, lat, lon| Location {
+            country: Some(c.into()),
+            address: None,
+            lat,
+            lon,
+        };
+        assert_eq!(
+            local_zone(&l("GB", None, None)),
+            Some(chrono_tz::Europe::London)
+        );
+        assert_eq!(
+            local_zone(&l("US", Some(40.7), Some(-74.0))),
+            Some(chrono_tz::America::New_York)
+        );
+        assert_eq!(
+            local_zone(&l("US", Some(21.3), Some(-157.8))),
+            Some(chrono_tz::Pacific::Honolulu)
+        );
+        assert_eq!(
+            local_zone(&l("US", None, None)),
+            None,
+            "no guess without coordinates"
+        );
+        assert_eq!(local_zone(&l("FR", Some(48.8), Some(2.3))), None);
+    }
+}

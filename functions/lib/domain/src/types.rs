@@ -1,0 +1,314 @@
+//! Validated newtypes: once built, a value is known to be well-formed.
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a value was rejected; the caller attaches the field name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+fn check_id(kind: &str, s: &str) -> Result<(), Invalid> {
+    if s.is_empty() {
+        return Err(Invalid(format!("{kind} must not be empty")));
+    }
+    if s.len() > 128 {
+        return Err(Invalid(format!("{kind} must be at most 128 characters")));
+    }
+    // Ids become parts of table keys: keep them to a safe, printable set.
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
+    {
+        return Err(Invalid(format!(
+            "{kind} may hold only letters, digits and - _ . : @"
+        )));
+    }
+    Ok(())
+}
+
+macro_rules! id_type {
+    ($name:ident, $kind:literal) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Invalid;
+            fn from_str(s: &str) -> Result<Self, Invalid> {
+                check_id($kind, s)?;
+                Ok($name(s.to_string()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(CallId, "call id");
+id_type!(AgentId, "agent id");
+id_type!(LeaseId, "lease id");
+
+impl LeaseId {
+    /// A lease id from 128 bits the caller drew (a version-4 UUID's), in the
+    /// UUID's hyphenated form.
+    pub fn from_bits(bits: u128) -> Self {
+        let h = format!("{bits:032x}");
+        LeaseId(format!(
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        ))
+    }
+}
+
+/// A phone number in E.164 form: `+` and 8 to 15 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct E164(String);
+
+impl E164 {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For logs: never a full number (`+1425…0199` → `+1******0199`).
+    pub fn redacted(&self) -> String {
+        let digits = &self.0[1..];
+        let keep = 4.min(digits.len());
+        format!(
+            "+{}{}",
+            "*".repeat(digits.len() - keep),
+            &digits[digits.len() - keep..]
+        )
+    }
+}
+
+impl FromStr for E164 {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        let digits = s
+            .strip_prefix('+')
+            .ok_or_else(|| Invalid("phone number must be E.164, starting with +".into()))?;
+        if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Invalid(
+                "phone number must be E.164: + followed by 8 to 15 digits".into(),
+            ));
+        }
+        if digits.starts_with('0') {
+            return Err(Invalid(
+                "phone number country code cannot start with 0".into(),
+            ));
+        }
+        Ok(E164(s.to_string()))
+    }
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An e-mail address, checked for shape (local@domain.tld), domain lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Email {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        let s = s.trim();
+        let bad = || Invalid(format!("`{s}` is not a valid e-mail address"));
+        let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = domain.len() <= 253
+            && labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        if !local_ok || !domain_ok {
+            return Err(bad());
+        }
+        Ok(Email(format!("{local}@{}", domain.to_ascii_lowercase())))
+    }
+}
+
+/// At most this many recipients per agent.
+pub const MAX_RECIPIENTS: usize = 50;
+
+/// An agent's notification recipients, from the admin's semicolon-separated
+/// string: trimmed, stray spaces and a trailing `;` accepted, duplicates dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Recipients(Vec<Email>);
+
+impl Recipients {
+    pub fn parse(list: &str) -> Result<Self, Invalid> {
+        let mut out: Vec<Email> = Vec::new();
+        for part in list.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let email: Email = part.parse()?;
+            if !out.contains(&email) {
+                out.push(email);
+            }
+        }
+        if out.len() > MAX_RECIPIENTS {
+            return Err(Invalid(format!(
+                "at most {MAX_RECIPIENTS} recipients, got {}",
+                out.len()
+            )));
+        }
+        Ok(Recipients(out))
+    }
+
+    pub fn as_slice(&self) -> &[Email] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The canonical `a@x.com; b@y.com` form, as stored.
+    pub fn joined(&self) -> String {
+        self.0
+            .iter()
+            .map(Email::as_str)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!("c-1".parse::<CallId>().is_ok());
+        assert!("CA1234abcd".parse::<CallId>().is_ok());
+        assert!("".parse::<CallId>().is_err());
+        assert!("a b".parse::<AgentId>().is_err());
+        assert!("a#b".parse::<AgentId>().is_err());
+        assert!("x".repeat(129).parse::<AgentId>().is_err());
+    }
+
+    #[test]
+    fn e164() {
+        assert!("+14255550100".parse::<E164>().is_ok());
+        assert!("+4533123456".parse::<E164>().is_ok());
+        assert!("14255550100".parse::<E164>().is_err());
+        assert!("+1425".parse::<E164>().is_err());
+        assert!("+1425555010a".parse::<E164>().is_err());
+        assert!("+04255550100".parse::<E164>().is_err());
+        let n: E164 = "+14255550199".parse().unwrap();
+        assert_eq!(n.redacted(), "+*******0199");
+        assert!(!n.redacted().contains("425555"));
+    }
+
+    #[test]
+    fn recipients_table() {
+        // (input, Ok(canonical) or Err(the address named))
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            ("sup@example.com", Ok("sup@example.com")),
+            (
+                "sup@example.com;security@example.com",
+                Ok("sup@example.com; security@example.com"),
+            ),
+            (
+                "  sup@example.com ;  security@example.com  ",
+                Ok("sup@example.com; security@example.com"),
+            ),
+            ("sup@example.com;", Ok("sup@example.com")),
+            ("sup@example.com;;", Ok("sup@example.com")),
+            ("Sup@EXAMPLE.com", Ok("Sup@example.com")),
+            (
+                "a@example.com; A@example.com; a@EXAMPLE.com",
+                Ok("a@example.com; A@example.com"),
+            ),
+            (
+                "first.last+tag@sub.example.co.uk",
+                Ok("first.last+tag@sub.example.co.uk"),
+            ),
+            ("", Ok("")),
+            (" ; ", Ok("")),
+            (
+                "sup@example.com, security@example.com",
+                Err("sup@example.com, security@example.com"),
+            ),
+            ("sup@example.com; not-an-address", Err("not-an-address")),
+            ("a@b", Err("a@b")),
+            ("@example.com", Err("@example.com")),
+            ("a..b@example.com", Err("a..b@example.com")),
+            ("a@-x.com", Err("a@-x.com")),
+            ("a@example.c0m", Err("a@example.c0m")),
+            ("a b@example.com", Err("a b@example.com")),
+        ];
+        for (input, expected) in cases {
+            match (Recipients::parse(input), expected) {
+                (Ok(r), Ok(want)) => assert_eq!(r.joined(), *want, "{input:?}"),
+                (Err(e), Err(named)) => assert!(e.0.contains(named), "{input:?}: {e}"),
+                (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn recipients() {
+        let r =
+            Recipients::parse(" sup@Example.COM ;security@example.com; sup@example.com;").unwrap();
+        assert_eq!(r.joined(), "sup@example.com; security@example.com");
+        assert!(Recipients::parse("").unwrap().is_empty());
+        assert!(Recipients::parse(" ; ").unwrap().is_empty());
+        let err = Recipients::parse("ok@example.com; not-an-address").unwrap_err();
+        assert!(err.0.contains("not-an-address"), "{err}");
+        assert!(Recipients::parse("a@b").is_err());
+        assert!(Recipients::parse("a..b@example.com").is_err());
+        assert!(Recipients::parse("a@-x.com").is_err());
+        let many: Vec<String> = (0..51).map(|i| format!("u{i}@example.com")).collect();
+        assert!(Recipients::parse(&many.join(";")).is_err());
+        let fifty: Vec<String> = (0..50).map(|i| format!("u{i}@example.com")).collect();
+        assert_eq!(
+            Recipients::parse(&fifty.join(";"))
+                .unwrap()
+                .as_slice()
+                .len(),
+            50
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! Configuration, read once at cold start from the environment and validated.
+
+use std::sync::Arc;
+
+pub use lifeline_app::settings::{ConfigError, LowWater, Mode, Settings};
+use lifeline_domain::types::{Email, Invalid};
+
+use crate::webhook::WebhookSecret;
+
+pub const LOCAL_WEBHOOK_SECRET: &str = "local-secret";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub webhook_secret: WebhookSecret,
+    /// What the services run with (shared, cheap to hand out).
+    pub settings: Arc<Settings>,
+}
+
+impl Config {
+    pub fn from_env(mode: Mode) -> Result<Self, ConfigError> {
+        Self::from_lookup(mode, |k| std::env::var(k).ok())
+    }
+
+    /// For functions that verify no webhook signatures (the stream consumers
+    /// and the schedule target): the webhook secret is not required; without
+    /// one the config holds [`WebhookSecret::refuse_all`].
+    pub fn from_env_without_secret(mode: Mode) -> Result<Self, ConfigError> {
+        Self::from_lookup_without_secret(mode, |k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup_without_secret(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::build(mode, false, get)
+    }
+
+    pub fn from_lookup(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::build(mode, true, get)
+    }
+
+    fn build(
+        mode: Mode,
+        needs_secret: bool,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let table = get("LIFELINE_TABLE").unwrap_or_else(|| "lifeline".into());
+        if !(3..=255).contains(&table.len())
+            || !table
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
+            return Err(ConfigError::Invalid {
+                name: "LIFELINE_TABLE",
+                detail: format!("`{table}` is not a valid DynamoDB table name"),
+            });
+        }
+        let secret = match (get("LIFELINE_WEBHOOK_SECRET"), mode) {
+            (Some(s), _) if !s.is_empty() => Some(s),
+            (_, Mode::Local) => Some(LOCAL_WEBHOOK_SECRET.into()),
+            (_, Mode::Lambda) if !needs_secret => None,
+            (_, Mode::Lambda) => return Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET")),
+        };
+        let webhook_secret = match secret {
+            Some(secret) => WebhookSecret::new(&secret).map_err(|e| ConfigError::Invalid {
+                name: "LIFELINE_WEBHOOK_SECRET",
+                detail: e.0,
+            })?,
+            None => WebhookSecret::refuse_all(),
+        };
+        let settings = Arc::new(Settings::from_lookup(&get)?);
+        Ok(Config {
+            table,
+            webhook_secret,
+            settings,
+        })
+    }
+}
+
+/// The notifier's sender: `LIFELINE_NOTIFY_FROM`, an SES identity.
+pub fn notify_from(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Email, ConfigError> {
+    match (
+        get("LIFELINE_NOTIFY_FROM").filter(|v| !v.trim().is_empty()),
+        mode,
+    ) {
+        (Some(v), _) => v.parse().map_err(|e: Invalid| ConfigError::Invalid {
+            name: "LIFELINE_NOTIFY_FROM",
+            detail: e.0,
+        }),
+        (None, Mode::Local) => {
+            "lifeline@example.com"
+                .parse()
+                .map_err(|e: Invalid| ConfigError::Invalid {
+                    name: "LIFELINE_NOTIFY_FROM",
+                    detail: e.0,
+                })
+        }
+        (None, Mode::Lambda) => Err(ConfigError::Missing("LIFELINE_NOTIFY_FROM")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+    use std::collections::HashMap;
+
+    fn cfg(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(mode, |k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_validation() {
+        let c = cfg(Mode::Local, &[]).unwrap();
+        assert_eq!(c.table, "lifeline");
+        assert_eq!(c.settings.lease.window, Duration::minutes(60));
+        assert_eq!(c.settings.record_retention, Duration::hours(24));
+        assert!(matches!(
+            cfg(Mode::Lambda, &[]),
+            Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
+        ));
+        assert!(cfg(
+            Mode::Lambda,
+            &[("LIFELINE_WEBHOOK_SECRET", "a-long-enough-secret")]
+        )
+        .is_ok());
+        assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "30")]).is_err());
+        assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "abc")]).is_err());
+        assert!(cfg(Mode::Local, &[("LIFELINE_OUTSIDE_LINE_PREFIX", "9x")]).is_err());
+        assert!(cfg(Mode::Local, &[("LIFELINE_TABLE", "bad name")]).is_err());
+        assert!(cfg(
+            Mode::Local,
+            &[("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS", "yes")]
+        )
+        .is_err());
+        let c = cfg(
+            Mode::Local,
+            &[("LIFELINE_CALLBACK_FALLBACK", "queue:supervisors, a-1 ,")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.settings.callback_fallback,
+            vec!["queue:supervisors", "a-1"]
+        );
+    }
+
+    #[test]
+    fn stream_functions_need_no_webhook_secret() {
+        let none = |_: &str| None::<String>;
+        // A webhook function on Lambda cannot start without it...
+        assert!(matches!(
+            Config::from_lookup(Mode::Lambda, none),
+            Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
+        ));
+        // ...a stream consumer can, and its secret accepts no signature.
+        let c = Config::from_lookup_without_secret(Mode::Lambda, none).unwrap();
+        let now = chrono::Utc::now();
+        let header = c.webhook_secret.sign(now.timestamp(), b"{}");
+        assert!(c.webhook_secret.verify(Some(&header), b"{}", now).is_err());
+        // The other settings are still read and validated.
+        assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
+            (k == "LIFELINE_CALLBACK_WINDOW_MINUTES").then(|| "30".into())
+        })
+        .is_err());
+        // A secret given anyway is used; a bad one is still refused.
+        let c = Config::from_lookup_without_secret(Mode::Lambda, |k| {
+            (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-long-enough-secret".into())
+        })
+        .unwrap();
+        let header = c.webhook_secret.sign(now.timestamp(), b"{}");
+        assert!(c.webhook_secret.verify(Some(&header), b"{}", now).is_ok());
+        assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
+            (k == "LIFELINE_WEBHOOK_SECRET").then(|| "short".into())
+        })
+        .is_err());
+    }
+}

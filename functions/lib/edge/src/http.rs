@@ -1,0 +1,102 @@
+//! HTTP glue shared by the webhook functions (lambda_http types, which the
+//! local runner also builds): answers, problems and signature checks.
+
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+use std::sync::Arc;
+
+use crate::webhook::{Problem, WebhookSecret, MAX_BODY_BYTES, SIGNATURE_HEADER};
+use lifeline_app::clock::{Clock, SystemClock};
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+pub fn problem(p: &Problem) -> Response<Body> {
+    let body = serde_json::to_string(p).unwrap_or_else(|_| "{}".into());
+    Response::builder()
+        .status(p.status)
+        .header("content-type", "application/problem+json")
+        .body(Body::Text(body))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+pub fn no_content() -> Response<Body> {
+    Response::builder()
+        .status(204)
+        .body(Body::Empty)
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// The raw bytes of a request body (the signature covers exactly these).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b.as_slice(),
+        _ => &[],
+    }
+}
+
+/// A webhook function: one request in, one answer out. The Lambda wiring and
+/// the local runner both drive handlers through this.
+#[async_trait::async_trait]
+pub trait WebhookHandler: Send + Sync {
+    async fn handle(&self, req: Request) -> Response<Body>;
+}
+
+/// The signature gate in front of every webhook. Signatures are checked
+/// against real time, whatever the business clock says (the local runner's
+/// clock moves).
+#[derive(Clone)]
+pub struct WebhookAuth {
+    secret: WebhookSecret,
+    clock: Arc<dyn Clock>,
+}
+
+impl WebhookAuth {
+    pub fn new(secret: WebhookSecret) -> Self {
+        WebhookAuth {
+            secret,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Checks against `clock` instead of real time (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Checks method, body size and signature; the body on success, else the
+    /// problem to answer.
+    pub fn check<'r>(&self, req: &'r Request, method: &str) -> Result<&'r [u8], Problem> {
+        if req.method().as_str() != method {
+            return Err(Problem::new(
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                format!("use {method}"),
+            ));
+        }
+        let body = body_bytes(req);
+        if body.len() > MAX_BODY_BYTES {
+            return Err(Problem::too_large());
+        }
+        let header = req
+            .headers()
+            .get(SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok());
+        if let Err(e) = self.secret.verify(header, body, self.clock.now()) {
+            tracing::warn!(reason = %e, path = %req.uri().path(), "webhook refused: bad signature");
+            return Err(Problem::unauthorized(e));
+        }
+        Ok(body)
+    }
+}

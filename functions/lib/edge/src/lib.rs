@@ -1,0 +1,12 @@
+//! Lifeline's edge: what stands between a trigger and the services. Webhook
+//! signatures, problem+json, request parsing, configuration read at cold
+//! start, the Lambda/HTTP/stream wiring, and structured logs.
+
+pub mod config;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fixtures;
+pub mod http;
+pub mod lambda;
+pub mod stream;
+pub mod telemetry;
+pub mod webhook;

@@ -1,0 +1,82 @@
+//! The lookups a readiness report needs, over a port: the report does not
+//! know which AWS clients answer them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use lifeline_aws::dynamo::TableState;
+use lifeline_aws::ses::IdentityState;
+use lifeline_domain::call::AgentProfile;
+use lifeline_domain::notification::NotificationTemplate;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::TenantSettings;
+use lifeline_domain::types::AgentId;
+
+use super::{pool_countries, Lookups, Targets};
+
+/// What the readiness report reads, one question per resource. Errors are
+/// reported as they are: the report cannot be made without the answers.
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    fn table_name(&self) -> String;
+    async fn table_state(&self) -> Result<TableState, String>;
+    async fn identity(&self, from: &str) -> Result<IdentityState, String>;
+    async fn schedule_group_exists(&self, group: &str) -> Result<bool, String>;
+    async fn agent(&self, id: &AgentId) -> Result<Option<AgentProfile>, String>;
+    async fn agents(&self) -> Result<Vec<AgentProfile>, String>;
+    /// Free numbers in `country`'s pool, counted up to `limit`.
+    async fn free_numbers(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, String>;
+    async fn template(&self) -> Result<Option<NotificationTemplate>, String>;
+    async fn tenant(&self) -> Result<TenantSettings, String>;
+}
+
+/// Looks everything up: one request per resource (table, identity, group,
+/// template, tenant, each country's pool) and one for the agents.
+pub async fn gather_from(
+    source: &impl Readiness,
+    targets: &Targets,
+    agent: Option<&AgentId>,
+    now: DateTime<Utc>,
+) -> Result<Lookups, String> {
+    let mut lookups = Lookups {
+        table: source.table_name(),
+        table_state: source.table_state().await?,
+        from: targets.from.clone(),
+        identity: source.identity(&targets.from).await?,
+        group: targets.group.clone(),
+        group_exists: source.schedule_group_exists(&targets.group).await?,
+        template: NotificationTemplate::builtin(),
+        tenant: TenantSettings::default(),
+        pools: vec![],
+        agents: vec![],
+        platform: targets.platform,
+    };
+    if !lookups.table_state.exists {
+        // Nothing else can be read; report what can be said.
+        return Ok(lookups);
+    }
+    let agents = match agent {
+        Some(id) => match source.agent(id).await? {
+            Some(a) => vec![a],
+            None => return Err(format!("no agent `{id}`")),
+        },
+        None => source.agents().await?,
+    };
+    for c in pool_countries(&agents) {
+        let free = source
+            .free_numbers(c, now, targets.low_water.of(c) + 1)
+            .await?;
+        lookups.pools.push((c, free));
+    }
+    if let Some(t) = source.template().await? {
+        lookups.template = t;
+    }
+    lookups.tenant = source.tenant().await?;
+    lookups.agents = agents;
+    Ok(lookups)
+}
