@@ -3,7 +3,7 @@
 #   rustfmt check -> clippy (-D warnings) -> local emulators (DynamoDB Local, moto)
 #   -> cargo test --workspace with LIFELINE_E2E=1.
 # Works from any directory. Extra arguments go to `cargo test`, e.g.
-#   infra/test.sh -p lifeline-core
+#   infra/test.sh -p lifeline-domain
 #   infra/test.sh --test spine -- --nocapture
 # Environment: anything set in AWS_ENDPOINT_URL* / AWS_REGION / AWS_ACCESS_KEY_ID /
 # AWS_SECRET_ACCESS_KEY is kept (e.g. to use LocalStack); emulators already answering

@@ -20,7 +20,11 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub mod invoke;
+mod server;
 pub mod stream;
+
+pub use server::serve;
+use server::{from_lambda, json, problem};
 
 use call_events::CallEvents;
 use callback_lease::CallbackLease;
@@ -35,8 +39,6 @@ use std::collections::BTreeMap;
 use std::sync::RwLock;
 use twilio_adapter::{TwilioAdapter, TwilioConfig};
 
-/// Largest request the runner reads (the handlers refuse more than 16 KiB).
-const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
 pub struct LocalSystem {
     pub clock: OffsetClock,
@@ -533,78 +535,3 @@ fn lease_function(
     }))
 }
 
-/// The handlers' own answer builders, as the runner's response type.
-fn json(status: u16, v: &serde_json::Value) -> http::Response<Bytes> {
-    from_lambda(lifeline_edge::http::json(status, v))
-}
-
-fn problem(p: &Problem) -> http::Response<Bytes> {
-    from_lambda(lifeline_edge::http::problem(p))
-}
-
-fn from_lambda(resp: lambda_http::Response<LambdaBody>) -> http::Response<Bytes> {
-    let (parts, body) = resp.into_parts();
-    let bytes = match body {
-        LambdaBody::Text(t) => Bytes::from(t),
-        LambdaBody::Binary(b) => Bytes::from(b),
-        _ => Bytes::new(),
-    };
-    http::Response::from_parts(parts, bytes)
-}
-
-/// Serves until `shutdown` completes. Only loopback listeners are accepted.
-pub async fn serve(
-    listener: TcpListener,
-    system: Arc<LocalSystem>,
-    shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
-    let addr = listener.local_addr()?;
-    if !addr.ip().is_loopback() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("the local runner listens on loopback only, not {addr}"),
-        ));
-    }
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted?,
-            () = &mut shutdown => return Ok(()),
-        };
-        let system = system.clone();
-        tokio::spawn(async move {
-            let svc = service_fn(move |req: hyper::Request<Incoming>| {
-                let system = system.clone();
-                async move { Ok::<_, std::convert::Infallible>(answer(&system, req).await) }
-            });
-            if let Err(e) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await
-            {
-                tracing::debug!(error = %e, "connection closed with an error");
-            }
-        });
-    }
-}
-
-async fn answer(
-    system: &LocalSystem,
-    req: hyper::Request<Incoming>,
-) -> hyper::Response<Full<Bytes>> {
-    let (parts, body) = req.into_parts();
-    let resp = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-        Ok(b) => {
-            system
-                .handle(http::Request::from_parts(parts, b.to_bytes()))
-                .await
-        }
-        Err(_) => problem(&Problem::new(
-            413,
-            "body-too-large",
-            "Body too large",
-            format!("at most {MAX_REQUEST_BYTES} bytes"),
-        )),
-    };
-    let (parts, bytes) = resp.into_parts();
-    hyper::Response::from_parts(parts, Full::new(bytes))
-}
