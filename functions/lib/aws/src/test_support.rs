@@ -1,7 +1,7 @@
-//! Counts the AWS requests a client sends, per operation (retries included),
-//! with an SDK interceptor: the figures in tests and benchmarks are measured,
-//! not assumed. Also fault injection for tests, and [`applied`], what a
-//! conditional request's outcome means.
+//! Test support (feature `test-support`, which no Lambda binary enables):
+//! counts the AWS requests a client sends, per operation (retries included),
+//! with an SDK interceptor, so that the figures in tests and benchmarks are
+//! measured, not assumed; and fault injection.
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
@@ -59,6 +59,7 @@ impl Intercept for CallCounter {
 }
 
 /// A DynamoDB client whose requests `counter` counts.
+#[cfg(feature = "dynamodb")]
 pub fn counted_dynamodb_client(
     conf: &aws_config::SdkConfig,
     counter: &CallCounter,
@@ -70,6 +71,7 @@ pub fn counted_dynamodb_client(
 }
 
 /// An EventBridge Scheduler client whose requests `counter` counts.
+#[cfg(feature = "scheduler")]
 pub fn counted_scheduler_client(
     conf: &aws_config::SdkConfig,
     counter: &CallCounter,
@@ -129,6 +131,7 @@ impl Intercept for FailFirst {
 }
 
 /// An SES v2 client whose first sends fail (fault tests).
+#[cfg(feature = "sesv2")]
 pub fn faulty_ses_client(conf: &aws_config::SdkConfig, fault: &FailFirst) -> aws_sdk_sesv2::Client {
     let c = aws_sdk_sesv2::config::Builder::from(conf)
         .interceptor(fault.clone())

@@ -263,7 +263,7 @@ mod tests {
             route: Route::DirectOffer,
             degraded: false,
             reason: None,
-            dialed_at: Utc::now(),
+            dialed_at: DateTime::from_timestamp(1_795_496_400, 0).unwrap(),
             ended_at: None,
         };
         let v = serde_json::to_value(OutboundAnswer::emergency(&call)).unwrap();

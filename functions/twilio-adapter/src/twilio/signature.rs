@@ -10,7 +10,7 @@ use sha1::Sha1;
 
 use lifeline_domain::types::Invalid;
 
-use super::Form;
+use super::form::Form;
 
 /// The account's auth token: the HMAC key of every request signature. Never printed.
 #[derive(Clone)]

@@ -12,7 +12,7 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::AgentId;
 
-use super::{pool_countries, Lookups, Targets};
+use super::checks::{pool_countries, Lookups, Targets};
 
 /// What the readiness report reads, one question per resource. Errors are
 /// reported as they are: the report cannot be made without the answers.

@@ -1,7 +1,13 @@
 //! The readiness checks, each from what was looked up to a finding.
 
 use super::*;
+use chrono::DateTime;
+use lifeline_app::settings::LowWater;
+use lifeline_domain::call::AgentProfile;
+use lifeline_domain::notification::NotificationTemplate;
+use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
+use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::Recipients;
 
 fn ana() -> AgentProfile {

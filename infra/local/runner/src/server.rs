@@ -7,35 +7,16 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use lambda_http::Body as LambdaBody;
 use lifeline_edge::webhook::Problem;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-use crate::LocalSystem;
+use crate::answers::problem;
+use crate::system::LocalSystem;
 
 /// Largest request the runner reads (the handlers refuse more than 16 KiB).
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
-
-/// The handlers' own answer builders, as the runner's response type.
-pub(crate) fn json(status: u16, v: &serde_json::Value) -> http::Response<Bytes> {
-    from_lambda(lifeline_edge::http::json(status, v))
-}
-
-pub(crate) fn problem(p: &Problem) -> http::Response<Bytes> {
-    from_lambda(lifeline_edge::http::problem(p))
-}
-
-pub(crate) fn from_lambda(resp: lambda_http::Response<LambdaBody>) -> http::Response<Bytes> {
-    let (parts, body) = resp.into_parts();
-    let bytes = match body {
-        LambdaBody::Text(t) => Bytes::from(t),
-        LambdaBody::Binary(b) => Bytes::from(b),
-        _ => Bytes::new(),
-    };
-    http::Response::from_parts(parts, bytes)
-}
 
 /// Serves until `shutdown` completes. Only loopback listeners are accepted.
 pub async fn serve(

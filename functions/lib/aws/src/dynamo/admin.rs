@@ -5,15 +5,15 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{AdminStore, PoolNumber, RemoveError, StoreError};
 use lifeline_domain::call::{rfc3339, AgentProfile};
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, E164};
 
-use super::codec::*;
-use super::keys::*;
-use super::{unavailable, DynamoStore};
+use super::codec::{decode_agent, decode_lease, decode_tenant, encode_agent, Reader};
+use super::keys::{epoch, number_key, profile_key, s, tenant_key, AVAILABLE_INDEX};
+use super::store::{unavailable, DynamoStore};
 
 /// The table as DescribeTable shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

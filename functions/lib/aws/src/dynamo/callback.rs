@@ -2,13 +2,13 @@
 
 use async_trait::async_trait;
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{CallbackStore, StoreError};
 use lifeline_domain::lease::Lease;
 use lifeline_domain::types::E164;
 
-use super::codec::*;
-use super::keys::*;
-use super::{unavailable, DynamoStore};
+use super::codec::decode_lease;
+use super::keys::number_key;
+use super::store::{unavailable, DynamoStore};
 
 #[async_trait]
 impl CallbackStore for DynamoStore {

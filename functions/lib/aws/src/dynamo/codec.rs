@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::StoreError;
 use lifeline_domain::call::{rfc3339, AgentProfile, EmergencyCall, Location};
 use lifeline_domain::lease::Lease;
 use lifeline_domain::notification::NotificationTemplate;
@@ -14,8 +14,11 @@ use lifeline_domain::presence::{PresenceState, PresenceView};
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, CallId, Recipients};
 
-use super::keys::*;
-use super::Item;
+use super::keys::{
+    call_key, epoch, n, number_key, pointer_key, presence_key, profile_key, s, template_key,
+    TTL_ATTRIBUTE,
+};
+use super::store::Item;
 
 /// Reads attributes out of an item, naming the item in every error.
 pub(crate) struct Reader<'a> {

@@ -4,15 +4,17 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{DialContext, DialStore, LeaseWrite, RecordError, StoreError};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
-use super::codec::*;
-use super::keys::*;
-use super::write::*;
-use super::{unavailable, DynamoStore};
+use super::codec::{decode_agent, decode_call, decode_lease, decode_tenant, encode_call};
+use super::keys::{
+    call_key, epoch, item_kind, pointer_key, profile_key, s, tenant_key, AVAILABLE_INDEX,
+};
+use super::store::{unavailable, DynamoStore};
+use super::write::{cancellation, lease_puts, put};
 
 #[async_trait]
 impl DialStore for DynamoStore {

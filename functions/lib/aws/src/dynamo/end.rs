@@ -4,15 +4,15 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{EndError, EndStore, LeaseWrite, StoreError};
 use lifeline_domain::call::{rfc3339, EmergencyCall};
 use lifeline_domain::lease::Lease;
 use lifeline_domain::types::{AgentId, CallId};
 
-use super::codec::*;
-use super::keys::*;
-use super::write::*;
-use super::{unavailable, DynamoStore};
+use super::codec::{decode_call, decode_lease};
+use super::keys::{call_key, epoch, item_kind, pointer_key, s, TTL_ATTRIBUTE};
+use super::store::{unavailable, DynamoStore};
+use super::write::{cancellation, lease_puts};
 
 #[async_trait]
 impl EndStore for DynamoStore {

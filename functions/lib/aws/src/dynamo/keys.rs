@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use lifeline_domain::notification::TEMPLATE_NAME;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
-use super::Item;
+use super::store::Item;
 
 pub const AVAILABLE_INDEX: &str = "available";
 pub const TTL_ATTRIBUTE: &str = "ttl";

@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{ReleaseStore, StoreError};
 use lifeline_domain::expiry::LeaseExpiry;
 use lifeline_domain::types::E164;
 
-use super::keys::*;
-use super::{unavailable, DynamoStore};
+use super::keys::{epoch, n, number_key, s};
+use super::store::{unavailable, DynamoStore};
 
 #[async_trait]
 impl ReleaseStore for DynamoStore {

@@ -3,15 +3,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{
+    NotificationOutcome, NotifyContext, NotifyStore, StoreError, TemplateSaveError, TemplateStore,
+};
 use lifeline_domain::call::rfc3339;
 use lifeline_domain::notification::NotificationTemplate;
 use lifeline_domain::types::{AgentId, CallId};
 
-use super::codec::*;
-use super::keys::*;
-use super::write::*;
-use super::{unavailable, DynamoStore};
+use super::codec::{decode_agent, decode_call, decode_template, encode_template, Reader};
+use super::keys::{call_key, item_kind, n, profile_key, s, template_key};
+use super::store::{unavailable, DynamoStore};
+use super::write::{put, values};
 
 #[async_trait]
 impl NotifyStore for DynamoStore {

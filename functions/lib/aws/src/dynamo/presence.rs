@@ -3,13 +3,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{PresenceStore, SaveError, StoreError};
 use lifeline_domain::presence::{PresenceState, PresenceView};
 use lifeline_domain::types::AgentId;
 
-use super::codec::*;
-use super::keys::*;
-use super::{unavailable, DynamoStore};
+use super::codec::{decode_presence, encode_presence};
+use super::keys::{item_kind, n, presence_key, profile_key};
+use super::store::{unavailable, DynamoStore};
 
 #[async_trait]
 impl PresenceStore for DynamoStore {

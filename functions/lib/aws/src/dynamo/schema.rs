@@ -12,7 +12,7 @@ use std::time::Duration as StdDuration;
 use lifeline_app::ports::StoreError;
 
 use super::keys::{AVAILABLE_INDEX, TTL_ATTRIBUTE};
-use super::{unavailable, DynamoStore};
+use super::store::{unavailable, DynamoStore};
 
 /// A table's shape, in CloudFormation's words.
 #[derive(Debug, Clone, Copy)]

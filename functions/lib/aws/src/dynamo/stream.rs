@@ -8,7 +8,7 @@ use lifeline_domain::call::CallChange;
 use lifeline_domain::lease::Lease;
 
 use super::codec::{decode_call_head, decode_lease, encode_number, is_call};
-use super::Item;
+use super::store::Item;
 
 /// A number item carrying `lease`, as a stream image (for tests and samples).
 pub fn number_image(lease: &Lease, available_at: DateTime<Utc>) -> serde_dynamo::Item {

@@ -5,11 +5,11 @@ use aws_sdk_dynamodb::types::{
 };
 use std::collections::HashMap;
 
-use lifeline_app::ports::*;
+use lifeline_app::ports::{LeaseWrite, StoreError};
 
-use super::codec::*;
-use super::keys::*;
-use super::Item;
+use super::codec::{encode_number, encode_pointer};
+use super::keys::{epoch, n, s};
+use super::store::Item;
 
 // ---- conditional writes --------------------------------------------------------
 

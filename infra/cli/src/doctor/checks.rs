@@ -1,0 +1,454 @@
+//! The checks: each a small pure function from what was looked up to a
+//! finding, and the report they make.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use lifeline_app::settings::LowWater;
+pub use lifeline_aws::dynamo::TableState;
+pub use lifeline_aws::ses::IdentityState;
+use lifeline_domain::call::AgentProfile;
+use lifeline_domain::notification::{validate, NotificationTemplate};
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::{select_route, TenantSettings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn mark(self) -> &'static str {
+        match self {
+            Level::Ok => "✔",
+            Level::Warning => "⚠",
+            Level::Error => "✖",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// `deployment` or `agent a-42`.
+    pub scope: String,
+    pub check: &'static str,
+    pub level: Level,
+    pub detail: String,
+    /// One line on what to do (none when all is well).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+}
+
+fn finding(
+    scope: &str,
+    check: &'static str,
+    level: Level,
+    detail: String,
+    advice: Option<String>,
+) -> Finding {
+    Finding {
+        scope: scope.to_string(),
+        check,
+        level,
+        detail,
+        advice,
+    }
+}
+
+fn agent_scope(a: &AgentProfile) -> String {
+    format!("agent {}", a.id)
+}
+
+// ---- agent checks -------------------------------------------------------------
+
+pub fn check_outbound_profile(a: &AgentProfile) -> Finding {
+    match &a.outbound_profile {
+        Some(p) => finding(&agent_scope(a), "outbound profile", Level::Ok, format!("outbound voice profile {p}"), None),
+        None => finding(
+            &agent_scope(a),
+            "outbound profile",
+            Level::Error,
+            "no outbound voice profile: the platform may refuse the emergency call".into(),
+            Some(format!(
+                "link one to the agent's capacity profile, then `lifeline agent put --id {} … --outbound-profile <name>`",
+                a.id
+            )),
+        ),
+    }
+}
+
+/// The recognised numbers, as an admin reads them.
+pub fn numbers_recognised(c: Country) -> String {
+    c.recognised_numbers().join(", ")
+}
+
+pub fn check_location(a: &AgentProfile) -> Finding {
+    let scope = agent_scope(a);
+    match (a.country, &a.other_country) {
+        (Some(c), _) => finding(&scope, "location", Level::Ok, format!("{c}: recognises {}", numbers_recognised(c)), None),
+        (None, Some(other)) => finding(
+            &scope,
+            "location",
+            Level::Error,
+            format!("home country {other} is not supported: emergency dials are passed through without a callback number or e-mail"),
+            Some("Lifeline supports US, CA, PR, GB and DK; route this agent's emergency calls through the carrier".into()),
+        ),
+        (None, None) => finding(
+            &scope,
+            "location",
+            Level::Warning,
+            "no home country: dials rely on the desktop's location".into(),
+            Some(format!("`lifeline agent put --id {} … --country <code>`", a.id)),
+        ),
+    }
+}
+
+pub fn check_recipients(a: &AgentProfile) -> Finding {
+    let n = a.recipients.as_slice().len();
+    if n == 0 {
+        finding(
+            &agent_scope(a),
+            "recipients",
+            Level::Warning,
+            "no notification recipients: nobody is e-mailed when this agent dials 911".into(),
+            Some(format!(
+                "`lifeline agent recipients set {} \"sup@example.com; security@example.com\"`",
+                a.id
+            )),
+        )
+    } else {
+        finding(
+            &agent_scope(a),
+            "recipients",
+            Level::Ok,
+            format!("{n} recipient(s): {}", a.recipients.joined()),
+            None,
+        )
+    }
+}
+
+pub fn check_route(a: &AgentProfile, tenant: TenantSettings) -> Finding {
+    let d = select_route(a.number_type, tenant);
+    let detail = format!(
+        "{} ({}): {}",
+        d.route.as_str(),
+        a.number_type.as_str(),
+        d.reason
+    );
+    if d.carrier_must_be_configured {
+        finding(
+            &agent_scope(a),
+            "route",
+            Level::Warning,
+            detail,
+            Some("the carrier must be set up for emergency calls on this trunk, or add an emergency direct-routing rule (`lifeline tenant set`)".into()),
+        )
+    } else {
+        finding(&agent_scope(a), "route", Level::Ok, detail, None)
+    }
+}
+
+pub fn agent_findings(a: &AgentProfile, tenant: TenantSettings) -> Vec<Finding> {
+    vec![
+        check_outbound_profile(a),
+        check_location(a),
+        check_recipients(a),
+        check_route(a, tenant),
+    ]
+}
+
+// ---- deployment checks --------------------------------------------------------------
+
+const DEPLOYMENT: &str = "deployment";
+
+pub fn check_identity(from: &str, state: IdentityState) -> Finding {
+    match state {
+        IdentityState::Verified => finding(DEPLOYMENT, "mail identity", Level::Ok, format!("{from} exists and may send"), None),
+        IdentityState::Unverified => finding(
+            DEPLOYMENT,
+            "mail identity",
+            Level::Error,
+            format!("{from} exists but is not verified for sending"),
+            Some("finish the verification e-mail or DNS records in SES".into()),
+        ),
+        IdentityState::Missing => finding(
+            DEPLOYMENT,
+            "mail identity",
+            Level::Error,
+            format!("{from} is not an SES identity: no emergency e-mail can be sent"),
+            Some(format!("create and verify it in SES (`aws sesv2 create-email-identity --email-identity {from}`)")),
+        ),
+    }
+}
+
+pub fn check_template(t: &NotificationTemplate) -> Finding {
+    let which = if t.version == 0 {
+        "the built-in template".to_string()
+    } else {
+        format!("template version {}", t.version)
+    };
+    match validate(t) {
+        Ok(()) => finding(DEPLOYMENT, "e-mail template", Level::Ok, format!("{which} renders"), None),
+        Err(e) => finding(
+            DEPLOYMENT,
+            "e-mail template",
+            Level::Error,
+            format!("{which} does not render: {e}"),
+            Some("fix it and `lifeline template push` (the notifier falls back to the built-in one meanwhile)".into()),
+        ),
+    }
+}
+
+/// `free` is capped at what the lookup asked for (`low_water + 1`).
+pub fn check_pool(country: Country, free: usize, low_water: usize) -> Finding {
+    let scope = DEPLOYMENT;
+    let check = "pool";
+    if free == 0 {
+        finding(
+            scope,
+            check,
+            Level::Error,
+            format!("{country} pool has no free callback number: emergency calls go out with the agent's own number"),
+            Some(format!("`lifeline pool add --country {country} +1…`")),
+        )
+    } else if free < low_water {
+        finding(
+            scope,
+            check,
+            Level::Warning,
+            format!(
+                "{country} pool has {free} free number(s), below the low-water mark of {low_water}"
+            ),
+            Some(format!("`lifeline pool add --country {country} …`")),
+        )
+    } else {
+        finding(
+            scope,
+            check,
+            Level::Ok,
+            format!("{country} pool has at least {free} free number(s)"),
+            None,
+        )
+    }
+}
+
+pub fn check_schedule_group(group: &str, exists: bool) -> Finding {
+    if exists {
+        finding(
+            DEPLOYMENT,
+            "schedule group",
+            Level::Ok,
+            format!("{group} exists"),
+            None,
+        )
+    } else {
+        finding(
+            DEPLOYMENT,
+            "schedule group",
+            Level::Warning,
+            format!(
+                "schedule group {group} is missing: leases expire correctly but are not cleaned up"
+            ),
+            Some("deploy the SAM template (it creates the group) or create it".into()),
+        )
+    }
+}
+
+pub fn check_table(table: &str, t: &TableState) -> Finding {
+    match (t.exists, &t.stream) {
+        (true, Some(view)) if view == "NEW_AND_OLD_IMAGES" => finding(
+            DEPLOYMENT,
+            "table",
+            Level::Ok,
+            format!("{table} exists, stream {view}"),
+            None,
+        ),
+        (true, other) => finding(
+            DEPLOYMENT,
+            "table",
+            Level::Error,
+            format!(
+                "{table} has {}: presence, e-mail and expiry never run",
+                other
+                    .as_deref()
+                    .map_or("no stream".into(), |v| format!("stream {v}"))
+            ),
+            Some("enable the stream with NEW_AND_OLD_IMAGES (the SAM template does)".into()),
+        ),
+        (false, _) => finding(
+            DEPLOYMENT,
+            "table",
+            Level::Error,
+            format!("table {table} does not exist"),
+            Some("deploy the SAM template, or `lifeline table create` locally".into()),
+        ),
+    }
+}
+
+// ---- the report ------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub checked_at: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn worst(&self) -> Level {
+        self.findings
+            .iter()
+            .map(|f| f.level)
+            .max()
+            .unwrap_or(Level::Ok)
+    }
+
+    /// 0 all good, 1 warnings only, 2 any error.
+    pub fn exit_code(&self) -> u8 {
+        match self.worst() {
+            Level::Ok => 0,
+            Level::Warning => 1,
+            Level::Error => 2,
+        }
+    }
+
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+
+    /// A readable table: one line a check, the advice under it.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("Lifeline readiness — {}\n", self.checked_at);
+        let mut scope = "";
+        for f in &self.findings {
+            if f.scope != scope {
+                scope = &f.scope;
+                out.push_str(&format!("\n{}\n", scope.to_uppercase()));
+            }
+            out.push_str(&format!(
+                "  {} {:<17}{}\n",
+                f.level.mark(),
+                f.check,
+                f.detail
+            ));
+            if let Some(a) = &f.advice {
+                out.push_str(&format!("    {:<17}→ {a}\n", ""));
+            }
+        }
+        out.push_str(&format!(
+            "\n{} ok, {} warning(s), {} error(s) — exit {}\n",
+            self.count(Level::Ok),
+            self.count(Level::Warning),
+            self.count(Level::Error),
+            self.exit_code()
+        ));
+        out
+    }
+}
+
+/// Everything looked up, once per resource.
+#[derive(Debug, Clone)]
+pub struct Lookups {
+    pub table: String,
+    pub table_state: TableState,
+    pub from: String,
+    pub identity: IdentityState,
+    pub group: String,
+    pub group_exists: bool,
+    pub template: NotificationTemplate,
+    pub tenant: TenantSettings,
+    /// Free numbers per pool country (capped at low water + 1).
+    pub pools: Vec<(Country, usize)>,
+    pub agents: Vec<AgentProfile>,
+    pub platform: VoicePlatform,
+}
+
+/// The report from the lookups (pure).
+pub fn report(l: &Lookups, low_water: &LowWater, now: DateTime<Utc>) -> Report {
+    let mut findings = vec![
+        check_table(&l.table, &l.table_state),
+        check_identity(&l.from, l.identity),
+        check_template(&l.template),
+        check_schedule_group(&l.group, l.group_exists),
+    ];
+    findings.extend(
+        l.pools
+            .iter()
+            .map(|(c, free)| check_pool(*c, *free, low_water.of(*c))),
+    );
+    if l.platform == VoicePlatform::Twilio {
+        findings.push(check_twilio_emergency_addresses(&l.pools));
+    }
+    for a in &l.agents {
+        findings.extend(agent_findings(a, l.tenant));
+    }
+    Report {
+        checked_at: now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        findings,
+    }
+}
+
+/// The pools to check: every country an agent lives in (other countries'
+/// pools only matter for visitors, and an empty one there is no finding).
+pub fn pool_countries(agents: &[AgentProfile]) -> Vec<Country> {
+    let mut v: Vec<Country> = agents.iter().filter_map(|a| a.country).collect();
+    v.sort_by_key(|c| c.code());
+    v.dedup();
+    v
+}
+
+/// Where to look.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    pub from: String,
+    pub group: String,
+    pub low_water: LowWater,
+    pub platform: VoicePlatform,
+}
+
+/// The voice platform in front of Lifeline: some have prerequisites of their own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum VoicePlatform {
+    /// Lifeline's own webhooks (DESIGN §3).
+    #[default]
+    Webhook,
+    Connect,
+    Twilio,
+}
+
+impl std::str::FromStr for VoicePlatform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "webhook" | "webhooks" => Ok(VoicePlatform::Webhook),
+            "connect" | "amazon-connect" => Ok(VoicePlatform::Connect),
+            "twilio" | "flex" => Ok(VoicePlatform::Twilio),
+            other => Err(format!(
+                "`{other}` is not a voice platform (webhook, connect, twilio)"
+            )),
+        }
+    }
+}
+
+/// Twilio places 911 by the emergency address registered on the From number,
+/// and a callback number is the From of an emergency call: each needs one.
+/// Twilio's registrations are not visible from here, hence a standing reminder.
+pub fn check_twilio_emergency_addresses(pools: &[(Country, usize)]) -> Finding {
+    let countries: Vec<&str> = pools.iter().map(|(c, _)| c.code()).collect();
+    finding(
+        DEPLOYMENT,
+        "twilio emergency addresses",
+        Level::Warning,
+        format!(
+            "Twilio routes an emergency call by the emergency address registered on its From number: every callback-pool number{} must have one (Lifeline cannot see Twilio's registrations)",
+            if countries.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", countries.join(", "))
+            }
+        ),
+        Some("register an emergency address on each number (Console › Phone Numbers › the number › Emergency Calling, or the Addresses API + EmergencyAddressSid); `lifeline pool list` lists them".into()),
+    )
+}
