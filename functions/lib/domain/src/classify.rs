@@ -61,3 +61,67 @@ pub fn match_with_profile(
         None => ProfileMatch::NoCountry("location_unknown"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::Location;
+
+    fn dial(dialed: &str, country: Option<&str>) -> OutboundDial {
+        OutboundDial {
+            call_id: "c-1".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            dialed: dialed.into(),
+            from: "+14255550100".parse().unwrap(),
+            location: country.map(|c| Location {
+                country: Some(c.into()),
+                address: None,
+                lat: None,
+                lon: None,
+            }),
+            timestamp: None,
+        }
+    }
+
+    #[test]
+    fn the_location_decides_and_the_profile_fills_in() {
+        let p: OutsideLinePrefix = "9".parse().unwrap();
+        assert!(matches!(
+            classify(&dial("9-911", Some("US")), &p),
+            Classification::Emergency(_)
+        ));
+        assert_eq!(
+            classify(&dial("9115", Some("US")), &p),
+            Classification::Ordinary
+        );
+        assert_eq!(
+            classify(&dial("911", None), &p),
+            Classification::NeedsProfileCountry
+        );
+        assert_eq!(
+            classify(&dial("911", Some("ZZ")), &p),
+            Classification::UnsupportedLocation
+        );
+        assert_eq!(
+            classify(&dial("4255550123", Some("ZZ")), &p),
+            Classification::Ordinary
+        );
+
+        assert!(matches!(
+            match_with_profile(&dial("999", None), Some(Country::GB), &p),
+            ProfileMatch::Emergency(m) if m.country == Country::GB
+        ));
+        assert_eq!(
+            match_with_profile(&dial("999", None), Some(Country::US), &p),
+            ProfileMatch::Ordinary
+        );
+        assert_eq!(
+            match_with_profile(&dial("911", Some("ZZ")), None, &p),
+            ProfileMatch::NoCountry("unsupported_location")
+        );
+        assert_eq!(
+            match_with_profile(&dial("911", None), None, &p),
+            ProfileMatch::NoCountry("location_unknown")
+        );
+    }
+}

@@ -187,3 +187,183 @@ pub fn degraded_call(
         ended_at: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::Location;
+    use crate::route::NumberType;
+    use crate::types::Recipients;
+    use chrono::Duration;
+
+    fn t(min: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_496_400, 0).unwrap() + Duration::minutes(min)
+    }
+    fn e(s: &str) -> E164 {
+        s.parse().unwrap()
+    }
+    fn dial(dialed: &str, country: Option<&str>) -> OutboundDial {
+        OutboundDial {
+            call_id: "c-1".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            dialed: dialed.into(),
+            from: e("+14255550100"),
+            location: country.map(|c| Location {
+                country: Some(c.into()),
+                address: None,
+                lat: None,
+                lon: None,
+            }),
+            timestamp: None,
+        }
+    }
+    fn agent(fallback: Vec<String>) -> AgentProfile {
+        AgentProfile {
+            id: "a-42".parse().unwrap(),
+            name: "Ana".into(),
+            email: None,
+            country: Some(Country::US),
+            other_country: None,
+            source_number: e("+14255550100"),
+            number_type: NumberType::DirectRouting,
+            recipients: Recipients::default(),
+            fallback,
+            outbound_profile: None,
+        }
+    }
+    fn lease(number: &str, at: DateTime<Utc>) -> Lease {
+        new_lease(
+            &LeasePolicy::default(),
+            &dial("911", Some("US")),
+            None,
+            None,
+            ("l-1".parse().unwrap(), e(number), Country::US),
+            &[],
+            at,
+        )
+    }
+    fn us911() -> EmergencyMatch {
+        match_emergency("911", Country::US, &OutsideLinePrefix::default()).unwrap()
+    }
+
+    #[test]
+    fn a_live_lease_is_extended_then_the_previous_number_then_a_pick() {
+        let none = HashSet::new();
+        let pool = [e("+14255550101"), e("+14255550102"), e("+14255550103")];
+        let live = lease("+14255550199", t(0));
+        assert_eq!(
+            plan_lease(Some(&live), Country::US, t(10), &pool, &none, 7),
+            LeasePlan::Extend(live.clone())
+        );
+        // Past its hold: the agent's own number again, before any other.
+        let past = t(60 * 24);
+        assert_eq!(
+            plan_lease(Some(&live), Country::US, past, &pool, &none, 7),
+            LeasePlan::Claim(e("+14255550199"))
+        );
+        // A lease in another country says nothing about this one.
+        assert_eq!(
+            plan_lease(Some(&live), Country::GB, t(10), &pool, &none, 7),
+            LeasePlan::Claim(pool[7 % 3].clone())
+        );
+        let tried: HashSet<E164> = [e("+14255550199"), pool[0].clone()].into();
+        assert_eq!(
+            plan_lease(Some(&live), Country::US, past, &pool, &tried, 0),
+            LeasePlan::Claim(pool[1].clone())
+        );
+        let all: HashSet<E164> = pool.iter().cloned().collect();
+        assert_eq!(
+            plan_lease(None, Country::US, t(0), &pool, &all, 0),
+            LeasePlan::Exhausted
+        );
+    }
+
+    #[test]
+    fn a_new_lease_takes_the_given_id_continues_the_version_and_prefers_the_agents_fallback() {
+        let previous = lease("+14255550199", t(0));
+        let l = new_lease(
+            &LeasePolicy::default(),
+            &dial("911", Some("US")),
+            Some(&agent(vec!["a-7".into()])),
+            Some(&previous),
+            ("l-2".parse().unwrap(), e("+14255550101"), Country::US),
+            &["queue:supervisors".into()],
+            t(5),
+        );
+        assert_eq!(l.lease_id.as_str(), "l-2");
+        assert_eq!(l.version, previous.version + 1);
+        assert_eq!(l.fallback, vec!["a-7"]);
+        assert_eq!(l.expires_at, t(65));
+        let l = new_lease(
+            &LeasePolicy::default(),
+            &dial("911", Some("US")),
+            Some(&agent(vec![])),
+            None,
+            ("l-3".parse().unwrap(), e("+14255550101"), Country::US),
+            &["queue:supervisors".into()],
+            t(5),
+        );
+        assert_eq!(
+            (l.version, l.fallback),
+            (1, vec!["queue:supervisors".into()])
+        );
+    }
+
+    #[test]
+    fn the_record_presents_the_lease_or_the_agents_own_number() {
+        let l = lease("+14255550199", t(0));
+        let tenant = TenantSettings::default();
+        let a = agent(vec![]);
+        let leased = call_record(
+            &dial("9-911", Some("US")),
+            Some(&a),
+            tenant,
+            us911(),
+            Some(&l),
+            None,
+            t(0),
+        );
+        assert_eq!(leased.caller_id, l.number);
+        assert!(!leased.degraded && leased.reason.is_none());
+        assert_eq!(
+            leased.route,
+            select_route(NumberType::DirectRouting, tenant).route
+        );
+        let own = call_record(
+            &dial("911", Some("US")),
+            None,
+            tenant,
+            us911(),
+            None,
+            Some("pool_exhausted"),
+            t(0),
+        );
+        assert_eq!(own.caller_id, e("+14255550100"));
+        assert!(own.degraded);
+        assert_eq!(own.reason.as_deref(), Some("pool_exhausted"));
+        assert_eq!(own.route, Route::DirectOffer);
+    }
+
+    #[test]
+    fn with_no_known_country_the_number_is_placed_as_dialed() {
+        let prefix = OutsideLinePrefix::default();
+        let d = dial("112", None);
+        let best = BestMatch::of(&d, None, &prefix);
+        assert!(!best.country_known);
+        let c = degraded_call(&d, best, "location_unknown", t(0));
+        assert_eq!(
+            c.emergency_number, "112",
+            "not translated to a country's 911"
+        );
+        assert_eq!((c.country, c.test), (None, false));
+        assert_eq!(c.caller_id, d.from);
+        let known = degraded_call(
+            &dial("112", Some("US")),
+            BestMatch::known(match_emergency("112", Country::US, &prefix).unwrap()),
+            "timeout",
+            t(0),
+        );
+        assert_eq!(known.emergency_number, "911");
+        assert_eq!(known.country, Some(Country::US));
+    }
+}

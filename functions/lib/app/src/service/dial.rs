@@ -539,3 +539,96 @@ fn write_lease(write: &LeaseWrite) -> &Lease {
         LeaseWrite::Claim { lease, .. } | LeaseWrite::Update { lease, .. } => lease,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
+    use lifeline_domain::call::{AgentProfile, Location};
+    use lifeline_domain::route::NumberType;
+    use lifeline_domain::types::{CallId, LeaseId, Recipients};
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_496_400, 0).unwrap()
+    }
+
+    fn dial(call: &str) -> OutboundDial {
+        OutboundDial {
+            call_id: call.parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            dialed: "911".into(),
+            from: "+14255550100".parse().unwrap(),
+            location: Some(Location {
+                country: Some("US".into()),
+                address: None,
+                lat: None,
+                lon: None,
+            }),
+            timestamp: None,
+        }
+    }
+
+    /// A service whose ids, picks and metrics the test owns.
+    fn service(
+        pool: &[&str],
+    ) -> (
+        DialService<MemoryStore>,
+        Arc<MemoryStore>,
+        Arc<RecordedMetrics>,
+    ) {
+        let store = Arc::new(MemoryStore::new());
+        store.add_agent(AgentProfile {
+            id: "a-42".parse().unwrap(),
+            name: "Ana".into(),
+            email: None,
+            country: Some(Country::US),
+            other_country: None,
+            source_number: "+14255550100".parse().unwrap(),
+            number_type: NumberType::CallingPlan,
+            recipients: Recipients::default(),
+            fallback: vec![],
+            outbound_profile: None,
+        });
+        store.add_numbers(Country::US, pool);
+        let settings = Arc::new(Settings::from_lookup(|_| None).unwrap());
+        let metrics = Arc::new(RecordedMetrics::default());
+        let service = DialService::new(store.clone(), Arc::new(FixedClock::at(t0())), settings)
+            .with_ids(Arc::new(SequenceIds::default()))
+            .with_metrics(metrics.clone());
+        (service, store, metrics)
+    }
+
+    #[tokio::test]
+    async fn lease_ids_and_metrics_come_through_the_ports() {
+        let (service, store, metrics) = service(&["+14255550199"]);
+        let answer = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+        assert_eq!(answer["callerId"], "+14255550199");
+        let call: CallId = "c-1".parse().unwrap();
+        let lease_id = store.with_state(|s| s.calls[&call].lease_id.clone());
+        // SequenceIds: the first pick was 0, the lease id the next number.
+        assert_eq!(lease_id.unwrap(), LeaseId::from_bits(2));
+        assert_eq!(metrics.values("PoolAvailable"), vec![1.0]);
+        assert!(metrics.values("DegradedEmergencyAnswers").is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_exhausted_pool_is_counted_and_answered_degraded() {
+        let (service, _, metrics) = service(&[]);
+        let answer = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+        assert_eq!(answer["degraded"], true);
+        assert_eq!(answer["callerId"], "+14255550100");
+        assert_eq!(metrics.values("PoolExhausted"), vec![1.0]);
+        assert_eq!(metrics.values("DegradedEmergencyAnswers"), vec![1.0]);
+        let reasons: Vec<_> = metrics
+            .all()
+            .into_iter()
+            .filter(|(n, _, _)| n == "DegradedEmergencyAnswers")
+            .flat_map(|(_, _, d)| d)
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![("Reason".to_string(), "pool_exhausted".to_string())]
+        );
+    }
+}

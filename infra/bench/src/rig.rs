@@ -1,0 +1,180 @@
+//! The benchmark rig: the table seeded with agents and a pool, the
+//! handlers over a counted client, and the statistics helpers.
+
+use chrono::{DateTime, Duration, Utc};
+use lambda_http::{Body, Request};
+use lifeline_app::clock::{Clock, FixedClock};
+use lifeline_app::ports::AdminStore;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::test_support::{counted_dynamodb_client, CallCounter};
+use lifeline_domain::call::AgentProfile;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_domain::types::{Recipients, E164};
+use lifeline_edge::config::{Config, Mode};
+use lifeline_edge::http::WebhookHandler;
+use lifeline_edge::webhook::{WebhookSecret, SIGNATURE_HEADER};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub(crate) type Handlers = (
+    dial_intake::DialIntake<DynamoStore>,
+    call_events::CallEvents<DynamoStore>,
+    callback_router::CallbackRouter<DynamoStore>,
+);
+
+pub(crate) struct Rig {
+    pub(crate) conf: aws_config::SdkConfig,
+    pub(crate) calls: CallCounter,
+    pub(crate) store: Arc<DynamoStore>,
+    pub(crate) clock: FixedClock,
+    pub(crate) config: Arc<Config>,
+    pub(crate) secret: WebhookSecret,
+    pub(crate) handlers: Handlers,
+}
+
+pub(crate) fn agent(id: &str) -> AgentProfile {
+    AgentProfile {
+        id: id.parse().expect("id"),
+        name: format!("Agent {id}"),
+        email: "agent@example.com".parse().ok(),
+        country: Some(Country::US),
+        other_country: None,
+        source_number: "+14255550100".parse().expect("n"),
+        number_type: NumberType::CallingPlan,
+        recipients: Recipients::parse("sup@example.com").expect("r"),
+        fallback: vec![],
+        outbound_profile: Some("OVP".into()),
+    }
+}
+
+/// A fresh table with `pool` US numbers and `agents` agents.
+pub(crate) async fn rig(conf: &aws_config::SdkConfig, pool: usize, agents: usize) -> Rig {
+    let calls = CallCounter::new();
+    let table = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let store = Arc::new(DynamoStore::new(
+        counted_dynamodb_client(conf, &calls),
+        &table,
+    ));
+    store.create_table().await.expect("table");
+    let numbers: Vec<E164> = (0..pool)
+        .map(|i| format!("+1425{:07}", 1_000_000 + i).parse().expect("n"))
+        .collect();
+    let t0 = DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+        .expect("t")
+        .with_timezone(&Utc);
+    store
+        .add_numbers(Country::US, &numbers, t0 - Duration::hours(1))
+        .await
+        .expect("pool");
+    for i in 0..agents {
+        store
+            .put_agent(&agent(&format!("b-{i}")))
+            .await
+            .expect("agent");
+    }
+    let config = Arc::new(
+        Config::from_lookup(Mode::Local, |k| match k {
+            "LIFELINE_TABLE" => Some(table.clone()),
+            "LIFELINE_OUTSIDE_LINE_PREFIX" => Some("9".into()),
+            _ => None,
+        })
+        .expect("config"),
+    );
+    let clock = FixedClock::at(t0);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let handlers = (
+        dial_intake::DialIntake::new(store.clone(), c.clone(), config.clone()),
+        call_events::CallEvents::new(store.clone(), c.clone(), config.clone()),
+        callback_router::CallbackRouter::new(store.clone(), c, config.clone()),
+    );
+    calls.reset();
+    Rig {
+        conf: conf.clone(),
+        calls,
+        store,
+        clock,
+        secret: config.webhook_secret.clone(),
+        config,
+        handlers,
+    }
+}
+
+impl Rig {
+    pub(crate) fn request(&self, path: &str, body: &serde_json::Value) -> Request {
+        let raw = body.to_string();
+        let mut req = Request::new(Body::Text(raw.clone()));
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = path.parse().expect("uri");
+        let sig = self.secret.sign(Utc::now().timestamp(), raw.as_bytes());
+        req.headers_mut()
+            .insert(SIGNATURE_HEADER, sig.parse().expect("header"));
+        req
+    }
+    pub(crate) async fn dial(&self, call: &str, agent: &str, dialed: &str) -> serde_json::Value {
+        let body = serde_json::json!({"callId": call, "agentId": agent, "dialed": dialed, "from": "+14255550100",
+            "location": {"country": "US"}});
+        json_of(
+            self.handlers
+                .0
+                .handle(self.request("/calls/outbound", &body))
+                .await,
+        )
+    }
+    pub(crate) async fn end(&self, call: &str, agent: &str) -> u16 {
+        let body = serde_json::json!({"callId": call, "agentId": agent});
+        self.handlers
+            .1
+            .handle(self.request("/calls/ended", &body))
+            .await
+            .status()
+            .as_u16()
+    }
+    pub(crate) async fn inbound(&self, to: &str) -> serde_json::Value {
+        let body = serde_json::json!({"callId": "in", "to": to});
+        json_of(
+            self.handlers
+                .2
+                .handle(self.request("/calls/inbound", &body))
+                .await,
+        )
+    }
+}
+
+pub(crate) fn json_of(resp: lambda_http::Response<Body>) -> serde_json::Value {
+    match resp.body() {
+        Body::Text(t) => serde_json::from_str(t).unwrap_or_default(),
+        Body::Binary(b) => serde_json::from_slice(b).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    }
+}
+
+pub(crate) fn fmt_calls(m: &BTreeMap<String, usize>) -> String {
+    if m.is_empty() {
+        return "none".into();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) struct Stats {
+    pub(crate) p50: f64,
+    pub(crate) p99: f64,
+    pub(crate) n: usize,
+}
+
+pub(crate) fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        p50: at(0.5),
+        p99: at(0.99),
+        n: v.len(),
+    }
+}
+
+pub(crate) fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
