@@ -232,6 +232,29 @@ impl CallChange {
     }
 }
 
+/// Dials for the domain's unit tests.
+#[cfg(test)]
+pub(crate) mod samples {
+    use super::{Location, OutboundDial};
+
+    /// Agent a-42 (own number +14255550100) dials `dialed` from `country`.
+    pub fn dial(dialed: &str, country: Option<&str>) -> OutboundDial {
+        OutboundDial {
+            call_id: "c-1".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            dialed: dialed.into(),
+            from: "+14255550100".parse().unwrap(),
+            location: country.map(|c| Location {
+                country: Some(c.into()),
+                address: None,
+                lat: None,
+                lon: None,
+            }),
+            timestamp: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

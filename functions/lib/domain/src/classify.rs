@@ -65,23 +65,7 @@ pub fn match_with_profile(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::Location;
-
-    fn dial(dialed: &str, country: Option<&str>) -> OutboundDial {
-        OutboundDial {
-            call_id: "c-1".parse().unwrap(),
-            agent_id: "a-42".parse().unwrap(),
-            dialed: dialed.into(),
-            from: "+14255550100".parse().unwrap(),
-            location: country.map(|c| Location {
-                country: Some(c.into()),
-                address: None,
-                lat: None,
-                lon: None,
-            }),
-            timestamp: None,
-        }
-    }
+    use crate::call::samples::dial;
 
     #[test]
     fn the_location_decides_and_the_profile_fills_in() {

@@ -191,7 +191,7 @@ pub fn degraded_call(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::Location;
+    use crate::call::samples::dial;
     use crate::route::NumberType;
     use crate::types::Recipients;
     use chrono::Duration;
@@ -201,21 +201,6 @@ mod tests {
     }
     fn e(s: &str) -> E164 {
         s.parse().unwrap()
-    }
-    fn dial(dialed: &str, country: Option<&str>) -> OutboundDial {
-        OutboundDial {
-            call_id: "c-1".parse().unwrap(),
-            agent_id: "a-42".parse().unwrap(),
-            dialed: dialed.into(),
-            from: e("+14255550100"),
-            location: country.map(|c| Location {
-                country: Some(c.into()),
-                address: None,
-                lat: None,
-                lon: None,
-            }),
-            timestamp: None,
-        }
     }
     fn agent(fallback: Vec<String>) -> AgentProfile {
         AgentProfile {
