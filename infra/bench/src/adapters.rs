@@ -8,7 +8,7 @@ use lifeline_edge::http::WebhookHandler;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::rig::{agent, fmt_calls, ms, rig, stats, Rig};
+use crate::rig::{fmt_calls, ms, rig, stats, Rig};
 
 /// Connect's and Twilio's adapters in process, over the same rig.
 struct Adapters {

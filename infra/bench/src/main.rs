@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use adapters::section_adapters;
-use rig::{agent, fmt_calls, ms, rig, stats, Stats};
+use rig::{fmt_calls, ms, rig, stats, Stats};
 
 async fn section_calls(conf: &aws_config::SdkConfig) {
     println!("## 1. AWS requests per operation\n");
