@@ -140,6 +140,48 @@ async fn ten_concurrent_dials_on_a_pool_of_five() {
 
 /// AWS requests per operation, counted by an SDK interceptor.
 #[tokio::test]
+async fn a_call_id_belongs_to_one_agent_and_one_dial() {
+    let l = start(5).await;
+    let first = l
+        .post("/calls/outbound", &dial("c-1", "a-42", "9 911"))
+        .await;
+    let leased = first.json["callerId"]
+        .as_str()
+        .expect("callerId")
+        .to_string();
+    assert_eq!(first.json["degraded"], false);
+
+    // Agent a-43's desktop reuses the id: a-43's own number, not a-42's callback number.
+    let mut theirs = dial("c-1", "a-43", "911");
+    theirs["from"] = json!("+14255550101");
+    l.calls.reset();
+    let other = l.post("/calls/outbound", &theirs).await;
+    assert_eq!(other.json["action"], "emergency");
+    assert_eq!(other.json["callerId"], "+14255550101");
+    assert_eq!(other.json["degraded"], true);
+    assert_eq!(other.json["reason"], "call_id_conflict");
+    assert_eq!(
+        l.calls.snapshot().get("TransactWriteItems"),
+        None,
+        "a conflict writes nothing"
+    );
+
+    // The same agent under the same id, another number: a conflict too.
+    let test_call = l.post("/calls/outbound", &dial("c-1", "a-42", "933")).await;
+    assert_eq!(test_call.json["reason"], "call_id_conflict");
+    assert_eq!(test_call.json["callerId"], "+14255550100");
+
+    // The record and the callback still belong to a-42's call.
+    let again = l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    assert_eq!(
+        again.json, first.json,
+        "the same agent's retry: the stored answer"
+    );
+    let cb = l.post("/calls/inbound", &inbound(&leased)).await;
+    assert_eq!(cb.json["agentId"], "a-42");
+}
+
+#[tokio::test]
 async fn aws_calls_per_operation() {
     let l = start(5).await;
 

@@ -161,18 +161,18 @@ pub fn degraded_call(
     reason: &str,
     now: DateTime<Utc>,
 ) -> EmergencyCall {
-    let digits = dial_digits(&dial.dialed).unwrap_or_default();
+    let dialed = dialed_as_recorded(dial, best);
     let m = best.m;
     let placed = match m {
-        Some(m) if best.country_known => m.placed_as,
-        Some(m) => m.dialed,
-        None => digits.as_str(),
+        Some(m) if best.country_known => m.placed_as.to_string(),
+        Some(m) => m.dialed.to_string(),
+        None => dialed.clone(),
     };
     EmergencyCall {
         call_id: dial.call_id.clone(),
         agent_id: dial.agent_id.clone(),
-        dialed: m.map_or_else(|| digits.clone(), |m| m.dialed.to_string()),
-        emergency_number: placed.to_string(),
+        dialed,
+        emergency_number: placed,
         test: best.country_known && m.is_some_and(|m| m.test),
         country: m.filter(|_| best.country_known).map(|m| m.country),
         location: dial.location.clone(),
@@ -186,6 +186,22 @@ pub fn degraded_call(
         dialed_at: dial.timestamp.unwrap_or(now).min(now),
         ended_at: None,
     }
+}
+
+/// What a record keeps as `dialed`: the matched number (separators and the
+/// outside-line prefix removed), else the digits as dialed.
+fn dialed_as_recorded(dial: &OutboundDial, best: BestMatch) -> String {
+    best.m.map_or_else(
+        || dial_digits(&dial.dialed).unwrap_or_default(),
+        |m| m.dialed.to_string(),
+    )
+}
+
+/// Whether two records are the same dial: a `callId` belongs to one agent and
+/// one dialed number. A retried webhook is the same dial; a desktop that
+/// reuses ids after a restart, or two platforms whose ids collide, are not.
+pub fn same_dial(recorded: &EmergencyCall, this: &EmergencyCall) -> bool {
+    recorded.agent_id == this.agent_id && recorded.dialed == this.dialed
 }
 
 #[cfg(test)]
@@ -327,6 +343,22 @@ mod tests {
         assert!(own.degraded);
         assert_eq!(own.reason.as_deref(), Some("pool_exhausted"));
         assert_eq!(own.route, Route::DirectOffer);
+    }
+
+    #[test]
+    fn a_call_id_belongs_to_one_agent_and_one_dialed_number() {
+        let prefix: OutsideLinePrefix = "9".parse().unwrap();
+        let record = |d: &OutboundDial| {
+            let best = BestMatch::of(d, None, &prefix);
+            degraded_call(d, best, "x", t(0))
+        };
+        let first = record(&dial("9-911", Some("US")));
+        // A retry, with or without the outside-line prefix: the same dial.
+        assert!(same_dial(&first, &record(&dial("911", Some("US")))));
+        let mut other_agent = dial("911", Some("US"));
+        other_agent.agent_id = "a-43".parse().unwrap();
+        assert!(!same_dial(&first, &record(&other_agent)));
+        assert!(!same_dial(&first, &record(&dial("933", Some("US")))));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use lifeline_domain::call::{EmergencyCall, OutboundAnswer, OutboundDial};
 use lifeline_domain::classify::{classify, match_with_profile, Classification, ProfileMatch};
 use lifeline_domain::dial::{
-    call_record, degraded_call, new_lease, plan_lease, BestMatch, LeasePlan,
+    call_record, degraded_call, new_lease, plan_lease, same_dial, BestMatch, LeasePlan,
 };
 use lifeline_domain::lease::Lease;
 use lifeline_domain::numbers::{Country, EmergencyMatch};
@@ -187,7 +187,7 @@ impl<S: DialStore> DialService<S> {
             }
         };
         if let Some(call) = &ctx.call {
-            return OutboundAnswer::emergency(call);
+            return self.answer_repeat(dial, call, self.best_match(dial, known), now);
         }
         let matched = match known {
             Some(m) => m,
@@ -289,7 +289,9 @@ impl<S: DialStore> DialService<S> {
                     candidates.tried.insert(number);
                     match self.store.dial_context(&dial.call_id, &dial.agent_id).await {
                         Ok(fresh) => match &fresh.call {
-                            Some(call) => return OutboundAnswer::emergency(call),
+                            Some(call) => {
+                                return self.answer_repeat(dial, call, BestMatch::known(m), now)
+                            }
                             None => ctx = fresh,
                         },
                         Err(e) => {
@@ -375,10 +377,12 @@ impl<S: DialStore> DialService<S> {
                 Attempt::Answered(OutboundAnswer::emergency(&call))
             }
             Err(RecordError::CallExists(Some(existing))) => {
-                Attempt::Answered(OutboundAnswer::emergency(&existing))
+                Attempt::Answered(self.answer_repeat(dial, &existing, BestMatch::known(m), now))
             }
+            // Recorded, but unreadable: whose it is cannot be told, and the
+            // number this write meant to claim was not claimed.
             Err(RecordError::CallExists(None)) => {
-                Attempt::Answered(OutboundAnswer::emergency(&call))
+                Attempt::Answered(self.call_id_conflict(dial, BestMatch::known(m), now))
             }
             Err(RecordError::NumberTaken) => Attempt::NumberTaken,
             Err(RecordError::Conflict) => Attempt::Conflict,
@@ -458,7 +462,8 @@ impl<S: DialStore> DialService<S> {
             Some(reason),
             now,
         );
-        self.write_degraded(call, now).await
+        self.write_degraded(dial, call, BestMatch::known(m), now)
+            .await
     }
 
     /// No usable country at all: an emergency call still, without a lease.
@@ -469,27 +474,67 @@ impl<S: DialStore> DialService<S> {
         now: DateTime<Utc>,
         reason: &str,
     ) -> OutboundAnswer {
-        let mut call = degraded_call(dial, self.best_match(dial, None), reason, now);
+        let best = self.best_match(dial, None);
+        let mut call = degraded_call(dial, best, reason, now);
         if let Some(a) = &ctx.agent {
             call.route = select_route(a.number_type, ctx.tenant).route;
         }
-        self.write_degraded(call, now).await
+        self.write_degraded(dial, call, best, now).await
     }
 
     /// The call is still recorded (side effects need it), without a lease.
-    async fn write_degraded(&self, call: EmergencyCall, now: DateTime<Utc>) -> OutboundAnswer {
+    async fn write_degraded(
+        &self,
+        dial: &OutboundDial,
+        call: EmergencyCall,
+        best: BestMatch,
+        now: DateTime<Utc>,
+    ) -> OutboundAnswer {
         match self
             .store
             .record_emergency(&call, self.ttl(now), None)
             .await
         {
+            // Unreadable, it says nothing; this answer claimed no number.
             Ok(()) | Err(RecordError::CallExists(None)) => OutboundAnswer::emergency(&call),
-            Err(RecordError::CallExists(Some(existing))) => OutboundAnswer::emergency(&existing),
+            Err(RecordError::CallExists(Some(existing))) => {
+                self.answer_repeat(dial, &existing, best, now)
+            }
             Err(e) => {
                 tracing::error!(call_id = %call.call_id, error = %e, "degraded call record not written");
                 OutboundAnswer::emergency(&call)
             }
         }
+    }
+
+    /// A dial whose `callId` is already recorded: the stored answer when it
+    /// is the same agent's same dial (a retried webhook), else a conflict.
+    fn answer_repeat(
+        &self,
+        dial: &OutboundDial,
+        recorded: &EmergencyCall,
+        best: BestMatch,
+        now: DateTime<Utc>,
+    ) -> OutboundAnswer {
+        let this = degraded_call(dial, best, "call_id_conflict", now);
+        if same_dial(recorded, &this) {
+            return OutboundAnswer::emergency(recorded);
+        }
+        self.call_id_conflict(dial, best, now)
+    }
+
+    /// A `callId` that belongs to another dial: the agent's own number,
+    /// nothing written, never another call's callback number.
+    fn call_id_conflict(
+        &self,
+        dial: &OutboundDial,
+        best: BestMatch,
+        now: DateTime<Utc>,
+    ) -> OutboundAnswer {
+        tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id,
+            "callId already recorded for another dial; presenting the agent's own number");
+        self.metrics.emit("CallIdConflicts", 1.0, "Count", &[]);
+        self.degraded_answer(dial, best, now, "call_id_conflict")
     }
 
     fn best_match(&self, dial: &OutboundDial, known: Option<EmergencyMatch>) -> BestMatch {
@@ -554,11 +599,15 @@ mod tests {
     }
 
     fn dial(call: &str) -> OutboundDial {
+        dial_by(call, "a-42", "911", "+14255550100")
+    }
+
+    fn dial_by(call: &str, agent: &str, dialed: &str, from: &str) -> OutboundDial {
         OutboundDial {
             call_id: call.parse().unwrap(),
-            agent_id: "a-42".parse().unwrap(),
-            dialed: "911".into(),
-            from: "+14255550100".parse().unwrap(),
+            agent_id: agent.parse().unwrap(),
+            dialed: dialed.into(),
+            from: from.parse().unwrap(),
             location: Some(Location {
                 country: Some("US".into()),
                 address: None,
@@ -630,5 +679,35 @@ mod tests {
             reasons,
             vec![("Reason".to_string(), "pool_exhausted".to_string())]
         );
+    }
+
+    #[tokio::test]
+    async fn a_call_id_answers_only_its_own_agents_same_dial() {
+        let (service, store, metrics) = service(&["+14255550199", "+14255550198"]);
+        let first = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+        let writes = store.writes();
+        // The same agent's retry (here with the outside-line prefix's separators): the stored answer.
+        let retry = service
+            .dial(dial_by("c-1", "a-42", "9-1-1", "+14255550100"))
+            .await;
+        assert_eq!(serde_json::to_value(retry).unwrap(), first);
+        // Another agent, or another number, under the same callId: their own number, nothing written.
+        for (agent, dialed, own) in [
+            ("a-43", "911", "+14255550111"),
+            ("a-42", "933", "+14255550100"),
+        ] {
+            let v = serde_json::to_value(service.dial(dial_by("c-1", agent, dialed, own)).await)
+                .unwrap();
+            assert_eq!(v["action"], "emergency", "{agent} {dialed}");
+            assert_eq!(v["callerId"], own, "never another call's number");
+            assert_eq!(v["degraded"], true);
+            assert_eq!(v["reason"], "call_id_conflict");
+        }
+        assert_eq!(store.writes(), writes, "a conflict writes nothing");
+        assert_eq!(metrics.values("CallIdConflicts"), vec![1.0, 1.0]);
+        let call: CallId = "c-1".parse().unwrap();
+        let kept = store.with_state(|s| s.calls[&call].clone());
+        assert_eq!(kept.agent_id.as_str(), "a-42");
+        assert_eq!(kept.caller_id.as_str(), first["callerId"]);
     }
 }
