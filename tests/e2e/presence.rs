@@ -100,3 +100,18 @@ async fn presence_routes_refuse_bad_input() {
         .unwrap_or("")
         .contains("do_not_disturb"));
 }
+
+/// A desktop whose clock is four hours slow (or that sends local time marked
+/// `Z`): the call's time is the server's, so Do Not Disturb still starts.
+#[tokio::test]
+async fn a_slow_desktop_clock_still_gets_do_not_disturb() {
+    let l = start(5).await;
+    let mut body = dial("c-1", "a-42", "911");
+    body["timestamp"] = json!((chrono::Utc::now() - chrono::Duration::hours(4)).to_rfc3339());
+    let d = l.post("/calls/outbound", &body).await;
+    assert_eq!(d.json["action"], "emergency");
+    assert_eq!(d.json["degraded"], false);
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    assert_eq!(l.presence("a-42").await["override"], true);
+}

@@ -546,6 +546,7 @@ fn sample_call(
         degraded: false,
         reason: None,
         dialed_at: now,
+        desktop_time: None,
         ended_at: None,
     }
 }

@@ -83,8 +83,23 @@ pub struct EmergencyCall {
     pub route: Route,
     pub degraded: bool,
     pub reason: Option<String>,
+    /// When the call was dialed: the server's time, whatever the desktop's
+    /// clock says.
     pub dialed_at: DateTime<Utc>,
+    /// The desktop's own timestamp, kept for the record when it is within
+    /// [`DESKTOP_CLOCK_TOLERANCE_MINUTES`] of the server's time (else it says nothing).
+    pub desktop_time: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// How far a desktop's clock may be from the server's for its timestamp to
+/// be kept on the record.
+pub const DESKTOP_CLOCK_TOLERANCE_MINUTES: i64 = 5;
+
+/// The desktop's timestamp, when it is believable next to the server's `now`.
+pub fn desktop_time(timestamp: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let tolerance = chrono::Duration::minutes(DESKTOP_CLOCK_TOLERANCE_MINUTES);
+    timestamp.filter(|t| (*t - now).abs() <= tolerance)
 }
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -287,6 +302,7 @@ mod tests {
             degraded: false,
             reason: None,
             dialed_at: DateTime::from_timestamp(1_795_496_400, 0).unwrap(),
+            desktop_time: None,
             ended_at: None,
         };
         let v = serde_json::to_value(OutboundAnswer::emergency(&call)).unwrap();

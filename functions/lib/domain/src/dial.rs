@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
-use crate::call::{AgentProfile, EmergencyCall, OutboundDial};
+use crate::call::{desktop_time, AgentProfile, EmergencyCall, OutboundDial};
 use crate::lease::{Lease, LeasePolicy, NewLease};
 use crate::numbers::{dial_digits, match_emergency, Country, EmergencyMatch, OutsideLinePrefix};
 use crate::route::{select_route, Route, TenantSettings};
@@ -111,7 +111,8 @@ pub fn call_record(
         route,
         degraded: lease.is_none(),
         reason: reason.or(route_reason).map(String::from),
-        dialed_at: dial.timestamp.unwrap_or(now).min(now),
+        dialed_at: now,
+        desktop_time: desktop_time(dial.timestamp, now),
         ended_at: None,
     }
 }
@@ -183,7 +184,8 @@ pub fn degraded_call(
         route: Route::DirectOffer,
         degraded: true,
         reason: Some(reason.to_string()),
-        dialed_at: dial.timestamp.unwrap_or(now).min(now),
+        dialed_at: now,
+        desktop_time: desktop_time(dial.timestamp, now),
         ended_at: None,
     }
 }
@@ -359,6 +361,31 @@ mod tests {
         other_agent.agent_id = "a-43".parse().unwrap();
         assert!(!same_dial(&first, &record(&other_agent)));
         assert!(!same_dial(&first, &record(&dial("933", Some("US")))));
+    }
+
+    #[test]
+    fn the_calls_time_is_the_servers_and_the_desktops_is_kept_only_when_close() {
+        let tenant = TenantSettings::default();
+        let mut d = dial("911", Some("US"));
+        for (offset, kept) in [
+            (-240, false),
+            (-6, false),
+            (-5, true),
+            (0, true),
+            (3, true),
+            (10, false),
+        ] {
+            d.timestamp = Some(t(offset));
+            let c = call_record(&d, None, tenant, us911(), None, None, t(0));
+            assert_eq!(c.dialed_at, t(0), "{offset}");
+            assert_eq!(c.desktop_time, kept.then(|| t(offset)), "{offset}");
+            let c = degraded_call(&d, BestMatch::known(us911()), "timeout", t(0));
+            assert_eq!(
+                (c.dialed_at, c.desktop_time.is_some()),
+                (t(0), kept),
+                "{offset}"
+            );
+        }
     }
 
     #[test]

@@ -326,6 +326,7 @@ mod tests {
             degraded: false,
             reason: None,
             dialed_at: t,
+            desktop_time: None,
             ended_at: None,
         }
     }

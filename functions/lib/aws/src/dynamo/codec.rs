@@ -170,6 +170,9 @@ pub(crate) fn encode_call(call: &EmergencyCall, ttl: DateTime<Utc>) -> Item {
         item.insert("reason".into(), s(v));
     }
     item.insert("dialedAt".into(), s(rfc3339(call.dialed_at)));
+    if let Some(v) = call.desktop_time {
+        item.insert("desktopTime".into(), s(rfc3339(v)));
+    }
     if let Some(v) = call.ended_at {
         item.insert("endedAt".into(), s(rfc3339(v)));
     }
@@ -211,6 +214,7 @@ pub(crate) fn decode_call(item: &Item) -> Result<EmergencyCall, StoreError> {
         degraded: r.bool("degraded"),
         reason: r.opt_str("reason").map(String::from),
         dialed_at: head.dialed_at,
+        desktop_time: r.time("desktopTime")?,
         ended_at: head.ended_at,
     })
 }
@@ -489,6 +493,7 @@ mod tests {
             degraded: false,
             reason: Some("x".into()),
             dialed_at: t,
+            desktop_time: Some(t),
             ended_at: Some(t),
         };
         assert_eq!(decode_call(&encode_call(&call, t)).unwrap(), call);
