@@ -491,3 +491,34 @@ async fn oversized_bodies_answer_413() {
     assert_eq!(r.status, 413, "the runner refuses it before the handler");
     assert!(l.calls.snapshot().is_empty());
 }
+
+/// A profile edited by hand into something that does not decode: the dial
+/// reads it as missing and still gets its callback number and its record.
+#[tokio::test]
+async fn an_unreadable_profile_does_not_cost_the_callback_number() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let l = start(5).await;
+    l.store
+        .client()
+        .put_item()
+        .table_name(l.store.table())
+        .item("pk", A::S("AGENT#a-42".into()))
+        .item("sk", A::S("PROFILE".into()))
+        .item("type", A::S("agent".into()))
+        .item("agentId", A::S("a-42".into()))
+        .item("name", A::S("Ana".into()))
+        .item("sourceNumber", A::S("edited by hand".into()))
+        .send()
+        .await
+        .expect("put a corrupt profile");
+    let d = l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    assert_eq!(d.json["action"], "emergency");
+    assert_eq!(d.json["degraded"], false, "{}", d.json);
+    let leased = d.json["callerId"].as_str().expect("callerId");
+    assert!(US_POOL.contains(&leased), "{leased}");
+    // The call is recorded: its end is known.
+    assert_eq!(
+        l.post("/calls/ended", &ended("c-1", "a-42")).await.status,
+        204
+    );
+}

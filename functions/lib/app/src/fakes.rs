@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::ports::{
-    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PresenceStore,
+    CallbackStore, DialContext, DialStore, EndError, EndStore, ItemKind, LeaseWrite, PresenceStore,
     RecordError, SaveError, StoreError,
 };
 use lifeline_domain::call::{AgentProfile, EmergencyCall};
@@ -37,6 +37,9 @@ pub struct State {
     /// Notification outcome per call (`sent`, `failed`, `no_recipients`).
     pub notifications: HashMap<CallId, String>,
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
+    /// Items stored but unreadable, as a hand edit leaves them: read as
+    /// missing and reported, as the DynamoDB adapter does.
+    pub unreadable: Vec<(ItemKind, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -189,11 +192,29 @@ impl DialStore for MemoryStore {
         agent: &AgentId,
     ) -> Result<DialContext, StoreError> {
         self.check(false)?;
-        Ok(self.with_state(|s| DialContext {
-            call: s.calls.get(call).cloned(),
-            agent: s.agents.get(agent).cloned(),
-            lease: s.pointers.get(agent).cloned(),
-            tenant: s.tenant,
+        Ok(self.with_state(|s| {
+            let corrupt =
+                |kind: ItemKind, key: &str| s.unreadable.contains(&(kind, key.to_string()));
+            let mut ctx = DialContext {
+                call: s.calls.get(call).cloned(),
+                agent: s.agents.get(agent).cloned(),
+                lease: s.pointers.get(agent).cloned(),
+                tenant: s.tenant,
+                unreadable: Vec::new(),
+            };
+            if corrupt(ItemKind::Call, call.as_str()) {
+                ctx.call = None;
+                ctx.unreadable.push(ItemKind::Call);
+            }
+            if corrupt(ItemKind::Profile, agent.as_str()) {
+                ctx.agent = None;
+                ctx.unreadable.push(ItemKind::Profile);
+            }
+            if corrupt(ItemKind::LeasePointer, agent.as_str()) {
+                ctx.lease = None;
+                ctx.unreadable.push(ItemKind::LeasePointer);
+            }
+            ctx
         }))
     }
 

@@ -29,6 +29,28 @@ pub struct DialContext {
     /// The agent's current or most recent lease.
     pub lease: Option<Lease>,
     pub tenant: TenantSettings,
+    /// Items that exist but do not decode (a hand edit in the console, an
+    /// older schema): read as missing, reported here. Unreadable is not
+    /// unavailable: the dial goes on with what it has.
+    pub unreadable: Vec<ItemKind>,
+}
+
+/// The kinds of item an emergency dial reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Call,
+    Profile,
+    LeasePointer,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Call => "call",
+            ItemKind::Profile => "profile",
+            ItemKind::LeasePointer => "lease_pointer",
+        }
+    }
 }
 
 /// A change to a lease, written together with the call.

@@ -23,7 +23,7 @@ use lifeline_domain::types::E164;
 use crate::clock::Clock;
 use crate::ids::{Ids, RandomIds};
 use crate::metrics::{EmfStdout, Metrics};
-use crate::ports::{DialContext, DialStore, LeaseWrite, RecordError, StoreError};
+use crate::ports::{DialContext, DialStore, ItemKind, LeaseWrite, RecordError, StoreError};
 use crate::settings::Settings;
 
 /// How many available numbers one lookup returns: enough for concurrent dials
@@ -186,8 +186,13 @@ impl<S: DialStore> DialService<S> {
                 return self.degraded_answer(dial, best, now, "store_unavailable");
             }
         };
+        self.report_unreadable(dial, &ctx);
         if let Some(call) = &ctx.call {
             return self.answer_repeat(dial, call, self.best_match(dial, known), now);
+        }
+        if ctx.unreadable.contains(&ItemKind::Call) {
+            // Recorded, but whose it is cannot be told.
+            return self.call_id_conflict(dial, self.best_match(dial, known), now);
         }
         let matched = match known {
             Some(m) => m,
@@ -203,6 +208,13 @@ impl<S: DialStore> DialService<S> {
                 }
             }
         };
+        if ctx.unreadable.contains(&ItemKind::LeasePointer) {
+            // Which number the agent holds cannot be told, so none is claimed;
+            // the call is still recorded (presence, e-mail) with the own number.
+            return self
+                .record_without_lease(dial, &ctx, matched, now, "lease_unreadable")
+                .await;
+        }
         let looked_up = match looked_up {
             Some(numbers) => numbers,
             None => self.lookup(matched.country, now).await,
@@ -507,6 +519,21 @@ impl<S: DialStore> DialService<S> {
         }
     }
 
+    /// Items that did not decode were read as missing: say so, by kind.
+    fn report_unreadable(&self, dial: &OutboundDial, ctx: &DialContext) {
+        for kind in &ctx.unreadable {
+            tracing::error!(call_id = %dial.call_id, agent_id = %dial.agent_id, kind = kind.as_str(),
+                "an item the dial reads does not decode; read as missing");
+            self.metrics.emit_sets(
+                "CorruptItem",
+                1.0,
+                "Count",
+                &[("Kind", kind.as_str())],
+                &[&["Kind"], &[]],
+            );
+        }
+    }
+
     /// A dial whose `callId` is already recorded: the stored answer when it
     /// is the same agent's same dial (a retried webhook), else a conflict.
     fn answer_repeat(
@@ -590,6 +617,7 @@ mod tests {
     use super::*;
     use crate::clock::FixedClock;
     use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
+    use crate::ports::ItemKind;
     use lifeline_domain::call::{AgentProfile, Location};
     use lifeline_domain::route::NumberType;
     use lifeline_domain::types::{CallId, LeaseId, Recipients};
@@ -709,5 +737,42 @@ mod tests {
         let kept = store.with_state(|s| s.calls[&call].clone());
         assert_eq!(kept.agent_id.as_str(), "a-42");
         assert_eq!(kept.caller_id.as_str(), first["callerId"]);
+    }
+
+    #[tokio::test]
+    async fn unreadable_items_are_read_as_missing_and_reported() {
+        let unreadable = |store: &MemoryStore, kind: ItemKind, key: &str| {
+            store.with_state(|s| s.unreadable.push((kind, key.to_string())))
+        };
+        // A profile edited by hand: the dial still gets its callback number.
+        let (svc, store, metrics) = service(&["+14255550199"]);
+        unreadable(&store, ItemKind::Profile, "a-42");
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(
+            (v["degraded"].clone(), v["callerId"].clone()),
+            (false.into(), "+14255550199".into())
+        );
+        assert_eq!(metrics.values("CorruptItem"), vec![1.0]);
+
+        // An unreadable lease pointer: no number claimed, the call still recorded.
+        let (svc, store, metrics) = service(&["+14255550199"]);
+        unreadable(&store, ItemKind::LeasePointer, "a-42");
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(v["reason"], "lease_unreadable");
+        assert_eq!(v["callerId"], "+14255550100");
+        let call: CallId = "c-1".parse().unwrap();
+        assert!(
+            store.with_state(|s| s.calls.contains_key(&call)),
+            "recorded"
+        );
+        assert_eq!(metrics.values("CorruptItem"), vec![1.0]);
+
+        // An unreadable call record under this id: whose it is cannot be told.
+        let (svc, store, _) = service(&["+14255550199"]);
+        unreadable(&store, ItemKind::Call, "c-1");
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(v["reason"], "call_id_conflict");
+        assert_eq!(v["callerId"], "+14255550100");
+        assert_eq!(store.writes(), 0);
     }
 }

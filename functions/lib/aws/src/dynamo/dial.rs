@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::{DialContext, DialStore, LeaseWrite, RecordError, StoreError};
+use lifeline_app::ports::{DialContext, DialStore, ItemKind, LeaseWrite, RecordError, StoreError};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
@@ -31,14 +31,32 @@ impl DialStore for DynamoStore {
                 tenant_key(),
             ])
             .await?;
+        // Item by item: one that does not decode is read as missing and
+        // reported, and never fails the others.
         let mut ctx = DialContext::default();
         for item in &items {
-            match item_kind(item) {
-                Some((p, "CALL")) if p.starts_with("CALL#") => ctx.call = Some(decode_call(item)?),
-                Some((_, "PROFILE")) => ctx.agent = Some(decode_agent(item)?),
-                Some((_, "LEASE")) => ctx.lease = decode_lease(item)?,
-                Some(("TENANT", "SETTINGS")) => ctx.tenant = decode_tenant(item),
-                _ => {}
+            let unreadable = match item_kind(item) {
+                Some((p, "CALL")) if p.starts_with("CALL#") => decode_call(item)
+                    .map(|c| ctx.call = Some(c))
+                    .err()
+                    .map(|e| (ItemKind::Call, e)),
+                Some((_, "PROFILE")) => decode_agent(item)
+                    .map(|a| ctx.agent = Some(a))
+                    .err()
+                    .map(|e| (ItemKind::Profile, e)),
+                Some((_, "LEASE")) => decode_lease(item)
+                    .map(|l| ctx.lease = l)
+                    .err()
+                    .map(|e| (ItemKind::LeasePointer, e)),
+                Some(("TENANT", "SETTINGS")) => {
+                    ctx.tenant = decode_tenant(item);
+                    None
+                }
+                _ => None,
+            };
+            if let Some((kind, e)) = unreadable {
+                tracing::error!(kind = kind.as_str(), error = %e, "unreadable item read as missing");
+                ctx.unreadable.push(kind);
             }
         }
         Ok(ctx)
