@@ -522,3 +522,36 @@ async fn an_unreadable_profile_does_not_cost_the_callback_number() {
         204
     );
 }
+
+/// The pool's listing pages on DynamoDB Local: each page starts after the
+/// last, together they list every available number once.
+#[tokio::test]
+async fn the_available_listing_pages_through_the_whole_pool() {
+    use lifeline_app::ports::DialStore;
+    let l = start(0).await;
+    let numbers: Vec<lifeline_domain::types::E164> = (0..120)
+        .map(|i| format!("+1206555{i:04}").parse().expect("number"))
+        .collect();
+    let now = chrono::Utc::now();
+    l.store
+        .add_numbers(Country::US, &numbers, now - chrono::Duration::hours(1))
+        .await
+        .expect("pool");
+    let (mut seen, mut after, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let page = l
+            .store
+            .available_numbers(Country::US, now, 48, after.as_ref())
+            .await
+            .expect("page");
+        pages += 1;
+        seen.extend(page.numbers);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let distinct: HashSet<_> = seen.iter().collect();
+    assert_eq!((seen.len(), distinct.len()), (120, 120));
+    assert_eq!(pages, 3, "48 + 48 + 24");
+}

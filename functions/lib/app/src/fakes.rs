@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::ports::{
-    CallbackStore, DialContext, DialStore, EndError, EndStore, ItemKind, LeaseWrite, PresenceStore,
-    RecordError, SaveError, StoreError,
+    CallbackStore, DialContext, DialStore, EndError, EndStore, ItemKind, LeaseWrite, PoolCursor,
+    PoolPage, PresenceStore, RecordError, SaveError, StoreError,
 };
 use lifeline_domain::call::{AgentProfile, EmergencyCall};
 use lifeline_domain::lease::Lease;
@@ -37,6 +37,10 @@ pub struct State {
     /// Notification outcome per call (`sent`, `failed`, `no_recipients`).
     pub notifications: HashMap<CallId, String>,
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
+    /// Countries whose `available` index lags: their listing as it was when
+    /// frozen, taken numbers included (what DynamoDB's eventually consistent
+    /// index can show under a burst).
+    pub frozen_index: HashMap<Country, Vec<(DateTime<Utc>, E164)>>,
     /// Items stored but unreadable, as a hand edit leaves them: read as
     /// missing and reported, as the DynamoDB adapter does.
     pub unreadable: Vec<(ItemKind, String)>,
@@ -84,6 +88,20 @@ impl MemoryStore {
     /// Every later call fails as an unreachable store would.
     pub fn set_failing(&self, fail: bool) {
         self.fail.store(fail, Ordering::SeqCst);
+    }
+
+    /// From now on `country`'s `available` index lists what it lists now,
+    /// whatever is taken later (an index that lags behind the table).
+    pub fn freeze_index(&self, country: Country) {
+        self.with_state(|s| {
+            let listing = s
+                .numbers
+                .iter()
+                .filter(|(_, n)| n.country == country)
+                .map(|(k, n)| (n.available_at, k.clone()))
+                .collect();
+            s.frozen_index.insert(country, listing);
+        });
     }
 
     /// Only the available-number lookups fail.
@@ -223,20 +241,46 @@ impl DialStore for MemoryStore {
         country: Country,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<E164>, StoreError> {
+        after: Option<&PoolCursor>,
+    ) -> Result<PoolPage, StoreError> {
         self.check(false)?;
         if self.fail_lookups.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("injected index fault".into()));
         }
         Ok(self.with_state(|s| {
-            let mut v: Vec<(&DateTime<Utc>, &E164)> = s
-                .numbers
-                .iter()
-                .filter(|(_, n)| n.country == country && n.available_at <= now)
-                .map(|(k, n)| (&n.available_at, k))
-                .collect();
-            v.sort();
-            v.into_iter().take(limit).map(|(_, k)| k.clone()).collect()
+            // A lagging index lists what it listed when it was frozen.
+            let mut listing: Vec<(DateTime<Utc>, E164)> = match s.frozen_index.get(&country) {
+                Some(frozen) => frozen.clone(),
+                None => s
+                    .numbers
+                    .iter()
+                    .filter(|(_, n)| n.country == country)
+                    .map(|(k, n)| (n.available_at, k.clone()))
+                    .collect(),
+            };
+            listing.retain(|(at, _)| *at <= now);
+            listing.sort();
+            let start = after.map_or(0, |c| {
+                let cursor = (c.available_at, c.number.clone());
+                listing
+                    .iter()
+                    .position(|e| *e > cursor)
+                    .unwrap_or(listing.len())
+            });
+            let page: Vec<(DateTime<Utc>, E164)> =
+                listing.into_iter().skip(start).take(limit).collect();
+            // Like DynamoDB: a full page names where the next one starts.
+            let next = match page.last() {
+                Some((at, n)) if page.len() == limit => Some(PoolCursor {
+                    number: n.clone(),
+                    available_at: *at,
+                }),
+                _ => None,
+            };
+            PoolPage {
+                numbers: page.into_iter().map(|(_, n)| n).collect(),
+                next,
+            }
         }))
     }
 

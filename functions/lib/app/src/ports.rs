@@ -53,6 +53,21 @@ impl ItemKind {
     }
 }
 
+/// A page of a pool's available numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoolPage {
+    pub numbers: Vec<E164>,
+    /// Where the next page starts; none when the index has nothing after this page.
+    pub next: Option<PoolCursor>,
+}
+
+/// A position in a pool's `available` listing: the last number of a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolCursor {
+    pub number: E164,
+    pub available_at: DateTime<Utc>,
+}
+
 /// A change to a lease, written together with the call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LeaseWrite {
@@ -93,14 +108,17 @@ pub trait DialStore: Send + Sync {
     /// The call (idempotency), the agent's profile and lease, and the tenant settings.
     async fn dial_context(&self, call: &CallId, agent: &AgentId)
         -> Result<DialContext, StoreError>;
-    /// Numbers of `country`'s pool that may be leased at `now`, least recently
-    /// released first, at most `limit` (never a scan of the pool).
+    /// One page of the numbers of `country`'s pool that may be leased at
+    /// `now`, least recently released first, at most `limit`, starting after
+    /// `after` (a previous page's `next`; none: the first page). Never a scan
+    /// of the pool.
     async fn available_numbers(
         &self,
         country: Country,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<E164>, StoreError>;
+        after: Option<&PoolCursor>,
+    ) -> Result<PoolPage, StoreError>;
     /// One atomic write: the call record (only if new) and the lease change.
     async fn record_emergency(
         &self,

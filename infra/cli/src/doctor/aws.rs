@@ -59,9 +59,9 @@ impl Readiness for AwsReadiness<'_> {
         limit: usize,
     ) -> Result<usize, String> {
         self.store
-            .available_numbers(country, now, limit)
+            .available_numbers(country, now, limit, None)
             .await
-            .map(|free| free.len())
+            .map(|page| page.numbers.len())
             .map_err(|e| e.to_string())
     }
 

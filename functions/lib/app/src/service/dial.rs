@@ -23,7 +23,9 @@ use lifeline_domain::types::E164;
 use crate::clock::Clock;
 use crate::ids::{Ids, RandomIds};
 use crate::metrics::{EmfStdout, Metrics};
-use crate::ports::{DialContext, DialStore, ItemKind, LeaseWrite, RecordError, StoreError};
+use crate::ports::{
+    DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError, StoreError,
+};
 use crate::settings::Settings;
 
 /// How many available numbers one lookup returns: enough for concurrent dials
@@ -55,9 +57,11 @@ impl<S> Clone for DialService<S> {
     }
 }
 
-/// The candidate numbers being tried for one dial.
+/// The candidate numbers being tried for one dial: a page of the pool's
+/// listing, and where the next page starts.
 struct Candidates {
     numbers: Vec<E164>,
+    next: Option<PoolCursor>,
     tried: HashSet<E164>,
     /// A failed lookup says nothing about the pool: the answer then says the
     /// store was unavailable, not that the pool is exhausted.
@@ -67,9 +71,9 @@ struct Candidates {
 }
 
 impl Candidates {
-    fn new(looked_up: Result<Vec<E164>, StoreError>, limit: usize) -> Self {
+    fn new(looked_up: Result<PoolPage, StoreError>, limit: usize) -> Self {
         let lookup_failed = looked_up.is_err();
-        let numbers = looked_up.unwrap_or_default();
+        let PoolPage { numbers, next } = looked_up.unwrap_or_default();
         // A full page means there may be more: look again (a few times) when
         // concurrent dials took these; a short page means the pool is drained.
         let requeries_left = if numbers.len() < limit {
@@ -79,6 +83,7 @@ impl Candidates {
         };
         Candidates {
             numbers,
+            next,
             tried: HashSet::new(),
             lookup_failed,
             requeries_left,
@@ -86,12 +91,13 @@ impl Candidates {
         }
     }
 
-    /// Takes a fresh lookup's numbers; a short page stops further lookups.
-    fn refresh(&mut self, fresh: Vec<E164>) {
-        if fresh.len() < self.limit {
+    /// Takes a fresh first page; a short one stops further lookups.
+    fn refresh(&mut self, fresh: PoolPage) {
+        if fresh.numbers.len() < self.limit {
             self.requeries_left = 0;
         }
-        self.numbers = fresh;
+        self.numbers = fresh.numbers;
+        self.next = fresh.next;
     }
 }
 
@@ -217,7 +223,7 @@ impl<S: DialStore> DialService<S> {
         }
         let looked_up = match looked_up {
             Some(numbers) => numbers,
-            None => self.lookup(matched.country, now).await,
+            None => self.lookup(matched.country, now, None).await,
         };
         let candidates = Candidates::new(looked_up, self.candidate_limit(matched.country));
         if !candidates.lookup_failed && ctx.lease.as_ref().is_none_or(|l| !l.is_live(now)) {
@@ -234,21 +240,27 @@ impl<S: DialStore> DialService<S> {
         dial: &OutboundDial,
         known: Option<EmergencyMatch>,
         now: DateTime<Utc>,
-    ) -> Result<(DialContext, Option<Result<Vec<E164>, StoreError>>), StoreError> {
+    ) -> Result<(DialContext, Option<Result<PoolPage, StoreError>>), StoreError> {
         let context = self.store.dial_context(&dial.call_id, &dial.agent_id);
         match known {
             Some(m) => {
-                let (ctx, numbers) = tokio::join!(context, self.lookup(m.country, now));
+                let (ctx, numbers) = tokio::join!(context, self.lookup(m.country, now, None));
                 Ok((ctx?, Some(numbers)))
             }
             None => Ok((context.await?, None)),
         }
     }
 
-    async fn lookup(&self, country: Country, now: DateTime<Utc>) -> Result<Vec<E164>, StoreError> {
+    /// A page of the pool's available numbers: the first, or the one after `after`.
+    async fn lookup(
+        &self,
+        country: Country,
+        now: DateTime<Utc>,
+        after: Option<&PoolCursor>,
+    ) -> Result<PoolPage, StoreError> {
         let numbers = self
             .store
-            .available_numbers(country, now, self.candidate_limit(country))
+            .available_numbers(country, now, self.candidate_limit(country), after)
             .await;
         if let Err(e) = &numbers {
             tracing::warn!(error = %e, "available-number lookup failed");
@@ -277,9 +289,15 @@ impl<S: DialStore> DialService<S> {
                 pick,
             );
             let write = match plan {
+                // The index lists more than this page: page past the tried ones
+                // before anything says the pool is exhausted.
+                LeasePlan::Exhausted if candidates.next.is_some() => {
+                    self.next_page(m.country, &mut candidates, now).await;
+                    continue;
+                }
                 LeasePlan::Exhausted if candidates.requeries_left > 0 => {
                     candidates.requeries_left -= 1;
-                    let fresh = self.lookup(m.country, now).await.unwrap_or_default();
+                    let fresh = self.lookup(m.country, now, None).await.unwrap_or_default();
                     candidates.refresh(fresh);
                     continue;
                 }
@@ -294,7 +312,7 @@ impl<S: DialStore> DialService<S> {
                 Attempt::Answered(answer) => return answer,
                 Attempt::NumberTaken => {
                     candidates.tried.insert(number);
-                    self.requery(m.country, &mut candidates, now).await;
+                    self.look_further(m.country, &mut candidates, now).await;
                 }
                 Attempt::Conflict => self.back_off().await,
                 Attempt::LeaseChanged => {
@@ -408,15 +426,35 @@ impl<S: DialStore> DialService<S> {
         }
     }
 
-    /// Concurrent dials took a number: a fresh look shows which are still
-    /// free, rather than trying stale candidates one by one.
-    async fn requery(&self, country: Country, candidates: &mut Candidates, now: DateTime<Utc>) {
+    /// Concurrent dials took a number. The listing's next page when it has
+    /// one (an index that lags would show the same taken numbers again, and a
+    /// burst contends for the first page); else a fresh look at the first
+    /// page shows which are still free, rather than trying stale candidates
+    /// one by one.
+    async fn look_further(
+        &self,
+        country: Country,
+        candidates: &mut Candidates,
+        now: DateTime<Utc>,
+    ) {
+        if candidates.next.is_some() {
+            return self.next_page(country, candidates, now).await;
+        }
         if candidates.requeries_left == 0 {
             return;
         }
         candidates.requeries_left -= 1;
-        if let Ok(fresh) = self.lookup(country, now).await {
+        if let Ok(fresh) = self.lookup(country, now, None).await {
             candidates.refresh(fresh);
+        }
+    }
+
+    /// The page after the current one, past the numbers tried so far.
+    async fn next_page(&self, country: Country, candidates: &mut Candidates, now: DateTime<Utc>) {
+        let after = candidates.next.take();
+        if let Ok(page) = self.lookup(country, now, after.as_ref()).await {
+            candidates.numbers = page.numbers;
+            candidates.next = page.next;
         }
     }
 
@@ -774,5 +812,32 @@ mod tests {
         assert_eq!(v["reason"], "call_id_conflict");
         assert_eq!(v["callerId"], "+14255550100");
         assert_eq!(store.writes(), 0);
+    }
+
+    /// An index that lags behind a burst still lists numbers already taken:
+    /// the dial pages past them instead of answering degraded.
+    #[tokio::test]
+    async fn a_lagging_index_full_of_taken_numbers_is_paged_past() {
+        let pool: Vec<String> = (0..100).map(|i| format!("+1425555{i:04}")).collect();
+        let pool: Vec<&str> = pool.iter().map(String::as_str).collect();
+        let (svc, store, metrics) = service(&pool);
+        store.freeze_index(Country::US);
+        // Other dials took the first page's numbers since the index was read.
+        let taken: Vec<E164> = pool[..CANDIDATES]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        store.with_state(|s| {
+            for n in &taken {
+                if let Some(state) = s.numbers.get_mut(n) {
+                    state.available_at = t0() + chrono::Duration::hours(5);
+                }
+            }
+        });
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(v["degraded"], false, "{v}");
+        let got: E164 = v["callerId"].as_str().unwrap().parse().unwrap();
+        assert!(!taken.contains(&got), "a free number: {got}");
+        assert!(metrics.values("PoolExhausted").is_empty());
     }
 }

@@ -4,14 +4,17 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::{DialContext, DialStore, ItemKind, LeaseWrite, RecordError, StoreError};
+use lifeline_app::ports::{
+    DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError, StoreError,
+};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
 use super::codec::{decode_agent, decode_call, decode_lease, decode_tenant, encode_call};
 use super::keys::{
-    call_key, epoch, item_kind, pointer_key, profile_key, s, tenant_key, AVAILABLE_INDEX,
+    available_cursor, available_key, call_key, epoch, item_kind, pointer_key, profile_key, s,
+    tenant_key, AVAILABLE_INDEX,
 };
 use super::store::{unavailable, DynamoStore};
 use super::write::{cancellation, lease_puts, put};
@@ -67,7 +70,8 @@ impl DialStore for DynamoStore {
         country: Country,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<E164>, StoreError> {
+        after: Option<&PoolCursor>,
+    ) -> Result<PoolPage, StoreError> {
         let resp = self
             .client
             .query()
@@ -76,11 +80,13 @@ impl DialStore for DynamoStore {
             .key_condition_expression("poolCountry = :c AND availableAt <= :now")
             .expression_attribute_values(":c", s(country.code()))
             .expression_attribute_values(":now", epoch(now))
+            .set_exclusive_start_key(after.map(|c| available_key(country, c)))
             .limit(limit as i32)
             .send()
             .await
             .map_err(unavailable)?;
-        resp.items()
+        let numbers = resp
+            .items()
             .iter()
             .filter_map(|i| match i.get("pk") {
                 Some(AttributeValue::S(pk)) => pk.strip_prefix("NUMBER#").map(str::to_string),
@@ -92,7 +98,11 @@ impl DialStore for DynamoStore {
                     detail: e.0,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = resp
+            .last_evaluated_key()
+            .and_then(|k| available_cursor(k).ok());
+        Ok(PoolPage { numbers, next })
     }
 
     async fn record_emergency(

@@ -5,7 +5,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+use lifeline_app::ports::PoolCursor;
 use lifeline_domain::notification::TEMPLATE_NAME;
+use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
 use super::store::Item;
@@ -47,6 +49,33 @@ pub(crate) fn template_key(sk: &str) -> Item {
 }
 pub(crate) fn tenant_key() -> Item {
     key("TENANT".into(), "SETTINGS")
+}
+
+/// The `available` index's key of the number at `cursor`: where the next
+/// page of the listing starts.
+pub(crate) fn available_key(country: Country, cursor: &PoolCursor) -> Item {
+    let mut item = number_key(&cursor.number);
+    item.insert("poolCountry".into(), s(country.code()));
+    item.insert("availableAt".into(), epoch(cursor.available_at));
+    item
+}
+
+/// The cursor a listing's last evaluated key names.
+pub(crate) fn available_cursor(key: &Item) -> Result<PoolCursor, String> {
+    let number = match key.get("pk") {
+        Some(AttributeValue::S(pk)) => pk.strip_prefix("NUMBER#").unwrap_or(pk),
+        _ => return Err("no pk".into()),
+    };
+    let seconds = match key.get("availableAt") {
+        Some(AttributeValue::N(n)) => n.parse::<i64>().map_err(|e| e.to_string())?,
+        _ => return Err("no availableAt".into()),
+    };
+    Ok(PoolCursor {
+        number: number
+            .parse()
+            .map_err(|e: lifeline_domain::types::Invalid| e.0)?,
+        available_at: DateTime::from_timestamp(seconds, 0).ok_or("availableAt out of range")?,
+    })
 }
 
 /// An item's `pk` and `sk`: what kind of item a batch read returned.
