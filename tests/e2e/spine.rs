@@ -555,3 +555,31 @@ async fn the_available_listing_pages_through_the_whole_pool() {
     assert_eq!((seen.len(), distinct.len()), (120, 120));
     assert_eq!(pages, 3, "48 + 48 + 24");
 }
+
+/// Reads refused, writes taken: the dial still answers degraded at once and
+/// leaves its record (so Do Not Disturb and the e-mail follow).
+#[tokio::test]
+async fn a_refused_read_still_leaves_the_call_record() {
+    let l = start(5).await;
+    let reads = Broken::failing(&l.table, &["BatchGetItem", "Query", "GetItem"]).await;
+    let (status, v, took) = reads
+        .post("/calls/outbound", &dial("r-1", "a-42", "911"))
+        .await;
+    println!("emergency dial with reads refused: {took:?}, {v}");
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            v["degraded"].as_bool(),
+            v["reason"].as_str(),
+            v["callerId"].as_str()
+        ),
+        (Some(true), Some("store_unavailable"), Some("+14255550100"))
+    );
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    let recorded = l.post("/calls/ended", &ended("r-1", "a-42")).await;
+    assert_eq!(
+        recorded.status, 204,
+        "the call was recorded and can be ended"
+    );
+}

@@ -51,6 +51,12 @@ pub struct MemoryStore {
     pub state: Mutex<State>,
     fail: AtomicBool,
     fail_lookups: AtomicBool,
+    fail_reads: AtomicBool,
+    /// How many of the next writes fail.
+    fail_writes: AtomicUsize,
+    /// How many of the next emergency records commit and then report a
+    /// failure (a timeout after the commit: the outcome is unknown to the caller).
+    lose_answers: AtomicUsize,
     reads: AtomicUsize,
     writes: AtomicUsize,
 }
@@ -105,6 +111,21 @@ impl MemoryStore {
     }
 
     /// Only the available-number lookups fail.
+    /// Reads fail, writes go through (a read path throttled).
+    pub fn set_failing_reads(&self, fail: bool) {
+        self.fail_reads.store(fail, Ordering::SeqCst);
+    }
+
+    /// The next `n` emergency records commit, but their caller hears a failure.
+    pub fn lose_next_answers(&self, n: usize) {
+        self.lose_answers.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` writes fail, the later ones go through.
+    pub fn fail_next_writes(&self, n: usize) {
+        self.fail_writes.store(n, Ordering::SeqCst);
+    }
+
     pub fn set_failing_lookups(&self, fail: bool) {
         self.fail_lookups.store(fail, Ordering::SeqCst);
     }
@@ -123,7 +144,13 @@ impl MemoryStore {
         } else {
             self.reads.fetch_add(1, Ordering::SeqCst);
         }
-        if self.fail.load(Ordering::SeqCst) {
+        let write_fails = write
+            && self
+                .fail_writes
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        let read_fails = !write && self.fail_reads.load(Ordering::SeqCst);
+        if self.fail.load(Ordering::SeqCst) || write_fails || read_fails {
             Err(StoreError::Unavailable("injected fault".into()))
         } else {
             Ok(())
@@ -301,7 +328,17 @@ impl DialStore for MemoryStore {
             }
             s.calls.insert(call.call_id.clone(), call.clone());
             Ok(())
-        })
+        })?;
+        let lost = self
+            .lose_answers
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if lost {
+            return Err(RecordError::Store(StoreError::Unavailable(
+                "injected timeout after the commit".into(),
+            )));
+        }
+        Ok(())
     }
 }
 

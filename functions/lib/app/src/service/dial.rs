@@ -110,6 +110,8 @@ enum Attempt {
     Conflict,
     /// The agent's lease changed since it was read: read again.
     LeaseChanged,
+    /// The store failed.
+    Failed,
 }
 
 impl<S: DialStore> DialService<S> {
@@ -188,8 +190,11 @@ impl<S: DialStore> DialService<S> {
             Ok(read) => read,
             Err(e) => {
                 tracing::error!(call_id = %dial.call_id, error = %e, "emergency dial: context read failed; answering degraded");
+                // Still leave a trace (presence and e-mail follow the record)
+                // when the table takes a write within the budget.
                 let best = self.best_match(dial, known);
-                return self.degraded_answer(dial, best, now, "store_unavailable");
+                let call = degraded_call(dial, best, "store_unavailable", now);
+                return self.write_degraded(dial, call, best, now).await;
             }
         };
         self.report_unreadable(dial, &ctx);
@@ -315,6 +320,14 @@ impl<S: DialStore> DialService<S> {
                     self.look_further(m.country, &mut candidates, now).await;
                 }
                 Attempt::Conflict => self.back_off().await,
+                // The transaction failed (or its outcome is unknown): record the
+                // call alone. Had the transaction committed after all, that write
+                // finds its record, and the stored answer is the one given.
+                Attempt::Failed => {
+                    return self
+                        .record_without_lease(dial, &ctx, m, now, "store_unavailable")
+                        .await
+                }
                 Attempt::LeaseChanged => {
                     candidates.tried.insert(number);
                     match self.store.dial_context(&dial.call_id, &dial.agent_id).await {
@@ -326,8 +339,9 @@ impl<S: DialStore> DialService<S> {
                         },
                         Err(e) => {
                             tracing::error!(call_id = %dial.call_id, error = %e, "context re-read failed");
-                            let best = BestMatch::known(m);
-                            return self.degraded_answer(dial, best, now, "store_unavailable");
+                            return self
+                                .record_without_lease(dial, &ctx, m, now, "store_unavailable")
+                                .await;
                         }
                     }
                 }
@@ -418,10 +432,8 @@ impl<S: DialStore> DialService<S> {
             Err(RecordError::Conflict) => Attempt::Conflict,
             Err(RecordError::LeaseChanged) => Attempt::LeaseChanged,
             Err(RecordError::Store(e)) => {
-                tracing::error!(call_id = %dial.call_id, error = %e, "emergency write failed; answering degraded");
-                let answer =
-                    self.degraded_answer(dial, BestMatch::known(m), now, "store_unavailable");
-                Attempt::Answered(answer)
+                tracing::error!(call_id = %dial.call_id, error = %e, "emergency write failed; recording the call without a lease");
+                Attempt::Failed
             }
         }
     }
@@ -839,5 +851,58 @@ mod tests {
         let got: E164 = v["callerId"].as_str().unwrap().parse().unwrap();
         assert!(!taken.contains(&got), "a free number: {got}");
         assert!(metrics.values("PoolExhausted").is_empty());
+    }
+
+    /// A failed read or a failed transaction still leaves a record (and so
+    /// Do Not Disturb and the e-mail) when the table takes a write.
+    #[tokio::test]
+    async fn a_failed_read_or_transaction_still_records_the_call() {
+        let call: CallId = "c-1".parse().unwrap();
+        let (svc, store, _) = service(&["+14255550199"]);
+        store.set_failing_reads(true);
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(
+            (v["reason"].as_str(), v["callerId"].as_str()),
+            (Some("store_unavailable"), Some("+14255550100"))
+        );
+        let recorded = store
+            .with_state(|s| s.calls.get(&call).cloned())
+            .expect("recorded");
+        assert_eq!(
+            recorded.caller_id.as_str(),
+            "+14255550100",
+            "the record says what was presented"
+        );
+
+        let (svc, store, _) = service(&["+14255550199"]);
+        store.fail_next_writes(1);
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(
+            (v["reason"].as_str(), v["callerId"].as_str()),
+            (Some("store_unavailable"), Some("+14255550100"))
+        );
+        let recorded = store
+            .with_state(|s| s.calls.get(&call).cloned())
+            .expect("recorded");
+        assert_eq!(
+            (recorded.caller_id.as_str(), recorded.leased_number),
+            ("+14255550100", None)
+        );
+    }
+
+    /// A transaction that committed but answered a failure: the record found
+    /// by the follow-up write is the answer, so answer and record agree.
+    #[tokio::test]
+    async fn a_commit_whose_answer_was_lost_is_answered_from_the_record() {
+        let (svc, store, _) = service(&["+14255550199"]);
+        store.lose_next_answers(1);
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        let call: CallId = "c-1".parse().unwrap();
+        let recorded = store
+            .with_state(|s| s.calls.get(&call).cloned())
+            .expect("recorded");
+        assert_eq!(v["callerId"], recorded.caller_id.as_str());
+        assert_eq!(v["callerId"], "+14255550199");
+        assert_eq!(v["degraded"], false);
     }
 }
