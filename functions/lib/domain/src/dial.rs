@@ -199,11 +199,11 @@ fn dialed_as_recorded(dial: &OutboundDial, best: BestMatch) -> String {
     )
 }
 
-/// Whether two records are the same dial: a `callId` belongs to one agent and
-/// one dialed number. A retried webhook is the same dial; a desktop that
+/// Whether `recorded` is this dial's record: a `callId` belongs to one agent
+/// and one dialed number. A retried webhook is the same dial; a desktop that
 /// reuses ids after a restart, or two platforms whose ids collide, are not.
-pub fn same_dial(recorded: &EmergencyCall, this: &EmergencyCall) -> bool {
-    recorded.agent_id == this.agent_id && recorded.dialed == this.dialed
+pub fn same_dial(recorded: &EmergencyCall, dial: &OutboundDial, best: BestMatch) -> bool {
+    recorded.agent_id == dial.agent_id && recorded.dialed == dialed_as_recorded(dial, best)
 }
 
 #[cfg(test)]
@@ -350,17 +350,22 @@ mod tests {
     #[test]
     fn a_call_id_belongs_to_one_agent_and_one_dialed_number() {
         let prefix: OutsideLinePrefix = "9".parse().unwrap();
-        let record = |d: &OutboundDial| {
-            let best = BestMatch::of(d, None, &prefix);
-            degraded_call(d, best, "x", t(0))
+        let same = |recorded: &EmergencyCall, d: &OutboundDial| {
+            same_dial(recorded, d, BestMatch::of(d, None, &prefix))
         };
-        let first = record(&dial("9-911", Some("US")));
+        let first_dial = dial("9-911", Some("US"));
+        let first = degraded_call(
+            &first_dial,
+            BestMatch::of(&first_dial, None, &prefix),
+            "x",
+            t(0),
+        );
         // A retry, with or without the outside-line prefix: the same dial.
-        assert!(same_dial(&first, &record(&dial("911", Some("US")))));
+        assert!(same(&first, &dial("911", Some("US"))));
         let mut other_agent = dial("911", Some("US"));
         other_agent.agent_id = "a-43".parse().unwrap();
-        assert!(!same_dial(&first, &record(&other_agent)));
-        assert!(!same_dial(&first, &record(&dial("933", Some("US")))));
+        assert!(!same(&first, &other_agent));
+        assert!(!same(&first, &dial("933", Some("US"))));
     }
 
     #[test]

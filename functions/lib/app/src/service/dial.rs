@@ -197,7 +197,7 @@ impl<S: DialStore> DialService<S> {
                 return self.write_degraded(dial, call, best, now).await;
             }
         };
-        self.report_unreadable(dial, &ctx);
+        self.report_unreadable(&ctx);
         if let Some(call) = &ctx.call {
             return self.answer_repeat(dial, call, self.best_match(dial, known), now);
         }
@@ -569,11 +569,10 @@ impl<S: DialStore> DialService<S> {
         }
     }
 
-    /// Items that did not decode were read as missing: say so, by kind.
-    fn report_unreadable(&self, dial: &OutboundDial, ctx: &DialContext) {
+    /// Items that did not decode were read as missing: count them, by kind.
+    fn report_unreadable(&self, ctx: &DialContext) {
+        // The store logs each one with its decode error; this counts them.
         for kind in &ctx.unreadable {
-            tracing::error!(call_id = %dial.call_id, agent_id = %dial.agent_id, kind = kind.as_str(),
-                "an item the dial reads does not decode; read as missing");
             self.metrics.emit_sets(
                 "CorruptItem",
                 1.0,
@@ -593,8 +592,7 @@ impl<S: DialStore> DialService<S> {
         best: BestMatch,
         now: DateTime<Utc>,
     ) -> OutboundAnswer {
-        let this = degraded_call(dial, best, "call_id_conflict", now);
-        if same_dial(recorded, &this) {
+        if same_dial(recorded, dial, best) {
             return OutboundAnswer::emergency(recorded);
         }
         self.call_id_conflict(dial, best, now)
@@ -858,36 +856,29 @@ mod tests {
     #[tokio::test]
     async fn a_failed_read_or_transaction_still_records_the_call() {
         let call: CallId = "c-1".parse().unwrap();
-        let (svc, store, _) = service(&["+14255550199"]);
-        store.set_failing_reads(true);
-        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
-        assert_eq!(
-            (v["reason"].as_str(), v["callerId"].as_str()),
-            (Some("store_unavailable"), Some("+14255550100"))
-        );
-        let recorded = store
-            .with_state(|s| s.calls.get(&call).cloned())
-            .expect("recorded");
-        assert_eq!(
-            recorded.caller_id.as_str(),
-            "+14255550100",
-            "the record says what was presented"
-        );
-
-        let (svc, store, _) = service(&["+14255550199"]);
-        store.fail_next_writes(1);
-        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
-        assert_eq!(
-            (v["reason"].as_str(), v["callerId"].as_str()),
-            (Some("store_unavailable"), Some("+14255550100"))
-        );
-        let recorded = store
-            .with_state(|s| s.calls.get(&call).cloned())
-            .expect("recorded");
-        assert_eq!(
-            (recorded.caller_id.as_str(), recorded.leased_number),
-            ("+14255550100", None)
-        );
+        type Inject = fn(&MemoryStore);
+        let faults: [(&str, Inject); 2] = [
+            ("reads refused", |s| s.set_failing_reads(true)),
+            ("the transaction refused", |s| s.fail_next_writes(1)),
+        ];
+        for (fault, inject) in faults {
+            let (svc, store, _) = service(&["+14255550199"]);
+            inject(&store);
+            let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+            assert_eq!(
+                (v["reason"].as_str(), v["callerId"].as_str()),
+                (Some("store_unavailable"), Some("+14255550100")),
+                "{fault}"
+            );
+            let recorded = store
+                .with_state(|s| s.calls.get(&call).cloned())
+                .expect(fault);
+            assert_eq!(
+                (recorded.caller_id.as_str(), recorded.leased_number),
+                ("+14255550100", None),
+                "{fault}: the record says what was presented"
+            );
+        }
     }
 
     /// A transaction that committed but answered a failure: the record found

@@ -58,7 +58,8 @@ impl DialStore for DynamoStore {
                 _ => None,
             };
             if let Some((kind, e)) = unreadable {
-                tracing::error!(kind = kind.as_str(), error = %e, "unreadable item read as missing");
+                tracing::error!(call_id = %call, agent_id = %agent, kind = kind.as_str(), error = %e,
+                    "an item the dial reads does not decode; read as missing");
                 ctx.unreadable.push(kind);
             }
         }
