@@ -46,6 +46,19 @@ pub struct State {
     pub unreadable: Vec<(ItemKind, String)>,
 }
 
+/// Slow answers (run the tests on tokio's paused clock).
+#[derive(Debug, Default, Clone, Copy)]
+struct Delays {
+    /// Before every dial read answers.
+    read: std::time::Duration,
+    /// Before an emergency record is applied: dropped before then, it never commits.
+    write: std::time::Duration,
+    /// The same, for lease writes only.
+    lease_write: std::time::Duration,
+    /// How many of the next lease writes commit and then answer this late.
+    late_answers: (usize, std::time::Duration),
+}
+
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     pub state: Mutex<State>,
@@ -57,6 +70,7 @@ pub struct MemoryStore {
     /// How many of the next emergency records commit and then report a
     /// failure (a timeout after the commit: the outcome is unknown to the caller).
     lose_answers: AtomicUsize,
+    delays: Mutex<Delays>,
     reads: AtomicUsize,
     writes: AtomicUsize,
 }
@@ -119,6 +133,40 @@ impl MemoryStore {
     /// The next `n` emergency records commit, but their caller hears a failure.
     pub fn lose_next_answers(&self, n: usize) {
         self.lose_answers.store(n, Ordering::SeqCst);
+    }
+
+    /// Dial reads (context, pool listing) answer after `d`.
+    pub fn delay_reads(&self, d: std::time::Duration) {
+        self.delays().read = d;
+    }
+
+    /// Emergency records are applied only after `d` (a request dropped
+    /// earlier never commits).
+    pub fn delay_writes(&self, d: std::time::Duration) {
+        self.delays().write = d;
+    }
+
+    /// Lease writes (call and lease in one transaction) are applied only
+    /// after `d`; the call's record alone goes through at once.
+    pub fn delay_lease_writes(&self, d: std::time::Duration) {
+        self.delays().lease_write = d;
+    }
+
+    /// The next `n` lease writes commit at once and answer only after `d`
+    /// (a write that commits but answers late).
+    pub fn answer_late(&self, n: usize, d: std::time::Duration) {
+        self.delays().late_answers = (n, d);
+    }
+
+    fn delays(&self) -> std::sync::MutexGuard<'_, Delays> {
+        self.delays.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn read_delay(&self) {
+        let d = self.delays().read;
+        if !d.is_zero() {
+            tokio::time::sleep(d).await;
+        }
     }
 
     /// The next `n` writes fail, the later ones go through.
@@ -236,6 +284,7 @@ impl DialStore for MemoryStore {
         call: &CallId,
         agent: &AgentId,
     ) -> Result<DialContext, StoreError> {
+        self.read_delay().await;
         self.check(false)?;
         Ok(self.with_state(|s| {
             let corrupt =
@@ -270,6 +319,7 @@ impl DialStore for MemoryStore {
         limit: usize,
         after: Option<&PoolCursor>,
     ) -> Result<PoolPage, StoreError> {
+        self.read_delay().await;
         self.check(false)?;
         if self.fail_lookups.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("injected index fault".into()));
@@ -317,6 +367,15 @@ impl DialStore for MemoryStore {
         _ttl: DateTime<Utc>,
         lease: Option<&LeaseWrite>,
     ) -> Result<(), RecordError> {
+        let delays = *self.delays();
+        let write_delay = if lease.is_some() {
+            delays.write + delays.lease_write
+        } else {
+            delays.write
+        };
+        if !write_delay.is_zero() {
+            tokio::time::sleep(write_delay).await;
+        }
         self.check(true)?;
         self.with_state(|s| {
             if let Some(existing) = s.calls.get(&call.call_id) {
@@ -337,6 +396,17 @@ impl DialStore for MemoryStore {
             return Err(RecordError::Store(StoreError::Unavailable(
                 "injected timeout after the commit".into(),
             )));
+        }
+        let late = lease.is_some().then(|| {
+            let mut delays = self.delays();
+            let (n, d) = delays.late_answers;
+            (n > 0).then(|| {
+                delays.late_answers.0 = n - 1;
+                d
+            })
+        });
+        if let Some(Some(d)) = late {
+            tokio::time::sleep(d).await;
         }
         Ok(())
     }

@@ -18,6 +18,10 @@ pub enum StoreError {
     /// An item that does not decode: a bug or a hand edit.
     #[error("corrupt item {key}: {detail}")]
     Corrupt { key: String, detail: String },
+    /// No answer within the time the caller could give: a write may still
+    /// have committed.
+    #[error("no answer from the store within {0} ms")]
+    TimedOut(u64),
 }
 
 /// What an emergency dial reads, in one round trip.

@@ -40,6 +40,59 @@ pub struct Settings {
     pub pool_low_water: LowWater,
 }
 
+/// How long the dial gives one store request: the critical-path SDK
+/// client's per-attempt timeout, so that a lease write starts only while its
+/// answer and one more request (to settle its outcome) still fit.
+pub const DIAL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(900);
+
+/// What the function itself needs past the dial's budget: the answer's
+/// serialization, the runtime's round trip, a cold start's slack.
+const FUNCTION_MARGIN_MS: u64 = 1000;
+
+/// `LIFELINE_DIAL_BUDGET_MS`, checked against the function's own timeout
+/// (`LIFELINE_FUNCTION_TIMEOUT_S`, set by the template beside `Timeout`):
+/// a budget the function cannot honour would end in the runtime's 5xx.
+fn dial_budget_ms(get: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+    let function_timeout_ms = match get("LIFELINE_FUNCTION_TIMEOUT_S") {
+        None => None,
+        Some(s) => Some(
+            s.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|v| (1..=900).contains(v))
+                .ok_or(ConfigError::Invalid {
+                    name: "LIFELINE_FUNCTION_TIMEOUT_S",
+                    detail: "must be the function's timeout in whole seconds (1 to 900)".into(),
+                })?
+                * 1000,
+        ),
+    };
+    let most =
+        function_timeout_ms.map_or(10_000, |t| t.saturating_sub(FUNCTION_MARGIN_MS).min(10_000));
+    let budget = match get("LIFELINE_DIAL_BUDGET_MS") {
+        None => 2500,
+        Some(s) => s
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|v| (100..=10_000).contains(v))
+            .ok_or(ConfigError::Invalid {
+                name: "LIFELINE_DIAL_BUDGET_MS",
+                detail: "must be a whole number of milliseconds between 100 and 10000".into(),
+            })?,
+    };
+    if budget > most {
+        return Err(ConfigError::Invalid {
+            name: "LIFELINE_DIAL_BUDGET_MS",
+            detail: format!(
+                "{budget} ms leaves the function (timeout {} s) less than {FUNCTION_MARGIN_MS} ms to answer; at most {most}",
+                function_timeout_ms.unwrap_or_default() / 1000
+            ),
+        });
+    }
+    Ok(budget)
+}
+
 /// Low-water marks: `LIFELINE_POOL_LOW_WATER` is `2` (every country) or
 /// `US=5,GB=1,*=2` (per country, `*` for the rest).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +135,13 @@ impl LowWater {
 }
 
 impl Settings {
+    /// How long one store request on the dial may take: the SDK's attempt
+    /// timeout, or a third of a small budget (a read, a write and the
+    /// write's settling must fit).
+    pub fn dial_attempt(&self) -> std::time::Duration {
+        DIAL_ATTEMPT_TIMEOUT.min(self.dial_budget / 3)
+    }
+
     /// Reads the `LIFELINE_*` settings through `get` (the environment, or a
     /// map in tests); unset ones take their defaults.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
@@ -140,18 +200,7 @@ impl Settings {
             .collect();
         let record_retention = minutes("LIFELINE_RECORD_RETENTION_HOURS", 24, 1, 24 * 90)
             .map(|d| Duration::hours(d.num_minutes()))?;
-        let budget_ms = match get("LIFELINE_DIAL_BUDGET_MS") {
-            None => 2500,
-            Some(s) => s
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|v| (100..=10_000).contains(v))
-                .ok_or(ConfigError::Invalid {
-                    name: "LIFELINE_DIAL_BUDGET_MS",
-                    detail: "must be a whole number of milliseconds between 100 and 10000".into(),
-                })?,
-        };
+        let budget_ms = dial_budget_ms(&get)?;
         let presence = PresencePolicy {
             stuck_limit: lease.active_call_limit,
         };
@@ -170,5 +219,54 @@ impl Settings {
             record_retention,
             dial_budget: std::time::Duration::from_millis(budget_ms),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn the_dial_budget_defaults_to_two_and_a_half_seconds() {
+        let s = settings(&[]).expect("defaults");
+        assert_eq!(s.dial_budget.as_millis(), 2500);
+        // A third of it: a read, a lease write and the record that settles it.
+        assert_eq!(s.dial_attempt().as_millis(), 833);
+    }
+
+    #[test]
+    fn a_budget_the_function_cannot_honour_stops_the_cold_start() {
+        let err = settings(&[
+            ("LIFELINE_DIAL_BUDGET_MS", "4500"),
+            ("LIFELINE_FUNCTION_TIMEOUT_S", "5"),
+        ])
+        .expect_err("4.5 s of a 5 s function");
+        assert!(err.to_string().contains("LIFELINE_DIAL_BUDGET_MS"), "{err}");
+        assert!(err.to_string().contains("at most 4000"), "{err}");
+        let ok = settings(&[
+            ("LIFELINE_DIAL_BUDGET_MS", "4000"),
+            ("LIFELINE_FUNCTION_TIMEOUT_S", "5"),
+        ])
+        .expect("1 s to spare");
+        assert_eq!(ok.dial_budget.as_millis(), 4000);
+        assert!(settings(&[("LIFELINE_FUNCTION_TIMEOUT_S", "soon")]).is_err());
+        // The default budget does not fit a 3 s function either.
+        assert!(settings(&[("LIFELINE_FUNCTION_TIMEOUT_S", "3")]).is_err());
+    }
+
+    #[test]
+    fn each_request_gets_a_third_of_the_budget_at_most_the_sdk_attempt() {
+        let s = settings(&[("LIFELINE_DIAL_BUDGET_MS", "600")]).expect("600 ms");
+        assert_eq!(s.dial_attempt().as_millis(), 200);
+        let s = settings(&[("LIFELINE_DIAL_BUDGET_MS", "4000")]).expect("4 s");
+        assert_eq!(s.dial_attempt(), DIAL_ATTEMPT_TIMEOUT);
     }
 }

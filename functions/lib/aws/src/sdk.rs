@@ -26,7 +26,7 @@ pub fn aws_config_loader(profile: ClientProfile) -> aws_config::ConfigLoader {
         ClientProfile::CriticalPath => (
             TimeoutConfig::builder()
                 .connect_timeout(StdDuration::from_millis(300))
-                .operation_attempt_timeout(StdDuration::from_millis(900))
+                .operation_attempt_timeout(lifeline_app::settings::DIAL_ATTEMPT_TIMEOUT)
                 .operation_timeout(StdDuration::from_millis(2000))
                 .build(),
             RetryConfig::standard()

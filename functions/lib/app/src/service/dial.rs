@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use lifeline_domain::call::{EmergencyCall, OutboundAnswer, OutboundDial};
 use lifeline_domain::classify::{classify, match_with_profile, Classification, ProfileMatch};
@@ -63,16 +64,16 @@ struct Candidates {
     numbers: Vec<E164>,
     next: Option<PoolCursor>,
     tried: HashSet<E164>,
-    /// A failed lookup says nothing about the pool: the answer then says the
-    /// store was unavailable, not that the pool is exhausted.
-    lookup_failed: bool,
+    /// A failed lookup says nothing about the pool: the answer then gives
+    /// the failure (`store_unavailable`, `timeout`), not `pool_exhausted`.
+    lookup_failed: Option<&'static str>,
     requeries_left: usize,
     limit: usize,
 }
 
 impl Candidates {
     fn new(looked_up: Result<PoolPage, StoreError>, limit: usize) -> Self {
-        let lookup_failed = looked_up.is_err();
+        let lookup_failed = looked_up.as_ref().err().map(reason_of);
         let PoolPage { numbers, next } = looked_up.unwrap_or_default();
         // A full page means there may be more: look again (a few times) when
         // concurrent dials took these; a short page means the pool is drained.
@@ -101,6 +102,55 @@ impl Candidates {
     }
 }
 
+/// When the dial must have answered. Every store request on the way is
+/// bounded by it, so the dial ends on its own terms (with a record) rather
+/// than being cut off by the outer guard (with none).
+#[derive(Clone, Copy)]
+struct Deadline {
+    end: tokio::time::Instant,
+    /// One store request's share (the SDK's attempt timeout).
+    attempt: Duration,
+}
+
+/// Kept back at the very end for answering (serializing, logging).
+const ANSWER_MARGIN: Duration = Duration::from_millis(20);
+
+impl Deadline {
+    fn remaining(&self) -> Duration {
+        self.end
+            .saturating_duration_since(tokio::time::Instant::now())
+    }
+
+    /// A lease write starts only while its answer and one more request (the
+    /// record that settles an unknown outcome) still fit.
+    fn allows_lease_write(&self) -> bool {
+        self.remaining() >= self.attempt * 2
+    }
+
+    /// What a read or a lease write may take: the rest, less one request
+    /// kept for the call's record.
+    fn before_reserve(&self) -> Duration {
+        self.remaining().saturating_sub(self.attempt)
+    }
+
+    /// What the call's final record may take.
+    fn for_record(&self) -> Duration {
+        self.remaining().saturating_sub(ANSWER_MARGIN)
+    }
+}
+
+/// `request`, or `TimedOut` once `limit` has passed (the request is dropped;
+/// a write may still commit, which the call's conditional record settles).
+async fn within<T, E: From<StoreError>>(
+    limit: Duration,
+    request: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    match tokio::time::timeout(limit, request).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::TimedOut(limit.as_millis() as u64).into()),
+    }
+}
+
 /// What one write attempt came to.
 enum Attempt {
     Answered(OutboundAnswer),
@@ -110,8 +160,9 @@ enum Attempt {
     Conflict,
     /// The agent's lease changed since it was read: read again.
     LeaseChanged,
-    /// The store failed.
-    Failed,
+    /// The store failed or did not answer in time (the write may still have
+    /// committed): the reason to record.
+    Failed(&'static str),
 }
 
 impl<S: DialStore> DialService<S> {
@@ -151,12 +202,21 @@ impl<S: DialStore> DialService<S> {
             Classification::Emergency(m) => Some(m),
             Classification::UnsupportedLocation | Classification::NeedsProfileCountry => None,
         };
-        let work = self.emergency(&dial, known, now);
-        let answer = match tokio::time::timeout(self.settings.dial_budget, work).await {
+        let budget = self.settings.dial_budget;
+        let deadline = Deadline {
+            end: tokio::time::Instant::now() + budget,
+            attempt: self.settings.dial_attempt(),
+        };
+        let work = self.emergency(&dial, known, now, &deadline);
+        // The steps bound themselves by the deadline; this guard only catches
+        // what they cannot (a stalled runtime).
+        let answer = match tokio::time::timeout(budget, work).await {
             Ok(answer) => answer,
             Err(_) => {
-                tracing::error!(call_id = %dial.call_id, budget_ms = self.settings.dial_budget.as_millis() as u64,
-                    "emergency dial over its time budget; answering degraded");
+                tracing::error!(call_id = %dial.call_id, budget_ms = budget.as_millis() as u64,
+                    "emergency dial over its time budget; answering degraded, unrecorded");
+                self.metrics
+                    .emit("UnrecordedEmergencyCalls", 1.0, "Count", &[]);
                 self.degraded_answer(&dial, self.best_match(&dial, known), now, "timeout")
             }
         };
@@ -185,16 +245,17 @@ impl<S: DialStore> DialService<S> {
         dial: &OutboundDial,
         known: Option<EmergencyMatch>,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> OutboundAnswer {
-        let (ctx, looked_up) = match self.read_context(dial, known, now).await {
+        let (ctx, looked_up) = match self.read_context(dial, known, now, deadline).await {
             Ok(read) => read,
             Err(e) => {
                 tracing::error!(call_id = %dial.call_id, error = %e, "emergency dial: context read failed; answering degraded");
                 // Still leave a trace (presence and e-mail follow the record)
                 // when the table takes a write within the budget.
                 let best = self.best_match(dial, known);
-                let call = degraded_call(dial, best, "store_unavailable", now);
-                return self.write_degraded(dial, call, best, now).await;
+                let call = degraded_call(dial, best, reason_of(&e), now);
+                return self.write_degraded(dial, call, best, now, deadline).await;
             }
         };
         self.report_unreadable(&ctx);
@@ -214,7 +275,9 @@ impl<S: DialStore> DialService<S> {
                     ProfileMatch::Emergency(m) => m,
                     ProfileMatch::Ordinary => return OutboundAnswer::ordinary(),
                     ProfileMatch::NoCountry(reason) => {
-                        return self.record_without_country(dial, &ctx, now, reason).await
+                        return self
+                            .record_without_country(dial, &ctx, now, reason, deadline)
+                            .await
                     }
                 }
             }
@@ -223,18 +286,19 @@ impl<S: DialStore> DialService<S> {
             // Which number the agent holds cannot be told, so none is claimed;
             // the call is still recorded (presence, e-mail) with the own number.
             return self
-                .record_without_lease(dial, &ctx, matched, now, "lease_unreadable")
+                .record_without_lease(dial, &ctx, matched, now, "lease_unreadable", deadline)
                 .await;
         }
         let looked_up = match looked_up {
             Some(numbers) => numbers,
-            None => self.lookup(matched.country, now, None).await,
+            None => self.lookup(matched.country, now, None, deadline).await,
         };
         let candidates = Candidates::new(looked_up, self.candidate_limit(matched.country));
-        if !candidates.lookup_failed && ctx.lease.as_ref().is_none_or(|l| !l.is_live(now)) {
+        if candidates.lookup_failed.is_none() && ctx.lease.as_ref().is_none_or(|l| !l.is_live(now))
+        {
             self.report_pool_level(matched.country, candidates.numbers.len());
         }
-        self.lease_and_record(dial, matched, ctx, candidates, now)
+        self.lease_and_record(dial, matched, ctx, candidates, now, deadline)
             .await
     }
 
@@ -245,11 +309,16 @@ impl<S: DialStore> DialService<S> {
         dial: &OutboundDial,
         known: Option<EmergencyMatch>,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> Result<(DialContext, Option<Result<PoolPage, StoreError>>), StoreError> {
-        let context = self.store.dial_context(&dial.call_id, &dial.agent_id);
+        let context = within(
+            deadline.before_reserve(),
+            self.store.dial_context(&dial.call_id, &dial.agent_id),
+        );
         match known {
             Some(m) => {
-                let (ctx, numbers) = tokio::join!(context, self.lookup(m.country, now, None));
+                let lookup = self.lookup(m.country, now, None, deadline);
+                let (ctx, numbers) = tokio::join!(context, lookup);
                 Ok((ctx?, Some(numbers)))
             }
             None => Ok((context.await?, None)),
@@ -262,11 +331,14 @@ impl<S: DialStore> DialService<S> {
         country: Country,
         now: DateTime<Utc>,
         after: Option<&PoolCursor>,
+        deadline: &Deadline,
     ) -> Result<PoolPage, StoreError> {
-        let numbers = self
-            .store
-            .available_numbers(country, now, self.candidate_limit(country), after)
-            .await;
+        let limit = self.candidate_limit(country);
+        let numbers = within(
+            deadline.before_reserve(),
+            self.store.available_numbers(country, now, limit, after),
+        )
+        .await;
         if let Err(e) = &numbers {
             tracing::warn!(error = %e, "available-number lookup failed");
         }
@@ -282,8 +354,16 @@ impl<S: DialStore> DialService<S> {
         mut ctx: DialContext,
         mut candidates: Candidates,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> OutboundAnswer {
         for _ in 0..MAX_ATTEMPTS {
+            if !deadline.allows_lease_write() {
+                tracing::error!(call_id = %dial.call_id, remaining_ms = deadline.remaining().as_millis() as u64,
+                    "too little of the dial's budget left for a lease write; recording the call without one");
+                return self
+                    .record_without_lease(dial, &ctx, m, now, "timeout", deadline)
+                    .await;
+            }
             let pick = self.ids.below(usize::MAX);
             let plan = plan_lease(
                 ctx.lease.as_ref(),
@@ -297,40 +377,45 @@ impl<S: DialStore> DialService<S> {
                 // The index lists more than this page: page past the tried ones
                 // before anything says the pool is exhausted.
                 LeasePlan::Exhausted if candidates.next.is_some() => {
-                    self.next_page(m.country, &mut candidates, now).await;
+                    self.next_page(m.country, &mut candidates, now, deadline)
+                        .await;
                     continue;
                 }
                 LeasePlan::Exhausted if candidates.requeries_left > 0 => {
                     candidates.requeries_left -= 1;
-                    let fresh = self.lookup(m.country, now, None).await.unwrap_or_default();
-                    candidates.refresh(fresh);
+                    let fresh = self.lookup(m.country, now, None, deadline).await;
+                    candidates.refresh(fresh.unwrap_or_default());
                     continue;
                 }
                 LeasePlan::Exhausted => {
-                    return self.no_number(dial, &ctx, m, &candidates, now).await
+                    return self
+                        .no_number(dial, &ctx, m, &candidates, now, deadline)
+                        .await
                 }
                 LeasePlan::Extend(held) => self.extend(dial, &held, now),
                 LeasePlan::Claim(number) => self.claim(dial, &ctx, m, number, now),
             };
             let number = write_lease(&write).number.clone();
-            match self.write(dial, &ctx, m, &write, now).await {
+            match self.write(dial, &ctx, m, &write, now, deadline).await {
                 Attempt::Answered(answer) => return answer,
                 Attempt::NumberTaken => {
                     candidates.tried.insert(number);
-                    self.look_further(m.country, &mut candidates, now).await;
+                    self.look_further(m.country, &mut candidates, now, deadline)
+                        .await;
                 }
                 Attempt::Conflict => self.back_off().await,
                 // The transaction failed (or its outcome is unknown): record the
                 // call alone. Had the transaction committed after all, that write
                 // finds its record, and the stored answer is the one given.
-                Attempt::Failed => {
+                Attempt::Failed(reason) => {
                     return self
-                        .record_without_lease(dial, &ctx, m, now, "store_unavailable")
+                        .record_without_lease(dial, &ctx, m, now, reason, deadline)
                         .await
                 }
                 Attempt::LeaseChanged => {
                     candidates.tried.insert(number);
-                    match self.store.dial_context(&dial.call_id, &dial.agent_id).await {
+                    let reread = self.store.dial_context(&dial.call_id, &dial.agent_id);
+                    match within(deadline.before_reserve(), reread).await {
                         Ok(fresh) => match &fresh.call {
                             Some(call) => {
                                 return self.answer_repeat(dial, call, BestMatch::known(m), now)
@@ -340,7 +425,7 @@ impl<S: DialStore> DialService<S> {
                         Err(e) => {
                             tracing::error!(call_id = %dial.call_id, error = %e, "context re-read failed");
                             return self
-                                .record_without_lease(dial, &ctx, m, now, "store_unavailable")
+                                .record_without_lease(dial, &ctx, m, now, reason_of(&e), deadline)
                                 .await;
                         }
                     }
@@ -348,7 +433,7 @@ impl<S: DialStore> DialService<S> {
             }
         }
         tracing::error!(call_id = %dial.call_id, "no callback number after {MAX_ATTEMPTS} attempts");
-        self.record_without_lease(dial, &ctx, m, now, "contention")
+        self.record_without_lease(dial, &ctx, m, now, "contention", deadline)
             .await
     }
 
@@ -399,6 +484,7 @@ impl<S: DialStore> DialService<S> {
         m: EmergencyMatch,
         write: &LeaseWrite,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> Attempt {
         let lease = write_lease(write);
         let call = call_record(
@@ -410,11 +496,10 @@ impl<S: DialStore> DialService<S> {
             None,
             now,
         );
-        match self
+        let request = self
             .store
-            .record_emergency(&call, self.ttl(now), Some(write))
-            .await
-        {
+            .record_emergency(&call, self.ttl(now), Some(write));
+        match within(deadline.before_reserve(), request).await {
             Ok(()) => {
                 tracing::info!(call_id = %dial.call_id, agent_id = %dial.agent_id, number = %lease.number.redacted(),
                     test = m.test, "emergency call recorded with callback number");
@@ -432,8 +517,8 @@ impl<S: DialStore> DialService<S> {
             Err(RecordError::Conflict) => Attempt::Conflict,
             Err(RecordError::LeaseChanged) => Attempt::LeaseChanged,
             Err(RecordError::Store(e)) => {
-                tracing::error!(call_id = %dial.call_id, error = %e, "emergency write failed; recording the call without a lease");
-                Attempt::Failed
+                tracing::error!(call_id = %dial.call_id, error = %e, "emergency write failed or unanswered; recording the call without a lease");
+                Attempt::Failed(reason_of(&e))
             }
         }
     }
@@ -448,23 +533,30 @@ impl<S: DialStore> DialService<S> {
         country: Country,
         candidates: &mut Candidates,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) {
         if candidates.next.is_some() {
-            return self.next_page(country, candidates, now).await;
+            return self.next_page(country, candidates, now, deadline).await;
         }
         if candidates.requeries_left == 0 {
             return;
         }
         candidates.requeries_left -= 1;
-        if let Ok(fresh) = self.lookup(country, now, None).await {
+        if let Ok(fresh) = self.lookup(country, now, None, deadline).await {
             candidates.refresh(fresh);
         }
     }
 
     /// The page after the current one, past the numbers tried so far.
-    async fn next_page(&self, country: Country, candidates: &mut Candidates, now: DateTime<Utc>) {
+    async fn next_page(
+        &self,
+        country: Country,
+        candidates: &mut Candidates,
+        now: DateTime<Utc>,
+        deadline: &Deadline,
+    ) {
         let after = candidates.next.take();
-        if let Ok(page) = self.lookup(country, now, after.as_ref()).await {
+        if let Ok(page) = self.lookup(country, now, after.as_ref(), deadline).await {
             candidates.numbers = page.numbers;
             candidates.next = page.next;
         }
@@ -485,12 +577,13 @@ impl<S: DialStore> DialService<S> {
         m: EmergencyMatch,
         candidates: &Candidates,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> OutboundAnswer {
-        if candidates.lookup_failed {
+        if let Some(reason) = candidates.lookup_failed {
             tracing::error!(call_id = %dial.call_id, country = %m.country,
                 "no callback number: the lookup failed; presenting the agent's own number");
             return self
-                .record_without_lease(dial, ctx, m, now, "store_unavailable")
+                .record_without_lease(dial, ctx, m, now, reason, deadline)
                 .await;
         }
         tracing::error!(call_id = %dial.call_id, country = %m.country,
@@ -503,7 +596,7 @@ impl<S: DialStore> DialService<S> {
             &[("Country", m.country.code())],
             &[&["Country"], &[]],
         );
-        self.record_without_lease(dial, ctx, m, now, "pool_exhausted")
+        self.record_without_lease(dial, ctx, m, now, "pool_exhausted", deadline)
             .await
     }
 
@@ -514,6 +607,7 @@ impl<S: DialStore> DialService<S> {
         m: EmergencyMatch,
         now: DateTime<Utc>,
         reason: &str,
+        deadline: &Deadline,
     ) -> OutboundAnswer {
         let call = call_record(
             dial,
@@ -524,7 +618,7 @@ impl<S: DialStore> DialService<S> {
             Some(reason),
             now,
         );
-        self.write_degraded(dial, call, BestMatch::known(m), now)
+        self.write_degraded(dial, call, BestMatch::known(m), now, deadline)
             .await
     }
 
@@ -535,13 +629,14 @@ impl<S: DialStore> DialService<S> {
         ctx: &DialContext,
         now: DateTime<Utc>,
         reason: &str,
+        deadline: &Deadline,
     ) -> OutboundAnswer {
         let best = self.best_match(dial, None);
         let mut call = degraded_call(dial, best, reason, now);
         if let Some(a) = &ctx.agent {
             call.route = select_route(a.number_type, ctx.tenant).route;
         }
-        self.write_degraded(dial, call, best, now).await
+        self.write_degraded(dial, call, best, now, deadline).await
     }
 
     /// The call is still recorded (side effects need it), without a lease.
@@ -551,12 +646,13 @@ impl<S: DialStore> DialService<S> {
         call: EmergencyCall,
         best: BestMatch,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> OutboundAnswer {
-        match self
-            .store
-            .record_emergency(&call, self.ttl(now), None)
-            .await
-        {
+        // Conditional on the call not being recorded: it either finds a lease
+        // write whose answer was lost (and answers from it) or keeps that
+        // write from committing later, so the answer and the record agree.
+        let request = self.store.record_emergency(&call, self.ttl(now), None);
+        match within(deadline.for_record(), request).await {
             // Unreadable, it says nothing; this answer claimed no number.
             Ok(()) | Err(RecordError::CallExists(None)) => OutboundAnswer::emergency(&call),
             Err(RecordError::CallExists(Some(existing))) => {
@@ -564,6 +660,8 @@ impl<S: DialStore> DialService<S> {
             }
             Err(e) => {
                 tracing::error!(call_id = %call.call_id, error = %e, "degraded call record not written");
+                self.metrics
+                    .emit("UnrecordedEmergencyCalls", 1.0, "Count", &[]);
                 OutboundAnswer::emergency(&call)
             }
         }
@@ -651,6 +749,14 @@ impl<S: DialStore> DialService<S> {
         if available < low_water {
             tracing::warn!(country = %country, available, low_water, "callback-number pool below its low-water mark");
         }
+    }
+}
+
+/// The degraded reason a store failure gives.
+fn reason_of(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::TimedOut(_) => "timeout",
+        _ => "store_unavailable",
     }
 }
 
@@ -895,5 +1001,118 @@ mod tests {
         assert_eq!(v["callerId"], recorded.caller_id.as_str());
         assert_eq!(v["callerId"], "+14255550199");
         assert_eq!(v["degraded"], false);
+    }
+
+    /// What the store holds for `c-1`: the presented number and the lease's.
+    fn recorded(store: &MemoryStore) -> Option<(String, Option<String>, Option<String>)> {
+        let call: CallId = "c-1".parse().unwrap();
+        store.with_state(|s| {
+            s.calls.get(&call).map(|c| {
+                (
+                    c.caller_id.as_str().to_string(),
+                    c.leased_number.as_ref().map(|n| n.as_str().to_string()),
+                    c.reason.clone(),
+                )
+            })
+        })
+    }
+
+    /// A read slower than the budget allows: the dial stops waiting in time
+    /// to record the call (degraded, `timeout`), inside its budget.
+    #[tokio::test(start_paused = true)]
+    async fn a_read_that_outlasts_the_budget_still_leaves_a_record() {
+        let (svc, store, metrics) = service(&["+14255550199"]);
+        store.delay_reads(Duration::from_secs(30));
+        let started = tokio::time::Instant::now();
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_millis(2500),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            (v["reason"].as_str(), v["callerId"].as_str()),
+            (Some("timeout"), Some("+14255550100"))
+        );
+        assert_eq!(
+            recorded(&store),
+            Some(("+14255550100".into(), None, Some("timeout".into())))
+        );
+        assert!(metrics.values("UnrecordedEmergencyCalls").is_empty());
+    }
+
+    /// A read that leaves less than two requests' worth of budget: no lease
+    /// write is started (its outcome could not be settled), the call is
+    /// recorded with the own number.
+    #[tokio::test(start_paused = true)]
+    async fn no_lease_write_starts_without_time_to_settle_it() {
+        let (svc, store, _) = service(&["+14255550199"]);
+        store.delay_reads(Duration::from_millis(1200));
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(v["reason"], "timeout");
+        assert_eq!(
+            recorded(&store),
+            Some(("+14255550100".into(), None, Some("timeout".into())))
+        );
+        assert!(
+            store.with_state(|s| s.pointers.is_empty()),
+            "no lease taken"
+        );
+    }
+
+    /// A lease write that commits but answers after the dial stopped waiting:
+    /// the record that follows finds it, and the answer is its number.
+    #[tokio::test(start_paused = true)]
+    async fn a_late_answered_commit_is_the_answer() {
+        let (svc, store, _) = service(&["+14255550199"]);
+        store.answer_late(1, Duration::from_secs(10));
+        let started = tokio::time::Instant::now();
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert!(started.elapsed() < Duration::from_millis(2500));
+        assert_eq!(
+            (v["callerId"].as_str(), v["degraded"].as_bool()),
+            (Some("+14255550199"), Some(false))
+        );
+        assert_eq!(
+            recorded(&store),
+            Some(("+14255550199".into(), Some("+14255550199".into()), None))
+        );
+    }
+
+    /// A lease write still in flight when the dial stops waiting for it: the
+    /// call's record goes first, so the number is neither announced nor held.
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_lease_write_presents_and_records_the_own_number() {
+        let (svc, store, _) = service(&["+14255550199"]);
+        // Slower than the write's share of the budget.
+        store.delay_lease_writes(Duration::from_secs(2));
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(
+            (v["callerId"].as_str(), v["reason"].as_str()),
+            (Some("+14255550100"), Some("timeout"))
+        );
+        assert_eq!(
+            recorded(&store),
+            Some(("+14255550100".into(), None, Some("timeout".into())))
+        );
+        assert!(
+            store.with_state(|s| s.pointers.is_empty()),
+            "the number is not held"
+        );
+    }
+
+    /// When not even the record can be written in time, the answer still
+    /// comes within the budget, and the loss is counted for an alarm.
+    #[tokio::test(start_paused = true)]
+    async fn an_unwritable_record_is_counted() {
+        let (svc, store, metrics) = service(&["+14255550199"]);
+        store.delay_reads(Duration::from_secs(30));
+        store.delay_writes(Duration::from_secs(30));
+        let started = tokio::time::Instant::now();
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert!(started.elapsed() <= Duration::from_millis(2500));
+        assert_eq!(v["callerId"], "+14255550100");
+        assert_eq!(recorded(&store), None);
+        assert_eq!(metrics.values("UnrecordedEmergencyCalls"), vec![1.0]);
     }
 }
