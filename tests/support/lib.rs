@@ -3,6 +3,8 @@
 //! gets its own table, so tests run in parallel. `./infra/test.sh` starts the
 //! emulators and exports their endpoints.
 
+pub mod fault_proxy;
+
 use lifeline_app::ports::AdminStore;
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};

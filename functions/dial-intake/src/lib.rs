@@ -6,7 +6,7 @@ use lifeline_app::clock::Clock;
 use lifeline_app::ports::DialStore;
 use lifeline_app::service::dial::DialService;
 use lifeline_edge::config::Config;
-use lifeline_edge::http::{json, problem, WebhookAuth, WebhookHandler};
+use lifeline_edge::http::{json, problem, Checked, WebhookAuth, WebhookHandler};
 use lifeline_edge::webhook::parse_outbound;
 use std::sync::Arc;
 
@@ -33,13 +33,41 @@ impl<S: DialStore> DialIntake<S> {
 #[async_trait::async_trait]
 impl<S: DialStore + 'static> WebhookHandler for DialIntake<S> {
     async fn handle(&self, req: Request) -> Response<Body> {
-        let body = match self.auth.check(&req, "POST") {
-            Ok(b) => b,
+        let body = match self.auth.check_signed(&req, "POST") {
+            Checked::Verified(body) => body,
+            // Not authenticated: nothing is read or written, but an
+            // emergency-looking dial still goes out, with its own number.
+            Checked::Unverified { body, refusal } => {
+                return match parse_outbound(body)
+                    .ok()
+                    .and_then(|dial| self.service.fail_open(&dial, "unauthenticated"))
+                {
+                    Some(answer) => json(200, &answer),
+                    None => problem(&refusal),
+                };
+            }
+            Checked::Refused(p) => return problem(&p),
+        };
+        let dial = match parse_outbound(body) {
+            Ok(dial) => dial,
             Err(p) => return problem(&p),
         };
-        match parse_outbound(body) {
-            Ok(dial) => json(200, &self.service.dial(dial).await),
-            Err(p) => problem(&p),
+        // On its own task: a panic anywhere below (a dependency's included)
+        // ends that task, not the answer.
+        let service = self.service.clone();
+        let work = tokio::spawn({
+            let dial = dial.clone();
+            async move { service.dial(dial).await }
+        });
+        match work.await {
+            Ok(answer) => json(200, &answer),
+            Err(e) => {
+                tracing::error!(call_id = %dial.call_id, error = %e, "emergency dial handling failed");
+                match self.service.fail_open(&dial, "internal_error") {
+                    Some(answer) => json(200, &answer),
+                    None => json(200, &lifeline_domain::call::OutboundAnswer::ordinary()),
+                }
+            }
         }
     }
 }

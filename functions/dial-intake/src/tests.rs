@@ -149,14 +149,52 @@ async fn bad_signature_and_bad_body_write_nothing() {
     req.headers_mut()
         .insert("x-lifeline-signature", "t=1,v1=00".parse().unwrap());
     let resp = r.handler.handle(req).await;
-    assert_eq!(resp.status(), 401);
+    // An emergency-looking dial fails open: its own number, nothing written.
+    assert_eq!(resp.status(), 200);
+    let v = body_json(&resp);
+    assert_eq!(
+        (&v["action"], &v["callerId"], &v["degraded"], &v["reason"]),
+        (
+            &json!("emergency"),
+            &json!("+14255550100"),
+            &json!(true),
+            &json!("unauthenticated")
+        )
+    );
     let stale = signed(
         &r.config.webhook_secret,
         "/calls/outbound",
         &body,
         t0().timestamp() - 600,
     );
-    assert_eq!(r.handler.handle(stale).await.status(), 401);
+    assert_eq!(
+        body_json(&r.handler.handle(stale).await)["reason"],
+        "unauthenticated"
+    );
+    let mut unsigned = signed(
+        &r.config.webhook_secret,
+        "/calls/outbound",
+        &body,
+        t0().timestamp(),
+    );
+    unsigned.headers_mut().remove("x-lifeline-signature");
+    assert_eq!(
+        body_json(&r.handler.handle(unsigned).await)["reason"],
+        "unauthenticated"
+    );
+    // Anything else not authenticated is refused.
+    let ordinary = dial_body("c-2", "a-42", "5551234", Some("US"));
+    let mut req = signed(
+        &r.config.webhook_secret,
+        "/calls/outbound",
+        &ordinary,
+        t0().timestamp(),
+    );
+    req.headers_mut()
+        .insert("x-lifeline-signature", "t=1,v1=00".parse().unwrap());
+    let resp = r.handler.handle(req).await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
 
     let (status, v) = r
         .post(r#"{"callId":"c-1","agentId":"a-42","dialed":"911","from":"12"}"#)
@@ -397,4 +435,72 @@ async fn a_failed_number_lookup_is_not_reported_as_an_exhausted_pool() {
     let again = r.dial("c-3", "a-43", "911").await;
     assert_eq!(again["callerId"], first["callerId"]);
     assert_eq!(again["degraded"], false);
+}
+
+/// A store whose every call panics, as a bug in a dependency might.
+struct PanickingStore;
+
+#[async_trait::async_trait]
+impl DialStore for PanickingStore {
+    async fn dial_context(
+        &self,
+        _: &lifeline_domain::types::CallId,
+        _: &lifeline_domain::types::AgentId,
+    ) -> Result<lifeline_app::ports::DialContext, lifeline_app::ports::StoreError> {
+        panic!("a bug below the dial")
+    }
+    async fn available_numbers(
+        &self,
+        _: Country,
+        _: DateTime<Utc>,
+        _: usize,
+        _: Option<&lifeline_app::ports::PoolCursor>,
+    ) -> Result<lifeline_app::ports::PoolPage, lifeline_app::ports::StoreError> {
+        panic!("a bug below the dial")
+    }
+    async fn record_emergency(
+        &self,
+        _: &lifeline_domain::call::EmergencyCall,
+        _: DateTime<Utc>,
+        _: Option<&lifeline_app::ports::LeaseWrite>,
+    ) -> Result<(), lifeline_app::ports::RecordError> {
+        panic!("a bug below the dial")
+    }
+}
+
+#[tokio::test]
+async fn a_panic_below_the_dial_still_answers_emergency() {
+    let clock = FixedClock::at(t0());
+    let config = Arc::new(config());
+    let handler = DialIntake::new(
+        Arc::new(PanickingStore),
+        Arc::new(clock.clone()),
+        config.clone(),
+    )
+    .with_signature_clock(Arc::new(clock.clone()));
+    let body = dial_body("c-1", "a-42", "9-911", Some("US"));
+    let resp = handler
+        .handle(signed(
+            &config.webhook_secret,
+            "/calls/outbound",
+            &body,
+            t0().timestamp(),
+        ))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let v = body_json(&resp);
+    assert_eq!(
+        (
+            &v["action"],
+            &v["callerId"],
+            &v["emergencyNumber"],
+            &v["reason"]
+        ),
+        (
+            &json!("emergency"),
+            &json!("+14255550100"),
+            &json!("911"),
+            &json!("internal_error")
+        )
+    );
 }

@@ -182,4 +182,62 @@ mod tests {
         })
         .is_err());
     }
+
+    /// The dial budget is checked against `LIFELINE_FUNCTION_TIMEOUT_S`:
+    /// each function that sets it must really have that timeout (the
+    /// Globals' one, not overridden), and the template's budget must fit.
+    #[test]
+    fn the_template_states_the_call_path_timeout_truly() {
+        let template = include_str!("../../../../template.yaml");
+        let global = template
+            .split("\nGlobals:")
+            .nth(1)
+            .and_then(|g| g.lines().find_map(|l| l.trim().strip_prefix("Timeout: ")))
+            .expect("a global Timeout");
+        // Top-level entries (two-space indent) with their bodies.
+        let mut entries: Vec<String> = vec![];
+        for line in template.lines() {
+            let top = line.starts_with("  ") && !line.starts_with("   ") && line.len() > 2;
+            match entries.last_mut() {
+                Some(e) if !top => {
+                    e.push('\n');
+                    e.push_str(line);
+                }
+                _ => entries.push(line.to_string()),
+            }
+        }
+        let functions: Vec<&String> = entries
+            .iter()
+            .filter(|r| r.contains("Type: AWS::Serverless::Function"))
+            .collect();
+        let stating: Vec<&&String> = functions
+            .iter()
+            .filter(|f| f.contains("LIFELINE_FUNCTION_TIMEOUT_S"))
+            .collect();
+        assert_eq!(stating.len(), 3, "dial-intake and the two adapters");
+        for f in stating {
+            assert!(
+                f.contains(&format!("LIFELINE_FUNCTION_TIMEOUT_S: \"{global}\"")),
+                "{f}"
+            );
+            assert!(
+                !f.contains("\n      Timeout:"),
+                "overrides the timeout: {f}"
+            );
+        }
+        let budget_max = template
+            .split("DialBudgetMs:")
+            .nth(1)
+            .and_then(|p| p.lines().find_map(|l| l.trim().strip_prefix("MaxValue: ")))
+            .expect("DialBudgetMs MaxValue");
+        let settings = lifeline_app::settings::Settings::from_lookup(|k| match k {
+            "LIFELINE_DIAL_BUDGET_MS" => Some(budget_max.to_string()),
+            "LIFELINE_FUNCTION_TIMEOUT_S" => Some(global.to_string()),
+            _ => None,
+        });
+        assert!(
+            settings.is_ok(),
+            "the largest DialBudgetMs fits: {settings:?}"
+        );
+    }
 }

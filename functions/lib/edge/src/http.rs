@@ -77,6 +77,37 @@ impl WebhookAuth {
     /// Checks method, body size and signature; the body on success, else the
     /// problem to answer.
     pub fn check<'r>(&self, req: &'r Request, method: &str) -> Result<&'r [u8], Problem> {
+        match self.check_signed(req, method) {
+            Checked::Verified(body) => Ok(body),
+            Checked::Unverified { refusal, .. } | Checked::Refused(refusal) => Err(refusal),
+        }
+    }
+
+    /// The same, telling a request that could not be authenticated (its body
+    /// within limits, for a route that fails open) from one refused outright.
+    pub fn check_signed<'r>(&self, req: &'r Request, method: &str) -> Checked<'r> {
+        match self.precheck(req, method) {
+            Err(p) => Checked::Refused(p),
+            Ok(body) => {
+                let header = req
+                    .headers()
+                    .get(SIGNATURE_HEADER)
+                    .and_then(|v| v.to_str().ok());
+                match self.secret.verify(header, body, self.clock.now()) {
+                    Ok(()) => Checked::Verified(body),
+                    Err(e) => {
+                        tracing::warn!(reason = %e, path = %req.uri().path(), "webhook not authenticated: bad signature");
+                        Checked::Unverified {
+                            body,
+                            refusal: Problem::unauthorized(e),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn precheck<'r>(&self, req: &'r Request, method: &str) -> Result<&'r [u8], Problem> {
         if req.method().as_str() != method {
             return Err(Problem::new(
                 405,
@@ -89,14 +120,19 @@ impl WebhookAuth {
         if body.len() > MAX_BODY_BYTES {
             return Err(Problem::too_large());
         }
-        let header = req
-            .headers()
-            .get(SIGNATURE_HEADER)
-            .and_then(|v| v.to_str().ok());
-        if let Err(e) = self.secret.verify(header, body, self.clock.now()) {
-            tracing::warn!(reason = %e, path = %req.uri().path(), "webhook refused: bad signature");
-            return Err(Problem::unauthorized(e));
-        }
         Ok(body)
     }
+}
+
+/// What the signature gate made of a request.
+pub enum Checked<'r> {
+    Verified(&'r [u8]),
+    /// Within limits, but not authenticated (missing, wrong, stale or
+    /// unverifiable signature): answer `refusal`, unless the route fails open.
+    Unverified {
+        body: &'r [u8],
+        refusal: Problem,
+    },
+    /// Wrong method, too large.
+    Refused(Problem),
 }

@@ -220,11 +220,32 @@ impl<S: DialStore> DialService<S> {
                 self.degraded_answer(&dial, self.best_match(&dial, known), now, "timeout")
             }
         };
+        self.count_degraded(&answer);
+        answer
+    }
+
+    /// A dial that cannot be served normally (its request not authenticated,
+    /// its handling failed): when it looks like an emergency, `emergency` with
+    /// the given own number, degraded with `reason`, nothing read or written;
+    /// `None` when it does not.
+    pub fn fail_open(&self, dial: &OutboundDial, reason: &str) -> Option<OutboundAnswer> {
+        if let Classification::Ordinary = classify(dial, &self.settings.outside_line_prefix) {
+            return None;
+        }
+        tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id, reason,
+            "emergency-looking dial answered without the store: the agent's own number");
+        let answer =
+            self.degraded_answer(dial, self.best_match(dial, None), self.clock.now(), reason);
+        self.count_degraded(&answer);
+        Some(answer)
+    }
+
+    fn count_degraded(&self, answer: &OutboundAnswer) {
         if let OutboundAnswer::Emergency {
             degraded: true,
             reason,
             ..
-        } = &answer
+        } = answer
         {
             let reason = reason.as_deref().unwrap_or("unknown");
             // By reason, and in total (the alarm's fixed dimension set).
@@ -236,7 +257,6 @@ impl<S: DialStore> DialService<S> {
                 &[&["Reason"], &[]],
             );
         }
-        answer
     }
 
     /// An emergency dial: read, match the country, then lease and write.
