@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use lifeline_app::clock::Clock;
-use lifeline_app::ports::DialStore;
+use lifeline_app::ports::{CallOutbox, DialStore};
 use lifeline_app::service::dial::DialService;
 use lifeline_edge::config::Config;
 use lifeline_edge::http::{json, problem, Checked, WebhookAuth, WebhookHandler};
@@ -21,6 +21,12 @@ impl<S: DialStore> DialIntake<S> {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
             service: DialService::new(store, clock, config.settings.clone()),
         }
+    }
+
+    /// Hands calls the table cannot take in time to `outbox`.
+    pub fn with_outbox(mut self, outbox: Arc<dyn CallOutbox>) -> Self {
+        self.service = self.service.with_outbox(outbox);
+        self
     }
 
     /// Checks signatures against `clock` instead of real time (tests).

@@ -703,3 +703,6 @@ impl crate::metrics::Metrics for RecordedMetrics {
             .push((name.to_string(), value, dims));
     }
 }
+
+mod outbox;
+pub use outbox::MemoryCallOutbox;

@@ -12,5 +12,7 @@ pub mod scheduler;
 pub mod secrets;
 #[cfg(feature = "sesv2")]
 pub mod ses;
+#[cfg(feature = "sqs")]
+pub mod sqs;
 #[cfg(feature = "test-support")]
 pub mod test_support;

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// The functions of `template.yaml`: invoke name and SAM logical id.
-pub const FUNCTIONS: [(&str, &str); 9] = [
+pub const FUNCTIONS: [(&str, &str); 10] = [
     ("dial-intake", "DialIntakeFunction"),
     ("call-events", "CallEventsFunction"),
     ("callback-router", "CallbackRouterFunction"),
@@ -27,6 +27,7 @@ pub const FUNCTIONS: [(&str, &str); 9] = [
     ("notifier", "NotifierFunction"),
     ("connect-adapter", "ConnectAdapterFunction"),
     ("twilio-adapter", "TwilioAdapterFunction"),
+    ("call-outbox", "CallOutboxFunction"),
 ];
 
 /// The invoke name for a name or a logical id.

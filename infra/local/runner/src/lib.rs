@@ -4,6 +4,7 @@
 
 mod answers;
 pub mod invoke;
+pub mod outbox;
 mod server;
 pub mod stream;
 mod system;

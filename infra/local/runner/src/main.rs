@@ -5,6 +5,7 @@ use lifeline_aws::scheduler::{EventBridgeScheduler, SchedulerConfig};
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 use lifeline_aws::ses::SesSender;
 use lifeline_edge::config::{notify_from, Config, Mode};
+use lifeline_local::outbox::OutboxQueue;
 use lifeline_local::{serve, LocalSystem};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,8 +31,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok()
             .or_else(|| (k == "LIFELINE_TWILIO_PUBLIC_URL").then(|| own_url.clone()))
     })?;
+    // The dial's outbox: LIFELINE_OUTBOX_QUEUE_URL, else a queue on the emulator.
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let outbox_url = match std::env::var("LIFELINE_OUTBOX_QUEUE_URL") {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => sqs
+            .create_queue()
+            .queue_name("lifeline-outbox")
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "creating the outbox queue: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(e)
+                )
+            })?
+            .queue_url
+            .ok_or("the emulator gave the outbox queue no URL")?,
+    };
     let system = Arc::new(
         LocalSystem::new(store.clone(), config)
+            .with_outbox(OutboxQueue {
+                client: sqs,
+                url: outbox_url,
+            })
             .with_twilio(twilio)
             .with_schedules(
                 scheduler.clone(),
@@ -47,11 +70,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some((SesSender::new(aws_sdk_sesv2::Client::new(&aws)), from)),
     );
     let firing = system.start_scheduler(std::time::Duration::from_secs(1));
+    let outbox = system.start_outbox_consumer(store.clone());
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(%listen, "Lifeline local runner listening");
     serve(listener, system, shutdown_signal()).await?;
     streams.abort();
     firing.abort();
+    if let Some(outbox) = outbox {
+        outbox.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -37,6 +37,8 @@ pub struct LocalSystem {
     twilio_config: TwilioConfig,
     config: Arc<Config>,
     schedules: Option<Schedules>,
+    /// The dial's outbox, once `with_outbox` set one.
+    outbox: Option<crate::outbox::OutboxQueue>,
     /// Every function by invoke name, for `POST /_local/invoke/<name>`.
     functions: RwLock<BTreeMap<&'static str, Arc<dyn Invocable>>>,
 }
@@ -83,6 +85,7 @@ impl LocalSystem {
             presence: presence.clone(),
             config,
             schedules: None,
+            outbox: None,
             functions: RwLock::default(),
             clock,
             store,
@@ -121,6 +124,55 @@ impl LocalSystem {
             Arc::new(HttpFunction(self.twilio.clone())),
         );
         self
+    }
+
+    /// dial-intake hands calls the table cannot take in time to `queue`
+    /// (moto's SQS); `start_outbox_consumer` drains it.
+    pub fn with_outbox(mut self, queue: crate::outbox::OutboxQueue) -> Self {
+        let outbox = lifeline_aws::sqs::SqsOutbox::new(queue.client.clone(), queue.url.clone());
+        let dial = Arc::new(
+            DialIntake::new(
+                self.store.clone(),
+                Arc::new(self.clock.clone()),
+                self.config.clone(),
+            )
+            .with_outbox(Arc::new(outbox)),
+        );
+        self.register("dial-intake", Arc::new(HttpFunction(dial.clone())));
+        self.dial = dial;
+        self.outbox = Some(queue);
+        self
+    }
+
+    /// Drains the outbox into `store` with call-outbox (as its SQS event
+    /// source mapping would) until the task is aborted; `None` without one.
+    pub fn start_outbox_consumer(&self, store: DynamoStore) -> Option<tokio::task::JoinHandle<()>> {
+        let queue = self.outbox.clone()?;
+        let handler = Arc::new(call_outbox::CallOutbox::new(
+            Arc::new(store),
+            Arc::new(self.clock.clone()),
+        ));
+        let invoked = handler.clone();
+        self.register(
+            "call-outbox",
+            Arc::new(JsonFunction(move |event: serde_json::Value| {
+                let handler = invoked.clone();
+                async move {
+                    let event =
+                        serde_json::from_value(event).map_err(|e| lambda_runtime::Diagnostic {
+                            error_type: "InvalidEvent".into(),
+                            error_message: e.to_string(),
+                        })?;
+                    serde_json::to_value(handler.handle(event).await).map_err(|e| {
+                        lambda_runtime::Diagnostic {
+                            error_type: "SerializationError".into(),
+                            error_message: e.to_string(),
+                        }
+                    })
+                }
+            })),
+        );
+        Some(queue.pump(handler, std::time::Duration::from_millis(200)))
     }
 
     fn register(&self, name: &'static str, function: Arc<dyn Invocable>) {

@@ -25,7 +25,8 @@ use crate::clock::Clock;
 use crate::ids::{Ids, RandomIds};
 use crate::metrics::{EmfStdout, Metrics};
 use crate::ports::{
-    DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError, StoreError,
+    CallOutbox, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
+    StoreError,
 };
 use crate::settings::Settings;
 
@@ -44,6 +45,8 @@ pub struct DialService<S> {
     settings: Arc<Settings>,
     ids: Arc<dyn Ids>,
     metrics: Arc<dyn Metrics>,
+    /// Where a call goes when the table cannot take its record in time.
+    outbox: Option<Arc<dyn CallOutbox>>,
 }
 
 impl<S> Clone for DialService<S> {
@@ -54,6 +57,7 @@ impl<S> Clone for DialService<S> {
             settings: self.settings.clone(),
             ids: self.ids.clone(),
             metrics: self.metrics.clone(),
+            outbox: self.outbox.clone(),
         }
     }
 }
@@ -173,7 +177,15 @@ impl<S: DialStore> DialService<S> {
             settings,
             ids: Arc::new(RandomIds),
             metrics: Arc::new(EmfStdout),
+            outbox: None,
         }
+    }
+
+    /// Hands a call the table could not take to `outbox`, whose consumer
+    /// records it later (presence and e-mail then follow).
+    pub fn with_outbox(mut self, outbox: Arc<dyn CallOutbox>) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     /// Takes lease ids and random picks from `ids` (tests).
@@ -672,7 +684,12 @@ impl<S: DialStore> DialService<S> {
         // write whose answer was lost (and answers from it) or keeps that
         // write from committing later, so the answer and the record agree.
         let request = self.store.record_emergency(&call, self.ttl(now), None);
-        match within(deadline.for_record(), request).await {
+        // With an outbox, part of the rest is kept for it.
+        let limit = match self.outbox {
+            Some(_) => deadline.for_record().saturating_sub(deadline.attempt / 2),
+            None => deadline.for_record(),
+        };
+        match within(limit, request).await {
             // Unreadable, it says nothing; this answer claimed no number.
             Ok(()) | Err(RecordError::CallExists(None)) => OutboundAnswer::emergency(&call),
             Err(RecordError::CallExists(Some(existing))) => {
@@ -680,9 +697,30 @@ impl<S: DialStore> DialService<S> {
             }
             Err(e) => {
                 tracing::error!(call_id = %call.call_id, error = %e, "degraded call record not written");
+                self.keep_in_outbox(&call, now, deadline).await;
+                OutboundAnswer::emergency(&call)
+            }
+        }
+    }
+
+    /// The table did not take the call's record: the outbox keeps it (as
+    /// answered) until its consumer can record it. Without one, or with it
+    /// down too, the call is counted as unrecorded (an alarm).
+    async fn keep_in_outbox(&self, call: &EmergencyCall, now: DateTime<Utc>, deadline: &Deadline) {
+        let sent = match &self.outbox {
+            Some(outbox) => within(deadline.for_record(), outbox.send(call, self.ttl(now))).await,
+            None => Err(StoreError::Unavailable("no outbox configured".into())),
+        };
+        match sent {
+            Ok(()) => {
+                tracing::warn!(call_id = %call.call_id, "emergency call kept in the outbox, to be recorded later");
+                self.metrics
+                    .emit("OutboxedEmergencyCalls", 1.0, "Count", &[]);
+            }
+            Err(e) => {
+                tracing::error!(call_id = %call.call_id, error = %e, "emergency call neither recorded nor kept in the outbox");
                 self.metrics
                     .emit("UnrecordedEmergencyCalls", 1.0, "Count", &[]);
-                OutboundAnswer::emergency(&call)
             }
         }
     }
@@ -1134,5 +1172,99 @@ mod tests {
         assert_eq!(v["callerId"], "+14255550100");
         assert_eq!(recorded(&store), None);
         assert_eq!(metrics.values("UnrecordedEmergencyCalls"), vec![1.0]);
+    }
+
+    /// The table takes nothing: the call goes to the outbox as answered, and
+    /// its consumer records it once the table is back (presence and e-mail
+    /// then follow from the record).
+    #[tokio::test(start_paused = true)]
+    async fn a_call_the_table_cannot_take_goes_to_the_outbox_and_is_recorded_later() {
+        use crate::fakes::MemoryCallOutbox;
+        use crate::service::outbox::{OutboxService, Recorded};
+        let (svc, store, metrics) = service(&["+14255550199"]);
+        let outbox = Arc::new(MemoryCallOutbox::default());
+        let svc = svc.with_outbox(outbox.clone());
+        store.set_failing(true);
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(
+            (v["reason"].as_str(), v["callerId"].as_str()),
+            (Some("store_unavailable"), Some("+14255550100"))
+        );
+        let kept = outbox.sent();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].caller_id.as_str(), "+14255550100", "as answered");
+        assert_eq!(metrics.values("OutboxedEmergencyCalls"), vec![1.0]);
+        assert!(metrics.values("UnrecordedEmergencyCalls").is_empty());
+
+        let consumer = OutboxService::new(store.clone(), Arc::new(FixedClock::at(t0())));
+        assert!(
+            consumer.record(&kept[0], t0()).await.is_err(),
+            "still down: retried later"
+        );
+        store.set_failing(false);
+        assert_eq!(
+            consumer.record(&kept[0], t0()).await.unwrap(),
+            Recorded::Now
+        );
+        assert_eq!(
+            recorded(&store),
+            Some((
+                "+14255550100".into(),
+                None,
+                Some("store_unavailable".into())
+            ))
+        );
+        // A redelivered message changes nothing.
+        assert_eq!(
+            consumer.record(&kept[0], t0()).await.unwrap(),
+            Recorded::Already
+        );
+    }
+
+    /// A write that times out keeps the outbox's share of the budget.
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_table_leaves_time_for_the_outbox() {
+        use crate::fakes::MemoryCallOutbox;
+        let (svc, store, metrics) = service(&["+14255550199"]);
+        let outbox = Arc::new(MemoryCallOutbox::default());
+        let svc = svc.with_outbox(outbox.clone());
+        store.delay_reads(Duration::from_secs(30));
+        store.delay_writes(Duration::from_secs(30));
+        let started = tokio::time::Instant::now();
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert!(started.elapsed() < Duration::from_millis(2500));
+        assert_eq!(v["reason"], "timeout");
+        assert_eq!(outbox.sent().len(), 1);
+        assert!(metrics.values("UnrecordedEmergencyCalls").is_empty());
+        assert_eq!(metrics.values("DegradedEmergencyAnswers"), vec![1.0]);
+    }
+
+    /// Table and outbox both down: the answer still comes, and the loss is
+    /// counted for the alarm.
+    #[tokio::test]
+    async fn with_the_outbox_down_too_the_loss_is_counted() {
+        use crate::fakes::MemoryCallOutbox;
+        let (svc, store, metrics) = service(&["+14255550199"]);
+        let outbox = Arc::new(MemoryCallOutbox::default());
+        outbox.set_failing(true);
+        let svc = svc.with_outbox(outbox.clone());
+        store.set_failing(true);
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(v["callerId"], "+14255550100");
+        assert_eq!(metrics.values("UnrecordedEmergencyCalls"), vec![1.0]);
+        assert!(metrics.values("OutboxedEmergencyCalls").is_empty());
+    }
+
+    /// A recorded call needs no outbox.
+    #[tokio::test]
+    async fn a_recorded_call_sends_nothing_to_the_outbox() {
+        use crate::fakes::MemoryCallOutbox;
+        let (svc, store, _) = service(&[]);
+        let outbox = Arc::new(MemoryCallOutbox::default());
+        let svc = svc.with_outbox(outbox.clone());
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(v["reason"], "pool_exhausted");
+        assert!(recorded(&store).is_some());
+        assert!(outbox.sent().is_empty());
     }
 }

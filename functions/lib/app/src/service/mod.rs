@@ -5,4 +5,5 @@ pub mod dial;
 pub mod ended;
 pub mod lease;
 pub mod notify;
+pub mod outbox;
 pub mod presence;

@@ -20,6 +20,7 @@ mod end;
 mod keys;
 mod lease;
 mod notify;
+pub mod outbox;
 mod presence;
 pub mod schema;
 mod store;

@@ -1,0 +1,79 @@
+//! The outbox in memory, and the table side of its consumer.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use super::MemoryStore;
+use crate::ports::{CallOutbox, DialStore, OutboxStore, RecordError, StoreError};
+use lifeline_domain::call::EmergencyCall;
+
+/// Messages kept in order; can be made to fail.
+#[derive(Debug, Default)]
+pub struct MemoryCallOutbox {
+    pub messages: Mutex<Vec<(EmergencyCall, DateTime<Utc>)>>,
+    failing: AtomicBool,
+}
+
+impl MemoryCallOutbox {
+    pub fn set_failing(&self, fail: bool) {
+        self.failing.store(fail, Ordering::SeqCst);
+    }
+
+    pub fn sent(&self) -> Vec<EmergencyCall> {
+        self.messages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl CallOutbox for MemoryCallOutbox {
+    async fn send(&self, call: &EmergencyCall, ttl: DateTime<Utc>) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("injected outbox fault".into()));
+        }
+        self.messages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((call.clone(), ttl));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for MemoryStore {
+    async fn record_call(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+    ) -> Result<(), RecordError> {
+        self.record_emergency(call, ttl, None).await
+    }
+
+    async fn settle_presented(
+        &self,
+        recorded: &EmergencyCall,
+        presented: &EmergencyCall,
+    ) -> Result<bool, StoreError> {
+        self.check(true)?;
+        Ok(
+            self.with_state(|s| match s.calls.get_mut(&recorded.call_id) {
+                Some(c) if c.caller_id == recorded.caller_id => {
+                    c.caller_id = presented.caller_id.clone();
+                    c.degraded = true;
+                    c.reason = presented.reason.clone();
+                    c.leased_number = None;
+                    c.lease_id = None;
+                    c.callback_expires_at = None;
+                    true
+                }
+                _ => false,
+            }),
+        )
+    }
+}

@@ -1,0 +1,219 @@
+//! The outbox consumer: a call the dial could not record in time (the table
+//! did not answer) is recorded once the table answers again, so Do Not
+//! Disturb and the e-mail follow through the usual stream. The message holds
+//! the call as answered; the record ends up saying the same.
+
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::metrics::{EmfStdout, Metrics};
+use crate::ports::{OutboxStore, RecordError};
+use lifeline_domain::call::EmergencyCall;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written now: presence and e-mail follow from the stream.
+    Now,
+    /// Already recorded as answered (the dial's own write got through after all).
+    Already,
+    /// A lease write committed after the dial gave up on it: the record now
+    /// says the own number, as the answer did.
+    Settled,
+    /// Recorded for another agent's dial, or unreadable: left alone.
+    NotOurs,
+}
+
+/// The table did not answer: keep the message for later.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("call not recorded yet: {0}")]
+pub struct RetryLater(pub String);
+
+pub struct OutboxService<S> {
+    store: Arc<S>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
+}
+
+impl<S: OutboxStore> OutboxService<S> {
+    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>) -> Self {
+        OutboxService {
+            store,
+            clock,
+            metrics: Arc::new(EmfStdout),
+        }
+    }
+
+    /// Emits to `metrics` instead of the EMF log lines (tests).
+    pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub async fn record(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+    ) -> Result<Recorded, RetryLater> {
+        match self.store.record_call(call, ttl).await {
+            Ok(()) => {
+                let late = (self.clock.now() - call.dialed_at)
+                    .num_milliseconds()
+                    .max(0);
+                tracing::warn!(call_id = %call.call_id, agent_id = %call.agent_id, late_ms = late,
+                    "emergency call recorded from the outbox");
+                self.metrics
+                    .emit("OutboxRecordDelay", late as f64, "Milliseconds", &[]);
+                Ok(Recorded::Now)
+            }
+            Err(RecordError::CallExists(Some(recorded))) => self.reconcile(&recorded, call).await,
+            Err(RecordError::CallExists(None)) => {
+                tracing::error!(call_id = %call.call_id, agent_id = %call.agent_id,
+                    "outbox: the call's record exists but is unreadable; left alone");
+                Ok(Recorded::NotOurs)
+            }
+            Err(e) => Err(RetryLater(e.to_string())),
+        }
+    }
+
+    /// The call was recorded meanwhile: by this dial (as answered, or by a
+    /// lease write whose answer never came) or by another agent's.
+    async fn reconcile(
+        &self,
+        recorded: &EmergencyCall,
+        presented: &EmergencyCall,
+    ) -> Result<Recorded, RetryLater> {
+        if recorded.agent_id != presented.agent_id {
+            tracing::error!(call_id = %presented.call_id, agent_id = %presented.agent_id,
+                "outbox: the callId is recorded for another agent; left alone");
+            return Ok(Recorded::NotOurs);
+        }
+        if recorded.caller_id == presented.caller_id {
+            return Ok(Recorded::Already);
+        }
+        let settled = self
+            .store
+            .settle_presented(recorded, presented)
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?;
+        if !settled {
+            // Changed meanwhile (settled by a redelivery): read it again.
+            return Err(RetryLater("the record changed; read it again".into()));
+        }
+        tracing::error!(call_id = %presented.call_id, agent_id = %presented.agent_id,
+            "a lease write committed after its dial presented the own number; the record now says so");
+        self.metrics.emit("AnswerRecordMismatch", 1.0, "Count", &[]);
+        Ok(Recorded::Settled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::fakes::{MemoryStore, RecordedMetrics};
+    use crate::ports::DialStore;
+    use lifeline_domain::route::Route;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_496_400, 0).unwrap()
+    }
+
+    fn call(agent: &str, caller_id: &str, leased: Option<&str>) -> EmergencyCall {
+        EmergencyCall {
+            call_id: "c-1".parse().unwrap(),
+            agent_id: agent.parse().unwrap(),
+            dialed: "911".into(),
+            emergency_number: "911".into(),
+            test: false,
+            country: Some(lifeline_domain::numbers::Country::US),
+            location: None,
+            caller_id: caller_id.parse().unwrap(),
+            leased_number: leased.map(|n| n.parse().unwrap()),
+            lease_id: leased.map(|_| lifeline_domain::types::LeaseId::from_bits(7)),
+            callback_expires_at: leased.map(|_| t0() + chrono::Duration::minutes(60)),
+            route: Route::DirectOffer,
+            degraded: leased.is_none(),
+            reason: leased.is_none().then(|| "timeout".to_string()),
+            dialed_at: t0(),
+            desktop_time: None,
+            ended_at: None,
+        }
+    }
+
+    fn consumer() -> (
+        OutboxService<MemoryStore>,
+        Arc<MemoryStore>,
+        Arc<RecordedMetrics>,
+    ) {
+        let store = Arc::new(MemoryStore::new());
+        let metrics = Arc::new(RecordedMetrics::default());
+        let clock = Arc::new(FixedClock::at(t0() + chrono::Duration::seconds(90)));
+        let svc = OutboxService::new(store.clone(), clock).with_metrics(metrics.clone());
+        (svc, store, metrics)
+    }
+
+    fn stored(store: &MemoryStore) -> EmergencyCall {
+        let id = "c-1".parse().unwrap();
+        store.with_state(|s| s.calls[&id].clone())
+    }
+
+    #[tokio::test]
+    async fn a_missing_record_is_written_and_its_delay_measured() {
+        let (svc, store, metrics) = consumer();
+        let kept = call("a-42", "+14255550100", None);
+        assert_eq!(svc.record(&kept, t0()).await.unwrap(), Recorded::Now);
+        assert_eq!(stored(&store), kept);
+        assert_eq!(metrics.values("OutboxRecordDelay"), vec![90_000.0]);
+    }
+
+    /// The lease write committed after the dial gave up and presented the
+    /// own number: the record is made to say what the answer said.
+    #[tokio::test]
+    async fn a_late_lease_commit_is_settled_to_the_number_presented() {
+        let (svc, store, metrics) = consumer();
+        let late = call("a-42", "+14255550199", Some("+14255550199"));
+        store.record_emergency(&late, t0(), None).await.unwrap();
+        let presented = call("a-42", "+14255550100", None);
+        assert_eq!(
+            svc.record(&presented, t0()).await.unwrap(),
+            Recorded::Settled
+        );
+        let now = stored(&store);
+        assert_eq!(now.caller_id.as_str(), "+14255550100");
+        assert_eq!(
+            (now.leased_number, now.lease_id, now.callback_expires_at),
+            (None, None, None)
+        );
+        assert_eq!(
+            (now.degraded, now.reason.as_deref()),
+            (true, Some("timeout"))
+        );
+        assert_eq!(metrics.values("AnswerRecordMismatch"), vec![1.0]);
+        // Redelivered: already as answered.
+        assert_eq!(
+            svc.record(&presented, t0()).await.unwrap(),
+            Recorded::Already
+        );
+    }
+
+    #[tokio::test]
+    async fn another_agents_call_is_left_alone() {
+        let (svc, store, _) = consumer();
+        let theirs = call("a-43", "+14255550101", None);
+        store.record_emergency(&theirs, t0(), None).await.unwrap();
+        let ours = call("a-42", "+14255550100", None);
+        assert_eq!(svc.record(&ours, t0()).await.unwrap(), Recorded::NotOurs);
+        assert_eq!(stored(&store), theirs);
+    }
+
+    #[tokio::test]
+    async fn a_table_still_down_asks_for_a_retry() {
+        let (svc, store, _) = consumer();
+        store.set_failing(true);
+        assert!(svc
+            .record(&call("a-42", "+14255550100", None), t0())
+            .await
+            .is_err());
+    }
+}
