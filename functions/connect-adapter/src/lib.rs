@@ -291,6 +291,12 @@ impl<S: DialStore + CallbackStore + EndStore> ConnectAdapter<S> {
         }
     }
 
+    /// Hands emergency calls the table cannot take in time to `outbox`.
+    pub fn with_outbox(mut self, outbox: Arc<dyn lifeline_app::ports::CallOutbox>) -> Self {
+        self.dial = self.dial.with_outbox(outbox);
+        self
+    }
+
     /// The Lambda entry: a contact flow's invocation or a contact event.
     pub async fn invoke(&self, payload: Value) -> Result<Value, ConnectError> {
         if payload.get("Details").is_some() {

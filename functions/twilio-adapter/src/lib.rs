@@ -313,6 +313,12 @@ impl<S: DialStore + CallbackStore + EndStore> TwilioAdapter<S> {
         }
     }
 
+    /// Hands emergency calls the table cannot take in time to `outbox`.
+    pub fn with_outbox(mut self, outbox: Arc<dyn lifeline_app::ports::CallOutbox>) -> Self {
+        self.dial = self.dial.with_outbox(outbox);
+        self
+    }
+
     /// The full URL Twilio requested, as it signed it.
     fn signed_url(&self, req: &Request) -> String {
         let uri = req.uri();

@@ -21,8 +21,16 @@ async fn main() -> Result<(), lambda_http::Error> {
             std::env::var(k).ok()
         }
     })?;
+    // The dial's outbox (LIFELINE_OUTBOX_QUEUE_URL), read once at cold start.
+    let critical =
+        lifeline_aws::sdk::load_aws_config(lifeline_aws::sdk::ClientProfile::CriticalPath).await;
+    let outbox = lifeline_aws::sqs::SqsOutbox::from_lookup(&critical, |k| std::env::var(k).ok());
     lifeline_edge::lambda::run_webhook_without_secret(move |store, clock, config| {
-        TwilioAdapter::new(store, clock, config, twilio)
+        let adapter = TwilioAdapter::new(store, clock, config, twilio);
+        match outbox {
+            Some(outbox) => adapter.with_outbox(std::sync::Arc::new(outbox)),
+            None => adapter,
+        }
     })
     .await
 }
