@@ -7,6 +7,7 @@
 # Env (defaults): LIFELINE_TABLE (lifeline), LIFELINE_WEBHOOK_SECRET (local-secret),
 #   LIFELINE_OUTSIDE_LINE_PREFIX (9; set it empty for none), LIFELINE_LISTEN (127.0.0.1:3000),
 #   LIFELINE_NOTIFY_FROM (lifeline@example.com), LIFELINE_SCHEDULE_GROUP (lifeline),
+#   LIFELINE_FALLBACK_RECIPIENTS (security-desk@example.com; set it empty for none),
 #   AWS_* as in infra/local/emulators.sh (unset ones point at the local emulators).
 set -euo pipefail
 
@@ -20,6 +21,8 @@ export LIFELINE_OUTSIDE_LINE_PREFIX="${LIFELINE_OUTSIDE_LINE_PREFIX-9}"
 export LIFELINE_LISTEN="${LIFELINE_LISTEN:-127.0.0.1:3000}"
 export LIFELINE_NOTIFY_FROM="${LIFELINE_NOTIFY_FROM:-lifeline@example.com}"
 export LIFELINE_SCHEDULE_GROUP="${LIFELINE_SCHEDULE_GROUP:-lifeline}"
+# The security desk: gets the e-mail when an agent's own recipients cannot be used.
+export LIFELINE_FALLBACK_RECIPIENTS="${LIFELINE_FALLBACK_RECIPIENTS-security-desk@example.com}"
 BASE_URL="http://$LIFELINE_LISTEN"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
@@ -107,6 +110,7 @@ if [[ -z "$STOP_SIGNAL" ]]; then
 Lifeline is running on $BASE_URL
   table $LIFELINE_TABLE on $AWS_ENDPOINT_URL_DYNAMODB; SES v2 + Scheduler on $AWS_ENDPOINT_URL
   webhook secret: $LIFELINE_WEBHOOK_SECRET   outside-line prefix: '${LIFELINE_OUTSIDE_LINE_PREFIX}'
+  fallback e-mail recipients (security desk): '${LIFELINE_FALLBACK_RECIPIENTS}'
 
 An emergency dial, signed (from the repository root):
   infra/local/sign-curl.sh /calls/outbound '$body'

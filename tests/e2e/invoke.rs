@@ -146,7 +146,17 @@ async fn every_sample_event_runs_through_invoke_sh() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invoke_sh_reports_errors_as_the_runtime_does() {
     let l = start(1).await;
-    // As-is, a sample's old signature is refused like any stale one.
+    // As-is, a sample's old signature is refused like any stale one; an
+    // emergency dial fails open instead (its own number, nothing written).
+    let (code, out) = invoke_sh(
+        &l,
+        "DialIntakeFunction",
+        "events/dial-intake-ordinary.json",
+        &["--as-is"],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["statusCode"], 401, "{out}");
     let (code, out) = invoke_sh(
         &l,
         "DialIntakeFunction",
@@ -155,7 +165,14 @@ async fn invoke_sh_reports_errors_as_the_runtime_does() {
     )
     .await;
     assert_eq!(code, 0, "{out}");
-    assert_eq!(out["statusCode"], 401, "{out}");
+    assert_eq!(out["statusCode"], 200, "{out}");
+    let answer: serde_json::Value =
+        serde_json::from_str(out["body"].as_str().unwrap_or("null")).expect("a JSON body");
+    assert_eq!(
+        (answer["action"].as_str(), answer["reason"].as_str()),
+        (Some("emergency"), Some("unauthenticated")),
+        "{answer}"
+    );
     // An event the function cannot take: the runtime's error document, exit 1.
     let (code, out) = invoke_sh(&l, "callback-lease", "events/dial-intake.json", &[]).await;
     assert_eq!(code, 1, "{out}");

@@ -39,7 +39,9 @@ async fn webhook_secret_is_read_from_secrets_manager_by_arn() {
     .unwrap();
     assert_eq!(got, "local-secret");
 
-    // A secret that does not exist stops the cold start, naming it.
+    // Read once, at cold start (as Twilio's token is): a secret that does not
+    // exist stops that cold start, naming it. (The webhook secret's wiring
+    // starts without it instead: see below.)
     let missing = format!("{arn}-missing");
     match webhook_secret(&aws, |k| (k == SECRET_ARN_VAR).then(|| missing.clone())).await {
         Err(e @ SecretError::Unreadable { .. }) => {
@@ -50,5 +52,181 @@ async fn webhook_secret_is_read_from_secrets_manager_by_arn() {
             );
         }
         other => panic!("expected Unreadable, got {other:?}"),
+    }
+}
+
+/// The HTTP functions' wiring with a secret that Secrets Manager cannot give
+/// yet: the function starts anyway (no 5xx from the platform on a cold
+/// emergency dial), fails open on emergency dials, refuses the rest, and
+/// verifies signatures once the secret exists and a request has refreshed it.
+#[tokio::test]
+async fn a_webhook_starts_without_its_secret_and_picks_it_up_once_it_exists() {
+    use lifeline_app::ports::AdminStore;
+    use lifeline_domain::numbers::Country;
+    use lifeline_domain::route::NumberType;
+    use lifeline_edge::fixtures::{body_json, signed};
+    use lifeline_edge::http::WebhookHandler;
+    use lifeline_edge::lambda::webhook_with_secret;
+    use lifeline_edge::secret::RefreshPolicy;
+    use lifeline_edge::webhook::WebhookSecret;
+    use std::time::{Duration, Instant};
+
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "needs moto: run ./infra/test.sh (it starts the emulators and sets AWS_ENDPOINT_URL)"
+    );
+    let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+    let admin = lifeline_aws::dynamo::DynamoStore::from_conf(
+        &load_aws_config(ClientProfile::Admin).await,
+        &table,
+    );
+    admin.create_table().await.expect("table");
+    admin
+        .put_agent(&lifeline_e2e::agent(
+            "a-42",
+            Country::US,
+            NumberType::CallingPlan,
+            "+14255550100",
+        ))
+        .await
+        .expect("agent");
+    admin
+        .add_numbers(
+            Country::US,
+            &["+14255550190".parse().expect("number")],
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .await
+        .expect("pool");
+
+    // Secrets Manager takes a name as well as an ARN: this one does not exist yet.
+    let name = format!("lifeline-e2e/{}", uuid::Uuid::new_v4().simple());
+    let value = "Vb7Qm2Lx9Tn4Rk8Wp3Hs6Jd1Fg5Zc0Ye";
+    let vars = [
+        ("LIFELINE_TABLE", table.clone()),
+        (SECRET_ARN_VAR, name.clone()),
+    ];
+    let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+    let policy = RefreshPolicy {
+        retry_every: Duration::from_millis(200),
+        ..RefreshPolicy::default()
+    };
+    let started = Instant::now();
+    let handler = webhook_with_secret(&aws, lookup, policy, dial_intake::DialIntake::new)
+        .await
+        .expect("the cold start goes on without the secret");
+    assert!(
+        started.elapsed() < Duration::from_millis(1600),
+        "bounded: {:?}",
+        started.elapsed()
+    );
+    let refresher = handler
+        .refresher()
+        .expect("a Secrets Manager secret is refreshed");
+    assert!(!refresher.secret().is_set());
+
+    let sender = WebhookSecret::new(value).expect("sender's secret");
+    let now = || chrono::Utc::now().timestamp();
+    let emergency = |id: &str| {
+        serde_json::json!({"callId": id, "agentId": "a-42", "dialed": "911", "from": "+14255550100",
+            "location": {"country": "US"}})
+        .to_string()
+    };
+    let ordinary = serde_json::json!({"callId": "o-1", "agentId": "a-42", "dialed": "4255550123",
+        "from": "+14255550100", "location": {"country": "US"}})
+    .to_string();
+
+    // Unverifiable: the emergency dial fails open, nothing written...
+    let r = handler
+        .handle(signed(&sender, "/calls/outbound", &emergency("s-1"), now()))
+        .await;
+    assert_eq!(r.status(), 200);
+    let v = body_json(&r);
+    assert_eq!(
+        (
+            v["action"].as_str(),
+            v["degraded"].as_bool(),
+            v["reason"].as_str()
+        ),
+        (Some("emergency"), Some(true), Some("unauthenticated")),
+        "{v}"
+    );
+    assert_eq!(v["callerId"], "+14255550100", "the agent's own number");
+    // ...and an ordinary request is refused.
+    let r = handler
+        .handle(signed(&sender, "/calls/outbound", &ordinary, now()))
+        .await;
+    assert_eq!(r.status(), 401);
+
+    aws_sdk_secretsmanager::Client::new(&aws)
+        .create_secret()
+        .name(&name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("create the secret in moto");
+
+    // Requests start the refreshes; one of them brings the secret.
+    let waiting = Instant::now();
+    loop {
+        let r = handler
+            .handle(signed(&sender, "/calls/outbound", &ordinary, now()))
+            .await;
+        if r.status() == 200 {
+            assert_eq!(body_json(&r)["action"], "continue");
+            break;
+        }
+        assert_eq!(r.status(), 401);
+        assert!(
+            waiting.elapsed() < Duration::from_secs(5),
+            "the secret was never picked up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "secret picked up {:?} after it was created",
+        waiting.elapsed()
+    );
+    let r = handler
+        .handle(signed(&sender, "/calls/outbound", &emergency("s-2"), now()))
+        .await;
+    let v = body_json(&r);
+    assert_eq!(v["action"], "emergency", "{v}");
+    assert_eq!(v["degraded"], false, "verified and recorded: {v}");
+    assert_eq!(v["callerId"], "+14255550190", "a leased number: {v}");
+    // A wrong secret is still refused.
+    let r = handler
+        .handle(signed(
+            &WebhookSecret::new("not-the-secret").expect("secret"),
+            "/calls/outbound",
+            &ordinary,
+            now(),
+        ))
+        .await;
+    assert_eq!(r.status(), 401);
+}
+
+/// Neither variable set is a configuration error: it stops the cold start.
+#[tokio::test]
+async fn no_secret_configured_stops_the_cold_start() {
+    let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    let r = lifeline_edge::lambda::webhook_with_secret(
+        &aws,
+        |_| None,
+        lifeline_edge::secret::RefreshPolicy::default(),
+        dial_intake::DialIntake::new,
+    )
+    .await;
+    match r {
+        Err(lifeline_edge::lambda::StartError::Secret(e @ SecretError::NotConfigured { .. })) => {
+            let text = e.to_string();
+            assert!(
+                text.contains(SECRET_VAR) && text.contains(SECRET_ARN_VAR),
+                "{text}"
+            );
+        }
+        Err(other) => panic!("expected NotConfigured, got {other}"),
+        Ok(_) => panic!("expected NotConfigured, got a handler"),
     }
 }

@@ -240,27 +240,42 @@ async fn aws_calls_per_operation() {
 async fn bad_input_answers_clearly_and_writes_nothing() {
     let l = start(5).await;
     l.calls.reset();
-    let body = dial("c-1", "a-42", "911").to_string();
-    let unsigned = l.post_raw("/calls/outbound", &body, None).await;
-    assert_eq!(unsigned.status, 401);
-    assert_eq!(unsigned.content_type, "application/problem+json");
+    // Not authenticated: an ordinary dial is refused; an emergency dial fails
+    // open (its own number, `unauthenticated`), and neither reads or writes.
     let t = chrono::Utc::now().timestamp();
-    let wrong = lifeline_edge::webhook::WebhookSecret::new("not-the-secret")
-        .expect("secret")
-        .sign(t, body.as_bytes());
-    assert_eq!(
-        l.post_raw("/calls/outbound", &body, Some(&wrong))
-            .await
-            .status,
-        401
-    );
-    let stale = l.secret.sign(t - 400, body.as_bytes());
-    assert_eq!(
-        l.post_raw("/calls/outbound", &body, Some(&stale))
-            .await
-            .status,
-        401
-    );
+    let wrong_secret =
+        lifeline_edge::webhook::WebhookSecret::new("not-the-secret").expect("secret");
+    for dialed in ["5551234", "911"] {
+        let body = dial("c-1", "a-42", dialed).to_string();
+        let wrong = wrong_secret.sign(t, body.as_bytes());
+        let stale = l.secret.sign(t - 400, body.as_bytes());
+        for signature in [None, Some(wrong.as_str()), Some(stale.as_str())] {
+            let r = l.post_raw("/calls/outbound", &body, signature).await;
+            if dialed == "911" {
+                assert_eq!(
+                    (
+                        r.status,
+                        r.json["action"].as_str(),
+                        r.json["reason"].as_str(),
+                        r.json["callerId"].as_str()
+                    ),
+                    (
+                        200,
+                        Some("emergency"),
+                        Some("unauthenticated"),
+                        Some("+14255550100")
+                    ),
+                    "{signature:?}"
+                );
+            } else {
+                assert_eq!(
+                    (r.status, r.content_type.as_str()),
+                    (401, "application/problem+json"),
+                    "{signature:?}"
+                );
+            }
+        }
+    }
 
     let r = l
         .post(

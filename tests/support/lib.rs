@@ -5,6 +5,7 @@
 
 pub mod fault_proxy;
 
+use fault_proxy::FaultProxy;
 use lifeline_app::ports::AdminStore;
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
@@ -50,6 +51,8 @@ pub struct Local {
     pub schedules: aws_sdk_scheduler::Client,
     /// The SES failures still to inject.
     pub ses_fault: FailFirst,
+    /// The dial's outbox queue (with `LIFELINE_E2E_OUTBOX` set).
+    pub outbox: Option<String>,
     pub system: Arc<LocalSystem>,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -92,6 +95,44 @@ pub async fn start(pool: usize) -> Local {
 }
 
 pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
+    start_rig(pool, env, None).await
+}
+
+/// As [`start_with`], but the webhook handlers reach DynamoDB Local through
+/// a [`FaultProxy`], with the Lambda's critical-path client settings (its
+/// timeouts and retries). The stream consumers and the rig's own `store` stay
+/// direct, so presence and e-mail follow from the stream as on AWS.
+pub async fn start_behind_proxy(pool: usize, env: &[(&str, &str)]) -> (Local, FaultProxy) {
+    require_emulator();
+    let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .expect("DynamoDB Local's endpoint");
+    let proxy = FaultProxy::start(&upstream).await.expect("proxy starts");
+    let local = start_rig(pool, env, Some(&proxy)).await;
+    (local, proxy)
+}
+
+/// The webhook handlers' store: the rig's own, or one through `proxy` with
+/// the critical-path settings (the endpoint set on the DynamoDB client
+/// itself: `AWS_ENDPOINT_URL_DYNAMODB` would win over the shared config's).
+/// Either way `calls` counts its requests.
+async fn handlers_store(
+    store: &DynamoStore,
+    proxy: Option<&FaultProxy>,
+    calls: &CallCounter,
+) -> DynamoStore {
+    let Some(proxy) = proxy else {
+        return store.clone();
+    };
+    let conf = load_aws_config(ClientProfile::CriticalPath).await;
+    let client = aws_sdk_dynamodb::config::Builder::from(&conf)
+        .endpoint_url(proxy.url())
+        .interceptor(calls.clone())
+        .build();
+    DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(client), store.table())
+}
+
+async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>) -> Local {
     require_emulator();
     if std::env::var_os("RUST_LOG").is_some() {
         lifeline_edge::telemetry::init_text(); // RUST_LOG=info shows the runner's logs
@@ -174,16 +215,33 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         _ => vars.get(k).cloned(),
     })
     .expect("twilio config");
-    let system = Arc::new(
-        LocalSystem::new(store.clone(), config)
-            .with_twilio(twilio)
-            .with_schedules(
-                schedules.clone(),
-                sched_config.clone(),
-                DynamoStore::from_conf(&conf, &table),
-                lease_scheduler.clone(),
-            ),
-    );
+    let mut system = LocalSystem::new(handlers_store(&store, proxy, &calls).await, config);
+    // The dial's outbox, when the test asks for it: a queue of its own on moto.
+    let outbox = match vars.get("LIFELINE_E2E_OUTBOX") {
+        Some(_) => {
+            let sqs = aws_sdk_sqs::Client::new(&conf);
+            let url = sqs
+                .create_queue()
+                .queue_name(&table)
+                .send()
+                .await
+                .expect("an outbox queue on moto")
+                .queue_url
+                .expect("its URL");
+            system = system.with_outbox(lifeline_local::outbox::OutboxQueue {
+                client: sqs,
+                url: url.clone(),
+            });
+            Some(url)
+        }
+        None => None,
+    };
+    let system = Arc::new(system.with_twilio(twilio).with_schedules(
+        schedules.clone(),
+        sched_config.clone(),
+        DynamoStore::from_conf(&conf, &table),
+        lease_scheduler.clone(),
+    ));
     let (tx, rx) = oneshot::channel();
     // The stream consumers are functions of their own: their requests are not
     // counted with the webhooks'.
@@ -219,9 +277,14 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
             NOTIFY_FROM.parse().expect("from"),
         )),
     );
+    // Straight to DynamoDB Local, as the stream consumers.
+    let outbox_consumer = system.start_outbox_consumer(DynamoStore::from_conf(&conf, &table));
     tokio::spawn(serve(listener, system.clone(), async move {
         let _ = rx.await;
         consumers.abort();
+        if let Some(c) = outbox_consumer {
+            c.abort();
+        }
     }));
     calls.reset();
     Local {
@@ -234,6 +297,7 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
         scheduler_calls,
         schedules,
         ses_fault,
+        outbox,
         system,
         http: reqwest::Client::new(),
         stop: Some(tx),
@@ -599,14 +663,18 @@ pub struct SentEmail {
 
 /// What moto's SES received, addressed to `recipient`.
 pub async fn emails_to(recipient: &str) -> Vec<SentEmail> {
+    try_emails_to(recipient).await.expect("moto answers")
+}
+
+/// As [`emails_to`], an error when moto does not answer (for polling loops
+/// that try again).
+pub async fn try_emails_to(recipient: &str) -> Result<Vec<SentEmail>, reqwest::Error> {
     let base = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
     let data: Value = reqwest::get(format!("{base}/moto-api/data.json"))
-        .await
-        .expect("moto answers")
+        .await?
         .json()
-        .await
-        .expect("moto data");
-    data["ses"]["Message"]
+        .await?;
+    Ok(data["ses"]["Message"]
         .as_array()
         .map(|msgs| {
             msgs.iter()
@@ -625,5 +693,5 @@ pub async fn emails_to(recipient: &str) -> Vec<SentEmail> {
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default())
 }

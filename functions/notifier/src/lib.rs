@@ -1,13 +1,17 @@
 //! `notifier`: the table's stream → the emergency-call e-mail to the agent's
-//! recipients. Records whose e-mail could not be sent yet are reported for
-//! retry (partial batch response); a sent e-mail is recorded on the call, so a
-//! redelivered record does not send again.
+//! recipients, or to the fallback recipients when the agent's cannot be
+//! used. Records whose e-mail could not be sent yet are reported for retry
+//! (partial batch response); a sent e-mail is recorded on the call, so a
+//! redelivered record does not send again; a call record that does not
+//! decode is recorded as failed, never retried.
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lifeline_app::clock::Clock;
+use lifeline_app::metrics::Metrics;
 use lifeline_app::ports::{EmailSender, NotifyStore};
 use lifeline_app::service::notify::NotifyService;
+use lifeline_app::settings::Settings;
 use lifeline_domain::types::Email;
 use lifeline_edge::lambda::StreamHandler;
 use lifeline_edge::stream::{for_each_call_change, CallChange, NOTIFY_FILTERS};
@@ -18,10 +22,25 @@ pub struct Notifier<S, E> {
 }
 
 impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
-    pub fn new(store: Arc<S>, sender: Arc<E>, clock: Arc<dyn Clock>, from: Email) -> Self {
+    /// `settings` gives the fallback recipients (`LIFELINE_FALLBACK_RECIPIENTS`):
+    /// who gets the e-mail when the agent's own recipients cannot be used.
+    pub fn new(
+        store: Arc<S>,
+        sender: Arc<E>,
+        clock: Arc<dyn Clock>,
+        from: Email,
+        settings: &Settings,
+    ) -> Self {
         Notifier {
-            service: NotifyService::new(store, sender, clock, from),
+            service: NotifyService::new(store, sender, clock, from)
+                .with_fallback(settings.fallback_recipients.clone()),
         }
+    }
+
+    /// Emits to `metrics` instead of the EMF log lines (tests).
+    pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
+        self.service = self.service.with_metrics(metrics);
+        self
     }
 }
 

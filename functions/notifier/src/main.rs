@@ -17,7 +17,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
     let sender = Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(&aws)));
-    let handler = Arc::new(Notifier::new(store, sender, Arc::new(SystemClock), from));
+    let handler = Arc::new(Notifier::new(
+        store,
+        sender,
+        Arc::new(SystemClock),
+        from,
+        &config.settings,
+    ));
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
             let handler = handler.clone();

@@ -31,15 +31,32 @@ struct Rig {
 }
 
 fn rig() -> Rig {
+    rig_with_fallback("")
+}
+
+const DESK: &str = "security-desk@example.com";
+
+/// The handler with `LIFELINE_FALLBACK_RECIPIENTS=fallback`, as the cold start reads it.
+fn rig_with_fallback(fallback: &str) -> Rig {
     let w = World::us(&["+14255550199"]);
     let outbox = Arc::new(MemoryOutbox::default());
+    let settings = lifeline_app::settings::Settings::from_lookup(|k| {
+        (k == "LIFELINE_FALLBACK_RECIPIENTS").then(|| fallback.to_string())
+    })
+    .unwrap();
     let handler = Notifier::new(
         w.store.clone(),
         outbox.clone(),
         w.clock(),
         "lifeline@example.com".parse().unwrap(),
+        &settings,
     );
     Rig { w, outbox, handler }
+}
+
+fn notification(r: &Rig) -> Option<String> {
+    r.w.store
+        .with_state(|s| s.notifications.get(&"c-1".parse().unwrap()).cloned())
 }
 
 async fn failures(r: &Rig, records: Vec<Value>) -> Vec<String> {
@@ -163,4 +180,76 @@ async fn sample_event_runs_through_the_handler() {
     let e: Event = serde_json::from_str(include_str!("../../../events/notifier.json")).unwrap();
     assert!(r.handler.handle(e).await.batch_item_failures.is_empty());
     assert_eq!(r.outbox.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unreadable_profile_sends_to_the_fallback_recipients() {
+    let r = rig_with_fallback(DESK);
+    r.w.dial("c-1", "a-42").await;
+    r.w.store.with_state(|s| {
+        s.unreadable
+            .push((lifeline_app::ports::ItemKind::Profile, "a-42".into()))
+    });
+    assert!(failures(&r, vec![record(1, "c-1", "a-42")])
+        .await
+        .is_empty());
+    let sent = r.outbox.messages();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, vec![DESK]);
+    assert!(
+        sent[0].1.text.contains("fallback recipient"),
+        "{}",
+        sent[0].1.text
+    );
+    assert_eq!(notification(&r).as_deref(), Some("sent"));
+}
+
+#[tokio::test]
+async fn an_agent_without_recipients_goes_to_the_fallback_recipients() {
+    let r = rig_with_fallback(DESK);
+    let mut a = agent("a-50", Country::US, NumberType::CallingPlan, "+14255550150");
+    a.recipients = Recipients::default();
+    r.w.store.add_agent(a);
+    r.w.dial("c-1", "a-50").await;
+    assert!(failures(&r, vec![record(1, "c-1", "a-50")])
+        .await
+        .is_empty());
+    assert_eq!(r.outbox.messages()[0].0, vec![DESK]);
+}
+
+#[tokio::test]
+async fn a_corrupt_call_record_is_parked_and_not_reported_for_retry() {
+    let r = rig_with_fallback(DESK);
+    r.w.dial("c-1", "a-42").await;
+    r.w.store.with_state(|s| {
+        s.unreadable
+            .push((lifeline_app::ports::ItemKind::Call, "c-1".into()))
+    });
+    assert!(
+        failures(&r, vec![record(4, "c-1", "a-42")])
+            .await
+            .is_empty(),
+        "retrying will not make it readable"
+    );
+    assert!(r.outbox.messages().is_empty());
+    assert_eq!(notification(&r).as_deref(), Some("failed"));
+}
+
+#[tokio::test]
+async fn a_profile_the_store_does_not_give_is_retried_while_young_then_the_fallback_gets_it() {
+    use lifeline_app::ports::NotifyItem;
+    let r = rig_with_fallback(DESK);
+    r.w.dial("c-1", "a-42").await;
+    r.w.store
+        .with_state(|s| s.notify_unavailable = vec![NotifyItem::Profile]);
+    assert_eq!(
+        failures(&r, vec![record(5, "c-1", "a-42")]).await,
+        vec!["5"]
+    );
+    assert!(r.outbox.messages().is_empty());
+    r.w.clock.advance(chrono::Duration::seconds(60));
+    assert!(failures(&r, vec![record(5, "c-1", "a-42")])
+        .await
+        .is_empty());
+    assert_eq!(r.outbox.messages()[0].0, vec![DESK]);
 }

@@ -44,6 +44,13 @@ pub struct State {
     /// Items stored but unreadable, as a hand edit leaves them: read as
     /// missing and reported, as the DynamoDB adapter does.
     pub unreadable: Vec<(ItemKind, String)>,
+    /// The stored template does not decode (the notifier reads it as absent).
+    pub template_unreadable: bool,
+    /// Items the notifier's reads are not given (a throttled batch read that
+    /// answers for the call only): read as missing and reported.
+    pub notify_unavailable: Vec<crate::ports::NotifyItem>,
+    /// Every notification outcome recorded, with its detail.
+    pub notification_outcomes: HashMap<CallId, crate::ports::NotificationOutcome>,
 }
 
 /// Slow answers (run the tests on tokio's paused clock).
@@ -567,13 +574,43 @@ impl crate::ports::NotifyStore for MemoryStore {
         call: &CallId,
         agent: &AgentId,
     ) -> Result<crate::ports::NotifyContext, StoreError> {
+        use crate::ports::NotifyItem;
         self.check(false)?;
-        Ok(self.with_state(|s| crate::ports::NotifyContext {
-            call: s.calls.get(call).cloned(),
-            notification: s.notifications.get(call).cloned(),
-            agent: s.agents.get(agent).cloned(),
-            template: s.template.clone(),
-        }))
+        Ok(self.with_state(|s| {
+            let corrupt =
+                |kind: ItemKind, key: &str| s.unreadable.contains(&(kind, key.to_string()));
+            let mut ctx = crate::ports::NotifyContext {
+                call: s.calls.get(call).cloned(),
+                notification: s.notifications.get(call).cloned(),
+                agent: s.agents.get(agent).cloned(),
+                template: s.template.clone(),
+                unreadable: Vec::new(),
+                unavailable: Vec::new(),
+            };
+            // As the adapter: an unreadable item exists, so it is reported
+            // only if it is there; an unavailable one is reported either way.
+            if corrupt(ItemKind::Call, call.as_str()) && ctx.call.take().is_some() {
+                ctx.unreadable.push(NotifyItem::Call);
+            }
+            if corrupt(ItemKind::Profile, agent.as_str()) && ctx.agent.take().is_some() {
+                ctx.unreadable.push(NotifyItem::Profile);
+            }
+            if s.template_unreadable && ctx.template.take().is_some() {
+                ctx.unreadable.push(NotifyItem::Template);
+            }
+            for item in &s.notify_unavailable {
+                match item {
+                    NotifyItem::Profile => ctx.agent = None,
+                    NotifyItem::Template => ctx.template = None,
+                    // The adapter fails the whole read without the call.
+                    NotifyItem::Call => {
+                        return Err(StoreError::Unavailable("call not read: throttled".into()))
+                    }
+                }
+                ctx.unavailable.push(*item);
+            }
+            Ok(ctx)
+        })?)
     }
 
     async fn record_notification(
@@ -584,6 +621,8 @@ impl crate::ports::NotifyStore for MemoryStore {
     ) -> Result<(), StoreError> {
         self.check(true)?;
         self.with_state(|s| {
+            s.notification_outcomes
+                .insert(call.clone(), outcome.clone());
             s.notifications
                 .insert(call.clone(), outcome.state().to_string())
         });

@@ -284,11 +284,38 @@ pub enum RemoveError {
 #[derive(Debug, Clone, Default)]
 pub struct NotifyContext {
     pub call: Option<EmergencyCall>,
-    /// What happened to its e-mail already (`sent`, `failed`, `no_recipients`).
+    /// What happened to its e-mail already (`sent`, `failed`, `no_recipients`),
+    /// read even from a call record that does not decode.
     pub notification: Option<String>,
     pub agent: Option<AgentProfile>,
     /// The stored template in force (none: the built-in default).
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
+    /// Items that exist but do not decode: read as missing, reported here.
+    /// Unreadable is not unavailable: retrying will not make them readable.
+    pub unreadable: Vec<NotifyItem>,
+    /// Items the store did not answer for this time (throttled), though it
+    /// answered for the call: read as missing, reported here; a retry may
+    /// get them. (A store that cannot give the call is an error instead.)
+    pub unavailable: Vec<NotifyItem>,
+}
+
+/// The items the notifier reads: the call record, the agent's profile, the template in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyItem {
+    Call,
+    Profile,
+    Template,
+}
+
+impl NotifyItem {
+    /// The `Kind` of the `CorruptItem` metric (as [`ItemKind::as_str`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyItem::Call => "call",
+            NotifyItem::Profile => "profile",
+            NotifyItem::Template => "template",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

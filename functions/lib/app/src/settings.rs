@@ -6,6 +6,7 @@ use chrono::Duration;
 use lifeline_domain::lease::LeasePolicy;
 use lifeline_domain::numbers::{Country, InvalidPrefix, OutsideLinePrefix, UnsupportedCountry};
 use lifeline_domain::presence::PresencePolicy;
+use lifeline_domain::types::Recipients;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -38,6 +39,10 @@ pub struct Settings {
     pub dial_budget: std::time::Duration,
     /// Below this many available numbers a country's pool is reported low.
     pub pool_low_water: LowWater,
+    /// Who gets the emergency e-mail when the agent's own recipients cannot
+    /// be used (no profile, an unreadable one, an empty list): the security
+    /// desk. Empty: nobody (the call is recorded as `no_recipients`).
+    pub fallback_recipients: Recipients,
 }
 
 /// How long the dial gives one store request: the critical-path SDK
@@ -209,7 +214,16 @@ impl Settings {
             name: "LIFELINE_POOL_LOW_WATER",
             detail,
         })?;
+        // `a@x.com; b@y.com`, as an agent's recipients are written.
+        let fallback_recipients = Recipients::parse(
+            &get("LIFELINE_FALLBACK_RECIPIENTS").unwrap_or_default(),
+        )
+        .map_err(|e| ConfigError::Invalid {
+            name: "LIFELINE_FALLBACK_RECIPIENTS",
+            detail: e.0,
+        })?;
         Ok(Settings {
+            fallback_recipients,
             pool_low_water,
             presence,
             outside_line_prefix,
@@ -260,6 +274,33 @@ mod tests {
         assert!(settings(&[("LIFELINE_FUNCTION_TIMEOUT_S", "soon")]).is_err());
         // The default budget does not fit a 3 s function either.
         assert!(settings(&[("LIFELINE_FUNCTION_TIMEOUT_S", "3")]).is_err());
+    }
+
+    #[test]
+    fn fallback_recipients_are_a_validated_list_empty_by_default() {
+        assert!(settings(&[])
+            .expect("defaults")
+            .fallback_recipients
+            .is_empty());
+        let s = settings(&[(
+            "LIFELINE_FALLBACK_RECIPIENTS",
+            " Security-Desk@Example.com ; ops@example.com;",
+        )])
+        .expect("a list");
+        assert_eq!(
+            s.fallback_recipients.joined(),
+            "Security-Desk@example.com; ops@example.com"
+        );
+        let err = settings(&[(
+            "LIFELINE_FALLBACK_RECIPIENTS",
+            "desk@example.com; not-an-address",
+        )])
+        .expect_err("a bad address stops the cold start");
+        assert!(
+            err.to_string().contains("LIFELINE_FALLBACK_RECIPIENTS")
+                && err.to_string().contains("not-an-address"),
+            "{err}"
+        );
     }
 
     #[test]

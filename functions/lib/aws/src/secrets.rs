@@ -1,8 +1,10 @@
-//! Secrets (the webhook secret, Twilio's auth token), resolved once at cold
-//! start: the plain variable itself (local and development runs, e.g.
-//! `LIFELINE_WEBHOOK_SECRET`), else the Secrets Manager secret named by the
-//! `…_ARN` variable (AWS: the secret never sits in the template, the
-//! repository or the Lambda environment).
+//! Secrets (the webhook secret, Twilio's auth token): the plain variable
+//! itself (local and development runs, e.g. `LIFELINE_WEBHOOK_SECRET`), else
+//! the Secrets Manager secret named by the `…_ARN` variable (AWS: the secret
+//! never sits in the template, the repository or the Lambda environment).
+//! Twilio's token is read once at cold start ([`secret`]); the webhook secret
+//! is read within a bounded time and refreshed by the edge
+//! ([`SecretsManagerSecret`] with [`SecretBudget::BOUNDED`]).
 
 use std::time::Duration;
 
@@ -85,34 +87,92 @@ pub async fn secret(
     };
     // Init may take up to 10 s on Lambda; the webhook clients' tight
     // critical-path timeouts are not meant for this one cold-start read.
-    let conf = aws_sdk_secretsmanager::config::Builder::from(aws)
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(6))
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .build();
-    let client = aws_sdk_secretsmanager::Client::from_conf(conf);
-    let out = client
-        .get_secret_value()
-        .secret_id(&arn)
-        .send()
+    SecretsManagerSecret::new(aws, arn_var, arn, SecretBudget::COLD_START)
+        .get()
         .await
-        .map_err(|e| SecretError::Unreadable {
-            arn_var,
-            arn: arn.clone(),
-            detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-        })?;
-    match out.secret_string() {
-        Some(s) if !s.is_empty() => Ok(s.to_string()),
-        _ => Err(SecretError::Unreadable {
+}
+
+/// How long one read of a secret may take, retries included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretBudget {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub total: Duration,
+    pub attempts: u32,
+}
+
+impl SecretBudget {
+    /// A read that may hold up a cold start (Twilio's auth token).
+    pub const COLD_START: SecretBudget = SecretBudget {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_secs(2),
+        total: Duration::from_secs(6),
+        attempts: 3,
+    };
+    /// A read that must not: the webhook secret, which the function can
+    /// start without and fetch again later (1.5 s at most, one retry).
+    pub const BOUNDED: SecretBudget = SecretBudget {
+        connect: Duration::from_millis(500),
+        attempt: Duration::from_millis(1000),
+        total: Duration::from_millis(1500),
+        attempts: 2,
+    };
+}
+
+/// One Secrets Manager secret, read as often as asked with a client built
+/// once (at cold start).
+#[derive(Debug, Clone)]
+pub struct SecretsManagerSecret {
+    client: aws_sdk_secretsmanager::Client,
+    arn_var: &'static str,
+    arn: String,
+}
+
+impl SecretsManagerSecret {
+    pub fn new(
+        aws: &aws_config::SdkConfig,
+        arn_var: &'static str,
+        arn: String,
+        budget: SecretBudget,
+    ) -> Self {
+        let conf = aws_sdk_secretsmanager::config::Builder::from(aws)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(budget.connect)
+                    .operation_attempt_timeout(budget.attempt)
+                    .operation_timeout(budget.total)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(budget.attempts))
+            .build();
+        SecretsManagerSecret {
+            client: aws_sdk_secretsmanager::Client::from_conf(conf),
             arn_var,
             arn,
-            detail: "the secret has no SecretString".into(),
-        }),
+        }
+    }
+
+    /// The secret's current `SecretString` (one `GetSecretValue`).
+    pub async fn get(&self) -> Result<String, SecretError> {
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(&self.arn)
+            .send()
+            .await
+            .map_err(|e| SecretError::Unreadable {
+                arn_var: self.arn_var,
+                arn: self.arn.clone(),
+                detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+            })?;
+        match out.secret_string() {
+            Some(s) if !s.is_empty() => Ok(s.to_string()),
+            _ => Err(SecretError::Unreadable {
+                arn_var: self.arn_var,
+                arn: self.arn.clone(),
+                detail: "the secret has no SecretString".into(),
+            }),
+        }
     }
 }
 

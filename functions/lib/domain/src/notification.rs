@@ -63,9 +63,12 @@ pub struct NotificationData {
     pub route_description: String,
     /// A short reference to the call (not its id).
     pub reference: String,
+    /// Sent to the configured fallback recipients (the security desk)
+    /// because the agent's own list could not be used.
+    pub sent_to_fallback: bool,
 }
 
-pub const VARIABLES: [&str; 18] = [
+pub const VARIABLES: [&str; 19] = [
     "test",
     "dialed",
     "emergency_number",
@@ -84,7 +87,13 @@ pub const VARIABLES: [&str; 18] = [
     "route",
     "route_description",
     "reference",
+    "sent_to_fallback",
 ];
+
+/// What a fallback e-mail says about its recipients, whatever the template:
+/// a stored template that does not use `sent_to_fallback` gets this line on
+/// top of its text and HTML parts.
+pub const FALLBACK_NOTE: &str = "You receive this as a fallback recipient: the agent's own notification list could not be used.";
 
 fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -163,6 +172,7 @@ pub fn notification_data(call: &EmergencyCall, agent: Option<&AgentProfile>) -> 
         route: call.route.as_str().to_string(),
         route_description: route_description(call.route).to_string(),
         reference,
+        sent_to_fallback: false,
     }
 }
 
@@ -187,6 +197,7 @@ pub fn sample_data(test: bool, location: bool) -> NotificationData {
         route: "direct_offer".into(),
         route_description: route_description(Route::DirectOffer).into(),
         reference: "1A2B3C4D".into(),
+        sent_to_fallback: false,
     }
 }
 
@@ -254,11 +265,42 @@ pub fn render(
             detail: "renders empty".into(),
         });
     }
+    let mut html = one("html", &t.html)?;
+    let mut text = one("text", &t.text)?;
+    // A fallback e-mail must say so, even through a template that predates
+    // the variable.
+    if data.sent_to_fallback {
+        if !t.text.contains("sent_to_fallback") {
+            text = format!("{FALLBACK_NOTE}\n\n{text}");
+        }
+        if !t.html.contains("sent_to_fallback") {
+            html = with_html_note(&html, FALLBACK_NOTE);
+        }
+    }
     Ok(RenderedEmail {
         subject,
-        html: one("html", &t.html)?,
-        text: one("text", &t.text)?,
+        html,
+        text,
     })
+}
+
+/// `note` (plain text, escaped here) as the first paragraph of the body.
+fn with_html_note(html: &str, note: &str) -> String {
+    let escaped = note
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\'', "&#x27;");
+    let paragraph = format!("<p style=\"font-weight:700;\">{escaped}</p>");
+    // Just inside <body ...>, else first.
+    match html
+        .to_ascii_lowercase()
+        .find("<body")
+        .and_then(|start| html[start..].find('>').map(|end| start + end + 1))
+    {
+        Some(at) => format!("{}\n{paragraph}{}", &html[..at], &html[at..]),
+        None => format!("{paragraph}\n{html}"),
+    }
 }
 
 /// Checks an edited template before it is saved: only known variables, and it
@@ -298,6 +340,13 @@ pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
     for (test, location) in [(false, true), (true, true), (false, false), (true, false)] {
         render(t, &sample_data(test, location))?;
     }
+    render(
+        t,
+        &NotificationData {
+            sent_to_fallback: true,
+            ..sample_data(false, true)
+        },
+    )?;
     Ok(())
 }
 
@@ -399,6 +448,39 @@ mod tests {
         assert!(e.text.contains("TEST CALL"));
         assert!(e.html.contains("Location not provided"));
         assert!(e.text.contains("Location not provided"));
+    }
+
+    #[test]
+    fn a_fallback_email_says_it_went_to_the_fallback_list() {
+        let mut d = notification_data(&call(false, None), Some(&ana()));
+        let plain = render(&NotificationTemplate::builtin(), &d).unwrap();
+        assert!(!plain.text.contains("fallback") && !plain.html.contains("fallback"));
+        d.sent_to_fallback = true;
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        assert_eq!(e.subject, plain.subject, "the subject says nothing new");
+        for part in [&e.text, &e.html] {
+            assert_eq!(part.matches("fallback recipient").count(), 1, "{part}");
+            assert!(
+                part.contains("notification list could not be used"),
+                "{part}"
+            );
+        }
+        // A stored template without the variable still says it, once, on top.
+        let mut old = NotificationTemplate::builtin();
+        old.text = "Call by {{ agent_name }}".into();
+        old.html = "<html><body class=\"x\"><p>Call by {{ agent_name }}</p></body></html>".into();
+        let e = render(&old, &d).unwrap();
+        assert!(e.text.starts_with(FALLBACK_NOTE), "{}", e.text);
+        assert!(e.text.ends_with("Call by Ana <b>Diaz</b>"));
+        assert!(
+            e.html.starts_with("<html><body class=\"x\">\n<p style=\"font-weight:700;\">You receive this as a fallback recipient: the agent&#x27;s own"),
+            "{}",
+            e.html
+        );
+        assert!(e.html.contains("Call by Ana &lt;b&gt;Diaz"));
+        // Not a fallback: the stored template as it is.
+        d.sent_to_fallback = false;
+        assert_eq!(render(&old, &d).unwrap().text, "Call by Ana <b>Diaz</b>");
     }
 
     #[test]

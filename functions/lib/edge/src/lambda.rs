@@ -3,14 +3,19 @@
 
 use std::sync::Arc;
 
-use crate::config::{Config, Mode};
+use crate::config::{Config, ConfigError, Mode};
 use crate::http::WebhookHandler;
+#[cfg(feature = "secrets")]
+use crate::secret::{RefreshPolicy, Refreshing, SecretRefresher};
 use lifeline_app::clock::{Clock, SystemClock};
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 
 /// Builds the handler once (a bad configuration stops the cold start, naming
-/// the variable) and serves API Gateway HTTP API events with it.
+/// the variable) and serves API Gateway HTTP API events with it. The webhook
+/// secret is loaded within a bounded time and refreshed as requests arrive:
+/// an unreachable Secrets Manager does not fail the cold start (see
+/// [`webhook_with_secret`]).
 #[cfg(feature = "secrets")]
 pub async fn run_webhook<H, F>(build: F) -> Result<(), lambda_http::Error>
 where
@@ -19,17 +24,66 @@ where
 {
     crate::telemetry::init_json();
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
-    // Once per cold start: the plain variable locally, Secrets Manager on AWS.
-    let secret = lifeline_aws::secrets::webhook_secret(&aws, |k| std::env::var(k).ok()).await?;
-    let config = Arc::new(Config::from_lookup(Mode::Lambda, |k| {
-        if k == lifeline_aws::secrets::SECRET_VAR {
-            Some(secret.clone())
-        } else {
-            std::env::var(k).ok()
+    let handler = webhook_with_secret(
+        &aws,
+        |k| std::env::var(k).ok(),
+        RefreshPolicy::default(),
+        build,
+    )
+    .await?;
+    serve_webhook(handler).await
+}
+
+/// Why a webhook function cannot start: deterministic configuration errors
+/// only (an unreachable secret is not one of them).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[cfg(feature = "secrets")]
+    #[error(transparent)]
+    Secret(#[from] lifeline_aws::secrets::SecretError),
+}
+
+/// The webhook wiring without the runtime (the Lambda's cold start, and
+/// tests): configuration from `get`, the store, the handler `build` makes,
+/// and the webhook secret. A plain `LIFELINE_WEBHOOK_SECRET` is used as it
+/// is; `LIFELINE_WEBHOOK_SECRET_ARN` is read from Secrets Manager within
+/// `policy.timeout` and refreshed per `policy` as requests arrive. A failed
+/// read starts the handler without a usable secret (logged, counted as
+/// `WebhookSecretUnavailable`); neither variable set is an error.
+#[cfg(feature = "secrets")]
+pub async fn webhook_with_secret<H, F>(
+    aws: &aws_config::SdkConfig,
+    get: impl Fn(&str) -> Option<String>,
+    policy: RefreshPolicy,
+    build: F,
+) -> Result<Refreshing<H>, StartError>
+where
+    H: WebhookHandler + 'static,
+    F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
+{
+    use lifeline_aws::secrets::{SecretBudget, SecretSource, SecretsManagerSecret, SECRET_ARN_VAR};
+    let source = SecretSource::from_lookup(&get)?;
+    // Without the plain variable the config holds an empty, shared handle,
+    // which the refresher fills.
+    let config = Config::from_lookup_without_secret(Mode::Lambda, &get)?;
+    let refresher = match source {
+        SecretSource::Plain(_) => None,
+        SecretSource::SecretsManager(arn) => {
+            let loader = SecretsManagerSecret::new(aws, SECRET_ARN_VAR, arn, SecretBudget::BOUNDED);
+            let refresher = Arc::new(SecretRefresher::new(
+                config.webhook_secret.clone(),
+                Arc::new(loader),
+                policy,
+            ));
+            refresher.load_initial().await;
+            Some(refresher)
         }
-    })?);
-    let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
-    serve_webhook(build(store, Arc::new(SystemClock), config)).await
+    };
+    let store = Arc::new(DynamoStore::from_conf(aws, &config.table));
+    let handler = build(store, Arc::new(SystemClock), Arc::new(config));
+    Ok(Refreshing::new(handler, refresher))
 }
 
 /// The same for a webhook that authenticates its caller its own way (the

@@ -7,6 +7,7 @@ pub mod config;
 pub mod fixtures;
 pub mod http;
 pub mod lambda;
+pub mod secret;
 pub mod stream;
 pub mod telemetry;
 pub mod webhook;

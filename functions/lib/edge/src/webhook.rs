@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use std::sync::{Arc, RwLock};
 
 use lifeline_domain::call::{CallEnded, InboundCall, Location, OutboundDial};
 use lifeline_domain::types::Invalid;
@@ -14,27 +15,52 @@ pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
 /// Largest body a webhook accepts.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The webhook secret; never printed.
+/// The webhook secret; never printed. A cheap shared handle: every clone
+/// sees the same key, so a refreshed key (see [`crate::secret`]) reaches
+/// every handler at once.
 #[derive(Clone)]
-pub struct WebhookSecret(Vec<u8>);
+pub struct WebhookSecret(Arc<RwLock<Vec<u8>>>);
 
 impl WebhookSecret {
     pub fn new(secret: &str) -> Result<Self, Invalid> {
-        if secret.len() < 8 {
-            return Err(Invalid("webhook secret must be at least 8 bytes".into()));
-        }
-        Ok(WebhookSecret(secret.as_bytes().to_vec()))
+        Ok(WebhookSecret(Arc::new(RwLock::new(Self::key(secret)?))))
     }
 
     /// No secret: for functions that serve no webhook (stream consumers,
-    /// schedule targets). Refuses every signature, should it ever be asked.
+    /// schedule targets), and for a webhook whose secret is not loaded yet.
+    /// Refuses every signature, should it ever be asked.
     pub fn refuse_all() -> Self {
-        WebhookSecret(Vec::new())
+        WebhookSecret(Arc::new(RwLock::new(Vec::new())))
     }
 
-    fn mac(&self, t: i64, body: &[u8]) -> Hmac<Sha256> {
+    fn key(secret: &str) -> Result<Vec<u8>, Invalid> {
+        if secret.len() < 8 {
+            return Err(Invalid("webhook secret must be at least 8 bytes".into()));
+        }
+        Ok(secret.as_bytes().to_vec())
+    }
+
+    /// Replaces the key for every holder of this handle (a refresh, a
+    /// rotation). A value too short to be a secret leaves the key as it was.
+    pub fn replace(&self, secret: &str) -> Result<(), Invalid> {
+        let key = Self::key(secret)?;
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = key;
+        Ok(())
+    }
+
+    /// Whether a key is held (else every signature is refused).
+    pub fn is_set(&self) -> bool {
+        !self.0.read().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
+    /// Whether the held key is `secret` (a refresh that changed nothing).
+    pub fn holds(&self, secret: &str) -> bool {
+        *self.0.read().unwrap_or_else(|p| p.into_inner()) == secret.as_bytes()
+    }
+
+    fn mac(key: &[u8], t: i64, body: &[u8]) -> Hmac<Sha256> {
         // HMAC accepts keys of any length: this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(t.to_string().as_bytes());
         mac.update(b".");
@@ -46,7 +72,11 @@ impl WebhookSecret {
     pub fn sign(&self, t: i64, body: &[u8]) -> String {
         format!(
             "t={t},v1={}",
-            hex::encode(self.mac(t, body).finalize().into_bytes())
+            hex::encode(
+                Self::mac(&self.0.read().unwrap_or_else(|p| p.into_inner()), t, body)
+                    .finalize()
+                    .into_bytes()
+            )
         )
     }
 
@@ -78,10 +108,11 @@ impl WebhookSecret {
             return Err(SignatureError::Stale);
         }
         // Several v1 values allow secret rotation on the sender's side.
-        if !self.0.is_empty()
+        let key = self.0.read().unwrap_or_else(|p| p.into_inner());
+        if !key.is_empty()
             && v1
                 .iter()
-                .any(|sig| self.mac(t, body).verify_slice(sig).is_ok())
+                .any(|sig| Self::mac(&key, t, body).verify_slice(sig).is_ok())
         {
             Ok(())
         } else {
@@ -379,6 +410,30 @@ mod tests {
             &h[h.find("v1=").unwrap() + 3..]
         );
         assert_eq!(s.verify(Some(&both), body, now()), Ok(()));
+    }
+
+    #[test]
+    fn a_replaced_key_reaches_every_clone() {
+        let held = WebhookSecret::refuse_all();
+        let handler_copy = held.clone();
+        let signer = WebhookSecret::new("local-secret").unwrap();
+        let h = signer.sign(now().timestamp(), b"{}");
+        assert!(!held.is_set());
+        assert_eq!(
+            handler_copy.verify(Some(&h), b"{}", now()),
+            Err(SignatureError::Mismatch)
+        );
+        held.replace("local-secret").unwrap();
+        assert!(handler_copy.is_set() && handler_copy.holds("local-secret"));
+        assert_eq!(handler_copy.verify(Some(&h), b"{}", now()), Ok(()));
+        // A value too short to be a secret leaves the key as it was.
+        assert!(held.replace("short").is_err());
+        assert_eq!(handler_copy.verify(Some(&h), b"{}", now()), Ok(()));
+        // Independent handles stay independent.
+        assert_eq!(
+            WebhookSecret::refuse_all().verify(Some(&h), b"{}", now()),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]

@@ -338,6 +338,7 @@ impl LocalSystem {
                 Arc::new(sender),
                 clock.clone(),
                 from,
+                &self.config.settings,
             ));
             self.register("notifier", Arc::new(StreamFunction(notifier.clone())));
             consumers.push(crate::stream::Consumer {

@@ -112,6 +112,9 @@ impl DialStore for DynamoStore {
         ttl: DateTime<Utc>,
         lease: Option<&LeaseWrite>,
     ) -> Result<(), RecordError> {
+        let Some(w) = lease else {
+            return self.put_call(call, ttl).await;
+        };
         let call_put = put(
             &self.table,
             encode_call(call, ttl),
@@ -119,9 +122,7 @@ impl DialStore for DynamoStore {
             None,
         )?;
         let mut items = vec![call_put];
-        if let Some(w) = lease {
-            items.extend(lease_puts(&self.table, w)?);
-        }
+        items.extend(lease_puts(&self.table, w)?);
         let result = self
             .client
             .transact_write_items()
@@ -151,5 +152,34 @@ impl DialStore for DynamoStore {
             }
         }
         Err(RecordError::Store(unavailable(err)))
+    }
+}
+
+impl DynamoStore {
+    /// The call's record alone: one conditional `PutItem`, not a transaction
+    /// (whatever throttles or conflicts with transactions does not stop the
+    /// record that settles them); an existing record comes back with the refusal.
+    async fn put_call(&self, call: &EmergencyCall, ttl: DateTime<Utc>) -> Result<(), RecordError> {
+        use aws_sdk_dynamodb::operation::put_item::PutItemError;
+        use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode_call(call, ttl)))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(c)) => {
+                    let existing = c.item().map(decode_call).transpose().ok().flatten();
+                    Err(RecordError::CallExists(existing.map(Box::new)))
+                }
+                _ => Err(RecordError::Store(unavailable(e))),
+            },
+        }
     }
 }

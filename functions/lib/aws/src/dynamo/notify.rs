@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::{
-    NotificationOutcome, NotifyContext, NotifyStore, StoreError, TemplateSaveError, TemplateStore,
+    NotificationOutcome, NotifyContext, NotifyItem, NotifyStore, StoreError, TemplateSaveError,
+    TemplateStore,
 };
 use lifeline_domain::call::rfc3339;
 use lifeline_domain::notification::NotificationTemplate;
@@ -22,23 +23,61 @@ impl NotifyStore for DynamoStore {
         call: &CallId,
         agent: &AgentId,
     ) -> Result<NotifyContext, StoreError> {
-        let items = self
-            .batch_get(vec![
+        let (items, left) = self
+            .batch_get_partial(vec![
                 call_key(call),
                 profile_key(agent),
                 template_key("CURRENT"),
             ])
             .await?;
         let mut ctx = NotifyContext::default();
-        for item in &items {
-            match item_kind(item) {
-                Some((_, "CALL")) => {
-                    ctx.notification = Reader::new(item).opt_str("notification").map(String::from);
-                    ctx.call = Some(decode_call(item)?);
+        // Keys the store would not answer for (throttling): without the call
+        // there is nothing to send; without the others the service decides.
+        for key in &left {
+            match item_kind(key) {
+                Some((p, "CALL")) if p.starts_with("CALL#") => {
+                    return Err(StoreError::Unavailable(
+                        "the call record was not read: keys left unprocessed".into(),
+                    ))
                 }
-                Some((_, "PROFILE")) => ctx.agent = Some(decode_agent(item)?),
-                Some((_, "CURRENT")) => ctx.template = Some(decode_template(item)?),
+                Some((_, "PROFILE")) => ctx.unavailable.push(NotifyItem::Profile),
+                Some((_, "CURRENT")) => ctx.unavailable.push(NotifyItem::Template),
                 _ => {}
+            }
+        }
+        // Item by item: one that does not decode is read as missing and
+        // reported, and never fails the others.
+        for item in &items {
+            let unreadable = match item_kind(item) {
+                Some((p, "CALL")) if p.starts_with("CALL#") => {
+                    // The outcome is read even from a record that does not
+                    // decode: a parked call is not parked twice.
+                    ctx.notification = Reader::new(item).opt_str("notification").map(String::from);
+                    decode_call(item)
+                        .map(|c| ctx.call = Some(c))
+                        .err()
+                        .map(|e| (NotifyItem::Call, e))
+                }
+                Some((_, "PROFILE")) => decode_agent(item)
+                    .map(|a| ctx.agent = Some(a))
+                    .err()
+                    .map(|e| (NotifyItem::Profile, e)),
+                Some((_, "CURRENT")) => decode_template(item)
+                    .map(|t| ctx.template = Some(t))
+                    .err()
+                    .map(|e| (NotifyItem::Template, e)),
+                _ => None,
+            };
+            if let Some((kind, e)) = unreadable {
+                // The key names the item; the decode detail may quote a
+                // value (a phone number, an address): not logged.
+                let key = match &e {
+                    StoreError::Corrupt { key, .. } => key.as_str(),
+                    _ => "",
+                };
+                tracing::error!(call_id = %call, agent_id = %agent, kind = kind.as_str(), key,
+                    "an item the notifier reads does not decode; read as missing");
+                ctx.unreadable.push(kind);
             }
         }
         Ok(ctx)

@@ -45,6 +45,22 @@ impl DynamoStore {
     }
 
     pub(crate) async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let (items, left) = self.batch_get_partial(keys).await?;
+        if left.is_empty() {
+            Ok(items)
+        } else {
+            Err(StoreError::Unavailable(
+                "read throttled: keys left unprocessed".into(),
+            ))
+        }
+    }
+
+    /// The items found, and the keys still unprocessed after a few tries:
+    /// for a reader that can go on without some of them.
+    pub(crate) async fn batch_get_partial(
+        &self,
+        keys: Vec<Item>,
+    ) -> Result<(Vec<Item>, Vec<Item>), StoreError> {
         let mut pending = KeysAndAttributes::builder()
             .set_keys(Some(keys))
             .consistent_read(true)
@@ -56,7 +72,7 @@ impl DynamoStore {
             let resp = self
                 .client
                 .batch_get_item()
-                .request_items(&self.table, pending)
+                .request_items(&self.table, pending.clone())
                 .send()
                 .await
                 .map_err(unavailable)?;
@@ -68,11 +84,9 @@ impl DynamoStore {
                 .and_then(|mut u| u.remove(&self.table))
             {
                 Some(rest) if !rest.keys().is_empty() => pending = rest,
-                _ => return Ok(out),
+                _ => return Ok((out, Vec::new())),
             }
         }
-        Err(StoreError::Unavailable(
-            "read throttled: keys left unprocessed".into(),
-        ))
+        Ok((out, pending.keys().to_vec()))
     }
 }

@@ -1,0 +1,248 @@
+//! The webhook secret kept and refreshed. A webhook function loads it within
+//! a bounded time at cold start; when that fails (Secrets Manager slow,
+//! unreachable, access denied) the function starts anyway with no usable
+//! secret: an unverifiable signature fails open on an emergency-looking dial
+//! and is refused everywhere else, which beats a 5xx from the platform on
+//! every cold emergency dial. Requests then start background refreshes until
+//! a key is in hand, and keep it fresh (rotation) afterwards.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lambda_http::{Body, Request, Response};
+use lifeline_app::metrics::{EmfStdout, Metrics};
+use tokio::time::Instant;
+
+use crate::http::WebhookHandler;
+use crate::webhook::WebhookSecret;
+
+/// Why a load gave no secret (never the secret itself).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The source failed: unreachable, throttled, denied, not found.
+    #[error("{0}")]
+    Unavailable(String),
+    /// No answer within the time a load is given.
+    #[error("no answer within {0} ms")]
+    TimedOut(u128),
+    /// An answer that cannot be a webhook secret (too short).
+    #[error("unusable value: {0}")]
+    Unusable(String),
+}
+
+/// Where the secret's current value comes from (Secrets Manager on AWS; a
+/// fake in tests).
+#[async_trait::async_trait]
+pub trait SecretLoader: Send + Sync {
+    async fn load(&self) -> Result<String, LoadError>;
+}
+
+#[cfg(feature = "secrets")]
+#[async_trait::async_trait]
+impl SecretLoader for lifeline_aws::secrets::SecretsManagerSecret {
+    async fn load(&self) -> Result<String, LoadError> {
+        self.get()
+            .await
+            .map_err(|e| LoadError::Unavailable(e.to_string()))
+    }
+}
+
+/// When to load and refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// The most one load may take (the cold start's, a refresh's).
+    pub timeout: Duration,
+    /// A key older than this is fetched again (a rotation is picked up).
+    pub max_age: Duration,
+    /// At most one attempt per this (without a key, or after a failure):
+    /// a down Secrets Manager is not hammered by every request.
+    pub retry_every: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        RefreshPolicy {
+            timeout: Duration::from_millis(1500),
+            max_age: Duration::from_secs(300),
+            retry_every: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// When the key in hand was loaded (none: no key yet).
+    loaded_at: Option<Instant>,
+    last_attempt: Option<Instant>,
+    in_flight: bool,
+}
+
+/// Loads the secret into a shared [`WebhookSecret`] handle and refreshes it,
+/// one load at a time.
+pub struct SecretRefresher {
+    secret: WebhookSecret,
+    loader: Arc<dyn SecretLoader>,
+    policy: RefreshPolicy,
+    metrics: Arc<dyn Metrics>,
+    state: Mutex<State>,
+}
+
+impl SecretRefresher {
+    /// `secret` is the handle the handlers hold (typically
+    /// `Config.webhook_secret`); every load replaces its key.
+    pub fn new(
+        secret: WebhookSecret,
+        loader: Arc<dyn SecretLoader>,
+        policy: RefreshPolicy,
+    ) -> Self {
+        SecretRefresher {
+            secret,
+            loader,
+            policy,
+            metrics: Arc::new(EmfStdout),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Emits to `metrics` instead of the EMF log lines (tests).
+    pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn secret(&self) -> &WebhookSecret {
+        &self.secret
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cold-start load, bounded by the policy's timeout. `false`: the
+    /// function starts without a key (logged and counted), and requests will
+    /// try again.
+    pub async fn load_initial(self: &Arc<Self>) -> bool {
+        let Some(_flight) = self.begin(Instant::now(), true) else {
+            return self.secret.is_set();
+        };
+        self.attempt().await
+    }
+
+    /// Called as a request arrives: starts a background refresh when the key
+    /// is missing or old (at most one at a time, at most one per
+    /// `retry_every`). The request is not delayed; it sees the key in hand.
+    /// Returns whether a refresh was started.
+    pub fn on_request(self: &Arc<Self>) -> bool {
+        let Some(flight) = self.begin(Instant::now(), false) else {
+            return false;
+        };
+        let this = self.clone();
+        // On Lambda the task runs while invocations run; the timeout bounds
+        // it however long the environment is frozen in between.
+        tokio::spawn(async move {
+            let _flight = flight;
+            this.attempt().await;
+        });
+        true
+    }
+
+    /// Claims the single flight if a load is due (or `force`d).
+    fn begin(self: &Arc<Self>, now: Instant, force: bool) -> Option<Flight> {
+        let mut s = self.state();
+        if s.in_flight {
+            return None;
+        }
+        let waited = s
+            .last_attempt
+            .is_none_or(|t| now.duration_since(t) >= self.policy.retry_every);
+        let due = match s.loaded_at {
+            None => waited,
+            Some(at) => waited && now.duration_since(at) >= self.policy.max_age,
+        };
+        if !(due || force) {
+            return None;
+        }
+        s.in_flight = true;
+        s.last_attempt = Some(now);
+        Some(Flight(self.clone()))
+    }
+
+    /// One load: on success the key is replaced for every holder; on failure
+    /// the key in hand (if any) is kept.
+    async fn attempt(&self) -> bool {
+        let had_key = self.secret.is_set();
+        let loaded = match tokio::time::timeout(self.policy.timeout, self.loader.load()).await {
+            Ok(Ok(value)) => self
+                .secret
+                .replace(&value)
+                .map_err(|e| LoadError::Unusable(e.0)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(LoadError::TimedOut(self.policy.timeout.as_millis())),
+        };
+        match loaded {
+            Ok(()) => {
+                self.state().loaded_at = Some(Instant::now());
+                if !had_key {
+                    tracing::info!("webhook secret loaded; signatures are verified");
+                }
+                true
+            }
+            Err(e) if had_key => {
+                tracing::warn!(error = %e, "webhook secret refresh failed; keeping the key in hand");
+                self.metrics
+                    .emit("WebhookSecretRefreshFailed", 1.0, "Count", &[]);
+                false
+            }
+            Err(e) => {
+                tracing::error!(error = %e,
+                    "webhook secret unavailable: signatures cannot be verified (emergency dials fail open, other requests get 401); retrying as requests arrive");
+                self.metrics
+                    .emit("WebhookSecretUnavailable", 1.0, "Count", &[]);
+                false
+            }
+        }
+    }
+}
+
+/// The single flight, released however the load ends (even dropped).
+struct Flight(Arc<SecretRefresher>);
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        self.0.state().in_flight = false;
+    }
+}
+
+/// A webhook handler whose secret is refreshed as requests arrive.
+pub struct Refreshing<H> {
+    inner: H,
+    refresher: Option<Arc<SecretRefresher>>,
+}
+
+impl<H> Refreshing<H> {
+    /// `refresher`: none when the secret cannot change (a plain value).
+    pub fn new(inner: H, refresher: Option<Arc<SecretRefresher>>) -> Self {
+        Refreshing { inner, refresher }
+    }
+
+    pub fn refresher(&self) -> Option<&Arc<SecretRefresher>> {
+        self.refresher.as_ref()
+    }
+
+    pub fn inner(&self) -> &H {
+        &self.inner
+    }
+}
+
+#[async_trait::async_trait]
+impl<H: WebhookHandler> WebhookHandler for Refreshing<H> {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        if let Some(r) = &self.refresher {
+            r.on_request();
+        }
+        self.inner.handle(req).await
+    }
+}
+
+#[cfg(test)]
+mod tests;
