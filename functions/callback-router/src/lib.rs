@@ -12,7 +12,7 @@ use lifeline_edge::webhook::parse_inbound;
 use std::sync::Arc;
 
 pub struct CallbackRouter<S> {
-    service: CallbackService<S>,
+    service: Arc<CallbackService<S>>,
     auth: WebhookAuth,
 }
 
@@ -20,7 +20,11 @@ impl<S: CallbackStore> CallbackRouter<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         CallbackRouter {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
-            service: CallbackService::new(store, clock, config.settings.clone()),
+            service: Arc::new(CallbackService::new(
+                store,
+                clock,
+                config.settings.clone(),
+            )),
         }
     }
 
@@ -38,9 +42,19 @@ impl<S: CallbackStore + 'static> WebhookHandler for CallbackRouter<S> {
             Ok(b) => b,
             Err(p) => return problem(&p),
         };
-        match parse_inbound(body) {
-            Ok(call) => json(200, &self.service.route(call).await),
-            Err(p) => problem(&p),
+        let call = match parse_inbound(body) {
+            Ok(call) => call,
+            Err(p) => return problem(&p),
+        };
+        // On its own task: a panic below ends that task, and the call
+        // follows normal routing rather than failing.
+        let service = self.service.clone();
+        match tokio::spawn(async move { service.route(call).await }).await {
+            Ok(answer) => json(200, &answer),
+            Err(e) => {
+                tracing::error!(error = %e, "callback routing failed; normal routing");
+                json(200, &lifeline_domain::call::InboundAnswer::Continue {})
+            }
         }
     }
 }
