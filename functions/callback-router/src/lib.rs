@@ -20,11 +20,7 @@ impl<S: CallbackStore> CallbackRouter<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         CallbackRouter {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
-            service: Arc::new(CallbackService::new(
-                store,
-                clock,
-                config.settings.clone(),
-            )),
+            service: Arc::new(CallbackService::new(store, clock, config.settings.clone())),
         }
     }
 

@@ -137,24 +137,15 @@ async fn sample_event_runs_through_the_handler() {
     assert_eq!(v["agentId"], "a-42");
 }
 
-/// A store whose read panics, as a bug in a dependency might.
-struct PanickingStore;
-
-#[async_trait::async_trait]
-impl CallbackStore for PanickingStore {
-    async fn lease_for_number(
-        &self,
-        _: &lifeline_domain::types::E164,
-    ) -> Result<Option<lifeline_domain::lease::Lease>, lifeline_app::ports::StoreError> {
-        panic!("a bug below the callback")
-    }
-}
-
 #[tokio::test]
 async fn a_panic_below_the_routing_follows_normal_routing() {
     let w = World::us(&["+14255550199"]);
-    let h = CallbackRouter::new(Arc::new(PanickingStore), w.clock(), w.config.clone())
-        .with_signature_clock(w.clock());
+    let h = CallbackRouter::new(
+        Arc::new(lifeline_app::fakes::PanickingStore),
+        w.clock(),
+        w.config.clone(),
+    )
+    .with_signature_clock(w.clock());
     let body = r#"{"callId":"c-9","to":"+14255550199","from":"+12065550911"}"#;
     let resp = h
         .handle(signed(

@@ -281,7 +281,7 @@ pub struct ConnectAdapter<S> {
     prefix: OutsideLinePrefix,
 }
 
-impl<S: DialStore + CallbackStore + EndStore> ConnectAdapter<S> {
+impl<S: DialStore + CallbackStore + EndStore + 'static> ConnectAdapter<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         ConnectAdapter {
             prefix: config.settings.outside_line_prefix.clone(),
@@ -336,8 +336,20 @@ impl<S: DialStore + CallbackStore + EndStore> ConnectAdapter<S> {
         match request {
             FlowRequest::Outbound(dial) => {
                 let (dialed, from) = (dial.dialed.clone(), dial.from.to_string());
-                match tokio::time::timeout(ANSWER_BUDGET, self.dial.dial(dial)).await {
-                    Ok(answer) => outbound_attributes(&answer),
+                // On its own task: a panic below fails open too.
+                let service = self.dial.clone();
+                let work = tokio::spawn(async move { service.dial(dial).await });
+                match tokio::time::timeout(ANSWER_BUDGET, work).await {
+                    Ok(Ok(answer)) => outbound_attributes(&answer),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "outbound whisper failed; failing open");
+                        fail_open_outbound(
+                            Some(&dialed),
+                            Some(&from),
+                            &self.prefix,
+                            "internal_error",
+                        )
+                    }
                     Err(_) => {
                         tracing::error!("outbound whisper over its budget; failing open");
                         fail_open_outbound(Some(&dialed), Some(&from), &self.prefix, "timeout")

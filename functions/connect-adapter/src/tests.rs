@@ -85,6 +85,34 @@ async fn outbound_ordinary_continues_without_touching_the_store() {
 }
 
 #[tokio::test]
+async fn a_panic_below_the_whisper_fails_open() {
+    let world = World::us(&POOL);
+    let adapter = ConnectAdapter::new(
+        Arc::new(lifeline_app::fakes::PanickingStore),
+        world.clock(),
+        world.config.clone(),
+    );
+    let out = adapter
+        .invoke(sample("connect-outbound-whisper.json"))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        (
+            &out["lifelineAction"],
+            &out["degraded"],
+            &out["reason"],
+            &out["recording"]
+        ),
+        (
+            &json!("emergency"),
+            &json!("true"),
+            &json!("internal_error"),
+            &json!("off")
+        )
+    );
+}
+
+#[tokio::test]
 async fn outbound_emergency_fails_open_when_the_store_fails() {
     let world = World::us(&POOL);
     world.store.set_failing(true);

@@ -437,43 +437,12 @@ async fn a_failed_number_lookup_is_not_reported_as_an_exhausted_pool() {
     assert_eq!(again["degraded"], false);
 }
 
-/// A store whose every call panics, as a bug in a dependency might.
-struct PanickingStore;
-
-#[async_trait::async_trait]
-impl DialStore for PanickingStore {
-    async fn dial_context(
-        &self,
-        _: &lifeline_domain::types::CallId,
-        _: &lifeline_domain::types::AgentId,
-    ) -> Result<lifeline_app::ports::DialContext, lifeline_app::ports::StoreError> {
-        panic!("a bug below the dial")
-    }
-    async fn available_numbers(
-        &self,
-        _: Country,
-        _: DateTime<Utc>,
-        _: usize,
-        _: Option<&lifeline_app::ports::PoolCursor>,
-    ) -> Result<lifeline_app::ports::PoolPage, lifeline_app::ports::StoreError> {
-        panic!("a bug below the dial")
-    }
-    async fn record_emergency(
-        &self,
-        _: &lifeline_domain::call::EmergencyCall,
-        _: DateTime<Utc>,
-        _: Option<&lifeline_app::ports::LeaseWrite>,
-    ) -> Result<(), lifeline_app::ports::RecordError> {
-        panic!("a bug below the dial")
-    }
-}
-
 #[tokio::test]
 async fn a_panic_below_the_dial_still_answers_emergency() {
     let clock = FixedClock::at(t0());
     let config = Arc::new(config());
     let handler = DialIntake::new(
-        Arc::new(PanickingStore),
+        Arc::new(lifeline_app::fakes::PanickingStore),
         Arc::new(clock.clone()),
         config.clone(),
     )

@@ -297,7 +297,7 @@ pub struct TwilioAdapter<S> {
     twilio: TwilioConfig,
 }
 
-impl<S: DialStore + CallbackStore + EndStore> TwilioAdapter<S> {
+impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
     pub fn new(
         store: Arc<S>,
         clock: Arc<dyn Clock>,
@@ -352,12 +352,19 @@ impl<S: DialStore + CallbackStore + EndStore> TwilioAdapter<S> {
                 return twiml(fail_open_twiml(&request, &self.prefix));
             }
         };
-        match tokio::time::timeout(ANSWER_BUDGET, self.dial.dial(dial)).await {
-            Ok(answer) => twiml(outbound_twiml(
+        // On its own task: a panic below fails open too.
+        let service = self.dial.clone();
+        let work = tokio::spawn(async move { service.dial(dial).await });
+        match tokio::time::timeout(ANSWER_BUDGET, work).await {
+            Ok(Ok(answer)) => twiml(outbound_twiml(
                 &answer,
                 &request,
                 &self.twilio.url("/twilio/status"),
             )),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "Twilio dial failed; failing open");
+                twiml(fail_open_twiml(&request, &self.prefix))
+            }
             Err(_) => {
                 tracing::error!("Twilio dial over its budget; failing open");
                 twiml(fail_open_twiml(&request, &self.prefix))

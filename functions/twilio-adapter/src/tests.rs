@@ -139,6 +139,24 @@ async fn store_down_still_places_the_emergency_call_from_the_agents_number() {
 }
 
 #[tokio::test]
+async fn a_panic_below_the_dial_still_places_the_emergency_call() {
+    let world = World::us(&POOL);
+    let adapter = TwilioAdapter::new(
+        Arc::new(lifeline_app::fakes::PanickingStore),
+        world.clock(),
+        world.config.clone(),
+        config(&[]),
+    );
+    let twiml = twiml_of(
+        &adapter
+            .handle(from_event(sample("twilio-outbound.json")))
+            .await,
+    );
+    assert!(twiml.contains("<Number>911</Number>"), "{twiml}");
+    assert!(twiml.contains(r#"record="do-not-record""#), "{twiml}");
+}
+
+#[tokio::test]
 async fn a_dial_missing_what_lifeline_needs_fails_open() {
     let world = World::us(&POOL);
     let a = adapter(&world, config(&[]));

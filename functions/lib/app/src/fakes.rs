@@ -745,3 +745,5 @@ impl crate::metrics::Metrics for RecordedMetrics {
 
 mod outbox;
 pub use outbox::MemoryCallOutbox;
+mod panicking;
+pub use panicking::PanickingStore;
