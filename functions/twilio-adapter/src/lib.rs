@@ -71,6 +71,24 @@ impl TwilioConfig {
         mode: Mode,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, TwilioConfigError> {
+        Self::build(mode, get, None)
+    }
+
+    /// The rest of the settings, with `token` as the auth token (a shared
+    /// handle that a refresher fills from Secrets Manager).
+    pub fn from_lookup_with_token(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+        token: TwilioAuthToken,
+    ) -> Result<Self, TwilioConfigError> {
+        Self::build(mode, get, Some(token))
+    }
+
+    fn build(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+        token: Option<TwilioAuthToken>,
+    ) -> Result<Self, TwilioConfigError> {
         let set = |k: &str| {
             get(k)
                 .map(|v| v.trim().to_string())
@@ -78,13 +96,15 @@ impl TwilioConfig {
         };
         let invalid = |var, detail: String| TwilioConfigError::Invalid { var, detail };
         let local = mode == Mode::Local;
-        let token = match set("LIFELINE_TWILIO_AUTH_TOKEN") {
-            Some(t) => t,
-            None if local => "local-twilio-token".into(),
-            None => return Err(TwilioConfigError::Missing("LIFELINE_TWILIO_AUTH_TOKEN")),
+        let auth_token = match (token, set("LIFELINE_TWILIO_AUTH_TOKEN")) {
+            (Some(handle), _) => handle,
+            (None, Some(t)) => {
+                TwilioAuthToken::new(&t).map_err(|e| invalid("LIFELINE_TWILIO_AUTH_TOKEN", e.0))?
+            }
+            (None, None) if local => TwilioAuthToken::new("local-twilio-token")
+                .map_err(|e| invalid("LIFELINE_TWILIO_AUTH_TOKEN", e.0))?,
+            (None, None) => return Err(TwilioConfigError::Missing("LIFELINE_TWILIO_AUTH_TOKEN")),
         };
-        let auth_token =
-            TwilioAuthToken::new(&token).map_err(|e| invalid("LIFELINE_TWILIO_AUTH_TOKEN", e.0))?;
         let public_url = match set("LIFELINE_TWILIO_PUBLIC_URL") {
             Some(u) => u,
             None if local => "http://127.0.0.1:3000".into(),

@@ -448,3 +448,37 @@ fn the_voice_sdk_dial_translates_onto_the_canonical_dial() {
     assert_eq!(r.dialed, "911");
     assert_eq!(r.dial.unwrap().from, default);
 }
+
+/// The auth token not read yet (Secrets Manager down at cold start): an
+/// emergency dial is placed as dialed, unrecorded; anything else is refused;
+/// once the refresher fills the shared token, requests verify again.
+#[tokio::test]
+async fn until_the_token_is_read_emergency_dials_fail_open_and_the_rest_is_refused() {
+    let world = World::us(&POOL);
+    let token = TwilioAuthToken::unset();
+    let twilio =
+        TwilioConfig::from_lookup_with_token(Mode::Local, |_| None, token.clone()).unwrap();
+    let a = adapter(&world, twilio);
+    let twiml = twiml_of(&a.handle(from_event(sample("twilio-outbound.json"))).await);
+    assert!(
+        twiml.contains(r#"<Dial callerId="+14255550100" record="do-not-record""#),
+        "{twiml}"
+    );
+    assert_eq!(
+        world.store.writes(),
+        0,
+        "nothing recorded without a verified request"
+    );
+    let ordinary = a
+        .handle(from_event(sample("twilio-outbound-ordinary.json")))
+        .await;
+    assert_eq!(ordinary.status(), 401, "{}", body(&ordinary));
+
+    lifeline_edge::secret::SecretSlot::fill(&token, "local-twilio-token").unwrap();
+    let twiml = twiml_of(&a.handle(from_event(sample("twilio-outbound.json"))).await);
+    assert!(
+        POOL.iter()
+            .any(|n| twiml.contains(&format!(r#"callerId="{n}""#))),
+        "{twiml}"
+    );
+}

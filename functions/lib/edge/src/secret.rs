@@ -30,6 +30,49 @@ pub enum LoadError {
     Unusable(String),
 }
 
+/// A key the refresher fills: a shared handle, so a new value reaches every
+/// holder at once (the webhook secret, Twilio's auth token).
+pub trait SecretSlot: Send + Sync {
+    /// Takes `value` as the key; an unusable one is refused (the old kept).
+    fn fill(&self, value: &str) -> Result<(), String>;
+    /// Whether a key is held (else every signature is refused).
+    fn is_set(&self) -> bool;
+}
+
+impl SecretSlot for WebhookSecret {
+    fn fill(&self, value: &str) -> Result<(), String> {
+        self.replace(value).map_err(|e| e.0)
+    }
+
+    fn is_set(&self) -> bool {
+        WebhookSecret::is_set(self)
+    }
+}
+
+/// What a refresher's logs and metrics call its secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretNames {
+    /// In log lines.
+    pub what: &'static str,
+    /// Counted when no key is in hand after a load (an alarm).
+    pub unavailable_metric: &'static str,
+    /// Counted when a refresh failed but the old key is kept.
+    pub refresh_failed_metric: &'static str,
+}
+
+impl SecretNames {
+    pub const WEBHOOK: SecretNames = SecretNames {
+        what: "webhook secret",
+        unavailable_metric: "WebhookSecretUnavailable",
+        refresh_failed_metric: "WebhookSecretRefreshFailed",
+    };
+    pub const TWILIO: SecretNames = SecretNames {
+        what: "Twilio auth token",
+        unavailable_metric: "TwilioAuthTokenUnavailable",
+        refresh_failed_metric: "TwilioAuthTokenRefreshFailed",
+    };
+}
+
 /// Where the secret's current value comes from (Secrets Manager on AWS; a
 /// fake in tests).
 #[async_trait::async_trait]
@@ -80,7 +123,8 @@ struct State {
 /// Loads the secret into a shared [`WebhookSecret`] handle and refreshes it,
 /// one load at a time.
 pub struct SecretRefresher {
-    secret: WebhookSecret,
+    slot: Arc<dyn SecretSlot>,
+    names: SecretNames,
     loader: Arc<dyn SecretLoader>,
     policy: RefreshPolicy,
     metrics: Arc<dyn Metrics>,
@@ -95,8 +139,19 @@ impl SecretRefresher {
         loader: Arc<dyn SecretLoader>,
         policy: RefreshPolicy,
     ) -> Self {
+        Self::for_slot(Arc::new(secret), loader, policy, SecretNames::WEBHOOK)
+    }
+
+    /// The same for any shared key (Twilio's auth token).
+    pub fn for_slot(
+        slot: Arc<dyn SecretSlot>,
+        loader: Arc<dyn SecretLoader>,
+        policy: RefreshPolicy,
+        names: SecretNames,
+    ) -> Self {
         SecretRefresher {
-            secret,
+            slot,
+            names,
             loader,
             policy,
             metrics: Arc::new(EmfStdout),
@@ -110,8 +165,9 @@ impl SecretRefresher {
         self
     }
 
-    pub fn secret(&self) -> &WebhookSecret {
-        &self.secret
+    /// Whether a key is in hand.
+    pub fn is_set(&self) -> bool {
+        self.slot.is_set()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -123,7 +179,7 @@ impl SecretRefresher {
     /// try again.
     pub async fn load_initial(self: &Arc<Self>) -> bool {
         let Some(_flight) = self.begin(Instant::now(), true) else {
-            return self.secret.is_set();
+            return self.slot.is_set();
         };
         self.attempt().await
     }
@@ -170,12 +226,9 @@ impl SecretRefresher {
     /// One load: on success the key is replaced for every holder; on failure
     /// the key in hand (if any) is kept.
     async fn attempt(&self) -> bool {
-        let had_key = self.secret.is_set();
+        let had_key = self.slot.is_set();
         let loaded = match tokio::time::timeout(self.policy.timeout, self.loader.load()).await {
-            Ok(Ok(value)) => self
-                .secret
-                .replace(&value)
-                .map_err(|e| LoadError::Unusable(e.0)),
+            Ok(Ok(value)) => self.slot.fill(&value).map_err(LoadError::Unusable),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(LoadError::TimedOut(self.policy.timeout.as_millis())),
         };
@@ -183,21 +236,21 @@ impl SecretRefresher {
             Ok(()) => {
                 self.state().loaded_at = Some(Instant::now());
                 if !had_key {
-                    tracing::info!("webhook secret loaded; signatures are verified");
+                    tracing::info!(secret = self.names.what, "loaded; signatures are verified");
                 }
                 true
             }
             Err(e) if had_key => {
-                tracing::warn!(error = %e, "webhook secret refresh failed; keeping the key in hand");
+                tracing::warn!(secret = self.names.what, error = %e, "refresh failed; keeping the key in hand");
                 self.metrics
-                    .emit("WebhookSecretRefreshFailed", 1.0, "Count", &[]);
+                    .emit(self.names.refresh_failed_metric, 1.0, "Count", &[]);
                 false
             }
             Err(e) => {
-                tracing::error!(error = %e,
-                    "webhook secret unavailable: signatures cannot be verified (emergency dials fail open, other requests get 401); retrying as requests arrive");
+                tracing::error!(secret = self.names.what, error = %e,
+                    "unavailable: signatures cannot be verified (emergency dials fail open, other requests are refused); retrying as requests arrive");
                 self.metrics
-                    .emit("WebhookSecretUnavailable", 1.0, "Count", &[]);
+                    .emit(self.names.unavailable_metric, 1.0, "Count", &[]);
                 false
             }
         }

@@ -2,6 +2,7 @@
 //! (https://www.twilio.com/docs/usage/security#validating-requests).
 
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -12,14 +13,35 @@ use lifeline_domain::types::Invalid;
 
 use super::form::Form;
 
-/// The account's auth token: the HMAC key of every request signature. Never printed.
+/// The account's auth token: the HMAC key of every request signature. Never
+/// printed. A shared handle: a refreshed token reaches every holder at once.
 #[derive(Clone)]
-pub struct TwilioAuthToken(Vec<u8>);
+pub struct TwilioAuthToken(Arc<RwLock<Vec<u8>>>);
 
 impl TwilioAuthToken {
+    pub fn new(token: &str) -> Result<Self, Invalid> {
+        Ok(TwilioAuthToken(Arc::new(RwLock::new(Self::key(token)?))))
+    }
+
+    /// No token yet (it is being fetched): every signature is refused.
+    pub fn unset() -> Self {
+        TwilioAuthToken(Arc::default())
+    }
+
+    /// Replaces the token for every holder; a bad value keeps the old one.
+    pub fn replace(&self, token: &str) -> Result<(), Invalid> {
+        let key = Self::key(token)?;
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = key;
+        Ok(())
+    }
+
+    pub fn is_set(&self) -> bool {
+        !self.0.read().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
     /// Refuses an empty token and one holding whitespace: a token read with a
     /// stray newline would otherwise refuse every request, silently.
-    pub fn new(token: &str) -> Result<Self, Invalid> {
+    fn key(token: &str) -> Result<Vec<u8>, Invalid> {
         if token.trim().is_empty() {
             return Err(Invalid("Twilio auth token must not be empty".into()));
         }
@@ -28,7 +50,17 @@ impl TwilioAuthToken {
                 "Twilio auth token must not contain whitespace".into(),
             ));
         }
-        Ok(TwilioAuthToken(token.as_bytes().to_vec()))
+        Ok(token.as_bytes().to_vec())
+    }
+}
+
+impl lifeline_edge::secret::SecretSlot for TwilioAuthToken {
+    fn fill(&self, value: &str) -> Result<(), String> {
+        self.replace(value).map_err(|e| e.0)
+    }
+
+    fn is_set(&self) -> bool {
+        TwilioAuthToken::is_set(self)
     }
 }
 
@@ -58,7 +90,8 @@ pub(crate) fn signing_order(form: &Form) -> Vec<&(String, String)> {
 /// HMAC-SHA1 keyed by the auth token over the URL, then each parameter's
 /// name immediately followed by its value, with no delimiters.
 pub(crate) fn mac(token: &TwilioAuthToken, url: &str, params: &[&(String, String)]) -> Hmac<Sha1> {
-    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(&token.0)
+    let key = token.0.read().unwrap_or_else(|p| p.into_inner());
+    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(&key)
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(url.as_bytes());
     for (name, value) in params {
@@ -95,6 +128,10 @@ pub fn verify(
     let signature = BASE64
         .decode(header)
         .map_err(|_| TwilioSignatureError::Mismatch)?;
+    // No token in hand (still being fetched): nothing can be verified.
+    if !token.is_set() {
+        return Err(TwilioSignatureError::Mismatch);
+    }
     let params = signing_order(form);
     let other = port_variant(url);
     let matches = |u: &str| mac(token, u, &params).verify_slice(&signature).is_ok();
