@@ -4,7 +4,7 @@
 For every events/*.json (or the files given) that carries `headers` and a
 `body`, rewrites
 
-    x-lifeline-signature: t=<T>,v1=<hex HMAC-SHA256(secret, "<T>.<raw body>")>
+    x-lifeline-signature: t=<T>,v2=<hex HMAC-SHA256(secret, "<T>.<METHOD>.<rawPath>.<raw body>")>
 
 keeping the body byte for byte, and refreshes `content-length` and
 `requestContext.time`/`timeEpoch` to match. Events without headers (stream,
@@ -38,9 +38,17 @@ def raw_body(event):
     return body.encode("utf-8")
 
 
-def sign(secret, t, body):
-    mac = hmac.new(secret.encode("utf-8"), f"{t}.".encode("ascii") + body, hashlib.sha256)
-    return f"t={t},v1={mac.hexdigest()}"
+def route(event):
+    """What the signature binds: the request's method and its raw path."""
+    method = event.get("requestContext", {}).get("http", {}).get("method", "POST")
+    return method.upper(), event.get("rawPath", "")
+
+
+def sign(secret, t, event, body):
+    method, path = route(event)
+    message = f"{t}.{method}.{path}.".encode("utf-8") + body
+    mac = hmac.new(secret.encode("utf-8"), message, hashlib.sha256)
+    return f"t={t},v2={mac.hexdigest()}"
 
 
 def apigw_time(t):
@@ -80,11 +88,11 @@ def main():
                 signed_t = int(got.split(",")[0].removeprefix("t="))
             except ValueError:
                 signed_t = None
-            ok = signed_t is not None and hmac.compare_digest(got, sign(args.secret, signed_t, body))
+            ok = signed_t is not None and hmac.compare_digest(got, sign(args.secret, signed_t, event, body))
             bad += not ok
             print(f"{'ok   ' if ok else 'BAD  '} {path} {got}")
             continue
-        headers[HEADER] = sign(args.secret, t, body)
+        headers[HEADER] = sign(args.secret, t, event, body)
         if body:
             headers["content-length"] = str(len(body))
         else:

@@ -119,8 +119,8 @@ The same by hand:
   secret='$LIFELINE_WEBHOOK_SECRET'
   t=\$(date +%s)
   body='$body'
-  sig=\$(printf '%s.%s' "\$t" "\$body" | openssl dgst -sha256 -hmac "\$secret" -hex | sed 's/^.* //')
-  curl -sS -X POST $BASE_URL/calls/outbound -H 'Content-Type: application/json' -H "X-Lifeline-Signature: t=\$t,v1=\$sig" --data-binary "\$body"
+  sig=\$(printf '%s.%s.%s.%s' "\$t" POST /calls/outbound "\$body" | openssl dgst -sha256 -hmac "\$secret" -hex | sed 's/^.* //')
+  curl -sS -X POST $BASE_URL/calls/outbound -H 'Content-Type: application/json' -H "X-Lifeline-Signature: t=\$t,v2=\$sig" --data-binary "\$body"
 
 Any function on a raw Lambda event (every file in events/ works):
   infra/local/invoke.sh connect-adapter events/connect-outbound-whisper.json

@@ -6,7 +6,8 @@
 #   infra/local/sign-curl.sh /calls/outbound '{"callId":"demo-1", ...}'
 #   infra/local/sign-curl.sh /calls/outbound @event.json     # body from a file
 #   ... | infra/local/sign-curl.sh /calls/outbound -         # body from stdin
-# Signature header: X-Lifeline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+# Signature header: X-Lifeline-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256(secret, "<t>.<METHOD>.<path>.<raw body>")>
+# (bound to the route: the method upper case, the path without its query string)
 # Env: LIFELINE_WEBHOOK_SECRET (default local-secret),
 #      LIFELINE_URL (default http://$LIFELINE_LISTEN, LIFELINE_LISTEN default 127.0.0.1:3000).
 set -euo pipefail
@@ -28,15 +29,15 @@ esac
 secret="${LIFELINE_WEBHOOK_SECRET:-local-secret}"
 base="${LIFELINE_URL:-http://${LIFELINE_LISTEN:-127.0.0.1:3000}}"
 
+method="$(printf '%s' "${METHOD:-POST}" | tr '[:lower:]' '[:upper:]')"
 t="$(date +%s)"
-sig="$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.* //')"
+sig="$(printf '%s.%s.%s.%s' "$t" "$method" "${path%%\?*}" "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.* //')"
 
-method="${METHOD:-POST}"
 data=()
 [[ -z "$body" ]] || data=(--data-binary "$body")
 curl -sS -X "$method" "$base$path" \
   -H 'Content-Type: application/json' \
-  -H "X-Lifeline-Signature: t=$t,v1=$sig" \
+  -H "X-Lifeline-Signature: t=$t,v2=$sig" \
   "${data[@]}" \
   -w '\nHTTP %{http_code}\n' \
   "$@"

@@ -1,6 +1,6 @@
 //! Confidentiality: the logs of a whole emergency scenario (dial, presence,
-//! e-mail, lease schedule, callback, end, expiry) hold no full phone number
-//! and no address; the call records carry a TTL.
+//! e-mail, lease schedule, callback, end, expiry) hold no full phone number,
+//! no address and no e-mail address; the call records carry a TTL.
 
 use lifeline_e2e::{dial, ended, inbound, start};
 use std::io::Write;
@@ -68,6 +68,17 @@ async fn logs_hold_no_full_number_or_address_and_records_expire() {
     assert!(
         !text.contains(&number[1..]),
         "the logs show the number's digits"
+    );
+    // The e-mail went out (one message per recipient), and no e-mail
+    // address is in the logs: recipients are named by position, SES errors
+    // by code.
+    assert!(
+        text.contains("emergency notification sent"),
+        "the e-mail was logged:\n{text}"
+    );
+    assert!(
+        !text.contains('@'),
+        "the logs show an e-mail address:\n{text}"
     );
 
     // Every emergency-call record carries a TTL.

@@ -353,7 +353,10 @@ async fn an_unauthenticated_911_goes_out_with_its_own_number_and_writes_nothing(
     let body = dial("fg-1", "a-42", "911").to_string();
     let wrong = lifeline_edge::webhook::WebhookSecret::new("not-the-secret")
         .expect("secret")
-        .sign(chrono::Utc::now().timestamp(), body.as_bytes());
+        .sign(
+            chrono::Utc::now().timestamp(),
+            lifeline_edge::webhook::Signed::post("/calls/outbound", body.as_bytes()),
+        );
     let r = l.post_raw("/calls/outbound", &body, Some(&wrong)).await;
     println!("unauthenticated 911: {} {}", r.status, r.json);
     assert_eq!(

@@ -197,3 +197,51 @@ async fn invoke_sh_reports_errors_as_the_runtime_does() {
     assert!(error);
     assert_eq!(out["errorType"], "UnrecognisedEvent");
 }
+
+/// `infra/local/sign-curl.sh` signs as the runner verifies (scheme v2, bound
+/// to the method and the path): a POST and a GET through it are accepted,
+/// and its signature does not carry over to another route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_curl_signs_requests_the_runner_accepts() {
+    let l = start(1).await;
+    let run = |method: &'static str, path: &'static str, body: String| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(repo().join("infra/local/sign-curl.sh"))
+            .arg(path)
+            .arg(body)
+            .current_dir(repo())
+            .env("LIFELINE_URL", &l.base)
+            .env("METHOD", method);
+        async move {
+            let out = tokio::task::spawn_blocking(move || cmd.output())
+                .await
+                .expect("joined")
+                .expect("bash runs");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    };
+    let dial = json!({"callId": "sc-1", "agentId": "a-42", "dialed": "911", "from": "+14255550100",
+        "location": {"country": "US"}})
+    .to_string();
+    let out = run("POST", "/calls/outbound", dial).await;
+    assert!(out.contains("HTTP 200"), "{out}");
+    assert!(
+        out.contains(r#""degraded":false"#),
+        "a verified dial: {out}"
+    );
+    let out = run("GET", "/agents/a-42/presence", String::new()).await;
+    assert!(out.contains("HTTP 200"), "{out}");
+    assert!(
+        out.contains("do_not_disturb") || out.contains("status"),
+        "{out}"
+    );
+    // The same script's ordinary dial is verified too (an unverified one is 401).
+    let ordinary =
+        json!({"callId": "sc-2", "agentId": "a-42", "dialed": "5551234", "from": "+14255550100"})
+            .to_string();
+    let out = run("POST", "/calls/outbound", ordinary).await;
+    assert!(
+        out.contains("HTTP 200") && out.contains("continue"),
+        "{out}"
+    );
+}

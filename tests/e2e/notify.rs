@@ -5,7 +5,7 @@ use lifeline_app::ports::AdminStore;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_domain::types::Recipients;
-use lifeline_e2e::{agent, emails_to, start, start_with, Local, SentEmail};
+use lifeline_e2e::{agent, start, start_with, try_emails_to, Local, SentEmail};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,22 @@ async fn agent_with_recipients(l: &Local, id: &str, recipients: &str) -> String 
     a.recipients = Recipients::parse(recipients).expect("recipients");
     l.store.put_agent(&a).await.expect("agent");
     a.recipients.as_slice()[0].as_str().to_string()
+}
+
+/// What moto's SES holds for `to`; a busy moto may drop a request: asked again.
+async fn emails_to(to: &str) -> Vec<SentEmail> {
+    let mut tries = 0;
+    loop {
+        match try_emails_to(to).await {
+            Ok(got) => return got,
+            Err(e) if tries < 20 => {
+                tries += 1;
+                println!("moto did not answer ({e}); asking again");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("moto does not answer: {e}"),
+        }
+    }
 }
 
 async fn wait_for_email(to: &str, started: Instant) -> (Vec<SentEmail>, Duration) {
@@ -56,8 +72,15 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
     println!("dial → e-mail accepted by the SES emulator: {took:?}");
     assert!(took < Duration::from_secs(5), "{took:?}");
 
+    let second = format!("sec+{tag}@example.com");
+    let (to_second, _) = wait_for_email(&second, started).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(to_second.len(), 1);
     let e = &emails[0];
-    assert_eq!(e.to, vec![first.clone(), format!("sec+{tag}@example.com")]);
+    assert_eq!(e.to, vec![first.clone()], "one message per recipient");
+    assert_eq!(to_second[0].to, vec![second.clone()]);
+    assert_eq!(to_second[0].body, e.body, "the same message to each");
+    assert!(!e.body.contains(&second) && !to_second[0].body.contains(&first));
     assert_eq!(e.source, "lifeline@example.com");
     assert_eq!(e.subject, "[TEST] Emergency call to 933 by Ana <Diaz> & Co");
     let callback = answer["callerId"].as_str().expect("callerId");
@@ -68,7 +91,7 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
         " UTC",
         "PST",
         callback,
-        "valid until",
+        "valid until 60 minutes after the call ends",
         "1 Main St &lt;b&gt;HQ&lt;",
         "47.6",
         "-122.1",
@@ -149,8 +172,11 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
     assert!(resp.batch_item_failures.is_empty());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(emails_to(&first).await.len(), 1, "exactly one e-mail");
+    assert_eq!(emails_to(&second).await.len(), 1, "exactly one e-mail");
     let cost = l.consumer_calls["notifier"].snapshot();
-    println!("notifier DynamoDB requests for the call: {cost:?} (plus one SES SendEmail)");
+    println!(
+        "notifier DynamoDB requests for the call: {cost:?} (plus one SES SendEmail per recipient)"
+    );
     assert_eq!(cost.get("BatchGetItem"), Some(&1), "{cost:?}");
     assert_eq!(cost.get("UpdateItem"), Some(&1), "{cost:?}");
 }
@@ -315,4 +341,178 @@ async fn an_unreadable_call_record_is_parked_not_retried() {
     assert_eq!(cost.get("BatchGetItem"), Some(&1), "{cost:?}");
     assert_eq!(cost.get("UpdateItem"), Some(&1), "{cost:?}");
     assert!(emails_to(&desk).await.is_empty(), "no e-mail from nothing");
+}
+
+/// Every message moto's SES holds that names `address` anywhere (any
+/// destination field, the subject or the body), as moto stores it.
+async fn raw_messages_naming(address: &str) -> Vec<serde_json::Value> {
+    let base = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+    let mut tries = 0;
+    let data: serde_json::Value = loop {
+        let got = async {
+            reqwest::get(format!("{base}/moto-api/data.json"))
+                .await?
+                .json()
+                .await
+        }
+        .await;
+        match got {
+            Ok(data) => break data,
+            // A busy moto may drop a request: ask again.
+            Err(e) if tries < 20 => {
+                tries += 1;
+                println!("moto did not answer ({e}); asking again");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("moto does not answer: {e}"),
+        }
+    };
+    data["ses"]["Message"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|m| m.to_string().contains(address))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Three recipients get three messages, each addressed to its own recipient
+/// only: no recipient learns another's address (To, Cc, Bcc or body). The
+/// message states the callback window as it is: from the end of the call.
+#[tokio::test]
+async fn each_recipient_gets_a_message_of_its_own() {
+    let l = start(1).await;
+    let tag = &l.table[4..16];
+    let ids: Vec<String> = (0..3)
+        .map(|_| format!("a-{}@example.com", uuid::Uuid::new_v4().simple()))
+        .collect();
+    agent_with_recipients(&l, "a-64", &ids.join("; ")).await;
+    let started = Instant::now();
+    let answer = l
+        .post(
+            "/calls/outbound",
+            &json!({"callId": format!("r-{tag}"), "agentId": "a-64", "dialed": "911",
+                "from": "+14255550160", "location": {"country": "US"}}),
+        )
+        .await
+        .json;
+    assert_eq!(answer["action"], "emergency", "{answer}");
+    for to in &ids {
+        wait_for_email(to, started).await;
+    }
+    println!("dial → three messages: {:?}", started.elapsed());
+    // Nothing more comes (no shared message, no duplicate).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let callback = answer["callerId"].as_str().expect("callerId");
+    for (i, to) in ids.iter().enumerate() {
+        let got = emails_to(to).await;
+        assert_eq!(got.len(), 1, "one message to {to}: {got:?}");
+        assert_eq!(got[0].to, vec![to.clone()], "To is exactly its recipient");
+        assert!(got[0].body.contains(callback));
+        assert!(
+            got[0].body.contains("60 minutes after the call ends"),
+            "the window from the end of the call:\n{}",
+            got[0].body
+        );
+        // Through moto's whole record of the message: its To/Cc/Bcc, subject
+        // and body name this recipient and no other.
+        let raw = raw_messages_naming(to).await;
+        assert_eq!(raw.len(), 1, "{raw:?}");
+        let destinations = &raw[0]["destinations"];
+        assert_eq!(destinations["ToAddresses"], json!([to]), "{destinations}");
+        for field in ["CcAddresses", "BccAddresses"] {
+            let list = destinations[field].as_array().cloned().unwrap_or_default();
+            assert!(list.is_empty(), "{field}: {list:?}");
+        }
+        for (j, other) in ids.iter().enumerate() {
+            if i != j {
+                assert!(
+                    !raw[0].to_string().contains(other.as_str()),
+                    "{to}'s message names {other}"
+                );
+            }
+        }
+    }
+    // Recorded once, without addresses.
+    let item = l
+        .store
+        .client()
+        .get_item()
+        .table_name(&l.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("CALL#r-{tag}")),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("CALL".into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("read the record")
+        .item
+        .unwrap_or_default();
+    let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    assert_eq!(s("notification").as_deref(), Some("sent"));
+    assert_eq!(s("notificationDetail").as_deref(), Some("sent 3 of 3"));
+    assert!(!item.contains_key("notifyProgress"), "no progress left");
+    let cost = l.consumer_calls["notifier"].snapshot();
+    assert_eq!(cost.get("UpdateItem"), Some(&1), "{cost:?}");
+}
+
+/// The first SendEmail fails (as a dropped connection would): the other two
+/// recipients are sent at once, the progress is recorded on the call (tags,
+/// no addresses), and the retry of the record sends to the first only.
+#[tokio::test]
+async fn a_failed_send_is_retried_to_that_recipient_only() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let l = start_with(1, &[("LIFELINE_E2E_SES_FAIL_FIRST", "1")]).await;
+    let tag = &l.table[4..16];
+    let ids: Vec<String> = (0..3)
+        .map(|_| format!("a-{}@example.com", uuid::Uuid::new_v4().simple()))
+        .collect();
+    agent_with_recipients(&l, "a-65", &ids.join("; ")).await;
+    let started = Instant::now();
+    l.post(
+        "/calls/outbound",
+        &json!({"callId": format!("p-{tag}"), "agentId": "a-65", "dialed": "911",
+            "from": "+14255550160", "location": {"country": "US"}}),
+    )
+    .await;
+    for to in &ids {
+        wait_for_email(to, started).await;
+    }
+    println!(
+        "three messages, the first after a retry: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(l.ses_fault.remaining(), 0, "the failure was hit");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    for to in &ids {
+        assert_eq!(emails_to(to).await.len(), 1, "exactly one to {to}");
+    }
+    let item = l
+        .store
+        .client()
+        .get_item()
+        .table_name(&l.table)
+        .key("pk", A::S(format!("CALL#p-{tag}")))
+        .key("sk", A::S("CALL".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("read the record")
+        .item
+        .unwrap_or_default();
+    let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    assert_eq!(s("notification").as_deref(), Some("sent"));
+    assert_eq!(s("notificationDetail").as_deref(), Some("sent 3 of 3"));
+    assert!(!item.contains_key("notifyProgress"), "dropped once settled");
+    // Two attempts: each one read; the progress, then the outcome, written.
+    let cost = l.consumer_calls["notifier"].snapshot();
+    assert_eq!(cost.get("BatchGetItem"), Some(&2), "{cost:?}");
+    assert_eq!(cost.get("UpdateItem"), Some(&2), "{cost:?}");
 }

@@ -230,3 +230,121 @@ async fn no_secret_configured_stops_the_cold_start() {
         Ok(_) => panic!("expected NotConfigured, got a handler"),
     }
 }
+
+/// A rotation scripted as README "Security" says, against moto's Secrets
+/// Manager and a warm handler: `lifeline secret rotate` (the new value
+/// becomes AWSCURRENT, the old AWSPREVIOUS), the sender keeps signing with
+/// the old one, then with both, then with the new one only — and not one
+/// request is refused. Retiring the previous version then ends the old
+/// one's acceptance at the next refresh.
+#[tokio::test]
+async fn a_scripted_rotation_refuses_no_request() {
+    use lifeline_edge::http::WebhookHandler;
+    use lifeline_edge::lambda::webhook_with_secret;
+    use lifeline_edge::secret::RefreshPolicy;
+    use lifeline_edge::webhook::{Signed, WebhookSecret};
+    use std::time::{Duration, Instant};
+
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "needs moto: run ./infra/test.sh"
+    );
+    let aws = load_aws_config(ClientProfile::CriticalPath).await;
+    let client = aws_sdk_secretsmanager::Client::new(&aws);
+    let name = format!("lifeline-e2e/{}", uuid::Uuid::new_v4().simple());
+    let old = lifeline_cli::new_webhook_secret();
+    let new = lifeline_cli::new_webhook_secret();
+    client
+        .create_secret()
+        .name(&name)
+        .secret_string(&old)
+        .send()
+        .await
+        .expect("create the secret in moto");
+    let vars = [
+        ("LIFELINE_TABLE", "e2e-rotation".to_string()),
+        (SECRET_ARN_VAR, name.clone()),
+    ];
+    let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+    // The interval shortened from 5 minutes so the test takes seconds.
+    let max_age = Duration::from_millis(800);
+    let policy = RefreshPolicy {
+        max_age,
+        retry_every: Duration::from_millis(200),
+        ..RefreshPolicy::default()
+    };
+    let handler = webhook_with_secret(&aws, lookup, policy, dial_intake::DialIntake::new)
+        .await
+        .expect("starts");
+
+    // An ordinary dial: 200 `continue` when verified, 401 when not (no store call).
+    let body = serde_json::json!({"callId": "r-1", "agentId": "a-42", "dialed": "4255550123",
+        "from": "+14255550100"})
+    .to_string();
+    let send = |keys: Vec<String>| {
+        let body = body.clone();
+        let handler = &handler;
+        async move {
+            let t = chrono::Utc::now().timestamp();
+            let signed = Signed::post("/calls/outbound", body.as_bytes());
+            let macs: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    let h = WebhookSecret::new(k).expect("key").sign(t, signed);
+                    h[h.find("v2=").expect("v2")..].to_string()
+                })
+                .collect();
+            let header = format!("t={t},{}", macs.join(","));
+            let mut req = lambda_http::Request::new(lambda_http::Body::Text(body));
+            *req.method_mut() = http::Method::POST;
+            *req.uri_mut() = "/calls/outbound".parse().expect("uri");
+            req.headers_mut()
+                .insert("x-lifeline-signature", header.parse().expect("header"));
+            handler.handle(req).await.status().as_u16()
+        }
+    };
+    let phase = |label: &'static str, keys: Vec<String>, for_how_long: Duration| {
+        let send = &send;
+        async move {
+            let started = Instant::now();
+            let mut statuses = Vec::new();
+            while started.elapsed() < for_how_long {
+                statuses.push(send(keys.clone()).await);
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+            let refused = statuses.iter().filter(|s| **s != 200).count();
+            println!("{label}: {} requests, {refused} refused", statuses.len());
+            (statuses.len(), refused)
+        }
+    };
+    let mut results =
+        vec![phase("old secret", vec![old.clone()], Duration::from_millis(400)).await];
+    lifeline_aws::secrets::rotate(&client, &name, &new)
+        .await
+        .expect("rotate");
+    // The sender keeps the old secret past a refresh, then signs with both,
+    // then moves over.
+    results.push(phase("old after the rotation", vec![old.clone()], max_age * 2).await);
+    results.push(phase("both", vec![old.clone(), new.clone()], max_age).await);
+    results.push(phase("new", vec![new.clone()], max_age).await);
+    let (sent, refused) = results
+        .iter()
+        .fold((0, 0), |(s, r), (s2, r2)| (s + s2, r + r2));
+    assert!(sent > 40, "{sent}");
+    assert_eq!(refused, 0, "no request refused across the rotation");
+
+    // Retiring the previous version: the old secret is refused after the next
+    // refresh, the new one still accepted.
+    assert!(lifeline_aws::secrets::retire_previous(&client, &name)
+        .await
+        .expect("retire"));
+    let waiting = Instant::now();
+    while send(vec![old.clone()]).await == 200 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(5),
+            "the old secret is still accepted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(send(vec![new.clone()]).await, 200);
+}

@@ -4,6 +4,7 @@ use lifeline_app::ports::AdminStore;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_e2e::{agent, dial, ended, inbound, start, start_with, Broken, US_POOL};
+use lifeline_edge::webhook::Signed;
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -247,8 +248,9 @@ async fn bad_input_answers_clearly_and_writes_nothing() {
         lifeline_edge::webhook::WebhookSecret::new("not-the-secret").expect("secret");
     for dialed in ["5551234", "911"] {
         let body = dial("c-1", "a-42", dialed).to_string();
-        let wrong = wrong_secret.sign(t, body.as_bytes());
-        let stale = l.secret.sign(t - 400, body.as_bytes());
+        let signed = Signed::post("/calls/outbound", body.as_bytes());
+        let wrong = wrong_secret.sign(t, signed);
+        let stale = l.secret.sign(t - 400, signed);
         for signature in [None, Some(wrong.as_str()), Some(stale.as_str())] {
             let r = l.post_raw("/calls/outbound", &body, signature).await;
             if dialed == "911" {
@@ -292,7 +294,9 @@ async fn bad_input_answers_clearly_and_writes_nothing() {
         .post("/calls/inbound", &json!({"callId":"c","to":12}))
         .await;
     assert_eq!((r.status, r.json["field"].as_str()), (400, Some("to")));
-    let sig = l.secret.sign(t, b"{not json");
+    let sig = l
+        .secret
+        .sign(t, Signed::post("/calls/outbound", b"{not json"));
     assert_eq!(
         l.post_raw("/calls/outbound", "{not json", Some(&sig))
             .await
@@ -493,9 +497,10 @@ async fn oversized_bodies_answer_413() {
         r#"{{"callId":"c","agentId":"a-42","dialed":"911","from":"+14255550100","pad":"{}"}}"#,
         "x".repeat(20_000)
     );
-    let sig = l
-        .secret
-        .sign(chrono::Utc::now().timestamp(), big.as_bytes());
+    let sig = l.secret.sign(
+        chrono::Utc::now().timestamp(),
+        Signed::post("/calls/outbound", big.as_bytes()),
+    );
     let r = l.post_raw("/calls/outbound", &big, Some(&sig)).await;
     assert_eq!(
         (r.status, r.content_type.as_str()),
@@ -596,5 +601,76 @@ async fn a_refused_read_still_leaves_the_call_record() {
     assert_eq!(
         recorded.status, 204,
         "the call was recorded and can be ended"
+    );
+}
+
+/// A signature is bound to its route: a captured signed dial, replayed byte
+/// for byte with its header to another route, is refused and changes
+/// nothing — the live call is not ended, Do Not Disturb stays, no presence
+/// moves; one agent's presence signature does not work on another's path.
+#[tokio::test]
+async fn a_signature_replayed_to_another_route_is_refused_and_writes_nothing() {
+    let l = start(2).await;
+    let body = dial("rp-1", "a-42", "911").to_string();
+    let t = chrono::Utc::now().timestamp();
+    let captured = l
+        .secret
+        .sign(t, Signed::post("/calls/outbound", body.as_bytes()));
+    let r = l.post_raw("/calls/outbound", &body, Some(&captured)).await;
+    assert_eq!(
+        (r.status, r.json["degraded"].as_bool()),
+        (200, Some(false)),
+        "{}",
+        r.json
+    );
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    l.calls.reset();
+    use reqwest::Method;
+    for (method, path) in [
+        (Method::POST, "/calls/ended"),
+        (Method::POST, "/calls/inbound"),
+        (Method::PUT, "/agents/a-42/presence"),
+        (Method::PUT, "/agents/a-43/presence"),
+    ] {
+        let r = l
+            .send_raw(method.clone(), path, &body, Some(&captured))
+            .await;
+        assert_eq!(
+            (r.status, r.content_type.as_str()),
+            (401, "application/problem+json"),
+            "{method} {path}: {}",
+            r.json
+        );
+    }
+    // One agent's presence PUT does not work on another agent's path.
+    let away = r#"{"status":"away"}"#;
+    let mine = l.secret.sign(
+        t,
+        Signed::new("PUT", "/agents/a-42/presence", away.as_bytes()),
+    );
+    let r = l
+        .send_raw(Method::PUT, "/agents/a-43/presence", away, Some(&mine))
+        .await;
+    assert_eq!(r.status, 401);
+    let writes: usize = l
+        .calls
+        .snapshot()
+        .iter()
+        .filter(|(op, _)| !matches!(op.as_str(), "GetItem" | "BatchGetItem" | "Query"))
+        .map(|(_, n)| *n)
+        .sum();
+    assert_eq!(writes, 0, "nothing written: {:?}", l.calls.snapshot());
+    assert!(
+        l.calls.snapshot().is_empty(),
+        "nothing even read: {:?}",
+        l.calls.snapshot()
+    );
+    // The call is still live: Do Not Disturb stays, and the real end works.
+    assert_eq!(l.presence("a-42").await["status"], "do_not_disturb");
+    assert_ne!(l.presence("a-43").await["status"], "away");
+    assert_eq!(
+        l.post("/calls/ended", &ended("rp-1", "a-42")).await.status,
+        204
     );
 }

@@ -18,7 +18,7 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_domain::types::Recipients;
 use lifeline_edge::config::{Config, Mode};
-use lifeline_edge::webhook::WebhookSecret;
+use lifeline_edge::webhook::{Signed, WebhookSecret};
 use lifeline_local::{serve, LocalSystem};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -385,9 +385,8 @@ impl Local {
         body: Option<&Value>,
     ) -> Reply {
         let raw = body.map(Value::to_string).unwrap_or_default();
-        let sig = self
-            .secret
-            .sign(chrono::Utc::now().timestamp(), raw.as_bytes());
+        let signed = Signed::new(method.as_str(), path, raw.as_bytes());
+        let sig = self.secret.sign(chrono::Utc::now().timestamp(), signed);
         let resp = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -492,16 +491,29 @@ impl Local {
     /// A signed webhook, as the voice platform sends it.
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
         let raw = body.to_string();
-        let sig = self
-            .secret
-            .sign(chrono::Utc::now().timestamp(), raw.as_bytes());
+        let sig = self.secret.sign(
+            chrono::Utc::now().timestamp(),
+            Signed::post(path, raw.as_bytes()),
+        );
         self.post_raw(path, &raw, Some(&sig)).await
     }
 
     pub async fn post_raw(&self, path: &str, raw: &str, signature: Option<&str>) -> Reply {
+        self.send_raw(reqwest::Method::POST, path, raw, signature)
+            .await
+    }
+
+    /// Any method, exactly these bytes and this signature header (replays).
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        raw: &str,
+        signature: Option<&str>,
+    ) -> Reply {
         let mut req = self
             .http
-            .post(format!("{}{path}", self.base))
+            .request(method, format!("{}{path}", self.base))
             .header("content-type", "application/json")
             .body(raw.to_string());
         if let Some(s) = signature {
@@ -638,9 +650,10 @@ impl Broken {
         let mut req = http::Request::new(bytes::Bytes::from(raw.clone()));
         *req.method_mut() = http::Method::POST;
         *req.uri_mut() = path.parse().expect("uri");
-        let sig = self
-            .secret
-            .sign(chrono::Utc::now().timestamp(), raw.as_bytes());
+        let sig = self.secret.sign(
+            chrono::Utc::now().timestamp(),
+            Signed::post(path, raw.as_bytes()),
+        );
         req.headers_mut()
             .insert("x-lifeline-signature", sig.parse().expect("header"));
         let started = std::time::Instant::now();

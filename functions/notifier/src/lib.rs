@@ -1,9 +1,10 @@
-//! `notifier`: the table's stream → the emergency-call e-mail to the agent's
-//! recipients, or to the fallback recipients when the agent's cannot be
-//! used. Records whose e-mail could not be sent yet are reported for retry
-//! (partial batch response); a sent e-mail is recorded on the call, so a
-//! redelivered record does not send again; a call record that does not
-//! decode is recorded as failed, never retried.
+//! `notifier`: the table's stream → the emergency-call e-mail, one message
+//! per recipient, to the agent's recipients, or to the fallback recipients
+//! when the agent's cannot be used. Records whose e-mail could not be sent
+//! to everyone yet are reported for retry (partial batch response), and the
+//! retry sends only to those not sent yet; the outcome is recorded on the
+//! call, so a redelivered record does not send again; a call record that
+//! does not decode is recorded as failed, never retried.
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
@@ -23,7 +24,8 @@ pub struct Notifier<S, E> {
 
 impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
     /// `settings` gives the fallback recipients (`LIFELINE_FALLBACK_RECIPIENTS`):
-    /// who gets the e-mail when the agent's own recipients cannot be used.
+    /// who gets the e-mail when the agent's own recipients cannot be used; and
+    /// the callback window the e-mail states (`LIFELINE_CALLBACK_WINDOW_MINUTES`).
     pub fn new(
         store: Arc<S>,
         sender: Arc<E>,
@@ -33,7 +35,8 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
     ) -> Self {
         Notifier {
             service: NotifyService::new(store, sender, clock, from)
-                .with_fallback(settings.fallback_recipients.clone()),
+                .with_fallback(settings.fallback_recipients.clone())
+                .with_window(settings.lease.window),
         }
     }
 

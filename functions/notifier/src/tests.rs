@@ -38,10 +38,17 @@ const DESK: &str = "security-desk@example.com";
 
 /// The handler with `LIFELINE_FALLBACK_RECIPIENTS=fallback`, as the cold start reads it.
 fn rig_with_fallback(fallback: &str) -> Rig {
+    rig_with(&[("LIFELINE_FALLBACK_RECIPIENTS", fallback)])
+}
+
+/// The handler with these variables, as the cold start reads them.
+fn rig_with(vars: &[(&str, &str)]) -> Rig {
     let w = World::us(&["+14255550199"]);
     let outbox = Arc::new(MemoryOutbox::default());
     let settings = lifeline_app::settings::Settings::from_lookup(|k| {
-        (k == "LIFELINE_FALLBACK_RECIPIENTS").then(|| fallback.to_string())
+        vars.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.to_string())
     })
     .unwrap();
     let handler = Notifier::new(
@@ -83,7 +90,7 @@ async fn one_email_to_the_recipients_even_when_redelivered() {
         .is_empty());
     let sent = r.outbox.messages();
     assert_eq!(sent.len(), 1, "duplicates send nothing");
-    assert_eq!(sent[0].0, vec!["sup@example.com"]);
+    assert_eq!(sent[0].0, "sup@example.com");
     assert_eq!(sent[0].1.subject, "Emergency call to 911 by Agent a-42");
     assert_eq!(
         r.w.store
@@ -195,7 +202,7 @@ async fn an_unreadable_profile_sends_to_the_fallback_recipients() {
         .is_empty());
     let sent = r.outbox.messages();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].0, vec![DESK]);
+    assert_eq!(sent[0].0, DESK);
     assert!(
         sent[0].1.text.contains("fallback recipient"),
         "{}",
@@ -214,7 +221,7 @@ async fn an_agent_without_recipients_goes_to_the_fallback_recipients() {
     assert!(failures(&r, vec![record(1, "c-1", "a-50")])
         .await
         .is_empty());
-    assert_eq!(r.outbox.messages()[0].0, vec![DESK]);
+    assert_eq!(r.outbox.messages()[0].0, DESK);
 }
 
 #[tokio::test]
@@ -251,5 +258,111 @@ async fn a_profile_the_store_does_not_give_is_retried_while_young_then_the_fallb
     assert!(failures(&r, vec![record(5, "c-1", "a-42")])
         .await
         .is_empty());
-    assert_eq!(r.outbox.messages()[0].0, vec![DESK]);
+    assert_eq!(r.outbox.messages()[0].0, DESK);
+}
+
+const ANN: &str = "ann@example.com";
+const BOB: &str = "bob@example.com";
+const CY: &str = "cy@example.org";
+
+/// Agent a-42 lists three recipients.
+fn three_recipients(r: &Rig) {
+    r.w.store.with_state(|s| {
+        for a in s.agents.values_mut() {
+            a.recipients = Recipients::parse(&format!("{ANN}; {BOB}; {CY}")).unwrap();
+        }
+    });
+}
+
+#[tokio::test]
+async fn three_recipients_get_three_messages_each_to_one_address() {
+    let r = rig();
+    three_recipients(&r);
+    r.w.dial("c-1", "a-42").await;
+    assert!(
+        failures(&r, vec![record(1, "c-1", "a-42"), record(1, "c-1", "a-42")])
+            .await
+            .is_empty()
+    );
+    let sent = r.outbox.messages();
+    assert_eq!(
+        r.outbox.addresses(),
+        vec![ANN, BOB, CY],
+        "a duplicate sends nothing"
+    );
+    for (to, email) in &sent {
+        for other in [ANN, BOB, CY].into_iter().filter(|o| o != to) {
+            assert!(!email.text.contains(other) && !email.html.contains(other));
+        }
+    }
+    assert_eq!(notification(&r).as_deref(), Some("sent"));
+    let detail =
+        r.w.store
+            .with_state(|s| s.notification_outcomes[&"c-1".parse().unwrap()].detail());
+    assert_eq!(detail, "sent 3 of 3");
+}
+
+#[tokio::test]
+async fn a_throttled_second_recipient_is_retried_alone() {
+    let r = rig();
+    three_recipients(&r);
+    r.w.dial("c-1", "a-42").await;
+    r.outbox.fail_next_to(BOB, 1);
+    assert_eq!(
+        failures(&r, vec![record(9, "c-1", "a-42")]).await,
+        vec!["9"]
+    );
+    assert_eq!(r.outbox.addresses(), vec![ANN, CY]);
+    assert_eq!(notification(&r), None);
+    assert!(failures(&r, vec![record(9, "c-1", "a-42")])
+        .await
+        .is_empty());
+    assert_eq!(r.outbox.addresses(), vec![ANN, CY, BOB], "Bob only, once");
+    assert_eq!(notification(&r).as_deref(), Some("sent"));
+    assert!(failures(&r, vec![record(9, "c-1", "a-42")])
+        .await
+        .is_empty());
+    assert_eq!(r.outbox.messages().len(), 3);
+}
+
+#[tokio::test]
+async fn one_refused_address_does_not_stop_the_others_and_is_recorded_without_it() {
+    let r = rig();
+    three_recipients(&r);
+    r.w.dial("c-1", "a-42").await;
+    r.outbox.refuse_to(BOB, "MessageRejected");
+    assert!(
+        failures(&r, vec![record(2, "c-1", "a-42")])
+            .await
+            .is_empty(),
+        "a refusal is not retried"
+    );
+    assert_eq!(r.outbox.addresses(), vec![ANN, CY]);
+    assert_eq!(notification(&r).as_deref(), Some("partial"));
+    let detail =
+        r.w.store
+            .with_state(|s| s.notification_outcomes[&"c-1".parse().unwrap()].detail());
+    assert_eq!(detail, "sent 2 of 3; refused 1 (1 MessageRejected)");
+}
+
+#[tokio::test]
+async fn the_email_states_the_configured_window_after_the_end_of_the_call() {
+    let r = rig_with(&[("LIFELINE_CALLBACK_WINDOW_MINUTES", "90")]);
+    r.w.dial("c-1", "a-42").await;
+    assert!(failures(&r, vec![record(1, "c-1", "a-42")])
+        .await
+        .is_empty());
+    let (_, email) = &r.outbox.messages()[0];
+    assert!(
+        email.text.contains("+14255550199"),
+        "the leased number:\n{}",
+        email.text
+    );
+    for part in [&email.text, &email.html] {
+        assert!(
+            part.contains("valid until 90 minutes after the call ends"),
+            "{part}"
+        );
+        assert!(!part.contains("own number"), "{part}");
+    }
 }

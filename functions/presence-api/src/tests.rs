@@ -18,10 +18,14 @@ fn request(w: &World, method: &str, path: &str, body: &str) -> Request {
     });
     *req.method_mut() = method.parse().unwrap();
     *req.uri_mut() = path.parse().unwrap();
-    let sig = w
-        .config
-        .webhook_secret
-        .sign(t0().timestamp(), body.as_bytes());
+    let sig = w.config.webhook_secret.sign(
+        t0().timestamp(),
+        lifeline_edge::webhook::Signed::new(
+            method,
+            path.split('?').next().unwrap_or(path),
+            body.as_bytes(),
+        ),
+    );
     req.headers_mut()
         .insert(SIGNATURE_HEADER, sig.parse().unwrap());
     req

@@ -474,7 +474,7 @@ async fn until_the_token_is_read_emergency_dials_fail_open_and_the_rest_is_refus
         .await;
     assert_eq!(ordinary.status(), 401, "{}", body(&ordinary));
 
-    lifeline_edge::secret::SecretSlot::fill(&token, "local-twilio-token").unwrap();
+    lifeline_edge::secret::SecretSlot::fill(&token, "local-twilio-token", None).unwrap();
     let twiml = twiml_of(&a.handle(from_event(sample("twilio-outbound.json"))).await);
     assert!(
         POOL.iter()

@@ -106,7 +106,8 @@ impl Rig {
         let mut req = Request::new(Body::Text(raw.clone()));
         *req.method_mut() = http::Method::POST;
         *req.uri_mut() = path.parse().expect("uri");
-        let sig = self.secret.sign(Utc::now().timestamp(), raw.as_bytes());
+        let signed = lifeline_edge::webhook::Signed::post(path, raw.as_bytes());
+        let sig = self.secret.sign(Utc::now().timestamp(), signed);
         req.headers_mut()
             .insert(SIGNATURE_HEADER, sig.parse().expect("header"));
         req

@@ -40,7 +40,8 @@ fn outbound_event(dialed: &str) -> String {
     .to_string();
     let secret =
         WebhookSecret::new("local-secret").unwrap_or_else(|_| unreachable!("a valid secret"));
-    let sig = secret.sign(chrono::Utc::now().timestamp(), body.as_bytes());
+    let signed = lifeline_edge::webhook::Signed::post("/calls/outbound", body.as_bytes());
+    let sig = secret.sign(chrono::Utc::now().timestamp(), signed);
     serde_json::json!({
         "version": "2.0", "routeKey": "POST /calls/outbound", "rawPath": "/calls/outbound", "rawQueryString": "",
         "headers": {"content-type": "application/json", "x-lifeline-signature": sig},

@@ -47,9 +47,30 @@ enum Command {
     /// The EmergencyCallNotification e-mail template.
     #[command(subcommand)]
     Template(TemplateCmd),
+    /// The webhook secret in Secrets Manager: rotation with no refused window.
+    #[command(subcommand)]
+    Secret(SecretCmd),
     /// Check that emergency calling will work, before an agent needs it.
     /// Exit 0: all good; 1: warnings only; 2: an error.
     Doctor(DoctorArgs),
+}
+
+#[derive(Subcommand)]
+enum SecretCmd {
+    /// Puts a new random value as the secret's current version; the old one
+    /// stays accepted as the previous version. Prints the new value (give it
+    /// to the voice platform; see README "Security" for the sequence).
+    Rotate {
+        /// The secret's ARN or name (the stack's `WebhookSecretArn` output).
+        #[arg(long, env = "LIFELINE_WEBHOOK_SECRET_ARN")]
+        secret_id: String,
+    },
+    /// Ends the previous value's acceptance (once the platform signs with
+    /// the new one only): the functions refuse it after their next refresh.
+    RetirePrevious {
+        #[arg(long, env = "LIFELINE_WEBHOOK_SECRET_ARN")]
+        secret_id: String,
+    },
 }
 
 #[derive(Args)]
@@ -98,6 +119,11 @@ enum TemplateCmd {
         /// Render as a 933 test call.
         #[arg(long)]
         test: bool,
+        /// The callback window the e-mail states, as the notifier is
+        /// configured (minutes after the call ends).
+        #[arg(long, env = "LIFELINE_CALLBACK_WINDOW_MINUTES", default_value_t = 60,
+              value_parser = clap::value_parser!(i64).range(60..=1440))]
+        window_minutes: i64,
     },
 }
 
@@ -344,6 +370,37 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_json(&agent_json(&agent));
         }
         Command::Template(cmd) => template(cmd, &store, now).await?,
+        Command::Secret(cmd) => {
+            let client = aws_sdk_secretsmanager::Client::new(&conf);
+            let failed = |e: lifeline_aws::secrets::SecretError| Failure::Store(e.to_string());
+            match cmd {
+                SecretCmd::Rotate { secret_id } => {
+                    let value = lifeline_cli::new_webhook_secret();
+                    lifeline_aws::secrets::rotate(&client, &secret_id, &value)
+                        .await
+                        .map_err(failed)?;
+                    println!("{value}");
+                    eprintln!(
+                        "rotated: the functions accept the new and the previous secret within 5 minutes \
+                         (their refresh); sign with both (two v2= values) or wait that long before the \
+                         platform switches, then run `lifeline secret retire-previous`"
+                    );
+                }
+                SecretCmd::RetirePrevious { secret_id } => {
+                    let retired = lifeline_aws::secrets::retire_previous(&client, &secret_id)
+                        .await
+                        .map_err(failed)?;
+                    eprintln!(
+                        "{}",
+                        if retired {
+                            "previous secret retired: refused after the functions' next refresh (within 5 minutes)"
+                        } else {
+                            "no previous secret to retire"
+                        }
+                    );
+                }
+            }
+        }
         Command::Doctor(args) => {
             let low_water = lifeline_app::settings::LowWater::parse(&args.low_water)
                 .map_err(|e| Failure::Usage(format!("--low-water: {e}")))?;
@@ -492,7 +549,11 @@ async fn template(
                 t.text.trim_end()
             );
         }
-        TemplateCmd::Preview { agent, test } => {
+        TemplateCmd::Preview {
+            agent,
+            test,
+            window_minutes,
+        } => {
             let id: AgentId = agent.parse().map_err(usage("--agent"))?;
             let profile = store
                 .get_agent(&id)
@@ -500,19 +561,17 @@ async fn template(
                 .map_err(store_err)?
                 .ok_or_else(|| Failure::Usage(format!("no agent `{id}`")))?;
             let mut data = lifeline_domain::notification::sample_data(test, true);
-            let sample = notification_data(&sample_call(&profile, test, now), Some(&profile));
+            let window = chrono::Duration::minutes(window_minutes);
+            let sample =
+                notification_data(&sample_call(&profile, test, now), Some(&profile), window);
             data.agent_name = sample.agent_name;
             data.agent_email = sample.agent_email;
+            data.callback_window_minutes = sample.callback_window_minutes;
             let email =
                 render(&in_force().await?, &data).map_err(|e| Failure::Usage(e.to_string()))?;
-            let to = profile.recipients.joined();
             println!(
                 "To: {}\nSubject: {}\n\n{}\n--- HTML ---\n{}",
-                if to.is_empty() {
-                    "(no recipients: nothing would be sent)".into()
-                } else {
-                    to
-                },
+                preview_to(&profile.recipients),
                 email.subject,
                 email.text.trim_end(),
                 email.html.trim_end()
@@ -520,6 +579,21 @@ async fn template(
         }
     }
     Ok(())
+}
+
+/// Who a preview says the e-mail goes to: one message per recipient.
+fn preview_to(recipients: &lifeline_domain::types::Recipients) -> String {
+    match recipients.as_slice() {
+        [] => "(no recipients: nothing would be sent)".into(),
+        [one] => one.as_str().to_string(),
+        all => format!(
+            "{} (one message to each; nobody sees the others)",
+            all.iter()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// A call of this agent's to fill a preview with.
@@ -564,5 +638,48 @@ async fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Exit(code)) => ExitCode::from(code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_says_each_recipient_gets_a_message_of_its_own() {
+        assert_eq!(
+            preview_to(&Recipients::default()),
+            "(no recipients: nothing would be sent)"
+        );
+        assert_eq!(
+            preview_to(&Recipients::parse("a@example.com").unwrap()),
+            "a@example.com"
+        );
+        assert_eq!(
+            preview_to(&Recipients::parse("a@example.com; b@example.com").unwrap()),
+            "a@example.com, b@example.com (one message to each; nobody sees the others)"
+        );
+    }
+
+    #[test]
+    fn a_preview_takes_the_configured_window() {
+        let window = |args: &[&str]| match Cli::try_parse_from(
+            ["lifeline", "template", "preview", "--agent", "a-42"]
+                .iter()
+                .chain(args),
+        )
+        .map(|c| c.command)
+        {
+            Ok(Command::Template(TemplateCmd::Preview { window_minutes, .. })) => {
+                Ok(window_minutes)
+            }
+            Ok(_) => unreachable!("a preview"),
+            Err(e) => Err(e.kind()),
+        };
+        assert_eq!(window(&["--window-minutes", "90"]), Ok(90));
+        assert!(window(&["--window-minutes", "30"]).is_err(), "at least 60");
+        if std::env::var_os("LIFELINE_CALLBACK_WINDOW_MINUTES").is_none() {
+            assert_eq!(window(&[]), Ok(60));
+        }
     }
 }

@@ -34,8 +34,11 @@ pub struct State {
     pub numbers: BTreeMap<E164, NumberState>,
     pub tenant: TenantSettings,
     pub presence: HashMap<AgentId, PresenceState>,
-    /// Notification outcome per call (`sent`, `failed`, `no_recipients`).
+    /// Notification outcome per call (`sent`, `partial`, `failed`, `no_recipients`).
     pub notifications: HashMap<CallId, String>,
+    /// The e-mail's progress per call, while some recipient is pending
+    /// (dropped when the outcome is recorded, as the adapter does).
+    pub notify_progress: HashMap<CallId, crate::ports::NotifyProgress>,
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
     /// Countries whose `available` index lags: their listing as it was when
     /// frozen, taken numbers included (what DynamoDB's eventually consistent
@@ -582,6 +585,7 @@ impl crate::ports::NotifyStore for MemoryStore {
             let mut ctx = crate::ports::NotifyContext {
                 call: s.calls.get(call).cloned(),
                 notification: s.notifications.get(call).cloned(),
+                progress: s.notify_progress.get(call).cloned().unwrap_or_default(),
                 agent: s.agents.get(agent).cloned(),
                 template: s.template.clone(),
                 unreadable: Vec::new(),
@@ -621,6 +625,7 @@ impl crate::ports::NotifyStore for MemoryStore {
     ) -> Result<(), StoreError> {
         self.check(true)?;
         self.with_state(|s| {
+            s.notify_progress.remove(call);
             s.notification_outcomes
                 .insert(call.clone(), outcome.clone());
             s.notifications
@@ -628,14 +633,41 @@ impl crate::ports::NotifyStore for MemoryStore {
         });
         Ok(())
     }
+
+    async fn record_progress(
+        &self,
+        call: &CallId,
+        progress: &crate::ports::NotifyProgress,
+    ) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            // As the adapter's condition: never over a recorded outcome.
+            if !s.notifications.contains_key(call) {
+                s.notify_progress.insert(call.clone(), progress.clone());
+            }
+        });
+        Ok(())
+    }
 }
 
-/// An outbox instead of SES: keeps what was sent, can fail the next sends.
+/// An outbox instead of SES: keeps what was sent (one address a message),
+/// can fail the next sends, or those to one address.
 #[derive(Debug, Default)]
 pub struct MemoryOutbox {
-    pub sent: Mutex<Vec<(Vec<String>, lifeline_domain::notification::RenderedEmail)>>,
+    pub sent: Mutex<Vec<(String, lifeline_domain::notification::RenderedEmail)>>,
+    /// Every send attempt's address, in order, failed ones included.
+    pub attempts: Mutex<Vec<String>>,
     transient_failures: AtomicUsize,
     permanent: AtomicBool,
+    /// Per address: how many more sends fail transiently, or the code it is
+    /// refused with for good.
+    per_address: Mutex<HashMap<String, AddressFault>>,
+}
+
+#[derive(Debug, Clone)]
+enum AddressFault {
+    Transient(usize),
+    Refused(&'static str),
 }
 
 impl MemoryOutbox {
@@ -647,8 +679,34 @@ impl MemoryOutbox {
     pub fn refuse(&self, on: bool) {
         self.permanent.store(on, Ordering::SeqCst);
     }
-    pub fn messages(&self) -> Vec<(Vec<String>, lifeline_domain::notification::RenderedEmail)> {
+    /// The next `n` sends to `to` fail as throttling would.
+    pub fn fail_next_to(&self, to: &str, n: usize) {
+        self.per_address
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(to.to_string(), AddressFault::Transient(n));
+    }
+    /// Sends to `to` are refused for good with `code` (`MessageRejected`).
+    pub fn refuse_to(&self, to: &str, code: &'static str) {
+        self.per_address
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(to.to_string(), AddressFault::Refused(code));
+    }
+    /// What was sent: (the one address, the message).
+    pub fn messages(&self) -> Vec<(String, lifeline_domain::notification::RenderedEmail)> {
         self.sent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    /// The addresses sent to, in order.
+    pub fn addresses(&self) -> Vec<String> {
+        self.messages().into_iter().map(|(to, _)| to).collect()
+    }
+    /// Every address a send was attempted to, in order (failures included).
+    pub fn attempted(&self) -> Vec<String> {
+        self.attempts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -657,26 +715,47 @@ impl crate::ports::EmailSender for MemoryOutbox {
     async fn send(
         &self,
         _from: &lifeline_domain::types::Email,
-        to: &[lifeline_domain::types::Email],
+        to: &lifeline_domain::types::Email,
         email: &lifeline_domain::notification::RenderedEmail,
     ) -> Result<String, crate::ports::SendError> {
+        use crate::ports::{ErrorCode, SendError};
+        self.attempts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(to.as_str().to_string());
         if self.permanent.load(Ordering::SeqCst) {
-            return Err(crate::ports::SendError::Permanent(
-                "MessageRejected: not verified".into(),
-            ));
+            return Err(SendError::Permanent(ErrorCode::new("MessageRejected")));
+        }
+        if let Some(fault) = self
+            .per_address
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(to.as_str())
+        {
+            match fault {
+                AddressFault::Refused(code) => {
+                    return Err(SendError::Permanent(ErrorCode::new(code)))
+                }
+                AddressFault::Transient(n) if *n > 0 => {
+                    *n = n.saturating_sub(1);
+                    return Err(SendError::Transient(ErrorCode::new(
+                        "TooManyRequestsException",
+                    )));
+                }
+                AddressFault::Transient(_) => {}
+            }
         }
         if self
             .transient_failures
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
         {
-            return Err(crate::ports::SendError::Transient("TooManyRequests".into()));
+            return Err(SendError::Transient(ErrorCode::new(
+                "TooManyRequestsException",
+            )));
         }
         let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        sent.push((
-            to.iter().map(|e| e.as_str().to_string()).collect(),
-            email.clone(),
-        ));
+        sent.push((to.as_str().to_string(), email.clone()));
         Ok(format!("m-{}", sent.len()))
     }
 }

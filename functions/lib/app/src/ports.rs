@@ -284,9 +284,12 @@ pub enum RemoveError {
 #[derive(Debug, Clone, Default)]
 pub struct NotifyContext {
     pub call: Option<EmergencyCall>,
-    /// What happened to its e-mail already (`sent`, `failed`, `no_recipients`),
-    /// read even from a call record that does not decode.
+    /// What happened to its e-mail already (`sent`, `partial`, `failed`,
+    /// `no_recipients`), read even from a call record that does not decode.
     pub notification: Option<String>,
+    /// The recipients settled by an earlier attempt that did not finish
+    /// (a retry sends only to the others).
+    pub progress: NotifyProgress,
     pub agent: Option<AgentProfile>,
     /// The stored template in force (none: the built-in default).
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
@@ -318,24 +321,126 @@ impl NotifyItem {
     }
 }
 
+/// An error as the notifier may keep it: the provider's error code only
+/// (`MessageRejected`, `TooManyRequestsException`, `Transport`, ...), never
+/// its message, which can quote recipient addresses. Anything that does not
+/// look like a code (letters, digits, `.`, `_`, `-`; at most 64) becomes
+/// `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ErrorCode(String);
+
+impl ErrorCode {
+    pub fn new(code: &str) -> Self {
+        let ok = !code.is_empty()
+            && code.len() <= 64
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        ErrorCode(if ok { code } else { "Unknown" }.to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What became of one recipient's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Refused for good: not sent again.
+    Refused(ErrorCode),
+}
+
+/// Per-call progress of the e-mail: the recipients settled so far, by
+/// [`recipient_tag`](lifeline_domain::notification::recipient_tag) (no
+/// addresses). Stored only while some recipient is still pending.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotifyProgress(pub std::collections::BTreeMap<String, Delivery>);
+
+impl NotifyProgress {
+    pub fn get(&self, tag: &str) -> Option<&Delivery> {
+        self.0.get(tag)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn any_sent(&self) -> bool {
+        self.0.values().any(|d| *d == Delivery::Sent)
+    }
+}
+
+/// How a call's e-mail ended, one message per recipient: counts and error
+/// codes, never addresses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub recipients: usize,
+    pub sent: usize,
+    /// Recipients refused for good, by error code.
+    pub refused: std::collections::BTreeMap<ErrorCode, usize>,
+}
+
+impl Tally {
+    pub fn refused_count(&self) -> usize {
+        self.refused.values().sum()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationOutcome {
-    Sent {
-        message_id: String,
-    },
+    /// Every recipient settled: sent, or refused for good (not retried).
+    Settled(Tally),
     NoRecipients,
-    /// A permanent failure: recorded, not retried.
+    /// Nothing could be sent, for a reason of Lifeline's own (a fixed text:
+    /// never a provider's message).
     Failed {
-        error: String,
+        reason: &'static str,
     },
 }
 
 impl NotificationOutcome {
+    /// The `notification` attribute: `sent` (to every recipient), `partial`
+    /// (some refused), `failed` (none sent), `no_recipients`.
     pub fn state(&self) -> &'static str {
         match self {
-            NotificationOutcome::Sent { .. } => "sent",
+            NotificationOutcome::Settled(t) if t.sent == t.recipients => "sent",
+            NotificationOutcome::Settled(t) if t.sent > 0 => "partial",
+            NotificationOutcome::Settled(_) => "failed",
             NotificationOutcome::NoRecipients => "no_recipients",
             NotificationOutcome::Failed { .. } => "failed",
+        }
+    }
+
+    /// The `notificationDetail` attribute: `sent 3 of 3`,
+    /// `sent 2 of 3; refused 1 (MessageRejected)`; no address, no message.
+    pub fn detail(&self) -> String {
+        match self {
+            NotificationOutcome::Settled(t) => {
+                let mut d = format!("sent {} of {}", t.sent, t.recipients);
+                if !t.refused.is_empty() {
+                    let codes: Vec<String> = t
+                        .refused
+                        .iter()
+                        .map(|(code, n)| format!("{n} {code}"))
+                        .collect();
+                    d.push_str(&format!(
+                        "; refused {} ({})",
+                        t.refused_count(),
+                        codes.join(", ")
+                    ));
+                }
+                d
+            }
+            NotificationOutcome::NoRecipients => String::new(),
+            NotificationOutcome::Failed { reason } => (*reason).to_string(),
         }
     }
 }
@@ -347,32 +452,41 @@ pub trait NotifyStore: Send + Sync {
         call: &CallId,
         agent: &AgentId,
     ) -> Result<NotifyContext, StoreError>;
-    /// Records the e-mail's outcome on the call record.
+    /// Records the e-mail's outcome on the call record (and drops its progress).
     async fn record_notification(
         &self,
         call: &CallId,
         outcome: &NotificationOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Records which recipients are settled while others are still pending,
+    /// so that a retry sends only to those (unless the outcome is recorded).
+    async fn record_progress(
+        &self,
+        call: &CallId,
+        progress: &NotifyProgress,
+    ) -> Result<(), StoreError>;
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+/// Why a message was not sent, as an error code only (see [`ErrorCode`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     /// Throttling, network, a 5xx: retry.
     #[error("transient: {0}")]
-    Transient(String),
+    Transient(ErrorCode),
     /// Rejected, unverified sender, bad request: retrying will not help.
     #[error("permanent: {0}")]
-    Permanent(String),
+    Permanent(ErrorCode),
 }
 
 #[async_trait]
 pub trait EmailSender: Send + Sync {
-    /// Sends one message; its message id.
+    /// Sends one message to exactly one address (nobody sees another
+    /// recipient's address); its message id.
     async fn send(
         &self,
         from: &lifeline_domain::types::Email,
-        to: &[lifeline_domain::types::Email],
+        to: &lifeline_domain::types::Email,
         email: &lifeline_domain::notification::RenderedEmail,
     ) -> Result<String, SendError>;
 }

@@ -14,5 +14,5 @@ pub mod secrets;
 pub mod ses;
 #[cfg(feature = "sqs")]
 pub mod sqs;
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;

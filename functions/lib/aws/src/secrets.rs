@@ -154,10 +154,25 @@ impl SecretsManagerSecret {
 
     /// The secret's current `SecretString` (one `GetSecretValue`).
     pub async fn get(&self) -> Result<String, SecretError> {
+        self.get_stage(None).await
+    }
+
+    /// The current value and, during a rotation, the previous one
+    /// (`AWSPREVIOUS`; none when the secret has no such version): the two
+    /// requests at once.
+    pub async fn get_with_previous(&self) -> Result<(String, Option<String>), SecretError> {
+        let (current, previous) =
+            tokio::join!(self.get_stage(None), self.get_stage(Some("AWSPREVIOUS")));
+        // A missing or unreadable previous version is no reason to refuse the current.
+        Ok((current?, previous.ok()))
+    }
+
+    async fn get_stage(&self, stage: Option<&str>) -> Result<String, SecretError> {
         let out = self
             .client
             .get_secret_value()
             .secret_id(&self.arn)
+            .set_version_stage(stage.map(String::from))
             .send()
             .await
             .map_err(|e| SecretError::Unreadable {
@@ -174,6 +189,67 @@ impl SecretsManagerSecret {
             }),
         }
     }
+}
+
+/// A rotation of the webhook secret, in Secrets Manager's own stages: the new
+/// value becomes `AWSCURRENT` and the old one `AWSPREVIOUS`. The functions
+/// accept both (they refresh every few minutes), so the sender can move over
+/// with no window where either secret is refused; then
+/// [`retire_previous`] ends the old one's acceptance.
+pub async fn rotate(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    new_value: &str,
+) -> Result<(), SecretError> {
+    client
+        .put_secret_value()
+        .secret_id(secret_id)
+        .secret_string(new_value)
+        .send()
+        .await
+        .map_err(|e| SecretError::Unreadable {
+            arn_var: SECRET_ARN_VAR,
+            arn: secret_id.to_string(),
+            detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+        })?;
+    Ok(())
+}
+
+/// Takes `AWSPREVIOUS` off the old version: once the functions refresh, the
+/// old secret is refused. Whether there was a previous version.
+pub async fn retire_previous(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<bool, SecretError> {
+    let failed = |e: String| SecretError::Unreadable {
+        arn_var: SECRET_ARN_VAR,
+        arn: secret_id.to_string(),
+        detail: e,
+    };
+    let described = client
+        .describe_secret()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+    let previous = described
+        .version_ids_to_stages()
+        .into_iter()
+        .flatten()
+        .find(|(_, stages)| stages.iter().any(|s| s == "AWSPREVIOUS"))
+        .map(|(id, _)| id.clone());
+    let Some(previous) = previous else {
+        return Ok(false);
+    };
+    client
+        .update_secret_version_stage()
+        .secret_id(secret_id)
+        .version_stage("AWSPREVIOUS")
+        .remove_from_version_id(previous)
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -138,3 +138,133 @@ pub fn faulty_ses_client(conf: &aws_config::SdkConfig, fault: &FailFirst) -> aws
         .build();
     aws_sdk_sesv2::Client::from_conf(c)
 }
+
+/// What a [`canned_ses_client`] answers every request with.
+#[cfg(feature = "sesv2")]
+#[derive(Debug, Clone)]
+pub enum CannedAnswer {
+    /// An HTTP answer: the status, the `x-amzn-ErrorType` header (the
+    /// error's code) when given, and the JSON body.
+    Http {
+        status: u16,
+        error_type: Option<String>,
+        body: String,
+    },
+    /// No answer: the connection failed.
+    ConnectionFailed,
+}
+
+#[cfg(feature = "sesv2")]
+impl CannedAnswer {
+    /// SES's answer to an accepted message.
+    pub fn accepted() -> Self {
+        CannedAnswer::Http {
+            status: 200,
+            error_type: None,
+            body: r#"{"MessageId":"canned-1"}"#.into(),
+        }
+    }
+
+    /// An SES error: `code` (`MessageRejected`) with `message`.
+    pub fn error(status: u16, code: &str, message: &str) -> Self {
+        CannedAnswer::Http {
+            status,
+            error_type: Some(code.into()),
+            body: serde_json::json!({ "message": message }).to_string(),
+        }
+    }
+}
+
+/// The canned connector: answers, and keeps the request bodies it got.
+#[cfg(feature = "sesv2")]
+#[derive(Debug, Clone)]
+struct Canned {
+    answer: CannedAnswer,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+#[cfg(feature = "sesv2")]
+impl aws_smithy_runtime_api::client::http::HttpConnector for Canned {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        use aws_smithy_runtime_api::client::http::HttpConnectorFuture;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let body = request
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(body);
+        match &self.answer {
+            CannedAnswer::ConnectionFailed => HttpConnectorFuture::ready(Err(ConnectorError::io(
+                "connection refused (canned)".into(),
+            ))),
+            CannedAnswer::Http {
+                status,
+                error_type,
+                body,
+            } => {
+                let mut r = aws_smithy_runtime_api::http::Response::new(
+                    aws_smithy_runtime_api::http::StatusCode::try_from(*status)
+                        .unwrap_or_else(|_| unreachable!("a valid status")),
+                    aws_smithy_types::body::SdkBody::from(body.clone()),
+                );
+                r.headers_mut()
+                    .insert("content-type", "application/json".to_string());
+                if let Some(code) = error_type {
+                    r.headers_mut().insert("x-amzn-ErrorType", code.clone());
+                }
+                HttpConnectorFuture::ready(Ok(r))
+            }
+        }
+    }
+}
+
+#[cfg(feature = "sesv2")]
+impl aws_smithy_runtime_api::client::http::HttpClient for Canned {
+    fn http_connector(
+        &self,
+        _settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        aws_smithy_runtime_api::client::http::SharedHttpConnector::new(self.clone())
+    }
+}
+
+#[cfg(feature = "sesv2")]
+#[derive(Debug)]
+struct TokioSleep;
+
+#[cfg(feature = "sesv2")]
+impl aws_sdk_sesv2::config::AsyncSleep for TokioSleep {
+    fn sleep(&self, d: std::time::Duration) -> aws_sdk_sesv2::config::Sleep {
+        aws_sdk_sesv2::config::Sleep::new(tokio::time::sleep(d))
+    }
+}
+
+/// An SES v2 client that never reaches the network: every request gets
+/// `answer` at once (no retries). The request bodies it sent, as JSON text,
+/// are in the returned list.
+#[cfg(feature = "sesv2")]
+pub fn canned_ses_client(answer: CannedAnswer) -> (aws_sdk_sesv2::Client, Arc<Mutex<Vec<String>>>) {
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let conf = aws_sdk_sesv2::Config::builder()
+        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+            "canned", "canned", None, None, "canned",
+        ))
+        .http_client(Canned {
+            answer,
+            requests: requests.clone(),
+        })
+        .sleep_impl(TokioSleep)
+        .retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled())
+        .build();
+    (aws_sdk_sesv2::Client::from_conf(conf), requests)
+}

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use crate::call::{AgentProfile, EmergencyCall, Location};
 use crate::numbers::Country;
 use crate::route::Route;
+use crate::types::{CallId, Email};
 
 pub const TEMPLATE_NAME: &str = "EmergencyCallNotification";
 
@@ -52,6 +53,12 @@ pub struct NotificationData {
     pub dialed_at_utc: String,
     pub dialed_at_local: Option<String>,
     pub callback_number: String,
+    /// The callback window: the number stays the agent's until this many
+    /// minutes after the call ends (after the end of the agent's last
+    /// emergency call; `LIFELINE_CALLBACK_WINDOW_MINUTES`).
+    pub callback_window_minutes: i64,
+    /// When the window ends, only when that is known at send time (the call
+    /// had already ended): never a guess from the dial time.
     pub callback_valid_until: Option<String>,
     pub callback_is_agent_number: bool,
     pub location_provided: bool,
@@ -68,7 +75,7 @@ pub struct NotificationData {
     pub sent_to_fallback: bool,
 }
 
-pub const VARIABLES: [&str; 19] = [
+pub const VARIABLES: [&str; 20] = [
     "test",
     "dialed",
     "emergency_number",
@@ -77,6 +84,7 @@ pub const VARIABLES: [&str; 19] = [
     "dialed_at_utc",
     "dialed_at_local",
     "callback_number",
+    "callback_window_minutes",
     "callback_valid_until",
     "callback_is_agent_number",
     "location_provided",
@@ -139,8 +147,15 @@ fn route_description(route: Route) -> &'static str {
     }
 }
 
-/// The e-mail's data for a call (pure).
-pub fn notification_data(call: &EmergencyCall, agent: Option<&AgentProfile>) -> NotificationData {
+/// The e-mail's data for a call (pure). `window` is the callback window
+/// (`LeasePolicy::window`): the leased number stays the agent's until that
+/// long after the end of the agent's last emergency call, so the end of it is
+/// stated only once the call has ended.
+pub fn notification_data(
+    call: &EmergencyCall,
+    agent: Option<&AgentProfile>,
+    window: chrono::Duration,
+) -> NotificationData {
     let local = call.location.as_ref().and_then(local_zone).map(|tz| {
         let t = call.dialed_at.with_timezone(&tz);
         format!("{} {}", t.format("%Y-%m-%d %H:%M"), t.format("%Z"))
@@ -158,7 +173,17 @@ pub fn notification_data(call: &EmergencyCall, agent: Option<&AgentProfile>) -> 
         dialed_at_utc: utc(call.dialed_at),
         dialed_at_local: local,
         callback_number: call.caller_id.to_string(),
-        callback_valid_until: call.callback_expires_at.map(utc),
+        callback_window_minutes: window.num_minutes(),
+        callback_valid_until: call
+            .ended_at
+            .filter(|_| call.leased_number.is_some())
+            // Never earlier than the lease's own end when dialed (an earlier
+            // call's window may reach further).
+            .map(|end| {
+                utc(call
+                    .callback_expires_at
+                    .map_or(end + window, |e| e.max(end + window)))
+            }),
         callback_is_agent_number: call.leased_number.is_none(),
         location_provided: call.location.is_some(),
         address: call.location.as_ref().and_then(|l| l.address.clone()),
@@ -187,7 +212,8 @@ pub fn sample_data(test: bool, location: bool) -> NotificationData {
         dialed_at_utc: "2026-11-24 05:00 UTC".into(),
         dialed_at_local: location.then(|| "2026-11-23 21:00 PST".into()),
         callback_number: "+14255550199".into(),
-        callback_valid_until: Some("2026-11-24 06:00 UTC".into()),
+        callback_window_minutes: 60,
+        callback_valid_until: None,
         callback_is_agent_number: !location,
         location_provided: location,
         address: location.then(|| "1 Main St, Redmond WA".into()),
@@ -284,6 +310,18 @@ pub fn render(
     })
 }
 
+/// A short tag for one recipient of one call's e-mail, to record that it was
+/// sent (or refused) without storing the address: the first 6 bytes of
+/// SHA-256 over the call id and the address, as hex. Per call, so the same
+/// address tags differently on another call.
+pub fn recipient_tag(call: &CallId, to: &Email) -> String {
+    let mut h = Sha256::new();
+    h.update(call.as_str().as_bytes());
+    h.update([0u8]);
+    h.update(to.as_str().as_bytes());
+    hex::encode(&h.finalize()[..6])
+}
+
 /// `note` (plain text, escaped here) as the first paragraph of the body.
 fn with_html_note(html: &str, note: &str) -> String {
     let escaped = note
@@ -347,6 +385,14 @@ pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
             ..sample_data(false, true)
         },
     )?;
+    // The call had already ended when the e-mail was written.
+    render(
+        t,
+        &NotificationData {
+            callback_valid_until: Some("2026-11-24 06:10 UTC".into()),
+            ..sample_data(false, true)
+        },
+    )?;
     Ok(())
 }
 
@@ -404,7 +450,7 @@ mod tests {
             lat: Some(47.6),
             lon: Some(-122.1),
         };
-        let d = notification_data(&call(false, Some(loc)), Some(&ana()));
+        let d = notification_data(&call(false, Some(loc)), Some(&ana()), HOUR);
         assert_eq!(d.dialed_at_local.as_deref(), Some("2026-11-23 21:00 PST"));
         let e = render(&NotificationTemplate::builtin(), &d).unwrap();
         assert_eq!(e.subject, "Emergency call to 112 by Ana <b>Diaz</b>");
@@ -415,7 +461,7 @@ mod tests {
             "2026-11-24 05:00 UTC",
             "21:00 PST",
             "+14255550199",
-            "2026-11-24 06:00 UTC",
+            "valid until 60 minutes after the call ends",
             "47.6",
             "-122.1",
             "Direct offer",
@@ -434,13 +480,121 @@ mod tests {
             "no call id"
         );
         assert!(!e.html.contains("TEST"));
+        // Not the dial time plus the window: the window runs from the end.
+        assert!(!e.html.contains("06:00") && !e.text.contains("06:00"));
+        assert!(
+            !e.text.contains("that is until"),
+            "the end is not known yet"
+        );
+    }
+
+    const HOUR: chrono::Duration = chrono::Duration::minutes(60);
+
+    #[test]
+    fn the_window_runs_from_the_end_of_the_call_not_from_the_dial() {
+        let c = call(false, None);
+        let d = notification_data(&c, Some(&ana()), chrono::Duration::minutes(90));
+        assert_eq!(d.callback_window_minutes, 90);
+        assert_eq!(d.callback_valid_until, None, "not ended: no time stated");
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        for part in [&e.text, &e.html] {
+            assert!(
+                part.contains("valid until 90 minutes after the call ends"),
+                "{part}"
+            );
+            // The dial (05:00) plus the lease's window at the dial (06:00)
+            // is not when the number stops being the agent's.
+            assert!(!part.contains("06:00"), "{part}");
+            assert!(!part.contains("own number"), "{part}");
+        }
+        assert!(
+            e.text
+                .lines()
+                .any(|l| l.trim() == "valid until 90 minutes after the call ends"),
+            "readable: its own line\n{}",
+            e.text
+        );
+
+        // Ended at 05:20 when the e-mail is written: 05:20 + 90 min, stated.
+        let mut ended = c.clone();
+        ended.ended_at = Some(c.dialed_at + chrono::Duration::minutes(20));
+        let d = notification_data(&ended, Some(&ana()), chrono::Duration::minutes(90));
+        assert_eq!(
+            d.callback_valid_until.as_deref(),
+            Some("2026-11-24 06:50 UTC")
+        );
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        for part in [&e.text, &e.html] {
+            assert!(
+                part.contains("valid until 90 minutes after the call ends"),
+                "{part}"
+            );
+            assert!(part.contains("until 2026-11-24 06:50 UTC"), "{part}");
+        }
+
+        // An earlier call's window that reaches further is not shortened.
+        let mut longer = ended.clone();
+        longer.callback_expires_at = Some(c.dialed_at + chrono::Duration::hours(3));
+        assert_eq!(
+            notification_data(&longer, None, chrono::Duration::minutes(90))
+                .callback_valid_until
+                .as_deref(),
+            Some("2026-11-24 08:00 UTC")
+        );
+    }
+
+    #[test]
+    fn an_own_number_call_says_so_and_states_no_window() {
+        let mut c = call(false, None);
+        c.leased_number = None;
+        c.callback_expires_at = None;
+        c.degraded = true;
+        c.caller_id = "+14255550100".parse().unwrap();
+        c.ended_at = Some(c.dialed_at + chrono::Duration::minutes(5));
+        let d = notification_data(&c, Some(&ana()), HOUR);
+        assert!(d.callback_is_agent_number);
+        assert_eq!(d.callback_valid_until, None);
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        for part in [&e.text, &e.html] {
+            assert!(part.contains("+14255550100"), "{part}");
+            assert!(
+                part.contains("the agent's own number")
+                    || part.contains("the agent&#x27;s own number"),
+                "{part}"
+            );
+            assert!(!part.contains("valid until"), "{part}");
+        }
+    }
+
+    #[test]
+    fn the_window_is_a_template_variable() {
+        assert!(VARIABLES.contains(&"callback_window_minutes"));
+        let mut t = NotificationTemplate::builtin();
+        t.text = "Valid {{ callback_window_minutes }} min after the end{% if callback_valid_until %} ({{ callback_valid_until }}){% endif %}".into();
+        validate(&t).unwrap();
+        let d = notification_data(&call(false, None), None, chrono::Duration::minutes(120));
+        assert_eq!(render(&t, &d).unwrap().text, "Valid 120 min after the end");
+    }
+
+    #[test]
+    fn recipient_tags_are_short_per_call_and_hold_no_address() {
+        let a: Email = "ana@example.com".parse().unwrap();
+        let b: Email = "bo@example.com".parse().unwrap();
+        let c1: CallId = "c-1".parse().unwrap();
+        let c2: CallId = "c-2".parse().unwrap();
+        let t = recipient_tag(&c1, &a);
+        assert_eq!(t.len(), 12);
+        assert!(t.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(t, recipient_tag(&c1, &a), "stable");
+        assert_ne!(t, recipient_tag(&c1, &b));
+        assert_ne!(t, recipient_tag(&c2, &a), "per call");
     }
 
     #[test]
     fn test_calls_and_missing_locations_say_so() {
         let e = render(
             &NotificationTemplate::builtin(),
-            &notification_data(&call(true, None), Some(&ana())),
+            &notification_data(&call(true, None), Some(&ana()), HOUR),
         )
         .unwrap();
         assert!(e.subject.starts_with("[TEST] "));
@@ -452,7 +606,7 @@ mod tests {
 
     #[test]
     fn a_fallback_email_says_it_went_to_the_fallback_list() {
-        let mut d = notification_data(&call(false, None), Some(&ana()));
+        let mut d = notification_data(&call(false, None), Some(&ana()), HOUR);
         let plain = render(&NotificationTemplate::builtin(), &d).unwrap();
         assert!(!plain.text.contains("fallback") && !plain.html.contains("fallback"));
         d.sent_to_fallback = true;

@@ -163,8 +163,18 @@ mod tests {
         // ...a stream consumer can, and its secret accepts no signature.
         let c = Config::from_lookup_without_secret(Mode::Lambda, none).unwrap();
         let now = chrono::Utc::now();
-        let header = c.webhook_secret.sign(now.timestamp(), b"{}");
-        assert!(c.webhook_secret.verify(Some(&header), b"{}", now).is_err());
+        let header = c.webhook_secret.sign(
+            now.timestamp(),
+            crate::webhook::Signed::post("/calls/outbound", b"{}"),
+        );
+        assert!(c
+            .webhook_secret
+            .verify(
+                Some(&header),
+                crate::webhook::Signed::post("/calls/outbound", b"{}"),
+                now
+            )
+            .is_err());
         // The other settings are still read and validated.
         assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
             (k == "LIFELINE_CALLBACK_WINDOW_MINUTES").then(|| "30".into())
@@ -175,8 +185,18 @@ mod tests {
             (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-long-enough-secret".into())
         })
         .unwrap();
-        let header = c.webhook_secret.sign(now.timestamp(), b"{}");
-        assert!(c.webhook_secret.verify(Some(&header), b"{}", now).is_ok());
+        let header = c.webhook_secret.sign(
+            now.timestamp(),
+            crate::webhook::Signed::post("/calls/outbound", b"{}"),
+        );
+        assert!(c
+            .webhook_secret
+            .verify(
+                Some(&header),
+                crate::webhook::Signed::post("/calls/outbound", b"{}"),
+                now
+            )
+            .is_ok());
         assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
             (k == "LIFELINE_WEBHOOK_SECRET").then(|| "short".into())
         })

@@ -105,7 +105,8 @@ pub fn signed(secret: &WebhookSecret, path: &str, body: &str, t: i64) -> Request
         "content-type",
         http::HeaderValue::from_static("application/json"),
     );
-    if let Ok(v) = http::HeaderValue::from_str(&secret.sign(t, body.as_bytes())) {
+    let signed = crate::webhook::Signed::post(req.uri().path(), body.as_bytes());
+    if let Ok(v) = http::HeaderValue::from_str(&secret.sign(t, signed)) {
         req.headers_mut().insert(SIGNATURE_HEADER, v);
     }
     req

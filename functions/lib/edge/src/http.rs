@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use crate::webhook::{Problem, WebhookSecret, MAX_BODY_BYTES, SIGNATURE_HEADER};
+use crate::webhook::{Problem, Signed, WebhookSecret, MAX_BODY_BYTES, SIGNATURE_HEADER};
 use lifeline_app::clock::{Clock, SystemClock};
 
 pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
@@ -93,7 +93,8 @@ impl WebhookAuth {
                     .headers()
                     .get(SIGNATURE_HEADER)
                     .and_then(|v| v.to_str().ok());
-                match self.secret.verify(header, body, self.clock.now()) {
+                let signed = Signed::new(req.method().as_str(), signed_path(req), body);
+                match self.secret.verify(header, signed, self.clock.now()) {
                     Ok(()) => Checked::Verified(body),
                     Err(e) => {
                         tracing::warn!(reason = %e, path = %req.uri().path(), "webhook not authenticated: bad signature");
@@ -135,4 +136,15 @@ pub enum Checked<'r> {
     },
     /// Wrong method, too large.
     Refused(Problem),
+}
+
+/// The path a signature covers: as the client sent it (API Gateway's
+/// `rawPath`, which lambda_http keeps), without the query string; the
+/// request URI's path when there is no raw one (the local runner).
+pub fn signed_path(req: &Request) -> &str {
+    use lambda_http::RequestExt;
+    match req.raw_http_path() {
+        "" => req.uri().path(),
+        raw => raw,
+    }
 }

@@ -33,19 +33,30 @@ pub enum LoadError {
 /// A key the refresher fills: a shared handle, so a new value reaches every
 /// holder at once (the webhook secret, Twilio's auth token).
 pub trait SecretSlot: Send + Sync {
-    /// Takes `value` as the key; an unusable one is refused (the old kept).
-    fn fill(&self, value: &str) -> Result<(), String>;
+    /// Takes `current` as the key, and `previous` beside it where the slot
+    /// keeps one (a rotation in progress); an unusable current value is
+    /// refused (the old keys kept).
+    fn fill(&self, current: &str, previous: Option<&str>) -> Result<(), String>;
     /// Whether a key is held (else every signature is refused).
     fn is_set(&self) -> bool;
+    /// Whether a signature failed to match since the last call: a sign that
+    /// the sender may have moved to a new secret already.
+    fn take_mismatch(&self) -> bool {
+        false
+    }
 }
 
 impl SecretSlot for WebhookSecret {
-    fn fill(&self, value: &str) -> Result<(), String> {
-        self.replace(value).map_err(|e| e.0)
+    fn fill(&self, current: &str, previous: Option<&str>) -> Result<(), String> {
+        self.rotate(current, previous).map_err(|e| e.0)
     }
 
     fn is_set(&self) -> bool {
         WebhookSecret::is_set(self)
+    }
+
+    fn take_mismatch(&self) -> bool {
+        WebhookSecret::take_mismatch(self)
     }
 }
 
@@ -78,6 +89,12 @@ impl SecretNames {
 #[async_trait::async_trait]
 pub trait SecretLoader: Send + Sync {
     async fn load(&self) -> Result<String, LoadError>;
+
+    /// The current value and, during a rotation, the previous one. By
+    /// default there is no previous one.
+    async fn load_with_previous(&self) -> Result<(String, Option<String>), LoadError> {
+        Ok((self.load().await?, None))
+    }
 }
 
 #[cfg(feature = "secrets")]
@@ -85,6 +102,14 @@ pub trait SecretLoader: Send + Sync {
 impl SecretLoader for lifeline_aws::secrets::SecretsManagerSecret {
     async fn load(&self) -> Result<String, LoadError> {
         self.get()
+            .await
+            .map_err(|e| LoadError::Unavailable(e.to_string()))
+    }
+
+    /// `AWSCURRENT` and `AWSPREVIOUS`, so a sender still signing with the
+    /// previous secret is accepted while it moves over.
+    async fn load_with_previous(&self) -> Result<(String, Option<String>), LoadError> {
+        self.get_with_previous()
             .await
             .map_err(|e| LoadError::Unavailable(e.to_string()))
     }
@@ -202,6 +227,38 @@ impl SecretRefresher {
         true
     }
 
+    /// Called after a request was handled: when its signature failed to
+    /// match, the keys are fetched again at once (the sender may have moved
+    /// to a new secret), whatever their age — still at most one load per
+    /// `retry_every`, and never on the request's own time.
+    pub fn after_request(self: &Arc<Self>) -> bool {
+        if !self.slot.take_mismatch() {
+            return false;
+        }
+        let Some(flight) = self.begin_unless_recent(Instant::now()) else {
+            return false;
+        };
+        let this = self.clone();
+        tokio::spawn(async move {
+            let _flight = flight;
+            this.attempt().await;
+        });
+        true
+    }
+
+    fn begin_unless_recent(self: &Arc<Self>, now: Instant) -> Option<Flight> {
+        let mut s = self.state();
+        let recent = s
+            .last_attempt
+            .is_some_and(|t| now.duration_since(t) < self.policy.retry_every);
+        if s.in_flight || recent {
+            return None;
+        }
+        s.in_flight = true;
+        s.last_attempt = Some(now);
+        Some(Flight(self.clone()))
+    }
+
     /// Claims the single flight if a load is due (or `force`d).
     fn begin(self: &Arc<Self>, now: Instant, force: bool) -> Option<Flight> {
         let mut s = self.state();
@@ -227,8 +284,12 @@ impl SecretRefresher {
     /// the key in hand (if any) is kept.
     async fn attempt(&self) -> bool {
         let had_key = self.slot.is_set();
-        let loaded = match tokio::time::timeout(self.policy.timeout, self.loader.load()).await {
-            Ok(Ok(value)) => self.slot.fill(&value).map_err(LoadError::Unusable),
+        let load = self.loader.load_with_previous();
+        let loaded = match tokio::time::timeout(self.policy.timeout, load).await {
+            Ok(Ok((current, previous))) => self
+                .slot
+                .fill(&current, previous.as_deref())
+                .map_err(LoadError::Unusable),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(LoadError::TimedOut(self.policy.timeout.as_millis())),
         };
@@ -293,7 +354,11 @@ impl<H: WebhookHandler> WebhookHandler for Refreshing<H> {
         if let Some(r) = &self.refresher {
             r.on_request();
         }
-        self.inner.handle(req).await
+        let response = self.inner.handle(req).await;
+        if let Some(r) = &self.refresher {
+            r.after_request();
+        }
+        response
     }
 }
 

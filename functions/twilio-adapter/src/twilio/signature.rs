@@ -55,8 +55,9 @@ impl TwilioAuthToken {
 }
 
 impl lifeline_edge::secret::SecretSlot for TwilioAuthToken {
-    fn fill(&self, value: &str) -> Result<(), String> {
-        self.replace(value).map_err(|e| e.0)
+    /// One token: Twilio signs with the account's primary token only.
+    fn fill(&self, current: &str, _previous: Option<&str>) -> Result<(), String> {
+        self.replace(current).map_err(|e| e.0)
     }
 
     fn is_set(&self) -> bool {

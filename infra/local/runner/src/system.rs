@@ -489,13 +489,21 @@ impl LocalSystem {
             "" => format!("{}{}", self.twilio_config.public_url, raw("rawPath")),
             q => format!("{}{}?{q}", self.twilio_config.public_url, raw("rawPath")),
         };
+        // A Lifeline signature covers the route the event names: its method and rawPath.
+        let path = raw("rawPath").to_string();
+        let method = v
+            .pointer("/requestContext/http/method")
+            .and_then(|m| m.as_str())
+            .unwrap_or("POST")
+            .to_string();
         if let Some(headers) = v.get_mut("headers").and_then(|h| h.as_object_mut()) {
             if headers.contains_key(lifeline_edge::webhook::SIGNATURE_HEADER) {
                 let t = chrono::Utc::now().timestamp();
-                headers.insert(
-                    lifeline_edge::webhook::SIGNATURE_HEADER.into(),
-                    self.config.webhook_secret.sign(t, body.as_bytes()).into(),
-                );
+                headers.insert(lifeline_edge::webhook::SIGNATURE_HEADER.into(), {
+                    let signed =
+                        lifeline_edge::webhook::Signed::new(&method, &path, body.as_bytes());
+                    self.config.webhook_secret.sign(t, signed).into()
+                });
             }
             if headers.contains_key(twilio_adapter::twilio::SIGNATURE_HEADER) {
                 if let Ok(form) = twilio_adapter::twilio::Form::parse(body.as_bytes()) {

@@ -1,19 +1,29 @@
-//! The emergency-call e-mail: at least once, never lost, sent once it is
-//! recorded. A transient failure asks for a retry of the record; a permanent
-//! one is recorded on the call and counted. Nobody is left unnotified because
-//! a lookup failed: when the agent's own recipients cannot be used (no
-//! profile, an unreadable one, an empty list, or one the store would not give
-//! for a while) the e-mail goes to the configured fallback recipients. Corrupt
-//! data is never retried: retrying will not make it readable.
+//! The emergency-call e-mail: one message per recipient (nobody sees another
+//! recipient's address), at least once, never lost. A transient failure asks
+//! for a retry of the record, which sends only to the recipients not settled
+//! yet (the progress is recorded on the call by recipient tag, not address);
+//! a permanent refusal of one address is recorded and counted, and never
+//! stops the others. Only error codes are logged or stored, never the
+//! provider's message (it can quote addresses). Nobody is left unnotified
+//! because a lookup failed: when the agent's own recipients cannot be used
+//! (no profile, an unreadable one, an empty list, or one the store would not
+//! give for a while) the e-mail goes to the configured fallback recipients.
+//! Corrupt data is never retried: retrying will not make it readable.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::metrics::{EmfStdout, Metrics};
 use crate::ports::{
-    EmailSender, NotificationOutcome, NotifyContext, NotifyItem, NotifyStore, SendError,
+    Delivery, EmailSender, ErrorCode, NotificationOutcome, NotifyContext, NotifyItem, NotifyStore,
+    SendError, Tally,
 };
-use lifeline_domain::notification::{notification_data, render, NotificationTemplate};
+use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::lease::LeasePolicy;
+use lifeline_domain::notification::{
+    notification_data, recipient_tag, render, NotificationTemplate, RenderedEmail,
+};
 use lifeline_domain::types::{AgentId, CallId, Email, Recipients};
 
 /// How long a call's e-mail waits for a profile (or template) the store did
@@ -27,11 +37,17 @@ pub const CALL_UNREADABLE: &str = "the call record is unreadable: no e-mail coul
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notified {
-    /// To the agent's recipients.
+    /// To every one of the agent's recipients.
     Sent,
-    /// To the fallback recipients, because the agent's could not be used.
+    /// To every one of the fallback recipients, because the agent's could not be used.
     SentToFallback(Fallback),
+    /// Some recipients refused for good, the others sent.
+    Partial {
+        sent: usize,
+        refused: usize,
+    },
     NoRecipients,
+    /// Every recipient refused for good.
     Failed,
     /// The call record does not decode: recorded as failed, not retried.
     Parked,
@@ -63,7 +79,7 @@ impl Fallback {
     }
 }
 
-/// Retry the record later.
+/// Retry the record later. Its text is logged: no addresses in it.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("notification not sent yet: {0}")]
 pub struct RetryLater(pub String);
@@ -75,6 +91,7 @@ pub struct NotifyService<S, E> {
     metrics: Arc<dyn Metrics>,
     from: Email,
     fallback: Recipients,
+    window: chrono::Duration,
 }
 
 impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
@@ -86,6 +103,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             metrics: Arc::new(EmfStdout),
             from,
             fallback: Recipients::default(),
+            window: LeasePolicy::default().window,
         }
     }
 
@@ -99,6 +117,13 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// (`Settings::fallback_recipients`); empty: nobody.
     pub fn with_fallback(mut self, recipients: Recipients) -> Self {
         self.fallback = recipients;
+        self
+    }
+
+    /// The callback window the e-mail states (`Settings::lease.window`,
+    /// `LIFELINE_CALLBACK_WINDOW_MINUTES`); 60 minutes unless told.
+    pub fn with_window(mut self, window: chrono::Duration) -> Self {
+        self.window = window;
         self
     }
 
@@ -149,7 +174,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             }
             (self.fallback.as_slice(), Some(why))
         };
-        let mut data = notification_data(call, ctx.agent.as_ref());
+        let mut data = notification_data(call, ctx.agent.as_ref(), self.window);
         data.sent_to_fallback = fallback.is_some();
         let stored = ctx
             .template
@@ -162,58 +187,147 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             render(&NotificationTemplate::builtin(), &data)
         });
         let email = email.map_err(|e| RetryLater(format!("built-in template: {e}")))?;
+        self.send_each(&ctx, call, agent_id, recipients, fallback, &email)
+            .await
+    }
+
+    /// One message per recipient not settled yet (by an earlier attempt);
+    /// the progress is recorded while any is left for a retry, the outcome
+    /// once every one is settled.
+    async fn send_each(
+        &self,
+        ctx: &NotifyContext,
+        call: &EmergencyCall,
+        agent_id: &AgentId,
+        recipients: &[Email],
+        fallback: Option<Fallback>,
+        email: &RenderedEmail,
+    ) -> Result<Notified, RetryLater> {
+        let call_id = &call.call_id;
+        let mut progress = ctx.progress.clone();
+        let first_messages = !progress.any_sent();
         let started = self.clock.now();
-        match self.sender.send(&self.from, recipients, &email).await {
-            Ok(message_id) => {
-                match fallback {
-                    None => {
-                        tracing::info!(call_id = %call_id, agent_id = %agent_id, recipients = recipients.len(),
-                        test = call.test, "emergency notification sent")
-                    }
-                    Some(why) => {
-                        tracing::warn!(call_id = %call_id, agent_id = %agent_id, recipients = recipients.len(),
-                            test = call.test, reason = why.as_str(),
-                            "emergency notification sent to the fallback recipients: the agent's could not be used");
-                        self.metrics.emit_sets(
-                            "NotificationFallbacks",
-                            1.0,
-                            "Count",
-                            &[("Reason", why.as_str())],
-                            &[&["Reason"], &[]],
-                        );
-                    }
+        let (mut sent_now, mut refused_now) = (0usize, 0usize);
+        let mut pending: Vec<ErrorCode> = Vec::new();
+        // Positions in the list (1-based) name the recipients in the logs.
+        for (position, to) in (1..).zip(recipients) {
+            let tag = recipient_tag(call_id, to);
+            if progress.get(&tag).is_some() {
+                continue;
+            }
+            match self.sender.send(&self.from, to, email).await {
+                Ok(message_id) => {
+                    tracing::info!(call_id = %call_id, recipient = position, message_id = %message_id,
+                        "emergency notification message accepted");
+                    progress.0.insert(tag, Delivery::Sent);
+                    sent_now += 1;
                 }
-                self.metrics.emit("NotificationsSent", 1.0, "Count", &[]);
+                Err(SendError::Transient(code)) => {
+                    tracing::warn!(call_id = %call_id, recipient = position, error = %code,
+                        "notification message not sent; will retry");
+                    pending.push(code);
+                }
+                Err(SendError::Permanent(code)) => {
+                    tracing::error!(call_id = %call_id, agent_id = %agent_id, recipient = position,
+                        error = %code, "notification message refused permanently; the other recipients are still sent");
+                    progress.0.insert(tag, Delivery::Refused(code));
+                    refused_now += 1;
+                }
+            }
+        }
+        // Per message: one a recipient.
+        if sent_now > 0 {
+            self.metrics
+                .emit("NotificationsSent", sent_now as f64, "Count", &[]);
+            if first_messages {
                 let since_dial = (started - call.dialed_at).num_milliseconds().max(0) as f64;
                 self.metrics
                     .emit("NotificationDelay", since_dial, "Milliseconds", &[]);
-                // Recorded so a redelivery does not send again; if this fails, a
-                // redelivery may send a second copy (at least once).
-                if let Err(e) = self
-                    .store
-                    .record_notification(
-                        call_id,
-                        &NotificationOutcome::Sent { message_id },
-                        self.clock.now(),
-                    )
-                    .await
-                {
-                    tracing::error!(call_id = %call_id, error = %e, "sent, but not recorded");
-                }
-                Ok(fallback.map_or(Notified::Sent, Notified::SentToFallback))
-            }
-            Err(SendError::Transient(e)) => {
-                tracing::warn!(call_id = %call_id, error = %e, "notification send failed; will retry");
-                Err(RetryLater(e))
-            }
-            Err(SendError::Permanent(e)) => {
-                tracing::error!(call_id = %call_id, agent_id = %agent_id, error = %e, "notification refused permanently");
-                self.metrics.emit("NotificationsFailed", 1.0, "Count", &[]);
-                self.record(call_id, &NotificationOutcome::Failed { error: e })
-                    .await?;
-                Ok(Notified::Failed)
             }
         }
+        if refused_now > 0 {
+            self.metrics
+                .emit("NotificationsFailed", refused_now as f64, "Count", &[]);
+        }
+        if let Some(code) = pending.first() {
+            // Kept so that the retry sends only to the others; if it cannot
+            // be written, the retry sends to these again (at least once).
+            if sent_now + refused_now > 0 {
+                if let Err(e) = self.store.record_progress(call_id, &progress).await {
+                    tracing::error!(call_id = %call_id, error = %e,
+                        "notification progress not recorded: a retry may send some messages twice");
+                }
+            }
+            return Err(RetryLater(format!(
+                "{} of {} recipients not sent yet ({code})",
+                pending.len(),
+                recipients.len()
+            )));
+        }
+
+        // Every recipient settled (now or by earlier attempts).
+        let mut tally = Tally {
+            recipients: recipients.len(),
+            sent: 0,
+            refused: BTreeMap::new(),
+        };
+        for to in recipients {
+            match progress.get(&recipient_tag(call_id, to)) {
+                Some(Delivery::Sent) => tally.sent += 1,
+                Some(Delivery::Refused(code)) => {
+                    *tally.refused.entry(code.clone()).or_default() += 1
+                }
+                None => {}
+            }
+        }
+        let outcome = NotificationOutcome::Settled(tally.clone());
+        let detail = outcome.detail();
+        match fallback {
+            None if tally.sent == tally.recipients => {
+                tracing::info!(call_id = %call_id, agent_id = %agent_id, recipients = tally.recipients,
+                    test = call.test, "emergency notification sent")
+            }
+            None => {
+                tracing::error!(call_id = %call_id, agent_id = %agent_id, recipients = tally.recipients,
+                    sent = tally.sent, refused = tally.refused_count(), detail = %detail, test = call.test,
+                    "emergency notification not sent to every recipient")
+            }
+            Some(why) => {
+                tracing::warn!(call_id = %call_id, agent_id = %agent_id, recipients = tally.recipients,
+                    sent = tally.sent, refused = tally.refused_count(), test = call.test, reason = why.as_str(),
+                    "emergency notification sent to the fallback recipients: the agent's could not be used");
+                self.metrics.emit_sets(
+                    "NotificationFallbacks",
+                    1.0,
+                    "Count",
+                    &[("Reason", why.as_str())],
+                    &[&["Reason"], &[]],
+                );
+            }
+        }
+        // Recorded so a redelivery does not send again. If this fails after
+        // something was sent, the record is not retried (a retry would send
+        // those again); with nothing sent, it is.
+        if let Err(e) = self
+            .store
+            .record_notification(call_id, &outcome, self.clock.now())
+            .await
+        {
+            if tally.sent == 0 {
+                return Err(RetryLater(e.to_string()));
+            }
+            tracing::error!(call_id = %call_id, error = %e, "sent, but not recorded");
+        }
+        Ok(if tally.sent == tally.recipients {
+            fallback.map_or(Notified::Sent, Notified::SentToFallback)
+        } else if tally.sent == 0 {
+            Notified::Failed
+        } else {
+            Notified::Partial {
+                sent: tally.sent,
+                refused: tally.refused_count(),
+            }
+        })
     }
 
     /// Why the agent's own list cannot be used (it is empty or unknown).
@@ -239,7 +353,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         self.record(
             call_id,
             &NotificationOutcome::Failed {
-                error: CALL_UNREADABLE.into(),
+                reason: CALL_UNREADABLE,
             },
         )
         .await?;
@@ -356,12 +470,8 @@ mod tests {
                 .await
         }
 
-        fn sent_to(&self) -> Vec<Vec<String>> {
-            self.outbox
-                .messages()
-                .into_iter()
-                .map(|(to, _)| to)
-                .collect()
+        fn sent_to(&self) -> Vec<String> {
+            self.outbox.addresses()
         }
 
         fn outcome(&self) -> Option<NotificationOutcome> {
@@ -391,7 +501,7 @@ mod tests {
     async fn the_agents_own_recipients_come_first() {
         let r = rig(DESK);
         assert_eq!(r.notify().await.unwrap(), Notified::Sent);
-        assert_eq!(r.sent_to(), vec![vec!["sup@example.com"]]);
+        assert_eq!(r.sent_to(), vec!["sup@example.com"]);
         let (_, email) = &r.outbox.messages()[0];
         assert!(!email.text.contains("fallback"), "{}", email.text);
         assert!(r.metrics.values("NotificationFallbacks").is_empty());
@@ -405,15 +515,12 @@ mod tests {
             r.notify().await.unwrap(),
             Notified::SentToFallback(Fallback::NoProfile)
         );
-        assert_eq!(r.sent_to(), vec![vec![DESK]]);
+        assert_eq!(r.sent_to(), vec![DESK]);
         let (_, email) = &r.outbox.messages()[0];
         assert!(email.text.contains("fallback recipient"), "{}", email.text);
         assert!(email.html.contains("fallback recipient"));
         assert_eq!(email.subject, "Emergency call to 911 by Agent a-42");
-        assert!(matches!(
-            r.outcome(),
-            Some(NotificationOutcome::Sent { .. })
-        ));
+        assert_eq!(r.outcome().map(|o| o.state()), Some("sent"));
         assert_eq!(r.metrics.values("NotificationFallbacks"), vec![1.0]);
         // Recorded: a redelivery sends nothing more.
         assert_eq!(r.notify().await.unwrap(), Notified::AlreadyDone);
@@ -428,7 +535,7 @@ mod tests {
             r.notify().await.unwrap(),
             Notified::SentToFallback(Fallback::ProfileUnreadable)
         );
-        assert_eq!(r.sent_to(), vec![vec![DESK]]);
+        assert_eq!(r.sent_to(), vec![DESK]);
         assert_eq!(r.corrupt_kinds(), vec!["profile"]);
     }
 
@@ -444,7 +551,7 @@ mod tests {
             r.notify().await.unwrap(),
             Notified::SentToFallback(Fallback::NoRecipients)
         );
-        assert_eq!(r.sent_to(), vec![vec![DESK]]);
+        assert_eq!(r.sent_to(), vec![DESK]);
         // The agent's own details are still in the e-mail.
         assert!(r.outbox.messages()[0].1.subject.ends_with("by Ana"));
     }
@@ -478,7 +585,7 @@ mod tests {
             r.notify().await.unwrap(),
             Notified::SentToFallback(Fallback::ProfileUnavailable)
         );
-        assert_eq!(r.sent_to(), vec![vec![DESK]]);
+        assert_eq!(r.sent_to(), vec![DESK]);
     }
 
     #[tokio::test]
@@ -489,7 +596,7 @@ mod tests {
         assert!(r.notify().await.is_err());
         r.store.with_state(|s| s.notify_unavailable.clear());
         assert_eq!(r.notify().await.unwrap(), Notified::Sent);
-        assert_eq!(r.sent_to(), vec![vec!["sup@example.com"]]);
+        assert_eq!(r.sent_to(), vec!["sup@example.com"]);
     }
 
     #[tokio::test]
@@ -505,11 +612,7 @@ mod tests {
         assert!(r.notify().await.is_err());
         r.clock.set(t0() + Duration::seconds(61));
         assert_eq!(r.notify().await.unwrap(), Notified::Sent);
-        assert_eq!(
-            r.sent_to(),
-            vec![vec!["sup@example.com"]],
-            "the agent's list"
-        );
+        assert_eq!(r.sent_to(), vec!["sup@example.com"], "the agent's list");
         assert_eq!(
             r.outbox.messages()[0].1.subject,
             "Emergency call to 911 by Ana"
@@ -540,9 +643,9 @@ mod tests {
         assert_eq!(r.notify().await.unwrap(), Notified::Parked);
         assert!(r.outbox.messages().is_empty());
         match r.outcome() {
-            Some(NotificationOutcome::Failed { error }) => {
-                assert_eq!(error, CALL_UNREADABLE);
-                assert!(!error.contains('@') && !error.contains('+'), "{error}");
+            Some(NotificationOutcome::Failed { reason }) => {
+                assert_eq!(reason, CALL_UNREADABLE);
+                assert!(!reason.contains('@') && !reason.contains('+'), "{reason}");
             }
             other => panic!("expected a failed outcome, got {other:?}"),
         }
@@ -576,5 +679,212 @@ mod tests {
         r.store.fail_next_writes(1);
         assert!(r.notify().await.is_err());
         assert_eq!(r.notify().await.unwrap(), Notified::Parked);
+    }
+
+    const A: &str = "ann@example.com";
+    const B: &str = "bob@example.com";
+    const C: &str = "cy@example.org";
+
+    /// The rig, with the agent listing A, B and C.
+    fn rig3() -> Rig {
+        let r = rig(DESK);
+        r.store.with_state(|s| {
+            for a in s.agents.values_mut() {
+                a.recipients = Recipients::parse(&format!("{A}; {B}; {C}")).unwrap();
+            }
+        });
+        r
+    }
+
+    impl Rig {
+        fn progress(&self) -> Option<crate::ports::NotifyProgress> {
+            self.store
+                .with_state(|s| s.notify_progress.get(&"c-1".parse().unwrap()).cloned())
+        }
+    }
+
+    fn tag(to: &str) -> String {
+        recipient_tag(&"c-1".parse().unwrap(), &to.parse().unwrap())
+    }
+
+    #[tokio::test]
+    async fn one_message_per_recipient_each_to_one_address() {
+        let r = rig3();
+        assert_eq!(r.notify().await.unwrap(), Notified::Sent);
+        assert_eq!(r.sent_to(), vec![A, B, C], "three sends, one address each");
+        let messages = r.outbox.messages();
+        for (to, email) in &messages {
+            for other in [A, B, C].into_iter().filter(|o| o != to) {
+                for part in [&email.subject, &email.text, &email.html] {
+                    assert!(!part.contains(other), "{to}'s message names {other}");
+                }
+            }
+        }
+        assert_eq!(messages[0].1, messages[2].1, "the same message to each");
+        let outcome = r.outcome().unwrap();
+        assert_eq!(outcome.state(), "sent");
+        assert_eq!(outcome.detail(), "sent 3 of 3");
+        assert_eq!(r.progress(), None, "nothing pending: no progress kept");
+        assert_eq!(
+            r.metrics.values("NotificationsSent"),
+            vec![3.0],
+            "per message"
+        );
+        assert_eq!(r.metrics.values("NotificationDelay"), vec![5000.0]);
+        assert_eq!(r.notify().await.unwrap(), Notified::AlreadyDone);
+        assert_eq!(r.outbox.messages().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_on_the_second_is_retried_to_the_second_only() {
+        let r = rig3();
+        r.outbox.fail_next_to(B, 1);
+        let e = r.notify().await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "notification not sent yet: 1 of 3 recipients not sent yet (TooManyRequestsException)"
+        );
+        assert_eq!(r.sent_to(), vec![A, C], "the others are not held up");
+        assert_eq!(r.outcome(), None, "not settled");
+        let progress = r.progress().expect("progress recorded");
+        assert_eq!(progress.get(&tag(A)), Some(&Delivery::Sent));
+        assert_eq!(progress.get(&tag(C)), Some(&Delivery::Sent));
+        assert_eq!(progress.get(&tag(B)), None);
+        assert!(
+            !format!("{progress:?}").contains('@'),
+            "tags, not addresses: {progress:?}"
+        );
+        // The redelivered record sends to B only.
+        r.clock.set(t0() + Duration::seconds(8));
+        assert_eq!(r.notify().await.unwrap(), Notified::Sent);
+        assert_eq!(r.sent_to(), vec![A, C, B]);
+        assert_eq!(r.outbox.attempted(), vec![A, B, C, B]);
+        assert_eq!(r.outcome().unwrap().detail(), "sent 3 of 3");
+        assert_eq!(r.progress(), None, "dropped once settled");
+        assert_eq!(r.metrics.values("NotificationsSent"), vec![2.0, 1.0]);
+        assert_eq!(
+            r.metrics.values("NotificationDelay"),
+            vec![5000.0],
+            "once a call, at its first messages"
+        );
+        assert_eq!(r.notify().await.unwrap(), Notified::AlreadyDone);
+        assert_eq!(r.outbox.messages().len(), 3, "never twice");
+    }
+
+    #[tokio::test]
+    async fn a_permanent_refusal_of_one_does_not_stop_the_others() {
+        let r = rig3();
+        r.outbox.refuse_to(A, "MessageRejected");
+        assert_eq!(
+            r.notify().await.unwrap(),
+            Notified::Partial {
+                sent: 2,
+                refused: 1
+            }
+        );
+        assert_eq!(r.sent_to(), vec![B, C]);
+        let outcome = r.outcome().unwrap();
+        assert_eq!(outcome.state(), "partial");
+        let detail = outcome.detail();
+        assert_eq!(detail, "sent 2 of 3; refused 1 (1 MessageRejected)");
+        assert!(!detail.contains('@'));
+        assert_eq!(r.metrics.values("NotificationsFailed"), vec![1.0]);
+        assert_eq!(r.metrics.values("NotificationsSent"), vec![2.0]);
+        assert_eq!(r.notify().await.unwrap(), Notified::AlreadyDone);
+        assert_eq!(r.outbox.attempted().len(), 3, "the refusal is not retried");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_then_a_retry_sends_neither_the_refused_nor_the_sent_again() {
+        let r = rig3();
+        r.outbox.refuse_to(A, "MessageRejected");
+        r.outbox.fail_next_to(B, 2);
+        assert!(r.notify().await.is_err());
+        assert!(r.notify().await.is_err(), "B still throttled");
+        assert_eq!(r.outbox.attempted(), vec![A, B, C, B]);
+        assert_eq!(
+            r.notify().await.unwrap(),
+            Notified::Partial {
+                sent: 2,
+                refused: 1
+            }
+        );
+        assert_eq!(r.outbox.attempted(), vec![A, B, C, B, B]);
+        assert_eq!(r.sent_to(), vec![C, B]);
+        assert_eq!(
+            r.outcome().unwrap().detail(),
+            "sent 2 of 3; refused 1 (1 MessageRejected)",
+            "the refusal of the first attempt is in the outcome"
+        );
+        assert_eq!(r.metrics.values("NotificationsFailed"), vec![1.0]);
+    }
+
+    #[tokio::test]
+    async fn every_recipient_refused_is_a_failure_with_codes_only() {
+        let r = rig3();
+        r.outbox.refuse(true);
+        assert_eq!(r.notify().await.unwrap(), Notified::Failed);
+        let outcome = r.outcome().unwrap();
+        assert_eq!(outcome.state(), "failed");
+        assert_eq!(
+            outcome.detail(),
+            "sent 0 of 3; refused 3 (3 MessageRejected)"
+        );
+        assert_eq!(r.metrics.values("NotificationsFailed"), vec![3.0]);
+        assert!(r.metrics.values("NotificationsSent").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_lost_progress_write_means_at_least_once_never_lost() {
+        let r = rig3();
+        r.outbox.fail_next_to(C, 1);
+        r.store.fail_next_writes(1);
+        assert!(r.notify().await.is_err());
+        assert_eq!(r.progress(), None, "the write failed");
+        assert_eq!(r.notify().await.unwrap(), Notified::Sent);
+        // A and B again (the progress was lost), C at last: nobody missed.
+        assert_eq!(r.sent_to(), vec![A, B, A, B, C]);
+    }
+
+    #[tokio::test]
+    async fn the_email_states_the_configured_window_from_the_end_of_the_call() {
+        let r = rig3();
+        let service = NotifyService::new(
+            r.store.clone(),
+            r.outbox.clone(),
+            Arc::new(r.clock.clone()),
+            "lifeline@example.com".parse().unwrap(),
+        )
+        .with_window(Duration::minutes(90));
+        service
+            .on_call_started(&"c-1".parse().unwrap(), &"a-42".parse().unwrap())
+            .await
+            .unwrap();
+        let (_, email) = &r.outbox.messages()[0];
+        for part in [&email.text, &email.html] {
+            assert!(
+                part.contains("valid until 90 minutes after the call ends"),
+                "{part}"
+            );
+            // The lease's end at the dial (t0 + 60 min) is not stated.
+            let dial_plus_60 = (t0() + Duration::minutes(60)).format("%H:%M").to_string();
+            assert!(!part.contains(&dial_plus_60), "{part}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fallback_list_gets_one_message_per_address_too() {
+        let r = rig(&format!("{DESK}; night-desk@example.com"));
+        r.store.with_state(|s| s.agents.clear());
+        assert_eq!(
+            r.notify().await.unwrap(),
+            Notified::SentToFallback(Fallback::NoProfile)
+        );
+        assert_eq!(r.sent_to(), vec![DESK, "night-desk@example.com"]);
+        assert_eq!(
+            r.metrics.values("NotificationFallbacks"),
+            vec![1.0],
+            "once a call"
+        );
     }
 }

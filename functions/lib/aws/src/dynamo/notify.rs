@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use lifeline_app::ports::{
-    NotificationOutcome, NotifyContext, NotifyItem, NotifyStore, StoreError, TemplateSaveError,
-    TemplateStore,
+    Delivery, ErrorCode, NotificationOutcome, NotifyContext, NotifyItem, NotifyProgress,
+    NotifyStore, StoreError, TemplateSaveError, TemplateStore,
 };
 use lifeline_domain::call::rfc3339;
 use lifeline_domain::notification::NotificationTemplate;
@@ -13,7 +14,7 @@ use lifeline_domain::types::{AgentId, CallId};
 
 use super::codec::{decode_agent, decode_call, decode_template, encode_template, Reader};
 use super::keys::{call_key, item_kind, n, profile_key, s, template_key};
-use super::store::{unavailable, DynamoStore};
+use super::store::{unavailable, DynamoStore, Item};
 use super::write::{put, values};
 
 #[async_trait]
@@ -53,6 +54,7 @@ impl NotifyStore for DynamoStore {
                     // The outcome is read even from a record that does not
                     // decode: a parked call is not parked twice.
                     ctx.notification = Reader::new(item).opt_str("notification").map(String::from);
+                    ctx.progress = decode_progress(item);
                     decode_call(item)
                         .map(|c| ctx.call = Some(c))
                         .err()
@@ -89,23 +91,18 @@ impl NotifyStore for DynamoStore {
         outcome: &NotificationOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let detail = match outcome {
-            NotificationOutcome::Sent { message_id } => message_id.clone(),
-            NotificationOutcome::NoRecipients => String::new(),
-            NotificationOutcome::Failed { error } => error.clone(),
-        };
         let r = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(call_key(call)))
             .update_expression(
-                "SET notification = :state, notifiedAt = :at, notificationDetail = :detail",
+                "SET notification = :state, notifiedAt = :at, notificationDetail = :detail REMOVE notifyProgress",
             )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":state", s(outcome.state()))
             .expression_attribute_values(":at", s(rfc3339(now)))
-            .expression_attribute_values(":detail", s(detail))
+            .expression_attribute_values(":detail", s(outcome.detail()))
             .send()
             .await;
         match r {
@@ -120,6 +117,69 @@ impl NotifyStore for DynamoStore {
             Err(e) => Err(unavailable(e)),
         }
     }
+
+    async fn record_progress(
+        &self,
+        call: &CallId,
+        progress: &NotifyProgress,
+    ) -> Result<(), StoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(call_key(call)))
+            .update_expression("SET notifyProgress = :p")
+            // Never over a recorded outcome (nor on an expired record).
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(notification)")
+            .expression_attribute_values(":p", encode_progress(progress))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// `notifyProgress`: a map from recipient tag (12 hex digits, no address) to
+/// `sent` or `refused:<error code>`.
+pub(crate) fn encode_progress(p: &NotifyProgress) -> AttributeValue {
+    AttributeValue::M(
+        p.0.iter()
+            .map(|(tag, d)| {
+                let v = match d {
+                    Delivery::Sent => "sent".to_string(),
+                    Delivery::Refused(code) => format!("refused:{code}"),
+                };
+                (tag.clone(), s(v))
+            })
+            .collect(),
+    )
+}
+
+/// The progress on a call record; an entry that does not read is left out
+/// (that recipient is sent to again: at least once).
+pub(crate) fn decode_progress(item: &Item) -> NotifyProgress {
+    let Some(AttributeValue::M(m)) = item.get("notifyProgress") else {
+        return NotifyProgress::default();
+    };
+    NotifyProgress(
+        m.iter()
+            .filter_map(|(tag, v)| {
+                let d = match v.as_s().ok()?.as_str() {
+                    "sent" => Delivery::Sent,
+                    other => Delivery::Refused(ErrorCode::new(other.strip_prefix("refused:")?)),
+                };
+                Some((tag.clone(), d))
+            })
+            .collect(),
+    )
 }
 
 #[async_trait]
@@ -172,5 +232,37 @@ impl TemplateStore for DynamoStore {
                 _ => Err(TemplateSaveError::Store(unavailable(e))),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_round_trips_without_addresses() {
+        let mut p = NotifyProgress::default();
+        p.0.insert("0a1b2c3d4e5f".into(), Delivery::Sent);
+        p.0.insert(
+            "ffeeddccbbaa".into(),
+            Delivery::Refused(ErrorCode::new("MessageRejected")),
+        );
+        let v = encode_progress(&p);
+        let item: Item = std::collections::HashMap::from([("notifyProgress".to_string(), v)]);
+        assert_eq!(decode_progress(&item), p);
+        let AttributeValue::M(m) = &item["notifyProgress"] else {
+            panic!("a map")
+        };
+        assert_eq!(m["ffeeddccbbaa"].as_s().unwrap(), "refused:MessageRejected");
+        // Hand-edited entries read as pending.
+        let odd: Item = std::collections::HashMap::from([(
+            "notifyProgress".to_string(),
+            AttributeValue::M(std::collections::HashMap::from([
+                ("x".to_string(), s("maybe")),
+                ("y".to_string(), AttributeValue::N("1".into())),
+            ])),
+        )]);
+        assert!(decode_progress(&odd).is_empty());
+        assert!(decode_progress(&Item::new()).is_empty());
     }
 }

@@ -84,7 +84,8 @@ fn rig(loader: &Arc<FakeLoader>) -> (Arc<SecretRefresher>, WebhookSecret, Arc<Re
 fn verifies(held: &WebhookSecret, key: &str) -> Result<(), SignatureError> {
     let now = chrono::Utc::now();
     let signer = WebhookSecret::new(key).unwrap();
-    held.verify(Some(&signer.sign(now.timestamp(), b"{}")), b"{}", now)
+    let req = crate::webhook::Signed::post("/calls/outbound", b"{}");
+    held.verify(Some(&signer.sign(now.timestamp(), req)), req, now)
 }
 
 /// Lets spawned refreshes run to completion (time is paused: sleeps are instant).
@@ -246,4 +247,36 @@ async fn the_refreshing_handler_starts_refreshes_as_requests_arrive() {
     assert_eq!(loader.calls(), 2);
     let second = handler.handle(Request::default()).await;
     assert_eq!(second.status(), 200);
+}
+
+/// A signature that fails to match (the sender moved to a new secret before
+/// the refresh interval) fetches the keys again at once, in the background:
+/// that request is refused, the next ones verify — and the fetch is not
+/// repeated for every bad signature.
+#[tokio::test(start_paused = true)]
+async fn a_mismatched_signature_fetches_the_keys_again_at_once() {
+    let loader = FakeLoader::new(vec![Ok(OLD)]);
+    let (r, secret, _) = rig(&loader);
+    assert!(r.load_initial().await);
+    loader.then(Ok(NEW));
+    tokio::time::advance(Duration::from_secs(10)).await;
+    assert_eq!(verifies(&secret, NEW), Err(SignatureError::Mismatch));
+    assert!(
+        r.after_request(),
+        "a mismatch starts a fetch, well before the max age"
+    );
+    settle().await;
+    assert_eq!(loader.calls(), 2);
+    assert_eq!(verifies(&secret, NEW), Ok(()));
+    // A forger's bad signatures do not hammer Secrets Manager: one per 5 s.
+    assert_eq!(
+        verifies(&secret, "forged-secret-value"),
+        Err(SignatureError::Mismatch)
+    );
+    assert!(!r.after_request());
+    assert_eq!(loader.calls(), 2);
+    // A request that verified triggers nothing.
+    assert_eq!(verifies(&secret, NEW), Ok(()));
+    tokio::time::advance(Duration::from_secs(6)).await;
+    assert!(!r.after_request());
 }
