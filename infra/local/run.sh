@@ -4,6 +4,9 @@
 #   schedule group -> cargo build (debug) -> table + demo data (seed.sh) -> the local
 #   runner (lifeline-local) on 127.0.0.1:3000, in the foreground.
 # Ctrl-C stops the runner and the emulators this script started.
+# Writes infra/local/env.sh (git-ignored): `source infra/local/env.sh` in another terminal
+# gives it this system's environment (endpoints, region, dummy credentials, table, webhook
+# secret, runner URL) and puts the admin CLI on PATH as `lifeline`.
 # Env (defaults): LIFELINE_TABLE (lifeline), LIFELINE_WEBHOOK_SECRET (local-secret),
 #   LIFELINE_OUTSIDE_LINE_PREFIX (9; set it empty for none), LIFELINE_LISTEN (127.0.0.1:3000),
 #   LIFELINE_NOTIFY_FROM (lifeline@example.com), LIFELINE_SCHEDULE_GROUP (lifeline),
@@ -32,8 +35,37 @@ RUNNER="$TARGET_DIR/debug/lifeline-local"
 
 RUNNER_PID=""
 STOP_SIGNAL=""
+ENV_FILE="$LL_LOCAL_DIR/env.sh"
 
 say() { printf '\n==> %s\n' "$*"; }
+
+# infra/local/env.sh: what another terminal needs to reach this system (the admin CLI,
+# sign-curl.sh, invoke.sh): the values this script exports, and `lifeline` on PATH
+# (a link to the CLI it built, alone in a folder of its own). Written whole, then moved
+# into place; readable by its owner only (it holds the webhook secret).
+write_env_file() {
+  local bin_dir="$LL_CACHE_DIR/bin" tmp v
+  mkdir -p "$bin_dir"
+  ln -sfn "$CLI" "$bin_dir/lifeline"
+  tmp="$(mktemp "$ENV_FILE.XXXXXX")"
+  {
+    printf '# Written by infra/local/run.sh at %s: the environment of the local Lifeline\n' \
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf '# it runs (%s). In another terminal: source infra/local/env.sh\n' "$BASE_URL"
+    printf '# Then `lifeline ...` (the admin CLI), infra/local/sign-curl.sh and invoke.sh reach it.\n'
+    # An SDK told to ignore endpoint variables would go to AWS instead.
+    printf 'unset AWS_IGNORE_CONFIGURED_ENDPOINT_URLS\n'
+    ll_print_env
+    for v in LIFELINE_TABLE LIFELINE_WEBHOOK_SECRET LIFELINE_NOTIFY_FROM LIFELINE_SCHEDULE_GROUP; do
+      printf 'export %s=%q\n' "$v" "${!v}"
+    done
+    printf 'export LIFELINE_URL=%q\n' "$BASE_URL"
+    # shellcheck disable=SC2016 # $PATH is expanded where env.sh is sourced
+    printf 'case ":$PATH:" in *:%q:*) ;; *) export PATH=%q:"$PATH" ;; esac\n' "$bin_dir" "$bin_dir"
+  } >"$tmp"
+  chmod 600 "$tmp"
+  mv -f "$tmp" "$ENV_FILE"
+}
 
 # shellcheck disable=SC2317 # called from traps
 cleanup() {
@@ -73,6 +105,7 @@ ll_create_local_resources
 
 say "cargo build -p lifeline-cli -p lifeline-local"
 cargo build -p lifeline-cli -p lifeline-local
+write_env_file
 
 say "table $LIFELINE_TABLE and demo data"
 LIFELINE_CLI="$CLI" infra/local/seed.sh
@@ -111,6 +144,10 @@ Lifeline is running on $BASE_URL
   table $LIFELINE_TABLE on $AWS_ENDPOINT_URL_DYNAMODB; SES v2 + Scheduler on $AWS_ENDPOINT_URL
   webhook secret: $LIFELINE_WEBHOOK_SECRET   outside-line prefix: '${LIFELINE_OUTSIDE_LINE_PREFIX}'
   fallback e-mail recipients (security desk): '${LIFELINE_FALLBACK_RECIPIENTS}'
+
+The admin CLI in another terminal, one step first (from the repository root):
+  source infra/local/env.sh       # this system's endpoints, table, secret; \`lifeline\` on PATH
+  lifeline pool list --country US
 
 An emergency dial, signed (from the repository root):
   infra/local/sign-curl.sh /calls/outbound '$body'

@@ -7,8 +7,10 @@ use lifeline_domain::numbers::Country;
 use lifeline_e2e::{dial, ended, inbound, start, start_with, US_POOL};
 use serde_json::json;
 
+/// A schedule's time: the hold rounded up to the next whole minute
+/// (Scheduler fires within the minute), give or take the test's own seconds.
 fn near(a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>) -> bool {
-    (a - b).num_seconds().abs() <= 5
+    (-5..=65).contains(&(a - b).num_seconds())
 }
 
 #[tokio::test]
@@ -161,4 +163,53 @@ async fn pool_remove_refuses_a_leased_number() {
         .await
         .expect("a free number goes");
     assert!(l.store.remove_number(&free, l.now()).await.is_err(), "gone");
+}
+
+/// A 3-hour emergency call keeps its number: other agents' dials on a pool of
+/// one get their own number, and a callback still reaches the caller.
+#[tokio::test]
+async fn a_three_hour_call_keeps_its_number_against_other_agents() {
+    let l = start(1).await;
+    let number = US_POOL[0];
+    let first = l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    assert_eq!(first.json["callerId"], number);
+    l.advance(180).await;
+    // (The dial body's `from` is the number a degraded answer presents.)
+    let other = l.post("/calls/outbound", &dial("c-2", "a-43", "911")).await;
+    assert_eq!(
+        (
+            other.json["callerId"].as_str(),
+            other.json["reason"].as_str()
+        ),
+        (Some("+14255550100"), Some("pool_exhausted")),
+        "{}",
+        other.json
+    );
+    let r = l.post("/calls/inbound", &inbound(number)).await;
+    assert_eq!(
+        (r.json["action"].as_str(), r.json["agentId"].as_str()),
+        (Some("connect_agent"), Some("a-42"))
+    );
+}
+
+/// A call that outlived its hold, whose number went to another agent, ends
+/// with 204 and leaves the new holder's lease as it was.
+#[tokio::test]
+async fn an_end_after_the_number_was_re_leased_answers_204_and_changes_no_lease() {
+    let l = start(1).await;
+    let number = US_POOL[0];
+    let first = l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    assert_eq!(first.json["callerId"], number);
+    // Past the active-call limit and the quarantine.
+    l.advance(6 * 60).await;
+    let second = l.post("/calls/outbound", &dial("c-2", "a-43", "911")).await;
+    assert_eq!(second.json["callerId"], number, "{}", second.json);
+    let before = l.post("/calls/inbound", &inbound(number)).await.json;
+    assert_eq!(before["agentId"], "a-43");
+    assert_eq!(
+        l.post("/calls/ended", &ended("c-1", "a-42")).await.status,
+        204
+    );
+    let after = l.post("/calls/inbound", &inbound(number)).await.json;
+    assert_eq!(after, before, "the new holder's lease is untouched");
 }

@@ -193,7 +193,9 @@ struct AgentPut {
 
 #[derive(Subcommand)]
 enum PoolCmd {
-    /// Add callback numbers to a country's pool (numbers already there are left alone).
+    /// Add callback numbers to a country's pool, available at once. A number
+    /// already in the table (free, leased or in quarantine) is left exactly
+    /// as it is and reported as already present.
     Add {
         /// Pool country (US, CA, PR, GB, DK).
         #[arg(long)]
@@ -202,7 +204,10 @@ enum PoolCmd {
         #[arg(required = true)]
         numbers: Vec<String>,
     },
-    /// Remove numbers from their pool (refused for a number leased now).
+    /// Remove numbers from their pool: refused while a number is leased, and
+    /// after its lease while it is in quarantine (a late emergency callback
+    /// may still come for its previous holder); the refusal names the time
+    /// it becomes possible. Exit 2 if any was refused.
     Remove {
         /// Numbers in E.164 form.
         #[arg(required = true)]
@@ -446,24 +451,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Pool(PoolCmd::Add { country, numbers }) => {
             let country: Country = country.parse().map_err(usage("--country"))?;
             let numbers = parse_numbers(&numbers)?;
-            let added = store
-                .add_numbers(country, &numbers, now)
-                .await
-                .map_err(store_err)?;
-            eprintln!(
-                "{added} added to the {country} pool, {} already there",
-                numbers.len() - added
-            );
+            pool_add(&store, country, &numbers, now, &mut std::io::stderr()).await?;
         }
         Command::Pool(PoolCmd::Remove { numbers }) => {
             let numbers = parse_numbers(&numbers)?;
-            for n in &numbers {
-                match store.remove_number(n, now).await {
-                    Ok(()) => eprintln!("{n} removed"),
-                    Err(lifeline_app::ports::RemoveError::Store(e)) => return Err(store_err(e)),
-                    Err(e) => return Err(Failure::Usage(e.to_string())),
-                }
-            }
+            pool_remove(&store, &numbers, now, &mut std::io::stderr()).await?;
         }
         Command::Pool(PoolCmd::List { country }) => {
             let country = country
@@ -490,6 +482,72 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// `pool add`: says how many were added and which were already present
+/// (left as they were: a leased or quarantined number keeps its lease and
+/// its quarantine).
+async fn pool_add(
+    store: &impl AdminStore,
+    country: Country,
+    numbers: &[E164],
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut impl std::io::Write,
+) -> Result<(), Failure> {
+    let r = store
+        .add_numbers(country, numbers, now)
+        .await
+        .map_err(store_err)?;
+    let _ = writeln!(
+        out,
+        "added {} to the {country} pool, already present {}",
+        r.added.len(),
+        r.present.len()
+    );
+    if !r.present.is_empty() {
+        let _ = writeln!(
+            out,
+            "already present, left as they were (lease and quarantine unchanged; `lifeline pool list` shows them): {}",
+            r.present
+                .iter()
+                .map(E164::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// `pool remove`: each number in turn, each outcome said; a refusal (leased,
+/// in quarantine, unknown) leaves the number as it is and the command exits
+/// 2 once the others are done. A store failure stops at once (exit 1).
+async fn pool_remove(
+    store: &impl AdminStore,
+    numbers: &[E164],
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut impl std::io::Write,
+) -> Result<(), Failure> {
+    use lifeline_app::ports::RemoveError;
+    let mut refused = 0;
+    for n in numbers {
+        match store.remove_number(n, now).await {
+            Ok(()) => {
+                let _ = writeln!(out, "{n} removed");
+            }
+            Err(RemoveError::Store(e)) => return Err(store_err(e)),
+            Err(e) => {
+                refused += 1;
+                let _ = writeln!(out, "refused: {e}");
+            }
+        }
+    }
+    match refused {
+        0 => Ok(()),
+        _ => Err(Failure::Usage(format!(
+            "{refused} of {} not removed",
+            numbers.len()
+        ))),
+    }
 }
 
 async fn template(
@@ -659,6 +717,123 @@ mod tests {
             preview_to(&Recipients::parse("a@example.com; b@example.com").unwrap()),
             "a@example.com, b@example.com (one message to each; nobody sees the others)"
         );
+    }
+
+    fn t(min: i64) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+            + chrono::Duration::minutes(min)
+    }
+
+    /// `+14255550190` in the US pool, leased by a call at t(0) ended at
+    /// t(10): held until t(70), in quarantine until t(130).
+    fn store_with_ended_lease() -> lifeline_app::fakes::MemoryStore {
+        use lifeline_domain::lease::{LeasePolicy, NewLease};
+        let store = lifeline_app::fakes::MemoryStore::new();
+        let p = LeasePolicy::default();
+        let lease = p.start(
+            NewLease {
+                id: "l-1".parse().unwrap(),
+                number: "+14255550190".parse().unwrap(),
+                country: Country::US,
+                agent: "a-42".parse().unwrap(),
+                call: "c-1".parse().unwrap(),
+                fallback: vec![],
+            },
+            t(0),
+        );
+        let ended = p.on_end(&lease, &"c-1".parse().unwrap(), t(10)).unwrap();
+        store.with_state(|s| {
+            s.numbers.insert(
+                ended.number.clone(),
+                lifeline_app::fakes::NumberState {
+                    country: Country::US,
+                    available_at: p.available_at(&ended),
+                    lease: Some(ended.clone()),
+                },
+            )
+        });
+        store
+    }
+
+    fn numbers(n: &[&str]) -> Vec<E164> {
+        n.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[tokio::test]
+    async fn pool_remove_prints_the_quarantine_and_exits_non_zero() {
+        let store = store_with_ended_lease();
+        let mut out = Vec::new();
+        let r = pool_remove(&store, &numbers(&["+14255550190"]), t(80), &mut out).await;
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            matches!(&r, Err(Failure::Usage(m)) if m == "1 of 1 not removed"),
+            "exit 2"
+        );
+        assert_eq!(
+            text,
+            "refused: +14255550190 is in quarantine until 2026-11-24T07:10:00Z: a late emergency \
+             callback may still come for its previous holder; it can be removed from then\n"
+        );
+
+        // The others still go; the refused one stays.
+        AdminStore::add_numbers(&store, Country::US, &numbers(&["+14255550191"]), t(0))
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        let r = pool_remove(
+            &store,
+            &numbers(&["+14255550190", "+14255550191"]),
+            t(80),
+            &mut out,
+        )
+        .await;
+        assert!(matches!(&r, Err(Failure::Usage(m)) if m == "1 of 2 not removed"));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("+14255550191 removed\n"), "{text}");
+
+        // From availableAt on, it goes.
+        let mut out = Vec::new();
+        assert!(
+            pool_remove(&store, &numbers(&["+14255550190"]), t(130), &mut out)
+                .await
+                .is_ok()
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), "+14255550190 removed\n");
+    }
+
+    #[tokio::test]
+    async fn pool_remove_stops_on_a_store_failure() {
+        let store = store_with_ended_lease();
+        store.set_failing(true);
+        let r = pool_remove(&store, &numbers(&["+14255550190"]), t(200), &mut Vec::new()).await;
+        assert!(matches!(r, Err(Failure::Store(_))), "exit 1");
+    }
+
+    #[tokio::test]
+    async fn pool_add_reports_the_numbers_already_present() {
+        let store = store_with_ended_lease();
+        let mut out = Vec::new();
+        pool_add(
+            &store,
+            Country::US,
+            &numbers(&["+14255550191", "+14255550190", "+14255550192"]),
+            t(20),
+            &mut out,
+        )
+        .await
+        .map_err(|_| "added")
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "added 2 to the US pool, already present 1\n\
+             already present, left as they were (lease and quarantine unchanged; \
+             `lifeline pool list` shows them): +14255550190\n"
+        );
+        let pool = store.list_pool(None, t(20)).await.unwrap();
+        assert_eq!(pool[0].state, "leased", "{pool:?}");
+        assert_eq!(pool[0].available_at, "2026-11-24T07:10:00Z");
     }
 
     #[test]

@@ -822,6 +822,7 @@ impl crate::metrics::Metrics for RecordedMetrics {
     }
 }
 
+mod admin;
 mod outbox;
 pub use outbox::MemoryCallOutbox;
 mod panicking;

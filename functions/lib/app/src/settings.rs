@@ -50,6 +50,10 @@ pub struct Settings {
 /// answer and one more request (to settle its outcome) still fit.
 pub const DIAL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(900);
 
+/// The least an emergency call holds its number without an end being
+/// reported (`LIFELINE_ACTIVE_CALL_LIMIT_MINUTES`'s minimum).
+pub const MIN_ACTIVE_CALL_LIMIT_MINUTES: i64 = 120;
+
 /// What the function itself needs past the dial's budget: the answer's
 /// serialization, the runtime's round trip, a cold start's slack.
 const FUNCTION_MARGIN_MS: u64 = 1000;
@@ -180,9 +184,27 @@ impl Settings {
         };
         let lease = LeasePolicy {
             window: minutes("LIFELINE_CALLBACK_WINDOW_MINUTES", 60, 60, 24 * 60)?,
-            quarantine: minutes("LIFELINE_QUARANTINE_MINUTES", 60, 0, 7 * 24 * 60)?,
-            active_call_limit: minutes("LIFELINE_ACTIVE_CALL_LIMIT_MINUTES", 240, 30, 24 * 60)?,
+            quarantine: minutes("LIFELINE_QUARANTINE_MINUTES", 60, 60, 7 * 24 * 60)?,
+            // At least 2 h: with the quarantine (at least the window) a
+            // number is never taken from an active call in its first 3 h.
+            active_call_limit: minutes(
+                "LIFELINE_ACTIVE_CALL_LIMIT_MINUTES",
+                240,
+                MIN_ACTIVE_CALL_LIMIT_MINUTES,
+                24 * 60,
+            )?,
         };
+        // A late callback for the last holder must not reach the next one.
+        if lease.quarantine < lease.window {
+            return Err(ConfigError::Invalid {
+                name: "LIFELINE_QUARANTINE_MINUTES",
+                detail: format!(
+                    "{} minutes is shorter than the callback window ({} minutes): a late callback could reach the number's next holder",
+                    lease.quarantine.num_minutes(),
+                    lease.window.num_minutes()
+                ),
+            });
+        }
         let lease_unsupported_locations = match get("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS")
             .as_deref()
             .map(str::trim)
@@ -309,5 +331,34 @@ mod tests {
         assert_eq!(s.dial_attempt().as_millis(), 200);
         let s = settings(&[("LIFELINE_DIAL_BUDGET_MS", "4000")]).expect("4 s");
         assert_eq!(s.dial_attempt(), DIAL_ATTEMPT_TIMEOUT);
+    }
+
+    /// The template's minimums make a mid-call loss impossible: an active
+    /// call holds its number for the active-call limit, and the quarantine
+    /// (at least the window) comes on top.
+    #[test]
+    fn a_number_cannot_be_configured_to_leave_an_active_call_early() {
+        let too_short = settings(&[("LIFELINE_ACTIVE_CALL_LIMIT_MINUTES", "30")]);
+        assert!(too_short.is_err());
+        let no_quarantine = settings(&[("LIFELINE_QUARANTINE_MINUTES", "0")]);
+        assert!(no_quarantine.is_err());
+        let err = settings(&[
+            ("LIFELINE_CALLBACK_WINDOW_MINUTES", "90"),
+            ("LIFELINE_QUARANTINE_MINUTES", "60"),
+        ])
+        .expect_err("a quarantine shorter than the window");
+        assert!(
+            err.to_string().contains("LIFELINE_QUARANTINE_MINUTES"),
+            "{err}"
+        );
+        let least = settings(&[
+            ("LIFELINE_ACTIVE_CALL_LIMIT_MINUTES", "120"),
+            ("LIFELINE_QUARANTINE_MINUTES", "60"),
+        ])
+        .expect("the minimums");
+        assert_eq!(
+            (least.lease.active_call_limit + least.lease.quarantine).num_hours(),
+            3
+        );
     }
 }

@@ -1,6 +1,10 @@
 //! The scheduled end of a lease (pure): one one-time schedule per lease, named
 //! from it, moved whenever the lease's hold moves; a firing releases the lease
-//! only if it is still the same lease, at the same version, past its hold.
+//! only if it is still the same lease (by identity: its version may have moved
+//! without its hold) and past its hold, so early, duplicate and stale firings
+//! change nothing and a late one still cleans up.
+
+use chrono::{DurationRound, TimeDelta};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +17,9 @@ use super::lease::Lease;
 pub struct LeaseExpiry {
     pub lease_id: String,
     pub number: String,
+    /// The version when scheduled: for the logs only (a release goes by
+    /// identity and hold, so a version that moved without the hold does not
+    /// leave the lease unreleasable).
     pub version: u64,
 }
 
@@ -21,7 +28,8 @@ pub struct LeaseExpiry {
 pub struct ExpirySchedule {
     /// Deterministic, so a retried record never makes a second schedule.
     pub name: String,
-    /// When the lease stops being live (whole seconds, UTC).
+    /// When the lease stops being live, rounded up to the next whole minute:
+    /// Scheduler fires within the minute of `at()`, possibly before it.
     pub at: DateTime<Utc>,
     pub input: LeaseExpiry,
     /// The lease already had a schedule (its hold moved): update first.
@@ -43,7 +51,7 @@ pub fn schedule_change(old: Option<&Lease>, new: Option<&Lease>) -> Option<Expir
     }
     Some(ExpirySchedule {
         name: schedule_name(new.lease_id.as_str()),
-        at: new.hold_until,
+        at: minute_at_or_after(new.hold_until),
         input: LeaseExpiry {
             lease_id: new.lease_id.to_string(),
             number: new.number.to_string(),
@@ -53,10 +61,19 @@ pub fn schedule_change(old: Option<&Lease>, new: Option<&Lease>) -> Option<Expir
     })
 }
 
-/// Whether a firing may release `lease` (what the store's condition checks).
+/// `t` or the next whole minute after it.
+pub fn minute_at_or_after(t: DateTime<Utc>) -> DateTime<Utc> {
+    match t.duration_trunc(TimeDelta::minutes(1)) {
+        Ok(floor) if floor == t => t,
+        Ok(floor) => floor + TimeDelta::minutes(1),
+        Err(_) => t,
+    }
+}
+
+/// Whether a firing may release `lease` (what the store's condition checks):
+/// the same lease, not released yet, past its hold.
 pub fn may_release(lease: &Lease, expiry: &LeaseExpiry, now: DateTime<Utc>) -> bool {
     lease.lease_id.as_str() == expiry.lease_id
-        && lease.version == expiry.version
         && lease.released_at.is_none()
         && lease.hold_until <= now
 }
@@ -98,6 +115,13 @@ mod tests {
         assert_eq!(moved.name, first.name, "one schedule per lease, moved");
         assert!(!first.moved && moved.moved);
         assert_eq!(moved.at, t(70));
+        // A hold off the minute is scheduled at the next whole minute.
+        let off = p
+            .on_end(&l, &"c-1".parse().unwrap(), t(10) + Duration::seconds(1))
+            .unwrap();
+        let at = schedule_change(Some(&l), Some(&off)).unwrap().at;
+        assert_eq!(at, t(71), "never before the hold");
+        assert!(at >= off.hold_until);
         assert_eq!(moved.input.version, ended.version);
         assert_eq!(
             schedule_change(Some(&ended), Some(&ended)),
@@ -115,7 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_same_lease_version_past_its_hold_is_released() {
+    fn only_the_same_lease_past_its_hold_is_released() {
         let p = LeasePolicy::default();
         let l = p.on_end(&lease(), &"c-1".parse().unwrap(), t(10)).unwrap();
         let e = LeaseExpiry {
@@ -128,9 +152,19 @@ mod tests {
         assert!(may_release(&l, &e, t(500)), "a late firing still cleans up");
         let redialed = p.on_dial(&l, "c-2".parse().unwrap(), t(30));
         assert!(
-            !may_release(&redialed, &e, t(500)),
-            "a stale firing after a re-dial"
+            !may_release(&redialed, &e, t(70)),
+            "the old firing after a re-dial: the hold moved on"
         );
+        // A version that moved without the hold moving does not strand the
+        // lease: past the hold, the same lease goes.
+        let mut bumped = l.clone();
+        bumped.version += 3;
+        assert!(may_release(&bumped, &e, t(70)));
+        let other = LeaseExpiry {
+            lease_id: "l-other".into(),
+            ..e.clone()
+        };
+        assert!(!may_release(&l, &other, t(500)), "another lease's firing");
         let mut released = l.clone();
         released.released_at = Some(t(70));
         assert!(!may_release(&released, &e, t(80)), "a duplicate firing");

@@ -5,15 +5,42 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-use lifeline_app::ports::{AdminStore, PoolNumber, RemoveError, StoreError};
-use lifeline_domain::call::{rfc3339, AgentProfile};
+use lifeline_app::ports::{AddedNumbers, AdminStore, PoolNumber, RemoveError, StoreError};
+use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, E164};
 
 use super::codec::{decode_agent, decode_lease, decode_tenant, encode_agent, Reader};
 use super::keys::{epoch, number_key, profile_key, s, tenant_key, AVAILABLE_INDEX};
-use super::store::{unavailable, DynamoStore};
+use super::store::{unavailable, DynamoStore, Item};
+
+/// Why the conditional delete of `number` was refused, from the item as its
+/// condition saw it (`ALL_OLD`): the same rule as [`RemoveError::refusal`].
+fn removal_refused(number: &E164, old: Option<&Item>, now: DateTime<Utc>) -> RemoveError {
+    let Some(item) = old else {
+        return RemoveError::Unknown(number.to_string());
+    };
+    let refusal = decode_lease(item).and_then(|lease| {
+        let available_at = Reader::new(item).epoch("availableAt")?;
+        Ok(RemoveError::refusal(
+            number,
+            lease.as_ref(),
+            available_at,
+            now,
+        ))
+    });
+    match refusal {
+        Ok(Some(refused)) => refused,
+        // The condition failed, yet the item reads as removable: it does not
+        // say what it is (a hand edit); nothing was removed.
+        Ok(None) => RemoveError::Store(
+            Reader::new(item)
+                .corrupt("refused by the removal condition, but neither leased nor in quarantine"),
+        ),
+        Err(e) => RemoveError::Store(e),
+    }
+}
 
 /// The table as DescribeTable shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,8 +145,8 @@ impl AdminStore for DynamoStore {
         country: Country,
         numbers: &[E164],
         now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
-        let mut added = 0;
+    ) -> Result<AddedNumbers, StoreError> {
+        let mut out = AddedNumbers::default();
         for number in numbers {
             let mut item = number_key(number);
             item.insert("type".into(), s("number"));
@@ -127,6 +154,8 @@ impl AdminStore for DynamoStore {
             item.insert("country".into(), s(country.code()));
             item.insert("poolCountry".into(), s(country.code()));
             item.insert("availableAt".into(), epoch(now));
+            // Never over an existing item: a leased or quarantined number
+            // keeps its lease and its `availableAt`.
             let r = self
                 .client
                 .put_item()
@@ -135,15 +164,15 @@ impl AdminStore for DynamoStore {
                 .condition_expression("attribute_not_exists(pk)")
                 .send()
                 .await;
-            match r {
-                Ok(_) => added += 1,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
-                Err(e) => return Err(unavailable(e)),
+            let added = crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception())
+                .map_err(unavailable)?;
+            if added {
+                out.added.push(number.clone());
+            } else {
+                out.present.push(number.clone());
             }
         }
-        Ok(added)
+        Ok(out)
     }
 
     async fn list_pool(
@@ -187,24 +216,13 @@ impl AdminStore for DynamoStore {
             for item in self.batch_get(chunk.to_vec()).await? {
                 let r = Reader::new(&item);
                 let lease = decode_lease(&item)?;
-                let available_at = r.epoch("availableAt")?;
-                let state = match &lease {
-                    Some(l) if l.is_live(now) => "leased",
-                    _ if available_at > now => "quarantined",
-                    _ => "free",
-                };
-                let live = lease.as_ref().filter(|l| l.is_live(now));
-                out.push(PoolNumber {
-                    number: r.str("number")?.to_string(),
-                    country: r.str("poolCountry")?.to_string(),
-                    state,
-                    leased_to: live.map(|l| l.agent.to_string()),
-                    callback_window_ends_at: live.map(|l| rfc3339(l.expires_at)),
-                    active_calls: live.map(|l| l.active_calls.len()),
-                    held_until: live.map(|l| rfc3339(l.hold_until)),
-                    quarantined_until: (state == "quarantined").then(|| rfc3339(available_at)),
-                    available_at: rfc3339(available_at),
-                });
+                out.push(PoolNumber::describe(
+                    &r.parse("number")?,
+                    r.str("poolCountry")?,
+                    lease.as_ref(),
+                    r.epoch("availableAt")?,
+                    now,
+                ));
             }
         }
         out.sort_by(|a, b| (&a.country, &a.number).cmp(&(&b.country, &b.number)));
@@ -212,13 +230,18 @@ impl AdminStore for DynamoStore {
     }
 
     async fn remove_number(&self, number: &E164, now: DateTime<Utc>) -> Result<(), RemoveError> {
+        // Only once nobody can call back for a previous holder: not leased
+        // (no lease, released, or past its hold) and out of quarantine. One
+        // conditional delete, no read first; a refusal says why from the
+        // item the condition saw.
         let r = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(number_key(number)))
             .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(agentId) OR attribute_exists(releasedAt) OR holdUntil <= :now)",
+                "attribute_exists(pk) AND availableAt <= :now \
+                 AND (attribute_not_exists(agentId) OR attribute_exists(releasedAt) OR holdUntil <= :now)",
             )
             .expression_attribute_values(":now", epoch(now))
             .return_values_on_condition_check_failure(
@@ -232,16 +255,7 @@ impl AdminStore for DynamoStore {
         };
         match err.as_service_error() {
             Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(c)) => {
-                match c.item() {
-                    None => Err(RemoveError::Unknown(number.to_string())),
-                    Some(item) => {
-                        let lease = decode_lease(item)?;
-                        let (agent, until) = lease
-                            .map(|l| (l.agent.to_string(), rfc3339(l.hold_until)))
-                            .unwrap_or_default();
-                        Err(RemoveError::Leased(number.to_string(), agent, until))
-                    }
-                }
+                Err(removal_refused(number, c.item(), now))
             }
             _ => Err(RemoveError::Store(unavailable(err))),
         }
@@ -279,5 +293,72 @@ impl AdminStore for DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(resp.item().map(decode_tenant).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamo::codec::encode_number;
+    use lifeline_domain::lease::{LeasePolicy, NewLease};
+
+    fn t(min: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + chrono::Duration::minutes(min)
+    }
+
+    #[test]
+    fn a_refused_removal_says_why_from_the_old_item() {
+        let number: E164 = "+14255550190".parse().unwrap();
+        let p = LeasePolicy::default();
+        let lease = p.start(
+            NewLease {
+                id: "l-1".parse().unwrap(),
+                number: number.clone(),
+                country: Country::US,
+                agent: "a-42".parse().unwrap(),
+                call: "c-1".parse().unwrap(),
+                fallback: vec![],
+            },
+            t(0),
+        );
+        let ended = p.on_end(&lease, &"c-1".parse().unwrap(), t(10)).unwrap();
+        let item = encode_number(&ended, p.available_at(&ended));
+
+        let leased = removal_refused(&number, Some(&item), t(30));
+        assert!(matches!(leased, RemoveError::Leased(..)), "{leased:?}");
+        assert!(leased.to_string().contains("leased to a-42"), "{leased}");
+
+        let quarantined = removal_refused(&number, Some(&item), t(80));
+        match &quarantined {
+            RemoveError::InQuarantine { number: n, until } => {
+                assert_eq!((n, *until), (&number, t(130)))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            quarantined
+                .to_string()
+                .contains("in quarantine until 2026-11-24T07:10:00Z"),
+            "{quarantined}"
+        );
+
+        assert!(matches!(
+            removal_refused(&number, None, t(80)),
+            RemoveError::Unknown(_)
+        ));
+        // An item the condition refused that reads as removable is reported, not guessed at.
+        assert!(matches!(
+            removal_refused(&number, Some(&item), t(200)),
+            RemoveError::Store(StoreError::Corrupt { .. })
+        ));
+        let mut no_time = item.clone();
+        no_time.remove("availableAt");
+        assert!(matches!(
+            removal_refused(&number, Some(&no_time), t(200)),
+            RemoveError::Store(StoreError::Corrupt { .. })
+        ));
     }
 }

@@ -7,7 +7,7 @@ use lifeline_app::ports::{ReleaseStore, StoreError};
 use lifeline_domain::expiry::LeaseExpiry;
 use lifeline_domain::types::E164;
 
-use super::keys::{epoch, n, number_key, s};
+use super::keys::{epoch, number_key, s};
 use super::store::{unavailable, DynamoStore};
 
 #[async_trait]
@@ -21,7 +21,8 @@ impl ReleaseStore for DynamoStore {
                     key: expiry.number.clone(),
                     detail: e.0,
                 })?;
-        // The same lease, at the same version, past its hold, not yet released.
+        // The same lease (by identity: its version may have moved without its
+        // hold), past its hold, not yet released.
         let r = self
             .client
             .update_item()
@@ -29,10 +30,9 @@ impl ReleaseStore for DynamoStore {
             .set_key(Some(number_key(&number)))
             .update_expression("SET releasedAt = :now")
             .condition_expression(
-                "leaseId = :lid AND version = :v AND holdUntil <= :now AND attribute_not_exists(releasedAt)",
+                "leaseId = :lid AND holdUntil <= :now AND attribute_not_exists(releasedAt)",
             )
             .expression_attribute_values(":lid", s(expiry.lease_id.as_str()))
-            .expression_attribute_values(":v", n(expiry.version as i64))
             .expression_attribute_values(":now", epoch(now))
             .send()
             .await;
