@@ -65,6 +65,10 @@ impl<S: EndStore> EndService<S> {
             // else's by now) is left alone, and so is one that kept changing
             // under us — the call's end is what must be recorded.
             let last_try = attempt == MAX_ATTEMPTS;
+            if last_try && call.lease_id.is_some() {
+                tracing::warn!(call_id = %ended.call_id, agent_id = %ended.agent_id,
+                    "the lease kept changing; ending the call without moving it (it stays held until its active-call limit)");
+            }
             let write = lease
                 .filter(|l| call.lease_id.as_ref() == Some(&l.lease_id))
                 .filter(|l| l.is_live(now) && !last_try)
