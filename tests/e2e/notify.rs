@@ -516,3 +516,64 @@ async fn a_failed_send_is_retried_to_that_recipient_only() {
     assert_eq!(cost.get("BatchGetItem"), Some(&2), "{cost:?}");
     assert_eq!(cost.get("UpdateItem"), Some(&2), "{cost:?}");
 }
+
+/// SES down past the notifier's retries (the template's 10): the call's
+/// start leaves the stream with its payload, in the runner's dead-letter
+/// store (Do Not Disturb follows regardless: another consumer); once SES is
+/// back, a replay sends the e-mail exactly once, and a second replay nothing.
+#[tokio::test]
+async fn an_email_given_up_on_is_kept_with_its_payload_and_replayed_once() {
+    let retries = lifeline_edge::stream::NOTIFY_DELIVERY.max_retries as usize;
+    let l = start_with(
+        1,
+        &[("LIFELINE_E2E_SES_FAIL_FIRST", &(retries + 1).to_string())],
+    )
+    .await;
+    let tag = &l.table[4..16];
+    let to = agent_with_recipients(&l, "a-66", &format!("dlq+{tag}@example.com")).await;
+    let call = format!("dl-{tag}");
+    let body = json!({"callId": call, "agentId": "a-66", "dialed": "911", "from": "+14255550160"});
+    assert_eq!(l.post("/calls/outbound", &body).await.status, 200);
+    l.wait_for_status("a-66", "do_not_disturb", Duration::from_secs(15))
+        .await;
+    let started = Instant::now();
+    let letters = loop {
+        let v = l.get("/_local/dead-letters").await.json;
+        let letters = v["deadLetters"].as_array().cloned().unwrap_or_default();
+        if !letters.is_empty() {
+            break letters;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "never given up on: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    println!("given up on after {:?}: {letters:?}", started.elapsed());
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0]["consumer"], "notifier");
+    assert_eq!(letters[0]["eventName"], "INSERT");
+    assert!(
+        letters[0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("10 retries"),
+        "{letters:?}"
+    );
+    let listed = letters[0].to_string();
+    assert!(
+        !listed.contains("+1425"),
+        "no phone number in the list: {listed}"
+    );
+    assert_eq!(l.ses_fault.remaining(), 0);
+    assert!(emails_to(&to).await.is_empty(), "nothing sent yet");
+
+    let replay = l.post("/_local/dead-letters/replay", &json!({})).await.json;
+    assert_eq!(replay, json!({"replayed": 1, "failedAgain": 0}));
+    let (sent, _) = wait_for_email(&to, Instant::now()).await;
+    assert_eq!(sent.len(), 1);
+    let again = l.post("/_local/dead-letters/replay", &json!({})).await.json;
+    assert_eq!(again, json!({"replayed": 0, "failedAgain": 0}));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(emails_to(&to).await.len(), 1, "exactly once");
+}

@@ -27,6 +27,31 @@ pub const LEASE_FILTERS: [&str; 1] = [
     r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"type":{"S":["number"]},"leaseId":{"S":[{"exists":true}]}}}}"#,
 ];
 
+/// How a stream mapping gives up on a failing record: its
+/// `MaximumRetryAttempts` and `MaximumRecordAgeInSeconds` in `template.yaml`
+/// (a test checks), which the local runner applies too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub max_retries: u32,
+    pub max_record_age_secs: u64,
+}
+
+/// presence-override's mapping.
+pub const PRESENCE_DELIVERY: Delivery = Delivery {
+    max_retries: 5,
+    max_record_age_secs: 3600,
+};
+/// The notifier's mapping.
+pub const NOTIFY_DELIVERY: Delivery = Delivery {
+    max_retries: 10,
+    max_record_age_secs: 3600,
+};
+/// callback-lease's mapping.
+pub const LEASE_DELIVERY: Delivery = Delivery {
+    max_retries: 5,
+    max_record_age_secs: 3600,
+};
+
 /// Whether `record` matches any of `patterns` (Lambda event-filtering syntax:
 /// nested objects, lists of allowed strings, `{"exists": bool}`).
 pub fn matches_any(patterns: &[&str], record: &EventRecord) -> bool {
@@ -186,6 +211,38 @@ mod tests {
         let mut broken = call_image(false);
         broken["dialedAt"] = json!({"S": "yesterday"});
         assert!(call_change(&record("INSERT", broken)).is_err());
+    }
+
+    /// Each mapping's retry limits, as the runner applies them: the block of
+    /// the mapping that holds the consumer's filter says the same.
+    #[test]
+    fn template_uses_the_same_retry_limits() {
+        let template = include_str!("../../../../template.yaml");
+        for (function, d) in [
+            ("PresenceOverrideFunction", PRESENCE_DELIVERY),
+            ("NotifierFunction", NOTIFY_DELIVERY),
+            ("CallbackLeaseFunction", LEASE_DELIVERY),
+        ] {
+            let start = template
+                .find(&format!("\n  {function}:\n"))
+                .expect("the function");
+            // Its stream mapping: from its DynamoDB event to the filter after it.
+            let rest = &template[start..];
+            let event = rest.find("Type: DynamoDB").expect("a DynamoDB event");
+            let end = rest[event..].find("FilterCriteria:").expect("a filter") + event;
+            let block = &rest[event..end];
+            assert!(
+                block.contains(&format!("MaximumRetryAttempts: {}\n", d.max_retries)),
+                "{function}: {block}"
+            );
+            assert!(
+                block.contains(&format!(
+                    "MaximumRecordAgeInSeconds: {}\n",
+                    d.max_record_age_secs
+                )),
+                "{function}: {block}"
+            );
+        }
     }
 
     #[test]

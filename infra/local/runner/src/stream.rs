@@ -17,6 +17,48 @@ pub struct Consumer {
     pub name: &'static str,
     pub filters: &'static [&'static str],
     pub handler: std::sync::Arc<dyn StreamHandler>,
+    /// When the mapping gives up on a failing record (the template's limits).
+    pub delivery: lifeline_edge::stream::Delivery,
+    /// Where given-up records go, with their payload.
+    pub dead_letters: DeadLetters,
+}
+
+/// A stream record a consumer gave up on after its mapping's retries: kept
+/// with its payload (where AWS's stream destination keeps only pointers), to
+/// be listed and replayed.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub consumer: &'static str,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub reason: String,
+    /// The record as the function received it.
+    pub record: Value,
+}
+
+/// The runner's dead-letter store, shared by its consumers.
+#[derive(Debug, Clone, Default)]
+pub struct DeadLetters(std::sync::Arc<std::sync::Mutex<Vec<DeadLetter>>>);
+
+impl DeadLetters {
+    pub fn push(&self, letter: DeadLetter) {
+        self.lock().push(letter);
+    }
+
+    pub fn list(&self) -> Vec<DeadLetter> {
+        self.lock().clone()
+    }
+
+    /// Takes every letter of `consumer` out (to replay them).
+    pub fn take(&self, consumer: &str) -> Vec<DeadLetter> {
+        let mut all = self.lock();
+        let (mine, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|l| l.consumer == consumer);
+        *all = rest;
+        mine
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<DeadLetter>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 fn attribute(v: &AttributeValue) -> Value {
@@ -123,6 +165,8 @@ pub async fn pump(
     tracing::info!(consumer = consumer.name, "reading the table's stream");
     // Per shard: the iterator to read next (None once the shard is closed).
     let mut shards: HashMap<String, Option<String>> = HashMap::new();
+    // Failed deliveries of each shard's current batch.
+    let mut attempts: HashMap<String, u32> = HashMap::new();
     let mut round: u64 = 0;
     loop {
         if round.is_multiple_of(10) {
@@ -149,43 +193,107 @@ pub async fn pump(
                 .iter()
                 .map(|r| lambda_record(r, &arn))
                 .collect();
-            if deliver(&consumer, &records).await {
-                *iterator = resp.next_shard_iterator().map(String::from);
+            match deliver(&consumer, &records).await {
+                Ok(()) => {
+                    attempts.remove(shard);
+                    *iterator = resp.next_shard_iterator().map(String::from);
+                }
+                Err(failed) => {
+                    let n = attempts.entry(shard.clone()).or_default();
+                    *n += 1;
+                    // As the mapping does: after its retries (or past the
+                    // record age) the failed records leave the shard, here
+                    // with their payload, and the shard moves on.
+                    let too_old = failed
+                        .iter()
+                        .any(|r| age_secs(r) > consumer.delivery.max_record_age_secs);
+                    if *n > consumer.delivery.max_retries || too_old {
+                        let reason = if too_old {
+                            "record older than the mapping's maximum record age".to_string()
+                        } else {
+                            format!("failed after {} retries", consumer.delivery.max_retries)
+                        };
+                        tracing::error!(consumer = consumer.name, records = failed.len(), %reason,
+                            "stream records given up on; kept in the local dead-letter store");
+                        for record in failed {
+                            consumer.dead_letters.push(DeadLetter {
+                                consumer: consumer.name,
+                                at: chrono::Utc::now(),
+                                reason: reason.clone(),
+                                record,
+                            });
+                        }
+                        attempts.remove(shard);
+                        *iterator = resp.next_shard_iterator().map(String::from);
+                    }
+                }
             }
         }
         tokio::time::sleep(every).await;
     }
 }
 
-/// Hands a batch to the consumer (filtered as its mapping filters); `false`
-/// when it reported failures and the batch must be read again.
-async fn deliver(c: &Consumer, records: &[Value]) -> bool {
+/// Seconds since the record was written (its approximate creation time).
+fn age_secs(record: &Value) -> u64 {
+    record
+        .pointer("/dynamodb/ApproximateCreationDateTime")
+        .and_then(Value::as_f64)
+        .map(|t| (chrono::Utc::now().timestamp() as f64 - t).max(0.0) as u64)
+        .unwrap_or(0)
+}
+
+/// Hands a batch to the consumer (filtered as its mapping filters); the
+/// records it reported as failed (the batch is read again) as the error.
+pub async fn deliver(c: &Consumer, records: &[Value]) -> Result<(), Vec<Value>> {
+    deliver_to(c.name, c.filters, &*c.handler, records).await
+}
+
+/// The same for any handler (a replay).
+pub async fn deliver_to(
+    name: &str,
+    filters: &[&str],
+    handler: &dyn StreamHandler,
+    records: &[Value],
+) -> Result<(), Vec<Value>> {
     if records.is_empty() {
-        return true;
+        return Ok(());
     }
     let event: Event = match serde_json::from_value(json!({ "Records": records })) {
         Ok(e) => e,
         Err(e) => {
             tracing::error!(error = %e, "stream records do not decode as a Lambda event; skipped");
-            return true;
+            return Ok(());
         }
     };
     let mut mine = event;
-    mine.records.retain(|r| matches_any(c.filters, r));
+    mine.records.retain(|r| matches_any(filters, r));
     if mine.records.is_empty() {
-        return true;
+        return Ok(());
     }
-    let resp = c.handler.handle(mine).await;
+    let resp = handler.handle(mine).await;
     if resp.batch_item_failures.is_empty() {
-        return true;
+        return Ok(());
     }
     tracing::warn!(
-        consumer = c.name,
+        consumer = name,
         failed = resp.batch_item_failures.len(),
         "batch item failures; retrying the batch"
     );
+    // The records reported failed, by their sequence number (the item identifier).
+    let failed: Vec<Value> = records
+        .iter()
+        .filter(|r| {
+            let seq = r
+                .pointer("/dynamodb/SequenceNumber")
+                .and_then(Value::as_str);
+            resp.batch_item_failures
+                .iter()
+                .any(|f| f.item_identifier.as_deref() == seq)
+        })
+        .cloned()
+        .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    false
+    Err(failed)
 }
 
 async fn refresh_shards(

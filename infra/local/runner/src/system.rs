@@ -39,9 +39,19 @@ pub struct LocalSystem {
     schedules: Option<Schedules>,
     /// The dial's outbox, once `with_outbox` set one.
     outbox: Option<crate::outbox::OutboxQueue>,
+    /// Stream records the consumers gave up on, with their payload.
+    pub dead_letters: crate::stream::DeadLetters,
+    /// Each stream consumer by name, to replay its dead letters.
+    consumers: RwLock<BTreeMap<&'static str, Replayable>>,
     /// Every function by invoke name, for `POST /_local/invoke/<name>`.
     functions: RwLock<BTreeMap<&'static str, Arc<dyn Invocable>>>,
 }
+
+/// A stream consumer's filters and handler, to replay its dead letters through.
+type Replayable = (
+    &'static [&'static str],
+    Arc<dyn lifeline_edge::lambda::StreamHandler>,
+);
 
 /// The emulator's schedules, and the function their firings invoke.
 struct Schedules {
@@ -86,6 +96,8 @@ impl LocalSystem {
             config,
             schedules: None,
             outbox: None,
+            dead_letters: crate::stream::DeadLetters::default(),
+            consumers: RwLock::default(),
             functions: RwLock::default(),
             clock,
             store,
@@ -331,6 +343,8 @@ impl LocalSystem {
             name: "presence-override",
             filters: &lifeline_edge::stream::PRESENCE_FILTERS,
             handler: presence,
+            delivery: lifeline_edge::stream::PRESENCE_DELIVERY,
+            dead_letters: self.dead_letters.clone(),
         }];
         if let Some((sender, from)) = mail {
             let notifier = Arc::new(notifier::Notifier::new(
@@ -345,6 +359,8 @@ impl LocalSystem {
                 name: "notifier",
                 filters: &lifeline_edge::stream::NOTIFY_FILTERS,
                 handler: notifier,
+                delivery: lifeline_edge::stream::NOTIFY_DELIVERY,
+                dead_letters: self.dead_letters.clone(),
             });
         }
         if let Some(scheduler) = scheduler {
@@ -360,7 +376,14 @@ impl LocalSystem {
                 name: "callback-lease",
                 filters: &lifeline_edge::stream::LEASE_FILTERS,
                 handler: lease,
+                delivery: lifeline_edge::stream::LEASE_DELIVERY,
+                dead_letters: self.dead_letters.clone(),
             });
+        }
+        if let Ok(mut known) = self.consumers.write() {
+            for c in &consumers {
+                known.insert(c.name, (c.filters, c.handler.clone()));
+            }
         }
         tokio::spawn(crate::stream::pump_all(
             streams,
@@ -417,6 +440,10 @@ impl LocalSystem {
                 }
                 return resp;
             }
+            ("GET", "/_local/dead-letters") => return json(200, &self.dead_letter_list()),
+            ("POST", "/_local/dead-letters/replay") => {
+                return json(200, &self.replay_dead_letters().await)
+            }
             ("GET", "/_local/clock") => {
                 return json(
                     200,
@@ -433,6 +460,56 @@ impl LocalSystem {
             }
         };
         from_lambda(resp)
+    }
+
+    /// The dead-letter store as an admin reads it: which consumer, when,
+    /// why, which record (its keys and event), with no phone number.
+    pub fn dead_letter_list(&self) -> serde_json::Value {
+        let letters: Vec<serde_json::Value> = self
+            .dead_letters
+            .list()
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "consumer": l.consumer,
+                    "at": lifeline_domain::call::rfc3339(l.at),
+                    "reason": l.reason,
+                    "eventId": l.record["eventID"],
+                    "eventName": l.record["eventName"],
+                    "keys": l.record.pointer("/dynamodb/Keys"),
+                })
+            })
+            .collect();
+        serde_json::json!({ "deadLetters": letters })
+    }
+
+    /// Hands every dead letter back to its consumer once (after the cause
+    /// was fixed); those that fail again go back to the store. Idempotent as
+    /// every delivery is: a record already handled changes nothing.
+    pub async fn replay_dead_letters(&self) -> serde_json::Value {
+        let known: Vec<_> = self
+            .consumers
+            .read()
+            .map(|c| c.iter().map(|(n, (f, h))| (*n, *f, h.clone())).collect())
+            .unwrap_or_default();
+        let (mut replayed, mut failed) = (0, 0);
+        for (name, filters, handler) in known {
+            for letter in self.dead_letters.take(name) {
+                let record = [letter.record.clone()];
+                match crate::stream::deliver_to(name, filters, &*handler, &record).await {
+                    Ok(()) => replayed += 1,
+                    Err(_) => {
+                        failed += 1;
+                        self.dead_letters.push(crate::stream::DeadLetter {
+                            reason: format!("{} (replay failed too)", letter.reason),
+                            at: chrono::Utc::now(),
+                            ..letter
+                        });
+                    }
+                }
+            }
+        }
+        serde_json::json!({ "replayed": replayed, "failedAgain": failed })
     }
 
     /// Runs one function on a raw event (see [`invoke`]). With `resign`, a
