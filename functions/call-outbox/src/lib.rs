@@ -40,13 +40,8 @@ impl<S: OutboxStore> CallOutbox<S> {
                 Err(e) => {
                     // Deterministic: a retry would fail the same way.
                     tracing::error!(message_id = %id, error = %e, "unreadable outbox message; dropped");
-                    self.metrics.emit_sets(
-                        "CorruptItem",
-                        1.0,
-                        "Count",
-                        &[("Kind", "outbox_message")],
-                        &[&["Kind"], &[]],
-                    );
+                    self.metrics
+                        .count_by("CorruptItem", "Kind", "outbox_message");
                     continue;
                 }
             };

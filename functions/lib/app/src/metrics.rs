@@ -54,6 +54,18 @@ pub trait Metrics: Send + Sync {
         dimension_sets: &[&[&str]],
     );
 
+    /// One occurrence, counted by `dimension` and in total: the total is
+    /// the fixed dimension set an alarm watches.
+    fn count_by(&self, name: &str, dimension: &str, value: &str) {
+        self.emit_sets(
+            name,
+            1.0,
+            "Count",
+            &[(dimension, value)],
+            &[&[dimension], &[]],
+        );
+    }
+
     /// One metric under one dimension set: all of `dimensions`.
     fn emit(&self, name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)]) {
         let all: Vec<&str> = dimensions.iter().map(|(k, _)| *k).collect();

@@ -203,7 +203,7 @@ impl SecretRefresher {
     /// function starts without a key (logged and counted), and requests will
     /// try again.
     pub async fn load_initial(self: &Arc<Self>) -> bool {
-        let Some(_flight) = self.begin(Instant::now(), true) else {
+        let Some(_flight) = self.claim(Instant::now(), Due::Always) else {
             return self.slot.is_set();
         };
         self.attempt().await
@@ -214,7 +214,20 @@ impl SecretRefresher {
     /// `retry_every`). The request is not delayed; it sees the key in hand.
     /// Returns whether a refresh was started.
     pub fn on_request(self: &Arc<Self>) -> bool {
-        let Some(flight) = self.begin(Instant::now(), false) else {
+        self.refresh_in_background(Due::WhenMissingOrOld)
+    }
+
+    /// Called after a request was handled: when its signature failed to
+    /// match, the keys are fetched again at once (the sender may have moved
+    /// to a new secret), whatever their age — still at most one load per
+    /// `retry_every`, and never on the request's own time.
+    pub fn after_request(self: &Arc<Self>) -> bool {
+        self.slot.take_mismatch() && self.refresh_in_background(Due::Whatever)
+    }
+
+    /// Starts a load on its own task if `due`; whether it started.
+    fn refresh_in_background(self: &Arc<Self>, due: Due) -> bool {
+        let Some(flight) = self.claim(Instant::now(), due) else {
             return false;
         };
         let this = self.clone();
@@ -227,40 +240,8 @@ impl SecretRefresher {
         true
     }
 
-    /// Called after a request was handled: when its signature failed to
-    /// match, the keys are fetched again at once (the sender may have moved
-    /// to a new secret), whatever their age — still at most one load per
-    /// `retry_every`, and never on the request's own time.
-    pub fn after_request(self: &Arc<Self>) -> bool {
-        if !self.slot.take_mismatch() {
-            return false;
-        }
-        let Some(flight) = self.begin_unless_recent(Instant::now()) else {
-            return false;
-        };
-        let this = self.clone();
-        tokio::spawn(async move {
-            let _flight = flight;
-            this.attempt().await;
-        });
-        true
-    }
-
-    fn begin_unless_recent(self: &Arc<Self>, now: Instant) -> Option<Flight> {
-        let mut s = self.state();
-        let recent = s
-            .last_attempt
-            .is_some_and(|t| now.duration_since(t) < self.policy.retry_every);
-        if s.in_flight || recent {
-            return None;
-        }
-        s.in_flight = true;
-        s.last_attempt = Some(now);
-        Some(Flight(self.clone()))
-    }
-
-    /// Claims the single flight if a load is due (or `force`d).
-    fn begin(self: &Arc<Self>, now: Instant, force: bool) -> Option<Flight> {
+    /// Claims the single flight if a load is `due` now.
+    fn claim(self: &Arc<Self>, now: Instant, due: Due) -> Option<Flight> {
         let mut s = self.state();
         if s.in_flight {
             return None;
@@ -268,11 +249,16 @@ impl SecretRefresher {
         let waited = s
             .last_attempt
             .is_none_or(|t| now.duration_since(t) >= self.policy.retry_every);
-        let due = match s.loaded_at {
-            None => waited,
-            Some(at) => waited && now.duration_since(at) >= self.policy.max_age,
+        let go = match due {
+            Due::Always => true,
+            Due::Whatever => waited,
+            Due::WhenMissingOrOld => {
+                waited
+                    && s.loaded_at
+                        .is_none_or(|at| now.duration_since(at) >= self.policy.max_age)
+            }
         };
-        if !(due || force) {
+        if !go {
             return None;
         }
         s.in_flight = true;
@@ -316,6 +302,19 @@ impl SecretRefresher {
             }
         }
     }
+}
+
+/// When a load may start (never while one is in flight).
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    /// At once (the cold start).
+    Always,
+    /// If none was tried within `retry_every`, whatever the key's age (a
+    /// signature failed to match).
+    Whatever,
+    /// If none was tried within `retry_every` and the key is missing or
+    /// older than `max_age` (a request arrived).
+    WhenMissingOrOld,
 }
 
 /// The single flight, released however the load ends (even dropped).

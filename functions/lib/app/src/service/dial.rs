@@ -261,13 +261,8 @@ impl<S: DialStore> DialService<S> {
         {
             let reason = reason.as_deref().unwrap_or("unknown");
             // By reason, and in total (the alarm's fixed dimension set).
-            self.metrics.emit_sets(
-                "DegradedEmergencyAnswers",
-                1.0,
-                "Count",
-                &[("Reason", reason)],
-                &[&["Reason"], &[]],
-            );
+            self.metrics
+                .count_by("DegradedEmergencyAnswers", "Reason", reason);
         }
     }
 
@@ -621,13 +616,8 @@ impl<S: DialStore> DialService<S> {
         tracing::error!(call_id = %dial.call_id, country = %m.country,
             "callback-number pool exhausted; presenting the agent's own number");
         // By country, and in total (the alarm's fixed dimension set).
-        self.metrics.emit_sets(
-            "PoolExhausted",
-            1.0,
-            "Count",
-            &[("Country", m.country.code())],
-            &[&["Country"], &[]],
-        );
+        self.metrics
+            .count_by("PoolExhausted", "Country", m.country.code());
         self.record_without_lease(dial, ctx, m, now, "pool_exhausted", deadline)
             .await
     }
@@ -729,13 +719,7 @@ impl<S: DialStore> DialService<S> {
     fn report_unreadable(&self, ctx: &DialContext) {
         // The store logs each one with its decode error; this counts them.
         for kind in &ctx.unreadable {
-            self.metrics.emit_sets(
-                "CorruptItem",
-                1.0,
-                "Count",
-                &[("Kind", kind.as_str())],
-                &[&["Kind"], &[]],
-            );
+            self.metrics.count_by("CorruptItem", "Kind", kind.as_str());
         }
     }
 

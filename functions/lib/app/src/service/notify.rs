@@ -296,13 +296,8 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
                 tracing::warn!(call_id = %call_id, agent_id = %agent_id, recipients = tally.recipients,
                     sent = tally.sent, refused = tally.refused_count(), test = call.test, reason = why.as_str(),
                     "emergency notification sent to the fallback recipients: the agent's could not be used");
-                self.metrics.emit_sets(
-                    "NotificationFallbacks",
-                    1.0,
-                    "Count",
-                    &[("Reason", why.as_str())],
-                    &[&["Reason"], &[]],
-                );
+                self.metrics
+                    .count_by("NotificationFallbacks", "Reason", why.as_str());
             }
         }
         // Recorded so a redelivery does not send again. If this fails after
@@ -364,13 +359,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// (the adapter logs each with its key).
     fn report_unreadable(&self, ctx: &NotifyContext) {
         for item in &ctx.unreadable {
-            self.metrics.emit_sets(
-                "CorruptItem",
-                1.0,
-                "Count",
-                &[("Kind", item.as_str())],
-                &[&["Kind"], &[]],
-            );
+            self.metrics.count_by("CorruptItem", "Kind", item.as_str());
         }
     }
 

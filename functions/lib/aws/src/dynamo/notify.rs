@@ -105,17 +105,10 @@ impl NotifyStore for DynamoStore {
             .expression_attribute_values(":detail", s(outcome.detail()))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(()),
-            // The record expired meanwhile: nothing left to mark.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        // Refused: the record expired meanwhile, nothing left to mark.
+        crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception())
+            .map(|_| ())
+            .map_err(unavailable)
     }
 
     async fn record_progress(
@@ -134,16 +127,9 @@ impl NotifyStore for DynamoStore {
             .expression_attribute_values(":p", encode_progress(progress))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception())
+            .map(|_| ())
+            .map_err(unavailable)
     }
 }
 
