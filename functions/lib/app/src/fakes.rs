@@ -827,3 +827,5 @@ mod outbox;
 pub use outbox::MemoryCallOutbox;
 mod panicking;
 pub use panicking::PanickingStore;
+mod bus;
+pub use bus::{MemoryBus, MemoryFailures};

@@ -1,11 +1,12 @@
-//! The dial's outbox on SQS: one `SendMessage` of the call's record when the
-//! table could not take it in time.
+//! SQS: the dial's outbox (one `SendMessage` of the call's record when the
+//! table could not take it in time), and failure queues that keep what
+//! cannot be delivered, with its payload.
 
 use async_trait::async_trait;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::{CallOutbox, StoreError};
+use lifeline_app::ports::{CallOutbox, FailureKeeper, StoreError};
 use lifeline_domain::call::EmergencyCall;
 
 use crate::dynamo::outbox::outbox_message;
@@ -45,6 +46,37 @@ impl CallOutbox for SqsOutbox {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(outbox_message(call, ttl))
+            .send()
+            .await
+            .map_err(|e| StoreError::Unavailable(DisplayErrorContext(e).to_string()))?;
+        Ok(())
+    }
+}
+
+/// A failure queue (`lifeline-<stage>-…-failures`): one `SendMessage` per
+/// failure record.
+#[derive(Clone, Debug)]
+pub struct SqsFailureQueue {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsFailureQueue {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        SqsFailureQueue {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl FailureKeeper for SqsFailureQueue {
+    async fn keep(&self, message: String) -> Result<(), StoreError> {
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(message)
             .send()
             .await
             .map_err(|e| StoreError::Unavailable(DisplayErrorContext(e).to_string()))?;

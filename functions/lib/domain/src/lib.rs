@@ -5,6 +5,7 @@
 pub mod call;
 pub mod classify;
 pub mod dial;
+pub mod events;
 pub mod expiry;
 pub mod lease;
 pub mod notification;

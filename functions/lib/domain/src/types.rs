@@ -1,6 +1,6 @@
 //! Validated newtypes: once built, a value is known to be well-formed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -30,9 +30,22 @@ fn check_id(kind: &str, s: &str) -> Result<(), Invalid> {
 
 macro_rules! id_type {
     ($name:ident, $kind:literal) => {
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Invalid;
+            fn try_from(s: String) -> Result<Self, Invalid> {
+                s.parse()
+            }
+        }
 
         impl $name {
             pub fn as_str(&self) -> &str {
@@ -77,9 +90,22 @@ impl LeaseId {
 }
 
 /// A phone number in E.164 form: `+` and 8 to 15 digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct E164(String);
+
+impl From<E164> for String {
+    fn from(v: E164) -> String {
+        v.0
+    }
+}
+
+impl TryFrom<String> for E164 {
+    type Error = Invalid;
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        s.parse()
+    }
+}
 
 impl E164 {
     pub fn as_str(&self) -> &str {

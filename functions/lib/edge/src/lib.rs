@@ -3,6 +3,7 @@
 //! start, the Lambda/HTTP/stream wiring, and structured logs.
 
 pub mod config;
+pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fixtures;
 pub mod http;

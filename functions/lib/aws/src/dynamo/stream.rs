@@ -4,10 +4,14 @@
 use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::StoreError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use lifeline_domain::call::CallChange;
+use lifeline_domain::events::{CallFacts, ItemChange, PresenceFacts};
 use lifeline_domain::lease::Lease;
 
-use super::codec::{decode_call_head, decode_lease, encode_number, is_call};
+use super::codec::{
+    decode_call_head, decode_lease, decode_presence, encode_number, is_call, Reader,
+};
 use super::store::Item;
 
 /// A number item carrying `lease`, as a stream image (for tests and samples).
@@ -45,5 +49,104 @@ pub fn call_change(
             at: head.dialed_at,
         }),
         _ => None,
+    })
+}
+
+/// The change a stream record says, for the domain events: a call record, a
+/// pool number's lease or an agent's presence, before and after. `Ok(None)`
+/// for items no event describes. An image that does not decode is an error
+/// (the record is kept, with its payload, by the stream's reader).
+pub fn item_change(
+    old_image: &serde_dynamo::Item,
+    new_image: &serde_dynamo::Item,
+) -> Result<Option<ItemChange>, StoreError> {
+    let item = |image: &serde_dynamo::Item| -> Option<Item> {
+        (!image.is_empty()).then(|| image.clone().into())
+    };
+    let (old, new) = (item(old_image), item(new_image));
+    let kind = new
+        .as_ref()
+        .or(old.as_ref())
+        .and_then(|i| match i.get("type") {
+            Some(AttributeValue::S(t)) => Some(t.clone()),
+            _ => None,
+        });
+    Ok(match kind.as_deref() {
+        Some("call") => Some(ItemChange::Call {
+            before: old.as_ref().map(call_facts).transpose()?,
+            after: new.as_ref().map(call_facts).transpose()?,
+        }),
+        Some("number") => {
+            let image = new.as_ref().or(old.as_ref()).ok_or_else(no_image)?;
+            let r = Reader::new(image);
+            let number = match r.opt_parse("number")? {
+                Some(n) => n,
+                None => number_of_key(image).ok_or_else(|| r.corrupt("no number"))?,
+            };
+            let country = match r.opt_parse("poolCountry")? {
+                Some(c) => c,
+                None => r.parse("country")?,
+            };
+            Some(ItemChange::Number {
+                number,
+                country,
+                before: old.as_ref().map(decode_lease).transpose()?.flatten(),
+                after: new.as_ref().map(decode_lease).transpose()?.flatten(),
+            })
+        }
+        Some("presence") => Some(ItemChange::Presence {
+            before: old.as_ref().map(presence_facts).transpose()?,
+            after: new.as_ref().map(presence_facts).transpose()?,
+        }),
+        _ => None,
+    })
+}
+
+fn no_image() -> StoreError {
+    StoreError::Corrupt {
+        key: "<no key>".into(),
+        detail: "a stream record with neither image".into(),
+    }
+}
+
+fn number_of_key(item: &Item) -> Option<lifeline_domain::types::E164> {
+    match item.get("pk") {
+        Some(AttributeValue::S(pk)) => pk.strip_prefix("NUMBER#")?.parse().ok(),
+        _ => None,
+    }
+}
+
+fn call_facts(item: &Item) -> Result<CallFacts, StoreError> {
+    let head = decode_call_head(item)?;
+    let r = Reader::new(item);
+    let notification = match r.opt_str("notification") {
+        Some(state) => Some((
+            state.to_string(),
+            r.opt_str("notificationDetail").unwrap_or_default().to_string(),
+            r.time("notifiedAt")?.unwrap_or(head.dialed_at),
+        )),
+        None => None,
+    };
+    Ok(CallFacts {
+        call_id: head.call_id,
+        agent_id: head.agent_id,
+        dialed_at: head.dialed_at,
+        ended_at: head.ended_at,
+        notification,
+    })
+}
+
+fn presence_facts(item: &Item) -> Result<PresenceFacts, StoreError> {
+    let state = decode_presence(item)?;
+    let r = Reader::new(item);
+    Ok(PresenceFacts {
+        agent_id: r.parse("agentId")?,
+        override_active: r.bool("override"),
+        status: r.str("status")?.to_string(),
+        reported: state.reported.as_str().to_string(),
+        active_calls: state.active.keys().cloned().collect(),
+        updated_at: r
+            .time("updatedAt")?
+            .ok_or_else(|| r.corrupt("missing `updatedAt`"))?,
     })
 }

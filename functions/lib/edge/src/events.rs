@@ -1,0 +1,209 @@
+//! Lifeline's event bus as the functions see it: the one reader of the
+//! table's stream (its filter and retry limits), the rules that deliver
+//! domain events to the side-effect functions (their patterns and Lambda's
+//! asynchronous retry limits), and the events in and out as JSON. The
+//! template holds the same strings and numbers (tests check), and the local
+//! runner applies these.
+
+use serde_json::{json, Value};
+
+use lifeline_domain::events::{
+    CallEvent, DomainEvent, Kind, LeaseChanged, NotificationEvent, PresenceEvent, SOURCE,
+};
+
+/// The filter of stream-events' one event source mapping on the table's
+/// stream: changes of the items the events describe (a TTL deletion has no
+/// new image and is not one).
+pub const STREAM_FILTERS: [&str; 1] =
+    [r#"{"dynamodb":{"NewImage":{"type":{"S":["call","number","presence"]}}}}"#];
+
+/// How a mapping or an asynchronous invocation gives up on a failing event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub max_retries: u32,
+    pub max_age_secs: u64,
+}
+
+/// stream-events' mapping (`MaximumRetryAttempts`, `MaximumRecordAgeInSeconds`).
+pub const STREAM_DELIVERY: Delivery = Delivery {
+    max_retries: 10,
+    max_age_secs: 3600,
+};
+
+/// Every asynchronously invoked function's `EventInvokeConfig`
+/// (`MaximumRetryAttempts`, `MaximumEventAgeInSeconds`): the bus rules'
+/// targets, the schedules' target, the Connect rule's target.
+pub const ASYNC_DELIVERY: Delivery = Delivery {
+    max_retries: 2,
+    max_age_secs: 3600,
+};
+
+/// A rule on Lifeline's bus: the function it invokes and its event pattern
+/// (the template's `Pattern`, character for character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub function: &'static str,
+    pub pattern: &'static str,
+}
+
+/// presence-override: a call's start sets Do Not Disturb, its end may restore.
+pub const PRESENCE_RULE: Rule = Rule {
+    function: "presence-override",
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.ended"]}"#,
+};
+/// notifier: a call's start sends the e-mail.
+pub const NOTIFY_RULE: Rule = Rule {
+    function: "notifier",
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started"]}"#,
+};
+/// callback-lease: a lease's change creates or moves its expiry schedule.
+pub const LEASE_RULE: Rule = Rule {
+    function: "callback-lease",
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.lease.changed"]}"#,
+};
+
+pub const RULES: [Rule; 3] = [PRESENCE_RULE, NOTIFY_RULE, LEASE_RULE];
+
+/// Whether an EventBridge event (its JSON) matches a rule's pattern:
+/// EventBridge's syntax for what Lifeline uses (nested objects, lists of
+/// allowed values, `{"exists": bool}`, `{"prefix": "…"}`).
+pub fn pattern_matches(pattern: &str, event: &Value) -> bool {
+    serde_json::from_str::<Value>(pattern).is_ok_and(|p| matches(&p, Some(event)))
+}
+
+pub(crate) fn matches(pattern: &Value, value: Option<&Value>) -> bool {
+    match pattern {
+        Value::Object(fields) => fields
+            .iter()
+            .all(|(k, p)| matches(p, value.and_then(|v| v.get(k)))),
+        Value::Array(allowed) => allowed.iter().any(|a| match (a, value) {
+            (Value::Object(o), v) if o.contains_key("exists") => {
+                o.get("exists").and_then(Value::as_bool) == Some(v.is_some_and(|v| !v.is_null()))
+            }
+            (Value::Object(o), Some(Value::String(s))) if o.contains_key("prefix") => o
+                .get("prefix")
+                .and_then(Value::as_str)
+                .is_some_and(|p| s.starts_with(p)),
+            // A list in the event matches when any element does.
+            (a, Some(Value::Array(items))) => items.contains(a),
+            (a, Some(v)) => a == v,
+            (_, None) => false,
+        }),
+        other => value == Some(other),
+    }
+}
+
+/// An event's `detail` as published (its schema's JSON).
+pub fn detail(event: &DomainEvent) -> Value {
+    let v = match event {
+        DomainEvent::CallStarted(c) | DomainEvent::CallEnded(c) => serde_json::to_value(c),
+        DomainEvent::LeaseChanged(l) => serde_json::to_value(l),
+        DomainEvent::NotificationSent(n) | DomainEvent::NotificationFailed(n) => {
+            serde_json::to_value(n)
+        }
+        DomainEvent::PresenceOverridden(p) | DomainEvent::PresenceRestored(p) => {
+            serde_json::to_value(p)
+        }
+    };
+    v.unwrap_or(Value::Null)
+}
+
+/// The event as EventBridge delivers it to a rule's target (and as the
+/// local bus does): the envelope around the detail.
+pub fn envelope(
+    event: &DomainEvent,
+    id: &str,
+    time: chrono::DateTime<chrono::Utc>,
+    region: &str,
+    account: &str,
+) -> Value {
+    json!({
+        "version": "0",
+        "id": id,
+        "detail-type": event.detail_type(),
+        "source": SOURCE,
+        "account": account,
+        "time": lifeline_domain::call::rfc3339(time),
+        "region": region,
+        "resources": [],
+        "detail": detail(event),
+    })
+}
+
+/// Why a delivered event cannot be read: never retried usefully, so its
+/// invocation fails and Lambda keeps it (with its payload) after its retries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadEvent {
+    #[error("not a Lifeline event (source `{0}`)")]
+    NotLifeline(String),
+    #[error("unknown detail-type `{0}`")]
+    UnknownDetailType(String),
+    #[error("{detail_type} detail does not match its schema: {reason}")]
+    Detail {
+        detail_type: String,
+        reason: String,
+    },
+    #[error("{detail_type} detail version {version} is newer than this function reads ({known})")]
+    NewerVersion {
+        detail_type: String,
+        version: u64,
+        known: u32,
+    },
+}
+
+/// A delivered EventBridge event as the domain event it carries.
+pub fn decode(event: &Value) -> Result<DomainEvent, BadEvent> {
+    let source = event.get("source").and_then(Value::as_str).unwrap_or("");
+    if source != SOURCE {
+        return Err(BadEvent::NotLifeline(source.to_string()));
+    }
+    let detail_type = event
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let kind =
+        Kind::of(detail_type).ok_or_else(|| BadEvent::UnknownDetailType(detail_type.into()))?;
+    let detail = event.get("detail").cloned().unwrap_or(Value::Null);
+    let version = detail.get("version").and_then(Value::as_u64).unwrap_or(0);
+    if version > u64::from(lifeline_domain::events::VERSION) {
+        return Err(BadEvent::NewerVersion {
+            detail_type: detail_type.into(),
+            version,
+            known: lifeline_domain::events::VERSION,
+        });
+    }
+    let bad = |e: serde_json::Error| BadEvent::Detail {
+        detail_type: detail_type.into(),
+        reason: e.to_string(),
+    };
+    let call = |d: Value| serde_json::from_value::<CallEvent>(d).map_err(bad);
+    let note = |d: Value| serde_json::from_value::<NotificationEvent>(d).map_err(bad);
+    let presence = |d: Value| serde_json::from_value::<PresenceEvent>(d).map_err(bad);
+    Ok(match kind {
+        Kind::CallStarted => DomainEvent::CallStarted(call(detail)?),
+        Kind::CallEnded => DomainEvent::CallEnded(call(detail)?),
+        Kind::LeaseChanged => DomainEvent::LeaseChanged(
+            serde_json::from_value::<LeaseChanged>(detail).map_err(bad)?,
+        ),
+        Kind::NotificationSent => DomainEvent::NotificationSent(note(detail)?),
+        Kind::NotificationFailed => DomainEvent::NotificationFailed(note(detail)?),
+        Kind::PresenceOverridden => DomainEvent::PresenceOverridden(presence(detail)?),
+        Kind::PresenceRestored => DomainEvent::PresenceRestored(presence(detail)?),
+    })
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Whether a stream record (as Lambda delivers it) matches any of `filters`
+/// (the mapping's filter criteria: Lambda filters already; this keeps a
+/// mis-configured mapping harmless).
+pub fn stream_record_matches(
+    filters: &[&str],
+    record: &aws_lambda_events::event::dynamodb::EventRecord,
+) -> bool {
+    let Ok(json) = serde_json::to_value(record) else {
+        return false;
+    };
+    filters.iter().any(|f| pattern_matches(f, &json))
+}
