@@ -60,6 +60,10 @@ write_env_file() {
       printf 'export %s=%q\n' "$v" "${!v}"
     done
     printf 'export LIFELINE_URL=%q\n' "$BASE_URL"
+    # `lifeline dlq`: this system's failure queues (stage `local`), and replays
+    # through the runner's Lambda Invoke API.
+    printf 'export LIFELINE_STAGE=local\n'
+    printf 'export AWS_ENDPOINT_URL_LAMBDA=%q\n' "$BASE_URL"
     # shellcheck disable=SC2016 # $PATH is expanded where env.sh is sourced
     printf 'case ":$PATH:" in *:%q:*) ;; *) export PATH=%q:"$PATH" ;; esac\n' "$bin_dir" "$bin_dir"
   } >"$tmp"

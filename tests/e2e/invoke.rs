@@ -34,7 +34,13 @@ async fn invoke_sh(l: &Local, function: &str, event: &str, extra: &[&str]) -> (i
 
 /// The function each sample is for: by file name, as `events/README.md` lists.
 fn function_for(file: &str) -> &'static str {
-    const BY_PREFIX: [(&str, &str); 10] = [
+    const BY_PREFIX: [(&str, &str); 13] = [
+        // Lifeline's events: a lease's change to callback-lease, the others
+        // to presence-override (which acts on a call's start and end, and
+        // ignores the rest).
+        ("lifeline.lease.", "callback-lease"),
+        ("lifeline.", "presence-override"),
+        ("stream-events", "stream-events"),
         ("dial-intake", "dial-intake"),
         ("call-events", "call-events"),
         ("callback-router", "callback-router"),
@@ -81,8 +87,17 @@ fn expect(file: &str, out: &Value) {
             assert_eq!(http_body(out)["agentId"], "a-42", "{out}");
         }
         "presence-api-put.json" => assert!(matches!(status, Some(200 | 204)), "{out}"),
-        "presence-override.json" | "notifier.json" | "callback-lease-stream.json" => {
-            assert_eq!(out["batchItemFailures"], json!([]), "{out}")
+        "stream-events.json" => assert_eq!(out["batchItemFailures"], json!([]), "{out}"),
+        "presence-override.json" | "lifeline.call.started.json" => {
+            assert_eq!(out["applied"], "lifeline.call.started", "{out}")
+        }
+        "lifeline.call.ended.json" => assert_eq!(out["applied"], "lifeline.call.ended", "{out}"),
+        f if f.starts_with("lifeline.notification.") || f.starts_with("lifeline.presence.") => {
+            assert!(out["ignored"].is_string(), "{out}")
+        }
+        "notifier.json" => assert_eq!(out["notified"], "c-1", "{out}"),
+        "callback-lease-event.json" | "lifeline.lease.changed.json" => {
+            assert!(out["scheduled"].is_boolean(), "{out}")
         }
         "callback-lease-expiry.json" => assert!(out["released"].is_boolean(), "{out}"),
         "connect-outbound-whisper.json" => {
@@ -179,12 +194,7 @@ async fn invoke_sh_reports_errors_as_the_runtime_does() {
     assert_eq!(out["errorType"], "UnrecognisedEvent", "{out}");
     let (code, out) = invoke_sh(&l, "presence-override", "events/connect-inbound.json", &[]).await;
     assert_eq!(code, 1, "{out}");
-    assert!(
-        out["errorType"]
-            .as_str()
-            .is_some_and(|t| t.contains("DeserializeError")),
-        "{out}"
-    );
+    assert_eq!(out["errorType"], "BadEvent", "{out}");
     // No such function, no such file: usage errors.
     let (code, _) = invoke_sh(&l, "no-such-function", "events/dial-intake.json", &[]).await;
     assert_eq!(code, 2);

@@ -6,7 +6,7 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_domain::types::Recipients;
 use lifeline_e2e::{agent, start, start_with, try_emails_to, Local, SentEmail};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// An agent whose recipients only this test uses (moto is shared).
@@ -146,12 +146,19 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let record = json!({"Records": [{"eventID": "dup", "eventName": "INSERT", "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
-        "dynamodb": {"ApproximateCreationDateTime": 1795496400.0, "Keys": {},
-            "NewImage": {"type": {"S": "call"}, "callId": {"S": format!("n-{tag}")}, "agentId": {"S": "a-60"},
-                         "dialedAt": {"S": "2026-11-24T05:00:00Z"}},
-            "SequenceNumber": "1", "SizeBytes": 1, "StreamViewType": "NEW_AND_OLD_IMAGES"}}]});
+    // The same call's start delivered again (a rule's or Lambda's retry).
+    let event = lifeline_edge::events::envelope(
+        &lifeline_domain::events::DomainEvent::CallStarted(lifeline_domain::events::CallEvent {
+            version: lifeline_domain::events::VERSION,
+            call_id: format!("n-{tag}").parse().expect("call id"),
+            agent_id: "a-60".parse().expect("agent id"),
+            at: "2026-11-24T05:00:00Z".parse().expect("time"),
+        }),
+        "dup",
+        chrono::Utc::now(),
+        "us-east-1",
+        "000000000000",
+    );
     let conf = lifeline_aws::sdk::load_aws_config(lifeline_aws::sdk::ClientProfile::Admin).await;
     let notifier = notifier::Notifier::new(
         std::sync::Arc::new(lifeline_aws::dynamo::DynamoStore::from_conf(
@@ -164,12 +171,8 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
         "lifeline@example.com".parse().expect("from"),
         &lifeline_app::settings::Settings::from_lookup(|_| None).expect("settings"),
     );
-    let resp = lifeline_edge::lambda::StreamHandler::handle(
-        &notifier,
-        serde_json::from_value(record).expect("event"),
-    )
-    .await;
-    assert!(resp.batch_item_failures.is_empty());
+    let answer = lifeline_edge::lambda::EventHandler::invoke(&notifier, event).await;
+    assert!(answer.is_ok(), "{answer:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(emails_to(&first).await.len(), 1, "exactly one e-mail");
     assert_eq!(emails_to(&second).await.len(), 1, "exactly one e-mail");
@@ -517,13 +520,31 @@ async fn a_failed_send_is_retried_to_that_recipient_only() {
     assert_eq!(cost.get("UpdateItem"), Some(&2), "{cost:?}");
 }
 
-/// SES down past the notifier's retries (the template's 10): the call's
-/// start leaves the stream with its payload, in the runner's dead-letter
-/// store (Do Not Disturb follows regardless: another consumer); once SES is
-/// back, a replay sends the e-mail exactly once, and a second replay nothing.
+/// Waits until this system's failure queues hold `n` dead letters.
+async fn wait_for_dead_letters(l: &lifeline_e2e::Local, n: usize, within: Duration) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let letters = l.dead_letters().await;
+        if letters.len() >= n {
+            return letters;
+        }
+        assert!(
+            started.elapsed() < within,
+            "{} dead letters after {within:?}, expected {n}: {letters:?}",
+            letters.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// SES down past Lambda's asynchronous retries (the template's 2): the
+/// call's start is kept with its event in the notifier's failure queue, as
+/// `lifeline dlq list` shows it (Do Not Disturb follows regardless: another
+/// rule); once SES is back, `lifeline dlq replay` sends the e-mail exactly
+/// once and removes the dead letter, and a second replay finds nothing.
 #[tokio::test]
 async fn an_email_given_up_on_is_kept_with_its_payload_and_replayed_once() {
-    let retries = lifeline_edge::stream::NOTIFY_DELIVERY.max_retries as usize;
+    let retries = lifeline_edge::events::ASYNC_DELIVERY.max_retries as usize;
     let l = start_with(
         1,
         &[("LIFELINE_E2E_SES_FAIL_FIRST", &(retries + 1).to_string())],
@@ -537,30 +558,28 @@ async fn an_email_given_up_on_is_kept_with_its_payload_and_replayed_once() {
     l.wait_for_status("a-66", "do_not_disturb", Duration::from_secs(15))
         .await;
     let started = Instant::now();
-    let letters = loop {
-        let v = l.get("/_local/dead-letters").await.json;
-        let letters = v["deadLetters"].as_array().cloned().unwrap_or_default();
-        if !letters.is_empty() {
-            break letters;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(40),
-            "never given up on: {v}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let letters = wait_for_dead_letters(&l, 1, Duration::from_secs(30)).await;
     println!("given up on after {:?}: {letters:?}", started.elapsed());
-    assert_eq!(letters.len(), 1);
-    assert_eq!(letters[0]["consumer"], "notifier");
-    assert_eq!(letters[0]["eventName"], "INSERT");
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!(
+        letter["source"],
+        format!("lifeline-{}-notifier-failures", l.stage)
+    );
+    assert_eq!(
+        letter["subject"],
+        format!("call {call}, agent a-66"),
+        "{letter}"
+    );
     assert!(
-        letters[0]["reason"]
+        letter["reason"]
             .as_str()
             .unwrap_or("")
-            .contains("10 retries"),
-        "{letters:?}"
+            .contains("NotificationNotSent"),
+        "{letter}"
     );
-    let listed = letters[0].to_string();
+    assert_eq!(letter["replayable"], true);
+    let listed = letter.to_string();
     assert!(
         !listed.contains("+1425"),
         "no phone number in the list: {listed}"
@@ -568,12 +587,95 @@ async fn an_email_given_up_on_is_kept_with_its_payload_and_replayed_once() {
     assert_eq!(l.ses_fault.remaining(), 0);
     assert!(emails_to(&to).await.is_empty(), "nothing sent yet");
 
-    let replay = l.post("/_local/dead-letters/replay", &json!({})).await.json;
-    assert_eq!(replay, json!({"replayed": 1, "failedAgain": 0}));
+    let (summary, out) = l.replay_dead_letters().await;
+    println!("{out}");
+    assert!(summary.all_done(), "{out}");
     let (sent, _) = wait_for_email(&to, Instant::now()).await;
     assert_eq!(sent.len(), 1);
-    let again = l.post("/_local/dead-letters/replay", &json!({})).await.json;
-    assert_eq!(again, json!({"replayed": 0, "failedAgain": 0}));
+    assert!(l.dead_letters().await.is_empty(), "replayed, so removed");
+    let (again, out) = l.replay_dead_letters().await;
+    assert!(again.all_done(), "{out}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(emails_to(&to).await.len(), 1, "exactly once");
+}
+
+/// A call record written straight into the table in a shape no function
+/// can read: stream-events keeps it at once, with the record, in its failure
+/// queue (`lifeline dlq list`), and the shard goes on: the calls dialed
+/// around it get Do Not Disturb and their e-mails.
+#[tokio::test]
+async fn a_poison_record_is_kept_with_its_payload_while_the_calls_around_it_go_through() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let l = start(2).await;
+    let tag = &l.table[4..16];
+    let before = agent_with_recipients(&l, "a-67", &format!("before+{tag}@example.com")).await;
+    let after = agent_with_recipients(&l, "a-68", &format!("after+{tag}@example.com")).await;
+    let dial = |call: String, agent: &str| json!({"callId": call, "agentId": agent, "dialed": "911", "from": "+14255550160"});
+    let started = Instant::now();
+    assert_eq!(
+        l.post("/calls/outbound", &dial(format!("pb-{tag}"), "a-67"))
+            .await
+            .status,
+        200
+    );
+    let poison = format!("poison-{tag}");
+    l.store
+        .client()
+        .put_item()
+        .table_name(&l.table)
+        .item("pk", A::S(format!("CALL#{poison}")))
+        .item("sk", A::S("CALL".into()))
+        .item("type", A::S("call".into()))
+        .item("callId", A::S(poison.clone()))
+        .item("agentId", A::S("a-67".into()))
+        .item("dialedAt", A::N("1795496400".into()))
+        .send()
+        .await
+        .expect("the poison record");
+    assert_eq!(
+        l.post("/calls/outbound", &dial(format!("pa-{tag}"), "a-68"))
+            .await
+            .status,
+        200
+    );
+    l.wait_for_status("a-67", "do_not_disturb", Duration::from_secs(15))
+        .await;
+    l.wait_for_status("a-68", "do_not_disturb", Duration::from_secs(15))
+        .await;
+    let (_, first) = wait_for_email(&before, started).await;
+    let (_, second) = wait_for_email(&after, started).await;
+    println!("e-mails around the poison record after {first:?} and {second:?}");
+    assert!(second < Duration::from_secs(10), "not held up: {second:?}");
+
+    let letters = wait_for_dead_letters(&l, 1, Duration::from_secs(10)).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!(
+        letter["source"],
+        format!("lifeline-{}-stream-events-failures", l.stage)
+    );
+    assert!(
+        letter["reason"].as_str().unwrap_or("").contains("dialedAt"),
+        "{letter}"
+    );
+    // Its payload: the record itself, as the stream delivered it.
+    let places = lifeline_cli::dlq::Places {
+        stage: lifeline_cli::dlq::Stage::parse(&l.stage).expect("stage"),
+        failure_bucket: None,
+        only: None,
+    };
+    let all = lifeline_cli::dlq::gather(&l.dead_letter_clients().await, &places)
+        .await
+        .expect("gather")
+        .letters;
+    let shown = lifeline_cli::dlq::show_text(&all[0], false);
+    assert!(shown.contains(&poison), "{shown}");
+    assert!(
+        shown.contains("1795496400"),
+        "the record's own bad value: {shown}"
+    );
+    // Replayed while still unreadable: it fails again and stays, once.
+    let (summary, out) = l.replay_dead_letters().await;
+    assert!(!summary.all_done(), "{out}");
+    assert_eq!(l.dead_letters().await.len(), 1, "kept, and not twice");
 }

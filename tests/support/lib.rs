@@ -39,6 +39,8 @@ pub const US_POOL: [&str; 5] = [
 pub struct Local {
     pub base: String,
     pub table: String,
+    /// The stage its failure queues are named with (`lifeline-<stage>-…`).
+    pub stage: String,
     pub store: DynamoStore,
     pub secret: WebhookSecret,
     /// Counts every DynamoDB request the webhook handlers and the rig send.
@@ -215,7 +217,19 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         _ => vars.get(k).cloned(),
     })
     .expect("twilio config");
-    let mut system = LocalSystem::new(handlers_store(&store, proxy, &calls).await, config);
+    // Failure queues of their own (stage = the table's name), with short
+    // waits between Lambda's retries so that a give-up shows in a second.
+    // (A stage is at most 20 characters, as the template's.)
+    let stage = format!("e2e-{}", &table[4..16]);
+    let failures = lifeline_local::bus::FailureQueues::new(aws_sdk_sqs::Client::new(&conf), &stage);
+    let mut system = LocalSystem::new(handlers_store(&store, proxy, &calls).await, config)
+        .with_failure_queues(
+            failures,
+            vec![
+                std::time::Duration::from_millis(200),
+                std::time::Duration::from_millis(400),
+            ],
+        );
     // The dial's outbox, when the test asks for it: a queue of its own on moto.
     let outbox = match vars.get("LIFELINE_E2E_OUTBOX") {
         Some(_) => {
@@ -290,6 +304,7 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
     Local {
         base,
         table,
+        stage,
         store,
         secret,
         calls,
@@ -707,4 +722,58 @@ pub async fn try_emails_to(recipient: &str) -> Result<Vec<SentEmail>, reqwest::E
                 .collect()
         })
         .unwrap_or_default())
+}
+
+impl Local {
+    /// The admin CLI's dead-letter clients for this system: the emulator's
+    /// SQS and S3, and Lambda's Invoke API served by this runner.
+    pub async fn dead_letter_clients(&self) -> lifeline_aws::dlq::DeadLetterClients {
+        let conf = lifeline_aws::sdk::load_aws_config(ClientProfile::Admin).await;
+        let mut clients = lifeline_aws::dlq::DeadLetterClients::from_conf(&conf);
+        clients.lambda = aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::config::Builder::from(&conf)
+                .endpoint_url(&self.base)
+                .build(),
+        );
+        clients
+    }
+
+    /// `lifeline dlq list --json` for this system's stage.
+    pub async fn dead_letters(&self) -> Vec<Value> {
+        let places = lifeline_cli::dlq::Places {
+            stage: lifeline_cli::dlq::Stage::parse(&self.stage).expect("stage"),
+            failure_bucket: None,
+            only: None,
+        };
+        let letters = lifeline_cli::dlq::gather(&self.dead_letter_clients().await, &places)
+            .await
+            .expect("gather dead letters")
+            .letters;
+        serde_json::from_str::<Value>(&lifeline_cli::dlq::list_json(&letters))
+            .ok()
+            .and_then(|v| {
+                v.as_array()
+                    .cloned()
+                    .or_else(|| v["deadLetters"].as_array().cloned())
+            })
+            .unwrap_or_default()
+    }
+
+    /// `lifeline dlq replay --all`: (replayed, failed again) and its output.
+    pub async fn replay_dead_letters(&self) -> (lifeline_cli::dlq::ReplaySummary, String) {
+        let clients = self.dead_letter_clients().await;
+        let places = lifeline_cli::dlq::Places {
+            stage: lifeline_cli::dlq::Stage::parse(&self.stage).expect("stage"),
+            failure_bucket: None,
+            only: None,
+        };
+        let letters = lifeline_cli::dlq::gather(&clients, &places)
+            .await
+            .expect("gather dead letters")
+            .letters;
+        let chosen = lifeline_cli::dlq::select(&letters, &[], true).expect("select");
+        let mut out = Vec::new();
+        let summary = lifeline_cli::dlq::replay(&clients, &chosen, &mut out).await;
+        (summary, String::from_utf8_lossy(&out).into_owned())
+    }
 }

@@ -1,4 +1,4 @@
-//! The `callback-lease` Lambda: stream records and schedule firings, wired to the runtime.
+//! The `callback-lease` Lambda: lease events and schedule firings, wired to the runtime.
 
 use callback_lease::CallbackLease;
 use lifeline_app::clock::SystemClock;
@@ -19,12 +19,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         aws_sdk_scheduler::Client::new(&aws),
         schedules,
     ));
-    let handler = Arc::new(CallbackLease::new(store, scheduler, Arc::new(SystemClock)));
-    lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
-            let handler = handler.clone();
-            async move { handler.invoke(event.payload).await }
-        },
-    ))
-    .await
+    lifeline_edge::lambda::serve_events(CallbackLease::new(store, scheduler, Arc::new(SystemClock)))
+        .await
 }

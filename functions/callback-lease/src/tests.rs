@@ -5,8 +5,9 @@ use chrono::Duration;
 use lifeline_app::fakes::{MemoryScheduler, MemoryStore};
 use lifeline_app::service::callback::CallbackService;
 use lifeline_app::service::ended::EndService;
-use lifeline_aws::dynamo::stream::number_image;
+use lifeline_domain::events::{CallEvent, LeaseChanged, LeaseSnapshot, VERSION};
 use lifeline_domain::lease::Lease;
+use lifeline_edge::events::envelope;
 use lifeline_edge::fixtures::{t0, World};
 use lifeline_edge::webhook::{parse_ended, parse_inbound};
 use serde_json::json;
@@ -32,6 +33,17 @@ fn rig() -> Rig {
     }
 }
 
+/// The event as EventBridge delivers it.
+fn delivered(seq: u64, event: &DomainEvent) -> Value {
+    envelope(
+        event,
+        &format!("ev-{seq}"),
+        t0(),
+        "us-east-1",
+        "123456789012",
+    )
+}
+
 impl Rig {
     fn lease(&self) -> Lease {
         self.w
@@ -39,36 +51,51 @@ impl Rig {
             .with_state(|s| s.numbers[&NUMBER.parse().unwrap()].lease.clone().unwrap())
     }
 
-    /// The stream record of the number item going from `old` to `new`.
-    fn record(&self, old: Option<&Lease>, new: &Lease) -> Value {
+    /// `lifeline.lease.changed` of the number's lease going from `before` to
+    /// `after` (a new delivery each time: its own id).
+    fn changed(&self, before: Option<&Lease>, after: &Lease) -> Value {
         self.seq.set(self.seq.get() + 1);
-        let image = |l: &Lease| serde_json::to_value(number_image(l, l.hold_until)).unwrap();
-        json!({"eventID": format!("e-{}", self.seq.get()), "eventName": if old.is_some() { "MODIFY" } else { "INSERT" },
-            "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
-            "dynamodb": {"ApproximateCreationDateTime": 1795496400.0,
-                "Keys": {"pk": {"S": format!("NUMBER#{NUMBER}")}, "sk": {"S": "NUMBER"}},
-                "NewImage": image(new), "OldImage": old.map(image).unwrap_or(json!({})),
-                "SequenceNumber": self.seq.get().to_string(), "SizeBytes": 300, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-            "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/lifeline/stream/x"})
+        let e = DomainEvent::LeaseChanged(LeaseChanged {
+            version: VERSION,
+            number: after.number.clone(),
+            country: after.country,
+            before: before.map(LeaseSnapshot::of),
+            after: Some(LeaseSnapshot::of(after)),
+        });
+        delivered(self.seq.get(), &e)
     }
 
-    async fn stream(&self, records: Vec<Value>) -> Vec<String> {
-        let v = self
-            .handler
-            .invoke(json!({ "Records": records }))
-            .await
-            .unwrap();
-        v["batchItemFailures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["itemIdentifier"].as_str().unwrap().to_string())
-            .collect()
+    /// An invocation through the Lambda entry: its answer or its failure.
+    async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
+        EventHandler::invoke(&self.handler, payload).await
+    }
+
+    /// An invocation that must succeed.
+    async fn ok(&self, payload: Value) -> Value {
+        match self.invoke(payload).await {
+            Ok(v) => v,
+            Err(d) => panic!("{}: {}", d.error_type, d.error_message),
+        }
+    }
+
+    /// An invocation that must fail: its error type.
+    async fn err(&self, payload: Value) -> String {
+        let d = self.invoke(payload).await.unwrap_err();
+        assert!(!d.error_message.is_empty());
+        d.error_type
+    }
+
+    /// Delivers a lease change: whether a schedule was created or moved.
+    async fn schedule(&self, payload: Value) -> bool {
+        self.ok(payload).await["scheduled"].as_bool().unwrap()
+    }
+
+    fn expiry(l: &Lease) -> Value {
+        json!({"leaseId": l.lease_id, "number": NUMBER, "version": l.version})
     }
 
     async fn fire(&self, l: &Lease) -> bool {
-        let input = json!({"leaseId": l.lease_id, "number": NUMBER, "version": l.version});
-        self.handler.invoke(input).await.unwrap()["released"]
+        self.handler.invoke(Self::expiry(l)).await.unwrap()["released"]
             .as_bool()
             .unwrap()
     }
@@ -103,7 +130,10 @@ async fn one_schedule_per_lease_moved_with_its_hold() {
     let r = rig();
     r.w.dial("c-1", "a-42").await;
     let first = r.lease();
-    assert!(r.stream(vec![r.record(None, &first)]).await.is_empty());
+    assert_eq!(
+        r.handler.invoke(r.changed(None, &first)).await.unwrap(),
+        json!({"scheduled": true})
+    );
     let s = r.scheduler.all();
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].name, format!("lease-{}", first.lease_id));
@@ -116,24 +146,36 @@ async fn one_schedule_per_lease_moved_with_its_hold() {
     r.w.clock.advance(Duration::minutes(10));
     r.end("c-1").await;
     let ended = r.lease();
-    r.stream(vec![r.record(Some(&first), &ended)]).await;
+    assert!(r.schedule(r.changed(Some(&first), &ended)).await);
     let s = r.scheduler.all();
     assert_eq!(s.len(), 1, "moved, not a second one");
     assert_eq!(s[0].at, t0() + Duration::minutes(70));
     assert_eq!(s[0].input.version, ended.version);
 
     let calls = r.scheduler.calls();
-    r.stream(vec![
-        r.record(Some(&first), &ended),
-        r.record(Some(&ended), &ended),
-    ])
-    .await;
+    assert!(r.schedule(r.changed(Some(&first), &ended)).await);
+    assert!(!r.schedule(r.changed(Some(&ended), &ended)).await);
     assert_eq!(
         r.scheduler.calls(),
         calls + 1,
-        "a redelivered record upserts the same schedule; an unchanged hold none"
+        "a redelivered event upserts the same schedule; an unchanged hold none"
     );
-    assert_eq!(r.scheduler.all().len(), 1);
+    let s = r.scheduler.all();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].at, t0() + Duration::minutes(70));
+}
+
+#[tokio::test]
+async fn the_same_event_delivered_twice_leaves_one_schedule() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    let l = r.lease();
+    let event = r.changed(None, &l);
+    assert!(r.schedule(event.clone()).await);
+    let once = r.scheduler.all();
+    assert!(r.schedule(event).await);
+    assert_eq!(r.scheduler.all(), once, "the same one schedule");
+    assert_eq!(once.len(), 1);
 }
 
 #[tokio::test]
@@ -173,14 +215,14 @@ async fn a_stale_firing_after_a_redial_changes_nothing() {
 }
 
 #[tokio::test]
-async fn scheduler_down_retries_the_record_and_expiry_stays_correct() {
+async fn scheduler_down_fails_the_invocation_and_expiry_stays_correct() {
     let r = rig();
     r.w.dial("c-1", "a-42").await;
     r.end("c-1").await;
     let l = r.lease();
     r.scheduler.set_failing(true);
-    let failed = r.stream(vec![r.record(None, &l)]).await;
-    assert_eq!(failed, vec!["1"], "reported for retry by sequence number");
+    assert_eq!(r.err(r.changed(None, &l)).await, "SchedulerUnavailable");
+    assert!(r.scheduler.all().is_empty());
     r.w.clock.advance(Duration::minutes(59));
     assert!(r.routed().await);
     r.w.clock.advance(Duration::minutes(2));
@@ -201,31 +243,195 @@ async fn scheduler_down_retries_the_record_and_expiry_stays_correct() {
 }
 
 #[tokio::test]
+async fn the_retry_after_the_scheduler_returns_creates_the_one_schedule() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    r.end("c-1").await;
+    let l = r.lease();
+    let event = r.changed(None, &l);
+    r.scheduler.set_failing(true);
+    assert_eq!(r.err(event.clone()).await, "SchedulerUnavailable");
+    assert_eq!(r.err(event.clone()).await, "SchedulerUnavailable");
+    r.scheduler.set_failing(false);
+    // Lambda's retry: the same payload.
+    assert!(r.schedule(event.clone()).await);
+    let s = r.scheduler.all();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].name, format!("lease-{}", l.lease_id));
+    assert_eq!(s[0].at, t0() + Duration::minutes(60));
+    // A replay from the failure queue later: still the one schedule.
+    assert!(r.schedule(event).await);
+    assert_eq!(r.scheduler.all(), s);
+}
+
+#[tokio::test]
+async fn a_release_not_recorded_fails_the_firing_and_its_retry_releases_once() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    r.end("c-1").await;
+    let l = r.lease();
+    r.w.clock.advance(Duration::minutes(61));
+    r.w.store.set_failing(true);
+    assert_eq!(r.err(Rig::expiry(&l)).await, "StoreUnavailable");
+    r.w.store.set_failing(false);
+    assert!(r.lease().released_at.is_none());
+    assert!(r.fire(&l).await, "the retry releases it");
+    let released = r.lease().released_at;
+    assert!(released.is_some());
+    r.w.clock.advance(Duration::minutes(1));
+    assert!(!r.fire(&l).await, "a further retry: nothing");
+    assert_eq!(r.lease().released_at, released);
+}
+
+#[tokio::test]
+async fn a_released_lease_is_not_scheduled() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    r.end("c-1").await;
+    let l = r.lease();
+    r.w.clock.advance(Duration::minutes(61));
+    assert!(r.fire(&l).await);
+    let released = r.lease();
+    let calls = r.scheduler.calls();
+    assert!(!r.schedule(r.changed(Some(&l), &released)).await);
+    assert_eq!(r.scheduler.calls(), calls);
+}
+
+#[tokio::test]
+async fn events_of_other_detail_types_are_ignored() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    let writes = r.w.store.writes();
+    let call = CallEvent {
+        version: VERSION,
+        call_id: "c-1".parse().unwrap(),
+        agent_id: "a-42".parse().unwrap(),
+        at: t0(),
+    };
+    for (seq, e) in [
+        (1, DomainEvent::CallStarted(call.clone())),
+        (2, DomainEvent::CallEnded(call)),
+    ] {
+        assert_eq!(
+            r.ok(delivered(seq, &e)).await,
+            json!({"ignored": e.detail_type()})
+        );
+    }
+    assert_eq!(r.scheduler.calls(), 0);
+    assert_eq!(r.w.store.writes(), writes);
+    assert!(r.lease().released_at.is_none());
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_a_bad_event_and_schedules_nothing() {
+    let r = rig();
+    r.w.dial("c-1", "a-42").await;
+    let l = r.lease();
+    let mut no_number = r.changed(None, &l);
+    no_number["detail"]["number"] = json!("");
+    let mut unknown = r.changed(None, &l);
+    unknown["detail-type"] = json!("lifeline.lease.moved");
+    let mut newer = r.changed(None, &l);
+    newer["detail"]["version"] = json!(2);
+    let mut no_lease_id = r.changed(None, &l);
+    no_lease_id["detail"]["after"]
+        .as_object_mut()
+        .unwrap()
+        .remove("leaseId");
+    let mut bad_hold = r.changed(None, &l);
+    bad_hold["detail"]["after"]["holdUntil"] = json!("not a time");
+    let mut foreign = r.changed(None, &l);
+    foreign["source"] = json!("aws.scheduler");
+    for payload in [no_number, unknown, newer, no_lease_id, bad_hold, foreign] {
+        assert!(
+            matches!(
+                r.handler.invoke(payload.clone()).await,
+                Err(LeaseError::BadEvent(_))
+            ),
+            "{payload}"
+        );
+        assert_eq!(r.err(payload).await, "BadEvent");
+    }
+    assert_eq!(r.scheduler.calls(), 0);
+    assert!(r.scheduler.all().is_empty());
+}
+
+#[tokio::test]
 async fn unknown_payloads_are_errors() {
     let r = rig();
-    assert!(r.handler.invoke(json!({"hello": 1})).await.is_err());
-    let other = json!({"Records": [{"eventID": "1", "eventName": "INSERT", "awsRegion": "us-east-1",
-        "dynamodb": {"NewImage": {"type": {"S": "call"}}, "SizeBytes": 1, "SequenceNumber": "1"}}]});
-    assert_eq!(
-        r.handler.invoke(other).await.unwrap(),
-        json!({"batchItemFailures": []})
-    );
+    assert_eq!(r.err(json!({"hello": 1})).await, "UnrecognisedEvent");
+    // A stream batch (a leftover mapping) is refused, not acknowledged.
+    let stream = json!({"Records": [{"eventID": "1", "eventName": "INSERT", "awsRegion": "us-east-1",
+        "dynamodb": {"NewImage": {"type": {"S": "number"}}, "SizeBytes": 1, "SequenceNumber": "1"}}]});
+    assert_eq!(r.err(stream).await, "UnrecognisedEvent");
+    assert_eq!(r.scheduler.calls(), 0);
 }
 
 #[tokio::test]
 async fn sample_events_run_through_the_handler() {
     let r = rig();
-    let stream: Value =
-        serde_json::from_str(include_str!("../../../events/callback-lease-stream.json")).unwrap();
-    assert!(r
-        .stream(stream["Records"].as_array().unwrap().clone())
-        .await
-        .is_empty());
-    assert_eq!(r.scheduler.all().len(), 1);
+    // A lease's creation as the bus delivers it to the rule's target.
+    let changed = json!({
+        "version": "0",
+        "id": "0d7a3a1c-8a8e-4f37-9d5e-0b7f4b1e2c3d",
+        "detail-type": "lifeline.lease.changed",
+        "source": "lifeline",
+        "account": "123456789012",
+        "time": "2026-11-24T05:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "version": 1,
+            "number": NUMBER,
+            "country": "US",
+            "after": {
+                "leaseId": "2f1d0c1e-6a55-4c1e-9d0b-3a3f6f1c2b7a",
+                "agentId": "a-42",
+                "leasedAt": "2026-11-24T05:00:00Z",
+                "lastDialAt": "2026-11-24T05:00:00Z",
+                "expiresAt": "2026-11-24T06:00:00Z",
+                "holdUntil": "2026-11-24T09:00:00Z",
+                "activeCalls": ["c-1"],
+                "leaseVersion": 1
+            }
+        }
+    });
+    let event = DomainEvent::LeaseChanged(LeaseChanged {
+        version: VERSION,
+        number: NUMBER.parse().unwrap(),
+        country: lifeline_domain::numbers::Country::US,
+        before: None,
+        after: Some(LeaseSnapshot {
+            lease_id: "2f1d0c1e-6a55-4c1e-9d0b-3a3f6f1c2b7a".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            leased_at: t0(),
+            last_dial_at: t0(),
+            expires_at: t0() + Duration::hours(1),
+            hold_until: t0() + Duration::hours(4),
+            active_calls: vec!["c-1".parse().unwrap()],
+            lease_version: 1,
+            released_at: None,
+        }),
+    });
+    assert_eq!(
+        changed,
+        envelope(
+            &event,
+            "0d7a3a1c-8a8e-4f37-9d5e-0b7f4b1e2c3d",
+            t0(),
+            "us-east-1",
+            "123456789012"
+        ),
+        "the envelope the tests build is what EventBridge delivers"
+    );
+    assert_eq!(r.ok(changed).await, json!({"scheduled": true}));
+    let s = r.scheduler.all();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].at, t0() + Duration::hours(4));
     let fire: Value =
         serde_json::from_str(include_str!("../../../events/callback-lease-expiry.json")).unwrap();
     assert_eq!(
-        r.handler.invoke(fire).await.unwrap(),
+        r.ok(fire).await,
         json!({"released": false}),
         "no such lease here"
     );

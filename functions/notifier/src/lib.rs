@@ -1,21 +1,22 @@
-//! `notifier`: the table's stream → the emergency-call e-mail, one message
-//! per recipient, to the agent's recipients, or to the fallback recipients
-//! when the agent's cannot be used. Records whose e-mail could not be sent
-//! to everyone yet are reported for retry (partial batch response), and the
-//! retry sends only to those not sent yet; the outcome is recorded on the
-//! call, so a redelivered record does not send again; a call record that
-//! does not decode is recorded as failed, never retried.
+//! `notifier`: `lifeline.call.started` → the emergency-call e-mail, one
+//! message per recipient, to the agent's recipients, or to the fallback
+//! recipients when the agent's cannot be used. Invoked asynchronously by its
+//! rule on the bus: an e-mail not yet sent to everyone fails the invocation,
+//! Lambda retries it (sending only to those not sent yet) and then keeps the
+//! event in the notifier's failure queue (`lifeline dlq replay`); the outcome
+//! is recorded on the call, so a redelivered event does not send again; a
+//! call record that does not decode is recorded as failed, never retried.
 
-use aws_lambda_events::event::dynamodb::Event;
-use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lifeline_app::clock::Clock;
 use lifeline_app::metrics::Metrics;
 use lifeline_app::ports::{EmailSender, NotifyStore};
 use lifeline_app::service::notify::NotifyService;
 use lifeline_app::settings::Settings;
+use lifeline_domain::events::DomainEvent;
 use lifeline_domain::types::Email;
-use lifeline_edge::lambda::StreamHandler;
-use lifeline_edge::stream::{for_each_call_change, CallChange, NOTIFY_FILTERS};
+use lifeline_edge::events::decode;
+use lifeline_edge::lambda::{failure, EventHandler};
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub struct Notifier<S, E> {
@@ -48,20 +49,20 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
 }
 
 #[async_trait::async_trait]
-impl<S: NotifyStore + 'static, E: EmailSender + 'static> StreamHandler for Notifier<S, E> {
-    async fn handle(&self, event: Event) -> DynamoDbEventResponse {
-        for_each_call_change(&event, &NOTIFY_FILTERS, |change| async move {
-            match change {
-                CallChange::Started { agent, call, .. } => self
-                    .service
-                    .on_call_started(&call, &agent)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                CallChange::Ended { .. } => Ok(()),
-            }
-        })
-        .await
+impl<S: NotifyStore + 'static, E: EmailSender + 'static> EventHandler for Notifier<S, E> {
+    async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
+        let event = decode(&payload).map_err(|e| failure("BadEvent", e))?;
+        let DomainEvent::CallStarted(call) = &event else {
+            return Ok(json!({ "ignored": event.detail_type() }));
+        };
+        self.service
+            .on_call_started(&call.call_id, &call.agent_id)
+            .await
+            .map_err(|e| {
+                tracing::warn!(call_id = %call.call_id, error = %e, "e-mail not sent to everyone yet; Lambda retries");
+                failure("NotificationNotSent", e)
+            })?;
+        Ok(json!({ "notified": call.call_id }))
     }
 }
 

@@ -1,11 +1,10 @@
-//! The `notifier` Lambda: the stream handler, wired to the runtime.
+//! The `notifier` Lambda: the call-start handler, wired to the runtime.
 
 use lifeline_app::clock::SystemClock;
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 use lifeline_aws::ses::SesSender;
 use lifeline_edge::config::{notify_from, Config, Mode};
-use lifeline_edge::lambda::StreamHandler;
 use notifier::Notifier;
 use std::sync::Arc;
 
@@ -17,18 +16,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
     let sender = Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(&aws)));
-    let handler = Arc::new(Notifier::new(
+    lifeline_edge::lambda::serve_events(Notifier::new(
         store,
         sender,
         Arc::new(SystemClock),
         from,
         &config.settings,
-    ));
-    lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
-            let handler = handler.clone();
-            async move { Ok::<_, std::convert::Infallible>(handler.handle(event.payload).await) }
-        },
     ))
     .await
 }

@@ -1,16 +1,17 @@
-//! `presence-override`: the table's stream → the agent's presence. An
-//! emergency call's start sets Do Not Disturb; the end of the agent's last one
-//! restores the status to restore. Failed records are reported for retry
-//! (partial batch response); the state machine does not care about order.
+//! `presence-override`: Lifeline's call events → the agent's presence. An
+//! emergency call's start (`lifeline.call.started`) sets Do Not Disturb; the
+//! end of the agent's last one (`lifeline.call.ended`) restores the status
+//! to restore. Invoked asynchronously by its rule on the bus: a failure is
+//! retried by Lambda and then kept, with the event, in its failure queue.
+//! The state machine does not care about order or duplicates.
 
-use aws_lambda_events::event::dynamodb::Event;
-use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lifeline_app::clock::Clock;
 use lifeline_app::ports::PresenceStore;
 use lifeline_app::service::presence::PresenceService;
 use lifeline_edge::config::Config;
-use lifeline_edge::lambda::StreamHandler;
-use lifeline_edge::stream::{for_each_call_change, PRESENCE_FILTERS};
+use lifeline_edge::events::{call_change, decode};
+use lifeline_edge::lambda::{failure, EventHandler};
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub struct PresenceOverride<S> {
@@ -26,16 +27,18 @@ impl<S: PresenceStore> PresenceOverride<S> {
 }
 
 #[async_trait::async_trait]
-impl<S: PresenceStore + 'static> StreamHandler for PresenceOverride<S> {
-    async fn handle(&self, event: Event) -> DynamoDbEventResponse {
-        for_each_call_change(&event, &PRESENCE_FILTERS, |change| async move {
-            self.service
-                .apply(&change)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-        .await
+impl<S: PresenceStore + 'static> EventHandler for PresenceOverride<S> {
+    async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
+        let event = decode(&payload).map_err(|e| failure("BadEvent", e))?;
+        let Some(change) = call_change(&event) else {
+            // A rule wider than this function's pattern: nothing to do.
+            return Ok(json!({ "ignored": event.detail_type() }));
+        };
+        self.service.apply(&change).await.map_err(|e| {
+            tracing::warn!(subject = %event.subject(), error = %e, "presence not applied; Lambda retries");
+            failure("PresenceNotApplied", e)
+        })?;
+        Ok(json!({ "applied": event.detail_type() }))
     }
 }
 

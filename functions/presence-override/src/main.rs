@@ -1,6 +1,6 @@
-//! The `presence-override` Lambda: the stream handler, wired to the runtime.
+//! The `presence-override` Lambda: the call events' handler, wired to the runtime.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lifeline_edge::lambda::run_stream(presence_override::PresenceOverride::new).await
+    lifeline_edge::lambda::run_events(presence_override::PresenceOverride::new).await
 }

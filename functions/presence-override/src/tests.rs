@@ -5,41 +5,48 @@ use super::*;
 use chrono::{DateTime, Duration, Utc};
 
 use lifeline_app::fakes::MemoryStore;
+use lifeline_domain::events::{
+    CallEvent, DomainEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, VERSION,
+};
+use lifeline_domain::numbers::Country;
 use lifeline_domain::presence::{PresenceView, Status};
 use lifeline_domain::types::AgentId;
+use lifeline_edge::events::envelope;
 use lifeline_edge::fixtures::{t0, World};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-fn record(seq: u64, name: &str, call: &str, agent: &str, ended: Option<DateTime<Utc>>) -> Value {
-    let mut image = json!({"pk": {"S": format!("CALL#{call}")}, "sk": {"S": "CALL"}, "type": {"S": "call"},
-        "callId": {"S": call}, "agentId": {"S": agent}, "dialedAt": {"S": "2026-11-24T05:00:00Z"}});
-    if let Some(t) = ended {
-        image["endedAt"] = json!({"S": t.to_rfc3339()});
+/// The event as EventBridge delivers it (`seq` names its delivery: a
+/// redelivery carries the same id).
+fn delivered(seq: u64, event: &DomainEvent) -> Value {
+    envelope(
+        event,
+        &format!("ev-{seq}"),
+        t0(),
+        "us-east-1",
+        "123456789012",
+    )
+}
+
+fn call(call: &str, agent: &str, at: DateTime<Utc>) -> CallEvent {
+    CallEvent {
+        version: VERSION,
+        call_id: call.parse().unwrap(),
+        agent_id: agent.parse().unwrap(),
+        at,
     }
-    json!({"eventID": format!("e-{seq}"), "eventName": name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "dynamodb": {"ApproximateCreationDateTime": 1795496400.0,
-                     "Keys": {"pk": {"S": format!("CALL#{call}")}, "sk": {"S": "CALL"}},
-                     "NewImage": image, "SequenceNumber": seq.to_string(), "SizeBytes": 100,
-                     "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/lifeline/stream/2026-11-24T00:00:00.000"})
 }
 
-fn event(records: Vec<Value>) -> Event {
-    serde_json::from_value(json!({ "Records": records })).unwrap()
+/// `lifeline.call.started` of a-42's call (dialed at t0).
+fn start(seq: u64, c: &str) -> Value {
+    delivered(seq, &DomainEvent::CallStarted(call(c, "a-42", t0())))
 }
 
-fn start(seq: u64, call: &str) -> Value {
-    record(seq, "INSERT", call, "a-42", None)
-}
-fn end(seq: u64, call: &str) -> Value {
-    record(
+/// `lifeline.call.ended` of a-42's call (ended ten minutes in).
+fn end(seq: u64, c: &str) -> Value {
+    delivered(
         seq,
-        "MODIFY",
-        call,
-        "a-42",
-        Some(t0() + Duration::minutes(10)),
+        &DomainEvent::CallEnded(call(c, "a-42", t0() + Duration::minutes(10))),
     )
 }
 
@@ -61,6 +68,22 @@ fn rig() -> Rig {
 }
 
 impl Rig {
+    async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
+        EventHandler::invoke(&self.handler, payload).await
+    }
+    /// An invocation that must succeed.
+    async fn ok(&self, payload: Value) -> Value {
+        match self.invoke(payload).await {
+            Ok(v) => v,
+            Err(d) => panic!("{}: {}", d.error_type, d.error_message),
+        }
+    }
+    /// An invocation that must fail; its error type.
+    async fn err(&self, payload: Value) -> String {
+        let d = self.invoke(payload).await.unwrap_err();
+        assert!(!d.error_message.is_empty());
+        d.error_type
+    }
     async fn view(&self) -> PresenceView {
         self.service
             .get(&"a-42".parse::<AgentId>().unwrap())
@@ -73,17 +96,20 @@ impl Rig {
             .await
             .unwrap();
     }
+    fn touched(&self) -> usize {
+        self.w.store.reads() + self.w.store.writes()
+    }
 }
 
 #[tokio::test]
 async fn start_sets_dnd_and_the_last_end_restores() {
     let r = rig();
     r.report(Status::Busy).await;
-    let resp = r
-        .handler
-        .handle(event(vec![start(1, "c-1"), start(2, "c-2")]))
-        .await;
-    assert!(resp.batch_item_failures.is_empty());
+    assert_eq!(
+        r.ok(start(1, "c-1")).await,
+        json!({"applied": "lifeline.call.started"})
+    );
+    r.ok(start(2, "c-2")).await;
     assert_eq!(
         r.view().await,
         PresenceView {
@@ -97,13 +123,16 @@ async fn start_sets_dnd_and_the_last_end_restores() {
         Status::DoNotDisturb,
         "a report does not lift the override"
     );
-    r.handler.handle(event(vec![end(3, "c-1")])).await;
+    assert_eq!(
+        r.ok(end(3, "c-1")).await,
+        json!({"applied": "lifeline.call.ended"})
+    );
     assert_eq!(
         r.view().await.status,
         Status::DoNotDisturb,
         "c-2 is still live"
     );
-    r.handler.handle(event(vec![end(4, "c-2")])).await;
+    r.ok(end(4, "c-2")).await;
     assert_eq!(
         r.view().await,
         PresenceView {
@@ -116,49 +145,172 @@ async fn start_sets_dnd_and_the_last_end_restores() {
 #[tokio::test]
 async fn redelivered_start_after_its_end_changes_nothing() {
     let r = rig();
-    r.handler.handle(event(vec![end(2, "c-1")])).await;
-    r.handler
-        .handle(event(vec![start(1, "c-1"), start(1, "c-1")]))
-        .await;
+    r.ok(end(2, "c-1")).await;
+    r.ok(start(1, "c-1")).await;
+    r.ok(start(1, "c-1")).await;
     assert_eq!(r.view().await.status, Status::Available);
     let writes = r.w.store.writes();
-    r.handler
-        .handle(event(vec![end(2, "c-1"), start(1, "c-1")]))
-        .await;
+    r.ok(end(2, "c-1")).await;
+    r.ok(start(1, "c-1")).await;
     assert_eq!(r.w.store.writes(), writes, "duplicates write nothing");
+    assert_eq!(r.view().await.status, Status::Available);
 }
 
 #[tokio::test]
-async fn other_records_are_ignored_and_failures_are_reported_by_sequence_number() {
+async fn the_same_event_delivered_twice_is_applied_once() {
     let r = rig();
-    let mut number = start(7, "c-1");
-    number["dynamodb"]["NewImage"]["type"] = json!({"S": "number"});
-    let mut removal = start(8, "c-1");
-    removal["eventName"] = json!("REMOVE");
-    let resp = r.handler.handle(event(vec![number, removal])).await;
-    assert!(resp.batch_item_failures.is_empty());
-    assert_eq!(r.w.store.reads() + r.w.store.writes(), 0);
+    r.report(Status::Busy).await;
+    r.ok(start(1, "c-1")).await;
+    let after_first = r.view().await;
+    let writes = r.w.store.writes();
+    r.ok(start(1, "c-1")).await;
+    assert_eq!(r.view().await, after_first);
+    assert_eq!(
+        r.w.store.writes(),
+        writes,
+        "a duplicate start writes nothing"
+    );
+    assert!(r
+        .w
+        .store
+        .with_state(|s| s.presence[&"a-42".parse::<AgentId>().unwrap()].active.len() == 1));
 
-    let mut broken = start(9, "c-2");
-    broken["dynamodb"]["NewImage"]["dialedAt"] = json!({"S": "not a time"});
+    r.ok(end(2, "c-1")).await;
+    let restored = r.view().await;
+    assert_eq!(
+        restored,
+        PresenceView {
+            status: Status::Busy,
+            override_active: false
+        }
+    );
+    let writes = r.w.store.writes();
+    r.ok(end(2, "c-1")).await;
+    assert_eq!(r.view().await, restored);
+    assert_eq!(r.w.store.writes(), writes, "a duplicate end writes nothing");
+}
+
+#[tokio::test]
+async fn events_of_other_detail_types_are_ignored() {
+    let r = rig();
+    let lease = {
+        let snapshot = LeaseSnapshot {
+            lease_id: "l-1".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            leased_at: t0(),
+            last_dial_at: t0(),
+            expires_at: t0() + Duration::hours(1),
+            hold_until: t0() + Duration::hours(4),
+            active_calls: vec!["c-1".parse().unwrap()],
+            lease_version: 1,
+            released_at: None,
+        };
+        DomainEvent::LeaseChanged(LeaseChanged {
+            version: VERSION,
+            number: "+14255550199".parse().unwrap(),
+            country: Country::US,
+            before: None,
+            after: Some(snapshot),
+        })
+    };
+    let sent = DomainEvent::NotificationSent(NotificationEvent {
+        version: VERSION,
+        call_id: "c-1".parse().unwrap(),
+        agent_id: "a-42".parse().unwrap(),
+        state: "sent".into(),
+        detail: "sent 1 of 1".into(),
+        at: t0(),
+    });
+    for (seq, e) in [(7, lease), (8, sent)] {
+        assert_eq!(
+            r.ok(delivered(seq, &e)).await,
+            json!({"ignored": e.detail_type()})
+        );
+    }
+    assert_eq!(r.touched(), 0, "nothing read or written");
+    assert_eq!(r.view().await.status, Status::Available);
+}
+
+#[tokio::test]
+async fn a_failed_apply_fails_the_invocation_and_its_retry_applies_once() {
+    let r = rig();
+    r.report(Status::Busy).await;
     r.w.store.set_failing(true);
-    let resp = r
-        .handler
-        .handle(event(vec![start(10, "c-3"), broken]))
-        .await;
-    let ids: Vec<_> = resp
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone().unwrap())
-        .collect();
-    assert_eq!(ids, vec!["10", "9"]);
+    assert_eq!(r.err(start(10, "c-3")).await, "PresenceNotApplied");
+    r.w.store.set_failing(false);
+    assert_eq!(r.view().await.status, Status::Busy, "not applied");
+
+    // Lambda's retry: the same payload.
+    r.ok(start(10, "c-3")).await;
+    assert_eq!(
+        r.view().await,
+        PresenceView {
+            status: Status::DoNotDisturb,
+            override_active: true
+        }
+    );
+    let writes = r.w.store.writes();
+    r.ok(start(10, "c-3")).await;
+    assert_eq!(r.w.store.writes(), writes, "a further retry writes nothing");
+
+    r.w.store.set_failing(true);
+    assert_eq!(r.err(end(11, "c-3")).await, "PresenceNotApplied");
+    r.w.store.set_failing(false);
+    assert!(r.view().await.override_active, "the end is not applied yet");
+    r.ok(end(11, "c-3")).await;
+    assert_eq!(
+        r.view().await,
+        PresenceView {
+            status: Status::Busy,
+            override_active: false
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_a_bad_event_and_changes_nothing() {
+    let r = rig();
+    let mut no_call = start(1, "c-1");
+    no_call["detail"]["callId"] = json!("");
+    let mut unknown = start(2, "c-1");
+    unknown["detail-type"] = json!("lifeline.call.paused");
+    let mut newer = start(3, "c-1");
+    newer["detail"]["version"] = json!(2);
+    let mut bad_time = start(4, "c-1");
+    bad_time["detail"]["at"] = json!("not a time");
+    let mut no_agent = start(5, "c-1");
+    no_agent["detail"]
+        .as_object_mut()
+        .unwrap()
+        .remove("agentId");
+    let mut foreign = start(6, "c-1");
+    foreign["source"] = json!("aws.connect");
+    for payload in [
+        no_call,
+        unknown,
+        newer,
+        bad_time,
+        no_agent,
+        foreign,
+        json!({}),
+    ] {
+        assert_eq!(r.err(payload.clone()).await, "BadEvent", "{payload}");
+    }
+    assert_eq!(r.touched(), 0, "nothing read or written");
+    // Also when the store is down: retrying cannot make it readable.
+    r.w.store.set_failing(true);
+    let mut newer = end(7, "c-1");
+    newer["detail"]["version"] = json!(2);
+    assert_eq!(r.err(newer).await, "BadEvent");
+    r.w.store.set_failing(false);
+    assert_eq!(r.view().await.status, Status::Available);
 }
 
 #[tokio::test]
 async fn a_stuck_override_is_lifted_after_the_limit() {
     let r = rig();
     r.report(Status::Busy).await;
-    r.handler.handle(event(vec![start(1, "c-1")])).await;
+    r.ok(start(1, "c-1")).await;
     assert!(r.view().await.override_active);
     r.w.clock.advance(Duration::hours(4));
     assert_eq!(
@@ -179,12 +331,32 @@ async fn a_stuck_override_is_lifted_after_the_limit() {
 }
 
 #[tokio::test]
-async fn sample_event_runs_through_the_handler() {
+async fn the_event_eventbridge_delivers_runs_through_the_handler() {
     let r = rig();
-    let e: Event =
-        serde_json::from_str(include_str!("../../../events/presence-override.json")).unwrap();
-    let resp = r.handler.handle(e).await;
-    assert!(resp.batch_item_failures.is_empty());
+    // The call-start sample as the bus delivers it to the rule's target.
+    let sample = json!({
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "lifeline.call.started",
+        "source": "lifeline",
+        "account": "123456789012",
+        "time": "2026-11-24T05:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"version": 1, "callId": "c-1", "agentId": "a-42", "at": "2026-11-24T05:00:00Z"}
+    });
+    assert_eq!(
+        sample,
+        envelope(
+            &DomainEvent::CallStarted(call("c-1", "a-42", t0())),
+            "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            t0(),
+            "us-east-1",
+            "123456789012"
+        ),
+        "the envelope the tests build is what EventBridge delivers"
+    );
+    r.ok(sample).await;
     assert_eq!(r.view().await.status, Status::DoNotDisturb);
 }
 
@@ -203,9 +375,10 @@ fn status() -> impl Strategy<Value = Status> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// Whatever the order, duplication and batching of the deliveries, the
-    /// final presence is the obvious one: Do Not Disturb while some call
-    /// started and did not end, else the last reported status.
+    /// Whatever the order and duplication of the events (each its own
+    /// asynchronous invocation), the final presence is the obvious one: Do
+    /// Not Disturb while some call started and did not end, else the last
+    /// reported status.
     #[test]
     fn order_does_not_matter(
         initial in status(),
@@ -214,7 +387,6 @@ proptest! {
         report in prop::option::of(status()),
         dup in prop::collection::vec(0usize..64, 0..8),
         order in Just(()).prop_perturb(|_, mut rng| rng.random::<u64>()),
-        batch in 1usize..4,
     ) {
         let mut deliveries: Vec<Delivery> = Vec::new();
         for (i, (started, ended)) in calls.iter().enumerate() {
@@ -239,25 +411,12 @@ proptest! {
             let r = rig();
             r.w.clock.set(t0() + Duration::minutes(30));
             r.report(initial).await;
-            let mut seq = 0u64;
-            for chunk in deliveries.chunks(batch) {
-                let mut records = Vec::new();
-                for d in chunk {
-                    seq += 1;
-                    match d {
-                        Delivery::Start(i) => records.push(start(seq, &format!("c-{i}"))),
-                        Delivery::End(i) => records.push(end(seq, &format!("c-{i}"))),
-                        Delivery::Report(s) => {
-                            if !records.is_empty() {
-                                r.handler.handle(event(std::mem::take(&mut records))).await;
-                            }
-                            r.report(*s).await;
-                        }
-                    }
-                }
-                if !records.is_empty() {
-                    let resp = r.handler.handle(event(records)).await;
-                    assert!(resp.batch_item_failures.is_empty());
+            for d in &deliveries {
+                // A duplicate is the same event again: the same id.
+                match d {
+                    Delivery::Start(i) => { r.ok(start(2 * *i as u64, &format!("c-{i}"))).await; }
+                    Delivery::End(i) => { r.ok(end(2 * *i as u64 + 1, &format!("c-{i}"))).await; }
+                    Delivery::Report(s) => r.report(*s).await,
                 }
             }
             r.view().await

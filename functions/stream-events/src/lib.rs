@@ -154,7 +154,8 @@ impl<P: EventPublisher, K: FailureKeeper> StreamEvents<P, K> {
                         tracing::warn!(event_id = %record.event_id, error = %e, "replayed record still does not decode");
                         return Err(index);
                     }
-                    let message = failure_record(record, function_arn, &e.to_string(), self.clock.now());
+                    let message =
+                        failure_record(record, function_arn, &e.to_string(), self.clock.now());
                     if let Err(keep) = self.failures.keep(message).await {
                         tracing::error!(event_id = %record.event_id, error = %keep,
                             "undecodable stream record not kept; the mapping will retry it");

@@ -17,7 +17,8 @@ fn rig() -> Rig {
     let failures = Arc::new(MemoryFailures::default());
     let metrics = Arc::new(RecordedMetrics::default());
     let clock = Arc::new(FixedClock::at("2026-11-24T05:00:05Z".parse().unwrap()));
-    let handler = StreamEvents::new(bus.clone(), failures.clone(), clock).with_metrics(metrics.clone());
+    let handler =
+        StreamEvents::new(bus.clone(), failures.clone(), clock).with_metrics(metrics.clone());
     Rig {
         bus,
         failures,
@@ -87,9 +88,19 @@ async fn each_change_becomes_its_events_in_the_streams_order() {
                 record(1, "INSERT", None, Some(call_image("c-1", false))),
                 record(2, "INSERT", None, Some(number_image())),
                 record(3, "INSERT", None, Some(presence_image(true))),
-                record(4, "MODIFY", Some(call_image("c-1", false)), Some(call_image("c-1", true))),
+                record(
+                    4,
+                    "MODIFY",
+                    Some(call_image("c-1", false)),
+                    Some(call_image("c-1", true)),
+                ),
                 // Not an item the events describe.
-                record(5, "INSERT", None, Some(json!({"pk": {"S": "AGENT#a-42"}, "type": {"S": "profile"}}))),
+                record(
+                    5,
+                    "INSERT",
+                    None,
+                    Some(json!({"pk": {"S": "AGENT#a-42"}, "type": {"S": "profile"}})),
+                ),
             ]),
             ARN,
             false,
@@ -168,7 +179,11 @@ async fn a_refused_publication_retries_from_its_record_and_publishes_nothing_aft
             false,
         )
         .await;
-    assert_eq!(failed(&r), ["2"], "Lambda retries from the first unpublished record");
+    assert_eq!(
+        failed(&r),
+        ["2"],
+        "Lambda retries from the first unpublished record"
+    );
     assert_eq!(rig.bus.published().len(), 1);
     assert_eq!(rig.metrics.values("EventsNotPublished"), [1.0]);
 }
@@ -204,5 +219,88 @@ fn configuration_names_what_is_missing() {
     assert_eq!(
         StreamEventsConfig::from_lookup(env),
         Err(MissingVariable(FAILURE_QUEUE_VAR))
+    );
+}
+
+/// The samples in `events/`: the stream batch and, in the order it publishes
+/// them, the events it means (each as EventBridge delivers it).
+const SAMPLE_BATCH: &str = include_str!("../../../events/stream-events.json");
+const SAMPLE_EVENTS: [(&str, &str); 7] = [
+    (
+        "lifeline.call.started",
+        include_str!("../../../events/lifeline.call.started.json"),
+    ),
+    (
+        "lifeline.lease.changed",
+        include_str!("../../../events/lifeline.lease.changed.json"),
+    ),
+    (
+        "lifeline.presence.overridden",
+        include_str!("../../../events/lifeline.presence.overridden.json"),
+    ),
+    (
+        "lifeline.notification.sent",
+        include_str!("../../../events/lifeline.notification.sent.json"),
+    ),
+    (
+        "lifeline.notification.failed",
+        include_str!("../../../events/lifeline.notification.failed.json"),
+    ),
+    (
+        "lifeline.call.ended",
+        include_str!("../../../events/lifeline.call.ended.json"),
+    ),
+    (
+        "lifeline.presence.restored",
+        include_str!("../../../events/lifeline.presence.restored.json"),
+    ),
+];
+
+/// `events/stream-events.json` through the handler publishes exactly the
+/// sample events' details, in the stream's order (the envelopes' `id` and
+/// `time` are EventBridge's own).
+#[tokio::test]
+async fn the_sample_batch_publishes_the_sample_events() {
+    let rig = rig();
+    let event: Event = serde_json::from_str(SAMPLE_BATCH).expect("events/stream-events.json");
+    let r = rig.handler.handle(event, ARN, false).await;
+    assert!(failed(&r).is_empty(), "{r:?}");
+    assert!(rig.failures.kept().is_empty());
+    let published = rig.bus.published();
+    assert_eq!(
+        rig.bus.detail_types(),
+        SAMPLE_EVENTS.map(|(t, _)| t),
+        "one event per sample, in the stream's order"
+    );
+    for (entry, (detail_type, file)) in published.iter().zip(SAMPLE_EVENTS) {
+        let sample: Value = serde_json::from_str(file).expect(detail_type);
+        assert_eq!(
+            sample["detail-type"], detail_type,
+            "events/{detail_type}.json"
+        );
+        assert_eq!(sample["source"], "lifeline");
+        let detail: Value = serde_json::from_str(&entry.detail).unwrap();
+        assert_eq!(
+            detail, sample["detail"],
+            "events/{detail_type}.json is not what the code publishes"
+        );
+    }
+    // The samples the side-effect functions take are the same events.
+    let same = |file: &str, sample: &str| {
+        let a: Value = serde_json::from_str(file).unwrap();
+        let b: Value = serde_json::from_str(sample).unwrap();
+        assert_eq!(a, b);
+    };
+    same(
+        include_str!("../../../events/presence-override.json"),
+        SAMPLE_EVENTS[0].1,
+    );
+    same(
+        include_str!("../../../events/notifier.json"),
+        SAMPLE_EVENTS[0].1,
+    );
+    same(
+        include_str!("../../../events/callback-lease-event.json"),
+        SAMPLE_EVENTS[1].1,
     );
 }

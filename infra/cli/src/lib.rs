@@ -1,6 +1,8 @@
-//! The admin CLI's library: the readiness report (`lifeline doctor`), which
-//! only the CLI (and its end-to-end test) pulls in.
+//! The admin CLI's library: the readiness report (`lifeline doctor`) and the
+//! dead letters (`lifeline dlq`), which only the CLI (and its end-to-end
+//! tests) pull in.
 
+pub mod dlq;
 pub mod doctor;
 
 /// A new webhook secret: 64 hex digits from two random UUIDs (256 bits of

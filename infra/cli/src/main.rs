@@ -15,7 +15,7 @@ use std::process::ExitCode;
 #[command(
     name = "lifeline",
     version,
-    about = "Administer Lifeline: agents, callback-number pools, tenant settings"
+    about = "Administer Lifeline: agents, callback-number pools, tenant settings, dead letters"
 )]
 struct Cli {
     /// DynamoDB table.
@@ -53,6 +53,85 @@ enum Command {
     /// Check that emergency calling will work, before an agent needs it.
     /// Exit 0: all good; 1: warnings only; 2: an error.
     Doctor(DoctorArgs),
+    /// Dead letters: failed side effects, and their replay.
+    ///
+    /// What failed in the asynchronous side effects (e-mail, presence, lease
+    /// expiry, the outbox, the stream), and its replay through the same
+    /// function once the cause is fixed.
+    #[command(subcommand)]
+    Dlq(DlqCmd),
+}
+
+/// Where dead letters are kept.
+#[derive(Args)]
+struct DlqPlaces {
+    /// The deployment stage: its SQS queues named `lifeline-<stage>-…-failures`
+    /// and `…-dlq` are read (`local` for the local setup).
+    #[arg(long, env = "LIFELINE_STAGE", default_value = "prod")]
+    stage: String,
+    /// The S3 bucket where the stream's event source mapping keeps the
+    /// batches it gave up on (unset: no bucket is read).
+    #[arg(long, env = "LIFELINE_STREAM_FAILURE_BUCKET")]
+    failure_bucket: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum DlqCmd {
+    /// List every dead letter, one line each.
+    ///
+    /// Per dead letter: id, queue or bucket, when, kind, function or target,
+    /// what it concerns (call, lease, agent, item key), why. Looking does not
+    /// hide messages from their other readers. Phone numbers are shown by
+    /// their last 4 digits only.
+    List {
+        #[command(flatten)]
+        places: DlqPlaces,
+        /// Only this queue (or bucket).
+        #[arg(long)]
+        queue: Option<String>,
+        /// A JSON array instead of lines: per dead letter id, shortId,
+        /// source, sourceType (queue|bucket), kind, at, target, reason,
+        /// subject, replayable, replay.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything about one dead letter.
+    ///
+    /// Its attributes and payload, pretty-printed. Phone numbers, addresses,
+    /// coordinates and e-mail addresses are masked unless --raw.
+    Show {
+        /// The dead letter: its id (SQS MessageId or S3 key), the short id
+        /// `list` shows, or a unique beginning of its id.
+        id: String,
+        #[command(flatten)]
+        places: DlqPlaces,
+        /// Only look in this queue (or bucket).
+        #[arg(long)]
+        queue: Option<String>,
+        /// Show the payload as stored, personal data included.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Replay dead letters, deleting each one that goes through.
+    ///
+    /// Each goes through the function that failed on it (a synchronous
+    /// invoke; the outbox's go back to the outbox) and is deleted once it
+    /// went through; one that fails again is kept and the reason said. Safe
+    /// to repeat: every Lifeline handler is idempotent. Prints `replayed N,
+    /// failed again M`; exits 1 unless all went through.
+    Replay {
+        /// The dead letters to replay (ids as `show` takes them).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<String>,
+        /// Every replayable dead letter (unknown shapes are left, and said).
+        #[arg(long)]
+        all: bool,
+        /// Only dead letters of this queue (or bucket).
+        #[arg(long)]
+        queue: Option<String>,
+        #[command(flatten)]
+        places: DlqPlaces,
+    },
 }
 
 #[derive(Subcommand)]
@@ -448,6 +527,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             return Err(Failure::Exit(report.exit_code()));
         }
+        Command::Dlq(cmd) => {
+            dlq(cmd, &lifeline_aws::dlq::DeadLetterClients::from_conf(&conf)).await?
+        }
         Command::Pool(PoolCmd::Add { country, numbers }) => {
             let country: Country = country.parse().map_err(usage("--country"))?;
             let numbers = parse_numbers(&numbers)?;
@@ -548,6 +630,90 @@ async fn pool_remove(
             numbers.len()
         ))),
     }
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is no failure.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+/// `dlq`: gathers the dead letters over the AWS adapter, then lists, shows
+/// or replays them (the logic is `lifeline_cli::dlq`'s).
+async fn dlq(cmd: DlqCmd, aws: &lifeline_aws::dlq::DeadLetterClients) -> Result<(), Failure> {
+    use lifeline_cli::dlq;
+    let places = |p: DlqPlaces, only: Option<String>| -> Result<dlq::Places, Failure> {
+        Ok(dlq::Places {
+            stage: dlq::Stage::parse(p.stage.trim()).map_err(usage("--stage"))?,
+            failure_bucket: p
+                .failure_bucket
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty()),
+            only,
+        })
+    };
+    let gather = |places: dlq::Places| async move {
+        let gathered = dlq::gather(aws, &places).await.map_err(|e| match e {
+            dlq::GatherError::NoSuchPlace(..) => Failure::Usage(e.to_string()),
+            dlq::GatherError::Aws(e) => Failure::Store(e.to_string()),
+        })?;
+        for note in &gathered.notes {
+            eprintln!("note: {note}");
+        }
+        Ok::<_, Failure>(gathered.letters)
+    };
+    match cmd {
+        DlqCmd::List {
+            places: p,
+            queue,
+            json,
+        } => {
+            let letters = gather(places(p, queue)?).await?;
+            if json {
+                emit(&format!("{}\n", dlq::list_json(&letters)));
+            } else if letters.is_empty() {
+                eprintln!("no dead letters");
+            } else {
+                emit(&dlq::list_text(&letters));
+            }
+        }
+        DlqCmd::Show {
+            id,
+            places: p,
+            queue,
+            raw,
+        } => {
+            let letters = gather(places(p, queue)?).await?;
+            let letter = dlq::find(&letters, &id).map_err(|e| Failure::Usage(e.to_string()))?;
+            emit(&dlq::show_text(letter, raw));
+        }
+        DlqCmd::Replay {
+            ids,
+            all,
+            queue,
+            places: p,
+        } => {
+            let letters = gather(places(p, queue)?).await?;
+            // Every id is resolved before anything is replayed.
+            let chosen =
+                dlq::select(&letters, &ids, all).map_err(|e| Failure::Usage(e.to_string()))?;
+            let mut out = std::io::stdout();
+            let summary = dlq::replay(aws, &chosen, &mut out).await;
+            if all {
+                let left = letters.iter().filter(|l| !l.replay.is_replayable()).count();
+                if left > 0 {
+                    eprintln!(
+                        "left {left} that cannot be replayed (`lifeline dlq list` shows them)"
+                    );
+                }
+            }
+            emit(&format!("{}\n", summary.line()));
+            if !summary.all_done() {
+                return Err(Failure::Exit(1));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn template(

@@ -4,8 +4,12 @@
 
 pub mod sdk;
 
+#[cfg(feature = "dlq")]
+pub mod dlq;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
+#[cfg(feature = "eventbridge")]
+pub mod eventbridge;
 #[cfg(feature = "scheduler")]
 pub mod scheduler;
 #[cfg(feature = "secretsmanager")]

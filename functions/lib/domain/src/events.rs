@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lease::Lease;
 use crate::numbers::Country;
-use crate::types::{AgentId, CallId, E164, LeaseId};
+use crate::types::{AgentId, CallId, LeaseId, E164};
 
 /// Every event's `source`.
 pub const SOURCE: &str = "lifeline";
@@ -39,6 +39,9 @@ pub const DETAIL_TYPES: [&str; 7] = [
     PRESENCE_RESTORED,
 ];
 
+// A lease change is the big one (two leases); events are handled one at a
+// time, never stored in bulk, so boxing it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
     CallStarted(CallEvent),
@@ -133,7 +136,8 @@ impl LeaseSnapshot {
 impl LeaseChanged {
     /// The leases before and after, for the expiry rules.
     pub fn leases(&self) -> (Option<Lease>, Option<Lease>) {
-        let lease = |s: &Option<LeaseSnapshot>| s.as_ref().map(|s| s.lease(&self.number, self.country));
+        let lease =
+            |s: &Option<LeaseSnapshot>| s.as_ref().map(|s| s.lease(&self.number, self.country));
         (lease(&self.before), lease(&self.after))
     }
 }
@@ -189,7 +193,9 @@ impl DomainEvent {
     /// lease or agent id, never a phone number.
     pub fn subject(&self) -> String {
         match self {
-            DomainEvent::CallStarted(c) | DomainEvent::CallEnded(c) => format!("call {}", c.call_id),
+            DomainEvent::CallStarted(c) | DomainEvent::CallEnded(c) => {
+                format!("call {}", c.call_id)
+            }
             DomainEvent::LeaseChanged(l) => match l.after.as_ref().or(l.before.as_ref()) {
                 Some(s) => format!("lease {}", s.lease_id),
                 None => format!("number {}", l.number.redacted()),
@@ -386,8 +392,13 @@ mod tests {
             agent_id: "a-42".parse().unwrap(),
             dialed_at: t("2026-11-24T05:00:00Z"),
             ended_at: ended.map(t),
-            notification: notification
-                .map(|s| (s.to_string(), "sent 1 of 1".to_string(), t("2026-11-24T05:00:02Z"))),
+            notification: notification.map(|s| {
+                (
+                    s.to_string(),
+                    "sent 1 of 1".to_string(),
+                    t("2026-11-24T05:00:02Z"),
+                )
+            }),
         }
     }
 
@@ -430,7 +441,9 @@ mod tests {
         };
         let e = events_of(&ended);
         assert_eq!(types(&e), [CALL_ENDED]);
-        let DomainEvent::CallEnded(c) = &e[0] else { panic!() };
+        let DomainEvent::CallEnded(c) = &e[0] else {
+            panic!()
+        };
         assert_eq!(c.at, t("2026-11-24T05:10:00Z"));
         // A later change of an ended call (the e-mail's outcome recorded
         // after the end) is not a second end.
@@ -469,12 +482,17 @@ mod tests {
         assert_eq!(types(&created), [LEASE_CHANGED]);
         let same = lease("2026-11-24T09:00:00Z", 1, false);
         assert!(events_of(&change(Some(same.clone()), Some(same))).is_empty());
-        let DomainEvent::LeaseChanged(l) = &created[0] else { panic!() };
+        let DomainEvent::LeaseChanged(l) = &created[0] else {
+            panic!()
+        };
         let (before, after) = l.leases();
         assert_eq!(before, None);
         let after = after.unwrap();
         assert_eq!(after.hold_until, t("2026-11-24T09:00:00Z"));
-        assert!(after.fallback.is_empty(), "events carry no fallback numbers");
+        assert!(
+            after.fallback.is_empty(),
+            "events carry no fallback numbers"
+        );
         assert_eq!(l.after.as_ref().unwrap().active_calls.len(), 1);
     }
 

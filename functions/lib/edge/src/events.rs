@@ -139,10 +139,7 @@ pub enum BadEvent {
     #[error("unknown detail-type `{0}`")]
     UnknownDetailType(String),
     #[error("{detail_type} detail does not match its schema: {reason}")]
-    Detail {
-        detail_type: String,
-        reason: String,
-    },
+    Detail { detail_type: String, reason: String },
     #[error("{detail_type} detail version {version} is newer than this function reads ({known})")]
     NewerVersion {
         detail_type: String,
@@ -182,9 +179,9 @@ pub fn decode(event: &Value) -> Result<DomainEvent, BadEvent> {
     Ok(match kind {
         Kind::CallStarted => DomainEvent::CallStarted(call(detail)?),
         Kind::CallEnded => DomainEvent::CallEnded(call(detail)?),
-        Kind::LeaseChanged => DomainEvent::LeaseChanged(
-            serde_json::from_value::<LeaseChanged>(detail).map_err(bad)?,
-        ),
+        Kind::LeaseChanged => {
+            DomainEvent::LeaseChanged(serde_json::from_value::<LeaseChanged>(detail).map_err(bad)?)
+        }
         Kind::NotificationSent => DomainEvent::NotificationSent(note(detail)?),
         Kind::NotificationFailed => DomainEvent::NotificationFailed(note(detail)?),
         Kind::PresenceOverridden => DomainEvent::PresenceOverridden(presence(detail)?),
@@ -206,4 +203,22 @@ pub fn stream_record_matches(
         return false;
     };
     filters.iter().any(|f| pattern_matches(f, &json))
+}
+
+/// A call's start or end as the presence rules read it; `None` for other events.
+pub fn call_change(event: &DomainEvent) -> Option<lifeline_domain::call::CallChange> {
+    use lifeline_domain::call::CallChange;
+    match event {
+        DomainEvent::CallStarted(c) => Some(CallChange::Started {
+            agent: c.agent_id.clone(),
+            call: c.call_id.clone(),
+            at: c.at,
+        }),
+        DomainEvent::CallEnded(c) => Some(CallChange::Ended {
+            agent: c.agent_id.clone(),
+            call: c.call_id.clone(),
+            at: c.at,
+        }),
+        _ => None,
+    }
 }

@@ -109,32 +109,52 @@ async fn serve_webhook<H: WebhookHandler + 'static>(handler: H) -> Result<(), la
     .await
 }
 
-/// The same for a DynamoDB-stream consumer: partial batch responses.
-pub async fn run_stream<H, F>(build: F) -> Result<(), lambda_runtime::Error>
+/// The same for a function invoked asynchronously: by a rule on Lifeline's
+/// event bus, or by a schedule. An error is returned to Lambda, which retries
+/// the event (`events::ASYNC_DELIVERY`) and then keeps it, with its payload,
+/// in the function's failure queue.
+pub async fn run_events<H, F>(build: F) -> Result<(), lambda_runtime::Error>
 where
-    H: StreamHandler + 'static,
+    H: EventHandler + 'static,
     F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
 {
     crate::telemetry::init_json();
-    // Stream consumers verify no signatures: no webhook secret needed.
+    // Event consumers verify no signatures: no webhook secret needed.
     let config = Arc::new(Config::from_env_without_secret(Mode::Lambda)?);
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
-    let handler = Arc::new(build(store, Arc::new(SystemClock), config));
+    serve_events(build(store, Arc::new(SystemClock), config)).await
+}
+
+/// Serves asynchronous invocations with `handler`.
+pub async fn serve_events<H: EventHandler + 'static>(
+    handler: H,
+) -> Result<(), lambda_runtime::Error> {
+    let handler = Arc::new(handler);
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let handler = handler.clone();
-            async move { Ok::<_, std::convert::Infallible>(handler.handle(event.payload).await) }
+            async move { handler.invoke(event.payload).await }
         },
     ))
     .await
 }
 
-/// A consumer of the table's stream: records in, the ones to retry out.
+/// A function invoked asynchronously: its event in (JSON), its answer or
+/// the failure Lambda retries out.
 #[async_trait::async_trait]
-pub trait StreamHandler: Send + Sync {
-    async fn handle(
+pub trait EventHandler: Send + Sync {
+    async fn invoke(
         &self,
-        event: aws_lambda_events::event::dynamodb::Event,
-    ) -> aws_lambda_events::event::streams::DynamoDbEventResponse;
+        payload: serde_json::Value,
+    ) -> Result<serde_json::Value, lambda_runtime::Diagnostic>;
+}
+
+/// A failed invocation as Lambda reports it: `error_type` names the kind
+/// (`BadEvent`, `StoreUnavailable`, …), the message says what happened.
+pub fn failure(error_type: &str, message: impl std::fmt::Display) -> lambda_runtime::Diagnostic {
+    lambda_runtime::Diagnostic {
+        error_type: error_type.into(),
+        error_message: message.to_string(),
+    }
 }

@@ -11,13 +11,12 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::Body as LambdaBody;
 use lambda_runtime::Diagnostic;
 use lifeline_edge::http::WebhookHandler;
-use lifeline_edge::lambda::StreamHandler;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 
 /// The functions of `template.yaml`: invoke name and SAM logical id.
-pub const FUNCTIONS: [(&str, &str); 10] = [
+pub const FUNCTIONS: [(&str, &str); 11] = [
     ("dial-intake", "DialIntakeFunction"),
     ("call-events", "CallEventsFunction"),
     ("callback-router", "CallbackRouterFunction"),
@@ -28,14 +27,50 @@ pub const FUNCTIONS: [(&str, &str); 10] = [
     ("connect-adapter", "ConnectAdapterFunction"),
     ("twilio-adapter", "TwilioAdapterFunction"),
     ("call-outbox", "CallOutboxFunction"),
+    ("stream-events", "StreamEventsFunction"),
 ];
 
-/// The invoke name for a name or a logical id.
+/// The invoke name for a name, a logical id, a deployed name
+/// (`lifeline-<stage>-<name>`) or a function ARN (with or without a qualifier).
 pub fn canonical_name(name: &str) -> Option<&'static str> {
+    let name = match name.split_once(":function:") {
+        Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
+        None => name,
+    };
     FUNCTIONS
         .iter()
         .find(|(n, id)| *n == name || *id == name)
+        .or_else(|| {
+            let deployed = name.strip_prefix("lifeline-")?;
+            FUNCTIONS
+                .iter()
+                .find(|(n, _)| deployed.ends_with(&format!("-{n}")))
+        })
         .map(|(n, _)| *n)
+}
+
+/// A URL path segment with its `%XX` escapes decoded (an ARN in the path).
+pub fn percent_decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%')
+            .then(|| segment.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One function as its runtime sees it: the raw event in, output or error out.
@@ -90,21 +125,6 @@ fn http_api_response(response: lambda_http::Response<LambdaBody>) -> Value {
     serde_json::to_value(out).unwrap_or_default()
 }
 
-/// A consumer of the table's stream.
-pub struct StreamFunction(pub Arc<dyn StreamHandler>);
-
-#[async_trait::async_trait]
-impl Invocable for StreamFunction {
-    async fn invoke(&self, event: &[u8]) -> Result<Value, Diagnostic> {
-        let event = decode(event)?;
-        let response = self.0.handle(event).await;
-        serde_json::to_value(response).map_err(|e| Diagnostic {
-            error_type: "SerializationError".into(),
-            error_message: e.to_string(),
-        })
-    }
-}
-
 /// A function taking any JSON (several triggers), with its own error type.
 pub struct JsonFunction<F>(pub F);
 
@@ -153,5 +173,15 @@ mod tests {
             assert_eq!(canonical_name(name), Some(name));
         }
         assert_eq!(canonical_name("nope"), None);
+        assert_eq!(canonical_name("lifeline-local-notifier"), Some("notifier"));
+        assert_eq!(
+            canonical_name("arn:aws:lambda:us-east-1:000000000000:function:lifeline-e2e-1-stream-events:$LATEST"),
+            Some("stream-events")
+        );
+        assert_eq!(
+            canonical_name("lifeline-local-call-events"),
+            Some("call-events")
+        );
+        assert_eq!(percent_decoded("arn%3Aaws%3Alambda"), "arn:aws:lambda");
     }
 }

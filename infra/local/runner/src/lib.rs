@@ -3,6 +3,7 @@
 //! that `POST /_local/clock` moves.
 
 mod answers;
+pub mod bus;
 pub mod invoke;
 pub mod outbox;
 mod server;

@@ -5,6 +5,7 @@ use lifeline_aws::scheduler::{EventBridgeScheduler, SchedulerConfig};
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 use lifeline_aws::ses::SesSender;
 use lifeline_edge::config::{notify_from, Config, Mode};
+use lifeline_local::bus::FailureQueues;
 use lifeline_local::outbox::OutboxQueue;
 use lifeline_local::{serve, LocalSystem};
 use std::net::SocketAddr;
@@ -49,8 +50,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .queue_url
             .ok_or("the emulator gave the outbox queue no URL")?,
     };
+    // Failure queues lifeline-<stage>-<function>-failures on the emulator's SQS.
+    let stage = std::env::var("LIFELINE_STAGE").unwrap_or_else(|_| "local".into());
+    let delays = retry_delays(std::env::var("LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS").ok())?;
     let system = Arc::new(
         LocalSystem::new(store.clone(), config)
+            .with_failure_queues(FailureQueues::new(sqs.clone(), &stage), delays)
             .with_outbox(OutboxQueue {
                 client: sqs,
                 url: outbox_url,
@@ -81,6 +86,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The waits before Lambda's retries of a failed asynchronous invocation
+/// (`2000,4000` ms by default; Lambda's own are about one and two minutes).
+fn retry_delays(v: Option<String>) -> Result<Vec<std::time::Duration>, String> {
+    let v = v.unwrap_or_else(|| "2000,4000".into());
+    v.split(',')
+        .map(|ms| {
+            ms.trim()
+                .parse::<u64>()
+                .map(std::time::Duration::from_millis)
+                .map_err(|e| format!("LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS: `{ms}`: {e}"))
+        })
+        .collect()
 }
 
 /// Ctrl-C or SIGTERM (what `run.sh` forwards).

@@ -1,64 +1,29 @@
-//! Drives the stream consumers locally: reads the table's stream from DynamoDB
-//! Local through the Streams API, shapes the records as Lambda delivers them,
-//! applies the event source mapping's filter and hands them to the same
-//! handler code. A batch with failures is retried from the same position, as
-//! Lambda retries a shard.
+//! Drives the stream's one reader locally: reads the table's stream from
+//! DynamoDB Local through the Streams API, shapes the records as Lambda
+//! delivers them and invokes stream-events with them, as its event source
+//! mapping would: shards in parent-before-child order, a batch with a failure
+//! retried from its first failed record (nothing before it again, nothing
+//! after it before it), and given up after the mapping's retry count or
+//! record age (`STREAM_DELIVERY`), the records then kept with their payload
+//! in stream-events' failure queue (on AWS, the mapping's S3 destination).
 
-use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
-use lifeline_edge::lambda::StreamHandler;
-use lifeline_edge::stream::matches_any;
+use lifeline_edge::events::Delivery;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A stream consumer and the filter patterns of its event source mapping.
-pub struct Consumer {
-    pub name: &'static str,
-    pub filters: &'static [&'static str],
-    pub handler: std::sync::Arc<dyn StreamHandler>,
-    /// When the mapping gives up on a failing record (the template's limits).
-    pub delivery: lifeline_edge::stream::Delivery,
+use crate::bus::FailureQueues;
+use crate::invoke::Invocable;
+
+/// The stream's one reader and its mapping's limits.
+pub struct StreamReader {
+    /// stream-events, invoked with `{"Records": [...]}`.
+    pub function: Arc<dyn Invocable>,
+    pub delivery: Delivery,
     /// Where given-up records go, with their payload.
-    pub dead_letters: DeadLetters,
-}
-
-/// A stream record a consumer gave up on after its mapping's retries: kept
-/// with its payload (where AWS's stream destination keeps only pointers), to
-/// be listed and replayed.
-#[derive(Debug, Clone)]
-pub struct DeadLetter {
-    pub consumer: &'static str,
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub reason: String,
-    /// The record as the function received it.
-    pub record: Value,
-}
-
-/// The runner's dead-letter store, shared by its consumers.
-#[derive(Debug, Clone, Default)]
-pub struct DeadLetters(std::sync::Arc<std::sync::Mutex<Vec<DeadLetter>>>);
-
-impl DeadLetters {
-    pub fn push(&self, letter: DeadLetter) {
-        self.lock().push(letter);
-    }
-
-    pub fn list(&self) -> Vec<DeadLetter> {
-        self.lock().clone()
-    }
-
-    /// Takes every letter of `consumer` out (to replay them).
-    pub fn take(&self, consumer: &str) -> Vec<DeadLetter> {
-        let mut all = self.lock();
-        let (mine, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|l| l.consumer == consumer);
-        *all = rest;
-        mine
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<DeadLetter>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
+    pub failures: FailureQueues,
 }
 
 fn attribute(v: &AttributeValue) -> Value {
@@ -124,28 +89,43 @@ pub fn lambda_record(r: &Record, arn: &str) -> Value {
     })
 }
 
-/// Polls the table's stream for each consumer independently (as each event
-/// source mapping keeps its own position: one failing consumer holds up no
-/// other) until the task is aborted.
-pub async fn pump_all(
-    streams: aws_sdk_dynamodbstreams::Client,
-    table: String,
-    consumers: Vec<Consumer>,
-    every: Duration,
-) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for c in consumers {
-        tasks.spawn(pump(streams.clone(), table.clone(), c, every));
-    }
-    // Dropping the set (when this task is aborted) aborts every pump.
-    while tasks.join_next().await.is_some() {}
+/// One shard as the mapping reads it.
+#[derive(Default)]
+struct Shard {
+    parent: Option<String>,
+    /// `None`: not started; `Some(None)`: closed and read to its end.
+    iterator: Option<Option<String>>,
+    /// Records read and not yet delivered (from the first failed one on).
+    pending: Vec<Value>,
+    attempts: u32,
 }
 
-/// Polls the table's stream for one consumer until the task is aborted.
+impl Shard {
+    fn finished(&self) -> bool {
+        matches!(self.iterator, Some(None)) && self.pending.is_empty()
+    }
+}
+
+/// The shards that may be read now: a child waits until its parent (when
+/// the stream still lists it) is read to its end, as Lambda reads them.
+fn readable(shards: &BTreeMap<String, Shard>) -> Vec<String> {
+    shards
+        .iter()
+        .filter(|(_, s)| {
+            s.parent
+                .as_ref()
+                .and_then(|p| shards.get(p))
+                .is_none_or(Shard::finished)
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// Polls the table's stream until the task is aborted.
 pub async fn pump(
     streams: aws_sdk_dynamodbstreams::Client,
     table: String,
-    consumer: Consumer,
+    reader: StreamReader,
     every: Duration,
 ) {
     let arn = loop {
@@ -162,74 +142,128 @@ pub async fn pump(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    tracing::info!(consumer = consumer.name, "reading the table's stream");
-    // Per shard: the iterator to read next (None once the shard is closed).
-    let mut shards: HashMap<String, Option<String>> = HashMap::new();
-    // Failed deliveries of each shard's current batch.
-    let mut attempts: HashMap<String, u32> = HashMap::new();
+    tracing::info!("reading the table's stream (stream-events)");
+    let mut shards: BTreeMap<String, Shard> = BTreeMap::new();
     let mut round: u64 = 0;
     loop {
         if round.is_multiple_of(10) {
             refresh_shards(&streams, &arn, &mut shards).await;
         }
         round += 1;
-        for (shard, iterator) in shards.iter_mut() {
-            let Some(it) = iterator.clone() else { continue };
-            let resp = match streams
-                .get_records()
-                .shard_iterator(&it)
-                .limit(100)
-                .send()
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!(shard, error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "stream read failed; retrying");
-                    continue;
-                }
+        for id in readable(&shards) {
+            let Some(shard) = shards.get_mut(&id) else {
+                continue;
             };
-            let records: Vec<Value> = resp
-                .records()
-                .iter()
-                .map(|r| lambda_record(r, &arn))
-                .collect();
-            match deliver(&consumer, &records).await {
-                Ok(()) => {
-                    attempts.remove(shard);
-                    *iterator = resp.next_shard_iterator().map(String::from);
-                }
-                Err(failed) => {
-                    let n = attempts.entry(shard.clone()).or_default();
-                    *n += 1;
-                    // As the mapping does: after its retries (or past the
-                    // record age) the failed records leave the shard, here
-                    // with their payload, and the shard moves on.
-                    let too_old = failed
-                        .iter()
-                        .any(|r| age_secs(r) > consumer.delivery.max_record_age_secs);
-                    if *n > consumer.delivery.max_retries || too_old {
-                        let reason = if too_old {
-                            "record older than the mapping's maximum record age".to_string()
-                        } else {
-                            format!("failed after {} retries", consumer.delivery.max_retries)
-                        };
-                        tracing::error!(consumer = consumer.name, records = failed.len(), %reason,
-                            "stream records given up on; kept in the local dead-letter store");
-                        for record in failed {
-                            consumer.dead_letters.push(DeadLetter {
-                                consumer: consumer.name,
-                                at: chrono::Utc::now(),
-                                reason: reason.clone(),
-                                record,
-                            });
-                        }
-                        attempts.remove(shard);
-                        *iterator = resp.next_shard_iterator().map(String::from);
-                    }
-                }
+            if shard.pending.is_empty() && !read_next(&streams, &arn, &id, shard).await {
+                continue;
             }
+            deliver_pending(&reader, shard).await;
         }
         tokio::time::sleep(every).await;
+    }
+}
+
+/// Reads the shard's next records into `pending`; whether there are any.
+async fn read_next(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    arn: &str,
+    id: &str,
+    shard: &mut Shard,
+) -> bool {
+    let iterator = match &shard.iterator {
+        Some(None) => return false,
+        Some(Some(it)) => it.clone(),
+        None => match streams
+            .get_shard_iterator()
+            .stream_arn(arn)
+            .shard_id(id)
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+        {
+            Ok(r) => match r.shard_iterator() {
+                Some(it) => it.to_string(),
+                None => {
+                    shard.iterator = Some(None);
+                    return false;
+                }
+            },
+            Err(e) => {
+                tracing::warn!(shard = id, error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "no shard iterator");
+                return false;
+            }
+        },
+    };
+    match streams
+        .get_records()
+        .shard_iterator(&iterator)
+        .limit(100)
+        .send()
+        .await
+    {
+        Ok(r) => {
+            shard.pending = r.records().iter().map(|x| lambda_record(x, arn)).collect();
+            shard.iterator = Some(r.next_shard_iterator().map(String::from));
+            !shard.pending.is_empty()
+        }
+        Err(e) => {
+            tracing::warn!(shard = id, error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "stream read failed; retrying");
+            shard.iterator = Some(Some(iterator));
+            false
+        }
+    }
+}
+
+async fn deliver_pending(reader: &StreamReader, shard: &mut Shard) {
+    match deliver(&*reader.function, &shard.pending).await {
+        Ok(()) => {
+            shard.pending.clear();
+            shard.attempts = 0;
+        }
+        Err(rest) => {
+            shard.attempts += 1;
+            let too_old = rest
+                .iter()
+                .any(|r| age_secs(r) > reader.delivery.max_age_secs);
+            if shard.attempts > reader.delivery.max_retries || too_old {
+                let condition = if too_old {
+                    "RecordAgeExceeded"
+                } else {
+                    "RetriesExhausted"
+                };
+                give_up(reader, &rest, condition, shard.attempts).await;
+                shard.pending.clear();
+                shard.attempts = 0;
+            } else {
+                shard.pending = rest;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+async fn give_up(reader: &StreamReader, records: &[Value], condition: &str, attempts: u32) {
+    let record = json!({
+        "version": "1.0",
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "requestContext": {
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "functionArn": reader.failures.function_arn("stream-events"),
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": {"Records": records},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorType": condition, "errorMessage": "the mapping gave up on these records"},
+    });
+    match reader.failures.keep("stream-events", &record).await {
+        Ok(()) => tracing::error!(
+            records = records.len(),
+            condition,
+            "stream records given up on; kept with their payload"
+        ),
+        Err(e) => tracing::error!(records = records.len(), condition, error = %e,
+            "stream records given up on and NOT kept"),
     }
 }
 
@@ -242,64 +276,44 @@ fn age_secs(record: &Value) -> u64 {
         .unwrap_or(0)
 }
 
-/// Hands a batch to the consumer (filtered as its mapping filters); the
-/// records it reported as failed (the batch is read again) as the error.
-pub async fn deliver(c: &Consumer, records: &[Value]) -> Result<(), Vec<Value>> {
-    deliver_to(c.name, c.filters, &*c.handler, records).await
-}
-
-/// The same for any handler (a replay).
-pub async fn deliver_to(
-    name: &str,
-    filters: &[&str],
-    handler: &dyn StreamHandler,
-    records: &[Value],
-) -> Result<(), Vec<Value>> {
+/// Invokes the reader with a batch; `Err` holds the records to retry: from
+/// the first one it reported failed (or all of them on a function error).
+pub async fn deliver(function: &dyn Invocable, records: &[Value]) -> Result<(), Vec<Value>> {
     if records.is_empty() {
         return Ok(());
     }
-    let event: Event = match serde_json::from_value(json!({ "Records": records })) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, "stream records do not decode as a Lambda event; skipped");
-            return Ok(());
+    let event = serde_json::to_vec(&json!({ "Records": records })).unwrap_or_default();
+    let response = match function.invoke(&event).await {
+        Ok(r) => r,
+        Err(d) => {
+            tracing::warn!(error_type = %d.error_type, "stream-events failed; the batch is retried");
+            return Err(records.to_vec());
         }
     };
-    let mut mine = event;
-    mine.records.retain(|r| matches_any(filters, r));
-    if mine.records.is_empty() {
-        return Ok(());
-    }
-    let resp = handler.handle(mine).await;
-    if resp.batch_item_failures.is_empty() {
-        return Ok(());
-    }
-    tracing::warn!(
-        consumer = name,
-        failed = resp.batch_item_failures.len(),
-        "batch item failures; retrying the batch"
-    );
-    // The records reported failed, by their sequence number (the item identifier).
-    let failed: Vec<Value> = records
-        .iter()
-        .filter(|r| {
-            let seq = r
-                .pointer("/dynamodb/SequenceNumber")
-                .and_then(Value::as_str);
-            resp.batch_item_failures
-                .iter()
-                .any(|f| f.item_identifier.as_deref() == seq)
+    let failed: Vec<&str> = response
+        .get("batchItemFailures")
+        .and_then(Value::as_array)
+        .map(|f| {
+            f.iter()
+                .filter_map(|x| x.get("itemIdentifier").and_then(Value::as_str))
+                .collect()
         })
-        .cloned()
-        .collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    Err(failed)
+        .unwrap_or_default();
+    let first = records.iter().position(|r| {
+        r.pointer("/dynamodb/SequenceNumber")
+            .and_then(Value::as_str)
+            .is_some_and(|s| failed.contains(&s))
+    });
+    match first {
+        None => Ok(()),
+        Some(i) => Err(records[i..].to_vec()),
+    }
 }
 
 async fn refresh_shards(
     streams: &aws_sdk_dynamodbstreams::Client,
     arn: &str,
-    shards: &mut HashMap<String, Option<String>>,
+    shards: &mut BTreeMap<String, Shard>,
 ) {
     let desc = match streams.describe_stream().stream_arn(arn).send().await {
         Ok(d) => d,
@@ -313,23 +327,39 @@ async fn refresh_shards(
     };
     for shard in description.shards() {
         let Some(id) = shard.shard_id() else { continue };
-        if shards.contains_key(id) {
-            continue;
+        shards.entry(id.to_string()).or_insert_with(|| Shard {
+            parent: shard.parent_shard_id().map(String::from),
+            ..Shard::default()
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(parent: Option<&str>, iterator: Option<Option<&str>>, pending: usize) -> Shard {
+        Shard {
+            parent: parent.map(String::from),
+            iterator: iterator.map(|i| i.map(String::from)),
+            pending: vec![Value::Null; pending],
+            attempts: 0,
         }
-        match streams
-            .get_shard_iterator()
-            .stream_arn(arn)
-            .shard_id(id)
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-        {
-            Ok(r) => {
-                shards.insert(id.to_string(), r.shard_iterator().map(String::from));
-            }
-            Err(e) => {
-                tracing::warn!(shard = id, error = %lifeline_aws::dynamo::sdk_error::DisplayErrorContext(&e), "no shard iterator");
-            }
-        }
+    }
+
+    #[test]
+    fn a_child_shard_waits_for_its_parent_to_be_read_to_its_end() {
+        let mut shards = BTreeMap::from([
+            // "a-child" sorts before its parent: order must come from the lineage.
+            ("a-child".to_string(), shard(Some("z-parent"), None, 0)),
+            ("z-parent".to_string(), shard(None, Some(Some("it")), 0)),
+            ("orphan".to_string(), shard(Some("expired"), None, 0)),
+        ]);
+        assert_eq!(readable(&shards), ["orphan", "z-parent"]);
+        // Closed, but records still to deliver: the child still waits.
+        shards.insert("z-parent".into(), shard(None, Some(None), 3));
+        assert_eq!(readable(&shards), ["orphan", "z-parent"]);
+        shards.insert("z-parent".into(), shard(None, Some(None), 0));
+        assert_eq!(readable(&shards), ["a-child", "orphan", "z-parent"]);
     }
 }

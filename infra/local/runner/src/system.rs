@@ -12,7 +12,8 @@ use lifeline_edge::webhook::Problem;
 use std::sync::Arc;
 
 use crate::answers::{from_lambda, json, problem};
-use crate::invoke::{HttpFunction, Invocable, JsonFunction, StreamFunction};
+use crate::bus::{AsyncInvoker, FailureQueues, LocalBus, Registry};
+use crate::invoke::{HttpFunction, Invocable, JsonFunction};
 
 use call_events::CallEvents;
 use callback_lease::CallbackLease;
@@ -22,8 +23,6 @@ use dial_intake::DialIntake;
 use lifeline_aws::scheduler::{parse_at, EventBridgeScheduler, SchedulerConfig};
 use presence_api::PresenceApi;
 use presence_override::PresenceOverride;
-use std::collections::BTreeMap;
-use std::sync::RwLock;
 use twilio_adapter::{TwilioAdapter, TwilioConfig};
 
 pub struct LocalSystem {
@@ -39,19 +38,13 @@ pub struct LocalSystem {
     schedules: Option<Schedules>,
     /// The dial's outbox, once `with_outbox` set one.
     outbox: Option<crate::outbox::OutboxQueue>,
-    /// Stream records the consumers gave up on, with their payload.
-    pub dead_letters: crate::stream::DeadLetters,
-    /// Each stream consumer by name, to replay its dead letters.
-    consumers: RwLock<BTreeMap<&'static str, Replayable>>,
-    /// Every function by invoke name, for `POST /_local/invoke/<name>`.
-    functions: RwLock<BTreeMap<&'static str, Arc<dyn Invocable>>>,
+    /// Lambda's asynchronous invocations (bus rules, schedules), once
+    /// `with_failure_queues` gave them somewhere to keep failures.
+    invoker: Option<Arc<AsyncInvoker>>,
+    /// Every function by invoke name, for `POST /_local/invoke/<name>`,
+    /// Lambda's Invoke API path, the bus and the schedules.
+    functions: Registry,
 }
-
-/// A stream consumer's filters and handler, to replay its dead letters through.
-type Replayable = (
-    &'static [&'static str],
-    Arc<dyn lifeline_edge::lambda::StreamHandler>,
-);
 
 /// The emulator's schedules, and the function their firings invoke.
 struct Schedules {
@@ -96,9 +89,8 @@ impl LocalSystem {
             config,
             schedules: None,
             outbox: None,
-            dead_letters: crate::stream::DeadLetters::default(),
-            consumers: RwLock::default(),
-            functions: RwLock::default(),
+            invoker: None,
+            functions: Registry::default(),
             clock,
             store,
         };
@@ -153,6 +145,22 @@ impl LocalSystem {
         self.register("dial-intake", Arc::new(HttpFunction(dial.clone())));
         self.dial = dial;
         self.outbox = Some(queue);
+        self
+    }
+
+    /// Asynchronous invocations (the bus's rules, the schedules' firings)
+    /// are retried as Lambda retries them, `delays` apart, and then kept in
+    /// `failures` (the stage's failure queues), where `lifeline dlq` reads them.
+    pub fn with_failure_queues(
+        mut self,
+        failures: FailureQueues,
+        delays: Vec<std::time::Duration>,
+    ) -> Self {
+        self.invoker = Some(Arc::new(AsyncInvoker::new(
+            self.functions.clone(),
+            failures,
+            delays,
+        )));
         self
     }
 
@@ -282,21 +290,37 @@ impl LocalSystem {
                 continue;
             }
             let payload: serde_json::Value = serde_json::from_str(input).unwrap_or_default();
-            match s.target.invoke(payload).await {
-                Ok(out) => {
-                    fired += 1;
-                    tracing::info!(schedule = %name, result = %out, "schedule fired");
-                    let _ = s
-                        .client
-                        .delete_schedule()
-                        .group_name(&s.config.group)
-                        .name(&name)
-                        .send()
-                        .await;
+            // The scheduler hands the firing to Lambda as an asynchronous
+            // invocation and is done with it (then deletes the schedule:
+            // `ActionAfterCompletion: DELETE`); Lambda retries a failure and
+            // keeps it in callback-lease's failure queue. Without failure
+            // queues, the runner invokes directly and retries next round.
+            let handed_over = match &self.invoker {
+                Some(invoker) => {
+                    let released = invoker.invoke_first("callback-lease", payload).await;
+                    tracing::info!(schedule = %name, first_attempt_ok = released, "schedule fired");
+                    true
                 }
-                Err(e) => {
-                    tracing::warn!(schedule = %name, error = %e, "schedule firing failed; retried next round")
-                }
+                None => match s.target.invoke(payload).await {
+                    Ok(out) => {
+                        tracing::info!(schedule = %name, result = %out, "schedule fired");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(schedule = %name, error = %e, "schedule firing failed; retried next round");
+                        false
+                    }
+                },
+            };
+            if handed_over {
+                fired += 1;
+                let _ = s
+                    .client
+                    .delete_schedule()
+                    .group_name(&s.config.group)
+                    .name(&name)
+                    .send()
+                    .await;
             }
         }
         fired
@@ -316,10 +340,12 @@ impl LocalSystem {
         })
     }
 
-    /// Reads the table's stream and drives the stream consumers (as their
-    /// event source mappings would) until the returned task is aborted. Each
-    /// is a function of its own with its own store, `store_for(name)`;
-    /// callback-lease runs only with a `scheduler`, the notifier only with `mail`.
+    /// Reads the table's stream with stream-events (as its event source
+    /// mapping would) and delivers its events through the bus's rules to
+    /// presence-override, the notifier (only with `mail`) and callback-lease
+    /// (only with a `scheduler`), until the returned task is aborted. Each is
+    /// a function of its own with its own store, `store_for(name)`. Needs
+    /// `with_failure_queues`.
     pub fn start_stream_consumers(
         &self,
         streams: aws_sdk_dynamodbstreams::Client,
@@ -335,17 +361,7 @@ impl LocalSystem {
             clock.clone(),
             self.config.clone(),
         ));
-        self.register(
-            "presence-override",
-            Arc::new(StreamFunction(presence.clone())),
-        );
-        let mut consumers = vec![crate::stream::Consumer {
-            name: "presence-override",
-            filters: &lifeline_edge::stream::PRESENCE_FILTERS,
-            handler: presence,
-            delivery: lifeline_edge::stream::PRESENCE_DELIVERY,
-            dead_letters: self.dead_letters.clone(),
-        }];
+        self.register("presence-override", event_function(presence));
         if let Some((sender, from)) = mail {
             let notifier = Arc::new(notifier::Notifier::new(
                 store("notifier"),
@@ -354,43 +370,68 @@ impl LocalSystem {
                 from,
                 &self.config.settings,
             ));
-            self.register("notifier", Arc::new(StreamFunction(notifier.clone())));
-            consumers.push(crate::stream::Consumer {
-                name: "notifier",
-                filters: &lifeline_edge::stream::NOTIFY_FILTERS,
-                handler: notifier,
-                delivery: lifeline_edge::stream::NOTIFY_DELIVERY,
-                dead_letters: self.dead_letters.clone(),
-            });
+            self.register("notifier", event_function(notifier));
         }
         if let Some(scheduler) = scheduler {
             let lease = Arc::new(CallbackLease::new(
                 store("callback-lease"),
                 Arc::new(scheduler),
-                clock,
+                clock.clone(),
             ));
             if self.schedules.is_none() {
-                self.register("callback-lease", lease_function(lease.clone()));
-            }
-            consumers.push(crate::stream::Consumer {
-                name: "callback-lease",
-                filters: &lifeline_edge::stream::LEASE_FILTERS,
-                handler: lease,
-                delivery: lifeline_edge::stream::LEASE_DELIVERY,
-                dead_letters: self.dead_letters.clone(),
-            });
-        }
-        if let Ok(mut known) = self.consumers.write() {
-            for c in &consumers {
-                known.insert(c.name, (c.filters, c.handler.clone()));
+                self.register("callback-lease", lease_function(lease));
             }
         }
-        tokio::spawn(crate::stream::pump_all(
-            streams,
-            table,
-            consumers,
-            std::time::Duration::from_millis(200),
-        ))
+        let Some(invoker) = self.invoker.clone() else {
+            tracing::error!("no failure queues (with_failure_queues): the stream is not read");
+            return tokio::spawn(async {});
+        };
+        let me_register = {
+            let functions = self.functions.clone();
+            move |name: &'static str, f: Arc<dyn Invocable>| {
+                if let Ok(mut all) = functions.write() {
+                    all.insert(name, f);
+                }
+            }
+        };
+        tokio::spawn(async move {
+            let failures = invoker.failures().clone();
+            let url = loop {
+                match failures.url("stream-events").await {
+                    Ok(url) => break url,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "waiting for stream-events' failure queue");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                }
+            };
+            let reader = Arc::new(stream_events::StreamEvents::new(
+                Arc::new(LocalBus::new(invoker.clone())),
+                Arc::new(lifeline_aws::sqs::SqsFailureQueue::new(
+                    failures.client().clone(),
+                    url,
+                )),
+                clock,
+            ));
+            let arn = failures.function_arn("stream-events");
+            let function: Arc<dyn Invocable> = Arc::new(JsonFunction(move |event| {
+                let reader = reader.clone();
+                let arn = arn.clone();
+                async move { reader.invoke(event, &arn).await }
+            }));
+            me_register("stream-events", function.clone());
+            crate::stream::pump(
+                streams,
+                table,
+                crate::stream::StreamReader {
+                    function,
+                    delivery: lifeline_edge::events::STREAM_DELIVERY,
+                    failures,
+                },
+                std::time::Duration::from_millis(200),
+            )
+            .await
+        })
     }
 
     /// Answers one HTTP request.
@@ -440,9 +481,12 @@ impl LocalSystem {
                 }
                 return resp;
             }
-            ("GET", "/_local/dead-letters") => return json(200, &self.dead_letter_list()),
-            ("POST", "/_local/dead-letters/replay") => {
-                return json(200, &self.replay_dead_letters().await)
+            // Lambda's Invoke API (`lifeline dlq replay` through AWS_ENDPOINT_URL_LAMBDA).
+            ("POST", p) if p.starts_with(INVOKE_API) && p.ends_with("/invocations") => {
+                let name = &p[INVOKE_API.len()..p.len() - "/invocations".len()];
+                return self
+                    .invoke(&crate::invoke::percent_decoded(name), &body, false)
+                    .await;
             }
             ("GET", "/_local/clock") => {
                 return json(
@@ -460,56 +504,6 @@ impl LocalSystem {
             }
         };
         from_lambda(resp)
-    }
-
-    /// The dead-letter store as an admin reads it: which consumer, when,
-    /// why, which record (its keys and event), with no phone number.
-    pub fn dead_letter_list(&self) -> serde_json::Value {
-        let letters: Vec<serde_json::Value> = self
-            .dead_letters
-            .list()
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "consumer": l.consumer,
-                    "at": lifeline_domain::call::rfc3339(l.at),
-                    "reason": l.reason,
-                    "eventId": l.record["eventID"],
-                    "eventName": l.record["eventName"],
-                    "keys": l.record.pointer("/dynamodb/Keys"),
-                })
-            })
-            .collect();
-        serde_json::json!({ "deadLetters": letters })
-    }
-
-    /// Hands every dead letter back to its consumer once (after the cause
-    /// was fixed); those that fail again go back to the store. Idempotent as
-    /// every delivery is: a record already handled changes nothing.
-    pub async fn replay_dead_letters(&self) -> serde_json::Value {
-        let known: Vec<_> = self
-            .consumers
-            .read()
-            .map(|c| c.iter().map(|(n, (f, h))| (*n, *f, h.clone())).collect())
-            .unwrap_or_default();
-        let (mut replayed, mut failed) = (0, 0);
-        for (name, filters, handler) in known {
-            for letter in self.dead_letters.take(name) {
-                let record = [letter.record.clone()];
-                match crate::stream::deliver_to(name, filters, &*handler, &record).await {
-                    Ok(()) => replayed += 1,
-                    Err(_) => {
-                        failed += 1;
-                        self.dead_letters.push(crate::stream::DeadLetter {
-                            reason: format!("{} (replay failed too)", letter.reason),
-                            at: chrono::Utc::now(),
-                            ..letter
-                        });
-                    }
-                }
-            }
-        }
-        serde_json::json!({ "replayed": replayed, "failedAgain": failed })
     }
 
     /// Runs one function on a raw event (see [`invoke`]). With `resign`, a
@@ -648,6 +642,19 @@ impl LocalSystem {
             }
         }
     }
+}
+
+/// Lambda's Invoke API path, up to the function's name.
+const INVOKE_API: &str = "/2015-03-31/functions/";
+
+/// A function invoked asynchronously with JSON events.
+fn event_function<H: lifeline_edge::lambda::EventHandler + 'static>(
+    handler: Arc<H>,
+) -> Arc<dyn Invocable> {
+    Arc::new(JsonFunction(move |event| {
+        let handler = handler.clone();
+        async move { handler.invoke(event).await }
+    }))
 }
 
 fn lease_function(

@@ -16,11 +16,17 @@ pub struct MemoryBus {
 
 impl MemoryBus {
     pub fn published(&self) -> Vec<BusEntry> {
-        self.published.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.published
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn detail_types(&self) -> Vec<String> {
-        self.published().into_iter().map(|e| e.detail_type).collect()
+        self.published()
+            .into_iter()
+            .map(|e| e.detail_type)
+            .collect()
     }
 
     /// Refuses each request's entries from `index` on (`None`: takes all).

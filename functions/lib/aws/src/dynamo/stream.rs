@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
+use lifeline_app::ports::StoreError;
 use lifeline_domain::call::CallChange;
 use lifeline_domain::events::{CallFacts, ItemChange, PresenceFacts};
 use lifeline_domain::lease::Lease;
@@ -122,7 +122,9 @@ fn call_facts(item: &Item) -> Result<CallFacts, StoreError> {
     let notification = match r.opt_str("notification") {
         Some(state) => Some((
             state.to_string(),
-            r.opt_str("notificationDetail").unwrap_or_default().to_string(),
+            r.opt_str("notificationDetail")
+                .unwrap_or_default()
+                .to_string(),
             r.time("notifiedAt")?.unwrap_or(head.dialed_at),
         )),
         None => None,

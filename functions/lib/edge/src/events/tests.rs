@@ -58,7 +58,10 @@ fn a_bad_event_says_what_is_wrong() {
     assert!(matches!(decode(&newer), Err(BadEvent::NewerVersion { .. })));
     let mut unknown = delivered(&started());
     unknown["detail-type"] = "lifeline.call.paused".into();
-    assert!(matches!(decode(&unknown), Err(BadEvent::UnknownDetailType(_))));
+    assert!(matches!(
+        decode(&unknown),
+        Err(BadEvent::UnknownDetailType(_))
+    ));
     let mut foreign = delivered(&started());
     foreign["source"] = "aws.connect".into();
     assert!(matches!(decode(&foreign), Err(BadEvent::NotLifeline(_))));
@@ -97,9 +100,7 @@ fn template_uses_the_same_filters_patterns_and_limits() {
             .lines()
             .skip_while(|l| *l != header)
             .skip(1)
-            .take_while(|l| {
-                l.is_empty() || l.starts_with("   ") || l.trim_start().starts_with('#')
-            })
+            .take_while(|l| l.is_empty() || l.starts_with("   ") || l.trim_start().starts_with('#'))
             .map(|l| format!("{l}\n"))
             .collect()
     };
@@ -146,8 +147,66 @@ fn template_uses_the_same_filters_patterns_and_limits() {
     }
     assert_eq!(
         template.matches("Type: DynamoDB\n").count()
-            + template.matches("Type: AWS::Lambda::EventSourceMapping\n").count(),
+            + template
+                .matches("Type: AWS::Lambda::EventSourceMapping\n")
+                .count(),
         1,
         "exactly one reader of the table's stream"
     );
+}
+
+/// Every sample `events/lifeline.*.json` (one per detail-type) is an event
+/// as the functions read it: it decodes, re-encodes to the same `detail`,
+/// and is taken by exactly the rules that should take it.
+#[test]
+fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
+    use lifeline_domain::events::{DETAIL_TYPES, SOURCE};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../events");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("events/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("lifeline.") && n.ends_with(".json"))
+        .collect();
+    files.sort();
+    let mut expected: Vec<String> = DETAIL_TYPES.iter().map(|t| format!("{t}.json")).collect();
+    expected.sort();
+    assert_eq!(files, expected, "one sample per detail-type");
+    for file in &files {
+        let text = std::fs::read_to_string(dir.join(file)).expect(file);
+        let v: Value = serde_json::from_str(&text).expect(file);
+        let detail_type = file.trim_end_matches(".json");
+        assert_eq!(v["detail-type"], detail_type, "{file}");
+        assert_eq!(v["source"], SOURCE, "{file}");
+        assert_eq!(v["version"], "0", "{file}");
+        assert_eq!(v["account"], "123456789012", "{file}");
+        assert_eq!(v["region"], "us-east-1", "{file}");
+        assert_eq!(v["resources"], json!([]), "{file}");
+        assert!(v["id"].is_string() && v["time"].is_string(), "{file}");
+        assert_eq!(v["detail"]["version"], VERSION, "{file}");
+        let event = decode(&v).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(event.detail_type(), detail_type, "{file}");
+        assert_eq!(detail(&event), v["detail"], "{file} re-encodes differently");
+        // The envelope the code makes around it is the sample, id and time aside.
+        let time = chrono::DateTime::parse_from_rfc3339(v["time"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let id = v["id"].as_str().unwrap();
+        assert_eq!(
+            envelope(&event, id, time, "us-east-1", "123456789012"),
+            v,
+            "{file}"
+        );
+        let takers: Vec<&str> = RULES
+            .iter()
+            .filter(|r| pattern_matches(r.pattern, &v))
+            .map(|r| r.function)
+            .collect();
+        let expected: &[&str] = match detail_type {
+            CALL_STARTED => &[PRESENCE_RULE.function, NOTIFY_RULE.function],
+            CALL_ENDED => &[PRESENCE_RULE.function],
+            LEASE_CHANGED => &[LEASE_RULE.function],
+            _ => &[],
+        };
+        assert_eq!(takers, expected, "{file}");
+    }
 }

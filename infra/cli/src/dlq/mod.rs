@@ -1,0 +1,44 @@
+//! `lifeline dlq`: what failed in Lifeline's asynchronous side effects, and
+//! its replay once the cause is fixed. Dead letters are the stage's failure
+//! queues' messages (`lifeline-<stage>-…-failures`, `…-dlq`) and the
+//! stream's failure bucket's objects; each is recognised by its shape
+//! ([`letter`], pure), shown without anyone's full phone number ([`render`],
+//! [`redact`]) and replayed over the [`port`] ([`replay`]).
+
+pub mod letter;
+pub mod port;
+pub mod redact;
+pub mod render;
+pub mod replay;
+
+pub use letter::{classify_message, classify_object, DeadLetter, Kind, ReplayPlan, Source, Stage};
+pub use port::{find, gather, DeadLetterPort, FindError, GatherError, Gathered, Places};
+pub use render::{list_entry, list_json, list_text, show_text};
+pub use replay::{replay, went_through, ReplaySummary};
+
+/// The dead letters a replay takes: every replayable one (`all`), or each
+/// one named (replayable or not: a named one that is not is reported).
+/// Nothing is taken if any name does not resolve.
+pub fn select<'a>(
+    letters: &'a [DeadLetter],
+    ids: &[String],
+    all: bool,
+) -> Result<Vec<&'a DeadLetter>, FindError> {
+    if all {
+        return Ok(letters
+            .iter()
+            .filter(|l| l.replay.is_replayable())
+            .collect());
+    }
+    let mut chosen: Vec<&DeadLetter> = Vec::new();
+    for id in ids {
+        let letter = find(letters, id)?;
+        if !chosen.iter().any(|c| std::ptr::eq(*c, letter)) {
+            chosen.push(letter);
+        }
+    }
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests;
