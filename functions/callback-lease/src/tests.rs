@@ -65,24 +65,14 @@ impl Rig {
         delivered(self.seq.get(), &e)
     }
 
-    /// An invocation through the Lambda entry: its answer or its failure.
-    async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
-        EventHandler::invoke(&self.handler, payload).await
-    }
-
     /// An invocation that must succeed.
     async fn ok(&self, payload: Value) -> Value {
-        match self.invoke(payload).await {
-            Ok(v) => v,
-            Err(d) => panic!("{}: {}", d.error_type, d.error_message),
-        }
+        lifeline_edge::fixtures::invoked_ok(&self.handler, payload).await
     }
 
     /// An invocation that must fail: its error type.
     async fn err(&self, payload: Value) -> String {
-        let d = self.invoke(payload).await.unwrap_err();
-        assert!(!d.error_message.is_empty());
-        d.error_type
+        lifeline_edge::fixtures::invoked_err(&self.handler, payload).await
     }
 
     /// Delivers a lease change: whether a schedule was created or moved.

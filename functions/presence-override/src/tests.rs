@@ -68,21 +68,13 @@ fn rig() -> Rig {
 }
 
 impl Rig {
-    async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
-        EventHandler::invoke(&self.handler, payload).await
-    }
     /// An invocation that must succeed.
     async fn ok(&self, payload: Value) -> Value {
-        match self.invoke(payload).await {
-            Ok(v) => v,
-            Err(d) => panic!("{}: {}", d.error_type, d.error_message),
-        }
+        lifeline_edge::fixtures::invoked_ok(&self.handler, payload).await
     }
-    /// An invocation that must fail; its error type.
+    /// An invocation that must fail: its error type.
     async fn err(&self, payload: Value) -> String {
-        let d = self.invoke(payload).await.unwrap_err();
-        assert!(!d.error_message.is_empty());
-        d.error_type
+        lifeline_edge::fixtures::invoked_err(&self.handler, payload).await
     }
     async fn view(&self) -> PresenceView {
         self.service
@@ -333,29 +325,10 @@ async fn a_stuck_override_is_lifted_after_the_limit() {
 #[tokio::test]
 async fn the_event_eventbridge_delivers_runs_through_the_handler() {
     let r = rig();
-    // The call-start sample as the bus delivers it to the rule's target.
-    let sample = json!({
-        "version": "0",
-        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-        "detail-type": "lifeline.call.started",
-        "source": "lifeline",
-        "account": "123456789012",
-        "time": "2026-11-24T05:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"version": 1, "callId": "c-1", "agentId": "a-42", "at": "2026-11-24T05:00:00Z"}
-    });
-    assert_eq!(
-        sample,
-        envelope(
-            &DomainEvent::CallStarted(call("c-1", "a-42", t0())),
-            "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-            t0(),
-            "us-east-1",
-            "123456789012"
-        ),
-        "the envelope the tests build is what EventBridge delivers"
-    );
+    // The call-start sample as the bus delivers it to the rule's target
+    // (lifeline-edge's tests hold it to what `envelope` builds).
+    let sample: Value =
+        serde_json::from_str(include_str!("../../../events/presence-override.json")).unwrap();
     r.ok(sample).await;
     assert_eq!(r.view().await.status, Status::DoNotDisturb);
 }

@@ -119,3 +119,28 @@ pub fn body_json(resp: &lambda_http::Response<Body>) -> serde_json::Value {
         _ => serde_json::Value::Null,
     }
 }
+
+/// An asynchronous invocation that must succeed: its answer.
+pub async fn invoked_ok<H: crate::lambda::EventHandler + ?Sized>(
+    handler: &H,
+    payload: serde_json::Value,
+) -> serde_json::Value {
+    match handler.invoke(payload).await {
+        Ok(v) => v,
+        Err(d) => panic!("{}: {}", d.error_type, d.error_message),
+    }
+}
+
+/// An asynchronous invocation that must fail, saying why: its error type.
+pub async fn invoked_err<H: crate::lambda::EventHandler + ?Sized>(
+    handler: &H,
+    payload: serde_json::Value,
+) -> String {
+    match handler.invoke(payload).await {
+        Ok(v) => panic!("expected a failure, got {v}"),
+        Err(d) => {
+            assert!(!d.error_message.is_empty(), "{}", d.error_type);
+            d.error_type
+        }
+    }
+}
