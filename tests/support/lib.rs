@@ -87,6 +87,7 @@ pub fn agent(id: &str, country: Country, number_type: NumberType, source: &str) 
         fallback: vec![],
         other_country: None,
         outbound_profile: Some("OVP-emergency".into()),
+        platform: Default::default(),
     }
 }
 

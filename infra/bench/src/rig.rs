@@ -45,6 +45,7 @@ pub(crate) fn agent(id: &str) -> AgentProfile {
         recipients: Recipients::parse("sup@example.com").expect("r"),
         fallback: vec![],
         outbound_profile: Some("OVP".into()),
+        platform: Default::default(),
     }
 }
 

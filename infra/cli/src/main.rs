@@ -256,6 +256,12 @@ struct AgentPut {
     /// The voice platform's outbound voice profile for emergency calls.
     #[arg(long)]
     outbound_profile: Option<String>,
+    /// The agent's Amazon Connect user id (platform presence on Connect).
+    #[arg(long)]
+    connect_user_id: Option<String>,
+    /// The agent's Twilio TaskRouter worker SID, WK… (platform presence on Twilio).
+    #[arg(long)]
+    twilio_worker_sid: Option<String>,
     /// The agent's own number, E.164 (+14255550100).
     #[arg(long)]
     source_number: String,
@@ -352,9 +358,25 @@ fn agent_json(a: &AgentProfile) -> serde_json::Value {
         "id": a.id, "name": a.name, "email": a.email,
         "country": a.country.map(|c| c.code().to_string()).or_else(|| a.other_country.clone()),
         "outboundProfile": a.outbound_profile,
+        "connectUserId": a.platform.connect_user_id,
+        "twilioWorkerSid": a.platform.twilio_worker_sid,
         "sourceNumber": a.source_number, "numberType": a.number_type.as_str(),
         "recipients": a.recipients.joined(), "fallback": a.fallback,
     })
+}
+
+/// An optional platform identity: trimmed, 1 to 200 characters, of the
+/// platform's shape.
+fn platform_id(
+    flag: &str,
+    value: Option<String>,
+    shape: impl Fn(&str) -> bool,
+) -> Result<Option<String>, Failure> {
+    match value.map(|v| v.trim().to_string()) {
+        None => Ok(None),
+        Some(v) if !v.is_empty() && v.len() <= 200 && shape(&v) => Ok(Some(v)),
+        Some(v) => Err(Failure::Usage(format!("{flag}: `{v}` is not one"))),
+    }
 }
 
 fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
@@ -397,6 +419,17 @@ fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
                 ))
             }
             other => other,
+        },
+        platform: lifeline_domain::platform::PlatformIds {
+            connect_user_id: platform_id("--connect-user-id", p.connect_user_id, |c| {
+                c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-:/_".contains(&b))
+            })?,
+            twilio_worker_sid: platform_id("--twilio-worker-sid", p.twilio_worker_sid, |w| {
+                w.starts_with("WK")
+                    && w.len() == 34
+                    && w[2..].bytes().all(|b| b.is_ascii_hexdigit())
+            })?,
         },
         source_number: p.source_number.parse().map_err(usage("--source-number"))?,
         number_type: p

@@ -4,6 +4,8 @@
 
 pub mod sdk;
 
+#[cfg(feature = "connect")]
+pub mod connect;
 #[cfg(feature = "dlq")]
 pub mod dlq;
 #[cfg(feature = "dynamodb")]

@@ -295,6 +295,7 @@ mod tests {
             recipients: Recipients::parse("sup@example.com; ana.diaz@example.com").unwrap(),
             fallback: vec![],
             outbound_profile: None,
+            platform: Default::default(),
         });
         let call = EmergencyCall {
             call_id: "c-1".parse().unwrap(),

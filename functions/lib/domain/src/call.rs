@@ -61,6 +61,8 @@ pub struct AgentProfile {
     /// The voice platform's outbound voice profile for emergency calls
     /// (linked to the agent's capacity profile there).
     pub outbound_profile: Option<String>,
+    /// The agent's user on Amazon Connect, worker on Twilio TaskRouter.
+    pub platform: crate::platform::PlatformIds,
 }
 
 /// The record of one emergency call, which is also the answer given for it:

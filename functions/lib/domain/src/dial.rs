@@ -232,6 +232,7 @@ mod tests {
             recipients: Recipients::default(),
             fallback,
             outbound_profile: None,
+            platform: Default::default(),
         }
     }
     fn lease(number: &str, at: DateTime<Utc>) -> Lease {

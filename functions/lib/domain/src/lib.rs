@@ -10,6 +10,7 @@ pub mod expiry;
 pub mod lease;
 pub mod notification;
 pub mod numbers;
+pub mod platform;
 pub mod presence;
 pub mod route;
 pub mod types;

@@ -438,6 +438,7 @@ mod tests {
             fallback: vec![],
             other_country: None,
             outbound_profile: Some("OVP-emergency".into()),
+            platform: Default::default(),
         }
     }
 

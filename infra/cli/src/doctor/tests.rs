@@ -22,6 +22,7 @@ fn ana() -> AgentProfile {
         recipients: Recipients::parse("sup@example.com").unwrap(),
         fallback: vec![],
         outbound_profile: Some("OVP".into()),
+        platform: Default::default(),
     }
 }
 

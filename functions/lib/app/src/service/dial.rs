@@ -862,6 +862,7 @@ mod tests {
             recipients: Recipients::default(),
             fallback: vec![],
             outbound_profile: None,
+            platform: Default::default(),
         });
         store.add_numbers(Country::US, pool);
         let settings = Arc::new(Settings::from_lookup(|_| None).unwrap());

@@ -134,6 +134,7 @@ mod tests {
             recipients: Recipients::default(),
             fallback: vec![],
             outbound_profile: None,
+            platform: Default::default(),
         }
     }
 

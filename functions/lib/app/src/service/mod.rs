@@ -6,4 +6,5 @@ pub mod ended;
 pub mod lease;
 pub mod notify;
 pub mod outbox;
+pub mod platform;
 pub mod presence;

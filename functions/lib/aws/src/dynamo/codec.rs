@@ -341,6 +341,12 @@ pub(crate) fn encode_agent(a: &AgentProfile) -> Item {
     if let Some(p) = &a.outbound_profile {
         item.insert("outboundProfile".into(), s(p));
     }
+    if let Some(u) = &a.platform.connect_user_id {
+        item.insert("connectUserId".into(), s(u));
+    }
+    if let Some(w) = &a.platform.twilio_worker_sid {
+        item.insert("twilioWorkerSid".into(), s(w));
+    }
     item.insert("sourceNumber".into(), s(a.source_number.as_str()));
     item.insert("numberType".into(), s(a.number_type.as_str()));
     item.insert("recipients".into(), s(a.recipients.joined()));
@@ -360,6 +366,10 @@ pub(crate) fn decode_agent(item: &Item) -> Result<AgentProfile, StoreError> {
             .filter(|c| c.parse::<Country>().is_err())
             .map(String::from),
         outbound_profile: r.opt_str("outboundProfile").map(String::from),
+        platform: lifeline_domain::platform::PlatformIds {
+            connect_user_id: r.opt_str("connectUserId").map(String::from),
+            twilio_worker_sid: r.opt_str("twilioWorkerSid").map(String::from),
+        },
         source_number: r.parse("sourceNumber")?,
         number_type: r.parse("numberType")?,
         recipients: Recipients::parse(r.opt_str("recipients").unwrap_or(""))

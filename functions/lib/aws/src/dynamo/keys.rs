@@ -44,6 +44,10 @@ pub(crate) fn number_key(number: &E164) -> Item {
 pub(crate) fn presence_key(id: &AgentId) -> Item {
     key(format!("AGENT#{id}"), "PRESENCE")
 }
+/// The status the platform presence sync replaced (see `platform.rs`).
+pub(crate) fn platform_key(id: &AgentId) -> Item {
+    key(format!("AGENT#{id}"), "PLATFORMSTATUS")
+}
 pub(crate) fn template_key(sk: &str) -> Item {
     key(format!("TEMPLATE#{TEMPLATE_NAME}"), sk)
 }

@@ -21,6 +21,7 @@ mod keys;
 mod lease;
 mod notify;
 pub mod outbox;
+mod platform;
 mod presence;
 pub mod schema;
 mod store;
