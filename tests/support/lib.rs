@@ -3,6 +3,7 @@
 //! gets its own table, so tests run in parallel. `./infra/test.sh` starts the
 //! emulators and exports their endpoints.
 
+pub mod connect_stub;
 pub mod fault_proxy;
 
 use fault_proxy::FaultProxy;
@@ -41,6 +42,8 @@ pub struct Local {
     pub table: String,
     /// The stage its failure queues are named with (`lifeline-<stage>-…`).
     pub stage: String,
+    /// The Amazon Connect API stub, with `LIFELINE_E2E_CONNECT_STUB`.
+    pub connect: Option<connect_stub::ConnectStub>,
     pub store: DynamoStore,
     pub secret: WebhookSecret,
     /// Counts every DynamoDB request the webhook handlers and the rig send.
@@ -251,6 +254,33 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         }
         None => None,
     };
+    // Amazon Connect (a stub of its API), when the test asks for it: the
+    // agent's status there follows Lifeline's override.
+    let connect = match vars.get("LIFELINE_E2E_CONNECT_STUB") {
+        Some(_) => {
+            let stub = connect_stub::ConnectStub::start(&[
+                ("st-available", "Available"),
+                ("st-emergency", "Emergency call"),
+                ("st-break", "Break"),
+            ])
+            .await;
+            let client = aws_sdk_connect::Client::from_conf(
+                aws_sdk_connect::config::Builder::from(&conf)
+                    .endpoint_url(&stub.url)
+                    .build(),
+            );
+            system = system.with_platform_presence(
+                lifeline_aws::connect::ConnectPresence::new(
+                    client,
+                    connect_stub::INSTANCE,
+                    "st-emergency",
+                ),
+                DynamoStore::from_conf(&conf, &table),
+            );
+            Some(stub)
+        }
+        None => None,
+    };
     let system = Arc::new(system.with_twilio(twilio).with_schedules(
         schedules.clone(),
         sched_config.clone(),
@@ -306,6 +336,7 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         base,
         table,
         stage,
+        connect,
         store,
         secret,
         calls,

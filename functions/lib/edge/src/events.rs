@@ -62,7 +62,14 @@ pub const LEASE_RULE: Rule = Rule {
     pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.lease.changed"]}"#,
 };
 
-pub const RULES: [Rule; 3] = [PRESENCE_RULE, NOTIFY_RULE, LEASE_RULE];
+/// platform-presence (when a platform is configured): Lifeline's override
+/// and its end, applied to the agent's status on the voice platform.
+pub const PLATFORM_RULE: Rule = Rule {
+    function: "platform-presence",
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.presence.overridden","lifeline.presence.restored"]}"#,
+};
+
+pub const RULES: [Rule; 4] = [PRESENCE_RULE, NOTIFY_RULE, LEASE_RULE, PLATFORM_RULE];
 
 /// Whether an EventBridge event (its JSON) matches a rule's pattern:
 /// EventBridge's syntax for what Lifeline uses (nested objects, lists of

@@ -126,6 +126,12 @@ impl AsyncInvoker {
         self.functions.read().ok()?.get(name).cloned()
     }
 
+    /// Whether this system runs `function` (a rule whose target the
+    /// template's conditions leave out, e.g. platform-presence, is absent).
+    pub fn runs(&self, function: &str) -> bool {
+        self.function(function).is_some()
+    }
+
     /// Queues an invocation of `function` with `payload` and returns at once,
     /// as Lambda's `InvocationType: Event` does.
     pub fn invoke_async(self: &Arc<Self>, function: &'static str, payload: Value) {
@@ -271,7 +277,10 @@ impl EventPublisher for LocalBus {
                 "resources": [],
                 "detail": detail,
             });
-            for rule in RULES.iter().filter(|r| pattern_matches(r.pattern, &event)) {
+            for rule in RULES
+                .iter()
+                .filter(|r| self.invoker.runs(r.function) && pattern_matches(r.pattern, &event))
+            {
                 self.invoker.invoke_async(rule.function, event.clone());
             }
         }

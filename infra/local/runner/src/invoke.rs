@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// The functions of `template.yaml`: invoke name and SAM logical id.
-pub const FUNCTIONS: [(&str, &str); 11] = [
+pub const FUNCTIONS: [(&str, &str); 12] = [
     ("dial-intake", "DialIntakeFunction"),
     ("call-events", "CallEventsFunction"),
     ("callback-router", "CallbackRouterFunction"),
@@ -28,6 +28,7 @@ pub const FUNCTIONS: [(&str, &str); 11] = [
     ("twilio-adapter", "TwilioAdapterFunction"),
     ("call-outbox", "CallOutboxFunction"),
     ("stream-events", "StreamEventsFunction"),
+    ("platform-presence", "PlatformPresenceFunction"),
 ];
 
 /// The invoke name for a name, a logical id, a deployed name

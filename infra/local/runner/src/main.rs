@@ -53,21 +53,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Failure queues lifeline-<stage>-<function>-failures on the emulator's SQS.
     let stage = std::env::var("LIFELINE_STAGE").unwrap_or_else(|_| "local".into());
     let delays = retry_delays(std::env::var("LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS").ok())?;
-    let system = Arc::new(
-        LocalSystem::new(store.clone(), config)
-            .with_failure_queues(FailureQueues::new(sqs.clone(), &stage), delays)
-            .with_outbox(OutboxQueue {
-                client: sqs,
-                url: outbox_url,
-            })
-            .with_twilio(twilio)
-            .with_schedules(
-                scheduler.clone(),
-                schedules.clone(),
-                store.clone(),
-                scheduler.clone(),
+    let mut system = LocalSystem::new(store.clone(), config)
+        .with_failure_queues(FailureQueues::new(sqs.clone(), &stage), delays)
+        .with_outbox(OutboxQueue {
+            client: sqs,
+            url: outbox_url,
+        })
+        .with_twilio(twilio)
+        .with_schedules(
+            scheduler.clone(),
+            schedules.clone(),
+            store.clone(),
+            scheduler.clone(),
+        );
+    // The agent's status on Amazon Connect follows Lifeline's override when
+    // LIFELINE_PLATFORM_PRESENCE=connect (the Connect API at
+    // AWS_ENDPOINT_URL_CONNECT, or AWS's).
+    if std::env::var(platform_presence::PLATFORM_VAR).as_deref() == Ok("connect") {
+        let settings = platform_presence::ConnectSettings::from_lookup(|k| std::env::var(k).ok())?;
+        system = system.with_platform_presence(
+            lifeline_aws::connect::ConnectPresence::new(
+                aws_sdk_connect::Client::new(&aws),
+                settings.instance,
+                settings.emergency_status,
             ),
-    );
+            store.clone(),
+        );
+    }
+    let system = Arc::new(system);
     let streams = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&aws),
         |_| store.clone(),

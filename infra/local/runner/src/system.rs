@@ -164,6 +164,23 @@ impl LocalSystem {
         self
     }
 
+    /// Lifeline's override reaches the agent's status on Amazon Connect
+    /// (`connect`: the Connect API, or a stub of it), through the bus's
+    /// platform rule, as platform-presence does.
+    pub fn with_platform_presence(
+        self,
+        connect: lifeline_aws::connect::ConnectPresence,
+        store: DynamoStore,
+    ) -> Self {
+        let handler = Arc::new(platform_presence::PlatformPresenceHandler::new(
+            Arc::new(store),
+            Arc::new(connect),
+            Arc::new(self.clock.clone()),
+        ));
+        self.register("platform-presence", event_function(handler));
+        self
+    }
+
     /// Drains the outbox into `store` with call-outbox (as its SQS event
     /// source mapping would) until the task is aborted; `None` without one.
     pub fn start_outbox_consumer(&self, store: DynamoStore) -> Option<tokio::task::JoinHandle<()>> {

@@ -1,5 +1,7 @@
 use super::*;
-use lifeline_domain::events::{CALL_ENDED, CALL_STARTED, LEASE_CHANGED, VERSION};
+use lifeline_domain::events::{
+    CALL_ENDED, CALL_STARTED, LEASE_CHANGED, PRESENCE_OVERRIDDEN, PRESENCE_RESTORED, VERSION,
+};
 
 fn started() -> DomainEvent {
     DomainEvent::CallStarted(CallEvent {
@@ -121,6 +123,7 @@ fn template_uses_the_same_filters_patterns_and_limits() {
         ("NotifierFunction", Some(NOTIFY_RULE)),
         ("CallbackLeaseFunction", Some(LEASE_RULE)),
         ("ConnectAdapterFunction", None),
+        ("PlatformPresenceFunction", Some(PLATFORM_RULE)),
     ] {
         let block = block_of(logical);
         if let Some(rule) = rule {
@@ -205,6 +208,7 @@ fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
             CALL_STARTED => &[PRESENCE_RULE.function, NOTIFY_RULE.function],
             CALL_ENDED => &[PRESENCE_RULE.function],
             LEASE_CHANGED => &[LEASE_RULE.function],
+            PRESENCE_OVERRIDDEN | PRESENCE_RESTORED => &[PLATFORM_RULE.function],
             _ => &[],
         };
         assert_eq!(takers, expected, "{file}");

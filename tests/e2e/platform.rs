@@ -1,0 +1,141 @@
+//! Platform presence on the local system, against a stub of the Amazon
+//! Connect API (`tests/support/connect_stub.rs`, after the API reference):
+//! an emergency dial puts the agent's Connect status to the emergency
+//! status, and the call's end puts back the one before, through the table's
+//! stream, stream-events, the bus's platform rule and platform-presence.
+
+use lifeline_app::ports::AdminStore;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::route::NumberType;
+use lifeline_e2e::connect_stub::ConnectStub;
+use lifeline_e2e::{agent, dial, ended, start_with, Local};
+use std::time::{Duration, Instant};
+
+const USER: &str = "user-42";
+
+async fn with_connect() -> Local {
+    let l = start_with(1, &[("LIFELINE_E2E_CONNECT_STUB", "1")]).await;
+    let mut a = agent("a-42", Country::US, NumberType::CallingPlan, "+14255550100");
+    a.platform.connect_user_id = Some(USER.into());
+    l.store.put_agent(&a).await.expect("agent");
+    stub(&l).set_status(USER, "st-available");
+    l
+}
+
+fn stub(l: &Local) -> &ConnectStub {
+    l.connect.as_ref().expect("the Connect stub")
+}
+
+async fn wait_for(l: &Local, status: &str, within: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        if stub(l).status(USER).as_deref() == Some(status) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "Connect status {:?} after {within:?}, waiting for {status}; requests: {:?}",
+            stub(l).status(USER),
+            stub(l).seen()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn puts(l: &Local) -> Vec<String> {
+    stub(l)
+        .seen()
+        .iter()
+        .filter(|s| s.method == "PUT")
+        .map(|s| {
+            format!(
+                "{} {}",
+                s.path,
+                s.body["AgentStatusId"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_connect_status_follows_the_emergency_call_and_comes_back() {
+    let l = with_connect().await;
+    assert_eq!(
+        l.post("/calls/outbound", &dial("pc-1", "a-42", "911"))
+            .await
+            .status,
+        200
+    );
+    let took = wait_for(&l, "st-emergency", Duration::from_secs(5)).await;
+    println!("dial answered → Connect status Emergency call after {took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    // The operations and parameters of the API reference.
+    let seen = stub(&l).seen();
+    let read = seen
+        .iter()
+        .find(|s| s.method == "POST")
+        .expect("GetCurrentUserData");
+    assert_eq!(read.path, "/metrics/userdata/inst-1");
+    assert_eq!(read.body["Filters"]["Agents"], serde_json::json!([USER]));
+    assert_eq!(puts(&l), ["/users/inst-1/user-42/status st-emergency"]);
+
+    assert_eq!(
+        l.post("/calls/ended", &ended("pc-1", "a-42")).await.status,
+        204
+    );
+    wait_for(&l, "st-available", Duration::from_secs(5)).await;
+    assert_eq!(
+        puts(&l),
+        [
+            "/users/inst-1/user-42/status st-emergency",
+            "/users/inst-1/user-42/status st-available"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_supervisors_change_during_the_call_is_not_overwritten() {
+    let l = with_connect().await;
+    l.post("/calls/outbound", &dial("pc-2", "a-42", "911"))
+        .await;
+    wait_for(&l, "st-emergency", Duration::from_secs(5)).await;
+    stub(&l).set_status(USER, "st-break");
+    let reads_before = stub(&l).seen().len();
+    l.post("/calls/ended", &ended("pc-2", "a-42")).await;
+    l.wait_for_status("a-42", "available", Duration::from_secs(5))
+        .await;
+    // The restore read the status and left the supervisor's.
+    let started = Instant::now();
+    while stub(&l).seen().len() == reads_before {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no restore attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stub(&l).status(USER).as_deref(), Some("st-break"));
+    assert_eq!(puts(&l), ["/users/inst-1/user-42/status st-emergency"]);
+}
+
+#[tokio::test]
+async fn a_failing_connect_gets_the_status_once_it_answers() {
+    let l = with_connect().await;
+    // Enough 500s to exhaust the SDK's own retries on the first invocation.
+    stub(&l).fail_next(4);
+    l.post("/calls/outbound", &dial("pc-3", "a-42", "911"))
+        .await;
+    let took = wait_for(&l, "st-emergency", Duration::from_secs(10)).await;
+    println!("Connect failing 4 requests: the emergency status after {took:?}");
+    // The failures were answered (reads retried by the SDK, then by Lambda),
+    // and the status was set exactly once.
+    let reads = stub(&l)
+        .seen()
+        .iter()
+        .filter(|s| s.method == "POST")
+        .count();
+    assert!(reads >= 5, "{reads} reads for 4 failures");
+    assert_eq!(puts(&l), ["/users/inst-1/user-42/status st-emergency"]);
+    l.post("/calls/ended", &ended("pc-3", "a-42")).await;
+    wait_for(&l, "st-available", Duration::from_secs(5)).await;
+}
