@@ -28,13 +28,24 @@ fn whisper(contact: &str, user: &str, dialed: &str) -> Value {
     e
 }
 
+/// The fallbacks of every Connect user here, as `lifeline agent put
+/// --fallback` takes them: a number, a colleague (a Connect user id), a queue
+/// by name (which no flow can use), a queue by id.
+const FALLBACKS: [&str; 4] = [
+    "+14255550111",
+    "a-43",
+    "queue:Supervisors",
+    "queue:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+];
+
 /// A Connect user as a Lifeline agent (Lifeline's agent id is the user id),
-/// with recipients only this test uses.
+/// with recipients only this test uses and [`FALLBACKS`].
 async fn connect_user(l: &Local) -> (String, String) {
     let user = uuid::Uuid::new_v4().to_string();
     let mut a = agent(&user, Country::US, NumberType::CallingPlan, "+14255550100");
     let to = format!("sup+{}@example.com", &user[..8]);
     a.recipients = Recipients::parse(&to).expect("recipients");
+    a.fallback = FALLBACKS.map(String::from).to_vec();
     l.store.put_agent(&a).await.expect("agent");
     (user, to)
 }
@@ -93,6 +104,25 @@ async fn emergency_callback_and_end_through_connects_own_events() {
     assert_eq!(route["agentId"], user.as_str());
     assert_eq!(route["agentArn"], format!("{INSTANCE}/agent/{user}"));
     assert_eq!(route["queuePriority"], "1");
+    // Then the lease's fallbacks, as the flows transfer to them after the
+    // agent: a number rung, a colleague's queue, a queue (the name is skipped).
+    assert_eq!(route["lifelineFallback1Kind"], "phone", "{route}");
+    assert_eq!(route["lifelineFallback1"], "+14255550111");
+    assert_eq!(route["lifelineFallback2Kind"], "agent");
+    assert_eq!(route["lifelineFallback2"], format!("{INSTANCE}/agent/a-43"));
+    assert_eq!(route["lifelineFallback3Kind"], "queue");
+    assert_eq!(
+        route["lifelineFallback3"],
+        format!("{INSTANCE}/queue/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+    );
+    assert!(
+        route
+            .as_object()
+            .expect("map")
+            .values()
+            .all(Value::is_string),
+        "Connect reads a flat map of strings: {route}"
+    );
 
     // The contact ends: EventBridge's DISCONNECTED, delivered twice.
     let mut disconnected = sample("connect-disconnected.json");

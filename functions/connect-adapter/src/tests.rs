@@ -255,3 +255,159 @@ fn attributes_for_each_answer() {
     let a = inbound_attributes(&InboundAnswer::connect(&agent, vec![]), Some("not-an-arn"));
     assert!(!a.contains_key("agentArn"));
 }
+
+const INSTANCE: &str =
+    "arn:aws:connect:us-east-1:111122223333:instance/c8c0e68d-2200-4265-82c0-5a4d8e2b1f3c";
+const QUEUE_ID: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+
+#[test]
+fn callback_fallbacks_become_the_flows_attributes_in_order() {
+    let agent: AgentId = "a-1".parse().unwrap();
+    let answer = InboundAnswer::connect(
+        &agent,
+        vec![
+            "+14255550111".into(),
+            "a-1".into(),                // the agent itself: already tried
+            "queue:Supervisors".into(),  // a queue name: no flow can use it
+            " a-7 ".into(),              // a colleague (a Connect user id)
+            "+14255550111".into(),       // a repeat
+            format!("queue:{QUEUE_ID}"), // a queue id of this instance
+            format!("{INSTANCE}/queue/bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee"), // a fourth: no slot
+        ],
+    );
+    let a = inbound_attributes(&answer, Some(INSTANCE));
+    // The names the flow already reads are unchanged.
+    assert_eq!(a["lifelineAction"], "connect_agent");
+    assert_eq!(a["agentId"], "a-1");
+    assert_eq!(a["agentArn"], format!("{INSTANCE}/agent/a-1"));
+    assert_eq!(a["queuePriority"], "1");
+    assert_eq!(a["recording"], "off");
+    // Then the fallbacks, in the lease's order, as the flow transfers to them.
+    assert_eq!(a["lifelineFallback1Kind"], "phone");
+    assert_eq!(a["lifelineFallback1"], "+14255550111");
+    assert_eq!(a["lifelineFallback2Kind"], "agent");
+    assert_eq!(a["lifelineFallback2"], format!("{INSTANCE}/agent/a-7"));
+    assert_eq!(a["lifelineFallback3Kind"], "queue");
+    assert_eq!(
+        a["lifelineFallback3"],
+        format!("{INSTANCE}/queue/{QUEUE_ID}")
+    );
+    assert!(!a.contains_key("lifelineFallback4"), "three slots: {a:?}");
+    let (_, unusable) = connect_fallbacks(
+        "a-1",
+        &match &answer {
+            InboundAnswer::ConnectAgent { fallback, .. } => fallback.clone(),
+            InboundAnswer::Continue {} => unreachable!(),
+        },
+        Some(INSTANCE),
+    );
+    assert_eq!(unusable, 1, "only the queue name is unusable");
+
+    // No fallback: every slot is still answered (Set contact attributes sets
+    // all of its attributes or none), as "none".
+    let a = inbound_attributes(&InboundAnswer::connect(&agent, vec![]), Some(INSTANCE));
+    for slot in 1..=FALLBACK_SLOTS {
+        assert_eq!(a[&format!("lifelineFallback{slot}")], NO_FALLBACK);
+        assert_eq!(a[&format!("lifelineFallback{slot}Kind")], NO_FALLBACK);
+    }
+    // A continue answer carries none of it.
+    assert_eq!(
+        inbound_attributes(&InboundAnswer::Continue {}, Some(INSTANCE)).len(),
+        1
+    );
+}
+
+#[test]
+fn fallback_targets_as_connect_reaches_them() {
+    let at = |t: &str, i: Option<&str>| connect_fallback(t, i);
+    assert_eq!(
+        at("+4535550100", None),
+        Some(ConnectFallback::Phone("+4535550100".parse().unwrap()))
+    );
+    assert_eq!(at("+12", None), None, "not E.164");
+    assert_eq!(
+        at("4255550111", None).map(|f| f.kind()),
+        Some("agent"),
+        "an id, not a number"
+    );
+    // Without the instance an agent stays a user id (Set working queue takes both),
+    // and a bare queue id cannot be made an ARN.
+    assert_eq!(
+        at("client:a-7", None),
+        Some(ConnectFallback::Agent("a-7".into()))
+    );
+    assert_eq!(at(&format!("queue:{QUEUE_ID}"), None), None);
+    let queue_arn = format!("{INSTANCE}/queue/{QUEUE_ID}");
+    assert_eq!(
+        at(&format!("queue:{queue_arn}"), None),
+        Some(ConnectFallback::Queue(queue_arn.clone()))
+    );
+    assert_eq!(at(&queue_arn, None).map(|f| f.kind()), Some("queue"));
+    let agent_arn = format!("{INSTANCE}/agent/5d2b-41");
+    assert_eq!(
+        at(&agent_arn, None),
+        Some(ConnectFallback::Agent(agent_arn.clone()))
+    );
+    assert_eq!(at(&format!("queue:{agent_arn}"), None), None, "not a queue");
+    assert_eq!(at("arn:aws:sns:us-east-1:111122223333:topic", None), None);
+    assert_eq!(at("has space", Some(INSTANCE)), None);
+}
+
+/// The flows read exactly what the adapter answers: every `$.External.*` the
+/// inbound flow uses is an attribute of a `connect_agent` answer, and every
+/// kind it branches on is one the adapter gives.
+#[test]
+fn the_inbound_flow_reads_what_the_adapter_answers() {
+    let path = format!(
+        "{}/../../infra/connect/inbound-callback.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let agent: AgentId = "a-1".parse().unwrap();
+    let full = inbound_attributes(
+        &InboundAnswer::connect(
+            &agent,
+            vec![
+                "+14255550111".into(),
+                "a-7".into(),
+                format!("queue:{QUEUE_ID}"),
+            ],
+        ),
+        Some(INSTANCE),
+    );
+    let mut read = std::collections::BTreeSet::new();
+    for (at, _) in text.match_indices("$.External.") {
+        let name: String = text[at + "$.External.".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(
+            full.contains_key(&name),
+            "the flow reads $.External.{name}, which the adapter never answers"
+        );
+        read.insert(name);
+    }
+    for slot in 1..=FALLBACK_SLOTS {
+        for key in [
+            format!("lifelineFallback{slot}"),
+            format!("lifelineFallback{slot}Kind"),
+        ] {
+            assert!(read.contains(&key), "the flow never reads {key}");
+        }
+    }
+    let flow: Value = serde_json::from_str(&text).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for action in flow["Actions"].as_array().unwrap() {
+        let compared = action["Parameters"]["ComparisonValue"]
+            .as_str()
+            .unwrap_or_default();
+        if compared.starts_with("$.External.lifelineFallback") && compared.ends_with("Kind") {
+            for c in action["Transitions"]["Conditions"].as_array().unwrap() {
+                kinds.insert(c["Condition"]["Operands"][0].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let answered: std::collections::BTreeSet<String> =
+        ["phone", "agent", "queue"].map(String::from).into();
+    assert_eq!(kinds, answered, "the kinds the flow branches on");
+}
