@@ -11,6 +11,7 @@
 #   LIFELINE_OUTSIDE_LINE_PREFIX (9; set it empty for none), LIFELINE_LISTEN (127.0.0.1:3000),
 #   LIFELINE_NOTIFY_FROM (lifeline@example.com), LIFELINE_SCHEDULE_GROUP (lifeline),
 #   LIFELINE_FALLBACK_RECIPIENTS (security-desk@example.com; set it empty for none),
+#   LIFELINE_TWILIO_CALLER_ID (+14255550105; set it empty for the agent profile's number),
 #   AWS_* as in infra/local/emulators.sh (unset ones point at the local emulators).
 set -euo pipefail
 
@@ -26,6 +27,9 @@ export LIFELINE_NOTIFY_FROM="${LIFELINE_NOTIFY_FROM:-lifeline@example.com}"
 export LIFELINE_SCHEDULE_GROUP="${LIFELINE_SCHEDULE_GROUP:-lifeline}"
 # The security desk: gets the e-mail when an agent's own recipients cannot be used.
 export LIFELINE_FALLBACK_RECIPIENTS="${LIFELINE_FALLBACK_RECIPIENTS-security-desk@example.com}"
+# Twilio: the caller ID of a dial whose request carries no CallerId (a made-up main line;
+# set it empty to have the adapter take the agent profile's own number instead).
+export LIFELINE_TWILIO_CALLER_ID="${LIFELINE_TWILIO_CALLER_ID-+14255550105}"
 BASE_URL="http://$LIFELINE_LISTEN"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"

@@ -396,10 +396,11 @@ impl Progress {
                     p.stage = Some(stage.to_string());
                 }
             }
-            "UpdateContactEventHooks" if label == "NextAction" => {
-                if params["EventHooks"]["CustomerQueue"] == "${CallbackQueueFlowArn}" {
-                    p.bounded = true;
-                }
+            "UpdateContactEventHooks"
+                if label == "NextAction"
+                    && params["EventHooks"]["CustomerQueue"] == "${CallbackQueueFlowArn}" =>
+            {
+                p.bounded = true
             }
             "DequeueContactAndTransferToQueue" if label == "NextAction" => p.handed_over = true,
             _ => {}

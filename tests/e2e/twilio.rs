@@ -2,6 +2,7 @@
 //! the parameters Twilio sends, signed as Twilio signs them, on the runner's
 //! `/twilio/*` routes; TwiML back; the stream's side effects as on AWS.
 
+use lifeline_app::ports::AdminStore;
 use lifeline_e2e::{start, start_with, twilio_signature, Local, TWILIO_TOKEN, US_POOL};
 use std::time::Duration;
 use twilio_adapter::twilio::Form;
@@ -188,6 +189,130 @@ async fn callbacks_to_numbers_nobody_holds_go_to_the_tenants_handler() {
     );
 }
 
+/// Every answer on a callback's path: never `<Reject>`, every `<Dial>`
+/// bounded and unrecorded.
+fn assert_never_stranded(twiml: &str) {
+    assert!(!twiml.contains("<Reject"), "{twiml}");
+    for dial in twiml.split("<Dial").skip(1) {
+        let tag = &dial[..dial.find('>').unwrap_or(dial.len())];
+        assert!(tag.contains(r#" timeout="20""#), "unbounded: {twiml}");
+        assert!(
+            tag.contains(r#" record="do-not-record""#),
+            "recorded: {twiml}"
+        );
+    }
+}
+
+/// A `<Dial action>` request after a callback leg ended with `status`.
+fn leg_ended<'a>(call_sid: &'a str, to: &'a str, status: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut params = psap_callback(call_sid, to);
+    params.retain(|(k, _)| *k != "CallStatus");
+    params.extend([
+        ("CallStatus", "in-progress"),
+        ("DialCallStatus", status),
+        ("DialCallDuration", "0"),
+    ]);
+    params
+}
+
+#[tokio::test]
+async fn an_unanswered_callback_goes_agent_then_fallback_then_the_last_resort() {
+    let supervisor = "+14255550170";
+    let l = start_with(2, &[("LIFELINE_TWILIO_LAST_RESORT", supervisor)]).await;
+    // a-42's fallback: a colleague's client (the lease copies it at the dial).
+    let mut ana = l
+        .store
+        .get_agent(&"a-42".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("a-42");
+    ana.fallback = vec!["a-43".into()];
+    l.store.put_agent(&ana).await.expect("fallback");
+
+    let sid = "CA0123456789abcdef0123456789abcd10";
+    let leased = leased_in(&post(&l, "/twilio/outbound", &voice_sdk_dial(sid, "911")).await);
+    // The emergency call drops (its <Dial action>): the callback window runs.
+    let mut ended = voice_sdk_dial(sid, "911");
+    ended.push(("DialCallStatus", "completed"));
+    assert!(post(&l, "/twilio/status", &ended)
+        .await
+        .contains("<Hangup/>"));
+
+    // The PSAP calls back: the agent rings first, for a bounded time.
+    let cb = "CAcb10";
+    let agent = post(&l, "/twilio/inbound", &psap_callback(cb, &leased)).await;
+    assert_never_stranded(&agent);
+    assert!(agent.contains("<Client>a-42</Client>"), "{agent}");
+    assert!(
+        agent.contains(&format!(r#"action="{}/twilio/inbound?attempt=1""#, l.base)),
+        "{agent}"
+    );
+    // No answer: the fallback.
+    let fallback = post(
+        &l,
+        "/twilio/inbound?attempt=1",
+        &leg_ended(cb, &leased, "no-answer"),
+    )
+    .await;
+    assert_never_stranded(&fallback);
+    assert!(fallback.contains("<Client>a-43</Client>"), "{fallback}");
+    assert!(
+        fallback.contains(&format!(r#"action="{}/twilio/inbound?attempt=2""#, l.base)),
+        "{fallback}"
+    );
+    // No answer there either: a word to the caller, then the supervisor.
+    let last = post(
+        &l,
+        "/twilio/inbound?attempt=2",
+        &leg_ended(cb, &leased, "no-answer"),
+    )
+    .await;
+    assert_never_stranded(&last);
+    assert_eq!(
+        last,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Please hold while we connect you.</Say><Dial timeout="20" action="{}/twilio/inbound?last=1" method="POST" record="do-not-record"><Number>{supervisor}</Number></Dial></Response>"#,
+            l.base
+        )
+    );
+    // The supervisor answers: when they hang up, the call is over.
+    let done = post(
+        &l,
+        "/twilio/inbound?last=1",
+        &leg_ended(cb, &leased, "completed"),
+    )
+    .await;
+    assert!(
+        done.contains("<Hangup/>") && !done.contains("<Dial"),
+        "{done}"
+    );
+
+    // A number nobody holds, and no continue URL: a word, then the supervisor.
+    let free = US_POOL[..2]
+        .iter()
+        .find(|n| **n != leased)
+        .expect("a free number");
+    let twiml = post(&l, "/twilio/inbound", &psap_callback("CAcb11", free)).await;
+    assert_never_stranded(&twiml);
+    assert!(
+        twiml.contains("<Say>") && twiml.contains(&format!("<Number>{supervisor}</Number>")),
+        "{twiml}"
+    );
+}
+
+#[tokio::test]
+async fn a_dial_without_a_caller_id_still_gets_a_callback_number() {
+    let l = start(1).await;
+    let mut params = voice_sdk_dial("CA0123456789abcdef0123456789abcd11", "9-911");
+    params.retain(|(k, _)| *k != "CallerId");
+    let twiml = post(&l, "/twilio/outbound", &params).await;
+    let leased = leased_in(&twiml);
+    assert_eq!(leased, US_POOL[0]);
+    // Recorded as any other: Do Not Disturb follows from the table's stream.
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+}
+
 #[tokio::test]
 async fn with_flex_the_callback_is_a_task_for_the_agents_worker() {
     let l = start_with(
@@ -201,9 +326,10 @@ async fn with_flex_the_callback_is_a_task_for_the_agents_worker() {
     let leased = leased_in(&post(&l, "/twilio/outbound", &voice_sdk_dial("CA07", "911")).await);
     let twiml = post(&l, "/twilio/inbound", &psap_callback("CA08", &leased)).await;
     assert!(
-        twiml.contains(
-            r#"<Enqueue workflowSid="WW0123456789abcdef0123456789abcdef"><Task priority="1000""#
-        ),
+        twiml.contains(&format!(
+            r#"<Enqueue workflowSid="WW0123456789abcdef0123456789abcdef" action="{}/twilio/inbound?attempt=1" method="POST"><Task priority="1000" timeout="120">"#,
+            l.base
+        )),
         "{twiml}"
     );
     assert!(twiml.contains("client:a-42"), "{twiml}");

@@ -216,7 +216,7 @@ enum TableCmd {
 #[derive(Subcommand)]
 enum AgentCmd {
     /// Create or replace an agent's profile.
-    Put(AgentPut),
+    Put(Box<AgentPut>),
     /// Print an agent's profile as JSON.
     Show {
         /// Agent id, e.g. a-42.
@@ -456,7 +456,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Agent(AgentCmd::Put(p)) => {
             // Everything is validated before anything is written.
-            let agent = parse_agent(p)?;
+            let agent = parse_agent(*p)?;
             store.put_agent(&agent).await.map_err(store_err)?;
             if agent.recipients.is_empty() {
                 eprintln!("warning: agent {} has no recipients: no e-mail will be sent for their emergency calls", agent.id);

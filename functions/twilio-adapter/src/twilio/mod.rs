@@ -11,7 +11,10 @@ pub use form::Form;
 pub use signature::{
     client_identity, expected_signature, verify, TwilioAuthToken, TwilioSignatureError,
 };
-pub use twiml::{dial_clients, dial_number, enqueue_task, hangup, redirect, reject};
+pub use twiml::{
+    dial_clients, dial_clients_verb, dial_number, document, enqueue_task, enqueue_task_verb,
+    hangup, hangup_verb, redirect, say_verb,
+};
 
 /// The header carrying Twilio's request signature (lower case, as `http` names are).
 pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
@@ -372,15 +375,27 @@ mod tests {
     fn enqueue_a_task() {
         let json = r#"{"callId":"c-1","note":"<b> & 'x'"}"#;
         assert_eq!(
-            enqueue_task("WW0123456789abcdef0123456789abcdef", json, 10, 120),
+            enqueue_task("WW0123456789abcdef0123456789abcdef", json, 10, 120, None),
             format!(
                 r#"{XML}<Response><Enqueue workflowSid="WW0123456789abcdef0123456789abcdef"><Task priority="10" timeout="120">{{&quot;callId&quot;:&quot;c-1&quot;,&quot;note&quot;:&quot;&lt;b&gt; &amp; &apos;x&apos;&quot;}}</Task></Enqueue></Response>"#
+            )
+        );
+        assert_eq!(
+            enqueue_task(
+                "WW0123456789abcdef0123456789abcdef",
+                "{}",
+                1,
+                60,
+                Some("https://x.example/after?a=1&b=2")
+            ),
+            format!(
+                r#"{XML}<Response><Enqueue workflowSid="WW0123456789abcdef0123456789abcdef" action="https://x.example/after?a=1&amp;b=2" method="POST"><Task priority="1" timeout="60">{{}}</Task></Enqueue></Response>"#
             )
         );
     }
 
     #[test]
-    fn redirect_hangup_reject() {
+    fn redirect_say_hangup() {
         assert_eq!(
             redirect("https://x.example/next?a=1&b=2"),
             format!(
@@ -388,7 +403,10 @@ mod tests {
             )
         );
         assert_eq!(hangup(), format!("{XML}<Response><Hangup/></Response>"));
-        assert_eq!(reject(), format!("{XML}<Response><Reject/></Response>"));
+        assert_eq!(
+            document(&[say_verb("Hold <on> & wait"), hangup_verb()]),
+            format!("{XML}<Response><Say>Hold &lt;on&gt; &amp; wait</Say><Hangup/></Response>")
+        );
         assert_eq!(CONTENT_TYPE, "text/xml");
     }
 

@@ -31,6 +31,11 @@ pub fn dial_number(
 /// `<Client>` per app identity, a `<Number>` for an E.164 number. Never
 /// recorded. Callers pass at least one identity (Twilio refuses an empty dial).
 pub fn dial_clients(identities: &[&str], timeout_secs: u32, action: Option<&str>) -> String {
+    response(&dial_clients_verb(identities, timeout_secs, action))
+}
+
+/// The `<Dial>` of [`dial_clients`], to compose with other verbs in [`document`].
+pub fn dial_clients_verb(identities: &[&str], timeout_secs: u32, action: Option<&str>) -> String {
     let timeout = timeout_secs.to_string();
     let mut attrs = vec![("timeout", timeout.as_str())];
     attrs.extend(
@@ -46,15 +51,34 @@ pub fn dial_clients(identities: &[&str], timeout_secs: u32, action: Option<&str>
             element(noun, &[], &escape(id))
         })
         .collect();
-    response(&element("Dial", &attrs, &nouns))
+    element("Dial", &attrs, &nouns)
 }
 
-/// `<Enqueue>` the call as a TaskRouter task with these attributes (JSON).
+/// `<Enqueue>` the call as a TaskRouter task with these attributes (JSON),
+/// for at most `timeout_secs`; `action` (POST) hears how it left the queue.
 pub fn enqueue_task(
     workflow_sid: &str,
     task_attributes_json: &str,
     priority: u32,
     timeout_secs: u32,
+    action: Option<&str>,
+) -> String {
+    response(&enqueue_task_verb(
+        workflow_sid,
+        task_attributes_json,
+        priority,
+        timeout_secs,
+        action,
+    ))
+}
+
+/// The `<Enqueue>` of [`enqueue_task`], to compose in [`document`].
+pub fn enqueue_task_verb(
+    workflow_sid: &str,
+    task_attributes_json: &str,
+    priority: u32,
+    timeout_secs: u32,
+    action: Option<&str>,
 ) -> String {
     let (priority, timeout) = (priority.to_string(), timeout_secs.to_string());
     let task = element(
@@ -62,7 +86,28 @@ pub fn enqueue_task(
         &[("priority", &priority), ("timeout", &timeout)],
         &escape(task_attributes_json),
     );
-    response(&element("Enqueue", &[("workflowSid", workflow_sid)], &task))
+    let mut attrs = vec![("workflowSid", workflow_sid)];
+    attrs.extend(
+        action
+            .into_iter()
+            .flat_map(|a| [("action", a), ("method", "POST")]),
+    );
+    element("Enqueue", &attrs, &task)
+}
+
+/// `<Say>` a short message (Twilio's default voice and language).
+pub fn say_verb(text: &str) -> String {
+    element("Say", &[], &escape(text))
+}
+
+/// `<Hangup>`, to compose in [`document`].
+pub fn hangup_verb() -> String {
+    element("Hangup", &[], "")
+}
+
+/// A TwiML document of these verbs, in order.
+pub fn document(verbs: &[String]) -> String {
+    response(&verbs.concat())
 }
 
 /// `<Redirect>` the call to other TwiML (POST).
@@ -72,12 +117,7 @@ pub fn redirect(url: &str) -> String {
 
 /// `<Hangup>`: end an answered call.
 pub fn hangup() -> String {
-    response(&element("Hangup", &[], ""))
-}
-
-/// `<Reject>`: refuse a call without answering it (the caller is not billed).
-pub fn reject() -> String {
-    response(&element("Reject", &[], ""))
+    response(&hangup_verb())
 }
 
 const DO_NOT_RECORD: &str = "do-not-record";

@@ -363,6 +363,9 @@ pub struct Lookups {
     pub pools: Vec<(Country, usize)>,
     pub agents: Vec<AgentProfile>,
     pub platform: VoicePlatform,
+    /// With Twilio: `LIFELINE_TWILIO_LAST_RESORT` as configured (the stack's
+    /// `TwilioLastResort`), `None` when unset.
+    pub twilio_last_resort: Option<String>,
 }
 
 /// The report from the lookups (pure).
@@ -380,6 +383,7 @@ pub fn report(l: &Lookups, low_water: &LowWater, now: DateTime<Utc>) -> Report {
     );
     if l.platform == VoicePlatform::Twilio {
         findings.push(check_twilio_emergency_addresses(&l.pools));
+        findings.push(check_twilio_last_resort(l.twilio_last_resort.as_deref()));
     }
     for a in &l.agents {
         findings.extend(agent_findings(a, l.tenant));
@@ -451,4 +455,58 @@ pub fn check_twilio_emergency_addresses(pools: &[(Country, usize)]) -> Finding {
         ),
         Some("register an emergency address on each number (Console › Phone Numbers › the number › Emergency Calling, or the Addresses API + EmergencyAddressSid); `lifeline pool list` lists them".into()),
     )
+}
+
+/// The variable naming who answers a Twilio callback nobody else took.
+pub const TWILIO_LAST_RESORT_VAR: &str = "LIFELINE_TWILIO_LAST_RESORT";
+
+/// A Twilio callback that the agent and the fallbacks do not answer (or to a
+/// number in quarantine) goes to the last resort; without one the adapter
+/// does not start on AWS, so every call would fail.
+pub fn check_twilio_last_resort(configured: Option<&str>) -> Finding {
+    let advice = || {
+        Some(format!(
+            "set `TwilioLastResort` (and {TWILIO_LAST_RESORT_VAR} here) to a supervisor's E.164 number or a Flex workflow SID (WW…), then `sam deploy`"
+        ))
+    };
+    let check = "twilio last resort";
+    match configured.map(str::trim).filter(|v| !v.is_empty()) {
+        None => finding(
+            DEPLOYMENT,
+            check,
+            Level::Error,
+            format!("{TWILIO_LAST_RESORT_VAR} is not set: nobody answers a callback the agent and the fallbacks miss, and the twilio-adapter refuses to start without it"),
+            advice(),
+        ),
+        Some(v) if v.starts_with('+') => match v.parse::<lifeline_domain::types::E164>() {
+            Ok(_) => finding(
+                DEPLOYMENT,
+                check,
+                Level::Ok,
+                format!("unanswered callbacks ring {v} (<Dial><Number>)"),
+                None,
+            ),
+            Err(e) => finding(
+                DEPLOYMENT,
+                check,
+                Level::Error,
+                format!("{TWILIO_LAST_RESORT_VAR} `{v}`: {}", e.0),
+                advice(),
+            ),
+        },
+        Some(v) if v.len() == 34 && v.starts_with("WW") && v[2..].bytes().all(|b| b.is_ascii_hexdigit()) => finding(
+            DEPLOYMENT,
+            check,
+            Level::Ok,
+            format!("unanswered callbacks are enqueued to the TaskRouter workflow {v}"),
+            None,
+        ),
+        Some(v) => finding(
+            DEPLOYMENT,
+            check,
+            Level::Error,
+            format!("{TWILIO_LAST_RESORT_VAR} `{v}` is neither an E.164 number nor a TaskRouter workflow SID"),
+            advice(),
+        ),
+    }
 }

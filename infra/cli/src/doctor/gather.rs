@@ -12,7 +12,7 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::AgentId;
 
-use super::checks::{pool_countries, Lookups, Targets};
+use super::checks::{pool_countries, Lookups, Targets, VoicePlatform, TWILIO_LAST_RESORT_VAR};
 
 /// What the readiness report reads, one question per resource. Errors are
 /// reported as they are: the report cannot be made without the answers.
@@ -55,6 +55,10 @@ pub async fn gather_from(
         pools: vec![],
         agents: vec![],
         platform: targets.platform,
+        // As the deployment has it (the same variable as the function's).
+        twilio_last_resort: (targets.platform == VoicePlatform::Twilio)
+            .then(|| std::env::var(TWILIO_LAST_RESORT_VAR).ok())
+            .flatten(),
     };
     if !lookups.table_state.exists {
         // Nothing else can be read; report what can be said.

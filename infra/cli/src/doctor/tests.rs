@@ -173,6 +173,7 @@ fn exit_codes_and_text() {
         pools: vec![(Country::US, 3)],
         agents: vec![ana()],
         platform: VoicePlatform::Webhook,
+        twilio_last_resort: None,
     };
     let lw = LowWater::parse("2").unwrap();
     let now = DateTime::from_timestamp(1_795_496_400, 0).unwrap();
@@ -209,4 +210,62 @@ fn twilio_deployments_are_reminded_of_emergency_addresses() {
     assert_eq!("Twilio".parse(), Ok(VoicePlatform::Twilio));
     assert_eq!("connect".parse(), Ok(VoicePlatform::Connect));
     assert!("teams".parse::<VoicePlatform>().is_err());
+}
+
+#[test]
+fn twilio_deployments_must_name_a_last_resort() {
+    let missing = check_twilio_last_resort(None);
+    assert_eq!(missing.level, Level::Error);
+    assert!(
+        missing
+            .detail
+            .contains("LIFELINE_TWILIO_LAST_RESORT is not set"),
+        "{}",
+        missing.detail
+    );
+    assert!(missing.advice.unwrap().contains("TwilioLastResort"));
+    assert_eq!(check_twilio_last_resort(Some(" ")).level, Level::Error);
+    assert_eq!(check_twilio_last_resort(Some("+1425")).level, Level::Error);
+    assert_eq!(
+        check_twilio_last_resort(Some("supervisor")).level,
+        Level::Error
+    );
+    let number = check_twilio_last_resort(Some("+14255550170"));
+    assert_eq!(number.level, Level::Ok);
+    assert!(number.detail.contains("+14255550170"), "{}", number.detail);
+    let queue = check_twilio_last_resort(Some("WW0123456789abcdef0123456789abcdef"));
+    assert_eq!(queue.level, Level::Ok, "{}", queue.detail);
+    // Only a Twilio deployment is asked for one.
+    let lw = LowWater::parse("2").unwrap();
+    let now = DateTime::from_timestamp(1_795_496_400, 0).unwrap();
+    let mut l = Lookups {
+        table: "lifeline".into(),
+        table_state: TableState {
+            exists: true,
+            stream: Some("NEW_AND_OLD_IMAGES".into()),
+        },
+        from: "lifeline@example.com".into(),
+        identity: IdentityState::Verified,
+        group: "lifeline".into(),
+        group_exists: true,
+        template: NotificationTemplate::builtin(),
+        tenant: TenantSettings::default(),
+        pools: vec![],
+        agents: vec![],
+        platform: VoicePlatform::Webhook,
+        twilio_last_resort: None,
+    };
+    let last_resort = |l: &Lookups| {
+        report(l, &lw, now)
+            .findings
+            .into_iter()
+            .find(|f| f.check == "twilio last resort")
+            .map(|f| f.level)
+    };
+    assert_eq!(last_resort(&l), None);
+    l.platform = VoicePlatform::Twilio;
+    assert_eq!(last_resort(&l), Some(Level::Error));
+    assert_eq!(report(&l, &lw, now).exit_code(), 2);
+    l.twilio_last_resort = Some("+14255550170".into());
+    assert_eq!(last_resort(&l), Some(Level::Ok));
 }
