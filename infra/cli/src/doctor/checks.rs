@@ -366,6 +366,72 @@ pub struct Lookups {
     /// With Twilio: `LIFELINE_TWILIO_LAST_RESORT` as configured (the stack's
     /// `TwilioLastResort`), `None` when unset.
     pub twilio_last_resort: Option<String>,
+    /// Whose agent status follows Lifeline's Do Not Disturb, as configured.
+    pub platform_presence: PlatformPresenceSetting,
+}
+
+/// `LIFELINE_PLATFORM_PRESENCE` and the emergency status it puts on, as
+/// configured (the stack's `PlatformPresence` and its emergency status).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlatformPresenceSetting {
+    /// `connect` or `twilio`; `None`: presence stays in Lifeline.
+    pub platform: Option<String>,
+    /// `LIFELINE_CONNECT_EMERGENCY_STATUS_ID` or `LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID`.
+    pub emergency_status: Option<String>,
+}
+
+impl PlatformPresenceSetting {
+    /// The variable naming the emergency status on `platform`.
+    pub fn emergency_var(platform: &str) -> &'static str {
+        match platform {
+            "twilio" => "LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID",
+            _ => "LIFELINE_CONNECT_EMERGENCY_STATUS_ID",
+        }
+    }
+}
+
+/// With platform presence on: the emergency status it puts on is configured.
+pub fn check_platform_presence(s: &PlatformPresenceSetting) -> Option<Finding> {
+    let platform = s.platform.as_deref()?;
+    let var = PlatformPresenceSetting::emergency_var(platform);
+    Some(match s.emergency_status.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(status) => finding(
+            DEPLOYMENT,
+            "platform presence",
+            Level::Ok,
+            format!("agents' {platform} status follows Do Not Disturb (emergency status {status})"),
+            None,
+        ),
+        None => finding(
+            DEPLOYMENT,
+            "platform presence",
+            Level::Error,
+            format!("{var} is not set: platform-presence does not start, and Do Not Disturb never reaches {platform}"),
+            Some(format!("create an emergency status on {platform} (unavailable for routing), set it in the stack and {var} here")),
+        ),
+    })
+}
+
+/// With platform presence on: the agent has a user there, or Do Not
+/// Disturb does not reach them (routed contacts keep coming during a 911 call).
+pub fn check_platform_user(a: &AgentProfile, platform: &str) -> Finding {
+    let (user, flag) = match platform {
+        "twilio" => (
+            a.platform.twilio_worker_sid.as_deref(),
+            "--twilio-worker-sid",
+        ),
+        _ => (a.platform.connect_user_id.as_deref(), "--connect-user-id"),
+    };
+    match user {
+        Some(u) => finding(&agent_scope(a), "platform user", Level::Ok, format!("{platform} user {u}"), None),
+        None => finding(
+            &agent_scope(a),
+            "platform user",
+            Level::Warning,
+            format!("no {platform} user: during an emergency call the agent stays routable on {platform}"),
+            Some(format!("`lifeline agent put --id {} … {flag} <id>`", a.id)),
+        ),
+    }
 }
 
 /// The report from the lookups (pure).
@@ -385,8 +451,12 @@ pub fn report(l: &Lookups, low_water: &LowWater, now: DateTime<Utc>) -> Report {
         findings.push(check_twilio_emergency_addresses(&l.pools));
         findings.push(check_twilio_last_resort(l.twilio_last_resort.as_deref()));
     }
+    findings.extend(check_platform_presence(&l.platform_presence));
     for a in &l.agents {
         findings.extend(agent_findings(a, l.tenant));
+        if let Some(p) = &l.platform_presence.platform {
+            findings.push(check_platform_user(a, p));
+        }
     }
     Report {
         checked_at: now.format("%Y-%m-%d %H:%M UTC").to_string(),

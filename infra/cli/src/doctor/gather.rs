@@ -59,6 +59,20 @@ pub async fn gather_from(
         twilio_last_resort: (targets.platform == VoicePlatform::Twilio)
             .then(|| std::env::var(TWILIO_LAST_RESORT_VAR).ok())
             .flatten(),
+        // As the deployment has it (the same variables as platform-presence's).
+        platform_presence: {
+            let platform = std::env::var("LIFELINE_PLATFORM_PRESENCE")
+                .ok()
+                .map(|p| p.trim().to_ascii_lowercase())
+                .filter(|p| p == "connect" || p == "twilio");
+            let emergency_status = platform.as_deref().and_then(|p| {
+                std::env::var(super::checks::PlatformPresenceSetting::emergency_var(p)).ok()
+            });
+            super::checks::PlatformPresenceSetting {
+                platform,
+                emergency_status,
+            }
+        },
     };
     if !lookups.table_state.exists {
         // Nothing else can be read; report what can be said.

@@ -174,6 +174,7 @@ fn exit_codes_and_text() {
         agents: vec![ana()],
         platform: VoicePlatform::Webhook,
         twilio_last_resort: None,
+        platform_presence: PlatformPresenceSetting::default(),
     };
     let lw = LowWater::parse("2").unwrap();
     let now = DateTime::from_timestamp(1_795_496_400, 0).unwrap();
@@ -254,6 +255,7 @@ fn twilio_deployments_must_name_a_last_resort() {
         agents: vec![],
         platform: VoicePlatform::Webhook,
         twilio_last_resort: None,
+        platform_presence: PlatformPresenceSetting::default(),
     };
     let last_resort = |l: &Lookups| {
         report(l, &lw, now)
@@ -268,4 +270,33 @@ fn twilio_deployments_must_name_a_last_resort() {
     assert_eq!(report(&l, &lw, now).exit_code(), 2);
     l.twilio_last_resort = Some("+14255550170".into());
     assert_eq!(last_resort(&l), Some(Level::Ok));
+}
+
+#[test]
+fn platform_presence_needs_an_emergency_status_and_each_agent_a_user() {
+    let off = PlatformPresenceSetting::default();
+    assert_eq!(check_platform_presence(&off), None, "off: nothing to check");
+    let missing = PlatformPresenceSetting {
+        platform: Some("connect".into()),
+        emergency_status: None,
+    };
+    let f = check_platform_presence(&missing).unwrap();
+    assert_eq!(f.level, Level::Error);
+    assert!(
+        f.detail.contains("LIFELINE_CONNECT_EMERGENCY_STATUS_ID"),
+        "{}",
+        f.detail
+    );
+    let set = PlatformPresenceSetting {
+        platform: Some("connect".into()),
+        emergency_status: Some("st-9".into()),
+    };
+    assert_eq!(check_platform_presence(&set).unwrap().level, Level::Ok);
+    let mut a = ana();
+    let f = check_platform_user(&a, "connect");
+    assert_eq!(f.level, Level::Warning);
+    assert!(f.advice.unwrap().contains("--connect-user-id"));
+    a.platform.connect_user_id = Some("user-1".into());
+    assert_eq!(check_platform_user(&a, "connect").level, Level::Ok);
+    assert_eq!(check_platform_user(&a, "twilio").level, Level::Warning);
 }
