@@ -58,7 +58,7 @@ pub const NOBODY_MESSAGE: &str =
 const NUMBER_LOOKUP_BUDGET: Duration = Duration::from_secs(1);
 /// The `from` the core gets when no caller ID can be had from the request,
 /// the configuration or the agent profile: never presented (the `<Dial>`
-/// then has no `callerId`); a degraded record names it as "no number".
+/// then has no `callerId`); the record and the e-mail say "not known".
 pub const NO_CALLER_ID: &str = "+10000000000";
 
 #[derive(Debug, thiserror::Error)]
@@ -325,9 +325,7 @@ pub fn outbound_request(form: &Form, default_caller_id: Option<&E164>) -> Outbou
 
 /// The stand-in `from` of a dial whose caller ID is not known.
 pub fn no_caller_id() -> E164 {
-    NO_CALLER_ID
-        .parse()
-        .unwrap_or_else(|e: lifeline_domain::types::Invalid| unreachable!("{}", e.0))
+    E164::unknown()
 }
 
 /// The TwiML for the core's dial answer: an emergency goes to the number to

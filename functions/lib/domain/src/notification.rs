@@ -172,7 +172,11 @@ pub fn notification_data(
             .map(|e| e.as_str().to_string()),
         dialed_at_utc: utc(call.dialed_at),
         dialed_at_local: local,
-        callback_number: call.caller_id.to_string(),
+        callback_number: if call.caller_id.is_unknown() {
+            "not known (no number could be presented)".into()
+        } else {
+            call.caller_id.to_string()
+        },
         callback_window_minutes: window.num_minutes(),
         callback_valid_until: call
             .ended_at
@@ -542,6 +546,20 @@ mod tests {
                 .as_deref(),
             Some("2026-11-24 08:00 UTC")
         );
+    }
+
+    #[test]
+    fn a_call_with_no_number_known_never_shows_a_made_up_one() {
+        let mut c = call(false, None);
+        c.leased_number = None;
+        c.degraded = true;
+        c.caller_id = crate::types::E164::unknown();
+        let d = notification_data(&c, Some(&ana()), HOUR);
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        for part in [&e.text, &e.html] {
+            assert!(part.contains("not known"), "{part}");
+            assert!(!part.contains("+10000000000"), "{part}");
+        }
     }
 
     #[test]

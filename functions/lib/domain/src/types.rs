@@ -112,6 +112,17 @@ impl E164 {
         &self.0
     }
 
+    /// "No number known": what a call records when no caller ID could be had
+    /// at all (area code 000 exists nowhere, so it is never dialed back;
+    /// the e-mail says "not known", never this).
+    pub fn unknown() -> E164 {
+        E164("+10000000000".into())
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        self.0 == "+10000000000"
+    }
+
     /// For logs: never a full number (`+1425…0199` → `+1******0199`).
     pub fn redacted(&self) -> String {
         let digits = &self.0[1..];
