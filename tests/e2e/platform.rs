@@ -1,13 +1,17 @@
 //! Platform presence on the local system, against a stub of the Amazon
-//! Connect API (`tests/support/connect_stub.rs`, after the API reference):
-//! an emergency dial puts the agent's Connect status to the emergency
-//! status, and the call's end puts back the one before, through the table's
-//! stream, stream-events, the bus's platform rule and platform-presence.
+//! Connect API (`tests/support/connect_stub.rs`, after the API reference)
+//! and one of Twilio TaskRouter's (`tests/support/taskrouter_stub.rs`, after
+//! the Worker resource, https://www.twilio.com/docs/taskrouter/api/worker):
+//! an emergency dial puts the agent's status to the emergency status (the
+//! worker's activity on TaskRouter), and the call's end puts back the one
+//! before, through the table's stream, stream-events, the bus's platform
+//! rule and platform-presence.
 
 use lifeline_app::ports::AdminStore;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_e2e::connect_stub::ConnectStub;
+use lifeline_e2e::taskrouter_stub::{self, TaskRouterStub};
 use lifeline_e2e::{agent, dial, ended, start_with, Local};
 use std::time::{Duration, Instant};
 
@@ -138,4 +142,188 @@ async fn a_failing_connect_gets_the_status_once_it_answers() {
     assert_eq!(puts(&l), ["/users/inst-1/user-42/status st-emergency"]);
     l.post("/calls/ended", &ended("pc-3", "a-42")).await;
     wait_for(&l, "st-available", Duration::from_secs(5)).await;
+}
+
+// ---------------------------------------------------------------- Twilio TaskRouter
+
+const WORKER: &str = "WK00000000000000000000000000000042";
+
+async fn with_taskrouter() -> Local {
+    let l = start_with(1, &[("LIFELINE_E2E_TASKROUTER_STUB", "1")]).await;
+    let mut a = agent("a-42", Country::US, NumberType::CallingPlan, "+14255550100");
+    a.platform.twilio_worker_sid = Some(WORKER.into());
+    l.store.put_agent(&a).await.expect("agent");
+    taskrouter(&l).set_activity(WORKER, taskrouter_stub::AVAILABLE);
+    l
+}
+
+fn taskrouter(l: &Local) -> &TaskRouterStub {
+    l.taskrouter.as_ref().expect("the TaskRouter stub")
+}
+
+async fn wait_for_activity(l: &Local, activity: &str, within: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        if taskrouter(l).activity(WORKER).as_deref() == Some(activity) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "TaskRouter activity {:?} after {within:?}, waiting for {activity}; requests: {:?}",
+            taskrouter(l).activity(WORKER),
+            taskrouter(l).seen()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn worker_path() -> String {
+    format!(
+        "/v1/Workspaces/{}/Workers/{WORKER}",
+        taskrouter_stub::WORKSPACE_SID
+    )
+}
+
+/// The updates (`POST`): path and form, each checked for Basic auth and the
+/// form content type.
+fn updates(l: &Local) -> Vec<String> {
+    taskrouter(l)
+        .seen()
+        .iter()
+        .filter(|s| s.method == "POST")
+        .map(|s| {
+            assert_eq!(
+                s.authorization.as_deref(),
+                Some(taskrouter_stub::basic_auth().as_str())
+            );
+            assert_eq!(
+                s.content_type.as_deref(),
+                Some("application/x-www-form-urlencoded")
+            );
+            let form: Vec<String> = s.form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{} {}", s.path, form.join("&"))
+        })
+        .collect()
+}
+
+fn fetches(l: &Local) -> usize {
+    taskrouter(l)
+        .seen()
+        .iter()
+        .filter(|s| s.method == "GET")
+        .count()
+}
+
+#[tokio::test]
+async fn the_taskrouter_activity_follows_the_emergency_call_and_comes_back() {
+    let l = with_taskrouter().await;
+    assert_eq!(
+        l.post("/calls/outbound", &dial("pc-11", "a-42", "911"))
+            .await
+            .status,
+        200
+    );
+    let took = wait_for_activity(&l, taskrouter_stub::EMERGENCY, Duration::from_secs(5)).await;
+    println!("dial answered → TaskRouter activity Emergency call after {took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    // Fetch, then update, the Worker resource, with Basic auth AccountSid:AuthToken.
+    let seen = taskrouter(&l).seen();
+    let fetch = seen
+        .iter()
+        .find(|s| s.method == "GET")
+        .expect("fetch worker");
+    assert_eq!(fetch.path, worker_path());
+    assert!(fetch.form.is_empty());
+    assert_eq!(
+        fetch.authorization.as_deref(),
+        Some(taskrouter_stub::basic_auth().as_str())
+    );
+    assert_eq!(
+        updates(&l),
+        [format!(
+            "{} ActivitySid={}",
+            worker_path(),
+            taskrouter_stub::EMERGENCY
+        )]
+    );
+
+    assert_eq!(
+        l.post("/calls/ended", &ended("pc-11", "a-42")).await.status,
+        204
+    );
+    wait_for_activity(&l, taskrouter_stub::AVAILABLE, Duration::from_secs(5)).await;
+    assert_eq!(
+        updates(&l),
+        [
+            format!(
+                "{} ActivitySid={}",
+                worker_path(),
+                taskrouter_stub::EMERGENCY
+            ),
+            format!(
+                "{} ActivitySid={}",
+                worker_path(),
+                taskrouter_stub::AVAILABLE
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_supervisors_taskrouter_change_during_the_call_is_not_overwritten() {
+    let l = with_taskrouter().await;
+    l.post("/calls/outbound", &dial("pc-12", "a-42", "911"))
+        .await;
+    wait_for_activity(&l, taskrouter_stub::EMERGENCY, Duration::from_secs(5)).await;
+    taskrouter(&l).set_activity(WORKER, taskrouter_stub::BREAK);
+    let fetches_before = fetches(&l);
+    l.post("/calls/ended", &ended("pc-12", "a-42")).await;
+    l.wait_for_status("a-42", "available", Duration::from_secs(5))
+        .await;
+    // The restore fetched the worker and left the supervisor's activity.
+    let started = Instant::now();
+    while fetches(&l) == fetches_before {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no restore attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        taskrouter(&l).activity(WORKER).as_deref(),
+        Some(taskrouter_stub::BREAK)
+    );
+    assert_eq!(
+        updates(&l),
+        [format!(
+            "{} ActivitySid={}",
+            worker_path(),
+            taskrouter_stub::EMERGENCY
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_taskrouter_gets_the_activity_once_it_answers() {
+    let l = with_taskrouter().await;
+    // Enough 500s to exhaust the client's own attempts on the first invocation.
+    taskrouter(&l).fail_next(4);
+    l.post("/calls/outbound", &dial("pc-13", "a-42", "911"))
+        .await;
+    let took = wait_for_activity(&l, taskrouter_stub::EMERGENCY, Duration::from_secs(10)).await;
+    println!("TaskRouter failing 4 requests: the emergency activity after {took:?}");
+    // The failures were answered (fetches retried by the client, then by
+    // Lambda), and the activity was updated exactly once.
+    assert!(fetches(&l) >= 5, "{} fetches for 4 failures", fetches(&l));
+    assert_eq!(
+        updates(&l),
+        [format!(
+            "{} ActivitySid={}",
+            worker_path(),
+            taskrouter_stub::EMERGENCY
+        )]
+    );
+    l.post("/calls/ended", &ended("pc-13", "a-42")).await;
+    wait_for_activity(&l, taskrouter_stub::AVAILABLE, Duration::from_secs(5)).await;
 }

@@ -5,6 +5,7 @@
 
 pub mod connect_stub;
 pub mod fault_proxy;
+pub mod taskrouter_stub;
 
 use fault_proxy::FaultProxy;
 use lifeline_app::ports::AdminStore;
@@ -44,6 +45,8 @@ pub struct Local {
     pub stage: String,
     /// The Amazon Connect API stub, with `LIFELINE_E2E_CONNECT_STUB`.
     pub connect: Option<connect_stub::ConnectStub>,
+    /// The Twilio TaskRouter API stub, with `LIFELINE_E2E_TASKROUTER_STUB`.
+    pub taskrouter: Option<taskrouter_stub::TaskRouterStub>,
     pub store: DynamoStore,
     pub secret: WebhookSecret,
     /// Counts every DynamoDB request the webhook handlers and the rig send.
@@ -281,6 +284,35 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         }
         None => None,
     };
+    // Twilio TaskRouter (a stub of its API), when the test asks for it: the
+    // agent's worker activity follows Lifeline's override, with the settings
+    // the function reads at cold start.
+    let taskrouter = match vars.get("LIFELINE_E2E_TASKROUTER_STUB") {
+        Some(_) => {
+            let stub = taskrouter_stub::TaskRouterStub::start().await;
+            let settings = platform_presence::PlatformSettings::from_lookup(|k| match k {
+                "LIFELINE_PLATFORM_PRESENCE" => Some("twilio".into()),
+                "LIFELINE_TWILIO_ACCOUNT_SID" => Some(taskrouter_stub::ACCOUNT_SID.into()),
+                "LIFELINE_TWILIO_WORKSPACE_SID" => Some(taskrouter_stub::WORKSPACE_SID.into()),
+                "LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID" => Some(taskrouter_stub::EMERGENCY.into()),
+                "LIFELINE_TWILIO_TASKROUTER_URL" => Some(stub.url.clone()),
+                "LIFELINE_TWILIO_AUTH_TOKEN" => Some(taskrouter_stub::AUTH_TOKEN.into()),
+                _ => None,
+            })
+            .expect("TaskRouter settings");
+            let platform_presence::PlatformSettings::Twilio(settings) = settings else {
+                panic!("twilio settings");
+            };
+            let token = settings.auth_token(&conf).await.expect("auth token");
+            system = system.with_platform_presence(
+                platform_presence::twilio::TaskRouterPresence::new(&settings, &token)
+                    .expect("TaskRouter client"),
+                DynamoStore::from_conf(&conf, &table),
+            );
+            Some(stub)
+        }
+        None => None,
+    };
     let system = Arc::new(system.with_twilio(twilio).with_schedules(
         schedules.clone(),
         sched_config.clone(),
@@ -337,6 +369,7 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         table,
         stage,
         connect,
+        taskrouter,
         store,
         secret,
         calls,

@@ -1,4 +1,5 @@
-//! `platform-presence`: Lifeline's Do Not Disturb on the voice platform.
+//! `platform-presence`: Lifeline's Do Not Disturb on the voice platform
+//! (Amazon Connect: `lifeline_aws::connect`; Twilio TaskRouter: [`twilio`]).
 //! `lifeline.presence.overridden` puts the platform's emergency status on
 //! (remembering the one it replaced); `lifeline.presence.restored` puts that
 //! one back unless the agent or a supervisor changed it meanwhile. Invoked
@@ -18,8 +19,10 @@ use lifeline_edge::events::decode;
 use lifeline_edge::lambda::{failure, EventHandler};
 use serde_json::{json, Value};
 
+pub mod twilio;
+
 /// `LIFELINE_PLATFORM_PRESENCE`: which platform's status follows Lifeline's
-/// presence (`connect`; `none` needs no function).
+/// presence (`connect`, `twilio`; `none` needs no function).
 pub const PLATFORM_VAR: &str = "LIFELINE_PLATFORM_PRESENCE";
 
 /// The Connect settings, read once at cold start.
@@ -33,27 +36,55 @@ pub struct ConnectSettings {
 pub enum SettingsError {
     #[error("{0} must be set")]
     Missing(&'static str),
-    #[error(
-        "{PLATFORM_VAR}=`{0}`: this function serves `connect` (Twilio TaskRouter is not built yet)"
-    )]
+    #[error("{PLATFORM_VAR}=`{0}`: this function serves `connect` or `twilio`")]
     Unsupported(String),
+    #[error("{var} must be {why}")]
+    Invalid {
+        var: &'static str,
+        why: &'static str,
+    },
+    #[error(
+        "the Twilio auth token is not configured: set {} (local) or {} (a Secrets Manager secret)",
+        lifeline_aws::secrets::TWILIO_TOKEN_VAR,
+        lifeline_aws::secrets::TWILIO_TOKEN_ARN_VAR
+    )]
+    NoToken,
+}
+
+fn required(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<String, SettingsError> {
+    get(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or(SettingsError::Missing(name))
+}
+
+/// The platform and its settings: `LIFELINE_PLATFORM_PRESENCE` and the
+/// variables of that platform, validated in one place at cold start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlatformSettings {
+    Connect(ConnectSettings),
+    Twilio(twilio::TwilioSettings),
+}
+
+impl PlatformSettings {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        match required(&get, PLATFORM_VAR)?.as_str() {
+            "connect" => ConnectSettings::of(&get).map(PlatformSettings::Connect),
+            "twilio" => twilio::TwilioSettings::from_lookup(&get).map(PlatformSettings::Twilio),
+            other => Err(SettingsError::Unsupported(other.to_string())),
+        }
+    }
 }
 
 impl ConnectSettings {
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let required = |name: &'static str| {
-            get(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .ok_or(SettingsError::Missing(name))
-        };
-        match required(PLATFORM_VAR)?.as_str() {
-            "connect" => {}
-            other => return Err(SettingsError::Unsupported(other.to_string())),
-        }
+    fn of(get: &impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         Ok(ConnectSettings {
-            instance: required(lifeline_aws::connect::INSTANCE_VAR)?,
+            instance: required(get, lifeline_aws::connect::INSTANCE_VAR)?,
             emergency_status: lifeline_aws::connect::status_id(&required(
+                get,
                 lifeline_aws::connect::EMERGENCY_STATUS_VAR,
             )?)
             .to_string(),

@@ -249,14 +249,18 @@ fn settings_name_what_is_missing_or_unsupported() {
         }
     };
     assert_eq!(
-        ConnectSettings::from_lookup(env(&[("LIFELINE_PLATFORM_PRESENCE", "twilio")])),
-        Err(SettingsError::Unsupported("twilio".into()))
+        PlatformSettings::from_lookup(env(&[])),
+        Err(SettingsError::Missing("LIFELINE_PLATFORM_PRESENCE"))
     );
     assert_eq!(
-        ConnectSettings::from_lookup(env(&[("LIFELINE_PLATFORM_PRESENCE", "connect")])),
+        PlatformSettings::from_lookup(env(&[("LIFELINE_PLATFORM_PRESENCE", "genesys")])),
+        Err(SettingsError::Unsupported("genesys".into()))
+    );
+    assert_eq!(
+        PlatformSettings::from_lookup(env(&[("LIFELINE_PLATFORM_PRESENCE", "connect")])),
         Err(SettingsError::Missing("LIFELINE_CONNECT_INSTANCE"))
     );
-    let ok = ConnectSettings::from_lookup(env(&[
+    let ok = PlatformSettings::from_lookup(env(&[
         ("LIFELINE_PLATFORM_PRESENCE", "connect"),
         ("LIFELINE_CONNECT_INSTANCE", "inst-1"),
         (
@@ -265,5 +269,55 @@ fn settings_name_what_is_missing_or_unsupported() {
         ),
     ]))
     .unwrap();
-    assert_eq!(ok.emergency_status, "st-9");
+    assert_eq!(
+        ok,
+        PlatformSettings::Connect(ConnectSettings {
+            instance: "inst-1".into(),
+            emergency_status: "st-9".into()
+        })
+    );
+    // Twilio: its variables, each named when missing or malformed.
+    assert_eq!(
+        PlatformSettings::from_lookup(env(&[("LIFELINE_PLATFORM_PRESENCE", "twilio")])),
+        Err(SettingsError::Missing("LIFELINE_TWILIO_ACCOUNT_SID"))
+    );
+    let bad = PlatformSettings::from_lookup(env(&[
+        ("LIFELINE_PLATFORM_PRESENCE", "twilio"),
+        (
+            "LIFELINE_TWILIO_ACCOUNT_SID",
+            "AC0123456789abcdef0123456789abcdef",
+        ),
+        (
+            "LIFELINE_TWILIO_WORKSPACE_SID",
+            "WW0123456789abcdef0123456789abcdef",
+        ),
+    ]))
+    .unwrap_err();
+    assert!(
+        bad.to_string()
+            .starts_with("LIFELINE_TWILIO_WORKSPACE_SID must be"),
+        "{bad}"
+    );
+    let ok = PlatformSettings::from_lookup(env(&[
+        ("LIFELINE_PLATFORM_PRESENCE", "twilio"),
+        (
+            "LIFELINE_TWILIO_ACCOUNT_SID",
+            "AC0123456789abcdef0123456789abcdef",
+        ),
+        (
+            "LIFELINE_TWILIO_WORKSPACE_SID",
+            "WS0123456789abcdef0123456789abcdef",
+        ),
+        (
+            "LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID",
+            "WA0123456789abcdef0123456789abcdef",
+        ),
+        ("LIFELINE_TWILIO_AUTH_TOKEN", "tok"),
+    ]))
+    .unwrap();
+    let PlatformSettings::Twilio(t) = ok else {
+        panic!("twilio settings")
+    };
+    assert_eq!(t.emergency_activity, "WA0123456789abcdef0123456789abcdef");
+    assert_eq!(t.base_url, "https://taskrouter.twilio.com");
 }

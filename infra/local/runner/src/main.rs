@@ -66,19 +66,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             store.clone(),
             scheduler.clone(),
         );
-    // The agent's status on Amazon Connect follows Lifeline's override when
-    // LIFELINE_PLATFORM_PRESENCE=connect (the Connect API at
-    // AWS_ENDPOINT_URL_CONNECT, or AWS's).
-    if std::env::var(platform_presence::PLATFORM_VAR).as_deref() == Ok("connect") {
-        let settings = platform_presence::ConnectSettings::from_lookup(|k| std::env::var(k).ok())?;
-        system = system.with_platform_presence(
-            lifeline_aws::connect::ConnectPresence::new(
-                aws_sdk_connect::Client::new(&aws),
-                settings.instance,
-                settings.emergency_status,
-            ),
-            store.clone(),
-        );
+    // The agent's status on the voice platform follows Lifeline's override
+    // with LIFELINE_PLATFORM_PRESENCE=connect (the Connect API at
+    // AWS_ENDPOINT_URL_CONNECT, or AWS's) or twilio (TaskRouter at
+    // LIFELINE_TWILIO_TASKROUTER_URL, or Twilio's), from the Lambda's variables.
+    let platform = std::env::var(platform_presence::PLATFORM_VAR).unwrap_or_default();
+    if !matches!(platform.trim(), "" | "none") {
+        match platform_presence::PlatformSettings::from_lookup(|k| std::env::var(k).ok())? {
+            platform_presence::PlatformSettings::Connect(settings) => {
+                system = system.with_platform_presence(
+                    lifeline_aws::connect::ConnectPresence::new(
+                        aws_sdk_connect::Client::new(&aws),
+                        settings.instance,
+                        settings.emergency_status,
+                    ),
+                    store.clone(),
+                );
+            }
+            platform_presence::PlatformSettings::Twilio(settings) => {
+                let token = settings.auth_token(&aws).await?;
+                system = system.with_platform_presence(
+                    platform_presence::twilio::TaskRouterPresence::new(&settings, &token)?,
+                    store.clone(),
+                );
+            }
+        }
     }
     let system = Arc::new(system);
     let streams = system.start_stream_consumers(

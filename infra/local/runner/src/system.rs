@@ -164,17 +164,17 @@ impl LocalSystem {
         self
     }
 
-    /// Lifeline's override reaches the agent's status on Amazon Connect
-    /// (`connect`: the Connect API, or a stub of it), through the bus's
-    /// platform rule, as platform-presence does.
-    pub fn with_platform_presence(
+    /// Lifeline's override reaches the agent's status on the voice platform
+    /// (`connect`: the Connect API, `twilio`: TaskRouter, or a stub of
+    /// either), through the bus's platform rule, as platform-presence does.
+    pub fn with_platform_presence<P: lifeline_app::ports::PlatformPresence + 'static>(
         self,
-        connect: lifeline_aws::connect::ConnectPresence,
+        platform: P,
         store: DynamoStore,
     ) -> Self {
         let handler = Arc::new(platform_presence::PlatformPresenceHandler::new(
             Arc::new(store),
-            Arc::new(connect),
+            Arc::new(platform),
             Arc::new(self.clock.clone()),
         ));
         self.register("platform-presence", event_function(handler));
