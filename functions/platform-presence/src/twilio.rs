@@ -282,7 +282,7 @@ impl TaskRouterPresence {
             base_url: settings.base_url.clone(),
             workspace_sid: settings.workspace_sid.clone(),
             emergency_activity: settings.emergency_activity.clone(),
-            authorization: basic_auth(&settings.account_sid, token),
+            authorization: basic_auth(&settings.account_sid, token)?,
             retry_pause: Duration::from_millis(100),
         })
     }
@@ -388,13 +388,13 @@ impl TaskRouterPresence {
 }
 
 /// `Authorization: Basic base64(AccountSid:AuthToken)`, marked sensitive.
-fn basic_auth(account_sid: &str, token: &AuthToken) -> HeaderValue {
+fn basic_auth(account_sid: &str, token: &AuthToken) -> std::io::Result<HeaderValue> {
     let encoded =
         base64::engine::general_purpose::STANDARD.encode(format!("{account_sid}:{}", token.0));
-    let mut v =
-        HeaderValue::from_str(&format!("Basic {encoded}")).expect("base64 is a valid header value");
+    let mut v = HeaderValue::from_str(&format!("Basic {encoded}"))
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     v.set_sensitive(true);
-    v
+    Ok(v)
 }
 
 #[async_trait::async_trait]
