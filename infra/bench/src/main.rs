@@ -12,8 +12,13 @@
 //! 5. Release binary sizes.
 //! 6. The voice-platform adapters next to the canonical webhooks: requests per
 //!    operation and latency ratios.
+//! 9. Mass-casualty burst: N concurrent emergency dials (`BENCH_BURST`,
+//!    default `100,300,500`, `0` skips), pools of 2 × N and N (burst.rs).
+//!
+//! `BENCH_ONLY=burst` runs section 9 alone (also `concurrency`, `adapters`).
 
 mod adapters;
+mod burst;
 mod rig;
 mod runtime_api;
 
@@ -361,6 +366,7 @@ async fn main() {
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("concurrency") => return section_pool_size(&conf, 1).await,
         Ok("adapters") => return section_adapters(&conf, n).await,
+        Ok("burst") => return burst::section_burst(&conf).await,
         _ => {}
     }
     println!("# Lifeline benchmark run\n");
@@ -378,4 +384,5 @@ async fn main() {
     runtime_api::section_cold_start(&conf).await;
     runtime_api::section_sizes();
     section_adapters(&conf, n).await;
+    burst::section_burst(&conf).await;
 }
