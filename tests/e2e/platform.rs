@@ -30,20 +30,39 @@ fn stub(l: &Local) -> &ConnectStub {
     l.connect.as_ref().expect("the Connect stub")
 }
 
-async fn wait_for(l: &Local, status: &str, within: Duration) -> Duration {
+/// Polls `current` every 20 ms until it is `wanted`: how long that took.
+/// Past `within`, fails naming `what` and the stub's requests.
+async fn wait_until(
+    what: &str,
+    current: impl Fn() -> Option<String>,
+    wanted: &str,
+    within: Duration,
+    requests: impl Fn() -> String,
+) -> Duration {
     let started = Instant::now();
     loop {
-        if stub(l).status(USER).as_deref() == Some(status) {
+        if current().as_deref() == Some(wanted) {
             return started.elapsed();
         }
         assert!(
             started.elapsed() < within,
-            "Connect status {:?} after {within:?}, waiting for {status}; requests: {:?}",
-            stub(l).status(USER),
-            stub(l).seen()
+            "{what} {:?} after {within:?}, waiting for {wanted}; requests: {}",
+            current(),
+            requests()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+async fn wait_for(l: &Local, status: &str, within: Duration) -> Duration {
+    wait_until(
+        "Connect status",
+        || stub(l).status(USER),
+        status,
+        within,
+        || format!("{:?}", stub(l).seen()),
+    )
+    .await
 }
 
 fn puts(l: &Local) -> Vec<String> {
@@ -162,19 +181,14 @@ fn taskrouter(l: &Local) -> &TaskRouterStub {
 }
 
 async fn wait_for_activity(l: &Local, activity: &str, within: Duration) -> Duration {
-    let started = Instant::now();
-    loop {
-        if taskrouter(l).activity(WORKER).as_deref() == Some(activity) {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < within,
-            "TaskRouter activity {:?} after {within:?}, waiting for {activity}; requests: {:?}",
-            taskrouter(l).activity(WORKER),
-            taskrouter(l).seen()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        "TaskRouter activity",
+        || taskrouter(l).activity(WORKER),
+        activity,
+        within,
+        || format!("{:?}", taskrouter(l).seen()),
+    )
+    .await
 }
 
 fn worker_path() -> String {

@@ -13,7 +13,7 @@ use lifeline_app::ports::AdminStore;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_domain::types::Recipients;
-use lifeline_e2e::{agent, start, try_emails_to, Local};
+use lifeline_e2e::{agent, percentile, start, try_emails_to, Local};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -61,12 +61,6 @@ async fn one(l: &Local, i: usize, tag: &str) -> Delivery {
         dnd,
         email,
     }
-}
-
-fn percentile(values: &mut [Duration], p: f64) -> Option<Duration> {
-    values.sort();
-    let rank = ((p * values.len() as f64).ceil() as usize).max(1);
-    values.get(rank - 1).copied()
 }
 
 fn cell(values: Vec<Option<Duration>>) -> String {

@@ -12,7 +12,7 @@ use lifeline_aws::dynamo::DynamoStore;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_e2e::fault_proxy::{Fault, FaultProxy};
-use lifeline_e2e::{agent, dial, start_behind_proxy, try_emails_to};
+use lifeline_e2e::{agent, dial, percentile, start_behind_proxy, try_emails_to};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -163,13 +163,6 @@ fn callback_number(body: &str) -> Option<String> {
 
 fn ms(d: Duration) -> u128 {
     d.as_millis()
-}
-
-/// The nearest-rank percentile of `values` (sorted here).
-fn percentile(values: &mut [Duration], p: f64) -> Option<Duration> {
-    values.sort();
-    let rank = ((p * values.len() as f64).ceil() as usize).max(1);
-    values.get(rank - 1).copied()
 }
 
 fn p50_cell(mut values: Vec<Duration>, n: usize) -> String {

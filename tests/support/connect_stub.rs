@@ -11,14 +11,14 @@
 //! It keeps each user's status, records every request (method, path, body),
 //! and can answer the next requests with a 500. It stops when dropped.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
+
+use crate::stub_server::{json_answer, Answer};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::net::TcpListener;
 
 pub const INSTANCE: &str = "inst-1";
 
@@ -55,8 +55,6 @@ impl Drop for ConnectStub {
 impl ConnectStub {
     /// Starts the stub with these agent statuses (id, name) on the instance.
     pub async fn start(statuses: &[(&str, &str)]) -> ConnectStub {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State {
             names: statuses
                 .iter()
@@ -65,20 +63,7 @@ impl ConnectStub {
             ..State::default()
         }));
         let shared = state.clone();
-        let server = tokio::spawn(async move {
-            let mut conns = tokio::task::JoinSet::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                while conns.try_join_next().is_some() {}
-                let shared = shared.clone();
-                conns.spawn(async move {
-                    let service =
-                        hyper::service::service_fn(move |req| handle(shared.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let (url, server) = crate::stub_server::serve(move |req| handle(shared.clone(), req)).await;
         ConnectStub { url, state, server }
     }
 
@@ -108,20 +93,7 @@ impl ConnectStub {
     }
 }
 
-fn answer(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        "content-type",
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
-async fn handle(
-    state: Arc<Mutex<State>>,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Answer {
     let (parts, body) = req.into_parts();
     let body = body.collect().await?.to_bytes();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -134,7 +106,7 @@ async fn handle(
     });
     if s.fail_next > 0 {
         s.fail_next -= 1;
-        return Ok(answer(
+        return Ok(json_answer(
             StatusCode::INTERNAL_SERVER_ERROR,
             json!({"message": "injected failure"}),
         ));
@@ -165,7 +137,7 @@ async fn handle(
                     })
                 })
                 .collect();
-            answer(
+            json_answer(
                 StatusCode::OK,
                 json!({"UserDataList": list, "ApproximateTotalCount": list.len()}),
             )
@@ -175,15 +147,15 @@ async fn handle(
                 Some(id) if s.names.contains_key(id) => {
                     let name = s.names[id].clone();
                     s.statuses.insert(user.to_string(), (id.to_string(), name));
-                    answer(StatusCode::OK, json!({}))
+                    json_answer(StatusCode::OK, json!({}))
                 }
-                _ => answer(
+                _ => json_answer(
                     StatusCode::NOT_FOUND,
                     json!({"__type": "ResourceNotFoundException", "message": "agent status not found"}),
                 ),
             }
         }
-        _ => answer(
+        _ => json_answer(
             StatusCode::NOT_FOUND,
             json!({"message": format!("no route {} {path}", parts.method)}),
         ),

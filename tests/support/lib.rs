@@ -5,6 +5,7 @@
 
 pub mod connect_stub;
 pub mod fault_proxy;
+pub mod stub_server;
 pub mod taskrouter_stub;
 
 use fault_proxy::FaultProxy;
@@ -841,4 +842,12 @@ impl Local {
         let summary = lifeline_cli::dlq::replay(&clients, &chosen, &mut out).await;
         (summary, String::from_utf8_lossy(&out).into_owned())
     }
+}
+
+/// The nearest-rank percentile `p` (0..=1) of `values` (sorted here): the
+/// figures examples' one definition.
+pub fn percentile(values: &mut [std::time::Duration], p: f64) -> Option<std::time::Duration> {
+    values.sort();
+    let rank = ((p * values.len() as f64).ceil() as usize).max(1);
+    values.get(rank - 1).copied()
 }

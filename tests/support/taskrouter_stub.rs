@@ -20,9 +20,10 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
+
+use crate::stub_server::{json_answer, Answer};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::net::TcpListener;
 
 pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
 pub const AUTH_TOKEN: &str = "stub-auth-token";
@@ -76,8 +77,6 @@ impl TaskRouterStub {
     /// Starts the stub with the workspace's activities: Available, Emergency
     /// call (`available=false`), Break.
     pub async fn start() -> TaskRouterStub {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State {
             activities: [
                 (AVAILABLE, "Available", true),
@@ -90,20 +89,7 @@ impl TaskRouterStub {
             ..State::default()
         }));
         let shared = state.clone();
-        let server = tokio::spawn(async move {
-            let mut conns = tokio::task::JoinSet::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                while conns.try_join_next().is_some() {}
-                let shared = shared.clone();
-                conns.spawn(async move {
-                    let service =
-                        hyper::service::service_fn(move |req| handle(shared.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let (url, server) = crate::stub_server::serve(move |req| handle(shared.clone(), req)).await;
         TaskRouterStub { url, state, server }
     }
 
@@ -133,19 +119,9 @@ impl TaskRouterStub {
     }
 }
 
-fn answer(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        "content-type",
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
 /// Twilio's error JSON.
 fn error(status: StatusCode, code: u32, message: &str) -> Response<Full<Bytes>> {
-    answer(
+    json_answer(
         status,
         json!({
             "code": code,
@@ -179,10 +155,7 @@ fn worker_json(s: &State, worker: &str, activity: &str) -> Value {
     })
 }
 
-async fn handle(
-    state: Arc<Mutex<State>>,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Answer {
     let (parts, body) = req.into_parts();
     let body = body.collect().await?.to_bytes();
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
@@ -224,7 +197,7 @@ async fn handle(
                 ));
             };
             match method {
-                "GET" => answer(StatusCode::OK, worker_json(&s, worker, &current)),
+                "GET" => json_answer(StatusCode::OK, worker_json(&s, worker, &current)),
                 "POST" => {
                     let activity = form
                         .iter()
@@ -233,9 +206,9 @@ async fn handle(
                     match activity {
                         Some(a) if s.activities.contains_key(&a) => {
                             s.workers.insert(worker.to_string(), a.clone());
-                            answer(StatusCode::OK, worker_json(&s, worker, &a))
+                            json_answer(StatusCode::OK, worker_json(&s, worker, &a))
                         }
-                        None => answer(StatusCode::OK, worker_json(&s, worker, &current)),
+                        None => json_answer(StatusCode::OK, worker_json(&s, worker, &current)),
                         Some(_) => error(
                             StatusCode::BAD_REQUEST,
                             20001,

@@ -20,7 +20,7 @@
 //!   binaries needed): `cargo run --release -p lifeline-bench` with the
 //!   emulators' `export` lines sourced.
 
-use crate::rig::{ms, rig, Rig};
+use crate::rig::{dial_at_once, ms, rig, Rig};
 use futures::stream::{self, StreamExt};
 use lifeline_app::clock::Clock;
 use lifeline_app::ports::AdminStore;
@@ -159,25 +159,10 @@ async fn run(conf: &aws_config::SdkConfig, n: usize, pool: usize, budget_ms: f64
     let seed = Instant::now();
     let r = Arc::new(seeded(conf, pool, n).await);
     let seed_s = seed.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let r = r.clone();
-            tokio::spawn(async move {
-                let t = Instant::now();
-                let v = r
-                    .dial(&format!("mc-{n}-{pool}-{i}"), &format!("b-{i}"), "911")
-                    .await;
-                (ms(t.elapsed()), v)
-            })
-        })
+    let ids = (0..n)
+        .map(|i| (format!("mc-{n}-{pool}-{i}"), format!("b-{i}")))
         .collect();
-    let answers: Vec<(f64, serde_json::Value)> = futures::future::join_all(tasks)
-        .await
-        .into_iter()
-        .filter_map(Result::ok)
-        .collect();
-    let wall = ms(t.elapsed());
+    let (answers, wall) = dial_at_once(&r, ids).await;
     let requests = r.calls.snapshot();
     let mut degraded: BTreeMap<String, usize> = BTreeMap::new();
     let mut leased: HashMap<String, usize> = HashMap::new();

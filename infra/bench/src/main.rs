@@ -315,23 +315,10 @@ async fn section_pool_size(conf: &aws_config::SdkConfig, n: usize) {
     println!("\nTarget: 10 000 within 1.2× of 10.\n");
     // Each dial on a task of its own, as concurrent Lambda invocations are.
     let r = Arc::new(rig(conf, 1_000, 50).await);
-    let t = Instant::now();
-    let tasks: Vec<_> = (0..50)
-        .map(|i| {
-            let r = r.clone();
-            tokio::spawn(async move {
-                let t = Instant::now();
-                let v = r.dial(&format!("k-{i}"), &format!("b-{i}"), "911").await;
-                (ms(t.elapsed()), v)
-            })
-        })
+    let ids = (0..50)
+        .map(|i| (format!("k-{i}"), format!("b-{i}")))
         .collect();
-    let answers: Vec<(f64, serde_json::Value)> = futures::future::join_all(tasks)
-        .await
-        .into_iter()
-        .filter_map(Result::ok)
-        .collect();
-    let wall = ms(t.elapsed());
+    let (answers, wall) = rig::dial_at_once(&r, ids).await;
     let distinct: std::collections::HashSet<_> = answers
         .iter()
         .filter(|(_, v)| v["degraded"] == false)

@@ -180,3 +180,30 @@ pub(crate) fn stats(mut v: Vec<f64>) -> Stats {
 pub(crate) fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
+
+/// `ids` (call id, agent id) dialing 911 at once, each on a task of its own
+/// as concurrent Lambda invocations are: each answer with its time (ms), and
+/// the whole burst's wall time (ms).
+pub(crate) async fn dial_at_once(
+    r: &std::sync::Arc<Rig>,
+    ids: Vec<(String, String)>,
+) -> (Vec<(f64, serde_json::Value)>, f64) {
+    let t = std::time::Instant::now();
+    let tasks: Vec<_> = ids
+        .into_iter()
+        .map(|(call, agent)| {
+            let r = r.clone();
+            tokio::spawn(async move {
+                let t = std::time::Instant::now();
+                let v = r.dial(&call, &agent, "911").await;
+                (ms(t.elapsed()), v)
+            })
+        })
+        .collect();
+    let answers = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    (answers, ms(t.elapsed()))
+}
