@@ -393,7 +393,8 @@ async fn an_unauthenticated_911_goes_out_with_its_own_number_and_writes_nothing(
 }
 
 /// h. The webhook retried after case c's lost answer: the retry gets the
-/// same answer, from the record, and writes nothing.
+/// same answer, from the record, and changes nothing (a warm container's
+/// write is refused and returns the record).
 #[tokio::test]
 async fn a_retried_webhook_after_a_lost_answer_gets_the_same_answer() {
     let (l, proxy, name) = rig(2).await;
@@ -407,10 +408,9 @@ async fn a_retried_webhook_after_a_lost_answer_gets_the_same_answer() {
     assert_within_budget(&retry);
     let number = leased(&first);
     assert_eq!(retry.json, first.json, "the same answer");
-    assert_eq!(
-        proxy.seen("TransactWriteItems"),
-        writes,
-        "the retry writes nothing"
+    assert!(
+        proxy.seen("TransactWriteItems") <= writes + 1,
+        "the retry makes at most the one refused write"
     );
     let r = record(&l, "fh-1").await.expect("the call is recorded");
     assert_eq!(said(&r), (number.clone(), Some(number.clone()), None));

@@ -1,6 +1,6 @@
 //! The spine, end to end on DynamoDB Local through the local runner's HTTP routes.
 
-use lifeline_app::ports::AdminStore;
+use lifeline_app::ports::{AdminStore, DialStore};
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_e2e::{agent, dial, ended, inbound, start, start_with, Broken, US_POOL};
@@ -198,31 +198,80 @@ async fn aws_calls_per_operation() {
         "an ordinary dial makes no AWS call: {ordinary:?}"
     );
 
+    // A cold container: the context and the pool's listing, then the write.
     l.calls.reset();
-    l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    let first = l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
     let emergency = l.calls.snapshot();
-    println!("emergency dial: {emergency:?}");
+    println!("emergency dial, cold container: {emergency:?}");
     assert_eq!(
         emergency,
         ops(&[("BatchGetItem", 1), ("Query", 1), ("TransactWriteItems", 1)])
     );
 
+    // Warm from here. A retried webhook: the write is refused, and the
+    // refusal returns the record, which is the answer.
     l.calls.reset();
-    l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
+    let repeat_answer = l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
     let repeat = l.calls.snapshot();
-    println!("repeated emergency dial: {repeat:?}");
+    println!("repeated callId: {repeat:?}");
+    assert_eq!(repeat, ops(&[("TransactWriteItems", 1)]));
+    assert_eq!(repeat_answer.json, first.json);
+
+    // Another call on the live lease: the refused claim returns the lease,
+    // the second write extends it.
+    l.calls.reset();
+    let second = l.post("/calls/outbound", &dial("c-2", "a-42", "911")).await;
+    let extend = l.calls.snapshot();
+    println!("extension of a live lease: {extend:?}");
+    assert_eq!(extend, ops(&[("TransactWriteItems", 2)]));
+    assert_eq!(second.json["callerId"], first.json["callerId"]);
+
+    // An agent this container has not read yet: the context, then the
+    // write with a queued candidate (no lookup).
+    l.calls.reset();
+    let other = l.post("/calls/outbound", &dial("c-3", "a-43", "911")).await;
+    let unread = l.calls.snapshot();
+    println!("new agent, candidates queued: {unread:?}");
     assert_eq!(
-        repeat.get("TransactWriteItems"),
-        None,
-        "a repeat writes nothing"
+        unread,
+        ops(&[("BatchGetItem", 1), ("TransactWriteItems", 1)])
+    );
+    assert_eq!(other.json["degraded"], false, "{}", other.json);
+    assert_ne!(other.json["callerId"], first.json["callerId"]);
+
+    // The warm path itself: an agent with no lease, a new callId, a warm
+    // container: one write, nothing read.
+    l.store
+        .put_agent(&agent(
+            "a-44",
+            Country::US,
+            NumberType::DirectRouting,
+            "+14255550102",
+        ))
+        .await
+        .expect("seed");
+    l.warm_up().await;
+    l.calls.reset();
+    let warm = l.post("/calls/outbound", &dial("c-4", "a-44", "911")).await;
+    let one = l.calls.snapshot();
+    println!("emergency dial, warm container: {one:?}");
+    assert_eq!(one, ops(&[("TransactWriteItems", 1)]));
+    assert_eq!(warm.json["degraded"], false, "{}", warm.json);
+    let recorded = l
+        .store
+        .dial_context(&"c-4".parse().expect("id"), &"a-44".parse().expect("id"))
+        .await
+        .expect("read")
+        .call;
+    assert_eq!(
+        recorded
+            .and_then(|c| c.leased_number)
+            .map(|n| n.as_str().to_string()),
+        warm.json["callerId"].as_str().map(String::from),
+        "the record holds the answered number"
     );
 
-    l.calls.reset();
-    let leased = l
-        .post("/calls/outbound", &dial("c-1", "a-42", "911"))
-        .await
-        .json["callerId"]
-        .clone();
+    let leased = first.json["callerId"].clone();
     l.calls.reset();
     l.post("/calls/inbound", &inbound(leased.as_str().expect("n")))
         .await;

@@ -612,6 +612,12 @@ impl Local {
     }
 
     /// Moves the runner's clock; how many schedules fired.
+    /// dial-intake's container made warm as the runner's start makes it:
+    /// every profile, the tenant's settings, each country's candidates.
+    pub async fn warm_up(&self) {
+        self.system.warm_up().await.expect("warm-up reads");
+    }
+
     pub async fn advance(&self, minutes: i64) -> u64 {
         let r = self
             .http

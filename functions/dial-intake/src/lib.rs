@@ -15,7 +15,7 @@ pub struct DialIntake<S> {
     auth: WebhookAuth,
 }
 
-impl<S: DialStore> DialIntake<S> {
+impl<S: DialStore + 'static> DialIntake<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         DialIntake {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
@@ -27,6 +27,11 @@ impl<S: DialStore> DialIntake<S> {
     pub fn with_outbox(mut self, outbox: Arc<dyn CallOutbox>) -> Self {
         self.service = self.service.with_outbox(outbox);
         self
+    }
+
+    /// The dial service (its warm-up: `prefetch`, `warm_up`).
+    pub fn service(&self) -> &DialService<S> {
+        &self.service
     }
 
     /// Checks signatures against `clock` instead of real time (tests).

@@ -225,6 +225,11 @@ fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
             pointer_version,
             ..
         } => {
+            // As the table's refusal does: the pointer's lease comes back.
+            let pointer = s.pointers.get(&lease.agent);
+            if pointer.map(|l| l.version) != *pointer_version {
+                return Err(RecordError::LeaseChanged(pointer.cloned().map(Box::new)));
+            }
             let number = s
                 .numbers
                 .get(&lease.number)
@@ -235,10 +240,6 @@ fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
                 .is_some_and(|l| l.agent == lease.agent && l.hold_until <= *now);
             if number.country != lease.country || !(number.available_at <= *now || own_past_hold) {
                 return Err(RecordError::NumberTaken);
-            }
-            let pointer = s.pointers.get(&lease.agent).map(|l| l.version);
-            if pointer != *pointer_version {
-                return Err(RecordError::LeaseChanged);
             }
             Ok(())
         }
@@ -261,7 +262,9 @@ fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
             if number_ok && pointer_ok {
                 Ok(())
             } else {
-                Err(RecordError::LeaseChanged)
+                // The pointer comes back only when it is what failed.
+                let pointer = s.pointers.get(&lease.agent).filter(|_| !pointer_ok);
+                Err(RecordError::LeaseChanged(pointer.cloned().map(Box::new)))
             }
         }
     }

@@ -98,8 +98,11 @@ pub enum RecordError {
     CallExists(Option<Box<EmergencyCall>>),
     #[error("number taken")]
     NumberTaken,
+    /// The agent's lease pointer is not what the write expected. The store
+    /// returns the pointer's lease when its refusal says (so the dial goes on
+    /// without reading it again); none: read it again.
     #[error("lease changed since it was read")]
-    LeaseChanged,
+    LeaseChanged(Option<Box<Lease>>),
     /// Another transaction touched the same items at the same moment: retry.
     #[error("concurrent transaction conflict")]
     Conflict,

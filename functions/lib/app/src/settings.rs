@@ -43,6 +43,12 @@ pub struct Settings {
     /// be used (no profile, an unreadable one, an empty list): the security
     /// desk. Empty: nobody (the call is recorded as `no_recipients`).
     pub fallback_recipients: Recipients,
+    /// How long a container trusts an agent's profile, the tenant's settings
+    /// and its candidate numbers without reading them again
+    /// (`LIFELINE_DIAL_CACHE_SECONDS`, default 60, 0 to 600; 0 turns the
+    /// one-write warm path off). An admin's change to a profile or to the
+    /// tenant's settings reaches every dial within it.
+    pub dial_cache: Duration,
 }
 
 /// How long the dial gives one store request: the critical-path SDK
@@ -245,7 +251,20 @@ impl Settings {
             name: "LIFELINE_FALLBACK_RECIPIENTS",
             detail: e.0,
         })?;
+        let dial_cache = match get("LIFELINE_DIAL_CACHE_SECONDS") {
+            None => 60,
+            Some(s) => s
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|v| (0..=600).contains(v))
+                .ok_or(ConfigError::Invalid {
+                    name: "LIFELINE_DIAL_CACHE_SECONDS",
+                    detail: "must be a whole number of seconds between 0 and 600".into(),
+                })?,
+        };
         Ok(Settings {
+            dial_cache: Duration::seconds(dial_cache),
             fallback_recipients,
             pool_low_water,
             presence,
@@ -269,6 +288,17 @@ mod tests {
                 .find(|(name, _)| *name == k)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    #[test]
+    fn the_dial_cache_is_a_minute_by_default_and_bounded() {
+        assert_eq!(settings(&[]).unwrap().dial_cache, Duration::seconds(60));
+        let off = settings(&[("LIFELINE_DIAL_CACHE_SECONDS", "0")]).unwrap();
+        assert_eq!(off.dial_cache, Duration::zero());
+        for bad in ["601", "-1", "1m"] {
+            let e = settings(&[("LIFELINE_DIAL_CACHE_SECONDS", bad)]).unwrap_err();
+            assert!(e.to_string().contains("LIFELINE_DIAL_CACHE_SECONDS"), "{e}");
+        }
     }
 
     #[test]

@@ -92,6 +92,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+    match system.warm_up().await {
+        Ok(agents) => tracing::info!(agents, "dial-intake warmed up"),
+        Err(e) => {
+            tracing::warn!(error = %e, "dial-intake warm-up failed; its first dials read first")
+        }
+    }
     let system = Arc::new(system);
     let streams = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&aws),

@@ -112,6 +112,21 @@ impl LocalSystem {
         system
     }
 
+    /// Makes dial-intake's container warm before its first dial, as one that
+    /// has served for a while is: every agent's profile, the tenant's
+    /// settings, and each country's candidate numbers.
+    pub async fn warm_up(&self) -> Result<usize, lifeline_app::ports::StoreError> {
+        use lifeline_app::ports::AdminStore;
+        let profiles = self.store.list_agents().await?;
+        let tenant = self.store.get_tenant().await?;
+        let agents = profiles.len();
+        self.dial
+            .service()
+            .warm_up(profiles, tenant, &lifeline_domain::numbers::Country::ALL)
+            .await;
+        Ok(agents)
+    }
+
     /// Serves `/twilio/*` with these settings (the public URL must be this
     /// runner's, or whatever tunnel Twilio reaches it through).
     pub fn with_twilio(mut self, twilio: TwilioConfig) -> Self {

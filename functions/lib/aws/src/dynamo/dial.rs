@@ -17,7 +17,7 @@ use super::keys::{
     tenant_key, AVAILABLE_INDEX,
 };
 use super::store::{unavailable, DynamoStore};
-use super::write::{cancellation, lease_puts, put};
+use super::write::{lease_puts, put, Cancelled};
 
 #[async_trait]
 impl DialStore for DynamoStore {
@@ -136,18 +136,25 @@ impl DialStore for DynamoStore {
         if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tce)) =
             err.as_service_error()
         {
-            let (failed, conflict, first) = cancellation(tce.cancellation_reasons());
-            if failed.contains(&0) {
-                let existing = first.as_ref().map(decode_call).transpose().ok().flatten().map(Box::new);
+            // Items: 0 the call, 1 the number, 2 the agent's pointer.
+            let c = Cancelled::of(tce.cancellation_reasons());
+            if c.failed(0) {
+                let existing = c.image(0).map(decode_call).transpose().ok().flatten().map(Box::new);
                 return Err(RecordError::CallExists(existing));
             }
-            if failed.contains(&1) && matches!(lease, Some(LeaseWrite::Claim { .. })) {
+            if c.failed(2) {
+                // The pointer as it is: a warm dial that assumed none learns
+                // the agent's lease here, without a read.
+                let current = c.image(2).map(decode_lease).transpose().ok().flatten().flatten();
+                return Err(RecordError::LeaseChanged(current.map(Box::new)));
+            }
+            if c.failed(1) && matches!(lease, Some(LeaseWrite::Claim { .. })) {
                 return Err(RecordError::NumberTaken);
             }
-            if !failed.is_empty() {
-                return Err(RecordError::LeaseChanged);
+            if !c.failed.is_empty() {
+                return Err(RecordError::LeaseChanged(None));
             }
-            if conflict {
+            if c.conflict {
                 return Err(RecordError::Conflict);
             }
         }

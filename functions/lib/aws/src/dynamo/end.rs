@@ -12,7 +12,7 @@ use lifeline_domain::types::{AgentId, CallId};
 use super::codec::{decode_call, decode_lease};
 use super::keys::{call_key, epoch, item_kind, pointer_key, s, TTL_ATTRIBUTE};
 use super::store::{unavailable, DynamoStore};
-use super::write::{cancellation, lease_puts};
+use super::write::{lease_puts, Cancelled};
 
 #[async_trait]
 impl EndStore for DynamoStore {
@@ -91,7 +91,7 @@ impl EndStore for DynamoStore {
         if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tce)) =
             err.as_service_error()
         {
-            let (failed, conflict, _) = cancellation(tce.cancellation_reasons());
+            let Cancelled { failed, conflict, .. } = Cancelled::of(tce.cancellation_reasons());
             if failed.contains(&0) {
                 return Err(EndError::AlreadyEnded);
             }

@@ -98,24 +98,38 @@ pub(crate) fn lease_puts(
     }
 }
 
-/// Which items of a cancelled transaction failed their condition.
-pub(crate) fn cancellation(
-    reasons: &[aws_sdk_dynamodb::types::CancellationReason],
-) -> (Vec<usize>, bool, Option<Item>) {
-    let mut failed = Vec::new();
-    let mut conflict = false;
-    let mut first_item = None;
-    for (i, r) in reasons.iter().enumerate() {
-        match r.code() {
-            Some("ConditionalCheckFailed") => {
-                if i == 0 {
-                    first_item = r.item().cloned();
-                }
-                failed.push(i);
+/// What a cancelled transaction's reasons say: which items failed their
+/// condition, whether another transaction conflicted, and each item's image
+/// at the refusal (`ReturnValuesOnConditionCheckFailure`), by position.
+pub(crate) struct Cancelled {
+    pub failed: Vec<usize>,
+    pub conflict: bool,
+    pub images: Vec<Option<Item>>,
+}
+
+impl Cancelled {
+    pub fn of(reasons: &[aws_sdk_dynamodb::types::CancellationReason]) -> Self {
+        let mut out = Cancelled {
+            failed: Vec::new(),
+            conflict: false,
+            images: Vec::with_capacity(reasons.len()),
+        };
+        for (i, r) in reasons.iter().enumerate() {
+            match r.code() {
+                Some("ConditionalCheckFailed") => out.failed.push(i),
+                Some("TransactionConflict") => out.conflict = true,
+                _ => {}
             }
-            Some("TransactionConflict") => conflict = true,
-            _ => {}
+            out.images.push(r.item().cloned());
         }
+        out
     }
-    (failed, conflict, first_item)
+
+    pub fn failed(&self, item: usize) -> bool {
+        self.failed.contains(&item)
+    }
+
+    pub fn image(&self, item: usize) -> Option<&Item> {
+        self.images.get(item).and_then(Option::as_ref)
+    }
 }

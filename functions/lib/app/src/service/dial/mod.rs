@@ -11,15 +11,20 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lifeline_domain::call::{EmergencyCall, OutboundAnswer, OutboundDial};
+use lifeline_domain::call::{AgentProfile, EmergencyCall, OutboundAnswer, OutboundDial};
 use lifeline_domain::classify::{classify, match_with_profile, Classification, ProfileMatch};
 use lifeline_domain::dial::{
     call_record, degraded_call, new_lease, plan_lease, same_dial, BestMatch, LeasePlan,
 };
 use lifeline_domain::lease::Lease;
 use lifeline_domain::numbers::{Country, EmergencyMatch};
-use lifeline_domain::route::select_route;
+use lifeline_domain::route::{select_route, TenantSettings};
 use lifeline_domain::types::E164;
+
+pub mod warm;
+#[cfg(test)]
+mod warm_tests;
+use warm::{WarmCache, REFILL_PAGE};
 
 use crate::clock::Clock;
 use crate::ids::{Ids, RandomIds};
@@ -47,6 +52,8 @@ pub struct DialService<S> {
     metrics: Arc<dyn Metrics>,
     /// Where a call goes when the table cannot take its record in time.
     outbox: Option<Arc<dyn CallOutbox>>,
+    /// What this container keeps for the one-write warm path.
+    warm: Arc<WarmCache>,
 }
 
 impl<S> Clone for DialService<S> {
@@ -58,6 +65,7 @@ impl<S> Clone for DialService<S> {
             ids: self.ids.clone(),
             metrics: self.metrics.clone(),
             outbox: self.outbox.clone(),
+            warm: self.warm.clone(),
         }
     }
 }
@@ -92,6 +100,19 @@ impl Candidates {
             tried: HashSet::new(),
             lookup_failed,
             requeries_left,
+            limit,
+        }
+    }
+
+    /// One number a warm container handed out; more come from its queue,
+    /// then from the index.
+    fn warm(number: E164, limit: usize) -> Self {
+        Candidates {
+            numbers: vec![number],
+            next: None,
+            tried: HashSet::new(),
+            lookup_failed: None,
+            requeries_left: MAX_REQUERIES,
             limit,
         }
     }
@@ -162,16 +183,18 @@ enum Attempt {
     NumberTaken,
     /// Nobody won yet: try again shortly.
     Conflict,
-    /// The agent's lease changed since it was read: read again.
-    LeaseChanged,
+    /// The agent's lease changed since it was read: the store's refusal
+    /// says to what (none: read again).
+    LeaseChanged(Option<Box<Lease>>),
     /// The store failed or did not answer in time (the write may still have
     /// committed): the reason to record.
     Failed(&'static str),
 }
 
-impl<S: DialStore> DialService<S> {
+impl<S: DialStore + 'static> DialService<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, settings: Arc<Settings>) -> Self {
         DialService {
+            warm: Arc::new(WarmCache::new(settings.dial_cache)),
             store,
             clock,
             settings,
@@ -274,6 +297,9 @@ impl<S: DialStore> DialService<S> {
         now: DateTime<Utc>,
         deadline: &Deadline,
     ) -> OutboundAnswer {
+        if let Some(answer) = self.warm_dial(dial, known, now, deadline).await {
+            return answer;
+        }
         let (ctx, looked_up) = match self.read_context(dial, known, now, deadline).await {
             Ok(read) => read,
             Err(e) => {
@@ -286,6 +312,7 @@ impl<S: DialStore> DialService<S> {
             }
         };
         self.report_unreadable(&ctx);
+        self.warm.remember(&dial.agent_id, &ctx, now);
         if let Some(call) = &ctx.call {
             return self.answer_repeat(dial, call, self.best_match(dial, known), now);
         }
@@ -316,17 +343,168 @@ impl<S: DialStore> DialService<S> {
                 .record_without_lease(dial, &ctx, matched, now, "lease_unreadable", deadline)
                 .await;
         }
+        let limit = self.candidate_limit(matched.country);
+        // An agent with no lease, in a container with candidates queued:
+        // one of those, no lookup.
+        let queued = match (&looked_up, &ctx.lease) {
+            (None, None) => self
+                .warm
+                .take(matched.country, self.ids.below(usize::MAX), now),
+            _ => None,
+        };
+        if let Some(number) = queued {
+            self.refill_in_background(matched.country);
+            let mut candidates = Candidates::warm(number, limit);
+            return self
+                .lease_and_record(dial, matched, ctx, &mut candidates, now, deadline)
+                .await;
+        }
         let looked_up = match looked_up {
             Some(numbers) => numbers,
             None => self.lookup(matched.country, now, None, deadline).await,
         };
-        let candidates = Candidates::new(looked_up, self.candidate_limit(matched.country));
+        let first_page = looked_up.as_ref().ok().cloned();
+        let mut candidates = Candidates::new(looked_up, limit);
         if candidates.lookup_failed.is_none() && ctx.lease.as_ref().is_none_or(|l| !l.is_live(now))
         {
             self.report_pool_level(matched.country, candidates.numbers.len());
         }
-        self.lease_and_record(dial, matched, ctx, candidates, now, deadline)
-            .await
+        let answer = self
+            .lease_and_record(dial, matched, ctx, &mut candidates, now, deadline)
+            .await;
+        // What the lookup found and this dial did not take is the next
+        // dials' candidates: they need no lookup of their own.
+        if let Some(page) = first_page {
+            let mut taken = candidates.tried;
+            if let OutboundAnswer::Emergency {
+                degraded: false,
+                caller_id,
+                ..
+            } = &answer
+            {
+                if let Ok(n) = caller_id.parse() {
+                    taken.insert(n);
+                }
+            }
+            self.warm.seed(matched.country, &page, limit, &taken, now);
+            self.refill_in_background(matched.country);
+        }
+        answer
+    }
+
+    /// The warm path: with the agent's profile, the tenant's settings and a
+    /// candidate number in hand, the dial is one write that assumes a new
+    /// call and no lease pointer; its conditions decide, and a refusal
+    /// returns what is there (the recorded call, the agent's lease), so the
+    /// dial goes on from it without a read. `None`: the container cannot
+    /// decide (cold, stale, no candidate); the dial reads first.
+    async fn warm_dial(
+        &self,
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        now: DateTime<Utc>,
+        deadline: &Deadline,
+    ) -> Option<OutboundAnswer> {
+        let warm = self.warm.context(&dial.agent_id, now)?;
+        let m = match known {
+            Some(m) => m,
+            None => match match_with_profile(
+                dial,
+                warm.profile.country,
+                &self.settings.outside_line_prefix,
+            ) {
+                ProfileMatch::Emergency(m) => m,
+                // What a fresh profile says decides these.
+                ProfileMatch::Ordinary | ProfileMatch::NoCountry(_) => return None,
+            },
+        };
+        let number = self.warm.take(m.country, self.ids.below(usize::MAX), now)?;
+        self.refill_in_background(m.country);
+        let ctx = DialContext {
+            call: None,
+            agent: Some(warm.profile),
+            lease: None,
+            tenant: warm.tenant,
+            unreadable: Vec::new(),
+        };
+        let mut candidates = Candidates::warm(number, self.candidate_limit(m.country));
+        Some(
+            self.lease_and_record(dial, m, ctx, &mut candidates, now, deadline)
+                .await,
+        )
+    }
+
+    /// Reads ahead the candidate numbers of `countries` (a cold start, off
+    /// the request path), so the container's first dials are warm as soon
+    /// as their agents' profiles are known.
+    pub fn prefetch(&self, countries: &[Country]) {
+        for &country in countries {
+            if self.warm.start_prefetch(country) {
+                self.spawn_refill(country, None);
+            }
+        }
+    }
+
+    /// Agents' profiles and the tenant's settings read ahead, trusted for
+    /// the staleness bound like a dial's read.
+    pub fn preload(&self, profiles: Vec<AgentProfile>, tenant: TenantSettings) {
+        self.warm.preload(profiles, tenant, self.clock.now());
+    }
+
+    /// `preload`, and the candidates of `countries` read now (awaited): a
+    /// container that is warm before its first dial (the local runner's
+    /// start, the benchmarks). A failed read leaves that country cold.
+    pub async fn warm_up(
+        &self,
+        profiles: Vec<AgentProfile>,
+        tenant: TenantSettings,
+        countries: &[Country],
+    ) {
+        self.preload(profiles, tenant);
+        for &country in countries {
+            if !self.warm.start_prefetch(country) {
+                continue;
+            }
+            let now = self.clock.now();
+            let read = self
+                .store
+                .available_numbers(country, now, REFILL_PAGE, None);
+            let page = tokio::time::timeout(self.settings.dial_attempt(), read)
+                .await
+                .ok()
+                .and_then(Result::ok);
+            self.warm.refilled(country, page, true, now);
+        }
+    }
+
+    /// How many candidates the container holds for `country` (benchmarks).
+    pub fn queued_candidates(&self, country: Country) -> usize {
+        self.warm.queued(country)
+    }
+
+    /// Tops up `country`'s candidates when they run low, off the request path.
+    fn refill_in_background(&self, country: Country) {
+        if let Some(after) = self.warm.start_refill(country) {
+            self.spawn_refill(country, after);
+        }
+    }
+
+    fn spawn_refill(&self, country: Country, after: Option<PoolCursor>) {
+        let (store, warm, clock) = (self.store.clone(), self.warm.clone(), self.clock.clone());
+        let limit = self.settings.dial_attempt();
+        tokio::spawn(async move {
+            let now = clock.now();
+            let read = store.available_numbers(country, now, REFILL_PAGE, after.as_ref());
+            let page = match tokio::time::timeout(limit, read).await {
+                Ok(Ok(page)) => Some(page),
+                Ok(Err(e)) => {
+                    tracing::warn!(country = %country, error = %e, "candidate refill failed");
+                    None
+                }
+                Err(_) => None,
+            };
+            warm.refilled(country, page, after.is_none(), now);
+        });
     }
 
     /// The call, profile, lease and tenant, and (when the country is known
@@ -343,12 +521,14 @@ impl<S: DialStore> DialService<S> {
             self.store.dial_context(&dial.call_id, &dial.agent_id),
         );
         match known {
-            Some(m) => {
+            // The container's queue serves an agent without a lease; one
+            // with a lease plans from it.
+            Some(m) if self.warm.queued(m.country) == 0 => {
                 let lookup = self.lookup(m.country, now, None, deadline);
                 let (ctx, numbers) = tokio::join!(context, lookup);
                 Ok((ctx?, Some(numbers)))
             }
-            None => Ok((context.await?, None)),
+            _ => Ok((context.await?, None)),
         }
     }
 
@@ -379,7 +559,7 @@ impl<S: DialStore> DialService<S> {
         dial: &OutboundDial,
         m: EmergencyMatch,
         mut ctx: DialContext,
-        mut candidates: Candidates,
+        candidates: &mut Candidates,
         now: DateTime<Utc>,
         deadline: &Deadline,
     ) -> OutboundAnswer {
@@ -404,8 +584,7 @@ impl<S: DialStore> DialService<S> {
                 // The index lists more than this page: page past the tried ones
                 // before anything says the pool is exhausted.
                 LeasePlan::Exhausted if candidates.next.is_some() => {
-                    self.next_page(m.country, &mut candidates, now, deadline)
-                        .await;
+                    self.next_page(m.country, candidates, now, deadline).await;
                     continue;
                 }
                 LeasePlan::Exhausted if candidates.requeries_left > 0 => {
@@ -416,7 +595,7 @@ impl<S: DialStore> DialService<S> {
                 }
                 LeasePlan::Exhausted => {
                     return self
-                        .no_number(dial, &ctx, m, &candidates, now, deadline)
+                        .no_number(dial, &ctx, m, candidates, now, deadline)
                         .await
                 }
                 LeasePlan::Extend(held) => self.extend(dial, &held, now),
@@ -427,7 +606,7 @@ impl<S: DialStore> DialService<S> {
                 Attempt::Answered(answer) => return answer,
                 Attempt::NumberTaken => {
                     candidates.tried.insert(number);
-                    self.look_further(m.country, &mut candidates, now, deadline)
+                    self.look_further(m.country, candidates, now, deadline)
                         .await;
                 }
                 Attempt::Conflict => self.back_off().await,
@@ -439,7 +618,16 @@ impl<S: DialStore> DialService<S> {
                         .record_without_lease(dial, &ctx, m, now, reason, deadline)
                         .await
                 }
-                Attempt::LeaseChanged => {
+                // The refusal names the lease the agent holds: plan from it
+                // (extend it, or take their previous number back), unread.
+                Attempt::LeaseChanged(Some(current)) => {
+                    if current.number != number {
+                        // Unclaimed: another dial may have it.
+                        self.warm.give_back(m.country, number);
+                    }
+                    ctx.lease = Some(*current);
+                }
+                Attempt::LeaseChanged(None) => {
                     candidates.tried.insert(number);
                     let reread = self.store.dial_context(&dial.call_id, &dial.agent_id);
                     match within(deadline.before_reserve(), reread).await {
@@ -542,7 +730,7 @@ impl<S: DialStore> DialService<S> {
             }
             Err(RecordError::NumberTaken) => Attempt::NumberTaken,
             Err(RecordError::Conflict) => Attempt::Conflict,
-            Err(RecordError::LeaseChanged) => Attempt::LeaseChanged,
+            Err(RecordError::LeaseChanged(current)) => Attempt::LeaseChanged(current),
             Err(RecordError::Store(e)) => {
                 tracing::error!(call_id = %dial.call_id, error = %e, "emergency write failed or unanswered; recording the call without a lease");
                 Attempt::Failed(reason_of(&e))
@@ -562,6 +750,11 @@ impl<S: DialStore> DialService<S> {
         now: DateTime<Utc>,
         deadline: &Deadline,
     ) {
+        // The container's queue first: its numbers cost no read.
+        if let Some(n) = self.warm.take(country, self.ids.below(usize::MAX), now) {
+            candidates.numbers = vec![n];
+            return;
+        }
         if candidates.next.is_some() {
             return self.next_page(country, candidates, now, deadline).await;
         }
@@ -910,7 +1103,10 @@ mod tests {
     async fn a_call_id_answers_only_its_own_agents_same_dial() {
         let (service, store, metrics) = service(&["+14255550199", "+14255550198"]);
         let first = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
-        let writes = store.writes();
+        // What is stored; a warm container's refused write changes none of it.
+        let stored =
+            || store.with_state(|s| format!("{:?} {:?} {:?}", s.calls, s.pointers, s.numbers));
+        let before = stored();
         // The same agent's retry (here with the outside-line prefix's separators): the stored answer.
         let retry = service
             .dial(dial_by("c-1", "a-42", "9-1-1", "+14255550100"))
@@ -928,7 +1124,7 @@ mod tests {
             assert_eq!(v["degraded"], true);
             assert_eq!(v["reason"], "call_id_conflict");
         }
-        assert_eq!(store.writes(), writes, "a conflict writes nothing");
+        assert_eq!(stored(), before, "a conflict writes nothing");
         assert_eq!(metrics.values("CallIdConflicts"), vec![1.0, 1.0]);
         let call: CallId = "c-1".parse().unwrap();
         let kept = store.with_state(|s| s.calls[&call].clone());

@@ -1,0 +1,267 @@
+//! The warm path through the service: request counts against the in-memory
+//! store (the e2e tests count them against DynamoDB Local), and what a
+//! refusal makes of the dial.
+
+use super::*;
+use crate::clock::FixedClock;
+use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
+use lifeline_domain::call::{AgentProfile, Location};
+use lifeline_domain::route::{NumberType, TenantSettings};
+use lifeline_domain::types::{AgentId, CallId, Recipients};
+
+fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_496_400, 0).unwrap()
+}
+
+fn profile(id: &str, own: &str) -> AgentProfile {
+    AgentProfile {
+        id: id.parse().unwrap(),
+        name: id.into(),
+        email: None,
+        country: Some(Country::US),
+        other_country: None,
+        source_number: own.parse().unwrap(),
+        number_type: NumberType::DirectRouting,
+        recipients: Recipients::default(),
+        fallback: vec![],
+        outbound_profile: None,
+        platform: Default::default(),
+    }
+}
+
+fn dial(call: &str, agent: &str) -> OutboundDial {
+    OutboundDial {
+        call_id: call.parse().unwrap(),
+        agent_id: agent.parse().unwrap(),
+        dialed: "911".into(),
+        from: "+14255550100".parse().unwrap(),
+        location: Some(Location {
+            country: Some("US".into()),
+            address: None,
+            lat: None,
+            lon: None,
+        }),
+        timestamp: None,
+    }
+}
+
+struct Rig {
+    svc: DialService<MemoryStore>,
+    store: Arc<MemoryStore>,
+    clock: FixedClock,
+}
+
+impl Rig {
+    /// Agents `a-1` … `a-n` and a pool of `numbers` US numbers.
+    fn new(agents: usize, numbers: usize, cache_seconds: &str) -> Self {
+        let store = Arc::new(MemoryStore::new());
+        for i in 1..=agents {
+            store.add_agent(profile(&format!("a-{i}"), &format!("+1425550{i:04}")));
+        }
+        let pool: Vec<String> = (0..numbers).map(|i| format!("+1206555{i:04}")).collect();
+        let pool: Vec<&str> = pool.iter().map(String::as_str).collect();
+        store.add_numbers(Country::US, &pool);
+        let settings = Settings::from_lookup(|k| {
+            (k == "LIFELINE_DIAL_CACHE_SECONDS").then(|| cache_seconds.to_string())
+        })
+        .unwrap();
+        let clock = FixedClock::at(t0());
+        let svc = DialService::new(store.clone(), Arc::new(clock.clone()), Arc::new(settings))
+            .with_ids(Arc::new(SequenceIds::default()))
+            .with_metrics(Arc::new(RecordedMetrics::default()));
+        Rig { svc, store, clock }
+    }
+
+    /// Every agent's profile, as the local runner's start reads them.
+    fn preload(&self) {
+        let profiles = self
+            .store
+            .with_state(|s| s.agents.values().cloned().collect());
+        self.svc.preload(profiles, TenantSettings::default());
+    }
+
+    /// (reads, writes) that `f` made.
+    async fn cost<F: std::future::Future<Output = OutboundAnswer>>(
+        &self,
+        f: F,
+    ) -> ((usize, usize), serde_json::Value) {
+        let (r, w) = (self.store.reads(), self.store.writes());
+        let answer = serde_json::to_value(f.await).unwrap();
+        ((self.store.reads() - r, self.store.writes() - w), answer)
+    }
+
+    fn lease_of(&self, agent: &str) -> Option<Lease> {
+        let id: AgentId = agent.parse().unwrap();
+        self.store.with_state(|s| s.pointers.get(&id).cloned())
+    }
+}
+
+#[tokio::test]
+async fn a_cold_dial_reads_then_writes_and_leaves_the_container_warm() {
+    let rig = Rig::new(3, 10, "60");
+    let (cost, first) = rig.cost(rig.svc.dial(dial("c-1", "a-1"))).await;
+    assert_eq!(cost, (2, 1), "context and lookup, then the write");
+    assert_eq!(first["degraded"], false);
+    // The lookup's other numbers are queued; the agent's profile is known.
+    assert_eq!(rig.svc.queued_candidates(Country::US), 9);
+    let (cost, again) = rig.cost(rig.svc.dial(dial("c-1", "a-1"))).await;
+    assert_eq!(
+        cost,
+        (0, 1),
+        "a repeated callId: the refusal returns the call"
+    );
+    assert_eq!(again, first);
+}
+
+#[tokio::test]
+async fn a_warm_dial_is_one_write_and_no_read() {
+    let rig = Rig::new(3, 10, "60");
+    rig.preload();
+    rig.svc.dial(dial("c-1", "a-1")).await; // the lookup seeds the queue
+    let (cost, v) = rig.cost(rig.svc.dial(dial("c-2", "a-2"))).await;
+    assert_eq!(cost, (0, 1));
+    assert_eq!(v["degraded"], false, "{v}");
+    let lease = rig.lease_of("a-2").expect("leased");
+    assert_eq!(v["callerId"], lease.number.as_str());
+    assert_ne!(rig.lease_of("a-1").unwrap().number, lease.number);
+    let call: CallId = "c-2".parse().unwrap();
+    let recorded = rig.store.with_state(|s| s.calls[&call].clone());
+    assert_eq!(recorded.leased_number, Some(lease.number));
+}
+
+#[tokio::test]
+async fn a_live_lease_is_extended_in_two_writes_without_a_read() {
+    let rig = Rig::new(1, 10, "60");
+    let first = serde_json::to_value(rig.svc.dial(dial("c-1", "a-1")).await).unwrap();
+    let queued = rig.svc.queued_candidates(Country::US);
+    let (cost, v) = rig.cost(rig.svc.dial(dial("c-2", "a-1"))).await;
+    assert_eq!(
+        cost,
+        (0, 2),
+        "the refused claim returns the lease; the extension"
+    );
+    assert_eq!(v["callerId"], first["callerId"], "the same number");
+    assert_eq!(rig.lease_of("a-1").unwrap().active_calls.len(), 2);
+    assert_eq!(
+        rig.svc.queued_candidates(Country::US),
+        queued,
+        "the number taken for the refused claim is given back"
+    );
+}
+
+#[tokio::test]
+async fn a_returning_agent_gets_their_number_back_in_two_writes() {
+    let rig = Rig::new(1, 10, "60");
+    let first = serde_json::to_value(rig.svc.dial(dial("c-1", "a-1")).await).unwrap();
+    // The lease ended long ago; the pointer is kept for the agent's return.
+    rig.store.with_state(|s| {
+        let id: AgentId = "a-1".parse().unwrap();
+        let l = s.pointers.get_mut(&id).unwrap();
+        l.active_calls.clear();
+        l.expires_at = t0() - chrono::Duration::hours(3);
+        l.hold_until = t0() - chrono::Duration::hours(2);
+        let number = l.number.clone();
+        let n = s.numbers.get_mut(&number).unwrap();
+        n.available_at = t0() - chrono::Duration::hours(1);
+        n.lease = Some(l.clone());
+    });
+    let (cost, v) = rig.cost(rig.svc.dial(dial("c-2", "a-1"))).await;
+    assert_eq!(cost, (0, 2));
+    assert_eq!(v["callerId"], first["callerId"], "{v}");
+}
+
+#[tokio::test]
+async fn concurrent_warm_dials_in_one_container_never_race_for_a_number() {
+    let rig = Rig::new(40, 60, "60");
+    rig.preload();
+    rig.svc.dial(dial("c-0", "a-40")).await;
+    let writes = rig.store.writes();
+    let dials = (1..=39).map(|i| {
+        let svc = rig.svc.clone();
+        tokio::spawn(async move { svc.dial(dial(&format!("c-{i}"), &format!("a-{i}"))).await })
+    });
+    let mut numbers = HashSet::new();
+    for d in dials {
+        let v = serde_json::to_value(d.await.unwrap()).unwrap();
+        assert_eq!(v["degraded"], false, "{v}");
+        numbers.insert(v["callerId"].as_str().unwrap().to_string());
+    }
+    assert_eq!(numbers.len(), 39, "distinct");
+    assert_eq!(
+        rig.store.writes() - writes,
+        39,
+        "one write each: no number lost to a race"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_change_is_read_within_the_staleness_bound() {
+    let rig = Rig::new(2, 10, "60");
+    rig.svc.dial(dial("c-1", "a-1")).await;
+    // The admin moves a-1 to a calling-plan number: the route changes.
+    let mut changed = profile("a-1", "+14255500001");
+    changed.number_type = NumberType::CallingPlan;
+    rig.store.add_agent(changed);
+    rig.clock.advance(chrono::Duration::seconds(59));
+    let (cost, _) = rig.cost(rig.svc.dial(dial("c-2", "a-1"))).await;
+    assert_eq!(cost.0, 0, "within the bound: the container's copy");
+    rig.clock.advance(chrono::Duration::seconds(1));
+    let (cost, v) = rig.cost(rig.svc.dial(dial("c-3", "a-1"))).await;
+    assert!(cost.0 >= 1, "past it: read again");
+    assert_eq!(v["route"], "direct_offer", "{v}");
+}
+
+#[tokio::test]
+async fn with_the_cache_off_every_dial_reads_first() {
+    let rig = Rig::new(2, 10, "0");
+    rig.preload();
+    rig.svc.dial(dial("c-1", "a-1")).await;
+    let (cost, _) = rig.cost(rig.svc.dial(dial("c-2", "a-2"))).await;
+    assert_eq!(cost, (2, 1));
+}
+
+#[tokio::test]
+async fn a_number_another_container_took_is_stepped_past_from_the_queue() {
+    let rig = Rig::new(2, 10, "60");
+    rig.preload();
+    rig.svc.dial(dial("c-1", "a-1")).await;
+    // Another container leased every queued number but one.
+    let queued = rig.svc.queued_candidates(Country::US);
+    rig.store.with_state(|s| {
+        let mut taken = 0;
+        for n in s.numbers.values_mut() {
+            if n.available_at <= t0() && taken + 1 < queued {
+                n.available_at = t0() + chrono::Duration::hours(2);
+                taken += 1;
+            }
+        }
+    });
+    let (cost, v) = rig.cost(rig.svc.dial(dial("c-2", "a-2"))).await;
+    assert_eq!(v["degraded"], false, "{v}");
+    assert_eq!(cost.0, 0, "no read: the queue had the free one");
+    assert!(cost.1 >= 1);
+}
+
+#[tokio::test]
+async fn a_new_agent_in_a_container_with_candidates_reads_once_and_writes_once() {
+    let rig = Rig::new(3, 10, "60");
+    rig.svc.dial(dial("c-1", "a-1")).await;
+    let (cost, v) = rig.cost(rig.svc.dial(dial("c-2", "a-2"))).await;
+    assert_eq!(cost, (1, 1), "the context, then the write: no lookup");
+    assert_eq!(v["degraded"], false, "{v}");
+}
+
+#[tokio::test]
+async fn a_warmed_up_container_makes_even_its_first_dial_one_write() {
+    let rig = Rig::new(2, 10, "60");
+    let profiles = rig
+        .store
+        .with_state(|s| s.agents.values().cloned().collect());
+    rig.svc
+        .warm_up(profiles, TenantSettings::default(), &[Country::US])
+        .await;
+    assert_eq!(rig.svc.queued_candidates(Country::US), 10);
+    let (cost, v) = rig.cost(rig.svc.dial(dial("c-1", "a-1"))).await;
+    assert_eq!(cost, (0, 1));
+    assert_eq!(v["degraded"], false, "{v}");
+}
