@@ -1,14 +1,21 @@
-//! Section 9: the mass-casualty burst (issue 18's baseline).
+//! Section 9: the mass-casualty burst.
 //!
 //! N agents dial an emergency number at once: one tokio task per dial, as
 //! concurrent Lambda invocations would be, each a distinct agent with a
-//! distinct `callId`, in-process through the dial-intake handler exactly as
-//! the other sections call it (`Rig::dial`), against DynamoDB Local. Each N
-//! runs twice, with a pool of 2 × N numbers and with a pool of exactly N, on
+//! distinct `callId`, against DynamoDB Local, three ways:
+//! - **cold**: in-process through a new dial-intake handler (`Rig::dial`),
+//!   nothing cached: every dial reads first;
+//! - **warm**: the same handler warmed up before the clock starts (every
+//!   agent's profile, the tenant's settings, the pool's candidates), as a
+//!   container that has served for a while is;
+//! - **http**: the local runner (`LocalSystem`, warmed up as its start does)
+//!   on 127.0.0.1, one signed `POST /calls/outbound` per dial.
+//!
+//! Each N runs with a pool of 2 × N numbers and with a pool of exactly N, on
 //! a fresh table per run; agents and numbers are seeded in concurrent batches
-//! before the clock starts, and the request counter is reset after seeding;
-//! after each run its table is deleted and DynamoDB Local given time to drain
-//! the requests the timed-out dials left queued.
+//! before the clock starts, and the request counter is reset after seeding
+//! and warm-up; after each run its table is deleted and DynamoDB Local given
+//! time to drain the requests the timed-out dials left queued.
 //!
 //! One markdown row per run: distinct callback numbers leased, degraded
 //! answers by reason, numbers answered twice (must be 0), DynamoDB requests
@@ -16,6 +23,7 @@
 //! and the call records the table holds once DynamoDB Local has drained.
 //!
 //! - `BENCH_BURST=100,300,500` (default): the N to run; `BENCH_BURST=0` skips.
+//! - `BENCH_BURST_PATHS=cold,warm,http` (default): which of the three.
 //! - `BENCH_ONLY=burst`: run only this section (no other section, no release
 //!   binaries needed): `cargo run --release -p lifeline-bench` with the
 //!   emulators' `export` lines sourced.
@@ -47,6 +55,161 @@ pub(crate) fn burst_sizes() -> Vec<usize> {
             .collect(),
         Err(_) => vec![100, 300, 500],
     }
+}
+
+/// How the dials reach dial-intake.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    Cold,
+    Warm,
+    Http,
+}
+
+impl Path {
+    fn name(self) -> &'static str {
+        match self {
+            Path::Cold => "cold",
+            Path::Warm => "warm",
+            Path::Http => "http",
+        }
+    }
+}
+
+fn burst_paths() -> Vec<Path> {
+    let v = std::env::var("BENCH_BURST_PATHS").unwrap_or_else(|_| "cold,warm,http".into());
+    [Path::Cold, Path::Warm, Path::Http]
+        .into_iter()
+        .filter(|p| v.split(',').any(|s| s.trim() == p.name()))
+        .collect()
+}
+
+/// The local runner over the rig's table and configuration, warmed up as
+/// its start does, serving on 127.0.0.1 until `stop` is sent.
+async fn runner(r: &Rig) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let system = lifeline_local::LocalSystem::new((*r.store).clone(), (*r.config).clone());
+    system.warm_up().await.expect("runner warm-up");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(lifeline_local::serve(
+        listener,
+        Arc::new(system),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (base, stop)
+}
+
+/// `ids` dialing 911 at once through the runner at `base`, each on a task of
+/// its own: each answer with its time (ms), and the wall time (ms).
+async fn http_at_once(
+    r: &Rig,
+    base: &str,
+    ids: Vec<(String, String)>,
+) -> (Vec<(f64, serde_json::Value)>, f64) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(ids.len())
+        .build()
+        .expect("client");
+    let t = Instant::now();
+    let tasks: Vec<_> = ids
+        .into_iter()
+        .map(|(call, agent)| {
+            let body = serde_json::json!({"callId": call, "agentId": agent, "dialed": "911",
+                "from": "+14255550100", "location": {"country": "US"}})
+            .to_string();
+            let signed = lifeline_edge::webhook::Signed::post("/calls/outbound", body.as_bytes());
+            let sig = r.secret.sign(chrono::Utc::now().timestamp(), signed);
+            let req = client
+                .post(format!("{base}/calls/outbound"))
+                .header("content-type", "application/json")
+                .header(lifeline_edge::webhook::SIGNATURE_HEADER, sig)
+                .body(body);
+            tokio::spawn(async move {
+                let t = Instant::now();
+                let v = match req.send().await {
+                    Ok(resp) => resp.json::<serde_json::Value>().await.unwrap_or_default(),
+                    Err(e) => serde_json::json!({"reason": format!("http: {e}")}),
+                };
+                (ms(t.elapsed()), v)
+            })
+        })
+        .collect();
+    let answers = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    (answers, ms(t.elapsed()))
+}
+
+/// DynamoDB Local's own limit: `n` bare 3-item `TransactWriteItems` (new
+/// items, `attribute_not_exists` conditions, as a dial's write) sent at
+/// once, each on a task of its own, to a fresh table: each one's time (ms)
+/// and the wall time (ms).
+async fn bare_transactions_at_once(conf: &aws_config::SdkConfig, n: usize) -> (Vec<f64>, f64) {
+    let r = rig(conf, 0, 0).await;
+    let client = aws_sdk_dynamodb::Client::new(conf);
+    let table = r.store.table().to_string();
+    let put = |k: usize| {
+        let item = std::collections::HashMap::from([
+            (
+                "pk".to_string(),
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("BARE#{k}")),
+            ),
+            (
+                "sk".to_string(),
+                aws_sdk_dynamodb::types::AttributeValue::S("X".into()),
+            ),
+        ]);
+        aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(
+                aws_sdk_dynamodb::types::Put::builder()
+                    .table_name(&table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .expect("put"),
+            )
+            .build()
+    };
+    let t = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let req = client
+                .transact_write_items()
+                .transact_items(put(3 * i))
+                .transact_items(put(3 * i + 1))
+                .transact_items(put(3 * i + 2));
+            tokio::spawn(async move {
+                let t = Instant::now();
+                let ok = match req.send().await {
+                    Ok(_) => None,
+                    Err(e) => Some(format!(
+                        "{}",
+                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                    )),
+                };
+                (ms(t.elapsed()), ok)
+            })
+        })
+        .collect();
+    let done: Vec<(f64, Option<String>)> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    let failed: Vec<&String> = done.iter().filter_map(|(_, e)| e.as_ref()).collect();
+    if let Some(first) = failed.first() {
+        eprintln!("bare burst N={n}: {} failed, e.g. {first}", failed.len());
+    }
+    let times = done.iter().map(|(t, _)| *t).collect();
+    let wall = ms(t.elapsed());
+    drop_and_settle(&r).await;
+    (times, wall)
 }
 
 /// A fresh table seeded with `pool` US numbers and agents `b-0`..`b-{agents}`.
@@ -140,6 +303,7 @@ async fn drop_and_settle(r: &Rig) {
 }
 
 struct Row {
+    path: Path,
     n: usize,
     pool: usize,
     distinct: usize,
@@ -155,14 +319,40 @@ struct Row {
     recorded: usize,
 }
 
-async fn run(conf: &aws_config::SdkConfig, n: usize, pool: usize, budget_ms: f64) -> Row {
+async fn run(
+    conf: &aws_config::SdkConfig,
+    path: Path,
+    n: usize,
+    pool: usize,
+    budget_ms: f64,
+) -> Row {
     let seed = Instant::now();
     let r = Arc::new(seeded(conf, pool, n).await);
     let seed_s = seed.elapsed().as_secs_f64();
     let ids = (0..n)
         .map(|i| (format!("mc-{n}-{pool}-{i}"), format!("b-{i}")))
         .collect();
-    let (answers, wall) = dial_at_once(&r, ids).await;
+    let (answers, wall) = match path {
+        Path::Cold => dial_at_once(&r, ids).await,
+        Path::Warm => {
+            let profiles = r.store.list_agents().await.expect("profiles");
+            let tenant = r.store.get_tenant().await.expect("tenant");
+            r.handlers
+                .0
+                .service()
+                .warm_up(profiles, tenant, &[Country::US])
+                .await;
+            r.calls.reset();
+            dial_at_once(&r, ids).await
+        }
+        Path::Http => {
+            let (base, stop) = runner(&r).await;
+            r.calls.reset();
+            let out = http_at_once(&r, &base, ids).await;
+            let _ = stop.send(());
+            out
+        }
+    };
     let requests = r.calls.snapshot();
     let mut degraded: BTreeMap<String, usize> = BTreeMap::new();
     let mut leased: HashMap<String, usize> = HashMap::new();
@@ -194,6 +384,7 @@ async fn run(conf: &aws_config::SdkConfig, n: usize, pool: usize, budget_ms: f64
             .unwrap_or(f64::NAN)
     };
     Row {
+        path,
         n,
         pool,
         distinct: leased.len(),
@@ -224,17 +415,30 @@ pub(crate) async fn section_burst(conf: &aws_config::SdkConfig) {
         warm.dial(&format!("w-{i}"), &format!("b-{i}"), "911").await;
     }
     drop_and_settle(&warm).await;
-    println!("## 9. Mass-casualty burst (in-process, one task per dial)\n");
+    println!("## 9. Mass-casualty burst (one task per dial)\n");
     println!(
-        "N agents dial 911 at once, each a distinct agent and callId; fresh table per run, seeded before the clock starts; {WARM_UP} sequential dials first as a warm-up; dial budget {budget_ms:.0} ms.\n"
+        "N agents dial 911 at once, each a distinct agent and callId; fresh table per run, seeded before the clock starts; {WARM_UP} sequential dials first as a warm-up of DynamoDB Local; dial budget {budget_ms:.0} ms. `cold`: a new dial-intake handler in-process (every dial reads first); `warm`: the same handler warmed up (profiles, tenant settings, candidates) before the clock starts; `http`: the local runner on 127.0.0.1, warmed up as its start does, one signed POST per dial. Writes per dial above 1 are retries (a number another dial took, a transaction conflict, the extension after a refused claim).\n"
     );
     println!(
-        "| N | pool | distinct numbers leased | degraded (by reason) | same number twice | DynamoDB requests per dial | p50 ms | p99 ms | max ms | after budget | wall ms | call records |"
+        "| path | N | pool | distinct numbers leased | degraded (by reason) | same number twice | DynamoDB requests per dial | p50 ms | p99 ms | max ms | after budget | wall ms | call records |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let paths = burst_paths();
+    let mut bare_rows = Vec::new();
     for n in sizes {
-        for pool in [2 * n, n] {
-            let row = run(conf, n, pool, budget_ms).await;
+        let (mut times, wall) = bare_transactions_at_once(conf, n).await;
+        times.sort_by(|a, b| a.total_cmp(b));
+        let at = |q: f64| times[((times.len().max(1) as f64 - 1.0) * q).round() as usize];
+        bare_rows.push(format!(
+            "| bare 3-item TransactWriteItems | {n} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} |",
+            at(0.5),
+            at(0.99),
+            times.last().copied().unwrap_or(f64::NAN),
+            wall,
+            wall / n as f64
+        ));
+        for (path, pool) in paths.iter().flat_map(|p| [(*p, 2 * n), (*p, n)]) {
+            let row = run(conf, path, n, pool, budget_ms).await;
             let degraded = if row.degraded.is_empty() {
                 "0".to_string()
             } else {
@@ -256,7 +460,8 @@ pub(crate) async fn section_burst(conf: &aws_config::SdkConfig) {
                 .collect::<Vec<_>>()
                 .join(", ");
             println!(
-                "| {} | {} | {} | {degraded} | {} | {:.2} ({by}) | {:.0} | {:.0} | {:.0} | {} | {:.0} | {} |",
+                "| {} | {} | {} | {} | {degraded} | {} | {:.2} ({by}) | {:.0} | {:.0} | {:.0} | {} | {:.0} | {} |",
+                row.path.name(),
                 row.n,
                 row.pool,
                 row.distinct,
@@ -270,10 +475,18 @@ pub(crate) async fn section_burst(conf: &aws_config::SdkConfig) {
                 row.recorded,
             );
             eprintln!(
-                "burst N={} pool={}: seeded in {:.1} s",
-                row.n, row.pool, row.seed_s
+                "burst {} N={} pool={}: seeded in {:.1} s",
+                row.path.name(),
+                row.n,
+                row.pool,
+                row.seed_s
             );
         }
+    }
+    println!("\nDynamoDB Local's own limit, in the same run: N bare 3-item transactions (a dial's write, nothing else) sent at once to a fresh table.\n");
+    println!("| what | N | p50 ms | p99 ms | max ms | wall ms | wall ms per transaction |\n|---|---|---|---|---|---|---|");
+    for row in bare_rows {
+        println!("{row}");
     }
     println!();
 }

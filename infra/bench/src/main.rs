@@ -15,7 +15,8 @@
 //! 9. Mass-casualty burst: N concurrent emergency dials (`BENCH_BURST`,
 //!    default `100,300,500`, `0` skips), pools of 2 × N and N (burst.rs).
 //!
-//! `BENCH_ONLY=burst` runs section 9 alone (also `concurrency`, `adapters`).
+//! `BENCH_ONLY=burst` runs section 9 alone (also `concurrency`, `adapters`;
+//! `coldstart` runs sections 4 and 5).
 
 mod adapters;
 mod burst;
@@ -354,6 +355,10 @@ async fn main() {
         Ok("concurrency") => return section_pool_size(&conf, 1).await,
         Ok("adapters") => return section_adapters(&conf, n).await,
         Ok("burst") => return burst::section_burst(&conf).await,
+        Ok("coldstart") => {
+            runtime_api::section_cold_start(&conf).await;
+            return runtime_api::section_sizes();
+        }
         _ => {}
     }
     println!("# Lifeline benchmark run\n");

@@ -1,6 +1,6 @@
 //! A local Lambda Runtime API (the protocol `lambda_runtime` speaks), enough
-//! to time a function binary from process start to its first handled event,
-//! and the release binaries' sizes.
+//! to time a function binary from process start to its first handled event
+//! (its init phases as it logs them), and the release binaries' sizes.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -13,18 +13,36 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::{mpsc, oneshot};
 
-pub const FUNCTIONS: [&str; 9] = [
+/// Every function binary (the workspace's `default-members` under `functions/`).
+pub const FUNCTIONS: [&str; 12] = [
     "dial-intake",
     "call-events",
     "callback-router",
-    "presence-api",
     "presence-override",
+    "presence-api",
     "callback-lease",
     "notifier",
     "connect-adapter",
     "twilio-adapter",
+    "call-outbox",
+    "stream-events",
+    "platform-presence",
+];
+
+/// The webhook secret the bench signs with, as a plain variable or as the
+/// Secrets Manager secret's value.
+const SECRET: &str = "local-secret";
+
+/// The init phases `run_webhook` logs (`lifeline_edge::lambda`), in ms.
+const PHASES: [&str; 5] = [
+    "aws_config_ms",
+    "config_ms",
+    "secret_ms",
+    "clients_ms",
+    "init_ms",
 ];
 
 fn bin_dir() -> PathBuf {
@@ -38,8 +56,7 @@ fn outbound_event(dialed: &str) -> String {
     let body = serde_json::json!({"callId": format!("cold-{}", uuid::Uuid::new_v4().simple()), "agentId": "b-0",
         "dialed": dialed, "from": "+14255550100", "location": {"country": "US"}})
     .to_string();
-    let secret =
-        WebhookSecret::new("local-secret").unwrap_or_else(|_| unreachable!("a valid secret"));
+    let secret = WebhookSecret::new(SECRET).unwrap_or_else(|_| unreachable!("a valid secret"));
     let signed = lifeline_edge::webhook::Signed::post("/calls/outbound", body.as_bytes());
     let sig = secret.sign(chrono::Utc::now().timestamp(), signed);
     serde_json::json!({
@@ -54,12 +71,23 @@ fn outbound_event(dialed: &str) -> String {
     .to_string()
 }
 
-/// Runs `bin` against a one-event Runtime API; the time to its response.
+/// One cold start as the bench saw it.
+struct ColdStart {
+    /// Process start → the event's response received.
+    total: Duration,
+    /// The response the function posted (or what went wrong).
+    answer: String,
+    /// The `run_webhook` init line's fields, and when it was read (from process start).
+    init: Option<(Duration, serde_json::Value)>,
+}
+
+/// Runs `bin` against a one-event Runtime API with `env` (`RUST_LOG=info`,
+/// stdout read for the init line); the time to its response.
 async fn first_event(
     bin: &PathBuf,
     event: String,
-    table: &str,
-) -> Result<(Duration, String), String> {
+    env: &[(&'static str, String)],
+) -> Result<ColdStart, String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;
@@ -129,63 +157,253 @@ async fn first_event(
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-        .env("LIFELINE_WEBHOOK_SECRET", "local-secret")
-        .env("LIFELINE_TABLE", table)
+        .env_remove("LIFELINE_WEBHOOK_SECRET")
+        .env_remove("LIFELINE_WEBHOOK_SECRET_ARN")
+        .env_remove("LIFELINE_OUTBOX_QUEUE_URL")
         .env("LIFELINE_OUTSIDE_LINE_PREFIX", "9")
-        .env("RUST_LOG", "off")
-        .stdout(std::process::Stdio::null())
+        // As deployed (template.yaml): the init line is an info line.
+        .env("RUST_LOG", "info")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
+    // The JSON log lines, read as they come: the init line, timed on arrival.
+    let (init_tx, init_rx) = oneshot::channel();
+    let reader = child.stdout.take().map(|out| {
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(out).lines();
+            let mut init_tx = Some(init_tx);
+            while let Ok(Some(line)) = lines.next_line().await {
+                let at = started.elapsed();
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                    continue;
+                };
+                if phase(&v, "init_ms").is_some() {
+                    if let Some(tx) = init_tx.take() {
+                        let _ = tx.send((at, v));
+                    }
+                }
+            }
+        })
+    });
     let outcome = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await;
     let took = started.elapsed();
+    // Logged before the runtime polls for the event: in hand already, or within moments.
+    let init = tokio::time::timeout(Duration::from_secs(1), init_rx)
+        .await
+        .ok()
+        .and_then(Result::ok);
     let _ = child.kill().await;
     server.abort();
+    if let Some(r) = reader {
+        r.abort();
+    }
     match outcome {
-        Ok(Some(o)) => Ok((took, o)),
+        Ok(Some(answer)) => Ok(ColdStart {
+            total: took,
+            answer,
+            init,
+        }),
         _ => Err("no response within 20 s".into()),
+    }
+}
+
+/// A field of a JSON log line (`tracing_subscriber`'s layout: under `fields`).
+fn field<'a>(line: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    line.get("fields")
+        .and_then(|f| f.get(name))
+        .or_else(|| line.get(name))
+}
+
+fn phase(line: &serde_json::Value, name: &str) -> Option<f64> {
+    field(line, name).and_then(|v| v.as_f64())
+}
+
+/// A Secrets Manager secret holding `value` on the emulator: its ARN.
+async fn emulator_secret(conf: &aws_config::SdkConfig, value: &str) -> Result<String, String> {
+    let name = format!("lifeline-bench/webhook-{}", uuid::Uuid::new_v4().simple());
+    aws_sdk_secretsmanager::Client::new(conf)
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "CreateSecret: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+            )
+        })?
+        .arn
+        .ok_or_else(|| "CreateSecret: no ARN".to_string())
+}
+
+/// The dial's outbox queue on the emulator (as deployed: set, though a dial
+/// the table takes never sends to it): its URL.
+async fn emulator_queue(conf: &aws_config::SdkConfig) -> Result<String, String> {
+    aws_sdk_sqs::Client::new(conf)
+        .create_queue()
+        .queue_name("lifeline-bench-outbox")
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "CreateQueue: {}",
+                aws_sdk_sqs::error::DisplayErrorContext(e)
+            )
+        })?
+        .queue_url
+        .ok_or_else(|| "CreateQueue: no QueueUrl".to_string())
+}
+
+/// The action a dial answered with, else its status (a refused signature).
+fn answer_of(response: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(response) else {
+        return response.to_string();
+    };
+    let body = v["body"]
+        .as_str()
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
+    match body.as_ref().and_then(|b| b.get("action")) {
+        Some(action) => action.to_string(),
+        None => format!("status {}", v["statusCode"]),
+    }
+}
+
+fn median(values: Vec<f64>) -> String {
+    if values.is_empty() {
+        return "–".into();
+    }
+    format!("{:.1}", super::stats(values).p50)
+}
+
+/// One row of the cold-start table: the runs' figures, in ms.
+#[derive(Default)]
+struct Runs {
+    totals: Vec<f64>,
+    before: Vec<f64>,
+    phases: [Vec<f64>; PHASES.len()],
+    first_dial: Vec<f64>,
+    answer: String,
+    checks: Vec<String>,
+    failed: bool,
+}
+
+impl Runs {
+    /// Adds one run; `source` is the secret's source the init line should name.
+    fn add(&mut self, run: Result<ColdStart, String>, source: &str) {
+        let run = match run {
+            Ok(run) => run,
+            Err(e) => {
+                self.answer = e;
+                self.failed = true;
+                return;
+            }
+        };
+        self.totals.push(super::ms(run.total));
+        self.answer = answer_of(&run.answer);
+        let Some((seen, line)) = run.init else {
+            self.checks.push("no init line".into());
+            return;
+        };
+        for (values, name) in self.phases.iter_mut().zip(PHASES) {
+            if let Some(v) = phase(&line, name) {
+                values.push(v);
+            }
+        }
+        if let Some(init) = phase(&line, "init_ms") {
+            self.before.push(super::ms(seen) - init);
+        }
+        self.first_dial.push(super::ms(run.total) - super::ms(seen));
+        if field(&line, "secret").and_then(|v| v.as_str()) != Some(source) {
+            self.checks
+                .push(format!("secret from {:?}", field(&line, "secret")));
+        }
+        if field(&line, "secret_set").and_then(|v| v.as_bool()) != Some(true) {
+            self.checks.push("no secret at init".into());
+        }
+    }
+
+    /// The row's cells after the event and secret columns.
+    fn cells(mut self) -> String {
+        self.checks.sort();
+        self.checks.dedup();
+        let mut answer = self.answer;
+        if !self.checks.is_empty() {
+            answer = format!("{answer} ({})", self.checks.join(", "));
+        }
+        let [aws, config, secret, clients, init] = self.phases.map(median);
+        format!(
+            "{} | {} | {aws} | {config} | {secret} | {clients} | {init} | {} | {answer}",
+            median(self.totals),
+            median(self.before),
+            median(self.first_dial),
+        )
     }
 }
 
 pub async fn section_cold_start(conf: &aws_config::SdkConfig) {
     println!("## 4. Cold-start proxy\n");
-    println!("Process start → first event answered, through a local Lambda Runtime API (x86_64 release binary, median of 5).\n");
+    println!("Process start → first event answered, through a local Lambda Runtime API (x86_64 release binary, `RUST_LOG=info` as deployed; 5 runs, the two secret sources alternating; median per column, so a row's columns need not add up).\n");
     let r = super::rig(conf, 50, 1).await;
-    println!("| binary | event | median ms | answer |\n|---|---|---|---|");
+    // The secret as deployed: by ARN, one bounded read at cold start (moto).
+    let arn = emulator_secret(conf, SECRET).await;
+    let outbox = emulator_queue(conf).await;
+    if let Err(e) = &arn {
+        println!("Secrets Manager secret not created: {e}\n");
+    }
+    if let Err(e) = &outbox {
+        println!("Outbox queue not created (LIFELINE_OUTBOX_QUEUE_URL unset): {e}\n");
+    }
+    println!("Init phases as `run_webhook` logs them (`cold start: init done`): AWS config, configuration read and validated, webhook secret (Secrets Manager client and first read), clients and handler; *init* is `run_webhook`'s whole init. *Before init* = the init line's arrival − init: exec, runtime start and `main`'s own setup (dial-intake loads its own AWS config for the outbox client). *First dial* = total − the init line's arrival.\n");
+    println!("| event | secret | total ms | before init | aws config | config | secret | clients | init | first dial | answer |\n|---|---|---|---|---|---|---|---|---|---|---|");
+    let bin = bin_dir().join("dial-intake");
+    let mut common = vec![("LIFELINE_TABLE", r.store.table().to_string())];
+    if let Ok(url) = &outbox {
+        common.push(("LIFELINE_OUTBOX_QUEUE_URL", url.clone()));
+    }
+    // (what the init line names, the row's label, the secret's variable)
+    let variants = [
+        (
+            "plain",
+            "plain variable",
+            Ok(("LIFELINE_WEBHOOK_SECRET", SECRET.to_string())),
+        ),
+        (
+            "secrets-manager",
+            "Secrets Manager (ARN)",
+            arn.as_ref()
+                .map(|a| ("LIFELINE_WEBHOOK_SECRET_ARN", a.clone()))
+                .map_err(|_| ()),
+        ),
+    ];
     for (dialed, what) in [
         ("4255550123", "ordinary dial (no AWS call)"),
         ("911", "emergency dial (DynamoDB Local)"),
     ] {
-        let bin = bin_dir().join("dial-intake");
-        let mut times = Vec::new();
-        let mut last = String::new();
+        let mut rows: [Runs; 2] = Default::default();
         for _ in 0..5 {
-            match first_event(&bin, outbound_event(dialed), r.store.table()).await {
-                Ok((t, o)) => {
-                    times.push(super::ms(t));
-                    last = o;
+            for ((source, _, secret), runs) in variants.iter().zip(rows.iter_mut()) {
+                let Ok(secret) = secret else { continue };
+                if runs.failed {
+                    continue;
                 }
-                Err(e) => {
-                    last = e;
-                    break;
-                }
+                let mut env = common.clone();
+                env.push(secret.clone());
+                runs.add(
+                    first_event(&bin, outbound_event(dialed), &env).await,
+                    source,
+                );
             }
         }
-        if times.is_empty() {
-            println!("| dial-intake | {what} | – | {last} |");
-            continue;
+        for ((_, label, secret), runs) in variants.iter().zip(rows) {
+            match secret {
+                Ok(_) => println!("| {what} | {label} | {} |", runs.cells()),
+                Err(()) => println!("| {what} | {label} | – | | | | | | | | no secret |"),
+            }
         }
-        let action = serde_json::from_str::<serde_json::Value>(&last)
-            .ok()
-            .and_then(|v| v.get("body").and_then(|b| b.as_str()).map(String::from))
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
-            .map(|v| v["action"].to_string())
-            .unwrap_or(last);
-        println!(
-            "| dial-intake | {what} | {:.1} | {action} |",
-            super::stats(times).p50
-        );
     }
     println!();
 }
@@ -193,11 +411,12 @@ pub async fn section_cold_start(conf: &aws_config::SdkConfig) {
 pub fn section_sizes() {
     println!("## 5. Release binary sizes (stripped, x86_64)\n");
     println!("| function | bytes | MB |\n|---|---|---|");
-    let mut total = 0u64;
+    let (mut total, mut built) = (0u64, 0);
     for f in FUNCTIONS {
         match std::fs::metadata(bin_dir().join(f)) {
             Ok(m) => {
                 total += m.len();
+                built += 1;
                 println!(
                     "| {f} | {} | {:.2} |",
                     m.len(),
@@ -207,8 +426,12 @@ pub fn section_sizes() {
             Err(_) => println!("| {f} | not built | |"),
         }
     }
+    let all = match built {
+        n if n == FUNCTIONS.len() => format!("all {n}"),
+        n => format!("all {} ({n} built)", FUNCTIONS.len()),
+    };
     println!(
-        "| **all nine** | {total} | {:.2} |",
+        "| **{all}** | {total} | {:.2} |",
         total as f64 / 1_048_576.0
     );
     println!("\nTarget: ≤ 8 MB each.\n");

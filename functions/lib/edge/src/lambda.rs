@@ -2,6 +2,8 @@
 //! and clients built once at cold start, then the runtime loop.
 
 use std::sync::Arc;
+#[cfg(feature = "secrets")]
+use std::time::{Duration, Instant};
 
 use crate::config::{Config, ConfigError, Mode};
 use crate::http::WebhookHandler;
@@ -22,16 +24,51 @@ where
     H: WebhookHandler + 'static,
     F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
 {
+    let started = Instant::now();
     crate::telemetry::init_json();
+    let aws_started = Instant::now();
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
-    let handler = webhook_with_secret(
+    let aws_config = aws_started.elapsed();
+    let (handler, phases) = timed_webhook_with_secret(
         &aws,
         |k| std::env::var(k).ok(),
         RefreshPolicy::default(),
         build,
     )
     .await?;
+    // One line per cold start: where its init time went (the benchmark reads it).
+    tracing::info!(
+        aws_config_ms = ms(aws_config),
+        config_ms = ms(phases.config),
+        secret_ms = ms(phases.secret),
+        clients_ms = ms(phases.clients),
+        init_ms = ms(started.elapsed()),
+        secret = phases.source,
+        secret_set = phases.secret_set,
+        "cold start: init done"
+    );
     serve_webhook(handler).await
+}
+
+/// Milliseconds, as a log field.
+#[cfg(feature = "secrets")]
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// How long the parts of a webhook's init took, and where its secret came from.
+#[cfg(feature = "secrets")]
+struct InitPhases {
+    /// The secret's source and the configuration, read and validated.
+    config: Duration,
+    /// The Secrets Manager client and the bounded first read (none for a plain secret).
+    secret: Duration,
+    /// The store's client and the handler.
+    clients: Duration,
+    /// `plain` or `secrets-manager`.
+    source: &'static str,
+    /// Whether a key was in hand when init ended.
+    secret_set: bool,
 }
 
 /// Why a webhook function cannot start: deterministic configuration errors
@@ -63,11 +100,38 @@ where
     H: WebhookHandler + 'static,
     F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
 {
+    timed_webhook_with_secret(aws, get, policy, build)
+        .await
+        .map(|(handler, _)| handler)
+}
+
+/// [`webhook_with_secret`], timed phase by phase.
+#[cfg(feature = "secrets")]
+async fn timed_webhook_with_secret<H, F>(
+    aws: &aws_config::SdkConfig,
+    get: impl Fn(&str) -> Option<String>,
+    policy: RefreshPolicy,
+    build: F,
+) -> Result<(Refreshing<H>, InitPhases), StartError>
+where
+    H: WebhookHandler + 'static,
+    F: FnOnce(Arc<DynamoStore>, Arc<dyn Clock>, Arc<Config>) -> H,
+{
     use lifeline_aws::secrets::{SecretBudget, SecretSource, SecretsManagerSecret, SECRET_ARN_VAR};
+    let mut phase = Instant::now();
+    let mut lap = || {
+        let now = Instant::now();
+        now - std::mem::replace(&mut phase, now)
+    };
     let source = SecretSource::from_lookup(&get)?;
     // Without the plain variable the config holds an empty, shared handle,
     // which the refresher fills.
     let config = Config::from_lookup_without_secret(Mode::Lambda, &get)?;
+    let config_took = lap();
+    let source_name = match source {
+        SecretSource::Plain(_) => "plain",
+        SecretSource::SecretsManager(_) => "secrets-manager",
+    };
     let refresher = match source {
         SecretSource::Plain(_) => None,
         SecretSource::SecretsManager(arn) => {
@@ -81,9 +145,18 @@ where
             Some(refresher)
         }
     };
+    let secret_took = lap();
+    let secret_set = config.webhook_secret.is_set();
     let store = Arc::new(DynamoStore::from_conf(aws, &config.table));
     let handler = build(store, Arc::new(SystemClock), Arc::new(config));
-    Ok(Refreshing::new(handler, refresher))
+    let phases = InitPhases {
+        config: config_took,
+        secret: secret_took,
+        clients: lap(),
+        source: source_name,
+        secret_set,
+    };
+    Ok((Refreshing::new(handler, refresher), phases))
 }
 
 /// The same for a webhook that authenticates its caller its own way (the

@@ -43,6 +43,11 @@ pub const CANDIDATES: usize = 48;
 const MAX_ATTEMPTS: usize = 16;
 /// Fresh lookups after concurrent dials took the candidates.
 const MAX_REQUERIES: usize = 5;
+/// Numbers a dial takes from the container's queue after one was taken.
+const MAX_QUEUE_RETAKES: usize = 3;
+/// How long a dial waits for a running refill when the queue is empty: a
+/// page read, shorter than a lookup of its own under load.
+const REFILL_WAIT: Duration = Duration::from_millis(250);
 
 pub struct DialService<S> {
     store: Arc<S>,
@@ -80,6 +85,10 @@ struct Candidates {
     /// the failure (`store_unavailable`, `timeout`), not `pool_exhausted`.
     lookup_failed: Option<&'static str>,
     requeries_left: usize,
+    /// Numbers still to take from the container's queue after one was
+    /// found taken: a queue that keeps failing is stale (another container
+    /// took them), and the index is read instead.
+    queue_takes_left: usize,
     limit: usize,
 }
 
@@ -100,6 +109,7 @@ impl Candidates {
             tried: HashSet::new(),
             lookup_failed,
             requeries_left,
+            queue_takes_left: MAX_QUEUE_RETAKES,
             limit,
         }
     }
@@ -113,6 +123,7 @@ impl Candidates {
             tried: HashSet::new(),
             lookup_failed: None,
             requeries_left: MAX_REQUERIES,
+            queue_takes_left: MAX_QUEUE_RETAKES,
             limit,
         }
     }
@@ -343,53 +354,44 @@ impl<S: DialStore + 'static> DialService<S> {
                 .record_without_lease(dial, &ctx, matched, now, "lease_unreadable", deadline)
                 .await;
         }
-        let limit = self.candidate_limit(matched.country);
-        // An agent with no lease, in a container with candidates queued:
-        // one of those, no lookup.
-        let queued = match (&looked_up, &ctx.lease) {
-            (None, None) => self
-                .warm
-                .take(matched.country, self.ids.below(usize::MAX), now),
-            _ => None,
-        };
-        if let Some(number) = queued {
-            self.refill_in_background(matched.country);
-            let mut candidates = Candidates::warm(number, limit);
-            return self
-                .lease_and_record(dial, matched, ctx, &mut candidates, now, deadline)
-                .await;
+        let country = matched.country;
+        let limit = self.candidate_limit(country);
+        // An agent with no lease, in a container with candidates queued (or
+        // being read): one of those, no lookup of its own.
+        if ctx.lease.is_none() && looked_up.is_none() {
+            if let Some(number) = self.take_candidate(country, deadline).await {
+                self.refill_in_background(country);
+                let mut candidates = Candidates::warm(number, limit);
+                return self
+                    .lease_and_record(dial, matched, ctx, &mut candidates, now, deadline)
+                    .await;
+            }
         }
         let looked_up = match looked_up {
             Some(numbers) => numbers,
-            None => self.lookup(matched.country, now, None, deadline).await,
+            None => self.lookup(country, now, None, deadline).await,
         };
-        let first_page = looked_up.as_ref().ok().cloned();
         let mut candidates = Candidates::new(looked_up, limit);
         if candidates.lookup_failed.is_none() && ctx.lease.as_ref().is_none_or(|l| !l.is_live(now))
         {
-            self.report_pool_level(matched.country, candidates.numbers.len());
+            self.report_pool_level(country, candidates.numbers.len());
         }
-        let answer = self
-            .lease_and_record(dial, matched, ctx, &mut candidates, now, deadline)
-            .await;
-        // What the lookup found and this dial did not take is the next
-        // dials' candidates: they need no lookup of their own.
-        if let Some(page) = first_page {
-            let mut taken = candidates.tried;
-            if let OutboundAnswer::Emergency {
-                degraded: false,
-                caller_id,
-                ..
-            } = &answer
-            {
-                if let Ok(n) = caller_id.parse() {
-                    taken.insert(n);
-                }
+        if ctx.lease.is_none() && !candidates.numbers.is_empty() {
+            // The page is handed out through the container's queue, so
+            // concurrent dials here take distinct numbers, and the next dials
+            // need no lookup.
+            let page = PoolPage {
+                numbers: candidates.numbers.clone(),
+                next: candidates.next.clone(),
+            };
+            self.warm.seed(country, &page, limit, &HashSet::new(), now);
+            if let Some(n) = self.warm.take(country, self.ids.below(usize::MAX), now) {
+                candidates.numbers = vec![n];
             }
-            self.warm.seed(matched.country, &page, limit, &taken, now);
-            self.refill_in_background(matched.country);
+            self.refill_in_background(country);
         }
-        answer
+        self.lease_and_record(dial, matched, ctx, &mut candidates, now, deadline)
+            .await
     }
 
     /// The warm path: with the agent's profile, the tenant's settings and a
@@ -418,7 +420,7 @@ impl<S: DialStore + 'static> DialService<S> {
                 ProfileMatch::Ordinary | ProfileMatch::NoCountry(_) => return None,
             },
         };
-        let number = self.warm.take(m.country, self.ids.below(usize::MAX), now)?;
+        let number = self.take_candidate(m.country, deadline).await?;
         self.refill_in_background(m.country);
         let ctx = DialContext {
             call: None,
@@ -465,15 +467,7 @@ impl<S: DialStore + 'static> DialService<S> {
             if !self.warm.start_prefetch(country) {
                 continue;
             }
-            let now = self.clock.now();
-            let read = self
-                .store
-                .available_numbers(country, now, REFILL_PAGE, None);
-            let page = tokio::time::timeout(self.settings.dial_attempt(), read)
-                .await
-                .ok()
-                .and_then(Result::ok);
-            self.warm.refilled(country, page, true, now);
+            self.refill(country, None).await;
         }
     }
 
@@ -490,12 +484,19 @@ impl<S: DialStore + 'static> DialService<S> {
     }
 
     fn spawn_refill(&self, country: Country, after: Option<PoolCursor>) {
-        let (store, warm, clock) = (self.store.clone(), self.warm.clone(), self.clock.clone());
-        let limit = self.settings.dial_attempt();
-        tokio::spawn(async move {
-            let now = clock.now();
-            let read = store.available_numbers(country, now, REFILL_PAGE, after.as_ref());
-            let page = match tokio::time::timeout(limit, read).await {
+        let service = self.clone();
+        tokio::spawn(async move { service.refill(country, after).await });
+    }
+
+    /// Reads `country`'s listing from `after` into the queue, page by page
+    /// while the queue stays low (at most once through the listing).
+    async fn refill(&self, country: Country, mut after: Option<PoolCursor>) {
+        loop {
+            let now = self.clock.now();
+            let read = self
+                .store
+                .available_numbers(country, now, REFILL_PAGE, after.as_ref());
+            let page = match tokio::time::timeout(self.settings.dial_attempt(), read).await {
                 Ok(Ok(page)) => Some(page),
                 Ok(Err(e)) => {
                     tracing::warn!(country = %country, error = %e, "candidate refill failed");
@@ -503,8 +504,27 @@ impl<S: DialStore + 'static> DialService<S> {
                 }
                 Err(_) => None,
             };
-            warm.refilled(country, page, after.is_none(), now);
-        });
+            match self.warm.refilled(country, page, after.is_none(), now) {
+                Some(next) => after = Some(next),
+                None => return,
+            }
+        }
+    }
+
+    /// A candidate from the queue; when it is empty while a refill runs, the
+    /// refill is waited for (briefly) rather than every dial reading alone.
+    async fn take_candidate(&self, country: Country, deadline: &Deadline) -> Option<E164> {
+        let wait_until = tokio::time::Instant::now() + REFILL_WAIT.min(deadline.before_reserve());
+        loop {
+            let now = self.clock.now();
+            if let Some(n) = self.warm.take(country, self.ids.below(usize::MAX), now) {
+                return Some(n);
+            }
+            if !self.warm.refilling(country) || tokio::time::Instant::now() >= wait_until {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// The call, profile, lease and tenant, and (when the country is known
@@ -523,7 +543,7 @@ impl<S: DialStore + 'static> DialService<S> {
         match known {
             // The container's queue serves an agent without a lease; one
             // with a lease plans from it.
-            Some(m) if self.warm.queued(m.country) == 0 => {
+            Some(m) if self.warm.queued(m.country) == 0 && !self.warm.refilling(m.country) => {
                 let lookup = self.lookup(m.country, now, None, deadline);
                 let (ctx, numbers) = tokio::join!(context, lookup);
                 Ok((ctx?, Some(numbers)))
@@ -751,9 +771,12 @@ impl<S: DialStore + 'static> DialService<S> {
         deadline: &Deadline,
     ) {
         // The container's queue first: its numbers cost no read.
-        if let Some(n) = self.warm.take(country, self.ids.below(usize::MAX), now) {
-            candidates.numbers = vec![n];
-            return;
+        if candidates.queue_takes_left > 0 {
+            if let Some(n) = self.warm.take(country, self.ids.below(usize::MAX), now) {
+                candidates.queue_takes_left -= 1;
+                candidates.numbers = vec![n];
+                return;
+            }
         }
         if candidates.next.is_some() {
             return self.next_page(country, candidates, now, deadline).await;
@@ -1073,8 +1096,8 @@ mod tests {
         assert_eq!(answer["callerId"], "+14255550199");
         let call: CallId = "c-1".parse().unwrap();
         let lease_id = store.with_state(|s| s.calls[&call].lease_id.clone());
-        // SequenceIds: the first pick was 0, the lease id the next number.
-        assert_eq!(lease_id.unwrap(), LeaseId::from_bits(2));
+        // SequenceIds: the queue's pick was 0, the plan's 1, the lease id the next number.
+        assert_eq!(lease_id.unwrap(), LeaseId::from_bits(3));
         assert_eq!(metrics.values("PoolAvailable"), vec![1.0]);
         assert!(metrics.values("DegradedEmergencyAnswers").is_empty());
     }

@@ -20,9 +20,13 @@ use lifeline_domain::types::{AgentId, E164};
 use crate::ports::{DialContext, ItemKind, PoolCursor, PoolPage};
 
 /// How many numbers one refill asks the index for (keys only: one small read).
-pub const REFILL_PAGE: usize = 200;
+pub const REFILL_PAGE: usize = 250;
 /// Below this many queued candidates a refill starts, off the request path.
-pub const REFILL_BELOW: usize = 64;
+pub const REFILL_BELOW: usize = 100;
+/// A refill reads on until the queue holds this many (or the listing ends):
+/// enough for a mass-casualty burst's dials in one container to need no
+/// lookup of their own (keys only: some 50 bytes a number).
+pub const QUEUE_TARGET: usize = 500;
 /// How long a number handed to a dial stays out of refills: the index may
 /// still list it while the dial's write is in flight or just committed.
 const HANDED_HOLD_SECS: i64 = 60;
@@ -181,23 +185,44 @@ impl WarmCache {
     }
 
     /// What a refill read (`None`: it failed; the next dial may try again).
+    /// When the queue is still short of its target and the listing goes on, the refill
+    /// continues from the returned cursor (it stays marked as running); it
+    /// stops at the listing's end, so one refill reads the listing once.
     pub fn refilled(
         &self,
         country: Country,
         page: Option<PoolPage>,
         from_start: bool,
         now: DateTime<Utc>,
-    ) {
+    ) -> Option<PoolCursor> {
         let mut inner = self.inner();
         let pool = inner.pools.entry(country).or_default();
-        pool.refilling = false;
-        let Some(page) = page else { return };
+        let Some(page) = page else {
+            pool.refilling = false;
+            return None;
+        };
         // Off the end of the listing: the next refill starts over, where
         // numbers released since are listed first.
         pool.more = page.next.is_some() || !from_start;
-        pool.next = page.next;
+        pool.next = page.next.clone();
         pool.offer(page.numbers, now);
         pool.filled_at = Some(now);
+        match page.next {
+            Some(next) if pool.queue.len() < QUEUE_TARGET => Some(next),
+            _ => {
+                pool.refilling = false;
+                None
+            }
+        }
+    }
+
+    /// Whether a refill of `country`'s queue is running (a dial that found
+    /// the queue empty waits for it rather than reading on its own).
+    pub fn refilling(&self, country: Country) -> bool {
+        self.inner()
+            .pools
+            .get(&country)
+            .is_some_and(|p| p.refilling)
     }
 
     /// What a dial's own lookup read (the first page): the numbers it did
@@ -392,7 +417,7 @@ mod tests {
         cache.seed(Country::GB, &full, 48, &HashSet::new(), t(0));
         assert_eq!(cache.start_refill(Country::GB), Some(Some(cursor)));
         assert!(cache.start_refill(Country::GB).is_none(), "one at a time");
-        cache.refilled(
+        let more = cache.refilled(
             Country::GB,
             Some(PoolPage {
                 numbers: numbers(60)[48..].to_vec(),
@@ -401,15 +426,54 @@ mod tests {
             false,
             t(1),
         );
+        assert_eq!(more, None, "the listing's end stops the refill");
+        assert!(!cache.refilling(Country::GB));
         assert_eq!(cache.queued(Country::GB), 60);
-        // Its next refill starts over, from the start of the listing.
-        let mut taken = 0;
-        while cache.take(Country::GB, 0, t(2)).is_some()
-            && cache.queued(Country::GB) >= REFILL_BELOW - 10
-        {
-            taken += 1;
-        }
-        assert!(taken > 0);
+        // Still low, past the listing's end: the next refill starts over.
         assert_eq!(cache.start_refill(Country::GB), Some(None));
+    }
+
+    #[test]
+    fn a_refill_goes_on_while_the_queue_is_low_and_the_listing_goes_on() {
+        let cache = WarmCache::new(Duration::seconds(60));
+        assert!(cache.start_prefetch(Country::US));
+        let all = numbers(300);
+        let cursor = |i: usize| PoolCursor {
+            number: all[i].clone(),
+            available_at: t(0),
+        };
+        // 40 new: still low, the listing goes on: read on from its cursor.
+        let next = cache.refilled(
+            Country::US,
+            Some(PoolPage {
+                numbers: all[..40].to_vec(),
+                next: Some(cursor(39)),
+            }),
+            true,
+            t(0),
+        );
+        assert_eq!(next, Some(cursor(39)));
+        assert!(cache.refilling(Country::US), "still running");
+        // Up to its target: it stops, and the next refill starts from here.
+        let all = numbers(QUEUE_TARGET + 40);
+        let next = cache.refilled(
+            Country::US,
+            Some(PoolPage {
+                numbers: all[40..].to_vec(),
+                next: Some(cursor(289)),
+            }),
+            false,
+            t(0),
+        );
+        assert_eq!(next, None);
+        assert!(!cache.refilling(Country::US));
+        assert_eq!(cache.queued(Country::US), QUEUE_TARGET + 40);
+        // A failed read stops it too, and leaves the queue as it was.
+        while cache.queued(Country::US) >= REFILL_BELOW {
+            cache.take(Country::US, 0, t(1));
+        }
+        assert_eq!(cache.start_refill(Country::US), Some(Some(cursor(289))));
+        assert_eq!(cache.refilled(Country::US, None, false, t(1)), None);
+        assert!(!cache.refilling(Country::US));
     }
 }
