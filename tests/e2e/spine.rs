@@ -723,3 +723,56 @@ async fn a_signature_replayed_to_another_route_is_refused_and_writes_nothing() {
         204
     );
 }
+
+/// Many agents dial at once into a warm container (the runner, over HTTP):
+/// each dial is exactly its one write, and every agent gets a number of
+/// its own — the container hands each candidate out once, and DynamoDB
+/// Local's conditions stand behind that.
+#[tokio::test]
+async fn concurrent_dials_in_a_warm_container_are_one_write_each() {
+    const AGENTS: usize = 20;
+    // A budget no slow machine reaches: this counts requests, not time.
+    let l = start_with(0, &[("LIFELINE_DIAL_BUDGET_MS", "10000")]).await;
+    let pool: Vec<lifeline_domain::types::E164> = (0..AGENTS + 2)
+        .map(|i| format!("+1206555{:04}", 1000 + i).parse().expect("number"))
+        .collect();
+    l.store
+        .add_numbers(
+            Country::US,
+            &pool,
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .await
+        .expect("seed pool");
+    for i in 0..AGENTS {
+        l.store
+            .put_agent(&agent(
+                &format!("w-{i}"),
+                Country::US,
+                NumberType::DirectRouting,
+                &format!("+1425555{:04}", 7000 + i),
+            ))
+            .await
+            .expect("seed");
+    }
+    l.warm_up().await;
+    l.calls.reset();
+    let bodies: Vec<_> = (0..AGENTS)
+        .map(|i| dial(&format!("wc-{i}"), &format!("w-{i}"), "911"))
+        .collect();
+    let answers =
+        futures::future::join_all(bodies.iter().map(|b| l.post("/calls/outbound", b))).await;
+    let numbers: HashSet<String> = answers
+        .iter()
+        .map(|a| {
+            assert_eq!(a.json["degraded"], false, "{}", a.json);
+            a.json["callerId"].as_str().expect("callerId").to_string()
+        })
+        .collect();
+    assert_eq!(numbers.len(), AGENTS, "a number each");
+    assert_eq!(
+        l.calls.snapshot(),
+        ops(&[("TransactWriteItems", AGENTS)]),
+        "one write per dial, nothing read"
+    );
+}

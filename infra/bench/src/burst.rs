@@ -335,14 +335,7 @@ async fn run(
     let (answers, wall) = match path {
         Path::Cold => dial_at_once(&r, ids).await,
         Path::Warm => {
-            let profiles = r.store.list_agents().await.expect("profiles");
-            let tenant = r.store.get_tenant().await.expect("tenant");
-            r.handlers
-                .0
-                .service()
-                .warm_up(profiles, tenant, &[Country::US])
-                .await;
-            r.calls.reset();
+            r.warm_up().await;
             dial_at_once(&r, ids).await
         }
         Path::Http => {

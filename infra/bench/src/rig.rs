@@ -123,6 +123,20 @@ impl Rig {
                 .await,
         )
     }
+    /// dial-intake's container made warm, as the local runner's start
+    /// makes it: every profile, the tenant's settings, the US candidates
+    /// (the requests it makes are not counted).
+    pub(crate) async fn warm_up(&self) {
+        let profiles = self.store.list_agents().await.expect("profiles");
+        let tenant = self.store.get_tenant().await.expect("tenant");
+        self.handlers
+            .0
+            .service()
+            .warm_up(profiles, tenant, &[Country::US])
+            .await;
+        self.calls.reset();
+    }
+
     pub(crate) async fn end(&self, call: &str, agent: &str) -> u16 {
         let body = serde_json::json!({"callId": call, "agentId": agent});
         self.handlers
