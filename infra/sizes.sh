@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 FUNCTIONS=(dial-intake call-events callback-router presence-api presence-override
-  callback-lease notifier connect-adapter twilio-adapter)
+  callback-lease notifier connect-adapter twilio-adapter call-outbox stream-events
+  platform-presence)
 dir="${CARGO_TARGET_DIR:-target}/release"
 out=()
 for f in "${FUNCTIONS[@]}"; do
