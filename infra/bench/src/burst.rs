@@ -284,7 +284,7 @@ async fn settle_and_count_calls(r: &Rig) -> usize {
 /// request quickly again: an in-memory DynamoDB Local slows down as tables
 /// pile up, and requests the dials gave up on are still queued in it; either
 /// would leak into the next run.
-async fn drop_and_settle(r: &Rig) {
+pub(crate) async fn drop_and_settle(r: &Rig) {
     let client = aws_sdk_dynamodb::Client::new(&r.conf);
     let _ = client
         .delete_table()

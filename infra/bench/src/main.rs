@@ -15,7 +15,8 @@
 //! 9. Mass-casualty burst: N concurrent emergency dials (`BENCH_BURST`,
 //!    default `100,300,500`, `0` skips), pools of 2 × N and N (burst.rs).
 //!
-//! `BENCH_ONLY=burst` runs section 9 alone (also `concurrency`, `adapters`;
+//! `BENCH_ONLY=burst` runs section 9 alone (a comma list of `calls`, `latency`,
+//! `pools`, `concurrency`, `coldstart`, `sizes`, `adapters`, `burst`;
 //! `coldstart` runs sections 4 and 5).
 
 mod adapters;
@@ -176,6 +177,7 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
         fmt_calls(&side.snapshot())
     );
     println!();
+    burst::drop_and_settle(&r).await;
 }
 
 async fn section_latency(conf: &aws_config::SdkConfig, n: usize) {
@@ -266,6 +268,17 @@ async fn section_latency(conf: &aws_config::SdkConfig, n: usize) {
         tx.push(ms(t.elapsed()));
     }
     let base_tx = stats(tx);
+    // The same transaction of the dial's own items (copies, new keys).
+    let shaped = stats(
+        rig::dial_shaped_transactions(
+            &r,
+            "l-0",
+            "b-0",
+            numbers.first().map_or("", String::as_str),
+            n,
+        )
+        .await,
+    );
     let base_put = stats(put);
     let base_get = stats(get);
     println!("| operation | p50 ms | p99 ms | p50 ratio | baseline |\n|---|---|---|---|---|");
@@ -298,6 +311,18 @@ async fn section_latency(conf: &aws_config::SdkConfig, n: usize) {
         &base_tx,
         "3-item transaction",
     );
+    row(
+        "bare TransactWriteItems of the dial's own 3 items (copies)",
+        &shaped,
+        &base_tx,
+        "3-item transaction",
+    );
+    row(
+        "emergency dial (handler)",
+        &em,
+        &shaped,
+        "the dial's own items, bare",
+    );
     row("ordinary dial (handler)", &stats(ord), &base_get, "GetItem");
     row(
         "inbound callback (handler)",
@@ -312,16 +337,18 @@ async fn section_latency(conf: &aws_config::SdkConfig, n: usize) {
         "conditional PutItem",
     );
     println!("\nTarget: emergency dial (warm container) ≤ 1.3× a bare 3-item TransactWriteItems (p50).\n");
+    burst::drop_and_settle(&r).await;
 }
 
 async fn section_pool_size(conf: &aws_config::SdkConfig, n: usize) {
     println!("## 3. Emergency dial vs pool size ({n} dials each)\n");
-    println!("Each dial is ended and the clock moved 3 h after it, so a pool of 10 serves every dial (and a container's cache is stale by then). *cold*: the dial reads first (context, and the pool's listing: a `Query` of one page); *warm*: the container warmed up just before (untimed), so the dial is its one write. *bare Query*: that listing's page alone, the same number of times: what grows with the pool in DynamoDB Local itself.\n");
-    println!("| pool size | cold p50 ms | cold p99 ms | warm p50 ms | warm p99 ms | bare Query p50 ms | cold ratio to 10 (p50) | warm ratio to 10 (p50) | bare Query ratio to 10 (p50) |\n|---|---|---|---|---|---|---|---|---|");
-    let mut first: Option<(f64, f64, f64)> = None;
+    println!("Each dial is ended and the clock moved 3 h after it, so a pool of 10 serves every dial (and a container's cache is stale by then). *cold*: the dial reads first (context, and the pool's listing: a `Query` of one page); *warm*: the container warmed up just before (untimed), so the dial is its one write. *bare Query*: that listing's page alone, the same number of times; *bare dial-shaped transaction*: the warm dial's own three items copied under new keys and written as one bare transaction after each warm dial. Both show what grows with the pool in DynamoDB Local itself. Ratios are of p50s.\n");
+    println!("| pool size | cold p50 ms | cold p99 ms | warm p50 ms | warm p99 ms | bare Query p50 ms | bare dial-shaped transaction p50 ms | cold ratio to 10 | warm ratio to 10 | bare Query ratio to 10 | bare transaction ratio to 10 | warm / bare transaction |\n|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut first: Option<(f64, f64, f64, f64)> = None;
     for size in [10usize, 1_000, 10_000] {
         let r = rig(conf, size, 2 * n).await;
-        let (mut cold, mut warm, mut query) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut cold, mut warm, mut query, mut shaped) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..n {
             let t = Instant::now();
             r.dial(&format!("p-{i}"), &format!("b-{i}"), "911").await;
@@ -330,9 +357,21 @@ async fn section_pool_size(conf: &aws_config::SdkConfig, n: usize) {
             r.clock.advance(Duration::hours(3));
             r.warm_up().await;
             let t = Instant::now();
-            r.dial(&format!("q-{i}"), &format!("b-{}", n + i), "911")
+            let answer = r
+                .dial(&format!("q-{i}"), &format!("b-{}", n + i), "911")
                 .await;
             warm.push(ms(t.elapsed()));
+            let number = answer["callerId"].as_str().unwrap_or_default().to_string();
+            shaped.extend(
+                rig::dial_shaped_transactions(
+                    &r,
+                    &format!("q-{i}"),
+                    &format!("b-{}", n + i),
+                    &number,
+                    1,
+                )
+                .await,
+            );
             r.end(&format!("q-{i}"), &format!("b-{}", n + i)).await;
             r.clock.advance(Duration::hours(3));
             let t = Instant::now();
@@ -347,19 +386,25 @@ async fn section_pool_size(conf: &aws_config::SdkConfig, n: usize) {
                 .await;
             query.push(ms(t.elapsed()));
         }
-        let (cold, warm, query) = (stats(cold), stats(warm), stats(query));
-        let (c0, w0, q0) = *first.get_or_insert((cold.p50, warm.p50, query.p50));
+        let (cold, warm, query, shaped) = (stats(cold), stats(warm), stats(query), stats(shaped));
+        let (c0, w0, q0, s0) = *first.get_or_insert((cold.p50, warm.p50, query.p50, shaped.p50));
         println!(
-            "| {size} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}× | {:.2}× | {:.2}× |",
+            "| {size} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
             cold.p50,
             cold.p99,
             warm.p50,
             warm.p99,
             query.p50,
+            shaped.p50,
             cold.p50 / c0,
             warm.p50 / w0,
-            query.p50 / q0
+            query.p50 / q0,
+            shaped.p50 / s0,
+            warm.p50 / shaped.p50
         );
+        // Leave DynamoDB Local as it was for what follows (deleted, and
+        // answering promptly again).
+        burst::drop_and_settle(&r).await;
     }
     println!("\nTarget: 10 000 within 1.2× of 10 (p50).\n");
     // Each dial on a task of its own, as concurrent Lambda invocations are.
@@ -377,16 +422,22 @@ async fn section_pool_size(conf: &aws_config::SdkConfig, n: usize) {
         .iter()
         .filter(|(_, v)| v["degraded"] == false)
         .count();
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for (_, v) in answers.iter().filter(|(_, v)| v["degraded"] != false) {
+        *reasons
+            .entry(v["reason"].as_str().unwrap_or("?").to_string())
+            .or_default() += 1;
+    }
     let s = stats(answers.iter().map(|(l, _)| *l).collect());
     println!(
-        "50 concurrent emergency dials, pool of 1 000: wall {wall:.0} ms, p50 {:.1} ms, p99 {:.1} ms, {leased} leased, {} distinct numbers, {} degraded.\n",
+        "50 concurrent emergency dials, pool of 1 000, cold container: wall {wall:.0} ms, p50 {:.1} ms, p99 {:.1} ms, {leased} leased, {} distinct numbers, {} degraded {reasons:?}.\n",
         s.p50,
         s.p99,
         distinct.len(),
         50 - leased
     );
     let _ = s.n;
-    let _ = &r.conf;
+    burst::drop_and_settle(&r).await;
 }
 
 #[tokio::main]
@@ -399,30 +450,44 @@ async fn main() {
         lifeline_edge::telemetry::init_text();
     }
     let conf = aws_config_loader(ClientProfile::Admin).load().await;
-    match std::env::var("BENCH_ONLY").as_deref() {
-        Ok("concurrency") => return section_pool_size(&conf, 1).await,
-        Ok("adapters") => return section_adapters(&conf, n).await,
-        Ok("burst") => return burst::section_burst(&conf).await,
-        Ok("coldstart") => {
-            runtime_api::section_cold_start(&conf).await;
-            return runtime_api::section_sizes();
-        }
-        _ => {}
+    // `BENCH_ONLY`: a comma list of sections (`calls`, `latency`, `pools`,
+    // `concurrency`, `coldstart`, `sizes`, `adapters`, `burst`); unset: all.
+    // `./infra/bench.sh` runs them in three groups, each on fresh emulators.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let wants = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|s| s.trim() == name))
+    };
+    if wants("calls") {
+        println!("# Lifeline benchmark run\n");
+        println!(
+            "Machine: {} cores, `{}`; DynamoDB Local and moto on 127.0.0.1; release build; {}.\n",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
+            std::env::consts::ARCH,
+            Utc::now().format("%Y-%m-%d %H:%M UTC")
+        );
+        section_calls(&conf).await;
     }
-    println!("# Lifeline benchmark run\n");
-    println!(
-        "Machine: {} cores, `{}`; DynamoDB Local and moto on 127.0.0.1; release build; {}.\n",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0),
-        std::env::consts::ARCH,
-        Utc::now().format("%Y-%m-%d %H:%M UTC")
-    );
-    section_calls(&conf).await;
-    section_latency(&conf, n).await;
-    section_pool_size(&conf, n.min(100)).await;
-    runtime_api::section_cold_start(&conf).await;
-    runtime_api::section_sizes();
-    section_adapters(&conf, n).await;
-    burst::section_burst(&conf).await;
+    if wants("latency") {
+        section_latency(&conf, n).await;
+    }
+    if wants("pools") {
+        section_pool_size(&conf, n.min(100)).await;
+    } else if wants("concurrency") {
+        section_pool_size(&conf, 1).await;
+    }
+    if wants("coldstart") {
+        runtime_api::section_cold_start(&conf).await;
+    }
+    if wants("sizes") {
+        runtime_api::section_sizes();
+    }
+    if wants("adapters") {
+        section_adapters(&conf, n).await;
+    }
+    if wants("burst") {
+        burst::section_burst(&conf).await;
+    }
 }

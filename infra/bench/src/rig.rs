@@ -221,3 +221,62 @@ pub(crate) async fn dial_at_once(
         .collect();
     (answers, ms(t.elapsed()))
 }
+
+/// The baseline a dial's write is compared with: `n` bare 3-item
+/// `TransactWriteItems`, one at a time, of copies of the items a dial wrote
+/// (its call record, its number, the agent's pointer: same attributes, same
+/// index keys, so DynamoDB Local does the same work for them) under new keys,
+/// each `attribute_not_exists(pk)`. Each one's time (ms).
+pub(crate) async fn dial_shaped_transactions(
+    r: &Rig,
+    call: &str,
+    agent: &str,
+    number: &str,
+    n: usize,
+) -> Vec<f64> {
+    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+    let client = aws_sdk_dynamodb::Client::new(&r.conf);
+    let table = r.store.table().to_string();
+    let get = |pk: String, sk: &str| {
+        client
+            .get_item()
+            .table_name(&table)
+            .key("pk", AttributeValue::S(pk))
+            .key("sk", AttributeValue::S(sk.into()))
+            .consistent_read(true)
+            .send()
+    };
+    let item = |out: Result<aws_sdk_dynamodb::operation::get_item::GetItemOutput, _>| {
+        out.ok().and_then(|o| o.item).unwrap_or_default()
+    };
+    let call_item = item(get(format!("CALL#{call}"), "CALL").await);
+    let number_item = item(get(format!("NUMBER#{number}"), "NUMBER").await);
+    let pointer_item = item(get(format!("AGENT#{agent}"), "LEASE").await);
+    let copy = |item: &std::collections::HashMap<String, AttributeValue>, pk: String| {
+        let mut item = item.clone();
+        item.insert("pk".into(), AttributeValue::S(pk));
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .expect("put"),
+            )
+            .build()
+    };
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let req = client
+            .transact_write_items()
+            .transact_items(copy(&call_item, format!("CALL#bare-{tag}")))
+            .transact_items(copy(&number_item, format!("NUMBER#+1999{i:07}")))
+            .transact_items(copy(&pointer_item, format!("AGENT#bare-{tag}")));
+        let t = std::time::Instant::now();
+        let _ = req.send().await;
+        times.push(ms(t.elapsed()));
+    }
+    times
+}
