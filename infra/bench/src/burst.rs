@@ -28,7 +28,7 @@
 //!   binaries needed): `cargo run --release -p lifeline-bench` with the
 //!   emulators' `export` lines sourced.
 
-use crate::rig::{dial_at_once, ms, rig, Rig};
+use crate::rig::{dial_at_once, ms, rig, timed_at_once, Rig};
 use futures::stream::{self, StreamExt};
 use lifeline_app::clock::Clock;
 use lifeline_app::ports::AdminStore;
@@ -114,8 +114,7 @@ async fn http_at_once(
         .pool_max_idle_per_host(ids.len())
         .build()
         .expect("client");
-    let t = Instant::now();
-    let tasks: Vec<_> = ids
+    let requests: Vec<_> = ids
         .into_iter()
         .map(|(call, agent)| {
             let body = serde_json::json!({"callId": call, "agentId": agent, "dialed": "911",
@@ -128,22 +127,15 @@ async fn http_at_once(
                 .header("content-type", "application/json")
                 .header(lifeline_edge::webhook::SIGNATURE_HEADER, sig)
                 .body(body);
-            tokio::spawn(async move {
-                let t = Instant::now();
-                let v = match req.send().await {
+            async move {
+                match req.send().await {
                     Ok(resp) => resp.json::<serde_json::Value>().await.unwrap_or_default(),
                     Err(e) => serde_json::json!({"reason": format!("http: {e}")}),
-                };
-                (ms(t.elapsed()), v)
-            })
+                }
+            }
         })
         .collect();
-    let answers = futures::future::join_all(tasks)
-        .await
-        .into_iter()
-        .filter_map(Result::ok)
-        .collect();
-    (answers, ms(t.elapsed()))
+    timed_at_once(requests).await
 }
 
 /// DynamoDB Local's own limit: `n` bare 3-item `TransactWriteItems` (new
@@ -176,38 +168,27 @@ async fn bare_transactions_at_once(conf: &aws_config::SdkConfig, n: usize) -> (V
             )
             .build()
     };
-    let t = Instant::now();
-    let tasks: Vec<_> = (0..n)
+    let transactions: Vec<_> = (0..n)
         .map(|i| {
             let req = client
                 .transact_write_items()
                 .transact_items(put(3 * i))
                 .transact_items(put(3 * i + 1))
                 .transact_items(put(3 * i + 2));
-            tokio::spawn(async move {
-                let t = Instant::now();
-                let ok = match req.send().await {
-                    Ok(_) => None,
-                    Err(e) => Some(format!(
-                        "{}",
-                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                    )),
-                };
-                (ms(t.elapsed()), ok)
-            })
+            async move {
+                req.send()
+                    .await
+                    .err()
+                    .map(|e| format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            }
         })
         .collect();
-    let done: Vec<(f64, Option<String>)> = futures::future::join_all(tasks)
-        .await
-        .into_iter()
-        .filter_map(Result::ok)
-        .collect();
+    let (done, wall) = timed_at_once(transactions).await;
     let failed: Vec<&String> = done.iter().filter_map(|(_, e)| e.as_ref()).collect();
     if let Some(first) = failed.first() {
         eprintln!("bare burst N={n}: {} failed, e.g. {first}", failed.len());
     }
     let times = done.iter().map(|(t, _)| *t).collect();
-    let wall = ms(t.elapsed());
     drop_and_settle(&r).await;
     (times, wall)
 }

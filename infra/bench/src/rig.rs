@@ -202,24 +202,38 @@ pub(crate) async fn dial_at_once(
     r: &std::sync::Arc<Rig>,
     ids: Vec<(String, String)>,
 ) -> (Vec<(f64, serde_json::Value)>, f64) {
+    let dials = ids.into_iter().map(|(call, agent)| {
+        let r = r.clone();
+        async move { r.dial(&call, &agent, "911").await }
+    });
+    timed_at_once(dials).await
+}
+
+/// Runs `jobs` at once, each on a task of its own as concurrent Lambda
+/// invocations are: each one's output with its time (ms), and the wall time
+/// (ms). A task that panicked is left out.
+pub(crate) async fn timed_at_once<T, F>(jobs: impl IntoIterator<Item = F>) -> (Vec<(f64, T)>, f64)
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
     let t = std::time::Instant::now();
-    let tasks: Vec<_> = ids
+    let tasks: Vec<_> = jobs
         .into_iter()
-        .map(|(call, agent)| {
-            let r = r.clone();
+        .map(|job| {
             tokio::spawn(async move {
                 let t = std::time::Instant::now();
-                let v = r.dial(&call, &agent, "911").await;
-                (ms(t.elapsed()), v)
+                let out = job.await;
+                (ms(t.elapsed()), out)
             })
         })
         .collect();
-    let answers = futures::future::join_all(tasks)
+    let done = futures::future::join_all(tasks)
         .await
         .into_iter()
         .filter_map(Result::ok)
         .collect();
-    (answers, ms(t.elapsed()))
+    (done, ms(t.elapsed()))
 }
 
 /// The baseline a dial's write is compared with: `n` bare 3-item

@@ -497,7 +497,14 @@ impl<S: DialStore + 'static> DialService<S> {
                 .store
                 .available_numbers(country, now, REFILL_PAGE, after.as_ref());
             let page = match tokio::time::timeout(self.settings.dial_attempt(), read).await {
-                Ok(Ok(page)) => Some(page),
+                Ok(Ok(page)) => {
+                    if after.is_none() {
+                        // Warm dials make no lookup: the pool's level comes
+                        // from here, so its low-water alarm keeps its data.
+                        self.report_pool_level(country, page.numbers.len());
+                    }
+                    Some(page)
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(country = %country, error = %e, "candidate refill failed");
                     None
@@ -641,8 +648,8 @@ impl<S: DialStore + 'static> DialService<S> {
                 // The refusal names the lease the agent holds: plan from it
                 // (extend it, or take their previous number back), unread.
                 Attempt::LeaseChanged(Some(current)) => {
-                    if current.number != number {
-                        // Unclaimed: another dial may have it.
+                    if current.country == m.country && current.is_live(now) {
+                        // The extension uses no candidate: another dial may.
                         self.warm.give_back(m.country, number);
                     }
                     ctx.lease = Some(*current);
