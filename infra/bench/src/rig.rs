@@ -78,6 +78,8 @@ pub(crate) async fn rig(conf: &aws_config::SdkConfig, pool: usize, agents: usize
         Config::from_lookup(Mode::Local, |k| match k {
             "LIFELINE_TABLE" => Some(table.clone()),
             "LIFELINE_OUTSIDE_LINE_PREFIX" => Some("9".into()),
+            // To compare with the warm path off (`0`).
+            "LIFELINE_DIAL_CACHE_SECONDS" => std::env::var(k).ok(),
             _ => None,
         })
         .expect("config"),
