@@ -3,7 +3,7 @@
 use lifeline_app::ports::{AdminStore, DialStore};
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
-use lifeline_e2e::{agent, dial, ended, inbound, start, start_with, Broken, US_POOL};
+use lifeline_e2e::{agent, dial, ended, inbound, seed_pool, start, start_with, Broken, US_POOL};
 use lifeline_edge::webhook::Signed;
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
@@ -736,14 +736,7 @@ async fn concurrent_dials_in_a_warm_container_are_one_write_each() {
     let pool: Vec<lifeline_domain::types::E164> = (0..AGENTS + 2)
         .map(|i| format!("+1206555{:04}", 1000 + i).parse().expect("number"))
         .collect();
-    l.store
-        .add_numbers(
-            Country::US,
-            &pool,
-            chrono::Utc::now() - chrono::Duration::hours(1),
-        )
-        .await
-        .expect("seed pool");
+    seed_pool(&l.store, &pool).await;
     for i in 0..AGENTS {
         l.store
             .put_agent(&agent(

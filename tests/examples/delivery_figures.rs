@@ -102,14 +102,7 @@ async fn main() {
     let pool: Vec<_> = (0..2 * n)
         .map(|i| format!("+1206555{i:04}").parse().expect("number"))
         .collect();
-    l.store
-        .add_numbers(
-            Country::US,
-            &pool,
-            chrono::Utc::now() - chrono::Duration::hours(1),
-        )
-        .await
-        .expect("pool");
+    lifeline_e2e::seed_pool(&l.store, &pool).await;
     for i in 0..2 * n {
         let mut a = agent(
             &format!("d-{i}"),

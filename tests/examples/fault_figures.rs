@@ -186,14 +186,7 @@ async fn main() {
     let pool: Vec<_> = (0..CASES.len() * n)
         .map(|i| format!("+1206555{i:04}").parse().expect("number"))
         .collect();
-    l.store
-        .add_numbers(
-            Country::US,
-            &pool,
-            chrono::Utc::now() - chrono::Duration::hours(1),
-        )
-        .await
-        .expect("pool");
+    lifeline_e2e::seed_pool(&l.store, &pool).await;
     let seen: Seen = Arc::default();
     let watcher = watch_emails(seen.clone());
     let mut results: Vec<(&Case, Vec<(String, Run)>)> = Vec::new();

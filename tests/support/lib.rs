@@ -19,7 +19,7 @@ use lifeline_aws::test_support::{
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::Recipients;
+use lifeline_domain::types::{Recipients, E164};
 use lifeline_edge::config::{Config, Mode};
 use lifeline_edge::webhook::{Signed, WebhookSecret};
 use lifeline_local::{serve, LocalSystem};
@@ -96,6 +96,19 @@ pub fn agent(id: &str, country: Country, number_type: NumberType, source: &str) 
         outbound_profile: Some("OVP-emergency".into()),
         platform: Default::default(),
     }
+}
+
+/// Adds `numbers` to the US pool, added an hour ago: available now whatever
+/// the clock.
+pub async fn seed_pool(store: &DynamoStore, numbers: &[E164]) {
+    store
+        .add_numbers(
+            Country::US,
+            numbers,
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .await
+        .expect("seed pool");
 }
 
 /// A runner over a new table holding agents a-42 (US, calling plan), a-43 (US,
@@ -177,15 +190,7 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         .iter()
         .map(|n| n.parse().expect("number"))
         .collect();
-    // Added an hour ago: available now whatever the clock.
-    store
-        .add_numbers(
-            Country::US,
-            &numbers,
-            chrono::Utc::now() - chrono::Duration::hours(1),
-        )
-        .await
-        .expect("seed pool");
+    seed_pool(&store, &numbers).await;
     let vars: BTreeMap<String, String> = [
         ("LIFELINE_TABLE", table.as_str()),
         ("LIFELINE_OUTSIDE_LINE_PREFIX", "9"),
