@@ -28,7 +28,7 @@
 //!   binaries needed): `cargo run --release -p lifeline-bench` with the
 //!   emulators' `export` lines sourced.
 
-use crate::rig::{dial_at_once, ms, rig, timed_at_once, Rig};
+use crate::rig::{bare_item, dial_at_once, ms, put_if_new, rig, timed_at_once, Rig};
 use futures::stream::{self, StreamExt};
 use lifeline_app::clock::Clock;
 use lifeline_app::ports::AdminStore;
@@ -146,28 +146,7 @@ async fn bare_transactions_at_once(conf: &aws_config::SdkConfig, n: usize) -> (V
     let r = rig(conf, 0, 0).await;
     let client = aws_sdk_dynamodb::Client::new(conf);
     let table = r.store.table().to_string();
-    let put = |k: usize| {
-        let item = std::collections::HashMap::from([
-            (
-                "pk".to_string(),
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("BARE#{k}")),
-            ),
-            (
-                "sk".to_string(),
-                aws_sdk_dynamodb::types::AttributeValue::S("X".into()),
-            ),
-        ]);
-        aws_sdk_dynamodb::types::TransactWriteItem::builder()
-            .put(
-                aws_sdk_dynamodb::types::Put::builder()
-                    .table_name(&table)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .build()
-                    .expect("put"),
-            )
-            .build()
-    };
+    let put = |k: usize| put_if_new(&table, bare_item(format!("BARE#{k}")));
     let transactions: Vec<_> = (0..n)
         .map(|i| {
             let req = client

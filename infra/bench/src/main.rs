@@ -185,18 +185,7 @@ async fn section_latency(conf: &aws_config::SdkConfig, n: usize) {
     let r = rig(conf, n + 10, n).await;
     let client = aws_sdk_dynamodb::Client::new(conf);
     let table = r.store.table().to_string();
-    let key = |i: usize| {
-        std::collections::HashMap::from([
-            (
-                "pk".to_string(),
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("BENCH#{i}")),
-            ),
-            (
-                "sk".to_string(),
-                aws_sdk_dynamodb::types::AttributeValue::S("X".into()),
-            ),
-        ])
-    };
+    let key = |i: usize| rig::bare_item(format!("BENCH#{i}"));
     let mut put = Vec::new();
     let mut get = Vec::new();
     for i in 0..n {
@@ -245,18 +234,7 @@ async fn section_latency(conf: &aws_config::SdkConfig, n: usize) {
     // The write an emergency dial makes: a three-item transaction.
     let mut tx = Vec::new();
     for i in 0..n {
-        let put_of = |k: usize| {
-            aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                .put(
-                    aws_sdk_dynamodb::types::Put::builder()
-                        .table_name(&table)
-                        .set_item(Some(key(k)))
-                        .condition_expression("attribute_not_exists(pk)")
-                        .build()
-                        .expect("put"),
-                )
-                .build()
-        };
+        let put_of = |k: usize| rig::put_if_new(&table, key(k));
         let t = Instant::now();
         let _ = client
             .transact_write_items()

@@ -238,6 +238,35 @@ where
     (done, ms(t.elapsed()))
 }
 
+/// A bare item: `pk`, and `sk` `X`.
+pub(crate) fn bare_item(
+    pk: String,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    std::collections::HashMap::from([
+        ("pk".to_string(), AttributeValue::S(pk)),
+        ("sk".to_string(), AttributeValue::S("X".into())),
+    ])
+}
+
+/// One item of a bare transaction: a Put of `item`, `attribute_not_exists(pk)`.
+pub(crate) fn put_if_new(
+    table: &str,
+    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> aws_sdk_dynamodb::types::TransactWriteItem {
+    use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+    TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .expect("put"),
+        )
+        .build()
+}
+
 /// The baseline a dial's write is compared with: `n` bare 3-item
 /// `TransactWriteItems`, one at a time, of copies of the items a dial wrote
 /// (its call record, its number, the agent's pointer: same attributes, same
@@ -250,7 +279,7 @@ pub(crate) async fn dial_shaped_transactions(
     number: &str,
     n: usize,
 ) -> Vec<f64> {
-    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+    use aws_sdk_dynamodb::types::AttributeValue;
     let client = aws_sdk_dynamodb::Client::new(&r.conf);
     let table = r.store.table().to_string();
     let get = |pk: String, sk: &str| {
@@ -271,16 +300,7 @@ pub(crate) async fn dial_shaped_transactions(
     let copy = |item: &std::collections::HashMap<String, AttributeValue>, pk: String| {
         let mut item = item.clone();
         item.insert("pk".into(), AttributeValue::S(pk));
-        TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(&table)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .build()
-                    .expect("put"),
-            )
-            .build()
+        put_if_new(&table, item)
     };
     let mut times = Vec::with_capacity(n);
     for i in 0..n {
