@@ -384,7 +384,7 @@ impl<S: DialStore + 'static> DialService<S> {
                 numbers: candidates.numbers.clone(),
                 next: candidates.next.clone(),
             };
-            self.warm.seed(country, &page, limit, &HashSet::new(), now);
+            self.warm.seed(country, &page, limit, now);
             if let Some(n) = self.warm.take(country, self.ids.below(usize::MAX), now) {
                 candidates.numbers = vec![n];
             }
@@ -1049,7 +1049,8 @@ mod tests {
         dial_by(call, "a-42", "911", "+14255550100")
     }
 
-    fn dial_by(call: &str, agent: &str, dialed: &str, from: &str) -> OutboundDial {
+    /// Also the warm path's tests' dial.
+    pub(super) fn dial_by(call: &str, agent: &str, dialed: &str, from: &str) -> OutboundDial {
         OutboundDial {
             call_id: call.parse().unwrap(),
             agent_id: agent.parse().unwrap(),

@@ -225,24 +225,14 @@ impl WarmCache {
             .is_some_and(|p| p.refilling)
     }
 
-    /// What a dial's own lookup read (the first page): the numbers it did
-    /// not take become candidates for the next dials.
-    pub fn seed(
-        &self,
-        country: Country,
-        page: &PoolPage,
-        limit: usize,
-        taken: &HashSet<E164>,
-        now: DateTime<Utc>,
-    ) {
+    /// What a dial's own lookup read (the first page): candidates for it
+    /// (it takes one from the queue like any dial) and the next dials.
+    pub fn seed(&self, country: Country, page: &PoolPage, limit: usize, now: DateTime<Utc>) {
         if self.staleness <= Duration::zero() {
             return;
         }
         let mut inner = self.inner();
         let pool = inner.pools.entry(country).or_default();
-        for n in taken {
-            pool.handed.insert(n.clone(), now);
-        }
         if pool.filled_at.is_none_or(|at| !self.fresh(at, now)) {
             pool.queue.clear();
             pool.next = None;
@@ -341,7 +331,7 @@ mod tests {
             numbers: numbers(10),
             next: None,
         };
-        cache.seed(Country::US, &page, 48, &HashSet::new(), t(0));
+        cache.seed(Country::US, &page, 48, t(0));
         assert!(cache.context(&a, t(0)).is_none());
         assert!(cache.take(Country::US, 0, t(0)).is_none());
         assert!(!cache.start_prefetch(Country::US));
@@ -354,28 +344,23 @@ mod tests {
             numbers: numbers(3),
             next: None,
         };
-        let taken = HashSet::from([numbers(3)[0].clone()]);
-        cache.seed(Country::US, &page, 48, &taken, t(0));
+        cache.seed(Country::US, &page, 48, t(0));
+        let own = cache.take(Country::US, 0, t(0)).unwrap();
+        assert_eq!(own, numbers(3)[0]);
         assert_eq!(
             cache.queued(Country::US),
             2,
-            "the seeding dial's own number is not queued"
+            "the seeding dial's own number is no longer queued"
         );
         let a = cache.take(Country::US, 7, t(1)).unwrap();
         let b = cache.take(Country::US, 7, t(1)).unwrap();
         assert_ne!(a, b);
         assert!(cache.take(Country::US, 7, t(1)).is_none(), "drained");
         // The index still lists them while their writes are in flight.
-        cache.seed(Country::US, &page, 48, &HashSet::new(), t(2));
+        cache.seed(Country::US, &page, 48, t(2));
         assert_eq!(cache.queued(Country::US), 0);
         // Long after, a listing that still shows them (released again) queues them.
-        cache.seed(
-            Country::US,
-            &page,
-            48,
-            &HashSet::new(),
-            t(2 + HANDED_HOLD_SECS),
-        );
+        cache.seed(Country::US, &page, 48, t(2 + HANDED_HOLD_SECS));
         assert_eq!(cache.queued(Country::US), 3);
         // A number given back is queued again.
         let c = cache.take(Country::US, 0, t(70)).unwrap();
@@ -390,7 +375,7 @@ mod tests {
             numbers: numbers(5),
             next: None,
         };
-        cache.seed(Country::US, &page, 48, &HashSet::new(), t(0));
+        cache.seed(Country::US, &page, 48, t(0));
         assert!(cache.take(Country::US, 0, t(60)).is_none());
         assert_eq!(cache.queued(Country::US), 0);
     }
@@ -403,7 +388,7 @@ mod tests {
             numbers: numbers(5),
             next: None,
         };
-        cache.seed(Country::US, &short, 48, &HashSet::new(), t(0));
+        cache.seed(Country::US, &short, 48, t(0));
         assert!(cache.start_refill(Country::US).is_none());
         // A full one may have more after it.
         let cursor = PoolCursor {
@@ -414,7 +399,7 @@ mod tests {
             numbers: numbers(48),
             next: Some(cursor.clone()),
         };
-        cache.seed(Country::GB, &full, 48, &HashSet::new(), t(0));
+        cache.seed(Country::GB, &full, 48, t(0));
         assert_eq!(cache.start_refill(Country::GB), Some(Some(cursor)));
         assert!(cache.start_refill(Country::GB).is_none(), "one at a time");
         let more = cache.refilled(

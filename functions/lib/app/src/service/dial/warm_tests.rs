@@ -5,7 +5,7 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
-use lifeline_domain::call::{AgentProfile, Location};
+use lifeline_domain::call::AgentProfile;
 use lifeline_domain::route::{NumberType, TenantSettings};
 use lifeline_domain::types::{AgentId, CallId, Recipients};
 
@@ -30,19 +30,7 @@ fn profile(id: &str, own: &str) -> AgentProfile {
 }
 
 fn dial(call: &str, agent: &str) -> OutboundDial {
-    OutboundDial {
-        call_id: call.parse().unwrap(),
-        agent_id: agent.parse().unwrap(),
-        dialed: "911".into(),
-        from: "+14255550100".parse().unwrap(),
-        location: Some(Location {
-            country: Some("US".into()),
-            address: None,
-            lat: None,
-            lon: None,
-        }),
-        timestamp: None,
-    }
+    super::tests::dial_by(call, agent, "911", "+14255550100")
 }
 
 struct Rig {
