@@ -21,6 +21,7 @@ fn call(id: &str) -> EmergencyCall {
         test: false,
         country: Some(lifeline_domain::numbers::Country::US),
         location: None,
+        location_source: None,
         caller_id: "+14255550100".parse().unwrap(),
         leased_number: None,
         lease_id: None,

@@ -127,6 +127,7 @@ pub fn parse_flow(event: &ConnectEvent) -> FlowRequest {
                 dialed,
                 from,
                 location: location_from(params),
+                registered_location: false,
                 timestamp: None,
             })
         }
@@ -164,6 +165,7 @@ fn location_from(params: &std::collections::HashMap<String, String>) -> Option<L
         address,
         lat: None,
         lon: None,
+        ..Default::default()
     })
 }
 

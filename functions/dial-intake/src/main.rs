@@ -16,7 +16,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         // start's first dials need no lookup. Profiles are learnt per agent
         // (a scan of them all by every new container of a burst would load
         // the table when it matters most).
-        intake.service().prefetch(&Country::ALL);
+        intake.service().prefetch(&Country::SEED);
         match outbox {
             Some(outbox) => intake.with_outbox(Arc::new(outbox)),
             None => intake,

@@ -336,16 +336,44 @@ async fn missing_location_uses_the_profile_country() {
 #[tokio::test]
 async fn unsupported_location_passes_through_with_the_reason() {
     let r = rig();
-    let (_, v) = r.post(&dial_body("c-1", "a-42", "112", Some("FR"))).await;
+    // ZZ: a code no region of the metadata has.
+    let (_, v) = r.post(&dial_body("c-1", "a-42", "112", Some("ZZ"))).await;
     assert_eq!(
         v,
         json!({"action":"continue","reason":"unsupported_location"})
     );
     let (_, v) = r
-        .post(&dial_body("c-2", "a-42", "0145678901", Some("FR")))
+        .post(&dial_body("c-2", "a-42", "0145678901", Some("ZZ")))
         .await;
     assert_eq!(v, json!({"action":"continue"}));
     assert_eq!(r.store.reads() + r.store.writes(), 0);
+}
+
+#[tokio::test]
+async fn every_country_is_recognised_and_one_without_a_pool_says_so() {
+    let r = rig();
+    // France: 17 (police) is an emergency number there; no French pool.
+    let (_, v) = r.post(&dial_body("c-1", "a-42", "9-17", Some("FR"))).await;
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["emergencyNumber"], "17");
+    assert_eq!(v["degraded"], true);
+    assert_eq!(v["reason"], "no_pool");
+    assert_eq!(v["callerId"], "+14255550100");
+    // The same digits are no emergency number in the US.
+    let (_, v) = r.post(&dial_body("c-2", "a-42", "17", Some("US"))).await;
+    assert_eq!(v, json!({"action":"continue"}));
+    // A SIP dialer's service URN is one anywhere.
+    let (_, v) = r
+        .post(&dial_body(
+            "c-3",
+            "a-42",
+            "urn:service:sos.fire",
+            Some("US"),
+        ))
+        .await;
+    assert_eq!(v["action"], "emergency");
+    assert_eq!(v["emergencyNumber"], "urn:service:sos.fire");
+    assert_eq!(v["degraded"], false);
 }
 
 #[tokio::test]

@@ -1,11 +1,16 @@
-//! `presence-api`: `GET` and `PUT /agents/{agentId}/presence`. The platform
-//! reads the presence in force and reports ordinary changes; a report during
-//! an emergency override only changes the status restored afterwards.
+//! `presence-api`: `GET` and `PUT /agents/{agentId}/presence`, and `GET` and
+//! `PUT /agents/{agentId}/location`. The platform reads the presence in force
+//! and reports ordinary changes; a report during an emergency override only
+//! changes the status restored afterwards. The desktop registers where the
+//! agent is (at shift start, on a network change), for dials that bring no
+//! location of their own.
 
 use lambda_http::{Body, Request, RequestExt, Response};
 use lifeline_app::clock::Clock;
-use lifeline_app::ports::PresenceStore;
+use lifeline_app::ports::{LocationError, LocationStore, PresenceStore};
+use lifeline_app::service::location::{LocationService, RegisteredView};
 use lifeline_app::service::presence::{PresenceError, PresenceService};
+use lifeline_domain::location::LocationInput;
 use lifeline_domain::presence::{PresenceView, Status};
 use lifeline_domain::types::AgentId;
 use lifeline_edge::config::Config;
@@ -15,13 +20,19 @@ use std::sync::Arc;
 
 pub struct PresenceApi<S> {
     service: PresenceService<S>,
+    locations: LocationService<S>,
     auth: WebhookAuth,
 }
 
-impl<S: PresenceStore> PresenceApi<S> {
+impl<S: PresenceStore + LocationStore> PresenceApi<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         PresenceApi {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
+            locations: LocationService::new(
+                store.clone(),
+                clock.clone(),
+                config.settings.location_fresh_for,
+            ),
             service: PresenceService::new(store, clock, config.settings.presence),
         }
     }
@@ -33,6 +44,27 @@ impl<S: PresenceStore> PresenceApi<S> {
     }
 }
 
+/// What a route is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    Presence,
+    Location,
+}
+
+/// The resource, from the path's last segment.
+fn resource(req: &Request) -> Resource {
+    if req
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .ends_with("/location")
+    {
+        Resource::Location
+    } else {
+        Resource::Presence
+    }
+}
+
 /// The agent id from the route's path parameter, or from the path itself
 /// (`…/agents/{agentId}/presence`, as the local runner passes it).
 fn agent_id(req: &Request) -> Result<AgentId, Problem> {
@@ -40,12 +72,15 @@ fn agent_id(req: &Request) -> Result<AgentId, Problem> {
     let raw = from_params.or_else(|| {
         let segments: Vec<&str> = req.uri().path().trim_end_matches('/').split('/').collect();
         match segments.as_slice() {
-            [.., "agents", id, "presence"] => Some((*id).to_string()),
+            [.., "agents", id, "presence" | "location"] => Some((*id).to_string()),
             _ => None,
         }
     });
     let raw = raw.ok_or_else(|| {
-        Problem::invalid_field("agentId", "the path must be /agents/{agentId}/presence")
+        Problem::invalid_field(
+            "agentId",
+            "the path must be /agents/{agentId}/presence or /agents/{agentId}/location",
+        )
     })?;
     raw.parse()
         .map_err(|e: lifeline_domain::types::Invalid| Problem::invalid_field("agentId", e.0))
@@ -57,14 +92,38 @@ fn answer(agent: &AgentId, result: Result<PresenceView, PresenceError>) -> Respo
             200,
             &serde_json::json!({"agentId": agent, "status": v.status, "override": v.override_active}),
         ),
-        Err(PresenceError::UnknownAgent(id)) => problem(&Problem::new(
-            404,
-            "unknown-agent",
-            "Unknown agent",
-            format!("no agent `{id}`"),
-        )),
+        Err(PresenceError::UnknownAgent(id)) => unknown_agent(&id),
         Err(e) => {
             tracing::error!(agent_id = %agent, error = %e, "presence not available");
+            problem(&Problem::unavailable())
+        }
+    }
+}
+
+fn unknown_agent(id: &dyn std::fmt::Display) -> Response<Body> {
+    problem(&Problem::new(
+        404,
+        "unknown-agent",
+        "Unknown agent",
+        format!("no agent `{id}`"),
+    ))
+}
+
+fn location_answer(
+    agent: &AgentId,
+    result: Result<Option<RegisteredView>, LocationError>,
+) -> Response<Body> {
+    match result {
+        Ok(Some(v)) => json(200, &v),
+        Ok(None) => problem(&Problem::new(
+            404,
+            "no-registered-location",
+            "No registered location",
+            format!("agent `{agent}` has not registered a location"),
+        )),
+        Err(LocationError::UnknownAgent(id)) => unknown_agent(&id),
+        Err(e) => {
+            tracing::error!(agent_id = %agent, error = %e, "registered location not available");
             problem(&Problem::unavailable())
         }
     }
@@ -75,8 +134,24 @@ struct PutBody {
     status: Option<String>,
 }
 
+#[derive(serde::Deserialize)]
+struct PutLocationBody {
+    location: Option<LocationInput>,
+}
+
+/// The location of a `PUT /agents/{id}/location` body: required, and with
+/// something in it.
+fn parse_location_body(body: &[u8]) -> Result<lifeline_domain::location::Location, Problem> {
+    let b: PutLocationBody = lifeline_edge::webhook::parse_json(body)?;
+    let input = b
+        .location
+        .ok_or_else(|| Problem::invalid_field("location", "`location` is required"))?;
+    lifeline_edge::webhook::parse_location(input)?
+        .ok_or_else(|| Problem::invalid_field("location", "`location` must not be empty"))
+}
+
 #[async_trait::async_trait]
-impl<S: PresenceStore + 'static> WebhookHandler for PresenceApi<S> {
+impl<S: PresenceStore + LocationStore + 'static> WebhookHandler for PresenceApi<S> {
     async fn handle(&self, req: Request) -> Response<Body> {
         let method = req.method().as_str().to_string();
         let body = match self
@@ -90,6 +165,21 @@ impl<S: PresenceStore + 'static> WebhookHandler for PresenceApi<S> {
             Ok(a) => a,
             Err(p) => return problem(&p),
         };
+        if resource(&req) == Resource::Location {
+            if method == "GET" {
+                return location_answer(&agent, self.locations.show(&agent).await);
+            }
+            return match parse_location_body(body) {
+                Ok(location) => {
+                    let registered = self.locations.register(&agent, location).await;
+                    if registered.is_ok() {
+                        tracing::info!(agent_id = %agent, "location registered");
+                    }
+                    location_answer(&agent, registered.map(Some))
+                }
+                Err(p) => problem(&p),
+            };
+        }
         if method == "GET" {
             return answer(&agent, self.service.get(&agent).await);
         }

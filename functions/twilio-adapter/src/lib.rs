@@ -305,6 +305,7 @@ pub fn outbound_request(form: &Form, default_caller_id: Option<&E164>) -> Outbou
                 address,
                 lat: None,
                 lon: None,
+                ..Default::default()
             });
         Ok(OutboundDial {
             call_id,
@@ -312,6 +313,7 @@ pub fn outbound_request(form: &Form, default_caller_id: Option<&E164>) -> Outbou
             dialed: dialed.clone(),
             from,
             location,
+            registered_location: false,
             timestamp: None,
         })
     })()

@@ -869,6 +869,7 @@ fn sample_call(
         test,
         country: agent.country,
         location: None,
+        location_source: None,
         caller_id: agent.source_number.clone(),
         leased_number: None,
         lease_id: None,

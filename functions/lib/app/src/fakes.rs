@@ -34,6 +34,7 @@ pub struct State {
     pub numbers: BTreeMap<E164, NumberState>,
     pub tenant: TenantSettings,
     pub presence: HashMap<AgentId, PresenceState>,
+    pub locations: HashMap<AgentId, lifeline_domain::location::RegisteredLocation>,
     /// Notification outcome per call (`sent`, `partial`, `failed`, `no_recipients`).
     pub notifications: HashMap<CallId, String>,
     /// The e-mail's progress per call, while some recipient is pending
@@ -307,6 +308,7 @@ impl DialStore for MemoryStore {
                 agent: s.agents.get(agent).cloned(),
                 lease: s.pointers.get(agent).cloned(),
                 tenant: s.tenant,
+                registered: s.locations.get(agent).cloned(),
                 unreadable: Vec::new(),
             };
             if corrupt(ItemKind::Call, call.as_str()) {
@@ -323,6 +325,12 @@ impl DialStore for MemoryStore {
             }
             ctx
         }))
+    }
+
+    async fn has_pool(&self, country: Country) -> Result<bool, StoreError> {
+        self.read_delay().await;
+        self.check(false)?;
+        Ok(self.with_state(|s| s.numbers.values().any(|n| n.country == country)))
     }
 
     async fn available_numbers(
@@ -495,6 +503,38 @@ impl PresenceStore for MemoryStore {
             let mut next = state.clone();
             next.version += 1;
             s.presence.insert(agent.clone(), next);
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl crate::ports::LocationStore for MemoryStore {
+    async fn registered_location(
+        &self,
+        agent: &AgentId,
+    ) -> Result<(bool, Option<lifeline_domain::location::RegisteredLocation>), StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| {
+            (
+                s.agents.contains_key(agent),
+                s.locations.get(agent).cloned(),
+            )
+        }))
+    }
+
+    async fn register_location(
+        &self,
+        agent: &AgentId,
+        registered: &lifeline_domain::location::RegisteredLocation,
+        _ttl: DateTime<Utc>,
+    ) -> Result<(), crate::ports::LocationError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            if !s.agents.contains_key(agent) {
+                return Err(crate::ports::LocationError::UnknownAgent(agent.clone()));
+            }
+            s.locations.insert(agent.clone(), registered.clone());
             Ok(())
         })
     }

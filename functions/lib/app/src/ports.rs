@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use lifeline_domain::call::{AgentProfile, EmergencyCall};
 use lifeline_domain::lease::Lease;
+use lifeline_domain::location::RegisteredLocation;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, CallId, E164};
@@ -33,6 +34,8 @@ pub struct DialContext {
     /// The agent's current or most recent lease.
     pub lease: Option<Lease>,
     pub tenant: TenantSettings,
+    /// The location the agent registered, fresh or not.
+    pub registered: Option<RegisteredLocation>,
     /// Items that exist but do not decode (a hand edit in the console, an
     /// older schema): read as missing, reported here. Unreadable is not
     /// unavailable: the dial goes on with what it has.
@@ -45,6 +48,7 @@ pub enum ItemKind {
     Call,
     Profile,
     LeasePointer,
+    RegisteredLocation,
 }
 
 impl ItemKind {
@@ -53,6 +57,7 @@ impl ItemKind {
             ItemKind::Call => "call",
             ItemKind::Profile => "profile",
             ItemKind::LeasePointer => "lease_pointer",
+            ItemKind::RegisteredLocation => "registered_location",
         }
     }
 }
@@ -126,6 +131,9 @@ pub trait DialStore: Send + Sync {
         limit: usize,
         after: Option<&PoolCursor>,
     ) -> Result<PoolPage, StoreError>;
+    /// Whether `country` has a pool at all (any number, leased or not): says
+    /// why no number was found, on that path only.
+    async fn has_pool(&self, country: Country) -> Result<bool, StoreError>;
     /// One atomic write: the call record (only if new) and the lease change.
     async fn record_emergency(
         &self,
@@ -288,6 +296,32 @@ pub trait PresenceStore: Send + Sync {
         view: lifeline_domain::presence::PresenceView,
         now: DateTime<Utc>,
     ) -> Result<(), SaveError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LocationError {
+    #[error("unknown agent `{0}`")]
+    UnknownAgent(AgentId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait LocationStore: Send + Sync {
+    /// Whether the agent has a profile, and the location they registered,
+    /// in one read.
+    async fn registered_location(
+        &self,
+        agent: &AgentId,
+    ) -> Result<(bool, Option<RegisteredLocation>), StoreError>;
+    /// Keeps `registered` as the agent's location until `ttl`, in one write
+    /// that holds only if the agent has a profile.
+    async fn register_location(
+        &self,
+        agent: &AgentId,
+        registered: &RegisteredLocation,
+        ttl: DateTime<Utc>,
+    ) -> Result<(), LocationError>;
 }
 
 #[async_trait]

@@ -49,6 +49,10 @@ pub struct Settings {
     /// one-write warm path off). An admin's change to a profile or to the
     /// tenant's settings reaches every dial within it.
     pub dial_cache: Duration,
+    /// How long an agent's registered location stands in for a dial that
+    /// brings none (`LIFELINE_LOCATION_FRESH_HOURS`, default 12, 1 to 168):
+    /// about a shift, after which the agent may be elsewhere.
+    pub location_fresh_for: Duration,
 }
 
 /// How long the dial gives one store request: the critical-path SDK
@@ -263,8 +267,21 @@ impl Settings {
                     detail: "must be a whole number of seconds between 0 and 600".into(),
                 })?,
         };
+        let location_fresh_hours = match get("LIFELINE_LOCATION_FRESH_HOURS") {
+            None => 12,
+            Some(s) => s
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|v| (1..=168).contains(v))
+                .ok_or(ConfigError::Invalid {
+                    name: "LIFELINE_LOCATION_FRESH_HOURS",
+                    detail: "must be a whole number of hours between 1 and 168".into(),
+                })?,
+        };
         Ok(Settings {
             dial_cache: Duration::seconds(dial_cache),
+            location_fresh_for: Duration::hours(location_fresh_hours),
             fallback_recipients,
             pool_low_water,
             presence,
@@ -298,6 +315,21 @@ mod tests {
         for bad in ["601", "-1", "1m"] {
             let e = settings(&[("LIFELINE_DIAL_CACHE_SECONDS", bad)]).unwrap_err();
             assert!(e.to_string().contains("LIFELINE_DIAL_CACHE_SECONDS"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_registered_location_is_fresh_for_a_shift_by_default() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.location_fresh_for, Duration::hours(12));
+        let week = settings(&[("LIFELINE_LOCATION_FRESH_HOURS", "168")]).unwrap();
+        assert_eq!(week.location_fresh_for, Duration::hours(168));
+        for bad in ["0", "169", "12h"] {
+            let e = settings(&[("LIFELINE_LOCATION_FRESH_HOURS", bad)]).unwrap_err();
+            assert!(
+                e.to_string().contains("LIFELINE_LOCATION_FRESH_HOURS"),
+                "{e}"
+            );
         }
     }
 

@@ -305,6 +305,7 @@ mod tests {
             test: false,
             country: Some(Country::US),
             location: None,
+            location_source: None,
             caller_id: "+14255550199".parse().unwrap(),
             leased_number: Some("+14255550199".parse().unwrap()),
             lease_id: None,

@@ -7,15 +7,8 @@ use super::numbers::Country;
 use super::route::{NumberType, Route};
 use super::types::{AgentId, CallId, Email, LeaseId, Recipients, E164};
 
-/// Where the agent is, as the desktop reported it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Location {
-    /// ISO country code as given (it may be one Lifeline does not support).
-    pub country: Option<String>,
-    pub address: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-}
+pub use super::location::Location;
+use super::location::{grade, pidf, LocationQuality, LocationSource};
 
 /// A validated `POST /calls/outbound`.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +18,21 @@ pub struct OutboundDial {
     pub dialed: String,
     pub from: E164,
     pub location: Option<Location>,
+    /// The location is the agent's registered one (the dial brought none
+    /// of its own, or only its country).
+    pub registered_location: bool,
     pub timestamp: Option<DateTime<Utc>>,
+}
+
+impl OutboundDial {
+    /// Where this dial's location came from, once its country is known.
+    pub fn location_source(&self, country: Option<Country>) -> Option<LocationSource> {
+        match &self.location {
+            Some(_) if self.registered_location => Some(LocationSource::Registered),
+            Some(_) => Some(LocationSource::Call),
+            None => country.map(|_| LocationSource::ProfileCountry),
+        }
+    }
 }
 
 /// A validated `POST /calls/ended`.
@@ -78,6 +85,7 @@ pub struct EmergencyCall {
     pub test: bool,
     pub country: Option<Country>,
     pub location: Option<Location>,
+    pub location_source: Option<LocationSource>,
     pub caller_id: E164,
     pub leased_number: Option<E164>,
     pub lease_id: Option<LeaseId>,
@@ -102,6 +110,38 @@ pub const DESKTOP_CLOCK_TOLERANCE_MINUTES: i64 = 5;
 pub fn desktop_time(timestamp: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let tolerance = chrono::Duration::minutes(DESKTOP_CLOCK_TOLERANCE_MINUTES);
     timestamp.filter(|t| (*t - now).abs() <= tolerance)
+}
+
+impl EmergencyCall {
+    /// How good the call's location is for a responder (`None`: nothing
+    /// known, not even the country).
+    pub fn location_quality(&self) -> Option<LocationQuality> {
+        grade(self.location.as_ref(), self.country.is_some())
+    }
+
+    /// The location conveyed to the emergency service: the call's, with
+    /// the call's country where the location has none.
+    pub fn conveyed_location(&self) -> Option<Location> {
+        let country = self.country.map(|c| c.code().to_string());
+        match &self.location {
+            Some(l) => Some(Location {
+                country: l.country.clone().or(country),
+                ..l.clone()
+            }),
+            None => country.map(|c| Location {
+                country: Some(c),
+                ..Location::default()
+            }),
+        }
+    }
+
+    /// The PIDF-LO document of the conveyed location, stamped with the
+    /// dial's time: a location determined a day before would otherwise be
+    /// past RFC 4119's default retention when it arrives.
+    pub fn pidf_lo(&self) -> Option<String> {
+        self.conveyed_location()
+            .map(|l| pidf::render(self.agent_id.as_str(), &l, self.dialed_at))
+    }
 }
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -154,14 +194,30 @@ pub enum OutboundAnswer {
         degraded: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
-        /// Present (as `false`) only when the desktop gave no location.
+        /// Present (as `false`) only when no location is known (neither
+        /// the dial's nor a registered one).
         #[serde(skip_serializing_if = "is_true")]
         location_provided: bool,
+        /// What is known of where the caller is (none: nothing at all).
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        location: Option<Box<LocationAnswer>>,
     },
     Continue {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'static str>,
     },
+}
+
+/// The location part of an emergency answer (DESIGN §3).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationAnswer {
+    pub location_quality: LocationQuality,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_source: Option<LocationSource>,
+    /// The PIDF-LO document (RFC 4119/5139/5491), for a platform that
+    /// conveys location (a SIP `Geolocation` header, RFC 6442).
+    pub pidf_lo: String,
 }
 
 fn is_true(b: &bool) -> bool {
@@ -188,6 +244,15 @@ impl OutboundAnswer {
             degraded: call.degraded,
             reason: call.reason.clone(),
             location_provided: call.location.is_some(),
+            location: call.location_quality().zip(call.pidf_lo()).map(
+                |(location_quality, pidf_lo)| {
+                    Box::new(LocationAnswer {
+                        location_quality,
+                        location_source: call.location_source,
+                        pidf_lo,
+                    })
+                },
+            ),
         }
     }
 
@@ -266,7 +331,9 @@ pub(crate) mod samples {
                 address: None,
                 lat: None,
                 lon: None,
+                ..Default::default()
             }),
+            registered_location: false,
             timestamp: None,
         }
     }
@@ -291,7 +358,9 @@ mod tests {
                 address: None,
                 lat: None,
                 lon: None,
+                ..Default::default()
             }),
+            location_source: Some(LocationSource::Call),
             caller_id: "+14255550199".parse().unwrap(),
             leased_number: Some("+14255550199".parse().unwrap()),
             lease_id: None,
@@ -307,7 +376,9 @@ mod tests {
             desktop_time: None,
             ended_at: None,
         };
-        let v = serde_json::to_value(OutboundAnswer::emergency(&call)).unwrap();
+        let mut v = serde_json::to_value(OutboundAnswer::emergency(&call)).unwrap();
+        let pidf = v.as_object_mut().unwrap().remove("pidfLo").unwrap();
+        assert_eq!(pidf.as_str(), call.pidf_lo().as_deref());
         assert_eq!(
             v,
             json!({"action":"emergency","callId":"c-1","emergencyNumber":"911","test":false,
@@ -315,7 +386,7 @@ mod tests {
              "route":"direct_offer","record":false,"transcribe":false,"history":false,
              "panel":{"controls":["device_settings","hang_up"],"banner":"Emergency call in progress",
                       "form":{"save":false,"refresh":false}},
-             "degraded":false})
+             "degraded":false,"locationQuality":"country_only","locationSource":"call"})
         );
     }
 

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::call::{desktop_time, AgentProfile, EmergencyCall, OutboundDial};
 use crate::lease::{Lease, LeasePolicy, NewLease};
-use crate::numbers::{dial_digits, match_emergency, Country, EmergencyMatch, OutsideLinePrefix};
+use crate::numbers::{dial_digits, match_anywhere, Country, EmergencyMatch, OutsideLinePrefix};
 use crate::route::{select_route, Route, TenantSettings};
 use crate::types::{LeaseId, E164};
 
@@ -102,6 +102,7 @@ pub fn call_record(
         test: m.test,
         country: Some(m.country),
         location: dial.location.clone(),
+        location_source: dial.location_source(Some(m.country)),
         caller_id: lease
             .map(|l| l.number.clone())
             .unwrap_or_else(|| dial.from.clone()),
@@ -145,9 +146,7 @@ impl BestMatch {
         match known {
             Some(m) => BestMatch::known(m),
             None => BestMatch {
-                m: Country::ALL
-                    .iter()
-                    .find_map(|c| match_emergency(&dial.dialed, *c, prefix)),
+                m: match_anywhere(&dial.dialed, prefix),
                 country_known: false,
             },
         }
@@ -177,6 +176,7 @@ pub fn degraded_call(
         test: best.country_known && m.is_some_and(|m| m.test),
         country: m.filter(|_| best.country_known).map(|m| m.country),
         location: dial.location.clone(),
+        location_source: dial.location_source(m.filter(|_| best.country_known).map(|m| m.country)),
         caller_id: dial.from.clone(),
         leased_number: None,
         lease_id: None,
@@ -210,6 +210,7 @@ pub fn same_dial(recorded: &EmergencyCall, dial: &OutboundDial, best: BestMatch)
 mod tests {
     use super::*;
     use crate::call::samples::dial;
+    use crate::numbers::match_emergency;
     use crate::route::NumberType;
     use crate::types::Recipients;
     use chrono::Duration;

@@ -8,6 +8,7 @@ pub mod dial;
 pub mod events;
 pub mod expiry;
 pub mod lease;
+pub mod location;
 pub mod notification;
 pub mod numbers;
 pub mod platform;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
 use crate::call::{AgentProfile, EmergencyCall, Location};
+use crate::location::{spoken_lines, LocationQuality, LocationSource};
 use crate::numbers::Country;
 use crate::route::Route;
 use crate::types::{CallId, Email};
@@ -61,10 +62,24 @@ pub struct NotificationData {
     /// had already ended): never a guess from the dial time.
     pub callback_valid_until: Option<String>,
     pub callback_is_agent_number: bool,
+    /// A location is known: the dial's own, or the agent's registered one.
     pub location_provided: bool,
+    /// The location as lines a person reads aloud (name, floor and room,
+    /// street and number, city, region and postcode, country); empty when
+    /// only coordinates or the country are known.
+    pub location_lines: Vec<String>,
+    /// `dispatchable`, `partial` or `country_only` (none: nothing known).
+    pub location_quality: Option<String>,
+    pub location_quality_description: Option<String>,
+    /// `call`, `registered` or `profile_country`.
+    pub location_source: Option<String>,
+    pub location_source_description: Option<String>,
+    /// The free text the desktop sent, as sent.
     pub address: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The coordinates' uncertainty, in whole metres.
+    pub radius_m: Option<u32>,
     pub country: Option<String>,
     pub route: String,
     pub route_description: String,
@@ -75,7 +90,7 @@ pub struct NotificationData {
     pub sent_to_fallback: bool,
 }
 
-pub const VARIABLES: [&str; 20] = [
+pub const VARIABLES: [&str; 26] = [
     "test",
     "dialed",
     "emergency_number",
@@ -88,9 +103,15 @@ pub const VARIABLES: [&str; 20] = [
     "callback_valid_until",
     "callback_is_agent_number",
     "location_provided",
+    "location_lines",
+    "location_quality",
+    "location_quality_description",
+    "location_source",
+    "location_source_description",
     "address",
     "latitude",
     "longitude",
+    "radius_m",
     "country",
     "route",
     "route_description",
@@ -140,6 +161,26 @@ pub fn local_zone(l: &Location) -> Option<chrono_tz::Tz> {
     }
 }
 
+fn quality_description(q: LocationQuality) -> &'static str {
+    match q {
+        LocationQuality::Dispatchable => "Dispatchable: the street address is complete",
+        LocationQuality::Partial => {
+            "Partial: not enough to reach the door; confirm the address with the agent"
+        }
+        LocationQuality::CountryOnly => "Country only: no address is known",
+    }
+}
+
+fn source_description(s: LocationSource) -> &'static str {
+    match s {
+        LocationSource::Call => "sent by the agent's desktop with the call",
+        LocationSource::Registered => "the location the agent registered (none came with the call)",
+        LocationSource::ProfileCountry => {
+            "the agent profile's country (no location came with the call or was registered)"
+        }
+    }
+}
+
 fn route_description(route: Route) -> &'static str {
     match route {
         Route::DirectOffer => "Direct offer (calling plan)",
@@ -162,6 +203,7 @@ pub fn notification_data(
     });
     let reference =
         hex::encode(&Sha256::digest(call.call_id.as_str().as_bytes())[..4]).to_uppercase();
+    let quality = call.location_quality();
     NotificationData {
         test: call.test,
         dialed: call.dialed.clone(),
@@ -190,9 +232,34 @@ pub fn notification_data(
             }),
         callback_is_agent_number: call.leased_number.is_none(),
         location_provided: call.location.is_some(),
+        location_lines: call
+            .conveyed_location()
+            .map(|l| spoken_lines(&l))
+            .unwrap_or_default(),
+        location_quality: quality.map(|q| q.as_str().to_string()),
+        location_quality_description: quality.map(|q| quality_description(q).to_string()),
+        location_source: call.location_source.map(|s| s.as_str().to_string()),
+        location_source_description: call
+            .location_source
+            .map(|s| source_description(s).to_string()),
         address: call.location.as_ref().and_then(|l| l.address.clone()),
-        latitude: call.location.as_ref().and_then(|l| l.lat),
-        longitude: call.location.as_ref().and_then(|l| l.lon),
+        latitude: call
+            .location
+            .as_ref()
+            .and_then(|l| l.coordinates())
+            .map(|c| c.0),
+        longitude: call
+            .location
+            .as_ref()
+            .and_then(|l| l.coordinates())
+            .map(|c| c.1),
+        radius_m: call
+            .location
+            .as_ref()
+            .filter(|l| l.coordinates().is_some())
+            .and_then(|l| l.radius_m)
+            // Validated to 0..=1 000 000 m.
+            .map(|r| r.round() as u32),
         country: call
             .location
             .as_ref()
@@ -220,9 +287,58 @@ pub fn sample_data(test: bool, location: bool) -> NotificationData {
         callback_valid_until: None,
         callback_is_agent_number: !location,
         location_provided: location,
+        location_lines: if location {
+            [
+                "Contoso HQ",
+                "Floor 3, Room 301",
+                "1 Main St",
+                "Redmond",
+                "WA 98052",
+                "US",
+            ]
+            .map(String::from)
+            .to_vec()
+        } else {
+            Vec::new()
+        },
+        location_quality: Some(
+            if location {
+                LocationQuality::Dispatchable
+            } else {
+                LocationQuality::CountryOnly
+            }
+            .as_str()
+            .into(),
+        ),
+        location_quality_description: Some(
+            quality_description(if location {
+                LocationQuality::Dispatchable
+            } else {
+                LocationQuality::CountryOnly
+            })
+            .into(),
+        ),
+        location_source: Some(
+            if location {
+                LocationSource::Registered
+            } else {
+                LocationSource::ProfileCountry
+            }
+            .as_str()
+            .into(),
+        ),
+        location_source_description: Some(
+            source_description(if location {
+                LocationSource::Registered
+            } else {
+                LocationSource::ProfileCountry
+            })
+            .into(),
+        ),
         address: location.then(|| "1 Main St, Redmond WA".into()),
         latitude: location.then_some(47.6),
         longitude: location.then_some(-122.1),
+        radius_m: location.then_some(30),
         country: Some("US".into()),
         route: "direct_offer".into(),
         route_description: route_description(Route::DirectOffer).into(),
@@ -416,6 +532,9 @@ mod tests {
             emergency_number: if test { "933" } else { "911" }.into(),
             test,
             country: Some(Country::US),
+            location_source: location
+                .as_ref()
+                .map(|_| crate::location::LocationSource::Call),
             location,
             caller_id: "+14255550199".parse().unwrap(),
             leased_number: Some("+14255550199".parse().unwrap()),
@@ -447,6 +566,65 @@ mod tests {
     }
 
     #[test]
+    fn a_registered_dispatchable_location_reads_aloud_with_its_quality_and_source() {
+        use crate::location::CivicKey::*;
+        let loc = Location {
+            country: Some("US".into()),
+            civic: [
+                (NAM, "Smith & Sons <HQ>"),
+                (FLR, "3"),
+                (ROOM, "301"),
+                (HNO, "1"),
+                (RD, "Main St"),
+                (A3, "Redmond"),
+                (A1, "WA"),
+                (PC, "98052"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect(),
+            lat: Some(47.6),
+            lon: Some(-122.1),
+            radius_m: Some(30.0),
+            ..Default::default()
+        };
+        let mut c = call(false, Some(loc));
+        c.location_source = Some(LocationSource::Registered);
+        let d = notification_data(&c, Some(&ana()), chrono::Duration::minutes(60));
+        assert_eq!(d.location_quality.as_deref(), Some("dispatchable"));
+        assert_eq!(d.location_source.as_deref(), Some("registered"));
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        for line in ["Floor 3, Room 301", "1 Main St", "Redmond", "WA 98052"] {
+            assert!(e.text.contains(line), "{line} in\n{}", e.text);
+            assert!(e.html.contains(line), "{line}");
+        }
+        assert!(e.text.contains("Smith & Sons <HQ>"));
+        assert!(e.html.contains("Smith &amp; Sons &lt;HQ&gt;"));
+        assert!(!e.html.contains("<HQ>"));
+        assert!(e.text.contains("47.6, -122.1 (within 30 m)"), "{}", e.text);
+        assert!(e.text.contains("Dispatchable"));
+        assert!(e.text.contains("the location the agent registered"));
+        // Coordinates are text, never a link (the only link is the agent's mailto).
+        assert_eq!(e.html.matches("href").count(), 1);
+        assert!(e.html.contains("href=\"mailto:"));
+
+        let mut partial = call(
+            false,
+            Some(Location {
+                country: Some("US".into()),
+                address: Some("somewhere on Main St".into()),
+                ..Default::default()
+            }),
+        );
+        partial.location_source = Some(LocationSource::Call);
+        let d = notification_data(&partial, None, chrono::Duration::minutes(60));
+        let e = render(&NotificationTemplate::builtin(), &d).unwrap();
+        assert!(e.text.contains("somewhere on Main St"));
+        assert!(e.text.contains("Partial: not enough to reach the door"));
+        assert!(e.text.contains("sent by the agent's desktop"));
+    }
+
+    #[test]
     fn builtin_validates_and_renders_every_field() {
         validate(&NotificationTemplate::builtin()).unwrap();
         let loc = Location {
@@ -454,6 +632,7 @@ mod tests {
             address: Some("1 Main St <script>alert(1)</script>".into()),
             lat: Some(47.6),
             lon: Some(-122.1),
+            ..Default::default()
         };
         let d = notification_data(&call(false, Some(loc)), Some(&ana()), HOUR);
         assert_eq!(d.dialed_at_local.as_deref(), Some("2026-11-23 21:00 PST"));
@@ -680,6 +859,7 @@ mod tests {
             address: None,
             lat,
             lon,
+            ..Default::default()
         };
         assert_eq!(
             local_zone(&l("GB", None, None)),

@@ -7,6 +7,7 @@ use sha2::Sha256;
 use std::sync::{Arc, RwLock};
 
 use lifeline_domain::call::{CallEnded, InboundCall, Location, OutboundDial};
+use lifeline_domain::location::LocationInput;
 use lifeline_domain::types::Invalid;
 
 pub const SIGNATURE_HEADER: &str = "x-lifeline-signature";
@@ -283,7 +284,7 @@ fn timestamp(v: Option<String>) -> Result<Option<DateTime<Utc>>, Problem> {
 
 /// Parses JSON into `T`, answering a problem naming the field when the body is
 /// not JSON or a field has the wrong type.
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Problem> {
+pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Problem> {
     if body.len() > MAX_BODY_BYTES {
         return Err(Problem::too_large());
     }
@@ -311,16 +312,8 @@ struct OutboundBody {
     agent_id: Option<String>,
     dialed: Option<String>,
     from: Option<String>,
-    location: Option<LocationBody>,
+    location: Option<LocationInput>,
     timestamp: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct LocationBody {
-    country: Option<String>,
-    address: Option<String>,
-    lat: Option<f64>,
-    lon: Option<f64>,
 }
 
 pub fn parse_outbound(body: &[u8]) -> Result<OutboundDial, Problem> {
@@ -334,55 +327,26 @@ pub fn parse_outbound(body: &[u8]) -> Result<OutboundDial, Problem> {
             "`dialed` must be 1 to 64 characters",
         ));
     }
-    // A location with nothing in it is no location.
-    let location = b.location.map(parse_location).transpose()?.filter(|l| {
-        l.country.is_some() || l.address.is_some() || l.lat.is_some() || l.lon.is_some()
-    });
+    let location = match b.location {
+        Some(l) => parse_location(l)?,
+        None => None,
+    };
     Ok(OutboundDial {
         call_id: field("callId", b.call_id)?,
         agent_id: field("agentId", b.agent_id)?,
         dialed,
         from: field("from", b.from)?,
         location,
+        registered_location: false,
         timestamp: timestamp(b.timestamp)?,
     })
 }
 
-fn parse_location(l: LocationBody) -> Result<Location, Problem> {
-    if let Some(c) = &l.country {
-        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(Problem::invalid_field(
-                "location.country",
-                "`location.country` must be an ISO 3166 alpha-2 code",
-            ));
-        }
-    }
-    if let Some(a) = &l.address {
-        if a.len() > 500 {
-            return Err(Problem::invalid_field(
-                "location.address",
-                "`location.address` must be at most 500 characters",
-            ));
-        }
-    }
-    if l.lat.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
-        return Err(Problem::invalid_field(
-            "location.lat",
-            "`location.lat` must be between -90 and 90",
-        ));
-    }
-    if l.lon.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
-        return Err(Problem::invalid_field(
-            "location.lon",
-            "`location.lon` must be between -180 and 180",
-        ));
-    }
-    Ok(Location {
-        country: l.country.map(|c| c.to_ascii_uppercase()),
-        address: l.address.filter(|a| !a.trim().is_empty()),
-        lat: l.lat,
-        lon: l.lon,
-    })
+/// A checked location (a location with nothing in it is none), or a
+/// problem naming the field (`location.civic.XYZ`).
+pub fn parse_location(l: LocationInput) -> Result<Option<Location>, Problem> {
+    l.validate()
+        .map_err(|e| Problem::invalid_field(&format!("location.{}", e.field), e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -694,7 +658,7 @@ mod tests {
             #[test]
             fn normaliser(dialed in "\\PC{0,40}", prefix in "[0-9]{0,3}") {
                 let prefix: lifeline_domain::numbers::OutsideLinePrefix = prefix.parse().unwrap_or_default();
-                for c in lifeline_domain::numbers::Country::ALL {
+                for c in lifeline_domain::numbers::Country::all() {
                     if let Some(m) = lifeline_domain::numbers::match_emergency(&dialed, c, &prefix) {
                         // A match is always a whole short code of that country.
                         prop_assert!(c.recognised_numbers().contains(&m.dialed));

@@ -468,7 +468,7 @@ pub fn report(l: &Lookups, low_water: &LowWater, now: DateTime<Utc>) -> Report {
 /// pools only matter for visitors, and an empty one there is no finding).
 pub fn pool_countries(agents: &[AgentProfile]) -> Vec<Country> {
     let mut v: Vec<Country> = agents.iter().filter_map(|a| a.country).collect();
-    v.sort_by_key(|c| c.code());
+    v.sort();
     v.dedup();
     v
 }

@@ -120,9 +120,13 @@ impl LocalSystem {
         let profiles = self.store.list_agents().await?;
         let tenant = self.store.get_tenant().await?;
         let agents = profiles.len();
+        // The countries its agents live in: the ones whose pools it serves.
+        let mut countries: Vec<_> = profiles.iter().filter_map(|p| p.country).collect();
+        countries.sort();
+        countries.dedup();
         self.dial
             .service()
-            .warm_up(profiles, tenant, &lifeline_domain::numbers::Country::ALL)
+            .warm_up(profiles, tenant, &countries)
             .await;
         Ok(agents)
     }
@@ -485,7 +489,10 @@ impl LocalSystem {
             (_, "/calls/outbound") => self.dial.handle(to_lambda()).await,
             (_, "/calls/ended") => self.ended.handle(to_lambda()).await,
             (_, "/calls/inbound") => self.callback.handle(to_lambda()).await,
-            (_, p) if p.starts_with("/agents/") && p.ends_with("/presence") => {
+            (_, p)
+                if p.starts_with("/agents/")
+                    && (p.ends_with("/presence") || p.ends_with("/location")) =>
+            {
                 self.presence.handle(to_lambda()).await
             }
             (_, "/twilio/outbound" | "/twilio/inbound" | "/twilio/status") => {

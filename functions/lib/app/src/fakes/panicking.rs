@@ -32,6 +32,9 @@ impl DialStore for PanickingStore {
     ) -> Result<PoolPage, StoreError> {
         panic!("{BUG}")
     }
+    async fn has_pool(&self, _: Country) -> Result<bool, StoreError> {
+        panic!("{BUG}")
+    }
     async fn record_emergency(
         &self,
         _: &EmergencyCall,

@@ -149,7 +149,9 @@ mod tests {
                 address: None,
                 lat: None,
                 lon: None,
+                ..Default::default()
             }),
+            registered_location: false,
             timestamp: None,
         }
     }

@@ -4,6 +4,7 @@ pub mod callback;
 pub mod dial;
 pub mod ended;
 pub mod lease;
+pub mod location;
 pub mod notify;
 pub mod outbox;
 pub mod platform;

@@ -128,6 +128,7 @@ mod tests {
             test: false,
             country: Some(lifeline_domain::numbers::Country::US),
             location: None,
+            location_source: None,
             caller_id: caller_id.parse().unwrap(),
             leased_number: leased.map(|n| n.parse().unwrap()),
             lease_id: leased.map(|_| lifeline_domain::types::LeaseId::from_bits(7)),

@@ -180,35 +180,50 @@ impl AdminStore for DynamoStore {
         country: Option<Country>,
         now: DateTime<Utc>,
     ) -> Result<Vec<PoolNumber>, StoreError> {
-        let countries: Vec<Country> = country.map_or_else(|| Country::ALL.to_vec(), |c| vec![c]);
+        // The index holds pool numbers only: one country's by a query, every
+        // country's by a scan of the index (never of the table).
         let mut keys = Vec::new();
-        for c in countries {
-            // The index lists a country's numbers without a table scan.
-            let mut start = None;
-            loop {
-                let resp = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(AVAILABLE_INDEX)
-                    .key_condition_expression("poolCountry = :c")
-                    .expression_attribute_values(":c", s(c.code()))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                for i in resp.items() {
-                    if let (Some(pk), Some(sk)) = (i.get("pk"), i.get("sk")) {
-                        keys.push(HashMap::from([
-                            ("pk".to_string(), pk.clone()),
-                            ("sk".to_string(), sk.clone()),
-                        ]));
-                    }
+        let mut start = None;
+        loop {
+            let (items, last) = match country {
+                Some(c) => {
+                    let resp = self
+                        .client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(AVAILABLE_INDEX)
+                        .key_condition_expression("poolCountry = :c")
+                        .expression_attribute_values(":c", s(c.code()))
+                        .set_exclusive_start_key(start)
+                        .send()
+                        .await
+                        .map_err(unavailable)?;
+                    (resp.items.unwrap_or_default(), resp.last_evaluated_key)
                 }
-                match resp.last_evaluated_key {
-                    Some(k) if !k.is_empty() => start = Some(k),
-                    _ => break,
+                None => {
+                    let resp = self
+                        .client
+                        .scan()
+                        .table_name(&self.table)
+                        .index_name(AVAILABLE_INDEX)
+                        .set_exclusive_start_key(start)
+                        .send()
+                        .await
+                        .map_err(unavailable)?;
+                    (resp.items.unwrap_or_default(), resp.last_evaluated_key)
                 }
+            };
+            for i in &items {
+                if let (Some(pk), Some(sk)) = (i.get("pk"), i.get("sk")) {
+                    keys.push(HashMap::from([
+                        ("pk".to_string(), pk.clone()),
+                        ("sk".to_string(), sk.clone()),
+                    ]));
+                }
+            }
+            match last {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
             }
         }
         let mut out = Vec::new();

@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use lifeline_app::ports::StoreError;
 use lifeline_domain::call::{rfc3339, AgentProfile, EmergencyCall, Location};
 use lifeline_domain::lease::Lease;
+use lifeline_domain::location::{
+    Civic, CivicKey, LocationMethod, LocationSource, RegisteredLocation,
+};
 use lifeline_domain::notification::NotificationTemplate;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::presence::{PresenceState, PresenceView};
@@ -15,8 +18,8 @@ use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, CallId, Recipients};
 
 use super::keys::{
-    call_key, epoch, n, number_key, pointer_key, presence_key, profile_key, s, template_key,
-    TTL_ATTRIBUTE,
+    call_key, epoch, n, number_key, pointer_key, presence_key, profile_key,
+    registered_location_key, s, template_key, TTL_ATTRIBUTE,
 };
 use super::store::Item;
 
@@ -139,20 +142,10 @@ pub(crate) fn encode_call(call: &EmergencyCall, ttl: DateTime<Utc>) -> Item {
         item.insert("country".into(), s(c.code()));
     }
     if let Some(l) = &call.location {
-        let mut m = HashMap::new();
-        if let Some(v) = &l.country {
-            m.insert("country".to_string(), s(v));
-        }
-        if let Some(v) = &l.address {
-            m.insert("address".to_string(), s(v));
-        }
-        if let Some(v) = l.lat {
-            m.insert("lat".to_string(), AttributeValue::N(v.to_string()));
-        }
-        if let Some(v) = l.lon {
-            m.insert("lon".to_string(), AttributeValue::N(v.to_string()));
-        }
-        item.insert("location".into(), AttributeValue::M(m));
+        item.insert("location".into(), encode_location(l));
+    }
+    if let Some(source) = call.location_source {
+        item.insert("locationSource".into(), s(source.as_str()));
     }
     item.insert("callerId".into(), s(call.caller_id.as_str()));
     if let Some(v) = &call.leased_number {
@@ -180,23 +173,103 @@ pub(crate) fn encode_call(call: &EmergencyCall, ttl: DateTime<Utc>) -> Item {
     item
 }
 
+/// A location as a map: its fields, `civic` a map of RFC 5139 keys.
+pub(crate) fn encode_location(l: &Location) -> AttributeValue {
+    let mut m = HashMap::new();
+    if let Some(v) = &l.country {
+        m.insert("country".to_string(), s(v));
+    }
+    if let Some(v) = &l.address {
+        m.insert("address".to_string(), s(v));
+    }
+    if !l.civic.is_empty() {
+        let civic = l
+            .civic
+            .iter()
+            .map(|(k, v)| (k.code().to_string(), s(v)))
+            .collect();
+        m.insert("civic".to_string(), AttributeValue::M(civic));
+    }
+    for (name, v) in [("lat", l.lat), ("lon", l.lon), ("radiusM", l.radius_m)] {
+        if let Some(v) = v {
+            m.insert(name.to_string(), AttributeValue::N(v.to_string()));
+        }
+    }
+    if let Some(v) = l.method {
+        m.insert("method".to_string(), s(v.as_str()));
+    }
+    if let Some(v) = l.determined_at {
+        m.insert("determinedAt".to_string(), s(rfc3339(v)));
+    }
+    AttributeValue::M(m)
+}
+
+/// The location under `name`; an unknown civic key or method is corrupt.
+pub(crate) fn decode_location(r: &Reader, name: &str) -> Result<Option<Location>, StoreError> {
+    let Some(AttributeValue::M(m)) = r.item.get(name) else {
+        return Ok(None);
+    };
+    let lr = Reader {
+        item: m,
+        key: r.key.clone(),
+    };
+    let mut civic = Civic::default();
+    if let Some(AttributeValue::M(c)) = m.get("civic") {
+        for (k, v) in c {
+            let key: CivicKey = k.parse().map_err(|e| lr.corrupt(format!("{e}")))?;
+            if let AttributeValue::S(v) = v {
+                civic.set(key, v.clone());
+            }
+        }
+    }
+    Ok(Some(Location {
+        country: lr.opt_str("country").map(String::from),
+        address: lr.opt_str("address").map(String::from),
+        civic,
+        lat: lr.opt_num("lat")?,
+        lon: lr.opt_num("lon")?,
+        radius_m: lr.opt_num("radiusM")?,
+        method: match lr.opt_str("method") {
+            Some(v) => Some(
+                v.parse::<LocationMethod>()
+                    .map_err(|_| lr.corrupt(format!("unknown location method `{v}`")))?,
+            ),
+            None => None,
+        },
+        determined_at: lr.time("determinedAt")?,
+    }))
+}
+
+/// An agent's registered location, kept `ttl` (beyond its freshness, so a
+/// readiness report can say it went stale).
+pub(crate) fn encode_registered_location(
+    agent: &AgentId,
+    r: &RegisteredLocation,
+    ttl: DateTime<Utc>,
+) -> Item {
+    let mut item = registered_location_key(agent);
+    item.insert("type".into(), s("registeredLocation"));
+    item.insert("agentId".into(), s(agent.as_str()));
+    item.insert("location".into(), encode_location(&r.location));
+    item.insert("registeredAt".into(), s(rfc3339(r.registered_at)));
+    item.insert(TTL_ATTRIBUTE.into(), epoch(ttl));
+    item
+}
+
+pub(crate) fn decode_registered_location(item: &Item) -> Result<RegisteredLocation, StoreError> {
+    let r = Reader::new(item);
+    Ok(RegisteredLocation {
+        location: decode_location(&r, "location")?
+            .ok_or_else(|| r.corrupt("missing `location`"))?,
+        registered_at: r
+            .time("registeredAt")?
+            .ok_or_else(|| r.corrupt("missing `registeredAt`"))?,
+    })
+}
+
 pub(crate) fn decode_call(item: &Item) -> Result<EmergencyCall, StoreError> {
     let r = Reader::new(item);
-    let location = match item.get("location") {
-        Some(AttributeValue::M(m)) => {
-            let lr = Reader {
-                item: m,
-                key: r.key.clone(),
-            };
-            Some(Location {
-                country: lr.opt_str("country").map(String::from),
-                address: lr.opt_str("address").map(String::from),
-                lat: lr.opt_num("lat")?,
-                lon: lr.opt_num("lon")?,
-            })
-        }
-        _ => None,
-    };
+    let location = decode_location(&r, "location")?;
     let head = decode_call_head(item)?;
     Ok(EmergencyCall {
         call_id: head.call_id,
@@ -205,6 +278,11 @@ pub(crate) fn decode_call(item: &Item) -> Result<EmergencyCall, StoreError> {
         emergency_number: r.str("emergencyNumber")?.to_string(),
         test: r.bool("test"),
         country: r.opt_parse("country")?,
+        location_source: r
+            .opt_str("locationSource")
+            .and_then(LocationSource::parse)
+            // Records from before sources were kept: a location was the dial's.
+            .or(location.as_ref().map(|_| LocationSource::Call)),
         location,
         caller_id: r.parse("callerId")?,
         leased_number: r.opt_parse("leasedNumber")?,
@@ -492,9 +570,17 @@ mod tests {
             location: Some(Location {
                 country: Some("US".into()),
                 address: Some("1 Main St".into()),
+                civic: [(CivicKey::RD, "Main St"), (CivicKey::ROOM, "3 <b>")]
+                    .into_iter()
+                    .map(|(k, v)| (k, v.to_string()))
+                    .collect(),
                 lat: Some(47.6),
                 lon: Some(-122.1),
+                radius_m: Some(30.5),
+                method: Some(LocationMethod::Wifi),
+                determined_at: Some(t),
             }),
+            location_source: Some(LocationSource::Registered),
             caller_id: "+14255550199".parse().unwrap(),
             leased_number: Some("+14255550199".parse().unwrap()),
             lease_id: Some("l-1".parse().unwrap()),
@@ -507,6 +593,40 @@ mod tests {
             ended_at: Some(t),
         };
         assert_eq!(decode_call(&encode_call(&call, t)).unwrap(), call);
+        // A record from before sources were kept: its location was the dial's.
+        let mut old = encode_call(&call, t);
+        old.remove("locationSource");
+        assert_eq!(
+            decode_call(&old).unwrap().location_source,
+            Some(LocationSource::Call)
+        );
+    }
+
+    #[test]
+    fn a_registered_location_round_trips_and_an_unknown_key_is_corrupt() {
+        let t = DateTime::from_timestamp(1_795_496_400, 0).unwrap();
+        let agent: AgentId = "a-42".parse().unwrap();
+        let r = RegisteredLocation {
+            location: Location {
+                country: Some("GB".into()),
+                civic: [(CivicKey::HNO, "10"), (CivicKey::RD, "Downing St")]
+                    .into_iter()
+                    .map(|(k, v)| (k, v.to_string()))
+                    .collect(),
+                ..Default::default()
+            },
+            registered_at: t,
+        };
+        let item = encode_registered_location(&agent, &r, t);
+        assert_eq!(decode_registered_location(&item).unwrap(), r);
+        let mut bad = item.clone();
+        if let Some(AttributeValue::M(l)) = bad.get_mut("location") {
+            l.insert(
+                "civic".into(),
+                AttributeValue::M(HashMap::from([("XYZ".to_string(), s("1"))])),
+            );
+        }
+        assert!(decode_registered_location(&bad).is_err());
     }
 
     #[test]

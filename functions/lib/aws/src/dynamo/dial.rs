@@ -11,10 +11,12 @@ use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
-use super::codec::{decode_agent, decode_call, decode_lease, decode_tenant, encode_call};
+use super::codec::{
+    decode_agent, decode_call, decode_lease, decode_registered_location, decode_tenant, encode_call,
+};
 use super::keys::{
-    available_cursor, available_key, call_key, epoch, item_kind, pointer_key, profile_key, s,
-    tenant_key, AVAILABLE_INDEX,
+    available_cursor, available_key, call_key, epoch, item_kind, pointer_key, profile_key,
+    registered_location_key, s, tenant_key, AVAILABLE_INDEX,
 };
 use super::store::{unavailable, DynamoStore};
 use super::write::{lease_puts, put, Cancelled};
@@ -32,6 +34,7 @@ impl DialStore for DynamoStore {
                 profile_key(agent),
                 pointer_key(agent),
                 tenant_key(),
+                registered_location_key(agent),
             ])
             .await?;
         // Item by item: one that does not decode is read as missing and
@@ -51,6 +54,10 @@ impl DialStore for DynamoStore {
                     .map(|l| ctx.lease = l)
                     .err()
                     .map(|e| (ItemKind::LeasePointer, e)),
+                Some((_, "LOCATION")) => decode_registered_location(item)
+                    .map(|l| ctx.registered = Some(l))
+                    .err()
+                    .map(|e| (ItemKind::RegisteredLocation, e)),
                 Some(("TENANT", "SETTINGS")) => {
                     ctx.tenant = decode_tenant(item);
                     None
@@ -64,6 +71,21 @@ impl DialStore for DynamoStore {
             }
         }
         Ok(ctx)
+    }
+
+    async fn has_pool(&self, country: Country) -> Result<bool, StoreError> {
+        let resp = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(AVAILABLE_INDEX)
+            .key_condition_expression("poolCountry = :c")
+            .expression_attribute_values(":c", s(country.code()))
+            .limit(1)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(resp.count() > 0)
     }
 
     async fn available_numbers(

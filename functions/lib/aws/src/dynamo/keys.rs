@@ -32,6 +32,11 @@ fn key(pk: String, sk: &str) -> Item {
 pub(crate) fn call_key(id: &CallId) -> Item {
     key(format!("CALL#{id}"), "CALL")
 }
+/// The location an agent registered.
+pub(crate) fn registered_location_key(id: &AgentId) -> Item {
+    key(format!("AGENT#{id}"), "LOCATION")
+}
+
 pub(crate) fn profile_key(id: &AgentId) -> Item {
     key(format!("AGENT#{id}"), "PROFILE")
 }

@@ -19,6 +19,7 @@ mod dial;
 mod end;
 mod keys;
 mod lease;
+mod location;
 mod notify;
 pub mod outbox;
 mod platform;

@@ -104,7 +104,9 @@ mod tests {
                 address: Some("1 Main St".into()),
                 lat: Some(47.6),
                 lon: Some(-122.1),
+                ..Default::default()
             }),
+            location_source: Some(lifeline_domain::location::LocationSource::Call),
             caller_id: "+14255550100".parse().unwrap(),
             leased_number: None,
             lease_id: None,

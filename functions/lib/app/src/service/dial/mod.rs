@@ -17,6 +17,7 @@ use lifeline_domain::dial::{
     call_record, degraded_call, new_lease, plan_lease, same_dial, BestMatch, LeasePlan,
 };
 use lifeline_domain::lease::Lease;
+use lifeline_domain::location::{resolve, wants_registered, LocationSource};
 use lifeline_domain::numbers::{Country, EmergencyMatch};
 use lifeline_domain::route::{select_route, TenantSettings};
 use lifeline_domain::types::E164;
@@ -187,6 +188,15 @@ async fn within<T, E: From<StoreError>>(
     }
 }
 
+/// A dial answered `continue`: ordinary, or passed through with a reason.
+struct PassThrough(Option<&'static str>);
+
+impl PassThrough {
+    fn answer(self) -> OutboundAnswer {
+        OutboundAnswer::Continue { reason: self.0 }
+    }
+}
+
 /// What one write attempt came to.
 enum Attempt {
     Answered(OutboundAnswer),
@@ -236,17 +246,9 @@ impl<S: DialStore + 'static> DialService<S> {
 
     pub async fn dial(&self, dial: OutboundDial) -> OutboundAnswer {
         let now = self.clock.now();
-        let known = match classify(&dial, &self.settings.outside_line_prefix) {
-            Classification::Ordinary => return OutboundAnswer::ordinary(),
-            Classification::UnsupportedLocation if !self.settings.lease_unsupported_locations => {
-                tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id,
-                    "emergency-looking dial from an unsupported location; passed through");
-                return OutboundAnswer::Continue {
-                    reason: Some("unsupported_location"),
-                };
-            }
-            Classification::Emergency(m) => Some(m),
-            Classification::UnsupportedLocation | Classification::NeedsProfileCountry => None,
+        let known = match self.recognise(&dial) {
+            Ok(known) => known,
+            Err(pass) => return pass.answer(),
         };
         let budget = self.settings.dial_budget;
         let deadline = Deadline {
@@ -268,6 +270,41 @@ impl<S: DialStore + 'static> DialService<S> {
         };
         self.count_degraded(&answer);
         answer
+    }
+
+    /// What the dial is from its digits and location: the emergency match
+    /// when the country is known, `None` when the profile must tell it, or
+    /// the answer already (an ordinary call, an unsupported location).
+    fn recognise(&self, dial: &OutboundDial) -> Result<Option<EmergencyMatch>, PassThrough> {
+        match classify(dial, &self.settings.outside_line_prefix) {
+            Classification::Ordinary => Err(PassThrough(None)),
+            Classification::UnsupportedLocation if !self.settings.lease_unsupported_locations => {
+                tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id,
+                    "emergency-looking dial from an unsupported location; passed through");
+                Err(PassThrough(Some("unsupported_location")))
+            }
+            Classification::Emergency(m) => Ok(Some(m)),
+            Classification::UnsupportedLocation | Classification::NeedsProfileCountry => Ok(None),
+        }
+    }
+
+    /// The dial with the agent's registered location in place of the
+    /// dial's own, when that is the one to use (DESIGN §3).
+    fn with_registered_location(
+        &self,
+        dial: &OutboundDial,
+        ctx: &DialContext,
+        now: DateTime<Utc>,
+    ) -> Option<OutboundDial> {
+        let fresh_for = self.settings.location_fresh_for;
+        let resolved = resolve(dial.location.as_ref(), ctx.registered.as_ref(), |r| {
+            r.is_fresh(now, fresh_for)
+        });
+        (resolved.source == Some(LocationSource::Registered)).then(|| OutboundDial {
+            location: resolved.location,
+            registered_location: true,
+            ..dial.clone()
+        })
     }
 
     /// A dial that cannot be served normally (its request not authenticated,
@@ -308,8 +345,13 @@ impl<S: DialStore + 'static> DialService<S> {
         now: DateTime<Utc>,
         deadline: &Deadline,
     ) -> OutboundAnswer {
-        if let Some(answer) = self.warm_dial(dial, known, now, deadline).await {
-            return answer;
+        // A dial that may go with the agent's registered location reads it
+        // first: a location kept in a container could send responders to
+        // where the agent was before.
+        if !wants_registered(dial.location.as_ref()) {
+            if let Some(answer) = self.warm_dial(dial, known, now, deadline).await {
+                return answer;
+            }
         }
         let (ctx, looked_up) = match self.read_context(dial, known, now, deadline).await {
             Ok(read) => read,
@@ -331,6 +373,14 @@ impl<S: DialStore + 'static> DialService<S> {
             // Recorded, but whose it is cannot be told.
             return self.call_id_conflict(dial, self.best_match(dial, known), now);
         }
+        let registered_dial = self.with_registered_location(dial, &ctx, now);
+        let (dial, known) = match &registered_dial {
+            Some(d) => match self.recognise(d) {
+                Ok(known) => (d, known),
+                Err(pass) => return pass.answer(),
+            },
+            None => (dial, known),
+        };
         let matched = match known {
             Some(m) => m,
             None => {
@@ -427,6 +477,7 @@ impl<S: DialStore + 'static> DialService<S> {
             agent: Some(warm.profile),
             lease: None,
             tenant: warm.tenant,
+            registered: None,
             unreadable: Vec::new(),
         };
         let mut candidates = Candidates::warm(number, self.candidate_limit(m.country));
@@ -836,6 +887,17 @@ impl<S: DialStore + 'static> DialService<S> {
                 .record_without_lease(dial, ctx, m, now, reason, deadline)
                 .await;
         }
+        // A country with no pool at all is a gap in the setup, not a run on
+        // the pool: say which (when the store cannot tell, it was exhausted).
+        let has_pool = within(deadline.before_reserve(), self.store.has_pool(m.country)).await;
+        if let Ok(false) = has_pool {
+            tracing::error!(call_id = %dial.call_id, country = %m.country,
+                "no callback-number pool for this country; presenting the agent's own number");
+            self.metrics.count_by("NoPool", "Country", m.country.code());
+            return self
+                .record_without_lease(dial, ctx, m, now, "no_pool", deadline)
+                .await;
+        }
         tracing::error!(call_id = %dial.call_id, country = %m.country,
             "callback-number pool exhausted; presenting the agent's own number");
         // By country, and in total (the alarm's fixed dimension set).
@@ -1061,7 +1123,9 @@ mod tests {
                 address: None,
                 lat: None,
                 lon: None,
+                ..Default::default()
             }),
+            registered_location: false,
             timestamp: None,
         }
     }
@@ -1112,9 +1176,21 @@ mod tests {
 
     #[tokio::test]
     async fn an_exhausted_pool_is_counted_and_answered_degraded() {
-        let (service, _, metrics) = service(&[]);
+        let (service, _, metrics) = service(&["+14255550199"]);
+        // Another agent holds its one number.
+        let other = service
+            .dial(dial_by("c-0", "a-9", "911", "+14255550109"))
+            .await;
+        assert!(matches!(
+            other,
+            OutboundAnswer::Emergency {
+                degraded: false,
+                ..
+            }
+        ));
         let answer = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
         assert_eq!(answer["degraded"], true);
+        assert_eq!(answer["reason"], "pool_exhausted");
         assert_eq!(answer["callerId"], "+14255550100");
         assert_eq!(metrics.values("PoolExhausted"), vec![1.0]);
         assert_eq!(metrics.values("DegradedEmergencyAnswers"), vec![1.0]);
@@ -1467,6 +1543,18 @@ mod tests {
         assert!(metrics.values("OutboxedEmergencyCalls").is_empty());
     }
 
+    /// A country with no pool at all is told apart from an exhausted one.
+    #[tokio::test]
+    async fn a_country_without_a_pool_is_answered_no_pool() {
+        let (service, _, metrics) = service(&[]);
+        let answer = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+        assert_eq!(answer["degraded"], true);
+        assert_eq!(answer["reason"], "no_pool");
+        assert_eq!(answer["callerId"], "+14255550100");
+        assert_eq!(metrics.values("NoPool"), vec![1.0]);
+        assert!(metrics.values("PoolExhausted").is_empty());
+    }
+
     /// A recorded call needs no outbox.
     #[tokio::test]
     async fn a_recorded_call_sends_nothing_to_the_outbox() {
@@ -1475,7 +1563,7 @@ mod tests {
         let outbox = Arc::new(MemoryCallOutbox::default());
         let svc = svc.with_outbox(outbox.clone());
         let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
-        assert_eq!(v["reason"], "pool_exhausted");
+        assert_eq!(v["reason"], "no_pool");
         assert!(recorded(&store).is_some());
         assert!(outbox.sent().is_empty());
     }
