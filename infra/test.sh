@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lifeline's one test command (CI runs it through .ci/run):
-#   rustfmt check -> clippy (-D warnings) -> local emulators (DynamoDB Local, moto)
+#   rustfmt check -> clippy (-D warnings) -> template lint -> local emulators (DynamoDB
+#   Local, moto) -> the emergency-number table checked against its metadata
 #   -> cargo test --workspace with LIFELINE_E2E=1.
 # Works from any directory. Extra arguments go to `cargo test`, e.g.
 #   infra/test.sh -p lifeline-domain
@@ -63,6 +64,14 @@ bash infra/validate-template.sh
 section "emulators: install"
 ll_install_dynamodb_local
 ll_install_moto
+
+section "emergency numbers: the generated table matches libphonenumber's metadata"
+# The pinned `phonenumbers` goes into the emulators' venv; the generator
+# regenerates the table in memory and fails on any difference (a hand edit).
+want_pn="$(sed -n 's/^phonenumbers==//p' infra/tools/requirements-gen.txt)"
+"$LL_VENV_DIR/bin/python" -c "import phonenumbers, sys; sys.exit(phonenumbers.__version__ != '$want_pn')" 2>/dev/null ||
+  "$LL_VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r infra/tools/requirements-gen.txt
+"$LL_VENV_DIR/bin/python" infra/tools/gen-emergency-numbers.py --check
 
 section "emulators: start (DynamoDB Local on 127.0.0.1:8000, moto on 127.0.0.1:4566)"
 ll_start_dynamodb
