@@ -87,6 +87,15 @@ fn expect(file: &str, out: &Value) {
             assert_eq!(http_body(out)["agentId"], "a-42", "{out}");
         }
         "presence-api-put.json" => assert!(matches!(status, Some(200 | 204)), "{out}"),
+        "presence-api-location-put.json" => {
+            assert_eq!(status, Some(200), "{out}");
+            assert_eq!(http_body(out)["locationQuality"], "dispatchable", "{out}");
+        }
+        // Run after the PUT (alphabetical order would put it first: either
+        // the registered location or, on a fresh table, a 404 problem).
+        "presence-api-location-get.json" => {
+            assert!(matches!(status, Some(200 | 404)), "{out}")
+        }
         "stream-events.json" => assert_eq!(out["batchItemFailures"], json!([]), "{out}"),
         "presence-override.json" | "lifeline.call.started.json" => {
             assert_eq!(out["applied"], "lifeline.call.started", "{out}")
