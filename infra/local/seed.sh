@@ -51,6 +51,17 @@ run agent put --id a-44 --name "Chloe Martin" --email chloe@example.com --countr
 run agent put --id a-45 --name "Mads Jensen" --email mads@example.com --country DK \
   --source-number +4533123456 --number-type calling_plan --recipients "$RECIPIENTS" --outbound-profile OVP-emergency
 
+# Where each agent registered at the start of the shift (a desk's dispatchable
+# address): what a dial that brings no location of its own carries.
+run agent location set a-42 --country US --civic NAM="Contoso HQ" --civic HNO=1 --civic RD="Main St" \
+  --civic A3=Redmond --civic A1=WA --civic PC=98052 --civic FLR=3 --civic ROOM=301 --method Manual
+run agent location set a-43 --country US --civic HNO=400 --civic RD="Broad St" --civic A3=Seattle \
+  --civic A1=WA --civic PC=98109 --civic FLR=2 --method Manual
+run agent location set a-44 --country GB --civic HNO=30 --civic RD="St Mary Axe" --civic A3=London \
+  --civic PC="EC3A 8BF" --civic FLR=12 --method Manual
+run agent location set a-45 --country DK --civic HNO=1 --civic RD="Rådhuspladsen" --civic A3="København" \
+  --civic PC=1550 --method Manual
+
 run pool add --country US +14255550199 +14255550198 +14255550197 +14255550196 +14255550195
 run pool add --country GB +442071838760 +442071838761
 run pool add --country DK +4533123460 +4533123461

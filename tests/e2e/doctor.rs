@@ -52,6 +52,34 @@ fn level_of(r: &Report, scope: &str, check: &str) -> Level {
 async fn a_fully_set_up_agent_passes() {
     let l = start(3).await;
     let r = doctor(&l, NOTIFY_FROM, Some("a-42")).await;
+    assert_eq!(
+        level_of(&r, "agent a-42", "registered location"),
+        Level::Warning,
+        "none registered yet"
+    );
+    // The desktop registers a dispatchable location at shift start.
+    let dispatchable = lifeline_domain::location::Location {
+        country: Some("US".into()),
+        civic: [
+            ("HNO", "1"),
+            ("RD", "Main St"),
+            ("A3", "Redmond"),
+            ("A1", "WA"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.parse().unwrap(), v.to_string()))
+        .collect(),
+        ..Default::default()
+    };
+    let registered = l
+        .request(
+            reqwest::Method::PUT,
+            "/agents/a-42/location",
+            Some(&serde_json::json!({ "location": dispatchable })),
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.json);
+    let r = doctor(&l, NOTIFY_FROM, Some("a-42")).await;
     println!("{}", r.to_text());
     assert_eq!(r.exit_code(), 0, "{}", r.to_text());
     assert!(r.findings.iter().all(|f| f.level == Level::Ok));
@@ -80,7 +108,8 @@ async fn each_misconfiguration_is_found() {
     // a-43 is direct routing; the tenant has neither a rule nor calling-plan numbers.
     let mut fr = agent("a-fr", Country::US, NumberType::CallingPlan, "+14255550170");
     fr.country = None;
-    fr.other_country = Some("FR".into());
+    // A home country no region of the metadata has.
+    fr.other_country = Some("ZZ".into());
     l.store.put_agent(&fr).await.expect("agent");
     let mut no_ovp = agent(
         "a-noovp",
@@ -113,8 +142,13 @@ async fn each_misconfiguration_is_found() {
     let gb = r
         .findings
         .iter()
-        .find(|f| f.check == "pool" && f.detail.starts_with("GB"))
+        .find(|f| f.check == "pool" && f.detail.contains("GB"))
         .expect("GB pool");
+    assert!(
+        gb.detail.contains("no callback-number pool"),
+        "no pool at all, not an exhausted one: {}",
+        gb.detail
+    );
     assert_eq!(gb.level, Level::Error);
     let us = r
         .findings

@@ -183,6 +183,7 @@ pub fn outbound_attributes(answer: &OutboundAnswer) -> Attributes {
             callback_expires_at,
             degraded,
             reason,
+            location,
             ..
         } => {
             let mut a = attrs([
@@ -198,6 +199,14 @@ pub fn outbound_attributes(answer: &OutboundAnswer) -> Attributes {
             }
             if let Some(r) = reason {
                 a.insert("reason".into(), r.clone());
+            }
+            // How good the location is, for the flow to prompt for a better
+            // one (the PIDF-LO itself is for SIP, not contact attributes).
+            if let Some(l) = location {
+                a.insert("locationQuality".into(), l.location_quality.as_str().into());
+                if let Some(source) = l.location_source {
+                    a.insert("locationSource".into(), source.as_str().into());
+                }
             }
             a
         }

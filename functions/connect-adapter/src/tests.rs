@@ -66,6 +66,8 @@ async fn outbound_emergency_answers_the_leased_caller_id_with_recording_off() {
     assert_eq!(out["emergencyNumber"], "911");
     assert_eq!(out["degraded"], "false");
     assert_eq!(out["test"], "false");
+    assert_eq!(out["locationSource"], "call");
+    assert!(out["locationQuality"].is_string(), "{out}");
     // Connect reads a flat map of strings.
     assert!(
         out.as_object().unwrap().values().all(Value::is_string),

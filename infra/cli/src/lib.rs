@@ -14,3 +14,45 @@ pub fn new_webhook_secret() -> String {
         uuid::Uuid::new_v4().simple()
     )
 }
+
+/// The variable that sets how long a registered location stands in for a
+/// dial that brings none (the functions' `Settings::location_fresh_for`).
+pub const LOCATION_FRESH_VAR: &str = "LIFELINE_LOCATION_FRESH_HOURS";
+
+/// How long a registered location is fresh, as the deployment's functions
+/// read it from `LIFELINE_LOCATION_FRESH_HOURS` (default 12 h, 1 to 168).
+pub fn location_fresh_for() -> Result<chrono::Duration, String> {
+    location_fresh_for_from(std::env::var(LOCATION_FRESH_VAR).ok())
+}
+
+/// [`location_fresh_for`] from `value` (the variable's value, `None` when
+/// unset): read through `Settings`, so the default and the bounds are the
+/// functions' own.
+pub fn location_fresh_for_from(value: Option<String>) -> Result<chrono::Duration, String> {
+    lifeline_app::settings::Settings::from_lookup(|name| {
+        (name == LOCATION_FRESH_VAR)
+            .then(|| value.clone())
+            .flatten()
+    })
+    .map(|s| s.location_fresh_for)
+    .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_freshness_limit_is_read_as_the_functions_read_it() {
+        assert_eq!(
+            location_fresh_for_from(None),
+            Ok(chrono::Duration::hours(12))
+        );
+        assert_eq!(
+            location_fresh_for_from(Some("24".into())),
+            Ok(chrono::Duration::hours(24))
+        );
+        let e = location_fresh_for_from(Some("0".into())).unwrap_err();
+        assert!(e.contains(LOCATION_FRESH_VAR), "{e}");
+    }
+}

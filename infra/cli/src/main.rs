@@ -2,10 +2,12 @@
 //! (`AWS_ENDPOINT_URL*`, `AWS_REGION`, `LIFELINE_TABLE`).
 
 use clap::{Args, Parser, Subcommand};
-use lifeline_app::ports::AdminStore;
+use lifeline_app::ports::{AdminStore, LocationError, LocationStore};
+use lifeline_app::service::location::{LocationService, RegisteredView};
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 use lifeline_domain::call::AgentProfile;
+use lifeline_domain::location::{Location, LocationInput, LocationQuality};
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::{NumberType, TenantSettings};
 use lifeline_domain::types::{AgentId, Email, Recipients, E164};
@@ -225,6 +227,69 @@ enum AgentCmd {
     /// The agent's notification recipients.
     #[command(subcommand)]
     Recipients(RecipientsCmd),
+    /// The agent's registered location: where they are, for the emergency
+    /// dials that bring no location of their own.
+    #[command(subcommand)]
+    Location(LocationCmd),
+}
+
+#[derive(Subcommand)]
+enum LocationCmd {
+    /// Register where the agent is now, as the desktop does.
+    ///
+    /// The same registration as PUT /agents/{id}/location: dials that bring
+    /// no location of their own use it while it is fresh
+    /// (LIFELINE_LOCATION_FRESH_HOURS, default 12). Give it with --json or
+    /// with the flags. Prints the registration as JSON. Exit 2 for a bad
+    /// field or an unknown agent.
+    Set(Box<LocationSet>),
+    /// Print the agent's registered location as JSON.
+    ///
+    /// `fresh` says whether a dial that brings no location would use it now.
+    /// Exit 1 when there is none, 2 for an unknown agent.
+    Show {
+        /// Agent id, e.g. a-42.
+        id: String,
+    },
+}
+
+/// The flags a location can be given with, as `--json` would name its fields.
+const LOCATION_FLAGS: [&str; 7] = [
+    "country", "address", "civic", "lat", "lon", "radius_m", "method",
+];
+
+#[derive(Args)]
+struct LocationSet {
+    /// Agent id, e.g. a-42.
+    id: String,
+    /// The whole location as JSON, as the desktop sends it:
+    /// '{"country":"US","civic":{"A1":"WA","A3":"Redmond","RD":"Main St","HNO":"1"},"method":"Manual"}'
+    /// (fields: country, address, civic, lat, lon, radiusM, method, determinedAt).
+    #[arg(long, value_name = "OBJECT", conflicts_with_all = LOCATION_FLAGS)]
+    json: Option<String>,
+    /// Country (ISO 3166 alpha-2).
+    #[arg(long)]
+    country: Option<String>,
+    /// Free-text address.
+    #[arg(long)]
+    address: Option<String>,
+    /// A civic address element (RFC 5139), repeatable: --civic RD="Main St"
+    /// --civic HNO=1 --civic A3=Redmond --civic A1=WA (street, house number,
+    /// city and state or postcode make it dispatchable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    civic: Vec<String>,
+    /// Latitude, WGS 84 degrees.
+    #[arg(long, allow_negative_numbers = true)]
+    lat: Option<f64>,
+    /// Longitude, WGS 84 degrees.
+    #[arg(long, allow_negative_numbers = true)]
+    lon: Option<f64>,
+    /// Uncertainty radius of the coordinates, in metres.
+    #[arg(long)]
+    radius_m: Option<f64>,
+    /// How it was determined: Manual, GPS, Wifi, Cell, DHCP, Derived.
+    #[arg(long)]
+    method: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -347,6 +412,155 @@ fn usage<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> Failure + '_ {
 
 fn store_err(e: lifeline_app::ports::StoreError) -> Failure {
     Failure::Store(e.to_string())
+}
+
+fn location_err(e: LocationError) -> Failure {
+    match e {
+        LocationError::UnknownAgent(id) => Failure::Usage(format!("no agent `{id}`")),
+        LocationError::Store(e) => store_err(e),
+    }
+}
+
+/// The fields `--json` takes (a location's wire names).
+const LOCATION_FIELDS: [&str; 8] = [
+    "country",
+    "address",
+    "civic",
+    "lat",
+    "lon",
+    "radiusM",
+    "method",
+    "determinedAt",
+];
+
+/// The location `--json` gives: an object of the wire's fields, each of its
+/// type; the first that is not is named.
+fn location_json(json: &str) -> Result<LocationInput, Failure> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| Failure::Usage(format!("--json: not JSON: {e}")))?;
+    let serde_json::Value::Object(fields) = &value else {
+        return Err(Failure::Usage("--json: must be a JSON object".into()));
+    };
+    for (name, v) in fields {
+        if !LOCATION_FIELDS.contains(&name.as_str()) {
+            return Err(Failure::Usage(format!(
+                "--json: unknown field `{name}` (a location has {})",
+                LOCATION_FIELDS.join(", ")
+            )));
+        }
+        let one = serde_json::json!({ name: v });
+        serde_json::from_value::<LocationInput>(one)
+            .map_err(|e| Failure::Usage(format!("--json: `location.{name}`: {e}")))?;
+    }
+    serde_json::from_value(value).map_err(|e| Failure::Usage(format!("--json: {e}")))
+}
+
+/// The flag a location field is given with.
+fn location_flag(field: &str) -> String {
+    match field.split_once('.') {
+        Some(("civic", key)) => format!("--civic {key}"),
+        _ => match field {
+            "radiusM" => "--radius-m".into(),
+            "determinedAt" => "--json's determinedAt".into(),
+            other => format!("--{other}"),
+        },
+    }
+}
+
+/// The location `set` was given (`--json` or the flags), checked as the
+/// HTTP route checks it: the first bad field is named.
+fn parse_location(s: &LocationSet) -> Result<Location, Failure> {
+    let (input, from_json) = match &s.json {
+        Some(json) => (location_json(json)?, true),
+        None => {
+            let mut civic = std::collections::BTreeMap::new();
+            for pair in &s.civic {
+                let (key, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| Failure::Usage(format!("--civic: `{pair}` is not KEY=VALUE")))?;
+                let key = key.trim().to_ascii_uppercase();
+                if civic.insert(key.clone(), value.to_string()).is_some() {
+                    return Err(Failure::Usage(format!("--civic: {key} given twice")));
+                }
+            }
+            let input = LocationInput {
+                country: s.country.clone(),
+                address: s.address.clone(),
+                civic: (!civic.is_empty()).then_some(civic),
+                lat: s.lat,
+                lon: s.lon,
+                radius_m: s.radius_m,
+                method: s.method.clone(),
+                determined_at: None,
+            };
+            (input, false)
+        }
+    };
+    let location = input.validate().map_err(|e| {
+        Failure::Usage(if from_json {
+            format!("--json: {e}")
+        } else {
+            format!(
+                "{}: {}",
+                location_flag(&e.field),
+                e.detail.replace("`lat` and `lon`", "--lat and --lon")
+            )
+        })
+    })?;
+    location.ok_or_else(|| {
+        Failure::Usage(
+            "nothing to register: give --json, or --country, --address, --civic KEY=VALUE, --lat and --lon"
+                .into(),
+        )
+    })
+}
+
+/// `agent location set`: registers the location through the service the
+/// HTTP route uses (same TTL, same profile check).
+async fn location_set<S: LocationStore>(
+    service: &LocationService<S>,
+    s: &LocationSet,
+) -> Result<RegisteredView, Failure> {
+    // Everything is validated before anything is written.
+    let id: AgentId = s.id.parse().map_err(usage("agent id"))?;
+    let location = parse_location(s)?;
+    service.register(&id, location).await.map_err(location_err)
+}
+
+/// `agent location show`: the registration, `None` when there is none.
+async fn location_show<S: LocationStore>(
+    service: &LocationService<S>,
+    id: &str,
+) -> Result<Option<RegisteredView>, Failure> {
+    let id: AgentId = id.parse().map_err(usage("agent id"))?;
+    service.show(&id).await.map_err(location_err)
+}
+
+/// What an admin is told about a registration beside its JSON.
+fn location_notes(v: &RegisteredView, fresh_for: chrono::Duration) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !v.fresh {
+        notes.push(format!(
+            "registered at {}, past the freshness limit of {} ({}): dials do not use it",
+            v.registered_at,
+            lifeline_cli::doctor::span(fresh_for),
+            lifeline_cli::LOCATION_FRESH_VAR
+        ));
+    }
+    if v.location_quality != Some(LocationQuality::Dispatchable) {
+        notes.push(format!(
+            "this location is {}: not enough to reach the door (a street, house number, city, and state or postcode make it dispatchable)",
+            v.location_quality.map_or("empty", LocationQuality::as_str)
+        ));
+    }
+    notes
+}
+
+fn print_registered(v: &RegisteredView, fresh_for: chrono::Duration) {
+    print_json(&serde_json::to_value(v).unwrap_or_default());
+    for note in location_notes(v, fresh_for) {
+        eprintln!("warning: {note}");
+    }
 }
 
 fn print_json(v: &serde_json::Value) {
@@ -486,6 +700,31 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             print_json(&agent_json(&agent));
         }
+        Command::Agent(AgentCmd::Location(cmd)) => {
+            // As the functions read it: `fresh` and the TTL are theirs.
+            let fresh_for = lifeline_cli::location_fresh_for().map_err(Failure::Usage)?;
+            let service = LocationService::new(
+                std::sync::Arc::new(store.clone()),
+                std::sync::Arc::new(lifeline_app::clock::SystemClock),
+                fresh_for,
+            );
+            match cmd {
+                LocationCmd::Set(s) => {
+                    print_registered(&location_set(&service, &s).await?, fresh_for)
+                }
+                LocationCmd::Show { id } => match location_show(&service, &id).await? {
+                    Some(v) => print_registered(&v, fresh_for),
+                    None => {
+                        eprintln!(
+                            "no registered location for agent `{id}`: register one with \
+                             `lifeline agent location set {id} …` or from the desktop \
+                             (PUT /agents/{id}/location)"
+                        );
+                        return Err(Failure::Exit(1));
+                    }
+                },
+            }
+        }
         Command::Template(cmd) => template(cmd, &store, now).await?,
         Command::Secret(cmd) => {
             let client = aws_sdk_secretsmanager::Client::new(&conf);
@@ -530,6 +769,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .platform
                 .parse()
                 .map_err(|e: String| Failure::Usage(format!("--platform: {e}")))?;
+            // Read again by `gather`; a bad value is the admin's to fix (exit 2).
+            lifeline_cli::location_fresh_for().map_err(Failure::Usage)?;
             let targets = lifeline_cli::doctor::Targets {
                 from: args.notify_from,
                 group: args.schedule_group,
@@ -1034,6 +1275,278 @@ mod tests {
         let pool = store.list_pool(None, t(20)).await.unwrap();
         assert_eq!(pool[0].state, "leased", "{pool:?}");
         assert_eq!(pool[0].available_at, "2026-11-24T07:10:00Z");
+    }
+
+    /// A store that keeps the TTL it was given (the memory store drops it).
+    struct KeepsTtl {
+        inner: lifeline_app::fakes::MemoryStore,
+        ttl: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl LocationStore for KeepsTtl {
+        async fn registered_location(
+            &self,
+            agent: &AgentId,
+        ) -> Result<
+            (bool, Option<lifeline_domain::location::RegisteredLocation>),
+            lifeline_app::ports::StoreError,
+        > {
+            self.inner.registered_location(agent).await
+        }
+
+        async fn register_location(
+            &self,
+            agent: &AgentId,
+            registered: &lifeline_domain::location::RegisteredLocation,
+            ttl: chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), LocationError> {
+            *self.ttl.lock().unwrap() = Some(ttl);
+            self.inner.register_location(agent, registered, ttl).await
+        }
+    }
+
+    /// A location service over a store holding agent a-42, at t(0), fresh
+    /// for 12 h.
+    fn location_service() -> (
+        LocationService<KeepsTtl>,
+        std::sync::Arc<KeepsTtl>,
+        lifeline_app::clock::FixedClock,
+    ) {
+        let inner = lifeline_app::fakes::MemoryStore::new();
+        inner.add_agent(AgentProfile {
+            id: "a-42".parse().unwrap(),
+            name: "Ana Diaz".into(),
+            email: None,
+            country: Some(Country::US),
+            other_country: None,
+            source_number: "+14255550100".parse().unwrap(),
+            number_type: NumberType::CallingPlan,
+            recipients: Recipients::default(),
+            fallback: vec![],
+            outbound_profile: None,
+            platform: Default::default(),
+        });
+        let store = std::sync::Arc::new(KeepsTtl {
+            inner,
+            ttl: Default::default(),
+        });
+        let clock = lifeline_app::clock::FixedClock::at(t(0));
+        let service = LocationService::new(
+            store.clone(),
+            std::sync::Arc::new(clock.clone()),
+            chrono::Duration::hours(12),
+        );
+        (service, store, clock)
+    }
+
+    /// `agent location set` as parsed from `args` (after the agent id).
+    fn location_set_args(id: &str, args: &[&str]) -> Result<LocationSet, clap::error::ErrorKind> {
+        match Cli::try_parse_from(
+            ["lifeline", "agent", "location", "set", id]
+                .iter()
+                .chain(args),
+        )
+        .map(|c| c.command)
+        {
+            Ok(Command::Agent(AgentCmd::Location(LocationCmd::Set(s)))) => Ok(*s),
+            Ok(_) => unreachable!("a location set"),
+            Err(e) => Err(e.kind()),
+        }
+    }
+
+    fn usage_message(r: Result<impl std::fmt::Debug, Failure>) -> String {
+        match r {
+            Err(Failure::Usage(m)) => m,
+            Err(Failure::Store(m)) => panic!("a store failure, not a usage one: {m}"),
+            Err(Failure::Exit(c)) => panic!("exit {c}, not a usage failure"),
+            Ok(v) => panic!("accepted: {v:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_location_set_with_flags_registers_as_the_http_route_does() {
+        let (service, store, _) = location_service();
+        let set = location_set_args(
+            "a-42",
+            &[
+                "--country",
+                "us",
+                "--civic",
+                "RD=Main St",
+                "--civic",
+                "hno=1",
+                "--civic",
+                "A3=Redmond",
+                "--civic",
+                "A1=WA",
+                "--civic",
+                "FLR=3",
+                "--lat",
+                "47.6",
+                "--lon",
+                "-122.1",
+                "--radius-m",
+                "30",
+                "--method",
+                "manual",
+            ],
+        )
+        .unwrap();
+        let view = location_set(&service, &set)
+            .await
+            .map_err(|_| "set")
+            .unwrap();
+        assert_eq!(view.location_quality, Some(LocationQuality::Dispatchable));
+        assert!(view.fresh);
+        let json = serde_json::to_value(&view).unwrap();
+        assert_eq!(json["agentId"], "a-42");
+        assert_eq!(json["location"]["country"], "US");
+        assert_eq!(
+            json["location"]["civic"]["HNO"], "1",
+            "keys are upper-cased"
+        );
+        assert_eq!(json["location"]["lon"], -122.1);
+        assert_eq!(json["location"]["radiusM"], 30.0);
+        assert_eq!(json["location"]["method"], "Manual");
+        assert_eq!(json["locationQuality"], "dispatchable");
+        assert_eq!(json["registeredAt"], "2026-11-24T05:00:00Z");
+        // The service's TTL: fresh for 12 h, kept 30 days more.
+        assert_eq!(
+            *store.ttl.lock().unwrap(),
+            Some(
+                t(0) + chrono::Duration::hours(12)
+                    + chrono::Duration::days(
+                        lifeline_app::service::location::KEPT_AFTER_STALE_DAYS
+                    )
+            )
+        );
+        assert!(location_notes(&view, chrono::Duration::hours(12)).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_location_set_takes_the_wire_shape_as_json() {
+        let (service, _, _) = location_service();
+        let json = r#"{"country":"US","address":"1 Main St, Redmond WA",
+            "civic":{"A1":"WA","A3":"Redmond","RD":"Main St","HNO":"1","FLR":"3","ROOM":"301","PC":"98052","NAM":"Contoso HQ"},
+            "lat":47.6,"lon":-122.1,"radiusM":30,"method":"Manual","determinedAt":"2026-11-24T04:55:00Z"}"#;
+        let set = location_set_args("a-42", &["--json", json]).unwrap();
+        let view = location_set(&service, &set)
+            .await
+            .map_err(|_| "set")
+            .unwrap();
+        let out = serde_json::to_value(&view).unwrap();
+        assert_eq!(out["location"]["civic"]["NAM"], "Contoso HQ");
+        assert_eq!(out["location"]["determinedAt"], "2026-11-24T04:55:00Z");
+        assert_eq!(out["locationQuality"], "dispatchable");
+        // --json stands alone.
+        assert!(location_set_args("a-42", &["--json", json, "--country", "US"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_bad_location_field_is_named_and_nothing_is_written() {
+        let (service, store, _) = location_service();
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["--country", "USA"],
+                "--country: must be an ISO 3166 alpha-2 code",
+            ),
+            (
+                &["--civic", "XYZ=1"],
+                "--civic XYZ: is not a civic address key",
+            ),
+            (&["--civic", "RD"], "--civic: `RD` is not KEY=VALUE"),
+            (
+                &["--civic", "RD=a", "--civic", "rd=b"],
+                "--civic: RD given twice",
+            ),
+            (
+                &["--lat", "91", "--lon", "0"],
+                "--lat: must be between -90 and 90",
+            ),
+            (
+                &["--lat", "-1"],
+                "--lon: is required with the other coordinate",
+            ),
+            (&["--radius-m", "10"], "--radius-m: needs --lat and --lon"),
+            (&["--method", "Telepathy"], "--method: must be one of"),
+            (&[], "nothing to register"),
+            (&["--json", "[1]"], "--json: must be a JSON object"),
+            (&["--json", "{"], "--json: not JSON"),
+            (
+                &["--json", r#"{"lat":"1"}"#],
+                "--json: `location.lat`: invalid type",
+            ),
+            (
+                &["--json", r#"{"location":{}}"#],
+                "--json: unknown field `location`",
+            ),
+            (
+                &["--json", r#"{"civic":{"XYZ":"1"}}"#],
+                "--json: `location.civic.XYZ` is not",
+            ),
+            (
+                &["--json", r#"{"determinedAt":"now"}"#],
+                "--json: `location.determinedAt`",
+            ),
+        ];
+        for (args, expected) in cases {
+            let set = location_set_args("a-42", args).unwrap();
+            let m = usage_message(location_set(&service, &set).await);
+            assert!(m.starts_with(expected), "{args:?}: {m}");
+        }
+        let bad_id = location_set_args("a b", &["--country", "US"]).unwrap();
+        assert!(usage_message(location_set(&service, &bad_id).await).starts_with("agent id"));
+        assert_eq!(*store.ttl.lock().unwrap(), None, "nothing written");
+        // clap itself refuses a coordinate that is no number (exit 2).
+        assert!(location_set_args("a-42", &["--lat", "north"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_agent_is_refused() {
+        let (service, _, _) = location_service();
+        let set = location_set_args("a-99", &["--country", "US"]).unwrap();
+        assert_eq!(
+            usage_message(location_set(&service, &set).await),
+            "no agent `a-99`"
+        );
+        assert_eq!(
+            usage_message(location_show(&service, "a-99").await),
+            "no agent `a-99`"
+        );
+    }
+
+    #[tokio::test]
+    async fn location_show_says_fresh_then_stale_and_none_when_none() {
+        let (service, _, clock) = location_service();
+        assert!(matches!(location_show(&service, "a-42").await, Ok(None)));
+        let set = location_set_args("a-42", &["--country", "US", "--civic", "RD=Main St"]).unwrap();
+        location_set(&service, &set)
+            .await
+            .map_err(|_| "set")
+            .unwrap();
+        let shown = |v: Result<Option<RegisteredView>, Failure>| match v {
+            Ok(Some(v)) => v,
+            _ => panic!("a registration"),
+        };
+        let v = shown(location_show(&service, "a-42").await);
+        assert!(v.fresh);
+        assert_eq!(v.location_quality, Some(LocationQuality::Partial));
+        let notes = location_notes(&v, chrono::Duration::hours(12));
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].contains("partial: not enough to reach the door"),
+            "{notes:?}"
+        );
+        clock.advance(chrono::Duration::hours(13));
+        let v = shown(location_show(&service, "a-42").await);
+        assert!(!v.fresh);
+        assert_eq!(serde_json::to_value(&v).unwrap()["fresh"], false);
+        let notes = location_notes(&v, chrono::Duration::hours(12));
+        assert!(
+            notes[0].contains("past the freshness limit of 12 h (LIFELINE_LOCATION_FRESH_HOURS)"),
+            "{notes:?}"
+        );
     }
 
     #[test]

@@ -4,10 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::{AdminStore, DialStore, TemplateStore};
+use lifeline_app::ports::{AdminStore, DialStore, LocationStore, TemplateStore};
 use lifeline_aws::dynamo::{DynamoStore, TableState};
 use lifeline_aws::ses::IdentityState;
 use lifeline_domain::call::AgentProfile;
+use lifeline_domain::location::RegisteredLocation;
 use lifeline_domain::notification::NotificationTemplate;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
@@ -62,6 +63,23 @@ impl Readiness for AwsReadiness<'_> {
             .available_numbers(country, now, limit, None)
             .await
             .map(|page| page.numbers.len())
+            .map_err(|e| e.to_string())
+    }
+
+    async fn has_pool(&self, country: Country) -> Result<bool, String> {
+        DialStore::has_pool(self.store, country)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn registered_location(
+        &self,
+        agent: &AgentId,
+    ) -> Result<Option<RegisteredLocation>, String> {
+        self.store
+            .registered_location(agent)
+            .await
+            .map(|(_, registered)| registered)
             .map_err(|e| e.to_string())
     }
 

@@ -1,16 +1,19 @@
 //! The checks: each a small pure function from what was looked up to a
 //! finding, and the report they make.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use lifeline_app::settings::LowWater;
 pub use lifeline_aws::dynamo::TableState;
 pub use lifeline_aws::ses::IdentityState;
 use lifeline_domain::call::AgentProfile;
+use lifeline_domain::location::{grade, CivicKey, Location, LocationQuality, RegisteredLocation};
 use lifeline_domain::notification::{validate, NotificationTemplate};
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::{select_route, TenantSettings};
+use lifeline_domain::types::AgentId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -151,10 +154,146 @@ pub fn check_route(a: &AgentProfile, tenant: TenantSettings) -> Finding {
     }
 }
 
-pub fn agent_findings(a: &AgentProfile, tenant: TenantSettings) -> Vec<Finding> {
+/// A span of time as an admin reads it: `45 min`, `13 h 20 min`, `3 d 4 h`.
+pub fn span(d: Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let parts = [(days, "d"), (hours, "h"), (mins, "min")];
+    let mut shown: Vec<String> = parts
+        .iter()
+        .skip_while(|(n, _)| *n == 0)
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    if shown.is_empty() {
+        shown.push("0 min".into());
+    }
+    shown.join(" ")
+}
+
+/// What a location lacks to be dispatchable (street, house number, city,
+/// and state or postcode; a country from it or the profile).
+fn missing_for_dispatch(l: &Location, country_known: bool) -> Vec<&'static str> {
+    let has = |k| l.civic.get(k).is_some();
+    let mut missing = Vec::new();
+    if !country_known && l.country.is_none() {
+        missing.push("country");
+    }
+    for (key, what) in [
+        (CivicKey::RD, "street (RD)"),
+        (CivicKey::HNO, "house number (HNO)"),
+        (CivicKey::A3, "city (A3)"),
+    ] {
+        if !has(key) {
+            missing.push(what);
+        }
+    }
+    if !has(CivicKey::A1) && !has(CivicKey::PC) {
+        missing.push("state or postcode (A1 or PC)");
+    }
+    missing
+}
+
+/// What a dial that brings no location of its own carries when the
+/// registered one cannot stand in: the profile's country, if any.
+fn carries_without(a: &AgentProfile) -> String {
+    match a.country {
+        Some(c) => format!("will carry only the home country {c}"),
+        None => "will carry no location at all".into(),
+    }
+}
+
+/// The agent's registered location: what a dial that brings no location of
+/// its own carries (the desktop's registration at shift start, or an
+/// admin's). Fresh and dispatchable, or a warning saying what dials get.
+pub fn check_registered_location(
+    a: &AgentProfile,
+    registered: Option<&RegisteredLocation>,
+    fresh_for: Duration,
+    now: DateTime<Utc>,
+) -> Finding {
+    let scope = agent_scope(a);
+    let check = "registered location";
+    let register = format!(
+        "`lifeline agent location set {} …` or from the desktop (PUT /agents/{}/location)",
+        a.id, a.id
+    );
+    let Some(r) = registered else {
+        return finding(
+            &scope,
+            check,
+            Level::Warning,
+            format!(
+                "no registered location: dials without a location of their own {}",
+                carries_without(a)
+            ),
+            Some(format!("register one with {register}")),
+        );
+    };
+    let country_known = a.country.is_some();
+    let quality = grade(Some(&r.location), country_known);
+    let not_dispatchable = (quality != Some(LocationQuality::Dispatchable)).then(|| {
+        format!(
+            "{} (no {})",
+            quality.map_or("empty", LocationQuality::as_str),
+            missing_for_dispatch(&r.location, country_known).join(", no ")
+        )
+    });
+    let age = span(now - r.registered_at);
+    let limit = span(fresh_for);
+    if !r.is_fresh(now, fresh_for) {
+        return finding(
+            &scope,
+            check,
+            Level::Warning,
+            format!(
+                "registered location is {age} old, past the freshness limit of {limit}: dials without a location of their own {}{}",
+                carries_without(a),
+                not_dispatchable
+                    .map(|q| format!("; it is also {q}"))
+                    .unwrap_or_default()
+            ),
+            Some(format!(
+                "register it again with {register}; the limit is {}",
+                crate::LOCATION_FRESH_VAR
+            )),
+        );
+    }
+    match not_dispatchable {
+        Some(q) => finding(
+            &scope,
+            check,
+            Level::Warning,
+            format!(
+                "registered location is {q}: dials without a location of their own will carry only that, not enough to reach the door"
+            ),
+            Some(format!(
+                "register one with a street, house number, city, and state or postcode: {register}"
+            )),
+        ),
+        None => finding(
+            &scope,
+            check,
+            Level::Ok,
+            format!("dispatchable, registered {age} ago (fresh for {limit})"),
+            None,
+        ),
+    }
+}
+
+/// The per-agent checks; `registered` is the agent's registered location.
+pub fn agent_findings(
+    a: &AgentProfile,
+    tenant: TenantSettings,
+    registered: Option<&RegisteredLocation>,
+    fresh_for: Duration,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     vec![
         check_outbound_profile(a),
         check_location(a),
+        check_registered_location(a, registered, fresh_for, now),
         check_recipients(a),
         check_route(a, tenant),
     ]
@@ -202,6 +341,28 @@ pub fn check_template(t: &NotificationTemplate) -> Finding {
     }
 }
 
+/// A country's callback-number pool, as looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolLookup {
+    pub country: Country,
+    /// Free numbers, capped at what the lookup asked for (`low_water + 1`).
+    pub free: usize,
+    /// Whether the pool has any number at all (free, leased or in
+    /// quarantine): an empty pool is exhausted, a missing one never set up.
+    pub exists: bool,
+}
+
+/// A pool country with no pool at all: its dials are answered `no_pool`.
+pub fn check_no_pool(country: Country) -> Finding {
+    finding(
+        DEPLOYMENT,
+        "pool",
+        Level::Error,
+        format!("no callback-number pool for {country}: emergency calls from there go out with the agent's own number (degraded, reason no_pool)"),
+        Some(format!("`lifeline pool add --country {country} …`")),
+    )
+}
+
 /// `free` is capped at what the lookup asked for (`low_water + 1`).
 pub fn check_pool(country: Country, free: usize, low_water: usize) -> Finding {
     let scope = DEPLOYMENT;
@@ -211,7 +372,7 @@ pub fn check_pool(country: Country, free: usize, low_water: usize) -> Finding {
             scope,
             check,
             Level::Error,
-            format!("{country} pool has no free callback number: emergency calls go out with the agent's own number"),
+            format!("{country} pool has no free callback number: emergency calls go out with the agent's own number (degraded, reason pool_exhausted)"),
             Some(format!("`lifeline pool add --country {country} +1…`")),
         )
     } else if free < low_water {
@@ -327,8 +488,9 @@ impl Report {
                 scope = &f.scope;
                 out.push_str(&format!("\n{}\n", scope.to_uppercase()));
             }
+            // A check's name longer than the column still gets a space.
             out.push_str(&format!(
-                "  {} {:<17}{}\n",
+                "  {} {:<16} {}\n",
                 f.level.mark(),
                 f.check,
                 f.detail
@@ -359,9 +521,15 @@ pub struct Lookups {
     pub group_exists: bool,
     pub template: NotificationTemplate,
     pub tenant: TenantSettings,
-    /// Free numbers per pool country (capped at low water + 1).
-    pub pools: Vec<(Country, usize)>,
+    /// Each pool country's pool (free numbers capped at low water + 1).
+    pub pools: Vec<PoolLookup>,
     pub agents: Vec<AgentProfile>,
+    /// The agents' registered locations (fresh or not); none for an agent
+    /// that has not registered one.
+    pub registered: BTreeMap<AgentId, RegisteredLocation>,
+    /// How long a registered location stands in for a dial's own, as the
+    /// deployment has it (`LIFELINE_LOCATION_FRESH_HOURS`).
+    pub location_fresh_for: Duration,
     pub platform: VoicePlatform,
     /// With Twilio: `LIFELINE_TWILIO_LAST_RESORT` as configured (the stack's
     /// `TwilioLastResort`), `None` when unset.
@@ -442,18 +610,26 @@ pub fn report(l: &Lookups, low_water: &LowWater, now: DateTime<Utc>) -> Report {
         check_template(&l.template),
         check_schedule_group(&l.group, l.group_exists),
     ];
-    findings.extend(
-        l.pools
-            .iter()
-            .map(|(c, free)| check_pool(*c, *free, low_water.of(*c))),
-    );
+    findings.extend(l.pools.iter().map(|p| {
+        if p.exists {
+            check_pool(p.country, p.free, low_water.of(p.country))
+        } else {
+            check_no_pool(p.country)
+        }
+    }));
     if l.platform == VoicePlatform::Twilio {
         findings.push(check_twilio_emergency_addresses(&l.pools));
         findings.push(check_twilio_last_resort(l.twilio_last_resort.as_deref()));
     }
     findings.extend(check_platform_presence(&l.platform_presence));
     for a in &l.agents {
-        findings.extend(agent_findings(a, l.tenant));
+        findings.extend(agent_findings(
+            a,
+            l.tenant,
+            l.registered.get(&a.id),
+            l.location_fresh_for,
+            now,
+        ));
         if let Some(p) = &l.platform_presence.platform {
             findings.push(check_platform_user(a, p));
         }
@@ -509,8 +685,12 @@ impl std::str::FromStr for VoicePlatform {
 /// Twilio places 911 by the emergency address registered on the From number,
 /// and a callback number is the From of an emergency call: each needs one.
 /// Twilio's registrations are not visible from here, hence a standing reminder.
-pub fn check_twilio_emergency_addresses(pools: &[(Country, usize)]) -> Finding {
-    let countries: Vec<&str> = pools.iter().map(|(c, _)| c.code()).collect();
+pub fn check_twilio_emergency_addresses(pools: &[PoolLookup]) -> Finding {
+    let countries: Vec<&str> = pools
+        .iter()
+        .filter(|p| p.exists)
+        .map(|p| p.country.code())
+        .collect();
     finding(
         DEPLOYMENT,
         "twilio emergency addresses",

@@ -7,12 +7,15 @@ use chrono::{DateTime, Utc};
 use lifeline_aws::dynamo::TableState;
 use lifeline_aws::ses::IdentityState;
 use lifeline_domain::call::AgentProfile;
+use lifeline_domain::location::RegisteredLocation;
 use lifeline_domain::notification::NotificationTemplate;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::AgentId;
 
-use super::checks::{pool_countries, Lookups, Targets, VoicePlatform, TWILIO_LAST_RESORT_VAR};
+use super::checks::{
+    pool_countries, Lookups, PoolLookup, Targets, VoicePlatform, TWILIO_LAST_RESORT_VAR,
+};
 
 /// What the readiness report reads, one question per resource. Errors are
 /// reported as they are: the report cannot be made without the answers.
@@ -31,12 +34,20 @@ pub trait Readiness: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<usize, String>;
+    /// Whether `country` has a pool at all (any number, free or not).
+    async fn has_pool(&self, country: Country) -> Result<bool, String>;
+    /// The location `agent` registered, fresh or not.
+    async fn registered_location(
+        &self,
+        agent: &AgentId,
+    ) -> Result<Option<RegisteredLocation>, String>;
     async fn template(&self) -> Result<Option<NotificationTemplate>, String>;
     async fn tenant(&self) -> Result<TenantSettings, String>;
 }
 
 /// Looks everything up: one request per resource (table, identity, group,
-/// template, tenant, each country's pool) and one for the agents.
+/// template, tenant, each country's pool, and whether an empty pool exists
+/// at all), one for the agents and one per agent for its registered location.
 pub async fn gather_from(
     source: &impl Readiness,
     targets: &Targets,
@@ -54,6 +65,8 @@ pub async fn gather_from(
         tenant: TenantSettings::default(),
         pools: vec![],
         agents: vec![],
+        registered: Default::default(),
+        location_fresh_for: crate::location_fresh_for()?,
         platform: targets.platform,
         // As the deployment has it (the same variable as the function's).
         twilio_last_resort: (targets.platform == VoicePlatform::Twilio)
@@ -89,7 +102,19 @@ pub async fn gather_from(
         let free = source
             .free_numbers(c, now, targets.low_water.of(c) + 1)
             .await?;
-        lookups.pools.push((c, free));
+        // No free number: exhausted, or never set up (told apart for the
+        // admin as the dial tells `pool_exhausted` from `no_pool`).
+        let exists = free > 0 || source.has_pool(c).await?;
+        lookups.pools.push(PoolLookup {
+            country: c,
+            free,
+            exists,
+        });
+    }
+    for a in &agents {
+        if let Some(r) = source.registered_location(&a.id).await? {
+            lookups.registered.insert(a.id.clone(), r);
+        }
     }
     if let Some(t) = source.template().await? {
         lookups.template = t;
