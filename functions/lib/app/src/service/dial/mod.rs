@@ -602,8 +602,17 @@ impl<S: DialStore + 'static> DialService<S> {
             // The container's queue serves an agent without a lease; one
             // with a lease plans from it.
             Some(m) if self.warm.queued(m.country) == 0 && !self.warm.refilling(m.country) => {
+                // The first dial of a cold container reads the listing for
+                // every dial arriving with it: they wait for its page (as
+                // for a refill) instead of each reading the same page.
+                let leads = self.warm.start_prefetch(m.country);
                 let lookup = self.lookup(m.country, now, None, deadline);
                 let (ctx, numbers) = tokio::join!(context, lookup);
+                if leads {
+                    let limit = self.candidate_limit(m.country);
+                    self.warm
+                        .looked_up(m.country, numbers.as_ref().ok(), limit, now);
+                }
                 Ok((ctx?, Some(numbers)))
             }
             _ => Ok((context.await?, None)),

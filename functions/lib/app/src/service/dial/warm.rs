@@ -245,6 +245,25 @@ impl WarmCache {
         pool.filled_at = Some(now);
     }
 
+    /// A cold dial read the first page for the container (it marked the
+    /// read with `start_prefetch`): its page goes to the queue, whatever the
+    /// dial does with it, and the dials that waited for it take from there.
+    /// `None`: the read failed; the next dial reads again.
+    pub fn looked_up(
+        &self,
+        country: Country,
+        page: Option<&PoolPage>,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) {
+        if let Some(page) = page {
+            self.seed(country, page, limit, now);
+        }
+        if let Some(pool) = self.inner().pools.get_mut(&country) {
+            pool.refilling = false;
+        }
+    }
+
     /// How many candidates `country`'s queue holds (benchmarks, tests).
     pub fn queued(&self, country: Country) -> usize {
         self.inner()

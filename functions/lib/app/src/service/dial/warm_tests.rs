@@ -253,3 +253,29 @@ async fn a_warmed_up_container_makes_even_its_first_dial_one_write() {
     assert_eq!(cost, (0, 1));
     assert_eq!(v["degraded"], false, "{v}");
 }
+
+/// A burst into a cold container: the first dial reads the listing for all
+/// of them; the others wait for its page rather than each reading the same
+/// page (50 lookups at once are what slowed DynamoDB Local past the budget).
+#[tokio::test(start_paused = true)]
+async fn a_cold_burst_reads_the_listing_once() {
+    let rig = Rig::new(20, 100, "60");
+    rig.store.delay_reads(Duration::from_millis(20));
+    let lookups_before = rig.store.reads();
+    let dials: Vec<_> = (1..=20)
+        .map(|i| {
+            let svc = rig.svc.clone();
+            tokio::spawn(async move { svc.dial(dial(&format!("c-{i}"), &format!("a-{i}"))).await })
+        })
+        .collect();
+    let mut numbers = HashSet::new();
+    for d in dials {
+        let v = serde_json::to_value(d.await.unwrap()).unwrap();
+        assert_eq!(v["degraded"], false, "{v}");
+        numbers.insert(v["callerId"].as_str().unwrap().to_string());
+    }
+    assert_eq!(numbers.len(), 20, "distinct numbers");
+    // 20 context reads, one lookup, at most one refill behind it.
+    let reads = rig.store.reads() - lookups_before;
+    assert!((21..=22).contains(&reads), "{reads} reads");
+}
