@@ -149,6 +149,10 @@ struct Deadline {
     attempt: Duration,
 }
 
+/// The least time a lease write is given (a transaction under load takes a
+/// few hundred milliseconds at worst on DynamoDB Local; a few tens on AWS).
+const MIN_LEASE_WRITE: Duration = Duration::from_millis(250);
+
 /// Kept back at the very end for answering (serializing, logging).
 const ANSWER_MARGIN: Duration = Duration::from_millis(20);
 
@@ -158,10 +162,12 @@ impl Deadline {
             .saturating_duration_since(tokio::time::Instant::now())
     }
 
-    /// A lease write starts only while its answer and one more request (the
-    /// record that settles an unknown outcome) still fit.
+    /// A lease write starts only while one more request (the record that
+    /// settles an unknown outcome) still fits after it, and the write itself
+    /// has at least [`MIN_LEASE_WRITE`]: slow reads shorten the write's
+    /// share rather than forfeit the callback number.
     fn allows_lease_write(&self) -> bool {
-        self.remaining() >= self.attempt * 2
+        self.remaining() >= self.attempt + MIN_LEASE_WRITE
     }
 
     /// What a read or a lease write may take: the rest, less one request
@@ -1396,13 +1402,27 @@ mod tests {
         assert!(metrics.values("UnrecordedEmergencyCalls").is_empty());
     }
 
-    /// A read that leaves less than two requests' worth of budget: no lease
-    /// write is started (its outcome could not be settled), the call is
-    /// recorded with the own number.
+    /// Slow reads that still leave the settling record's share and a
+    /// little for the write: the write gets what is left, and the number.
+    #[tokio::test(start_paused = true)]
+    async fn slow_reads_shorten_the_lease_writes_share() {
+        let (svc, store, _) = service(&["+14255550199"]);
+        store.delay_reads(Duration::from_millis(1200));
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(
+            (v["degraded"].as_bool(), v["callerId"].as_str()),
+            (Some(false), Some("+14255550199")),
+            "{v}"
+        );
+    }
+
+    /// A read that leaves too little for a write and the record that
+    /// settles it: no lease write is started (its outcome could not be
+    /// settled), the call is recorded with the own number.
     #[tokio::test(start_paused = true)]
     async fn no_lease_write_starts_without_time_to_settle_it() {
         let (svc, store, _) = service(&["+14255550199"]);
-        store.delay_reads(Duration::from_millis(1200));
+        store.delay_reads(Duration::from_millis(1500));
         let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
         assert_eq!(v["reason"], "timeout");
         assert_eq!(
