@@ -116,7 +116,7 @@ pub fn check_recipients(a: &AgentProfile) -> Finding {
             &agent_scope(a),
             "recipients",
             Level::Warning,
-            "no notification recipients: nobody is e-mailed when this agent dials 911".into(),
+            "no notification recipients: nobody is e-mailed when this agent dials an emergency number".into(),
             Some(format!(
                 "`lifeline agent recipients set {} \"sup@example.com; security@example.com\"`",
                 a.id
