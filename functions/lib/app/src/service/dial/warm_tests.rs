@@ -117,6 +117,28 @@ async fn a_warm_dial_is_one_write_and_no_read() {
     assert_eq!(recorded.leased_number, Some(lease.number));
 }
 
+/// A dial that brings no location may go with the agent's registered one,
+/// which is read with the context, never from the container's memory: one
+/// read, one write, even on a warm container.
+#[tokio::test]
+async fn a_dial_without_a_location_reads_the_registered_one_first() {
+    let rig = Rig::new(3, 10, "60");
+    rig.preload();
+    rig.svc.dial(dial("c-1", "a-1")).await; // the lookup seeds the queue
+    let mut no_location = dial("c-2", "a-2");
+    no_location.location = None;
+    let (cost, v) = rig.cost(rig.svc.dial(no_location)).await;
+    assert_eq!(
+        cost,
+        (1, 1),
+        "the context (with the registration), then the write"
+    );
+    assert_eq!(
+        (v["degraded"].as_bool(), v["locationSource"].as_str()),
+        (Some(false), Some("profile_country"))
+    );
+}
+
 #[tokio::test]
 async fn a_live_lease_is_extended_in_two_writes_without_a_read() {
     let rig = Rig::new(1, 10, "60");
