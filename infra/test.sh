@@ -65,6 +65,20 @@ section "emulators: install"
 ll_install_dynamodb_local
 ll_install_moto
 
+section "SIP tools: Kamailio and SIPp (the SIP tests)"
+sip_packages=(kamailio kamailio-utils-modules kamailio-extra-modules kamailio-tls-modules sip-tester)
+if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${sip_packages[@]}" </dev/null ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${sip_packages[@]}" </dev/null; }
+  else
+    echo "the SIP tests need: apt-get install --no-install-recommends ${sip_packages[*]}" >&2
+    exit 1
+  fi
+fi
+kamailio -v | head -1
+sipp -v 2>&1 | grep -m1 SIPp || true
+
 section "emergency numbers: the generated table matches libphonenumber's metadata"
 # The pinned `phonenumbers` goes into the emulators' venv; the generator
 # regenerates the table in memory and fails on any difference (a hand edit).

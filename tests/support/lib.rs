@@ -5,6 +5,7 @@
 
 pub mod connect_stub;
 pub mod fault_proxy;
+pub mod sip;
 pub mod stub_server;
 pub mod taskrouter_stub;
 

@@ -1,0 +1,311 @@
+//! Real SIP on 127.0.0.1: Kamailio with `infra/sip/kamailio.cfg` in front of
+//! a test's runner, and SIPp processes as the agents, the emergency gateway,
+//! the ordinary route, the last resort and the PSAP. Every process is bounded
+//! in time and stopped when its handle is dropped.
+
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+/// Ports for one test: the proxy, its three routes, and SIPp's own.
+static NEXT_BLOCK: AtomicU16 = AtomicU16::new(0);
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// What a machine without Kamailio or SIPp is told.
+pub const APT_LINE: &str = "apt-get install --no-install-recommends kamailio kamailio-utils-modules kamailio-extra-modules kamailio-tls-modules sip-tester";
+
+/// Fails the test, naming the packages, when Kamailio or SIPp is missing.
+pub fn require_sip_tools() {
+    for tool in ["kamailio", "sipp"] {
+        let found = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "{tool} is not installed: the SIP tests need `{APT_LINE}` (.ci/run and infra/test.sh install them as root)"
+        );
+    }
+}
+
+/// A block of 20 ports of its own for each proxy a test binary starts.
+pub struct Ports {
+    pub proxy: u16,
+    pub gateway: u16,
+    pub ordinary: u16,
+    pub last_resort: u16,
+    free: u16,
+}
+
+impl Ports {
+    pub fn take() -> Ports {
+        let block = NEXT_BLOCK.fetch_add(1, Ordering::SeqCst);
+        // Each test binary's blocks start at a place of their own.
+        let base = 21000 + (std::process::id() % 40) as u16 * 400 + block * 20;
+        Ports {
+            proxy: base,
+            gateway: base + 1,
+            ordinary: base + 2,
+            last_resort: base + 3,
+            free: base + 4,
+        }
+    }
+
+    /// A port for a SIPp process (its SIP port; its media port is +10).
+    pub fn take_port(&mut self) -> u16 {
+        let p = self.free;
+        self.free += 1;
+        assert!(self.free < self.proxy + 10, "out of ports in this block");
+        p
+    }
+}
+
+/// Kamailio, started with `infra/sip/kamailio.sh`; stopped (its whole
+/// process group) on drop.
+pub struct Proxy {
+    child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+    _dir: TempDir,
+}
+
+impl Proxy {
+    pub fn start(lifeline_url: &str, secret: &str, ports: &Ports, ring_seconds: u32) -> Proxy {
+        require_sip_tools();
+        let dir = TempDir::new("proxy");
+        let log = dir.path.join("kamailio.log");
+        let out = std::fs::File::create(&log).expect("log file");
+        let mut cmd = Command::new("bash");
+        cmd.arg(repo_root().join("infra/sip/kamailio.sh"))
+            .env("LIFELINE_URL", lifeline_url)
+            .env("LIFELINE_WEBHOOK_SECRET", secret)
+            .env("SIP_LISTEN", format!("udp:127.0.0.1:{}", ports.proxy))
+            .env(
+                "EMERGENCY_GATEWAY",
+                format!("sip:127.0.0.1:{}", ports.gateway),
+            )
+            .env(
+                "ORDINARY_ROUTE",
+                format!("sip:127.0.0.1:{}", ports.ordinary),
+            )
+            .env(
+                "LAST_RESORT",
+                format!("sip:127.0.0.1:{}", ports.last_resort),
+            )
+            .env("RING_SECONDS", ring_seconds.to_string())
+            .env("SIP_RUN_DIR", &dir.path)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log"))
+            .stderr(out);
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd.spawn().expect("kamailio.sh starts");
+        let proxy = Proxy {
+            child,
+            port: ports.proxy,
+            log,
+            _dir: dir,
+        };
+        proxy.wait_ready();
+        proxy
+    }
+
+    /// Until the proxy answers an OPTIONS (it binds well under a second).
+    fn wait_ready(&self) {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("udp");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        let local = socket.local_addr().expect("addr");
+        let started = Instant::now();
+        let mut n = 0;
+        loop {
+            n += 1;
+            let options = format!(
+                "OPTIONS sip:127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-ready-{n}\r\nFrom: <sip:ready@127.0.0.1>;tag=r{n}\r\nTo: <sip:127.0.0.1:{p}>\r\nCall-ID: ready-{n}-{p}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+                p = self.port
+            );
+            let _ = socket.send_to(options.as_bytes(), ("127.0.0.1", self.port));
+            let mut buf = [0u8; 2048];
+            if let Ok((len, _)) = socket.recv_from(&mut buf) {
+                if buf[..len].starts_with(b"SIP/2.0 200") {
+                    return;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "Kamailio did not answer on 127.0.0.1:{} within 10 s:\n{}",
+                self.port,
+                self.log_text()
+            );
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One SIPp process running one call of a scenario of
+/// `infra/sip/scenarios/`, with every message it sent and received kept.
+pub struct Sipp {
+    child: Option<Child>,
+    pub name: String,
+    messages: PathBuf,
+    screen: PathBuf,
+    _dir: TempDir,
+}
+
+/// How a SIPp process ended.
+#[derive(Debug)]
+pub struct SippRun {
+    pub ok: bool,
+    /// Every message, as SIPp's `-trace_msg` keeps them.
+    pub messages: String,
+    pub screen: String,
+}
+
+impl SippRun {
+    /// The first received request of `method`, whole.
+    pub fn received(&self, method: &str) -> Option<String> {
+        self.messages
+            .split("----------------------------------------------- ")
+            .filter(|m| m.contains("message received"))
+            // After the time line and the "UDP message received [n] bytes :" line.
+            .map(|m| m.splitn(3, '\n').nth(2).unwrap_or("").trim_start())
+            .find(|m| m.starts_with(&format!("{method} ")))
+            .map(String::from)
+    }
+}
+
+impl Sipp {
+    /// `scenario` (its file's stem) on `local` (SIP) and `local + 10`
+    /// (media); `remote`: the proxy's port for a client scenario. Stops by
+    /// itself after `timeout` (and is killed on drop).
+    pub fn start(
+        scenario: &str,
+        local: u16,
+        remote: Option<u16>,
+        args: &[&str],
+        timeout: Duration,
+    ) -> Sipp {
+        require_sip_tools();
+        let dir = TempDir::new(scenario);
+        let messages = dir.path.join("messages.log");
+        let screen = dir.path.join("screen.log");
+        let mut cmd = Command::new("sipp");
+        if let Some(r) = remote {
+            cmd.arg(format!("127.0.0.1:{r}"));
+        }
+        cmd.arg("-sf")
+            .arg(repo_root().join(format!("infra/sip/scenarios/{scenario}.xml")))
+            .args(["-i", "127.0.0.1", "-p", &local.to_string()])
+            .args(["-mp", &(local + 10).to_string()])
+            .args(["-m", "1", "-nostdin", "-timeout_error"])
+            .args(["-timeout", &format!("{}s", timeout.as_secs().max(1))])
+            .arg("-trace_msg")
+            .arg("-message_file")
+            .arg(&messages)
+            .arg("-trace_screen")
+            .arg("-screen_file")
+            .arg(&screen)
+            .args(args)
+            .current_dir(&dir.path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = cmd.spawn().expect("sipp starts");
+        Sipp {
+            child: Some(child),
+            name: scenario.to_string(),
+            messages,
+            screen,
+            _dir: dir,
+        }
+    }
+
+    /// Waits for the call to end (bounded by its own timeout, plus a margin).
+    pub async fn finish(mut self) -> SippRun {
+        let mut child = self.child.take().expect("running");
+        let status = tokio::task::spawn_blocking(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Ok(Some(s)) = child.try_wait() {
+                    return Some(s);
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+        .await
+        .expect("waiter");
+        SippRun {
+            ok: status.is_some_and(|s| s.success()),
+            messages: std::fs::read_to_string(&self.messages).unwrap_or_default(),
+            screen: std::fs::read_to_string(&self.screen).unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A folder of its own, removed on drop.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new(what: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!(
+            "lifeline-sip-{what}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir { path }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
