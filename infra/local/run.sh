@@ -4,6 +4,8 @@
 #   schedule group -> cargo build (debug) -> table + demo data (seed.sh) -> the local
 #   runner (lifeline-local) on 127.0.0.1:3000, in the foreground.
 # Ctrl-C stops the runner and the emulators this script started.
+# `--sip`: also Kamailio with Lifeline's SIP configuration (infra/sip) on 127.0.0.1:5060
+# (UDP), pointed at the runner; it needs Debian's kamailio* and sip-tester packages.
 # Writes infra/local/env.sh (git-ignored): `source infra/local/env.sh` in another terminal
 # gives it this system's environment (endpoints, region, dummy credentials, table, webhook
 # secret, runner URL) and puts the admin CLI on PATH as `lifeline`.
@@ -14,6 +16,17 @@
 #   LIFELINE_TWILIO_CALLER_ID (+14255550105; set it empty for the agent profile's number),
 #   AWS_* as in infra/local/emulators.sh (unset ones point at the local emulators).
 set -euo pipefail
+
+WITH_SIP=""
+for arg in "$@"; do
+  case "$arg" in
+    --sip) WITH_SIP=1 ;;
+    *)
+      echo "usage: infra/local/run.sh [--sip]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source-path=SCRIPTDIR source=emulators.sh
@@ -38,6 +51,7 @@ CLI="$TARGET_DIR/debug/lifeline"
 RUNNER="$TARGET_DIR/debug/lifeline-local"
 
 RUNNER_PID=""
+SIP_PID=""
 STOP_SIGNAL=""
 ENV_FILE="$LL_LOCAL_DIR/env.sh"
 
@@ -78,6 +92,10 @@ write_env_file() {
 # shellcheck disable=SC2317 # called from traps
 cleanup() {
   local rc=$?
+  if [[ -n "$SIP_PID" ]]; then
+    # Kamailio and its workers: the whole process group kamailio.sh leads.
+    kill -s TERM -- "-$SIP_PID" 2>/dev/null || true
+  fi
   if [[ -n "$RUNNER_PID" ]]; then
     ll_stop_pid "$RUNNER_PID" "lifeline-local" 10
   fi
@@ -102,6 +120,16 @@ on_signal() {
 trap cleanup EXIT
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
+
+if [[ -n "$WITH_SIP" ]]; then
+  sip_missing=()
+  command -v kamailio >/dev/null || sip_missing+=(kamailio kamailio-utils-modules kamailio-extra-modules kamailio-tls-modules)
+  command -v sipp >/dev/null || sip_missing+=(sip-tester)
+  if ((${#sip_missing[@]})); then
+    echo "run.sh --sip needs: apt-get install --no-install-recommends ${sip_missing[*]}" >&2
+    exit 3
+  fi
+fi
 
 say "emulators"
 ll_install_dynamodb_local
@@ -141,6 +169,18 @@ until curl -fsS -o /dev/null --noproxy '*' --max-time 2 "$BASE_URL/_local/health
   sleep 0.25
 done
 
+if [[ -n "$WITH_SIP" && -z "$STOP_SIGNAL" ]]; then
+  say "starting Kamailio on 127.0.0.1:5060 (infra/sip)"
+  LIFELINE_URL="$BASE_URL" setsid bash infra/sip/kamailio.sh &
+  SIP_PID=$!
+  sleep 1
+  if ! ll_pid_alive "$SIP_PID"; then
+    SIP_PID=""
+    echo "Kamailio did not start (see its output above)" >&2
+    exit 1
+  fi
+fi
+
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 body='{"callId":"demo-1","agentId":"a-42","dialed":"'"${LIFELINE_OUTSIDE_LINE_PREFIX:+$LIFELINE_OUTSIDE_LINE_PREFIX }"'911","from":"+14255550100","location":{"country":"US","address":"1 Main St, Redmond WA","lat":47.6,"lon":-122.1},"timestamp":"'"$now"'"}'
 
@@ -178,6 +218,11 @@ Advance the local clock by 61 minutes:
 E-mails "sent" through SES (moto):
   curl -s $AWS_ENDPOINT_URL/moto-api/data.json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["ses"]["Message"], indent=2))'
 
+${WITH_SIP:+SIP: Kamailio on udp:127.0.0.1:5060; emergency gateway sip:127.0.0.1:5080, ordinary route
+sip:127.0.0.1:5081, last resort sip:127.0.0.1:5082 (see infra/sip/README.md). With a SIPp
+gateway listening on 5080, a-42 dials 9 911:
+  sipp 127.0.0.1:5060 -sf infra/sip/scenarios/agent-dials.xml -i 127.0.0.1 -p 5070 -m 1 -s 9911 -key agent a-42
+}
 Ctrl-C stops the runner and the emulators.
 ================================================================================
 

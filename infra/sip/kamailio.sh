@@ -10,6 +10,7 @@
 #   LAST_RESORT (sip:127.0.0.1:5082)           a callback nobody else answered
 #   RING_SECONDS (10)                          ring time per callback target
 #   SIP_RUN_DIR (a new temporary folder)       pid file and runtime files
+#   SIP_NO_LIFELINE (unset)                    1: never ask Lifeline (the proxy alone, for benchmarks)
 # Exits 3, naming the apt-get line, when Kamailio or its modules are missing.
 set -euo pipefail
 
@@ -31,6 +32,8 @@ if [[ -n "$missing" ]]; then
 fi
 
 run_dir="${SIP_RUN_DIR:-$(mktemp -d -t lifeline-sip.XXXXXX)}"
+extra=()
+[[ "${SIP_NO_LIFELINE:-}" == 1 ]] && extra+=(-A NO_LIFELINE)
 mkdir -p "$run_dir"
 exec kamailio -f "$here/kamailio.cfg" -DD -E -m 64 -M 8 \
   -P "$run_dir/kamailio.pid" -Y "$run_dir" \
@@ -40,4 +43,4 @@ exec kamailio -f "$here/kamailio.cfg" -DD -E -m 64 -M 8 \
   -A "EMERGENCY_GATEWAY=\"${EMERGENCY_GATEWAY:-sip:127.0.0.1:5080}\"" \
   -A "ORDINARY_ROUTE=\"${ORDINARY_ROUTE:-sip:127.0.0.1:5081}\"" \
   -A "LAST_RESORT=\"${LAST_RESORT:-sip:127.0.0.1:5082}\"" \
-  -A "RING_SECONDS=${RING_SECONDS:-10}"
+  -A "RING_SECONDS=${RING_SECONDS:-10}" "${extra[@]}"

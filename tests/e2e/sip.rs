@@ -139,3 +139,369 @@ fn header(message: &str, name: &str) -> Option<String> {
             .then(|| v.trim().to_string())
     })
 }
+
+/// The time SIPp logged a message at (`2026-11-30 06:08:35.695556`).
+fn logged_at(messages: &str, needle: &str) -> Option<chrono::NaiveDateTime> {
+    messages
+        .split("----------------------------------------------- ")
+        .find(|m| m.contains(needle))
+        .and_then(|m| m.lines().next())
+        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S%.f").ok())
+}
+
+/// An emergency call from a-42 through `proxy`, answered by the gateway and
+/// hung up by it after `hold_ms`; the gateway's view of it.
+async fn emergency_call(
+    proxy: &Proxy,
+    ports: &mut Ports,
+    hold_ms: u32,
+) -> lifeline_e2e::sip::SippRun {
+    let gateway = Sipp::start(
+        "answer-and-hang-up",
+        ports.gateway,
+        None,
+        &["-d", &hold_ms.to_string()],
+        Duration::from_secs(20),
+    );
+    let agent = Sipp::start(
+        "agent-dials",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", "9911", "-key", "agent", "a-42"],
+        Duration::from_secs(20),
+    );
+    let gw = gateway.finish().await;
+    let ag = agent.finish().await;
+    assert!(
+        gw.ok && ag.ok,
+        "emergency call:\n{}\n{}\n{}",
+        gw.messages,
+        ag.messages,
+        proxy.log_text()
+    );
+    gw
+}
+
+/// The PSAP calls `number` back through `proxy`.
+fn psap_calls(proxy: &Proxy, ports: &mut Ports, number: &str) -> Sipp {
+    Sipp::start(
+        "psap-calls-back",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", number, "-key", "psap", "+12065550911"],
+        Duration::from_secs(30),
+    )
+}
+
+#[tokio::test]
+async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_the_ordinary_route()
+{
+    let l = start(3).await;
+    // a-42's fallback is a-43.
+    let mut ana = lifeline_e2e::agent(
+        "a-42",
+        lifeline_domain::numbers::Country::US,
+        lifeline_domain::route::NumberType::CallingPlan,
+        "+14255550100",
+    );
+    ana.fallback = vec!["a-43".into()];
+    lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
+        .await
+        .expect("profile");
+    let mut ports = Ports::take();
+    let proxy = proxy_for(&l, &ports, 2);
+    let gw = emergency_call(&proxy, &mut ports, 300).await;
+    let invite = gw.received("INVITE").expect("INVITE");
+    let from = header(&invite, "From").expect("From");
+    let leased = lifeline_e2e::US_POOL
+        .iter()
+        .find(|n| from.contains(*n))
+        .unwrap_or_else(|| panic!("a leased number: {from}"))
+        .to_string();
+    l.wait_for_status("a-42", "available", Duration::from_secs(10))
+        .await;
+
+    // 1. The PSAP calls back: a-42's device rings, with top priority.
+    let a42_port = ports.take_port();
+    let a42 = Sipp::start(
+        "answer-and-hang-up",
+        a42_port,
+        None,
+        &["-d", "300"],
+        Duration::from_secs(20),
+    );
+    register(&proxy, &mut ports, "a-42", a42_port).await;
+    let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
+    let got = a42.finish().await;
+    assert!(
+        psap.ok && got.ok,
+        "callback to a-42:\n{}\n{}\n{}",
+        psap.messages,
+        got.messages,
+        proxy.log_text()
+    );
+    let callback = got.received("INVITE").expect("a-42 got the callback");
+    assert_eq!(header(&callback, "Priority").as_deref(), Some("emergency"));
+
+    // 2. a-42 does not answer (2 s ring time): a-43, the fallback, does.
+    let a42_port = ports.take_port();
+    let a42 = Sipp::start(
+        "ring-no-answer",
+        a42_port,
+        None,
+        &[],
+        Duration::from_secs(20),
+    );
+    register(&proxy, &mut ports, "a-42", a42_port).await;
+    let a43_port = ports.take_port();
+    let a43 = Sipp::start(
+        "answer-and-hang-up",
+        a43_port,
+        None,
+        &["-d", "300"],
+        Duration::from_secs(20),
+    );
+    register(&proxy, &mut ports, "a-43", a43_port).await;
+    let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
+    let rang = a42.finish().await;
+    let took = a43.finish().await;
+    assert!(
+        psap.ok,
+        "callback to the fallback:\n{}\n{}",
+        psap.messages,
+        proxy.log_text()
+    );
+    assert!(
+        rang.received("INVITE").is_some() && rang.received("CANCEL").is_some(),
+        "a-42 rang first:\n{}",
+        rang.messages
+    );
+    assert!(
+        took.ok && took.received("INVITE").is_some(),
+        "a-43 took it:\n{}",
+        took.messages
+    );
+
+    // 3. After the callback window (the runner's clock): an ordinary call.
+    l.advance(3 * 60).await;
+    let ordinary = Sipp::start(
+        "answer-and-hang-up",
+        ports.ordinary,
+        None,
+        &["-d", "300"],
+        Duration::from_secs(20),
+    );
+    let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
+    let routed = ordinary.finish().await;
+    assert!(
+        psap.ok && routed.ok,
+        "after the window:\n{}\n{}\n{}",
+        psap.messages,
+        routed.messages,
+        proxy.log_text()
+    );
+    let invite = routed
+        .received("INVITE")
+        .expect("the ordinary route got it");
+    assert!(
+        invite.starts_with(&format!("INVITE sip:{leased}@")),
+        "{invite}"
+    );
+}
+
+#[tokio::test]
+async fn with_lifeline_down_or_silent_the_emergency_call_still_reaches_the_gateway_within_3_s() {
+    // Down: nothing listens. Silent: it accepts and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let silent_url = format!("http://{}", silent.local_addr().expect("addr"));
+    let _holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            held.push(conn);
+        }
+    });
+    for url in ["http://127.0.0.1:9".to_string(), silent_url] {
+        let mut ports = Ports::take();
+        let proxy = Proxy::start(&url, SECRET, &ports, 10);
+        let gateway = Sipp::start(
+            "answer-and-hang-up",
+            ports.gateway,
+            None,
+            &["-d", "300"],
+            Duration::from_secs(20),
+        );
+        let agent = Sipp::start(
+            "agent-dials",
+            ports.take_port(),
+            Some(proxy.port),
+            &["-s", "9911", "-key", "agent", "a-42"],
+            Duration::from_secs(20),
+        );
+        let gw = gateway.finish().await;
+        let ag = agent.finish().await;
+        assert!(
+            gw.ok && ag.ok,
+            "{url}:\n{}\n{}\n{}",
+            gw.messages,
+            ag.messages,
+            proxy.log_text()
+        );
+        let invite = gw.received("INVITE").expect("INVITE");
+        assert!(invite.starts_with("INVITE sip:911@"), "{invite}");
+        let from = header(&invite, "From").expect("From");
+        assert!(
+            from.contains("+14255550100"),
+            "the agent's own number: {from}"
+        );
+        assert_eq!(header(&invite, "Priority").as_deref(), Some("emergency"));
+        let sent = logged_at(&ag.messages, "INVITE sip:9911").expect("sent");
+        let arrived = logged_at(&gw.messages, "INVITE sip:911").expect("arrived");
+        let delay = arrived - sent;
+        println!(
+            "{url}: agent's INVITE → gateway's INVITE {} ms",
+            delay.num_milliseconds()
+        );
+        assert!(delay < chrono::Duration::seconds(3), "{url}: {delay:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_ordinary_call_goes_the_ordinary_route_and_odd_invites_break_nothing() {
+    let l = start(2).await;
+    let mut ports = Ports::take();
+    let proxy = proxy_for(&l, &ports, 10);
+    let ordinary = Sipp::start(
+        "answer-and-hang-up",
+        ports.ordinary,
+        None,
+        &["-d", "300"],
+        Duration::from_secs(20),
+    );
+    let agent = Sipp::start(
+        "agent-dials",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", "4255550123", "-key", "agent", "a-42"],
+        Duration::from_secs(20),
+    );
+    let routed = ordinary.finish().await;
+    let ag = agent.finish().await;
+    assert!(
+        routed.ok && ag.ok,
+        "{}\n{}\n{}",
+        routed.messages,
+        ag.messages,
+        proxy.log_text()
+    );
+    let invite = routed.received("INVITE").expect("INVITE");
+    assert!(header(&invite, "Priority").is_none(), "{invite}");
+    assert!(header(&invite, "Geolocation").is_none(), "{invite}");
+    assert!(
+        header(&invite, "From").is_some_and(|f| f.contains("a-42")),
+        "{invite}"
+    );
+    assert_eq!(l.presence("a-42").await["status"], "available");
+
+    // Odd numbers, from an agent and from outside: answered, nothing crashes.
+    for (scenario, service, key, value) in [
+        ("agent-dials", "++--", "agent", "a-42"),
+        (
+            "agent-dials",
+            "99999999999999999999999999999999",
+            "agent",
+            "a-42",
+        ),
+        ("psap-calls-back", "not-a-number", "psap", "anonymous"),
+        ("psap-calls-back", "+19995550000", "psap", "+12065550911"),
+    ] {
+        let ordinary = Sipp::start(
+            "answer-and-hang-up",
+            ports.ordinary,
+            None,
+            &["-d", "100"],
+            Duration::from_secs(10),
+        );
+        let call = Sipp::start(
+            scenario,
+            ports.take_port(),
+            Some(proxy.port),
+            &["-s", service, "-key", key, value],
+            Duration::from_secs(10),
+        )
+        .finish()
+        .await;
+        let _ = ordinary.finish().await;
+        assert!(
+            call.ok,
+            "{service}:\n{}\n{}",
+            call.messages,
+            proxy.log_text()
+        );
+    }
+    // Kamailio and Lifeline are both still up.
+    let again = Sipp::start(
+        "register",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-key", "agent", "a-43", "-key", "contact_port", "9"],
+        Duration::from_secs(5),
+    )
+    .finish()
+    .await;
+    assert!(again.ok);
+    assert_eq!(l.get("/_local/health").await.status, 200);
+}
+
+/// The gateway hangs up while Lifeline cannot be reached: Kamailio keeps the
+/// end and retries it; once Lifeline is back, presence is restored.
+#[tokio::test]
+async fn an_end_lifeline_missed_is_retried_until_it_is_taken() {
+    let l = start(2).await;
+    let switch = lifeline_e2e::sip::Switch::to(&l.base).await;
+    let mut ports = Ports::take();
+    let proxy = Proxy::start(&switch.url, SECRET, &ports, 10);
+    let gateway = Sipp::start(
+        "answer-and-hang-up",
+        ports.gateway,
+        None,
+        &["-d", "2000"],
+        Duration::from_secs(20),
+    );
+    let agent = Sipp::start(
+        "agent-dials",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", "9911", "-key", "agent", "a-42"],
+        Duration::from_secs(20),
+    );
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    // Lifeline becomes unreachable before the gateway hangs up.
+    switch.set(false);
+    let gw = gateway.finish().await;
+    let ag = agent.finish().await;
+    assert!(
+        gw.ok && ag.ok,
+        "{}\n{}\n{}",
+        gw.messages,
+        ag.messages,
+        proxy.log_text()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        l.presence("a-42").await["status"],
+        "do_not_disturb",
+        "the end has not reached Lifeline"
+    );
+    assert!(proxy.log_text().contains("queued"), "{}", proxy.log_text());
+    switch.set(true);
+    l.wait_for_status("a-42", "available", Duration::from_secs(10))
+        .await;
+    assert!(
+        proxy.log_text().contains("delivered on retry"),
+        "{}",
+        proxy.log_text()
+    );
+}

@@ -38,7 +38,9 @@ pub fn require_sip_tools() {
     }
 }
 
-/// A block of 20 ports of its own for each proxy a test binary starts.
+/// A block of 200 ports of its own for each proxy a test binary starts.
+/// Every SIPp process takes 4: its SIP port, its media port (one above) and
+/// the video port SIPp also binds (three above).
 pub struct Ports {
     pub proxy: u16,
     pub gateway: u16,
@@ -50,22 +52,23 @@ pub struct Ports {
 impl Ports {
     pub fn take() -> Ports {
         let block = NEXT_BLOCK.fetch_add(1, Ordering::SeqCst);
+        assert!(block < 10, "at most 10 proxies per test binary");
         // Each test binary's blocks start at a place of their own.
-        let base = 21000 + (std::process::id() % 40) as u16 * 400 + block * 20;
+        let base = 20000 + (std::process::id() % 20) as u16 * 2000 + block * 200;
         Ports {
             proxy: base,
-            gateway: base + 1,
-            ordinary: base + 2,
-            last_resort: base + 3,
-            free: base + 4,
+            gateway: base + 4,
+            ordinary: base + 8,
+            last_resort: base + 12,
+            free: base + 16,
         }
     }
 
-    /// A port for a SIPp process (its SIP port; its media port is +10).
+    /// A SIP port for a SIPp process (its media port is the next one).
     pub fn take_port(&mut self) -> u16 {
         let p = self.free;
-        self.free += 1;
-        assert!(self.free < self.proxy + 10, "out of ports in this block");
+        self.free += 4;
+        assert!(self.free < self.proxy + 200, "out of ports in this block");
         p
     }
 }
@@ -81,6 +84,17 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start(lifeline_url: &str, secret: &str, ports: &Ports, ring_seconds: u32) -> Proxy {
+        Proxy::start_with(lifeline_url, secret, ports, ring_seconds, &[])
+    }
+
+    /// [`Proxy::start`] with more of `kamailio.sh`'s variables.
+    pub fn start_with(
+        lifeline_url: &str,
+        secret: &str,
+        ports: &Ports,
+        ring_seconds: u32,
+        env: &[(&str, &str)],
+    ) -> Proxy {
         require_sip_tools();
         let dir = TempDir::new("proxy");
         let log = dir.path.join("kamailio.log");
@@ -104,6 +118,7 @@ impl Proxy {
             )
             .env("RING_SECONDS", ring_seconds.to_string())
             .env("SIP_RUN_DIR", &dir.path)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
             .stderr(out);
@@ -207,13 +222,26 @@ impl SippRun {
 }
 
 impl Sipp {
-    /// `scenario` (its file's stem) on `local` (SIP) and `local + 10`
-    /// (media); `remote`: the proxy's port for a client scenario. Stops by
+    /// `scenario` (its file's stem) on `local` (SIP) and `local + 1`
+    /// (media, and `local + 3` for video); `remote`: the proxy's port for a client scenario. Stops by
     /// itself after `timeout` (and is killed on drop).
     pub fn start(
         scenario: &str,
         local: u16,
         remote: Option<u16>,
+        args: &[&str],
+        timeout: Duration,
+    ) -> Sipp {
+        Sipp::start_calls(scenario, local, remote, 1, args, timeout)
+    }
+
+    /// [`Sipp::start`] for `calls` calls (a client's rate is in `args`,
+    /// e.g. `-r 10`).
+    pub fn start_calls(
+        scenario: &str,
+        local: u16,
+        remote: Option<u16>,
+        calls: u32,
         args: &[&str],
         timeout: Duration,
     ) -> Sipp {
@@ -228,8 +256,9 @@ impl Sipp {
         cmd.arg("-sf")
             .arg(repo_root().join(format!("infra/sip/scenarios/{scenario}.xml")))
             .args(["-i", "127.0.0.1", "-p", &local.to_string()])
-            .args(["-mp", &(local + 10).to_string()])
-            .args(["-m", "1", "-nostdin", "-timeout_error"])
+            .args(["-mp", &(local + 1).to_string()])
+            .args(["-m", &calls.to_string()])
+            .args(["-nostdin", "-timeout_error"])
             .args(["-timeout", &format!("{}s", timeout.as_secs().max(1))])
             .arg("-trace_msg")
             .arg("-message_file")
@@ -243,6 +272,14 @@ impl Sipp {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = cmd.spawn().expect("sipp starts");
+        if remote.is_none() {
+            // A server scenario: not before it listens, or the first
+            // INVITE could arrive before it does.
+            let started = Instant::now();
+            while !udp_bound(local) && started.elapsed() < Duration::from_secs(3) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         Sipp {
             child: Some(child),
             name: scenario.to_string(),
@@ -288,6 +325,19 @@ impl Drop for Sipp {
     }
 }
 
+/// Whether something listens on UDP 127.0.0.1:`port` (from
+/// `/proc/net/udp`, without binding it, which could take it from SIPp).
+fn udp_bound(port: u16) -> bool {
+    let needle = format!("0100007F:{port:04X}");
+    std::fs::read_to_string("/proc/net/udp")
+        .map(|t| {
+            t.lines()
+                .filter_map(|l| l.split_whitespace().nth(1))
+                .any(|local| local == needle)
+        })
+        .unwrap_or(true)
+}
+
 /// A folder of its own, removed on drop.
 struct TempDir {
     path: PathBuf,
@@ -307,5 +357,44 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A TCP relay to Lifeline that can be switched off: while off, connections
+/// are closed at once (as if Lifeline were down). Stops with the test's
+/// runtime.
+pub struct Switch {
+    pub url: String,
+    on: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Switch {
+    pub async fn to(target: &str) -> Switch {
+        let target = target.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let on = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = on.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !flag.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Switch { url, on }
+    }
+
+    pub fn set(&self, on: bool) {
+        self.on.store(on, Ordering::SeqCst);
     }
 }

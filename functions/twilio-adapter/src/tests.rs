@@ -918,7 +918,7 @@ async fn without_a_caller_id_the_agents_own_number_comes_from_the_profile() {
     let call = recorded(&world, "CA11");
     assert_eq!(call.caller_id.as_str(), OWN);
     assert!(call.degraded);
-    assert_eq!(call.reason.as_deref(), Some("pool_exhausted"));
+    assert_eq!(call.reason.as_deref(), Some("no_pool"), "an empty pool");
     // An ordinary call without a caller ID reads nothing.
     let world = World::us(&POOL);
     let a = adapter(&world, config(&[]));
