@@ -505,3 +505,67 @@ async fn an_end_lifeline_missed_is_retried_until_it_is_taken() {
         proxy.log_text()
     );
 }
+
+/// An ordinary call to an agent in Lifeline's Do Not Disturb (an emergency
+/// call in progress) is not offered to them; once the call is over, it is.
+#[tokio::test]
+async fn an_ordinary_call_to_an_agent_in_an_emergency_is_not_offered() {
+    let l = start(2).await;
+    let mut ports = Ports::take();
+    let proxy = proxy_for(&l, &ports, 10);
+    let a42_port = ports.take_port();
+    register(&proxy, &mut ports, "a-42", a42_port).await;
+    let gateway = Sipp::start(
+        "answer-and-hang-up",
+        ports.gateway,
+        None,
+        &["-d", "3000"],
+        Duration::from_secs(20),
+    );
+    let agent = Sipp::start(
+        "agent-dials",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", "9911", "-key", "agent", "a-42"],
+        Duration::from_secs(20),
+    );
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    let refused = Sipp::start(
+        "call-refused-busy",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", "a-42"],
+        Duration::from_secs(10),
+    )
+    .finish()
+    .await;
+    assert!(
+        refused.ok,
+        "refused while in an emergency:\n{}\n{}",
+        refused.messages,
+        proxy.log_text()
+    );
+    let (gw, ag) = (gateway.finish().await, agent.finish().await);
+    assert!(gw.ok && ag.ok);
+    l.wait_for_status("a-42", "available", Duration::from_secs(10))
+        .await;
+    // Available again: the call reaches the agent's device.
+    let device = Sipp::start(
+        "answer-and-hang-up",
+        a42_port,
+        None,
+        &["-d", "200"],
+        Duration::from_secs(20),
+    );
+    let call = psap_calls(&proxy, &mut ports, "a-42").finish().await;
+    let got = device.finish().await;
+    assert!(
+        call.ok && got.ok,
+        "{}\n{}\n{}",
+        call.messages,
+        got.messages,
+        proxy.log_text()
+    );
+    assert!(got.received("INVITE").is_some());
+}
