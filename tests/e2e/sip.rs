@@ -44,6 +44,18 @@ async fn register(proxy: &Proxy, ports: &mut Ports, agent: &str, contact: u16) {
 #[tokio::test]
 async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_location() {
     let l = start(3).await;
+    // a-42's e-mail goes to an inbox only this test reads (moto is shared).
+    let inbox = format!("sip+{}@example.com", &l.table[4..16]);
+    let mut ana = lifeline_e2e::agent(
+        "a-42",
+        lifeline_domain::numbers::Country::US,
+        lifeline_domain::route::NumberType::CallingPlan,
+        "+14255550100",
+    );
+    ana.recipients = lifeline_domain::types::Recipients::parse(&inbox).expect("recipients");
+    lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
+        .await
+        .expect("profile");
     let location = json!({"location": {"country": "US",
         "civic": {"NAM": "Contoso HQ", "HNO": "1", "RD": "Main St", "A3": "Redmond", "A1": "WA", "PC": "98052", "FLR": "3"}}});
     let put = l
@@ -124,6 +136,23 @@ async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_loc
     assert!(invite.contains(&format!("Content-ID: <{cid}>")), "{invite}");
     assert!(invite.contains("<ca:A3>Redmond</ca:A3>"), "{invite}");
     assert!(invite.contains("<ca:NAM>Contoso HQ</ca:NAM>"), "{invite}");
+    // The supervisors' e-mail names the number the PSAP will call back.
+    let started = std::time::Instant::now();
+    let emails = loop {
+        let got = lifeline_e2e::try_emails_to(&inbox)
+            .await
+            .unwrap_or_default();
+        if !got.is_empty() || started.elapsed() > Duration::from_secs(15) {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(emails.len(), 1, "one e-mail to {inbox}");
+    assert!(
+        emails[0].body.contains(leased.as_str()),
+        "{}",
+        emails[0].body
+    );
     // The gateway hung up: the end reached Lifeline, and presence is back.
     l.wait_for_status("a-42", "available", Duration::from_secs(10))
         .await;
