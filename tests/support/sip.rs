@@ -53,8 +53,10 @@ impl Ports {
     pub fn take() -> Ports {
         let block = NEXT_BLOCK.fetch_add(1, Ordering::SeqCst);
         assert!(block < 10, "at most 10 proxies per test binary");
-        // Each test binary's blocks start at a place of their own.
-        let base = 20000 + (std::process::id() % 20) as u16 * 2000 + block * 200;
+        // Each test binary's blocks start at a place of their own, below
+        // the kernel's ephemeral ports (32768 and up), which the tests'
+        // own sockets take.
+        let base = 20000 + (std::process::id() % 6) as u16 * 2000 + block * 200;
         Ports {
             proxy: base,
             gateway: base + 4,
