@@ -41,6 +41,31 @@ async fn register(proxy: &Proxy, ports: &mut Ports, agent: &str, contact: u16) {
     );
 }
 
+/// A UAS on `port` that answers one call and hangs up after `hold_ms`.
+fn answering(port: u16, hold_ms: u32) -> Sipp {
+    Sipp::start(
+        "answer-and-hang-up",
+        port,
+        None,
+        &["-d", &hold_ms.to_string()],
+        Duration::from_secs(20),
+    )
+}
+
+/// The emergency gateway (answering, hanging up after `hold_ms`) and a-42
+/// dialing `9 911` through `proxy`, both started.
+fn dial_9911(proxy: &Proxy, ports: &mut Ports, hold_ms: u32) -> (Sipp, Sipp) {
+    let gateway = answering(ports.gateway, hold_ms);
+    let agent = Sipp::start(
+        "agent-dials",
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", "9911", "-key", "agent", "a-42"],
+        Duration::from_secs(20),
+    );
+    (gateway, agent)
+}
+
 #[tokio::test]
 async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_location() {
     let l = start(3).await;
@@ -64,22 +89,9 @@ async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_loc
     assert_eq!(put.status, 200, "{}", put.json);
     let mut ports = Ports::take();
     let proxy = proxy_for(&l, &ports, 10);
-    let gateway = Sipp::start(
-        "answer-and-hang-up",
-        ports.gateway,
-        None,
-        &["-d", "1500"],
-        Duration::from_secs(20),
-    );
-    let agent_port = ports.take_port();
-    register(&proxy, &mut ports, "a-42", agent_port).await;
-    let agent = Sipp::start(
-        "agent-dials",
-        agent_port,
-        Some(proxy.port),
-        &["-s", "9911", "-key", "agent", "a-42"],
-        Duration::from_secs(20),
-    );
+    let a42_port = ports.take_port();
+    register(&proxy, &mut ports, "a-42", a42_port).await;
+    let (gateway, agent) = dial_9911(&proxy, &mut ports, 1500);
     // While the call is up: Do Not Disturb.
     l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
         .await;
@@ -185,20 +197,7 @@ async fn emergency_call(
     ports: &mut Ports,
     hold_ms: u32,
 ) -> lifeline_e2e::sip::SippRun {
-    let gateway = Sipp::start(
-        "answer-and-hang-up",
-        ports.gateway,
-        None,
-        &["-d", &hold_ms.to_string()],
-        Duration::from_secs(20),
-    );
-    let agent = Sipp::start(
-        "agent-dials",
-        ports.take_port(),
-        Some(proxy.port),
-        &["-s", "9911", "-key", "agent", "a-42"],
-        Duration::from_secs(20),
-    );
+    let (gateway, agent) = dial_9911(proxy, ports, hold_ms);
     let gw = gateway.finish().await;
     let ag = agent.finish().await;
     assert!(
@@ -252,13 +251,7 @@ async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_t
 
     // 1. The PSAP calls back: a-42's device rings, with top priority.
     let a42_port = ports.take_port();
-    let a42 = Sipp::start(
-        "answer-and-hang-up",
-        a42_port,
-        None,
-        &["-d", "300"],
-        Duration::from_secs(20),
-    );
+    let a42 = answering(a42_port, 300);
     register(&proxy, &mut ports, "a-42", a42_port).await;
     let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
     let got = a42.finish().await;
@@ -283,13 +276,7 @@ async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_t
     );
     register(&proxy, &mut ports, "a-42", a42_port).await;
     let a43_port = ports.take_port();
-    let a43 = Sipp::start(
-        "answer-and-hang-up",
-        a43_port,
-        None,
-        &["-d", "300"],
-        Duration::from_secs(20),
-    );
+    let a43 = answering(a43_port, 300);
     register(&proxy, &mut ports, "a-43", a43_port).await;
     let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
     let rang = a42.finish().await;
@@ -313,13 +300,7 @@ async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_t
 
     // 3. After the callback window (the runner's clock): an ordinary call.
     l.advance(3 * 60).await;
-    let ordinary = Sipp::start(
-        "answer-and-hang-up",
-        ports.ordinary,
-        None,
-        &["-d", "300"],
-        Duration::from_secs(20),
-    );
+    let ordinary = answering(ports.ordinary, 300);
     let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
     let routed = ordinary.finish().await;
     assert!(
@@ -354,20 +335,7 @@ async fn with_lifeline_down_or_silent_the_emergency_call_still_reaches_the_gatew
     for url in ["http://127.0.0.1:9".to_string(), silent_url] {
         let mut ports = Ports::take();
         let proxy = Proxy::start(&url, SECRET, &ports, 10);
-        let gateway = Sipp::start(
-            "answer-and-hang-up",
-            ports.gateway,
-            None,
-            &["-d", "300"],
-            Duration::from_secs(20),
-        );
-        let agent = Sipp::start(
-            "agent-dials",
-            ports.take_port(),
-            Some(proxy.port),
-            &["-s", "9911", "-key", "agent", "a-42"],
-            Duration::from_secs(20),
-        );
+        let (gateway, agent) = dial_9911(&proxy, &mut ports, 300);
         let gw = gateway.finish().await;
         let ag = agent.finish().await;
         assert!(
@@ -401,13 +369,7 @@ async fn an_ordinary_call_goes_the_ordinary_route_and_odd_invites_break_nothing(
     let l = start(2).await;
     let mut ports = Ports::take();
     let proxy = proxy_for(&l, &ports, 10);
-    let ordinary = Sipp::start(
-        "answer-and-hang-up",
-        ports.ordinary,
-        None,
-        &["-d", "300"],
-        Duration::from_secs(20),
-    );
+    let ordinary = answering(ports.ordinary, 300);
     let agent = Sipp::start(
         "agent-dials",
         ports.take_port(),
@@ -445,13 +407,7 @@ async fn an_ordinary_call_goes_the_ordinary_route_and_odd_invites_break_nothing(
         ("psap-calls-back", "not-a-number", "psap", "anonymous"),
         ("psap-calls-back", "+19995550000", "psap", "+12065550911"),
     ] {
-        let ordinary = Sipp::start(
-            "answer-and-hang-up",
-            ports.ordinary,
-            None,
-            &["-d", "100"],
-            Duration::from_secs(10),
-        );
+        let ordinary = answering(ports.ordinary, 100);
         let call = Sipp::start(
             scenario,
             ports.take_port(),
@@ -491,20 +447,7 @@ async fn an_end_lifeline_missed_is_retried_until_it_is_taken() {
     let switch = lifeline_e2e::sip::Switch::to(&l.base).await;
     let mut ports = Ports::take();
     let proxy = Proxy::start(&switch.url, SECRET, &ports, 10);
-    let gateway = Sipp::start(
-        "answer-and-hang-up",
-        ports.gateway,
-        None,
-        &["-d", "2000"],
-        Duration::from_secs(20),
-    );
-    let agent = Sipp::start(
-        "agent-dials",
-        ports.take_port(),
-        Some(proxy.port),
-        &["-s", "9911", "-key", "agent", "a-42"],
-        Duration::from_secs(20),
-    );
+    let (gateway, agent) = dial_9911(&proxy, &mut ports, 2000);
     l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
         .await;
     // Lifeline becomes unreachable before the gateway hangs up.
@@ -544,20 +487,7 @@ async fn an_ordinary_call_to_an_agent_in_an_emergency_is_not_offered() {
     let proxy = proxy_for(&l, &ports, 10);
     let a42_port = ports.take_port();
     register(&proxy, &mut ports, "a-42", a42_port).await;
-    let gateway = Sipp::start(
-        "answer-and-hang-up",
-        ports.gateway,
-        None,
-        &["-d", "3000"],
-        Duration::from_secs(20),
-    );
-    let agent = Sipp::start(
-        "agent-dials",
-        ports.take_port(),
-        Some(proxy.port),
-        &["-s", "9911", "-key", "agent", "a-42"],
-        Duration::from_secs(20),
-    );
+    let (gateway, agent) = dial_9911(&proxy, &mut ports, 3000);
     l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
         .await;
     let refused = Sipp::start(
@@ -580,13 +510,7 @@ async fn an_ordinary_call_to_an_agent_in_an_emergency_is_not_offered() {
     l.wait_for_status("a-42", "available", Duration::from_secs(10))
         .await;
     // Available again: the call reaches the agent's device.
-    let device = Sipp::start(
-        "answer-and-hang-up",
-        a42_port,
-        None,
-        &["-d", "200"],
-        Duration::from_secs(20),
-    );
+    let device = answering(a42_port, 200);
     let call = psap_calls(&proxy, &mut ports, "a-42").finish().await;
     let got = device.finish().await;
     assert!(
