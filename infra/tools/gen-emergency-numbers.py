@@ -245,9 +245,10 @@ def render(table: list[tuple[str, list[str]]], version: str) -> str:
 def summary(table: list[tuple[str, list[str]]]) -> str:
     distinct = {n for _, numbers in table for n in numbers}
     odd = sorted(n for n in distinct if len(n) != 3 or n.startswith("0"))
+    shown = ", ".join(odd[:12]) + (f", … ({len(odd)} in all)" if len(odd) > 12 else "")
     return (
         f"{len(table)} regions, {len(distinct)} distinct numbers; "
-        f"not 3 digits or leading 0: {', '.join(odd) or 'none'}"
+        f"not 3 digits or leading 0: {shown or 'none'}"
     )
 
 
