@@ -68,6 +68,34 @@ pub const MIN_ACTIVE_CALL_LIMIT_MINUTES: i64 = 120;
 /// serialization, the runtime's round trip, a cold start's slack.
 const FUNCTION_MARGIN_MS: u64 = 1000;
 
+/// The whole number `name` holds, within `range`; `default` when unset.
+fn whole_number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(s) = get(name) else {
+        return Ok(default);
+    };
+    s.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|v| range.contains(v))
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            detail: format!(
+                "must be a whole number of {unit} between {} and {}",
+                range.start(),
+                range.end()
+            ),
+        })
+}
+
 /// `LIFELINE_DIAL_BUDGET_MS`, checked against the function's own timeout
 /// (`LIFELINE_FUNCTION_TIMEOUT_S`, set by the template beside `Timeout`):
 /// a budget the function cannot honour would end in the runtime's 5xx.
@@ -88,18 +116,13 @@ fn dial_budget_ms(get: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigEr
     };
     let most =
         function_timeout_ms.map_or(10_000, |t| t.saturating_sub(FUNCTION_MARGIN_MS).min(10_000));
-    let budget = match get("LIFELINE_DIAL_BUDGET_MS") {
-        None => 2500,
-        Some(s) => s
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|v| (100..=10_000).contains(v))
-            .ok_or(ConfigError::Invalid {
-                name: "LIFELINE_DIAL_BUDGET_MS",
-                detail: "must be a whole number of milliseconds between 100 and 10000".into(),
-            })?,
-    };
+    let budget = whole_number(
+        get,
+        "LIFELINE_DIAL_BUDGET_MS",
+        2500,
+        100..=10_000,
+        "milliseconds",
+    )?;
     if budget > most {
         return Err(ConfigError::Invalid {
             name: "LIFELINE_DIAL_BUDGET_MS",
@@ -255,30 +278,9 @@ impl Settings {
             name: "LIFELINE_FALLBACK_RECIPIENTS",
             detail: e.0,
         })?;
-        let dial_cache = match get("LIFELINE_DIAL_CACHE_SECONDS") {
-            None => 60,
-            Some(s) => s
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|v| (0..=600).contains(v))
-                .ok_or(ConfigError::Invalid {
-                    name: "LIFELINE_DIAL_CACHE_SECONDS",
-                    detail: "must be a whole number of seconds between 0 and 600".into(),
-                })?,
-        };
-        let location_fresh_hours = match get("LIFELINE_LOCATION_FRESH_HOURS") {
-            None => 12,
-            Some(s) => s
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|v| (1..=168).contains(v))
-                .ok_or(ConfigError::Invalid {
-                    name: "LIFELINE_LOCATION_FRESH_HOURS",
-                    detail: "must be a whole number of hours between 1 and 168".into(),
-                })?,
-        };
+        let dial_cache = whole_number(&get, "LIFELINE_DIAL_CACHE_SECONDS", 60, 0..=600, "seconds")?;
+        let location_fresh_hours =
+            whole_number(&get, "LIFELINE_LOCATION_FRESH_HOURS", 12, 1..=168, "hours")?;
         Ok(Settings {
             dial_cache: Duration::seconds(dial_cache),
             location_fresh_for: Duration::hours(location_fresh_hours),

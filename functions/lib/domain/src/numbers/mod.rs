@@ -60,9 +60,7 @@ impl Country {
     }
 
     fn metadata_numbers(self) -> &'static [&'static str] {
-        regions::REGIONS
-            .binary_search_by(|(code, _)| code.as_bytes().cmp(&self.0[..]))
-            .map_or(&[], |i| regions::REGIONS[i].1)
+        region_numbers(self.0).unwrap_or(&[])
     }
 
     /// The numbers recognised here (for readiness reports and docs).
@@ -72,6 +70,14 @@ impl Country {
             None => self.metadata_numbers().to_vec(),
         }
     }
+}
+
+/// The metadata's emergency numbers of the region `code`, if it has any.
+fn region_numbers(code: [u8; 2]) -> Option<&'static [&'static str]> {
+    regions::REGIONS
+        .binary_search_by(|(c, _)| c.as_bytes().cmp(&code[..]))
+        .ok()
+        .map(|i| regions::REGIONS[i].1)
 }
 
 /// The seed countries' numbers and what to place for each. They agree with
@@ -136,10 +142,9 @@ impl FromStr for Country {
         let code = if code == "UK" { "GB".to_string() } else { code };
         let unsupported = || UnsupportedCountry(s.trim().to_string());
         let bytes: [u8; 2] = code.as_bytes().try_into().map_err(|_| unsupported())?;
-        regions::REGIONS
-            .binary_search_by(|(c, _)| c.as_bytes().cmp(&bytes[..]))
+        region_numbers(bytes)
             .map(|_| Country(bytes))
-            .map_err(|_| unsupported())
+            .ok_or_else(unsupported)
     }
 }
 
