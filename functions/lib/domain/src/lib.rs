@@ -14,4 +14,6 @@ pub mod numbers;
 pub mod platform;
 pub mod presence;
 pub mod route;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod types;

@@ -1,0 +1,20 @@
+//! The end-to-end suites, one module each, in one test binary (linked once).
+//! Each runs against the local emulators (`LIFELINE_E2E=1`, see `infra/test.sh`).
+
+mod confidentiality;
+mod connect;
+mod connect_flows;
+mod doctor;
+mod fault_proxy;
+mod faults;
+mod invoke;
+mod lease;
+mod location;
+mod notify;
+mod platform;
+mod pool;
+mod presence;
+mod secrets;
+mod sip;
+mod spine;
+mod twilio;
