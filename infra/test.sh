@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Lifeline's one test command (CI runs it through .ci/run):
-#   rustfmt check -> clippy (-D warnings) -> template lint -> local emulators (DynamoDB
-#   Local, moto) -> the emergency-number table checked against its metadata
-#   -> cargo test --workspace with LIFELINE_E2E=1.
-# Works from any directory. Extra arguments go to `cargo test`, e.g.
+# Lifeline's one test command (CI runs it through .ci/run).
+#
+#   infra/test.sh            everything: rustfmt, clippy (-D warnings) while the
+#                            workspace compiles, template lint, the emergency-number
+#                            table against its metadata, the local emulators (DynamoDB
+#                            Local, moto), Kamailio and SIPp, then every test: unit,
+#                            handler and end-to-end (LIFELINE_E2E=1).
+#   infra/test.sh --quick    rustfmt, clippy, unit and handler tests; no emulator, no
+#                            end-to-end test (the inner loop).
+#
+# Works from any directory. Tests run under cargo-nextest (.config/nextest.toml: a
+# process per test, several at once); extra arguments go to `cargo nextest run`, e.g.
 #   infra/test.sh -p lifeline-domain
-#   infra/test.sh --test spine -- --nocapture
+#   infra/test.sh -E 'test(/^spine::/)' --no-capture
+# Without cargo-nextest (and no way to install it) they run under `cargo test`.
 # Environment: anything set in AWS_ENDPOINT_URL* / AWS_REGION / AWS_ACCESS_KEY_ID /
 # AWS_SECRET_ACCESS_KEY is kept (e.g. to use LocalStack); emulators already answering
 # on 127.0.0.1:8000 / :4566 are used as they are and left running.
@@ -15,8 +23,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source-path=SCRIPTDIR source=local/emulators.sh
 source infra/local/emulators.sh
 
+QUICK=0
+if [[ "${1:-}" == "--quick" ]]; then
+  QUICK=1
+  shift
+fi
+
 T0=$SECONDS
 STEP="setup"
+LOG_DIR="$(mktemp -d)"
+declare -A BG_PID=()
 
 section() {
   STEP="$*"
@@ -25,7 +41,12 @@ section() {
 
 on_exit() {
   local rc=$?
+  local pid
+  for pid in "${BG_PID[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
   ll_stop_started
+  rm -rf "$LOG_DIR"
   if ((rc == 0)); then
     printf '\n==== [%4ds] all checks passed\n' "$((SECONDS - T0))"
   else
@@ -35,6 +56,57 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Runs a step in the background (installs: network and disk, while the
+# compiler has the CPU); `join` waits for it and shows its output.
+background() {
+  local name="$1"
+  shift
+  ("$@") >"$LOG_DIR/$name.log" 2>&1 &
+  BG_PID[$name]=$!
+}
+
+join() {
+  local name="$1" rc=0
+  section "$name"
+  wait "${BG_PID[$name]}" || rc=$?
+  unset "BG_PID[$name]"
+  cat "$LOG_DIR/$name.log"
+  return "$rc"
+}
+
+install_sip_tools() {
+  local packages=(kamailio kamailio-utils-modules kamailio-extra-modules kamailio-tls-modules sip-tester)
+  if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
+    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get install -y -qq --no-install-recommends "${packages[@]}" </dev/null ||
+        { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}" </dev/null; }
+    else
+      echo "the SIP tests need: apt-get install --no-install-recommends ${packages[*]}" >&2
+      return 1
+    fi
+  fi
+  kamailio -v | head -1
+  sipp -v 2>&1 | grep -m1 SIPp || true
+}
+
+# The emulators, then the pinned `phonenumbers` in their venv (the emergency-number
+# table's check).
+install_emulators() {
+  ll_install_dynamodb_local
+  ll_install_moto
+  local want
+  want="$(sed -n 's/^phonenumbers==//p' infra/tools/requirements-gen.txt)"
+  "$LL_VENV_DIR/bin/python" -c "import phonenumbers, sys; sys.exit(phonenumbers.__version__ != '$want')" 2>/dev/null ||
+    "$LL_VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r infra/tools/requirements-gen.txt
+}
+
+if ((!QUICK)); then
+  background "emulators: install" install_emulators
+  background "SIP tools: Kamailio and SIPp" install_sip_tools
+  background "template: cfn-lint template.yaml" bash infra/validate-template.sh
+fi
 
 section "toolchain"
 cargo --version
@@ -49,42 +121,54 @@ if command -v rustup >/dev/null; then
     rustup component add "${missing[@]}"
   fi
 fi
-cargo fmt --version
-cargo clippy --version
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "cargo install cargo-nextest --locked"
+  cargo install cargo-nextest --locked ||
+    echo "cargo-nextest could not be installed: the tests run under cargo test" >&2
+fi
 
 section "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
-section "cargo clippy --workspace --all-targets -- -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
+# Clippy lints Lifeline's crates while they are compiled for the tests:
+# clippy-driver as the workspace's compiler wrapper (what `cargo clippy`
+# itself sets up, with codegen left on), so the workspace is compiled once
+# instead of checked by clippy and then built again. Same lints, same
+# targets as `cargo clippy --workspace --all-targets -- -D warnings`.
+clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
+[[ -x "$clippy_driver" ]] || clippy_driver="clippy-driver"
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+# A clean clone is compiled once: incremental state would only cost time.
+[[ "${CI:-}" == "true" ]] && export CARGO_INCREMENTAL=0
+# The figures (examples) are linted and kept compiling too.
+FEATURES=(--features lifeline-e2e/figures)
 
-section "template: cfn-lint template.yaml"
-bash infra/validate-template.sh
+section "clippy -D warnings, while compiling every target (cargo build --workspace --all-targets)"
+cargo build --workspace --all-targets "${FEATURES[@]}"
 
-section "emulators: install"
-ll_install_dynamodb_local
-ll_install_moto
-
-section "SIP tools: Kamailio and SIPp (the SIP tests)"
-sip_packages=(kamailio kamailio-utils-modules kamailio-extra-modules kamailio-tls-modules sip-tester)
-if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
-  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${sip_packages[@]}" </dev/null ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${sip_packages[@]}" </dev/null; }
-  else
-    echo "the SIP tests need: apt-get install --no-install-recommends ${sip_packages[*]}" >&2
-    exit 1
-  fi
+if cargo nextest --version >/dev/null 2>&1; then
+  run_tests() { cargo nextest run --workspace "${FEATURES[@]}" "$@"; }
+else
+  run_tests() { cargo test --workspace "${FEATURES[@]}" "$@"; }
 fi
-kamailio -v | head -1
-sipp -v 2>&1 | grep -m1 SIPp || true
+
+if ((QUICK)); then
+  section "unit and handler tests (no emulator)"
+  if cargo nextest --version >/dev/null 2>&1; then
+    run_tests -E 'not package(lifeline-e2e)' "$@"
+  else
+    run_tests --exclude lifeline-e2e "$@"
+  fi
+  exit 0
+fi
+
+join "template: cfn-lint template.yaml"
+join "emulators: install"
+join "SIP tools: Kamailio and SIPp"
 
 section "emergency numbers: the generated table matches libphonenumber's metadata"
-# The pinned `phonenumbers` goes into the emulators' venv; the generator
-# regenerates the table in memory and fails on any difference (a hand edit).
-want_pn="$(sed -n 's/^phonenumbers==//p' infra/tools/requirements-gen.txt)"
-"$LL_VENV_DIR/bin/python" -c "import phonenumbers, sys; sys.exit(phonenumbers.__version__ != '$want_pn')" 2>/dev/null ||
-  "$LL_VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r infra/tools/requirements-gen.txt
+# The generator regenerates the table in memory and fails on any difference (a hand edit).
 "$LL_VENV_DIR/bin/python" infra/tools/gen-emergency-numbers.py --check
 
 section "emulators: start (DynamoDB Local on 127.0.0.1:8000, moto on 127.0.0.1:4566)"
@@ -95,6 +179,6 @@ ll_create_local_resources
 echo "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB"
 echo "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
 
-section "cargo test --workspace${*:+ $*}"
+section "every test: unit, handler and end-to-end${*:+ ($*)}"
 export LIFELINE_E2E=1
-cargo test --workspace "$@"
+run_tests "$@"

@@ -6,11 +6,8 @@
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-
-/// Ports for one test: the proxy, its three routes, and SIPp's own.
-static NEXT_BLOCK: AtomicU16 = AtomicU16::new(0);
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,39 +35,58 @@ pub fn require_sip_tools() {
     }
 }
 
-/// A block of 200 ports of its own for each proxy a test binary starts.
-/// Every SIPp process takes 4: its SIP port, its media port (one above) and
-/// the video port SIPp also binds (three above).
+/// A block of 200 ports of its own for each proxy a test starts. Every SIPp
+/// process takes 4: its SIP port, its media port (one above) and the video
+/// port SIPp also binds (three above).
 pub struct Ports {
     pub proxy: u16,
     pub gateway: u16,
     pub ordinary: u16,
     pub last_resort: u16,
     free: u16,
+    /// The block's claim: a TCP listener on its last port, which nothing in
+    /// the block uses, held while the block is in use. Tests run in
+    /// processes of their own (nextest) and threads of one (cargo test);
+    /// a listener is what both see.
+    _claim: std::net::TcpListener,
 }
+
+/// Blocks start here and stay below the kernel's ephemeral ports (32768
+/// and up), which the tests' own sockets take.
+const FIRST_BLOCK: u16 = 20000;
+const BLOCK: u16 = 200;
+const BLOCKS: u16 = 60;
 
 impl Ports {
     pub fn take() -> Ports {
-        let block = NEXT_BLOCK.fetch_add(1, Ordering::SeqCst);
-        assert!(block < 10, "at most 10 proxies per test binary");
-        // Each test binary's blocks start at a place of their own, below
-        // the kernel's ephemeral ports (32768 and up), which the tests'
-        // own sockets take.
-        let base = 20000 + (std::process::id() % 6) as u16 * 2000 + block * 200;
-        Ports {
-            proxy: base,
-            gateway: base + 4,
-            ordinary: base + 8,
-            last_resort: base + 12,
-            free: base + 16,
+        // Start the search at a place of this process's own, so that
+        // processes started together rarely try the same block first.
+        let start = (std::process::id() % u32::from(BLOCKS)) as u16;
+        for i in 0..BLOCKS {
+            let base = FIRST_BLOCK + ((start + i) % BLOCKS) * BLOCK;
+            let Ok(claim) = std::net::TcpListener::bind(("127.0.0.1", base + BLOCK - 1)) else {
+                continue; // another test holds this block
+            };
+            return Ports {
+                proxy: base,
+                gateway: base + 4,
+                ordinary: base + 8,
+                last_resort: base + 12,
+                free: base + 16,
+                _claim: claim,
+            };
         }
+        panic!(
+            "no free block of SIP ports between {FIRST_BLOCK} and {}",
+            FIRST_BLOCK + BLOCKS * BLOCK
+        );
     }
 
     /// A SIP port for a SIPp process (its media port is the next one).
     pub fn take_port(&mut self) -> u16 {
         let p = self.free;
         self.free += 4;
-        assert!(self.free < self.proxy + 200, "out of ports in this block");
+        assert!(self.free < self.proxy + BLOCK, "out of ports in this block");
         p
     }
 }
