@@ -12,7 +12,7 @@ use super::samples::*;
 use crate::dlq::*;
 
 #[derive(Default)]
-struct FakeAws {
+pub(super) struct FakeAws {
     pub(super) queues: Mutex<BTreeMap<String, Vec<PeekedMessage>>>,
     pub(super) objects: Mutex<BTreeMap<(String, String), String>>,
     /// What each function answers (by ARN); absent: `{}` without error.

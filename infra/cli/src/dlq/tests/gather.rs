@@ -1,7 +1,6 @@
 //! Which dead letters are read, and how an id finds one.
 
 use super::fake::*;
-use super::samples::*;
 use crate::dlq::*;
 
 #[tokio::test]

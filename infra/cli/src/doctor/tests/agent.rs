@@ -1,6 +1,5 @@
 //! The checks of an agent's profile.
 
-use lifeline_domain::numbers::Country;
 use lifeline_domain::route::{NumberType, TenantSettings};
 use lifeline_domain::types::Recipients;
 
