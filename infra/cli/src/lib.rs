@@ -1,7 +1,8 @@
-//! The admin CLI's library: the readiness report (`lifeline doctor`) and the
-//! dead letters (`lifeline dlq`), which only the CLI (and its end-to-end
-//! tests) pull in.
+//! The admin CLI's library: its subcommands ([`cmd`]), the readiness report
+//! (`lifeline doctor`) and the dead letters (`lifeline dlq`), which only the
+//! CLI (and its end-to-end tests) pull in.
 
+pub mod cmd;
 pub mod dlq;
 pub mod doctor;
 

@@ -14,8 +14,8 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::AgentId;
 
-use super::checks::{Lookups, Targets};
 use super::gather::{gather_from, Readiness};
+use super::report::{Lookups, Targets};
 
 pub struct AwsReadiness<'a> {
     pub store: &'a DynamoStore,

@@ -13,9 +13,9 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::AgentId;
 
-use super::checks::{
-    pool_countries, Lookups, PoolLookup, Targets, VoicePlatform, TWILIO_LAST_RESORT_VAR,
-};
+use super::deployment::PoolLookup;
+use super::platform::{PlatformPresenceSetting, VoicePlatform, TWILIO_LAST_RESORT_VAR};
+use super::report::{pool_countries, Lookups, Targets};
 
 /// What the readiness report reads, one question per resource. Errors are
 /// reported as they are: the report cannot be made without the answers.
@@ -78,10 +78,10 @@ pub async fn gather_from(
                 .ok()
                 .map(|p| p.trim().to_ascii_lowercase())
                 .filter(|p| p == "connect" || p == "twilio");
-            let emergency_status = platform.as_deref().and_then(|p| {
-                std::env::var(super::checks::PlatformPresenceSetting::emergency_var(p)).ok()
-            });
-            super::checks::PlatformPresenceSetting {
+            let emergency_status = platform
+                .as_deref()
+                .and_then(|p| std::env::var(PlatformPresenceSetting::emergency_var(p)).ok());
+            PlatformPresenceSetting {
                 platform,
                 emergency_status,
             }

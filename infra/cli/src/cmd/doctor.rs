@@ -1,0 +1,89 @@
+//! `lifeline doctor`: the readiness report (the checks are
+//! [`crate::doctor`]'s); its exit code is the report's.
+
+use clap::Args;
+use lifeline_domain::types::AgentId;
+
+use super::context::Context;
+use super::failure::{usage, Failure};
+use super::output::print_json;
+use crate::doctor;
+
+#[derive(Args)]
+pub struct DoctorArgs {
+    /// Only this agent (the deployment is always checked).
+    #[arg(long)]
+    agent: Option<String>,
+    /// JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The SES identity notifications are sent from.
+    #[arg(
+        long,
+        env = "LIFELINE_NOTIFY_FROM",
+        default_value = "lifeline@example.com"
+    )]
+    notify_from: String,
+    /// The lease-expiry schedule group.
+    #[arg(long, env = "LIFELINE_SCHEDULE_GROUP", default_value = "lifeline")]
+    schedule_group: String,
+    /// Low-water mark of free callback numbers ("2" or "US=5,*=2").
+    #[arg(long, env = "LIFELINE_POOL_LOW_WATER", default_value = "2")]
+    low_water: String,
+    /// The voice platform in front of Lifeline (webhook, connect, twilio):
+    /// adds its own prerequisites (Twilio: emergency addresses).
+    #[arg(long, env = "LIFELINE_VOICE_PLATFORM", default_value = "webhook")]
+    platform: String,
+}
+
+/// Every flag checked before anything is looked up (exit 2 for a bad one).
+fn targets(args: DoctorArgs) -> Result<(doctor::Targets, Option<AgentId>), Failure> {
+    let low_water = lifeline_app::settings::LowWater::parse(&args.low_water)
+        .map_err(|e| Failure::Usage(format!("--low-water: {e}")))?;
+    let agent = args
+        .agent
+        .map(|a| a.parse::<AgentId>())
+        .transpose()
+        .map_err(usage("--agent"))?;
+    let platform = args
+        .platform
+        .parse()
+        .map_err(|e: String| Failure::Usage(format!("--platform: {e}")))?;
+    // Read again by `gather`; a bad value is the admin's to fix (exit 2).
+    crate::location_fresh_for().map_err(Failure::Usage)?;
+    let targets = doctor::Targets {
+        from: args.notify_from,
+        group: args.schedule_group,
+        low_water,
+        platform,
+    };
+    Ok((targets, agent))
+}
+
+pub async fn run(args: DoctorArgs, ctx: &Context) -> Result<(), Failure> {
+    let json = args.json;
+    let (targets, agent) = targets(args)?;
+    let ses = aws_sdk_sesv2::Client::new(&ctx.conf);
+    let scheduler = aws_sdk_scheduler::Client::new(&ctx.conf);
+    let lookups = doctor::gather(
+        &ctx.store,
+        &ses,
+        &scheduler,
+        &targets,
+        agent.as_ref(),
+        ctx.now,
+    )
+    .await
+    .map_err(Failure::Store)?;
+    let report = doctor::report(&lookups, &targets.low_water, ctx.now);
+    if json {
+        print_json(&serde_json::json!({
+            "checkedAt": report.checked_at,
+            "exitCode": report.exit_code(),
+            "findings": report.findings,
+        }));
+    } else {
+        print!("{}", report.to_text());
+    }
+    Err(Failure::Exit(report.exit_code()))
+}
