@@ -1,6 +1,12 @@
 use super::*;
+use aws_lambda_events::event::connect::ConnectEvent;
+use lifeline_domain::call::{InboundAnswer, OutboundAnswer};
+use lifeline_domain::numbers::OutsideLinePrefix;
+use lifeline_domain::types::AgentId;
 use lifeline_edge::fixtures::World;
 use serde_json::json;
+use serde_json::Value;
+use std::sync::Arc;
 
 const POOL: [&str; 2] = ["+14255550190", "+14255550191"];
 

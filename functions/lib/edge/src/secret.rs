@@ -14,7 +14,7 @@ use lifeline_app::metrics::{EmfStdout, Metrics};
 use tokio::time::Instant;
 
 use crate::http::WebhookHandler;
-use crate::webhook::WebhookSecret;
+use crate::webhook::signature::WebhookSecret;
 
 /// Why a load gave no secret (never the secret itself).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -76,32 +76,16 @@ impl Form {
     }
 }
 
-/// `+` to space and `%XX` to its byte; `None` when the result is not UTF-8.
+/// `+` to space and `%XX` to its byte (a `%` without two hex digits stays
+/// as it is); `None` when the result is not UTF-8. `+` is replaced before
+/// decoding, so an encoded `%2B` stays a `+`.
 pub(crate) fn percent_decode(raw: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => out.push(b' '),
-            b'%' => match raw.get(i + 1..i + 3).map(|hl| (hex(hl[0]), hex(hl[1]))) {
-                Some((Some(h), Some(l))) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-pub(crate) fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_encoding::percent_decode(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(String::from)
 }

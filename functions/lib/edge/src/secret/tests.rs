@@ -1,7 +1,7 @@
 //! The refresher over a fake loader, on tokio's paused clock.
 
 use super::*;
-use crate::webhook::SignatureError;
+use crate::webhook::signature::SignatureError;
 use lifeline_app::fakes::RecordedMetrics;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
