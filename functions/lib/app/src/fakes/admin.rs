@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{MemoryStore, NumberState};
+use super::faults::WriteOp;
+use super::store::{MemoryStore, NumberState};
 use crate::ports::{AddedNumbers, AdminStore, PoolNumber, RemoveError, StoreError};
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
@@ -17,6 +18,7 @@ impl AdminStore for MemoryStore {
     async fn put_agent(&self, agent: &AgentProfile) -> Result<(), StoreError> {
         self.check(true)?;
         self.with_state(|s| s.agents.insert(agent.id.clone(), agent.clone()));
+        self.answer(WriteOp::PutAgent).await;
         Ok(())
     }
 
@@ -47,6 +49,7 @@ impl AdminStore for MemoryStore {
                 }
             });
         }
+        self.answer(WriteOp::AddNumbers).await;
         Ok(out)
     }
 
@@ -83,12 +86,15 @@ impl AdminStore for MemoryStore {
             }
             s.numbers.remove(number);
             Ok(())
-        })
+        })?;
+        self.answer(WriteOp::RemoveNumber).await;
+        Ok(())
     }
 
     async fn put_tenant(&self, tenant: TenantSettings) -> Result<(), StoreError> {
         self.check(true)?;
         self.with_state(|s| s.tenant = tenant);
+        self.answer(WriteOp::PutTenant).await;
         Ok(())
     }
 

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use super::MemoryStore;
+use super::faults::WriteOp;
+use super::store::MemoryStore;
 use crate::ports::{CallOutbox, DialStore, OutboxStore, RecordError, StoreError};
 use lifeline_domain::call::EmergencyCall;
 
@@ -61,19 +62,19 @@ impl OutboxStore for MemoryStore {
         presented: &EmergencyCall,
     ) -> Result<bool, StoreError> {
         self.check(true)?;
-        Ok(
-            self.with_state(|s| match s.calls.get_mut(&recorded.call_id) {
-                Some(c) if c.caller_id == recorded.caller_id => {
-                    c.caller_id = presented.caller_id.clone();
-                    c.degraded = true;
-                    c.reason = presented.reason.clone();
-                    c.leased_number = None;
-                    c.lease_id = None;
-                    c.callback_expires_at = None;
-                    true
-                }
-                _ => false,
-            }),
-        )
+        let settled = self.with_state(|s| match s.calls.get_mut(&recorded.call_id) {
+            Some(c) if c.caller_id == recorded.caller_id => {
+                c.caller_id = presented.caller_id.clone();
+                c.degraded = true;
+                c.reason = presented.reason.clone();
+                c.leased_number = None;
+                c.lease_id = None;
+                c.callback_expires_at = None;
+                true
+            }
+            _ => false,
+        });
+        self.answer(WriteOp::SettlePresented).await;
+        Ok(settled)
     }
 }

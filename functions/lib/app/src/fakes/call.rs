@@ -1,0 +1,58 @@
+//! The end of a call, and the lease a callback reaches, in memory.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::faults::WriteOp;
+use super::lease::{apply_lease, lease_ok};
+use super::store::MemoryStore;
+use crate::ports::{CallbackStore, EndError, EndStore, LeaseWrite, StoreError};
+use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::lease::Lease;
+use lifeline_domain::types::{AgentId, CallId, E164};
+
+#[async_trait]
+impl EndStore for MemoryStore {
+    async fn end_context(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| (s.calls.get(call).cloned(), s.pointers.get(agent).cloned())))
+    }
+
+    async fn record_end(
+        &self,
+        call: &CallId,
+        ended_at: DateTime<Utc>,
+        _ttl: DateTime<Utc>,
+        lease: Option<&LeaseWrite>,
+    ) -> Result<(), EndError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            match s.calls.get(call) {
+                Some(c) if c.ended_at.is_none() => {}
+                _ => return Err(EndError::AlreadyEnded),
+            }
+            if let Some(w) = lease {
+                lease_ok(s, w).map_err(|_| EndError::LeaseChanged)?;
+                apply_lease(s, w);
+            }
+            if let Some(c) = s.calls.get_mut(call) {
+                c.ended_at = Some(ended_at);
+            }
+            Ok(())
+        })?;
+        self.answer(WriteOp::RecordEnd).await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CallbackStore for MemoryStore {
+    async fn lease_for_number(&self, number: &E164) -> Result<Option<Lease>, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| s.numbers.get(number).and_then(|n| n.lease.clone())))
+    }
+}

@@ -1,0 +1,34 @@
+//! Ports: what the services need from storage and from the services around
+//! them, as small traits, one file per family. The DynamoDB adapter (and the
+//! AWS clients) implement them; handler tests use the in-memory fakes.
+//! Everything is re-exported here: `crate::ports::X` is the path to use.
+
+mod admin;
+mod call;
+mod dial;
+mod error;
+mod events;
+mod lease;
+mod location;
+mod mail;
+mod notify;
+mod outbox;
+mod platform;
+mod presence;
+mod template;
+
+pub use admin::{AddedNumbers, AdminStore, PoolNumber, RemoveError};
+pub use call::{CallbackStore, EndError, EndStore};
+pub use dial::{DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError};
+pub use error::StoreError;
+pub use events::{BusEntry, EventPublisher, FailureKeeper, PublishError};
+pub use lease::{LeaseScheduler, ReleaseStore, ScheduleError};
+pub use location::{LocationError, LocationStore};
+pub use mail::{EmailSender, ErrorCode, SendError};
+pub use notify::{
+    Delivery, NotificationOutcome, NotifyContext, NotifyItem, NotifyProgress, NotifyStore, Tally,
+};
+pub use outbox::{CallOutbox, OutboxStore};
+pub use platform::{PlatformContext, PlatformError, PlatformPresence, PlatformStateStore};
+pub use presence::{PresenceStore, SaveError};
+pub use template::{TemplateSaveError, TemplateStore};

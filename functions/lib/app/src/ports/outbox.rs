@@ -1,0 +1,39 @@
+//! The call outbox: an emergency call's facts kept outside the table until
+//! the table takes them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::dial::RecordError;
+use super::error::StoreError;
+use lifeline_domain::call::EmergencyCall;
+
+/// A durable place for an emergency call's facts outside the table (an SQS
+/// queue): when the table cannot take the call's record in time, a consumer
+/// writes it once the table answers again, so presence and e-mail follow.
+#[async_trait]
+pub trait CallOutbox: Send + Sync {
+    /// Keeps `call` (as answered: the caller ID presented) until it is recorded.
+    async fn send(&self, call: &EmergencyCall, ttl: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
+/// What the outbox consumer needs from the table.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// The call's record, only if there is none yet (as the dial writes a
+    /// degraded one).
+    async fn record_call(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+    ) -> Result<(), RecordError>;
+    /// Makes `recorded` say what the dial presented (`presented`'s caller
+    /// ID, degraded, its reason), without the lease: a lease write that
+    /// committed after the dial gave up on it must not be announced. Only
+    /// while the record still shows `recorded`'s caller ID; whether it did.
+    async fn settle_presented(
+        &self,
+        recorded: &EmergencyCall,
+        presented: &EmergencyCall,
+    ) -> Result<bool, StoreError>;
+}

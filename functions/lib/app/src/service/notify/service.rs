@@ -1,0 +1,298 @@
+//! The notifier's service: reads the call's context, chooses the
+//! recipients, renders the message, sends one per recipient and records the
+//! progress (while some are pending) or the outcome (once all are settled).
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::metrics::{EmfStdout, Metrics};
+use crate::ports::{
+    EmailSender, NotificationOutcome, NotifyContext, NotifyItem, NotifyStore, Tally,
+};
+use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::lease::LeasePolicy;
+use lifeline_domain::notification::RenderedEmail;
+use lifeline_domain::types::{AgentId, CallId, Email, Recipients};
+
+use super::outcome::{notified, tally, Fallback, Notified, RetryLater, CALL_UNREADABLE};
+use super::recipients::{worth_waiting, Addressees};
+use super::rendering::compose;
+use super::sending::{Round, Sender};
+
+pub struct NotifyService<S, E> {
+    store: Arc<S>,
+    sender: Arc<E>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
+    from: Email,
+    fallback: Recipients,
+    window: chrono::Duration,
+}
+
+impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
+    pub fn new(store: Arc<S>, sender: Arc<E>, clock: Arc<dyn Clock>, from: Email) -> Self {
+        NotifyService {
+            store,
+            sender,
+            clock,
+            metrics: Arc::new(EmfStdout),
+            from,
+            fallback: Recipients::default(),
+            window: LeasePolicy::default().window,
+        }
+    }
+
+    /// Emits to `metrics` instead of the EMF log lines (tests).
+    pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Who gets the e-mail when the agent's recipients cannot be used
+    /// (`Settings::fallback_recipients`); empty: nobody.
+    pub fn with_fallback(mut self, recipients: Recipients) -> Self {
+        self.fallback = recipients;
+        self
+    }
+
+    /// The callback window the e-mail states (`Settings::lease.window`,
+    /// `LIFELINE_CALLBACK_WINDOW_MINUTES`); 60 minutes unless told.
+    pub fn with_window(mut self, window: chrono::Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    pub async fn on_call_started(
+        &self,
+        call_id: &CallId,
+        agent_id: &AgentId,
+    ) -> Result<Notified, RetryLater> {
+        let ctx = self
+            .store
+            .notify_context(call_id, agent_id)
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?;
+        // Read from the record even when the rest of it does not decode.
+        if ctx.notification.is_some() {
+            return Ok(Notified::AlreadyDone);
+        }
+        self.report_unreadable(&ctx);
+        let Some(call) = ctx.call.as_ref() else {
+            return self.without_call(&ctx, call_id, agent_id).await;
+        };
+        self.wait_for_unavailable(&ctx, call, agent_id)?;
+        let (recipients, fallback) = match Addressees::choose(&ctx, &self.fallback) {
+            Addressees::Own(list) => (list, None),
+            Addressees::Fallback(list, why) => (list, Some(why)),
+            Addressees::Nobody(why) => return self.nobody(call_id, agent_id, why).await,
+        };
+        let email = compose(call, &ctx, self.window, fallback.is_some())?;
+        self.send_each(&ctx, call, agent_id, recipients, fallback, &email)
+            .await
+    }
+
+    /// No call to write from: a record that does not decode is parked, one
+    /// that is gone (expired) is nothing to say.
+    async fn without_call(
+        &self,
+        ctx: &NotifyContext,
+        call_id: &CallId,
+        agent_id: &AgentId,
+    ) -> Result<Notified, RetryLater> {
+        if ctx.unreadable.contains(&NotifyItem::Call) {
+            return self.park(call_id, agent_id).await;
+        }
+        tracing::warn!(call_id = %call_id, "no call record for the notification (expired?)");
+        Ok(Notified::NoCall)
+    }
+
+    /// Items the store did not give this time are waited for (a retry)
+    /// while the call is young; after that the e-mail goes without them.
+    fn wait_for_unavailable(
+        &self,
+        ctx: &NotifyContext,
+        call: &EmergencyCall,
+        agent_id: &AgentId,
+    ) -> Result<(), RetryLater> {
+        if !worth_waiting(ctx, self.clock.now() - call.dialed_at) {
+            return Ok(());
+        }
+        let items: Vec<&str> = ctx.unavailable.iter().map(|i| i.as_str()).collect();
+        tracing::warn!(call_id = %call.call_id, agent_id = %agent_id, items = ?items,
+            "the store did not give every item the notification reads; will retry");
+        Err(RetryLater(format!("not read yet: {}", items.join(", "))))
+    }
+
+    /// Neither the agent's recipients nor a fallback list: recorded as such.
+    async fn nobody(
+        &self,
+        call_id: &CallId,
+        agent_id: &AgentId,
+        why: Fallback,
+    ) -> Result<Notified, RetryLater> {
+        tracing::warn!(call_id = %call_id, agent_id = %agent_id, reason = why.as_str(),
+            "emergency call with no notification recipients (none of the agent's, no fallback configured)");
+        self.record(call_id, &NotificationOutcome::NoRecipients)
+            .await?;
+        Ok(Notified::NoRecipients)
+    }
+
+    /// One message per recipient not settled yet (by an earlier attempt);
+    /// the progress is recorded while any is left for a retry, the outcome
+    /// once every one is settled.
+    async fn send_each(
+        &self,
+        ctx: &NotifyContext,
+        call: &EmergencyCall,
+        agent_id: &AgentId,
+        recipients: &[Email],
+        fallback: Option<Fallback>,
+        email: &RenderedEmail,
+    ) -> Result<Notified, RetryLater> {
+        let first_messages = !ctx.progress.any_sent();
+        let started = self.clock.now();
+        let sender = Sender {
+            sender: &*self.sender,
+            from: &self.from,
+        };
+        let round = sender
+            .round(
+                &call.call_id,
+                agent_id,
+                recipients,
+                ctx.progress.clone(),
+                email,
+            )
+            .await;
+        self.count(&round, first_messages.then(|| started - call.dialed_at));
+        if !round.pending.is_empty() {
+            return Err(self.keep_progress(&call.call_id, &round, recipients).await);
+        }
+        // Every recipient settled (now or by earlier attempts).
+        let tally = tally(&call.call_id, recipients, &round.progress);
+        self.log_settled(call, agent_id, &tally, fallback);
+        let outcome = NotificationOutcome::Settled(tally.clone());
+        // Recorded so a redelivery does not send again. If this fails after
+        // something was sent, the record is not retried (a retry would send
+        // those again); with nothing sent, it is.
+        if let Err(e) = self
+            .store
+            .record_notification(&call.call_id, &outcome, self.clock.now())
+            .await
+        {
+            if tally.sent == 0 {
+                return Err(RetryLater(e.to_string()));
+            }
+            tracing::error!(call_id = %call.call_id, error = %e, "sent, but not recorded");
+        }
+        Ok(notified(&tally, fallback))
+    }
+
+    /// Per message: one a recipient. `since_dial`: this attempt sent the
+    /// call's first messages, this long after the dial.
+    fn count(&self, round: &Round, since_dial: Option<chrono::Duration>) {
+        if round.sent > 0 {
+            self.metrics
+                .emit("NotificationsSent", round.sent as f64, "Count", &[]);
+            if let Some(delay) = since_dial {
+                let ms = delay.num_milliseconds().max(0) as f64;
+                self.metrics
+                    .emit("NotificationDelay", ms, "Milliseconds", &[]);
+            }
+        }
+        if round.refused > 0 {
+            self.metrics
+                .emit("NotificationsFailed", round.refused as f64, "Count", &[]);
+        }
+    }
+
+    /// Some recipients are pending: the settled ones are kept so that the
+    /// retry sends only to the others; if they cannot be written, the retry
+    /// sends to these again (at least once).
+    async fn keep_progress(
+        &self,
+        call_id: &CallId,
+        round: &Round,
+        recipients: &[Email],
+    ) -> RetryLater {
+        if round.sent + round.refused > 0 {
+            if let Err(e) = self.store.record_progress(call_id, &round.progress).await {
+                tracing::error!(call_id = %call_id, error = %e,
+                    "notification progress not recorded: a retry may send some messages twice");
+            }
+        }
+        let code = round
+            .pending
+            .first()
+            .map(|c| c.as_str())
+            .unwrap_or_default();
+        RetryLater(format!(
+            "{} of {} recipients not sent yet ({code})",
+            round.pending.len(),
+            recipients.len()
+        ))
+    }
+
+    /// Logs how the e-mail ended (counts and codes, no address), and counts
+    /// a fallback.
+    fn log_settled(
+        &self,
+        call: &EmergencyCall,
+        agent_id: &AgentId,
+        tally: &Tally,
+        fallback: Option<Fallback>,
+    ) {
+        let call_id = &call.call_id;
+        match fallback {
+            None if tally.sent == tally.recipients => {
+                tracing::info!(call_id = %call_id, agent_id = %agent_id, recipients = tally.recipients,
+                    test = call.test, "emergency notification sent")
+            }
+            None => {
+                let detail = NotificationOutcome::Settled(tally.clone()).detail();
+                tracing::error!(call_id = %call_id, agent_id = %agent_id, recipients = tally.recipients,
+                    sent = tally.sent, refused = tally.refused_count(), detail = %detail, test = call.test,
+                    "emergency notification not sent to every recipient")
+            }
+            Some(why) => {
+                tracing::warn!(call_id = %call_id, agent_id = %agent_id, recipients = tally.recipients,
+                    sent = tally.sent, refused = tally.refused_count(), test = call.test, reason = why.as_str(),
+                    "emergency notification sent to the fallback recipients: the agent's could not be used");
+                self.metrics
+                    .count_by("NotificationFallbacks", "Reason", why.as_str());
+            }
+        }
+    }
+
+    /// A call record that does not decode: nothing to write an e-mail from,
+    /// and no retry will change that. Recorded as failed (so a redelivery
+    /// does nothing) and counted; the record is not retried.
+    async fn park(&self, call_id: &CallId, agent_id: &AgentId) -> Result<Notified, RetryLater> {
+        tracing::error!(call_id = %call_id, agent_id = %agent_id,
+            "the call record does not decode: no emergency e-mail can be written; parked as failed, not retried");
+        self.metrics.emit("NotificationsFailed", 1.0, "Count", &[]);
+        self.record(
+            call_id,
+            &NotificationOutcome::Failed {
+                reason: CALL_UNREADABLE,
+            },
+        )
+        .await?;
+        Ok(Notified::Parked)
+    }
+
+    /// Items that did not decode were read as missing: count them, by kind
+    /// (the adapter logs each with its key).
+    fn report_unreadable(&self, ctx: &NotifyContext) {
+        for item in &ctx.unreadable {
+            self.metrics.count_by("CorruptItem", "Kind", item.as_str());
+        }
+    }
+
+    async fn record(&self, call: &CallId, outcome: &NotificationOutcome) -> Result<(), RetryLater> {
+        self.store
+            .record_notification(call, outcome, self.clock.now())
+            .await
+            .map_err(|e| RetryLater(e.to_string()))
+    }
+}
