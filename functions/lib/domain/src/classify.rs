@@ -58,7 +58,9 @@ pub fn match_with_profile(
     match profile_country.and_then(|c| match_emergency(&dial.dialed, c, prefix)) {
         Some(m) => ProfileMatch::Emergency(m),
         None if profile_country.is_some() && dial.location.is_none() => ProfileMatch::Ordinary,
-        None if dial.location.is_some() => ProfileMatch::NoCountry(DegradedReason::UnsupportedLocation),
+        None if dial.location.is_some() => {
+            ProfileMatch::NoCountry(DegradedReason::UnsupportedLocation)
+        }
         None => ProfileMatch::NoCountry(DegradedReason::LocationUnknown),
     }
 }

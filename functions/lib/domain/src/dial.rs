@@ -93,7 +93,10 @@ pub fn call_record(
 ) -> EmergencyCall {
     let (route, route_reason) = match agent {
         Some(a) => (select_route(a.number_type, tenant).route, None),
-        None => (Route::DirectOffer, Some(DegradedReason::AgentProfileMissing)),
+        None => (
+            Route::DirectOffer,
+            Some(DegradedReason::AgentProfileMissing),
+        ),
     };
     EmergencyCall {
         call_id: dial.call_id.clone(),
@@ -342,7 +345,10 @@ mod tests {
         );
         assert_eq!(own.caller_id, e("+14255550100"));
         assert!(own.degraded);
-        assert_eq!(own.reason.map(DegradedReason::as_str), Some("pool_exhausted"));
+        assert_eq!(
+            own.reason.map(DegradedReason::as_str),
+            Some("pool_exhausted")
+        );
         assert_eq!(own.route, Route::DirectOffer);
     }
 

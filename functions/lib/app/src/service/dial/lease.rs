@@ -45,9 +45,8 @@ enum Attempt {
     Failed(DegradedReason),
 }
 
-/// The write to try next, or why there is none.
-enum NextWrite {
-    Write(LeaseWrite),
+/// Why the plan gave no write this time.
+enum NoWrite {
     /// More candidates were read: plan again.
     LookedFurther,
     /// Nothing left to try.
@@ -81,13 +80,11 @@ impl<S: DialStore + 'static> DialService<S> {
                     .await;
             }
             let write = match self.next_write(at, &ctx, candidates).await {
-                NextWrite::Write(write) => write,
-                NextWrite::LookedFurther => continue,
-                NextWrite::Exhausted => {
+                Ok(write) => write,
+                Err(NoWrite::LookedFurther) => continue,
+                Err(NoWrite::Exhausted) => {
                     let failed = candidates.lookup_failed;
-                    return self
-                        .no_number(dial, &ctx, m, failed, now, deadline)
-                        .await;
+                    return self.no_number(dial, &ctx, m, failed, now, deadline).await;
                 }
             };
             let number = write_lease(&write).number.clone();
@@ -112,7 +109,7 @@ impl<S: DialStore + 'static> DialService<S> {
         at: Leasing<'_>,
         ctx: &DialContext,
         candidates: &mut Candidates,
-    ) -> NextWrite {
+    ) -> Result<LeaseWrite, NoWrite> {
         let pick = self.ids.below(usize::MAX);
         let plan = plan_lease(
             ctx.lease.as_ref(),
@@ -128,17 +125,17 @@ impl<S: DialStore + 'static> DialService<S> {
             LeasePlan::Exhausted if candidates.next.is_some() => {
                 self.next_page(at.m.country, candidates, at.now, at.deadline)
                     .await;
-                NextWrite::LookedFurther
+                Err(NoWrite::LookedFurther)
             }
             LeasePlan::Exhausted if candidates.requeries_left > 0 => {
                 candidates.requeries_left -= 1;
                 let fresh = self.lookup(at.m.country, at.now, None, at.deadline).await;
                 candidates.refresh(fresh.unwrap_or_default());
-                NextWrite::LookedFurther
+                Err(NoWrite::LookedFurther)
             }
-            LeasePlan::Exhausted => NextWrite::Exhausted,
-            LeasePlan::Extend(held) => NextWrite::Write(self.extend(at.dial, &held, at.now)),
-            LeasePlan::Claim(number) => NextWrite::Write(self.claim(at, ctx, number)),
+            LeasePlan::Exhausted => Err(NoWrite::Exhausted),
+            LeasePlan::Extend(held) => Ok(self.extend(at.dial, &held, at.now)),
+            LeasePlan::Claim(number) => Ok(self.claim(at, ctx, number)),
         }
     }
 

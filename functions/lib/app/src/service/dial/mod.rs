@@ -26,10 +26,10 @@ mod degraded;
 mod lease;
 mod pool;
 mod recognise;
-pub mod warm;
-mod warm_path;
 #[cfg(test)]
 mod tests;
+pub mod warm;
+mod warm_path;
 #[cfg(test)]
 mod warm_tests;
 

@@ -39,7 +39,7 @@ fn every_stored_reason_string_decodes_to_itself() {
 fn a_reason_no_code_wrote_is_corrupt_like_any_unknown_value() {
     let t = lifeline_domain::testing::at("2026-11-24T09:00:00Z");
     let mut item = encode_call(&lifeline_domain::testing::call("c-1", "a-42", t), t);
-    item.insert("reason".into(), s("hand_edited"));
+    item.insert("reason".into(), s("hand-edited"));
     assert!(matches!(
         decode_call(&item),
         Err(StoreError::Corrupt { .. })

@@ -113,8 +113,7 @@ async fn a_call_id_answers_only_its_own_agents_same_dial() {
     let (service, store, metrics) = service(&["+14255550199", "+14255550198"]);
     let first = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
     // What is stored; a warm container's refused write changes none of it.
-    let stored =
-        || store.with_state(|s| format!("{:?} {:?} {:?}", s.calls, s.pointers, s.numbers));
+    let stored = || store.with_state(|s| format!("{:?} {:?} {:?}", s.calls, s.pointers, s.numbers));
     let before = stored();
     // The same agent's retry (here with the outside-line prefix's separators): the stored answer.
     let retry = service
@@ -126,8 +125,8 @@ async fn a_call_id_answers_only_its_own_agents_same_dial() {
         ("a-43", "911", "+14255550111"),
         ("a-42", "933", "+14255550100"),
     ] {
-        let v = serde_json::to_value(service.dial(dial_by("c-1", agent, dialed, own)).await)
-            .unwrap();
+        let v =
+            serde_json::to_value(service.dial(dial_by("c-1", agent, dialed, own)).await).unwrap();
         assert_eq!(v["action"], "emergency", "{agent} {dialed}");
         assert_eq!(v["callerId"], own, "never another call's number");
         assert_eq!(v["degraded"], true);
@@ -289,4 +288,3 @@ async fn a_recorded_call_sends_nothing_to_the_outbox() {
     assert!(recorded(&store).is_some());
     assert!(outbox.sent().is_empty());
 }
-
