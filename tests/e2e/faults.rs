@@ -115,7 +115,7 @@ fn said(r: &EmergencyCall) -> (String, Option<String>, Option<String>) {
     (
         r.caller_id.to_string(),
         r.leased_number.as_ref().map(ToString::to_string),
-        r.reason.clone(),
+        r.reason.map(|reason| reason.as_str().to_string()),
     )
 }
 

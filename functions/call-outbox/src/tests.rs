@@ -28,7 +28,7 @@ fn call(id: &str) -> EmergencyCall {
         callback_expires_at: None,
         route: Route::DirectOffer,
         degraded: true,
-        reason: Some("store_unavailable".into()),
+        reason: Some(lifeline_domain::degraded::DegradedReason::StoreUnavailable),
         dialed_at: t0(),
         desktop_time: None,
         ended_at: None,

@@ -40,7 +40,7 @@ pub fn outbound_attributes(answer: &OutboundAnswer) -> Attributes {
                 a.insert("callbackExpiresAt".into(), t.clone());
             }
             if let Some(r) = reason {
-                a.insert("reason".into(), r.clone());
+                a.insert("reason".into(), r.to_string());
             }
             // How good the location is, for the flow to prompt for a better
             // one (the PIDF-LO itself is for SIP, not contact attributes).

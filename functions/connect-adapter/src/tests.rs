@@ -256,7 +256,7 @@ fn attributes_for_each_answer() {
     assert_eq!(open["test"], "true");
     assert_eq!(open["callerIdNumber"], "");
     let cont = outbound_attributes(&OutboundAnswer::Continue {
-        reason: Some("unsupported_location"),
+        reason: Some(lifeline_domain::degraded::DegradedReason::UnsupportedLocation),
     });
     assert_eq!(cont["reason"], "unsupported_location");
     let agent: AgentId = "a-1".parse().unwrap();

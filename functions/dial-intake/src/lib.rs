@@ -5,6 +5,7 @@ use lambda_http::{Body, Request, Response};
 use lifeline_app::clock::Clock;
 use lifeline_app::ports::{CallOutbox, DialStore};
 use lifeline_app::service::dial::DialService;
+use lifeline_domain::degraded::DegradedReason;
 use lifeline_edge::config::Config;
 use lifeline_edge::http::{json, problem, Checked, WebhookAuth, WebhookHandler};
 use lifeline_edge::webhook::parse_outbound;
@@ -49,10 +50,10 @@ impl<S: DialStore + 'static> WebhookHandler for DialIntake<S> {
             // Not authenticated: nothing is read or written, but an
             // emergency-looking dial still goes out, with its own number.
             Checked::Unverified { body, refusal } => {
-                return match parse_outbound(body)
-                    .ok()
-                    .and_then(|dial| self.service.fail_open(&dial, "unauthenticated"))
-                {
+                return match parse_outbound(body).ok().and_then(|dial| {
+                    self.service
+                        .fail_open(&dial, DegradedReason::Unauthenticated)
+                }) {
                     Some(answer) => json(200, &answer),
                     None => problem(&refusal),
                 };
@@ -74,7 +75,7 @@ impl<S: DialStore + 'static> WebhookHandler for DialIntake<S> {
             Ok(answer) => json(200, &answer),
             Err(e) => {
                 tracing::error!(call_id = %dial.call_id, error = %e, "emergency dial handling failed");
-                match self.service.fail_open(&dial, "internal_error") {
+                match self.service.fail_open(&dial, DegradedReason::InternalError) {
                     Some(answer) => json(200, &answer),
                     None => json(200, &lifeline_domain::call::OutboundAnswer::ordinary()),
                 }

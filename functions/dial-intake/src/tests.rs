@@ -19,9 +19,7 @@ const US_POOL: [&str; 5] = [
 ];
 
 fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
+    lifeline_domain::testing::at("2026-11-24T05:00:00Z")
 }
 
 struct Rig {

@@ -105,6 +105,7 @@ impl Metrics for EmfStdout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lifeline_domain::degraded::DegradedReason;
 
     #[test]
     fn emf_shape() {
@@ -137,7 +138,7 @@ mod tests {
             "DegradedEmergencyAnswers",
             1.0,
             "Count",
-            &[("Reason", "timeout")],
+            &[("Reason", DegradedReason::Timeout.as_str())],
             &[&["Reason"], &[]],
             1_795_496_400_000,
         );

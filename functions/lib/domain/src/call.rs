@@ -3,6 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::degraded::DegradedReason;
 use super::numbers::Country;
 use super::route::{NumberType, Route};
 use super::types::{AgentId, CallId, Email, LeaseId, Recipients, E164};
@@ -92,7 +93,7 @@ pub struct EmergencyCall {
     pub callback_expires_at: Option<DateTime<Utc>>,
     pub route: Route,
     pub degraded: bool,
-    pub reason: Option<String>,
+    pub reason: Option<DegradedReason>,
     /// When the call was dialed: the server's time, whatever the desktop's
     /// clock says.
     pub dialed_at: DateTime<Utc>,
@@ -193,7 +194,7 @@ pub enum OutboundAnswer {
         panel: Panel,
         degraded: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
+        reason: Option<DegradedReason>,
         /// Present (as `false`) only when no location is known (neither
         /// the dial's nor a registered one).
         #[serde(skip_serializing_if = "is_true")]
@@ -204,7 +205,7 @@ pub enum OutboundAnswer {
     },
     Continue {
         #[serde(skip_serializing_if = "Option::is_none")]
-        reason: Option<&'static str>,
+        reason: Option<DegradedReason>,
     },
 }
 
@@ -242,7 +243,7 @@ impl OutboundAnswer {
             history: false,
             panel: Panel::emergency(),
             degraded: call.degraded,
-            reason: call.reason.clone(),
+            reason: call.reason,
             location_provided: call.location.is_some(),
             location: call.location_quality().zip(call.pidf_lo()).map(
                 |(location_quality, pidf_lo)| {

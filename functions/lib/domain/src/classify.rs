@@ -1,6 +1,7 @@
 //! What a dial is, decided from the dialed digits and the location alone.
 
 use crate::call::OutboundDial;
+use crate::degraded::DegradedReason;
 use crate::numbers::{
     could_be_emergency_anywhere, match_emergency, Country, EmergencyMatch, OutsideLinePrefix,
 };
@@ -46,7 +47,7 @@ pub enum ProfileMatch {
     /// dial gave no location to say otherwise).
     Ordinary,
     /// No usable country at all: still an emergency call, without a lease.
-    NoCountry(&'static str),
+    NoCountry(DegradedReason),
 }
 
 pub fn match_with_profile(
@@ -57,8 +58,10 @@ pub fn match_with_profile(
     match profile_country.and_then(|c| match_emergency(&dial.dialed, c, prefix)) {
         Some(m) => ProfileMatch::Emergency(m),
         None if profile_country.is_some() && dial.location.is_none() => ProfileMatch::Ordinary,
-        None if dial.location.is_some() => ProfileMatch::NoCountry("unsupported_location"),
-        None => ProfileMatch::NoCountry("location_unknown"),
+        None if dial.location.is_some() => {
+            ProfileMatch::NoCountry(DegradedReason::UnsupportedLocation)
+        }
+        None => ProfileMatch::NoCountry(DegradedReason::LocationUnknown),
     }
 }
 
@@ -101,11 +104,11 @@ mod tests {
         );
         assert_eq!(
             match_with_profile(&dial("911", Some("ZZ")), None, &p),
-            ProfileMatch::NoCountry("unsupported_location")
+            ProfileMatch::NoCountry(DegradedReason::UnsupportedLocation)
         );
         assert_eq!(
             match_with_profile(&dial("911", None), None, &p),
-            ProfileMatch::NoCountry("location_unknown")
+            ProfileMatch::NoCountry(DegradedReason::LocationUnknown)
         );
     }
 }

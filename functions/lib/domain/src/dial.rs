@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
 use crate::call::{desktop_time, AgentProfile, EmergencyCall, OutboundDial};
+use crate::degraded::DegradedReason;
 use crate::lease::{Lease, LeasePolicy, NewLease};
 use crate::numbers::{dial_digits, match_anywhere, Country, EmergencyMatch, OutsideLinePrefix};
 use crate::route::{select_route, Route, TenantSettings};
@@ -87,12 +88,15 @@ pub fn call_record(
     tenant: TenantSettings,
     m: EmergencyMatch,
     lease: Option<&Lease>,
-    reason: Option<&str>,
+    reason: Option<DegradedReason>,
     now: DateTime<Utc>,
 ) -> EmergencyCall {
     let (route, route_reason) = match agent {
         Some(a) => (select_route(a.number_type, tenant).route, None),
-        None => (Route::DirectOffer, Some("agent_profile_missing")),
+        None => (
+            Route::DirectOffer,
+            Some(DegradedReason::AgentProfileMissing),
+        ),
     };
     EmergencyCall {
         call_id: dial.call_id.clone(),
@@ -111,7 +115,7 @@ pub fn call_record(
         callback_expires_at: lease.map(|l| l.expires_at),
         route,
         degraded: lease.is_none(),
-        reason: reason.or(route_reason).map(String::from),
+        reason: reason.or(route_reason),
         dialed_at: now,
         desktop_time: desktop_time(dial.timestamp, now),
         ended_at: None,
@@ -158,7 +162,7 @@ impl BestMatch {
 pub fn degraded_call(
     dial: &OutboundDial,
     best: BestMatch,
-    reason: &str,
+    reason: DegradedReason,
     now: DateTime<Utc>,
 ) -> EmergencyCall {
     let dialed = dialed_as_recorded(dial, best);
@@ -183,7 +187,7 @@ pub fn degraded_call(
         callback_expires_at: None,
         route: Route::DirectOffer,
         degraded: true,
-        reason: Some(reason.to_string()),
+        reason: Some(reason),
         dialed_at: now,
         desktop_time: desktop_time(dial.timestamp, now),
         ended_at: None,
@@ -223,17 +227,13 @@ mod tests {
     }
     fn agent(fallback: Vec<String>) -> AgentProfile {
         AgentProfile {
-            id: "a-42".parse().unwrap(),
             name: "Ana".into(),
             email: None,
-            country: Some(Country::US),
-            other_country: None,
-            source_number: e("+14255550100"),
             number_type: NumberType::DirectRouting,
             recipients: Recipients::default(),
             fallback,
             outbound_profile: None,
-            platform: Default::default(),
+            ..crate::testing::agent("a-42")
         }
     }
     fn lease(number: &str, at: DateTime<Utc>) -> Lease {
@@ -340,12 +340,15 @@ mod tests {
             tenant,
             us911(),
             None,
-            Some("pool_exhausted"),
+            Some(DegradedReason::PoolExhausted),
             t(0),
         );
         assert_eq!(own.caller_id, e("+14255550100"));
         assert!(own.degraded);
-        assert_eq!(own.reason.as_deref(), Some("pool_exhausted"));
+        assert_eq!(
+            own.reason.map(DegradedReason::as_str),
+            Some("pool_exhausted")
+        );
         assert_eq!(own.route, Route::DirectOffer);
     }
 
@@ -359,7 +362,7 @@ mod tests {
         let first = degraded_call(
             &first_dial,
             BestMatch::of(&first_dial, None, &prefix),
-            "x",
+            DegradedReason::Timeout,
             t(0),
         );
         // A retry, with or without the outside-line prefix: the same dial.
@@ -386,7 +389,7 @@ mod tests {
             let c = call_record(&d, None, tenant, us911(), None, None, t(0));
             assert_eq!(c.dialed_at, t(0), "{offset}");
             assert_eq!(c.desktop_time, kept.then(|| t(offset)), "{offset}");
-            let c = degraded_call(&d, BestMatch::known(us911()), "timeout", t(0));
+            let c = degraded_call(&d, BestMatch::known(us911()), DegradedReason::Timeout, t(0));
             assert_eq!(
                 (c.dialed_at, c.desktop_time.is_some()),
                 (t(0), kept),
@@ -401,7 +404,7 @@ mod tests {
         let d = dial("112", None);
         let best = BestMatch::of(&d, None, &prefix);
         assert!(!best.country_known);
-        let c = degraded_call(&d, best, "location_unknown", t(0));
+        let c = degraded_call(&d, best, DegradedReason::LocationUnknown, t(0));
         assert_eq!(
             c.emergency_number, "112",
             "not translated to a country's 911"
@@ -411,7 +414,7 @@ mod tests {
         let known = degraded_call(
             &dial("112", Some("US")),
             BestMatch::known(match_emergency("112", Country::US, &prefix).unwrap()),
-            "timeout",
+            DegradedReason::Timeout,
             t(0),
         );
         assert_eq!(known.emergency_number, "911");

@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod classify;
+pub mod degraded;
 pub mod dial;
 pub mod events;
 pub mod expiry;

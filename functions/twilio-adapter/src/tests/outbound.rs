@@ -194,7 +194,12 @@ async fn without_a_caller_id_the_agents_own_number_comes_from_the_profile() {
     let call = recorded(&world, "CA11");
     assert_eq!(call.caller_id.as_str(), OWN);
     assert!(call.degraded);
-    assert_eq!(call.reason.as_deref(), Some("no_pool"), "an empty pool");
+    assert_eq!(
+        call.reason
+            .map(lifeline_domain::degraded::DegradedReason::as_str),
+        Some("no_pool"),
+        "an empty pool"
+    );
     // An ordinary call without a caller ID reads nothing.
     let world = World::us(&POOL);
     let a = adapter(&world, config(&[]));
@@ -235,7 +240,9 @@ async fn without_a_caller_id_or_a_profile_the_call_still_goes_through_the_core()
         "{twiml}"
     );
     assert_eq!(
-        recorded(&world, "CA20").reason.as_deref(),
+        recorded(&world, "CA20")
+            .reason
+            .map(lifeline_domain::degraded::DegradedReason::as_str),
         Some("agent_profile_missing")
     );
     // Nothing to lease either: the fail-open answer (placed, no caller ID to

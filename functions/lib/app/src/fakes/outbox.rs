@@ -66,7 +66,7 @@ impl OutboxStore for MemoryStore {
             Some(c) if c.caller_id == recorded.caller_id => {
                 c.caller_id = presented.caller_id.clone();
                 c.degraded = true;
-                c.reason = presented.reason.clone();
+                c.reason = presented.reason;
                 c.leased_number = None;
                 c.lease_id = None;
                 c.callback_expires_at = None;

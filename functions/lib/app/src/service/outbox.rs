@@ -113,6 +113,7 @@ mod tests {
     use crate::clock::FixedClock;
     use crate::fakes::{MemoryStore, RecordedMetrics};
     use crate::ports::DialStore;
+    use lifeline_domain::degraded::DegradedReason;
     use lifeline_domain::route::Route;
 
     fn t0() -> DateTime<Utc> {
@@ -135,7 +136,7 @@ mod tests {
             callback_expires_at: leased.map(|_| t0() + chrono::Duration::minutes(60)),
             route: Route::DirectOffer,
             degraded: leased.is_none(),
-            reason: leased.is_none().then(|| "timeout".to_string()),
+            reason: leased.is_none().then_some(DegradedReason::Timeout),
             dialed_at: t0(),
             desktop_time: None,
             ended_at: None,
@@ -187,7 +188,7 @@ mod tests {
             (None, None, None)
         );
         assert_eq!(
-            (now.degraded, now.reason.as_deref()),
+            (now.degraded, now.reason.map(DegradedReason::as_str)),
             (true, Some("timeout"))
         );
         assert_eq!(metrics.values("AnswerRecordMismatch"), vec![1.0]);

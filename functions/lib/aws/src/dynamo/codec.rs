@@ -159,8 +159,8 @@ pub(crate) fn encode_call(call: &EmergencyCall, ttl: DateTime<Utc>) -> Item {
     }
     item.insert("route".into(), s(call.route.as_str()));
     item.insert("degraded".into(), AttributeValue::Bool(call.degraded));
-    if let Some(v) = &call.reason {
-        item.insert("reason".into(), s(v));
+    if let Some(v) = call.reason {
+        item.insert("reason".into(), s(v.as_str()));
     }
     item.insert("dialedAt".into(), s(rfc3339(call.dialed_at)));
     if let Some(v) = call.desktop_time {
@@ -290,7 +290,7 @@ pub(crate) fn decode_call(item: &Item) -> Result<EmergencyCall, StoreError> {
         callback_expires_at: r.time("callbackExpiresAt")?,
         route: r.parse("route")?,
         degraded: r.bool("degraded"),
-        reason: r.opt_str("reason").map(String::from),
+        reason: r.opt_parse("reason")?,
         dialed_at: head.dialed_at,
         desktop_time: r.time("desktopTime")?,
         ended_at: head.ended_at,
@@ -554,6 +554,7 @@ pub(crate) fn decode_template(item: &Item) -> Result<NotificationTemplate, Store
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lifeline_domain::degraded::DegradedReason;
     use lifeline_domain::lease::{LeasePolicy, NewLease};
     use lifeline_domain::route::Route;
 
@@ -587,7 +588,7 @@ mod tests {
             callback_expires_at: Some(t),
             route: Route::DirectRouting,
             degraded: false,
-            reason: Some("x".into()),
+            reason: Some(DegradedReason::AgentProfileMissing),
             dialed_at: t,
             desktop_time: Some(t),
             ended_at: Some(t),
@@ -661,3 +662,6 @@ mod tests {
         assert_eq!(decode_lease(&item).unwrap(), Some(ended));
     }
 }
+
+#[cfg(test)]
+mod reason_tests;

@@ -37,12 +37,12 @@ impl OutboxStore for DynamoStore {
             .expression_attribute_values(":presented", s(presented.caller_id.as_str()))
             .expression_attribute_values(":degraded", AttributeValue::Bool(true));
         let remove = "REMOVE leasedNumber, leaseId, callbackExpiresAt";
-        update = match &presented.reason {
+        update = match presented.reason {
             Some(reason) => update
                 .update_expression(format!(
                     "SET callerId = :presented, degraded = :degraded, reason = :reason {remove}"
                 ))
-                .expression_attribute_values(":reason", s(reason)),
+                .expression_attribute_values(":reason", s(reason.as_str())),
             None => update.update_expression(format!(
                 "SET callerId = :presented, degraded = :degraded {remove}, reason"
             )),
@@ -113,7 +113,7 @@ mod tests {
             callback_expires_at: None,
             route: Route::DirectOffer,
             degraded: true,
-            reason: Some("timeout".into()),
+            reason: Some(lifeline_domain::degraded::DegradedReason::Timeout),
             dialed_at: t0,
             desktop_time: Some(t0),
             ended_at: None,

@@ -6,8 +6,13 @@ use super::*;
 use crate::clock::FixedClock;
 use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
 use lifeline_domain::call::AgentProfile;
+use lifeline_domain::lease::Lease;
+use lifeline_domain::numbers::Country;
 use lifeline_domain::route::{NumberType, TenantSettings};
+use lifeline_domain::testing;
 use lifeline_domain::types::{AgentId, CallId, Recipients};
+use std::collections::HashSet;
+use std::time::Duration;
 
 fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_496_400, 0).unwrap()
@@ -15,17 +20,13 @@ fn t0() -> DateTime<Utc> {
 
 fn profile(id: &str, own: &str) -> AgentProfile {
     AgentProfile {
-        id: id.parse().unwrap(),
         name: id.into(),
         email: None,
-        country: Some(Country::US),
-        other_country: None,
         source_number: own.parse().unwrap(),
         number_type: NumberType::DirectRouting,
         recipients: Recipients::default(),
-        fallback: vec![],
         outbound_profile: None,
-        platform: Default::default(),
+        ..testing::agent(id)
     }
 }
 

@@ -1,0 +1,69 @@
+//! The dial's time budget: when it must have answered, and what each store
+//! request on the way may take of it.
+
+use std::time::Duration;
+
+use crate::ports::StoreError;
+
+/// The least time a lease write is given (a transaction under load takes a
+/// few hundred milliseconds at worst on DynamoDB Local; a few tens on AWS).
+const MIN_LEASE_WRITE: Duration = Duration::from_millis(250);
+
+/// Kept back at the very end for answering (serializing, logging).
+const ANSWER_MARGIN: Duration = Duration::from_millis(20);
+
+/// When the dial must have answered. Every store request on the way is
+/// bounded by it, so the dial ends on its own terms (with a record) rather
+/// than being cut off by the outer guard (with none).
+#[derive(Clone, Copy)]
+pub(super) struct Deadline {
+    end: tokio::time::Instant,
+    /// One store request's share (the SDK's attempt timeout).
+    pub(super) attempt: Duration,
+}
+
+impl Deadline {
+    /// `budget` from now, each request's share `attempt`.
+    pub(super) fn starting_now(budget: Duration, attempt: Duration) -> Self {
+        Deadline {
+            end: tokio::time::Instant::now() + budget,
+            attempt,
+        }
+    }
+
+    pub(super) fn remaining(&self) -> Duration {
+        self.end
+            .saturating_duration_since(tokio::time::Instant::now())
+    }
+
+    /// A lease write starts only while one more request (the record that
+    /// settles an unknown outcome) still fits after it, and the write itself
+    /// has at least [`MIN_LEASE_WRITE`]: slow reads shorten the write's
+    /// share rather than forfeit the callback number.
+    pub(super) fn allows_lease_write(&self) -> bool {
+        self.remaining() >= self.attempt + MIN_LEASE_WRITE
+    }
+
+    /// What a read or a lease write may take: the rest, less one request
+    /// kept for the call's record.
+    pub(super) fn before_reserve(&self) -> Duration {
+        self.remaining().saturating_sub(self.attempt)
+    }
+
+    /// What the call's final record may take.
+    pub(super) fn for_record(&self) -> Duration {
+        self.remaining().saturating_sub(ANSWER_MARGIN)
+    }
+}
+
+/// `request`, or `TimedOut` once `limit` has passed (the request is dropped;
+/// a write may still commit, which the call's conditional record settles).
+pub(super) async fn within<T, E: From<StoreError>>(
+    limit: Duration,
+    request: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    match tokio::time::timeout(limit, request).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::TimedOut(limit.as_millis() as u64).into()),
+    }
+}

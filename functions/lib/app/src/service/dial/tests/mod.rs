@@ -1,0 +1,290 @@
+//! The dial service against the in-memory store: its answers, records and
+//! metrics; the budget's and the outbox's in [`budget`].
+
+use super::*;
+use crate::clock::FixedClock;
+use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
+use lifeline_domain::call::{AgentProfile, Location};
+use lifeline_domain::numbers::Country;
+use lifeline_domain::testing;
+use lifeline_domain::types::{CallId, LeaseId, Recipients, E164};
+
+mod budget;
+
+fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_496_400, 0).unwrap()
+}
+
+fn dial(call: &str) -> OutboundDial {
+    dial_by(call, "a-42", "911", "+14255550100")
+}
+
+/// Also the warm path's tests' dial.
+pub(super) fn dial_by(call: &str, agent: &str, dialed: &str, from: &str) -> OutboundDial {
+    OutboundDial {
+        call_id: call.parse().unwrap(),
+        agent_id: agent.parse().unwrap(),
+        dialed: dialed.into(),
+        from: from.parse().unwrap(),
+        location: Some(Location {
+            country: Some("US".into()),
+            address: None,
+            lat: None,
+            lon: None,
+            ..Default::default()
+        }),
+        registered_location: false,
+        timestamp: None,
+    }
+}
+
+/// A service whose ids, picks and metrics the test owns.
+fn service(
+    pool: &[&str],
+) -> (
+    DialService<MemoryStore>,
+    Arc<MemoryStore>,
+    Arc<RecordedMetrics>,
+) {
+    let store = Arc::new(MemoryStore::new());
+    store.add_agent(AgentProfile {
+        name: "Ana".into(),
+        email: None,
+        recipients: Recipients::default(),
+        outbound_profile: None,
+        ..testing::agent("a-42")
+    });
+    store.add_numbers(Country::US, pool);
+    let settings = Arc::new(Settings::from_lookup(|_| None).unwrap());
+    let metrics = Arc::new(RecordedMetrics::default());
+    let service = DialService::new(store.clone(), Arc::new(FixedClock::at(t0())), settings)
+        .with_ids(Arc::new(SequenceIds::default()))
+        .with_metrics(metrics.clone());
+    (service, store, metrics)
+}
+
+#[tokio::test]
+async fn lease_ids_and_metrics_come_through_the_ports() {
+    let (service, store, metrics) = service(&["+14255550199"]);
+    let answer = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+    assert_eq!(answer["callerId"], "+14255550199");
+    let call: CallId = "c-1".parse().unwrap();
+    let lease_id = store.with_state(|s| s.calls[&call].lease_id.clone());
+    // SequenceIds: the queue's pick was 0, the plan's 1, the lease id the next number.
+    assert_eq!(lease_id.unwrap(), LeaseId::from_bits(3));
+    assert_eq!(metrics.values("PoolAvailable"), vec![1.0]);
+    assert!(metrics.values("DegradedEmergencyAnswers").is_empty());
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_is_counted_and_answered_degraded() {
+    let (service, _, metrics) = service(&["+14255550199"]);
+    // Another agent holds its one number.
+    let other = service
+        .dial(dial_by("c-0", "a-9", "911", "+14255550109"))
+        .await;
+    assert!(matches!(
+        other,
+        OutboundAnswer::Emergency {
+            degraded: false,
+            ..
+        }
+    ));
+    let answer = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+    assert_eq!(answer["degraded"], true);
+    assert_eq!(answer["reason"], "pool_exhausted");
+    assert_eq!(answer["callerId"], "+14255550100");
+    assert_eq!(metrics.values("PoolExhausted"), vec![1.0]);
+    assert_eq!(metrics.values("DegradedEmergencyAnswers"), vec![1.0]);
+    let reasons: Vec<_> = metrics
+        .all()
+        .into_iter()
+        .filter(|(n, _, _)| n == "DegradedEmergencyAnswers")
+        .flat_map(|(_, _, d)| d)
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![("Reason".to_string(), "pool_exhausted".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn a_call_id_answers_only_its_own_agents_same_dial() {
+    let (service, store, metrics) = service(&["+14255550199", "+14255550198"]);
+    let first = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+    // What is stored; a warm container's refused write changes none of it.
+    let stored = || store.with_state(|s| format!("{:?} {:?} {:?}", s.calls, s.pointers, s.numbers));
+    let before = stored();
+    // The same agent's retry (here with the outside-line prefix's separators): the stored answer.
+    let retry = service
+        .dial(dial_by("c-1", "a-42", "9-1-1", "+14255550100"))
+        .await;
+    assert_eq!(serde_json::to_value(retry).unwrap(), first);
+    // Another agent, or another number, under the same callId: their own number, nothing written.
+    for (agent, dialed, own) in [
+        ("a-43", "911", "+14255550111"),
+        ("a-42", "933", "+14255550100"),
+    ] {
+        let v =
+            serde_json::to_value(service.dial(dial_by("c-1", agent, dialed, own)).await).unwrap();
+        assert_eq!(v["action"], "emergency", "{agent} {dialed}");
+        assert_eq!(v["callerId"], own, "never another call's number");
+        assert_eq!(v["degraded"], true);
+        assert_eq!(v["reason"], "call_id_conflict");
+    }
+    assert_eq!(stored(), before, "a conflict writes nothing");
+    assert_eq!(metrics.values("CallIdConflicts"), vec![1.0, 1.0]);
+    let call: CallId = "c-1".parse().unwrap();
+    let kept = store.with_state(|s| s.calls[&call].clone());
+    assert_eq!(kept.agent_id.as_str(), "a-42");
+    assert_eq!(kept.caller_id.as_str(), first["callerId"]);
+}
+
+#[tokio::test]
+async fn unreadable_items_are_read_as_missing_and_reported() {
+    let unreadable = |store: &MemoryStore, kind: ItemKind, key: &str| {
+        store.with_state(|s| s.unreadable.push((kind, key.to_string())))
+    };
+    // A profile edited by hand: the dial still gets its callback number.
+    let (svc, store, metrics) = service(&["+14255550199"]);
+    unreadable(&store, ItemKind::Profile, "a-42");
+    let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+    assert_eq!(
+        (v["degraded"].clone(), v["callerId"].clone()),
+        (false.into(), "+14255550199".into())
+    );
+    assert_eq!(metrics.values("CorruptItem"), vec![1.0]);
+
+    // An unreadable lease pointer: no number claimed, the call still recorded.
+    let (svc, store, metrics) = service(&["+14255550199"]);
+    unreadable(&store, ItemKind::LeasePointer, "a-42");
+    let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+    assert_eq!(v["reason"], "lease_unreadable");
+    assert_eq!(v["callerId"], "+14255550100");
+    let call: CallId = "c-1".parse().unwrap();
+    assert!(
+        store.with_state(|s| s.calls.contains_key(&call)),
+        "recorded"
+    );
+    assert_eq!(metrics.values("CorruptItem"), vec![1.0]);
+
+    // An unreadable call record under this id: whose it is cannot be told.
+    let (svc, store, _) = service(&["+14255550199"]);
+    unreadable(&store, ItemKind::Call, "c-1");
+    let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+    assert_eq!(v["reason"], "call_id_conflict");
+    assert_eq!(v["callerId"], "+14255550100");
+    assert_eq!(store.writes(), 0);
+}
+
+/// An index that lags behind a burst still lists numbers already taken:
+/// the dial pages past them instead of answering degraded.
+#[tokio::test]
+async fn a_lagging_index_full_of_taken_numbers_is_paged_past() {
+    let pool: Vec<String> = (0..100).map(|i| format!("+1425555{i:04}")).collect();
+    let pool: Vec<&str> = pool.iter().map(String::as_str).collect();
+    let (svc, store, metrics) = service(&pool);
+    store.freeze_index(Country::US);
+    // Other dials took the first page's numbers since the index was read.
+    let taken: Vec<E164> = pool[..CANDIDATES]
+        .iter()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    store.with_state(|s| {
+        for n in &taken {
+            if let Some(state) = s.numbers.get_mut(n) {
+                state.available_at = t0() + chrono::Duration::hours(5);
+            }
+        }
+    });
+    let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+    assert_eq!(v["degraded"], false, "{v}");
+    let got: E164 = v["callerId"].as_str().unwrap().parse().unwrap();
+    assert!(!taken.contains(&got), "a free number: {got}");
+    assert!(metrics.values("PoolExhausted").is_empty());
+}
+
+/// A failed read or a failed transaction still leaves a record (and so
+/// Do Not Disturb and the e-mail) when the table takes a write.
+#[tokio::test]
+async fn a_failed_read_or_transaction_still_records_the_call() {
+    let call: CallId = "c-1".parse().unwrap();
+    type Inject = fn(&MemoryStore);
+    let faults: [(&str, Inject); 2] = [
+        ("reads refused", |s| s.set_failing_reads(true)),
+        ("the transaction refused", |s| s.fail_next_writes(1)),
+    ];
+    for (fault, inject) in faults {
+        let (svc, store, _) = service(&["+14255550199"]);
+        inject(&store);
+        let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+        assert_eq!(
+            (v["reason"].as_str(), v["callerId"].as_str()),
+            (Some("store_unavailable"), Some("+14255550100")),
+            "{fault}"
+        );
+        let recorded = store
+            .with_state(|s| s.calls.get(&call).cloned())
+            .expect(fault);
+        assert_eq!(
+            (recorded.caller_id.as_str(), recorded.leased_number),
+            ("+14255550100", None),
+            "{fault}: the record says what was presented"
+        );
+    }
+}
+
+/// A transaction that committed but answered a failure: the record found
+/// by the follow-up write is the answer, so answer and record agree.
+#[tokio::test]
+async fn a_commit_whose_answer_was_lost_is_answered_from_the_record() {
+    let (svc, store, _) = service(&["+14255550199"]);
+    store.lose_next_answers(1);
+    let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+    let call: CallId = "c-1".parse().unwrap();
+    let recorded = store
+        .with_state(|s| s.calls.get(&call).cloned())
+        .expect("recorded");
+    assert_eq!(v["callerId"], recorded.caller_id.as_str());
+    assert_eq!(v["callerId"], "+14255550199");
+    assert_eq!(v["degraded"], false);
+}
+
+/// What the store holds for `c-1`: the presented number and the lease's.
+fn recorded(store: &MemoryStore) -> Option<(String, Option<String>, Option<String>)> {
+    let call: CallId = "c-1".parse().unwrap();
+    store.with_state(|s| {
+        s.calls.get(&call).map(|c| {
+            (
+                c.caller_id.as_str().to_string(),
+                c.leased_number.as_ref().map(|n| n.as_str().to_string()),
+                c.reason.map(|r| r.as_str().to_string()),
+            )
+        })
+    })
+}
+
+/// A country with no pool at all is told apart from an exhausted one.
+#[tokio::test]
+async fn a_country_without_a_pool_is_answered_no_pool() {
+    let (service, _, metrics) = service(&[]);
+    let answer = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+    assert_eq!(answer["degraded"], true);
+    assert_eq!(answer["reason"], "no_pool");
+    assert_eq!(answer["callerId"], "+14255550100");
+    assert_eq!(metrics.values("NoPool"), vec![1.0]);
+    assert!(metrics.values("PoolExhausted").is_empty());
+}
+
+/// A recorded call needs no outbox.
+#[tokio::test]
+async fn a_recorded_call_sends_nothing_to_the_outbox() {
+    use crate::fakes::MemoryCallOutbox;
+    let (svc, store, _) = service(&[]);
+    let outbox = Arc::new(MemoryCallOutbox::default());
+    let svc = svc.with_outbox(outbox.clone());
+    let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+    assert_eq!(v["reason"], "no_pool");
+    assert!(recorded(&store).is_some());
+    assert!(outbox.sent().is_empty());
+}

@@ -1,0 +1,127 @@
+//! Why an emergency dial was answered degraded (the agent's own number, no
+//! callback routing), or passed through: one value per reason. Its wire
+//! string is the answer's `reason`, the call record's `reason`, the
+//! `Reason` dimension of the `DegradedEmergencyAnswers` metric and the
+//! documented list (docs/contract.md), so all four agree by construction.
+
+use serde::{Deserialize, Serialize};
+
+/// One reason a dial got no callback number (or, for
+/// [`DegradedReason::UnsupportedLocation`], also why a dial passed through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DegradedReason {
+    StoreUnavailable,
+    Timeout,
+    PoolExhausted,
+    NoPool,
+    Contention,
+    LocationUnknown,
+    AgentProfileMissing,
+    CallIdConflict,
+    LeaseUnreadable,
+    UnsupportedLocation,
+    Unauthenticated,
+    InternalError,
+    InvalidEvent,
+}
+
+/// A string that is no reason (a hand-edited record).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown degraded reason `{0}`")]
+pub struct UnknownReason(pub String);
+
+impl DegradedReason {
+    /// Every reason, in the documented order: the store's failures, the
+    /// pool's, the location's and the records', then the answers given
+    /// without the store (the adapters' fail-open paths).
+    pub const ALL: [DegradedReason; 13] = [
+        DegradedReason::StoreUnavailable,
+        DegradedReason::Timeout,
+        DegradedReason::PoolExhausted,
+        DegradedReason::NoPool,
+        DegradedReason::Contention,
+        DegradedReason::LocationUnknown,
+        DegradedReason::AgentProfileMissing,
+        DegradedReason::CallIdConflict,
+        DegradedReason::LeaseUnreadable,
+        DegradedReason::UnsupportedLocation,
+        DegradedReason::Unauthenticated,
+        DegradedReason::InternalError,
+        DegradedReason::InvalidEvent,
+    ];
+
+    /// The wire string (answers, records, metric dimension).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DegradedReason::StoreUnavailable => "store_unavailable",
+            DegradedReason::Timeout => "timeout",
+            DegradedReason::PoolExhausted => "pool_exhausted",
+            DegradedReason::NoPool => "no_pool",
+            DegradedReason::Contention => "contention",
+            DegradedReason::LocationUnknown => "location_unknown",
+            DegradedReason::AgentProfileMissing => "agent_profile_missing",
+            DegradedReason::CallIdConflict => "call_id_conflict",
+            DegradedReason::LeaseUnreadable => "lease_unreadable",
+            DegradedReason::UnsupportedLocation => "unsupported_location",
+            DegradedReason::Unauthenticated => "unauthenticated",
+            DegradedReason::InternalError => "internal_error",
+            DegradedReason::InvalidEvent => "invalid_event",
+        }
+    }
+
+    /// One line for the documented list.
+    pub const fn description(self) -> &'static str {
+        match self {
+            DegradedReason::StoreUnavailable => "the table refused a read or a write",
+            DegradedReason::Timeout => "the table did not answer within the dial's time budget",
+            DegradedReason::PoolExhausted => "every callback number of the country's pool is held",
+            DegradedReason::NoPool => "the country has no callback-number pool at all",
+            DegradedReason::Contention => {
+                "concurrent dials kept taking the candidate numbers until the attempts ran out"
+            }
+            DegradedReason::LocationUnknown => {
+                "no location and no profile country: the number is placed as dialed"
+            }
+            DegradedReason::AgentProfileMissing => {
+                "the agent has no profile: the call is routed as a direct offer"
+            }
+            DegradedReason::CallIdConflict => {
+                "the callId is recorded for another agent's or another number's dial"
+            }
+            DegradedReason::LeaseUnreadable => {
+                "the agent's lease pointer does not decode: no number is claimed"
+            }
+            DegradedReason::UnsupportedLocation => {
+                "a country code no region has (a pass-through, or placed as dialed)"
+            }
+            DegradedReason::Unauthenticated => {
+                "the request's signature did not verify: nothing read or written"
+            }
+            DegradedReason::InternalError => "the dial's handling failed: nothing read or written",
+            DegradedReason::InvalidEvent => {
+                "the platform's event was unusable (Connect adapter): nothing read or written"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DegradedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DegradedReason {
+    type Err = UnknownReason;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DegradedReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownReason(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;
