@@ -1,7 +1,6 @@
 use super::*;
 use lifeline_app::clock::FixedClock;
 use lifeline_app::fakes::{MemoryBus, MemoryFailures, RecordedMetrics};
-use lifeline_domain::events::{CALL_ENDED, CALL_STARTED, LEASE_CHANGED, PRESENCE_OVERRIDDEN};
 
 const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:lifeline-prod-stream-events";
 
@@ -109,7 +108,12 @@ async fn each_change_becomes_its_events_in_the_streams_order() {
     assert!(failed(&r).is_empty());
     assert_eq!(
         rig.bus.detail_types(),
-        [CALL_STARTED, LEASE_CHANGED, PRESENCE_OVERRIDDEN, CALL_ENDED]
+        [
+            "lifeline.call.started",
+            "lifeline.lease.changed",
+            "lifeline.presence.overridden",
+            "lifeline.call.ended"
+        ]
     );
     let lease: Value = serde_json::from_str(&rig.bus.published()[1].detail).unwrap();
     assert_eq!(lease["after"]["leaseId"], "l-1");
@@ -137,7 +141,10 @@ async fn an_undecodable_record_is_kept_with_its_payload_and_the_others_go_on() {
         )
         .await;
     assert!(failed(&r).is_empty(), "the shard is not held up");
-    assert_eq!(rig.bus.detail_types(), [CALL_STARTED, CALL_STARTED]);
+    assert_eq!(
+        rig.bus.detail_types(),
+        ["lifeline.call.started", "lifeline.call.started"]
+    );
     let kept = rig.failures.kept();
     assert_eq!(kept.len(), 1);
     let kept: Value = serde_json::from_str(&kept[0]).unwrap();
@@ -207,7 +214,11 @@ async fn an_undecodable_record_that_cannot_be_kept_is_retried_after_what_came_be
         )
         .await;
     assert_eq!(failed(&r), ["2"]);
-    assert_eq!(rig.bus.detail_types(), [CALL_STARTED], "c-1 went before");
+    assert_eq!(
+        rig.bus.detail_types(),
+        ["lifeline.call.started"],
+        "c-1 went before"
+    );
 }
 
 #[test]

@@ -5,11 +5,11 @@
 //! template holds the same strings and numbers (tests check), and the local
 //! runner applies these.
 
+use serde::de::value::MapDeserializer;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use lifeline_domain::events::{
-    CallEvent, DomainEvent, Kind, LeaseChanged, NotificationEvent, PresenceEvent, SOURCE,
-};
+use lifeline_domain::events::{DomainEvent, DETAIL_TYPES, SOURCE, VERSION};
 
 /// The filter of stream-events' one event source mapping on the table's
 /// stream: changes of the items the events describe (a TTL deletion has no
@@ -102,17 +102,10 @@ pub(crate) fn matches(pattern: &Value, value: Option<&Value>) -> bool {
 
 /// An event's `detail` as published (its schema's JSON).
 pub fn detail(event: &DomainEvent) -> Value {
-    let v = match event {
-        DomainEvent::CallStarted(c) | DomainEvent::CallEnded(c) => serde_json::to_value(c),
-        DomainEvent::LeaseChanged(l) => serde_json::to_value(l),
-        DomainEvent::NotificationSent(n) | DomainEvent::NotificationFailed(n) => {
-            serde_json::to_value(n)
-        }
-        DomainEvent::PresenceOverridden(p) | DomainEvent::PresenceRestored(p) => {
-            serde_json::to_value(p)
-        }
-    };
-    v.unwrap_or(Value::Null)
+    match serde_json::to_value(event) {
+        Ok(Value::Object(mut tagged)) => tagged.remove("detail").unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
 }
 
 /// The event as EventBridge delivers it to a rule's target (and as the
@@ -165,34 +158,30 @@ pub fn decode(event: &Value) -> Result<DomainEvent, BadEvent> {
         .get("detail-type")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let kind =
-        Kind::of(detail_type).ok_or_else(|| BadEvent::UnknownDetailType(detail_type.into()))?;
+    if !DETAIL_TYPES.contains(&detail_type) {
+        return Err(BadEvent::UnknownDetailType(detail_type.into()));
+    }
     let detail = event.get("detail").cloned().unwrap_or(Value::Null);
     let version = detail.get("version").and_then(Value::as_u64).unwrap_or(0);
-    if version > u64::from(lifeline_domain::events::VERSION) {
+    if version > u64::from(VERSION) {
         return Err(BadEvent::NewerVersion {
             detail_type: detail_type.into(),
             version,
-            known: lifeline_domain::events::VERSION,
+            known: VERSION,
         });
     }
-    let bad = |e: serde_json::Error| BadEvent::Detail {
+    // The tag before the detail: serde then reads the detail straight into
+    // its schema, and its error is the schema's own.
+    let tagged = MapDeserializer::new(
+        [
+            (Value::from("detail-type"), Value::from(detail_type)),
+            (Value::from("detail"), detail),
+        ]
+        .into_iter(),
+    );
+    DomainEvent::deserialize(tagged).map_err(|e: serde_json::Error| BadEvent::Detail {
         detail_type: detail_type.into(),
         reason: e.to_string(),
-    };
-    let call = |d: Value| serde_json::from_value::<CallEvent>(d).map_err(bad);
-    let note = |d: Value| serde_json::from_value::<NotificationEvent>(d).map_err(bad);
-    let presence = |d: Value| serde_json::from_value::<PresenceEvent>(d).map_err(bad);
-    Ok(match kind {
-        Kind::CallStarted => DomainEvent::CallStarted(call(detail)?),
-        Kind::CallEnded => DomainEvent::CallEnded(call(detail)?),
-        Kind::LeaseChanged => {
-            DomainEvent::LeaseChanged(serde_json::from_value::<LeaseChanged>(detail).map_err(bad)?)
-        }
-        Kind::NotificationSent => DomainEvent::NotificationSent(note(detail)?),
-        Kind::NotificationFailed => DomainEvent::NotificationFailed(note(detail)?),
-        Kind::PresenceOverridden => DomainEvent::PresenceOverridden(presence(detail)?),
-        Kind::PresenceRestored => DomainEvent::PresenceRestored(presence(detail)?),
     })
 }
 

@@ -1,14 +1,13 @@
 use super::*;
-use lifeline_domain::events::{
-    CALL_ENDED, CALL_STARTED, LEASE_CHANGED, PRESENCE_OVERRIDDEN, PRESENCE_RESTORED, VERSION,
-};
+use lifeline_domain::events::{CallEvent, VERSION};
+use lifeline_domain::testing::at;
 
 fn started() -> DomainEvent {
     DomainEvent::CallStarted(CallEvent {
         version: VERSION,
         call_id: "c-1".parse().unwrap(),
         agent_id: "a-42".parse().unwrap(),
-        at: "2026-11-24T05:00:00Z".parse().unwrap(),
+        at: at("2026-11-24T05:00:00Z"),
     })
 }
 
@@ -16,7 +15,7 @@ fn delivered(event: &DomainEvent) -> Value {
     envelope(
         event,
         "e-1",
-        "2026-11-24T05:00:01Z".parse().unwrap(),
+        at("2026-11-24T05:00:01Z"),
         "us-east-1",
         "123456789012",
     )
@@ -26,7 +25,7 @@ fn delivered(event: &DomainEvent) -> Value {
 fn an_event_round_trips_through_its_envelope() {
     let e = started();
     let v = delivered(&e);
-    assert_eq!(v["detail-type"], CALL_STARTED);
+    assert_eq!(v["detail-type"], "lifeline.call.started");
     assert_eq!(v["source"], "lifeline");
     assert_eq!(v["detail"]["version"], 1);
     assert_eq!(v["detail"]["callId"], "c-1");
@@ -37,9 +36,9 @@ fn an_event_round_trips_through_its_envelope() {
 fn rules_take_what_their_function_handles() {
     let start = delivered(&started());
     let mut end = start.clone();
-    end["detail-type"] = CALL_ENDED.into();
+    end["detail-type"] = "lifeline.call.ended".into();
     let mut lease = start.clone();
-    lease["detail-type"] = LEASE_CHANGED.into();
+    lease["detail-type"] = "lifeline.lease.changed".into();
     let taken = |rule: Rule, e: &Value| pattern_matches(rule.pattern, e);
     assert!(taken(PRESENCE_RULE, &start) && taken(PRESENCE_RULE, &end));
     assert!(!taken(PRESENCE_RULE, &lease));
@@ -55,6 +54,22 @@ fn a_bad_event_says_what_is_wrong() {
     let mut v = delivered(&started());
     v["detail"]["callId"] = "".into();
     assert!(matches!(decode(&v), Err(BadEvent::Detail { .. })));
+    // The reason is the detail schema's own error, as when the detail alone
+    // is read.
+    let Err(BadEvent::Detail { reason, .. }) = decode(&v) else {
+        panic!("{v}")
+    };
+    let own = serde_json::from_value::<CallEvent>(v["detail"].clone()).unwrap_err();
+    assert_eq!(reason, own.to_string());
+    let mut missing = delivered(&started());
+    missing["detail"].as_object_mut().unwrap().remove("agentId");
+    assert_eq!(
+        decode(&missing).unwrap_err().to_string(),
+        "lifeline.call.started detail does not match its schema: missing field `agentId`"
+    );
+    let mut absent = delivered(&started());
+    absent.as_object_mut().unwrap().remove("detail");
+    assert!(matches!(decode(&absent), Err(BadEvent::Detail { .. })));
     let mut newer = delivered(&started());
     newer["detail"]["version"] = 2.into();
     assert!(matches!(decode(&newer), Err(BadEvent::NewerVersion { .. })));
@@ -205,12 +220,48 @@ fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
             .map(|r| r.function)
             .collect();
         let expected: &[&str] = match detail_type {
-            CALL_STARTED => &[PRESENCE_RULE.function, NOTIFY_RULE.function],
-            CALL_ENDED => &[PRESENCE_RULE.function],
-            LEASE_CHANGED => &[LEASE_RULE.function],
-            PRESENCE_OVERRIDDEN | PRESENCE_RESTORED => &[PLATFORM_RULE.function],
+            "lifeline.call.started" => &[PRESENCE_RULE.function, NOTIFY_RULE.function],
+            "lifeline.call.ended" => &[PRESENCE_RULE.function],
+            "lifeline.lease.changed" => &[LEASE_RULE.function],
+            "lifeline.presence.overridden" | "lifeline.presence.restored" => {
+                &[PLATFORM_RULE.function]
+            }
             _ => &[],
         };
         assert_eq!(takers, expected, "{file}");
     }
+}
+
+/// Every sample under `events/` that is a Lifeline event (its source or
+/// its detail-type says so: the side-effect functions' invoke samples as
+/// well as `lifeline.*.json`) decodes, and re-encodes to its own `detail`.
+#[test]
+fn every_lifeline_sample_in_events_decodes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../events");
+    let mut decoded = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("events/") {
+        let path = entry.expect("events/").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a sample");
+        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+            panic!("{} is not JSON", path.display())
+        };
+        let lifeline = v["source"] == SOURCE
+            || v["detail-type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("lifeline."));
+        if !lifeline {
+            continue;
+        }
+        let event = decode(&v).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(detail(&event), v["detail"], "{}", path.display());
+        decoded.push(event.detail_type());
+    }
+    decoded.sort();
+    decoded.dedup();
+    let mut all = lifeline_domain::events::DETAIL_TYPES.to_vec();
+    all.sort();
+    assert_eq!(decoded, all, "a sample of every detail-type");
 }

@@ -1,0 +1,152 @@
+//! What a committed change of the table means: the domain events of one
+//! item's change (the stream reader publishes them).
+
+use chrono::{DateTime, Utc};
+
+use super::detail::{
+    CallEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, PresenceEvent, VERSION,
+};
+use super::event::DomainEvent;
+use crate::lease::Lease;
+use crate::numbers::Country;
+use crate::types::{AgentId, CallId, E164};
+
+/// A call record as its stream image shows it, for the events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFacts {
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub dialed_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The notification's recorded outcome: state, detail, when.
+    pub notification: Option<(String, String, DateTime<Utc>)>,
+}
+
+/// An agent's presence item as its stream image shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceFacts {
+    pub agent_id: AgentId,
+    pub override_active: bool,
+    pub status: String,
+    pub reported: String,
+    pub active_calls: Vec<CallId>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One committed change of an item the events describe: the item before and
+/// after (`None`: absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemChange {
+    Call {
+        before: Option<CallFacts>,
+        after: Option<CallFacts>,
+    },
+    Number {
+        number: E164,
+        country: Country,
+        before: Option<Lease>,
+        after: Option<Lease>,
+    },
+    Presence {
+        before: Option<PresenceFacts>,
+        after: Option<PresenceFacts>,
+    },
+}
+
+/// The events one change means, in order. A redelivered change means the
+/// same events again: subscribers are idempotent, and every event says
+/// which state it describes.
+pub fn events_of(change: &ItemChange) -> Vec<DomainEvent> {
+    match change {
+        ItemChange::Call { before, after } => call_events(before.as_ref(), after.as_ref()),
+        ItemChange::Number {
+            number,
+            country,
+            before,
+            after,
+        } => lease_events(number, *country, before.as_ref(), after.as_ref()),
+        ItemChange::Presence { before, after } => presence_events(before.as_ref(), after.as_ref()),
+    }
+}
+
+fn call_events(before: Option<&CallFacts>, after: Option<&CallFacts>) -> Vec<DomainEvent> {
+    let Some(after) = after else {
+        return Vec::new(); // deleted (TTL): nothing happened to the call
+    };
+    let call = |at| CallEvent {
+        version: VERSION,
+        call_id: after.call_id.clone(),
+        agent_id: after.agent_id.clone(),
+        at,
+    };
+    let mut out = Vec::new();
+    if before.is_none() {
+        out.push(DomainEvent::CallStarted(call(after.dialed_at)));
+    }
+    if let Some(ended) = after.ended_at {
+        if before.is_none_or(|b| b.ended_at.is_none()) {
+            out.push(DomainEvent::CallEnded(call(ended)));
+        }
+    }
+    if let Some((state, detail, at)) = &after.notification {
+        if before.is_none_or(|b| b.notification.as_ref() != after.notification.as_ref()) {
+            let n = NotificationEvent {
+                version: VERSION,
+                call_id: after.call_id.clone(),
+                agent_id: after.agent_id.clone(),
+                state: state.clone(),
+                detail: detail.clone(),
+                at: *at,
+            };
+            out.push(if state == "sent" {
+                DomainEvent::NotificationSent(n)
+            } else {
+                DomainEvent::NotificationFailed(n)
+            });
+        }
+    }
+    out
+}
+
+fn lease_events(
+    number: &E164,
+    country: Country,
+    before: Option<&Lease>,
+    after: Option<&Lease>,
+) -> Vec<DomainEvent> {
+    // Only a change of the lease itself (a number's other attributes, or a
+    // rewrite of the same lease, are not one).
+    if before == after || after.is_none() {
+        return Vec::new();
+    }
+    vec![DomainEvent::LeaseChanged(LeaseChanged {
+        version: VERSION,
+        number: number.clone(),
+        country,
+        before: before.map(LeaseSnapshot::of),
+        after: after.map(LeaseSnapshot::of),
+    })]
+}
+
+fn presence_events(
+    before: Option<&PresenceFacts>,
+    after: Option<&PresenceFacts>,
+) -> Vec<DomainEvent> {
+    let Some(after) = after else {
+        return Vec::new();
+    };
+    let was = before.is_some_and(|b| b.override_active);
+    let event = || PresenceEvent {
+        version: VERSION,
+        agent_id: after.agent_id.clone(),
+        status: after.status.clone(),
+        reported: after.reported.clone(),
+        active_calls: after.active_calls.clone(),
+        at: after.updated_at,
+    };
+    match (was, after.override_active) {
+        (false, true) => vec![DomainEvent::PresenceOverridden(event())],
+        (true, false) => vec![DomainEvent::PresenceRestored(event())],
+        _ => Vec::new(),
+    }
+}
