@@ -104,6 +104,13 @@ pub async fn a_claimed_number_is_refused_to_another_lease<S: Side>(side: &S) {
     assert_eq!(record(s, "c-2").await, None);
     assert_eq!(pointer(s, A43).await, None);
     assert_eq!(lease_on(s, N1).await, Some(first.lease));
+    // Leased, it is still in the pool, and not available.
+    assert!(s.has_pool(Country::US).await.expect("has pool"));
+    let page = s
+        .available_numbers(Country::US, t(1), 10, None)
+        .await
+        .expect("listing");
+    assert_eq!((page.numbers, page.next), (vec![], None));
 }
 
 pub async fn a_claim_over_a_stale_pointer_is_refused_with_the_pointer<S: Side>(side: &S) {
@@ -265,4 +272,27 @@ pub async fn the_pool_listing_pages_through_each_number_once<S: Side>(side: &S) 
         .await
         .expect("page");
     assert_eq!(page.numbers, vec![e164(older)]);
+}
+
+pub async fn an_extension_after_the_number_moved_on_is_refused<S: Side>(side: &S) {
+    let s = side.store();
+    seeded(s, &[N1]).await;
+    let first = claim("c-1", A42, N1, t(0), None);
+    dialed(s, &first).await;
+    let (ended, write) = end_of(&first.lease, "c-1", t(10));
+    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
+        .await
+        .expect("end");
+    // Out of quarantine, a-43 gets the number; a-42's pointer still shows
+    // the old lease, and an extension of it must not take the number back.
+    let next = claim("c-2", A43, N1, t(130), None);
+    dialed(s, &next).await;
+    let stale = extend(&ended, "c-3", t(131));
+    let r = s
+        .record_emergency(&stale.call, ttl(), Some(&stale.write))
+        .await;
+    assert!(matches!(r, Err(RecordError::LeaseChanged(None))), "{r:?}");
+    assert_eq!(record(s, "c-3").await, None);
+    assert_eq!(lease_on(s, N1).await, Some(next.lease));
+    assert_eq!(pointer(s, A42).await, Some(ended));
 }

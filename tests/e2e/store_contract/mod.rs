@@ -112,6 +112,7 @@ contracts! {
     dial::a_number_outside_the_pool_is_refused,
     dial::a_held_lease_is_extended_only_over_the_version_read,
     dial::a_returning_agent_gets_their_number_back_through_quarantine,
+    dial::an_extension_after_the_number_moved_on_is_refused,
     dial::the_pool_listing_pages_through_each_number_once,
     end::a_call_ends_once_with_its_lease,
     end::the_end_of_an_unknown_call_changes_nothing,
