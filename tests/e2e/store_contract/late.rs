@@ -139,3 +139,28 @@ pub async fn a_late_removal_then_its_retry_finds_no_number<S: Side>(side: &S) {
     }
     assert_eq!(pool_states(s, t(0)).await, states(&[(N2, "free")]));
 }
+
+pub async fn a_late_extension_then_its_retry_extends_once<S: Side>(side: &S) {
+    let s = side.store();
+    seeded(s, &[N1]).await;
+    let first = claim("c-1", A42, N1, t(0), None);
+    dialed(s, &first).await;
+    let second = extend(&first.lease, "c-2", t(5));
+    let late = side.late(Late::Dial);
+    gives_up(
+        side,
+        late.record_emergency(&second.call, ttl(), Some(&second.write)),
+    )
+    .await;
+    // The retry (the same write, over the version it read) finds the call:
+    // the lease is extended once, at version 2.
+    match s
+        .record_emergency(&second.call, ttl(), Some(&second.write))
+        .await
+    {
+        Err(RecordError::CallExists(Some(stored))) => assert_eq!(*stored, second.call),
+        other => panic!("the retry finds the recorded call: {other:?}"),
+    }
+    assert_eq!(lease_on(s, N1).await, Some(second.lease.clone()));
+    assert_eq!(pointer(s, A42).await, Some(second.lease));
+}

@@ -127,6 +127,7 @@ contracts! {
     agent::a_notification_outcome_is_recorded_on_the_call_only,
     agent::the_outbox_records_once_and_settles_only_the_recorded_answer,
     late::a_late_dial_then_its_retry_returns_the_recorded_call,
+    late::a_late_extension_then_its_retry_extends_once,
     late::a_late_call_record_then_its_retry_returns_it,
     late::a_late_end_then_its_retry_finds_the_call_ended,
     late::a_late_release_then_its_retry_releases_nothing_more,
