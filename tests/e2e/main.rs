@@ -17,4 +17,5 @@ mod presence;
 mod secrets;
 mod sip;
 mod spine;
+mod store_contract;
 mod twilio;

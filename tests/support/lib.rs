@@ -4,6 +4,7 @@
 //! emulators and exports their endpoints.
 
 pub mod connect_stub;
+pub mod contract;
 pub mod fault_proxy;
 pub mod sip;
 pub mod stub_server;

@@ -65,11 +65,16 @@ impl NotifyStore for MemoryStore {
     ) -> Result<(), StoreError> {
         self.check(true)?;
         self.with_state(|s| {
+            // As the adapter's condition: only on a call record (one that
+            // expired meanwhile has nothing left to mark).
+            if !s.calls.contains_key(call) {
+                return;
+            }
             s.notify_progress.remove(call);
             s.notification_outcomes
                 .insert(call.clone(), outcome.clone());
             s.notifications
-                .insert(call.clone(), outcome.state().to_string())
+                .insert(call.clone(), outcome.state().to_string());
         });
         self.answer(WriteOp::RecordNotification).await;
         Ok(())
@@ -82,8 +87,9 @@ impl NotifyStore for MemoryStore {
     ) -> Result<(), StoreError> {
         self.check(true)?;
         self.with_state(|s| {
-            // As the adapter's condition: never over a recorded outcome.
-            if !s.notifications.contains_key(call) {
+            // As the adapter's condition: on a call record, never over a
+            // recorded outcome.
+            if s.calls.contains_key(call) && !s.notifications.contains_key(call) {
                 s.notify_progress.insert(call.clone(), progress.clone());
             }
         });
