@@ -47,7 +47,7 @@ async fn logs_hold_no_full_number_or_address_and_records_expire() {
     l.post("/calls/ended", &ended("c-1", "a-42")).await;
     l.wait_for_schedules("moved", |s| s.len() == 1).await;
     l.advance(61).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    l.settled().await;
 
     let text =
         String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|p| p.into_inner())).to_string();

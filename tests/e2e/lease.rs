@@ -117,7 +117,7 @@ async fn scheduler_down_leaves_expiry_correct() {
     l.post("/calls/outbound", &dial("c-1", "a-42", "911")).await;
     l.post("/calls/ended", &ended("c-1", "a-42")).await;
     // The stream consumer keeps failing to schedule (and retries): no schedule.
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    l.settled().await;
     assert!(l.schedule_times().await.is_empty());
     assert!(l.scheduler_calls.total() >= 1, "it tried");
     assert_eq!(l.advance(59).await, 0);

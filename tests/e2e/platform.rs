@@ -136,7 +136,7 @@ async fn a_supervisors_change_during_the_call_is_not_overwritten() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    l.settled().await;
     assert_eq!(stub(&l).status(USER).as_deref(), Some("st-break"));
     assert_eq!(puts(&l), ["/users/inst-1/user-42/status st-emergency"]);
 }
@@ -303,7 +303,7 @@ async fn a_supervisors_taskrouter_change_during_the_call_is_not_overwritten() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    l.settled().await;
     assert_eq!(
         taskrouter(&l).activity(WORKER).as_deref(),
         Some(taskrouter_stub::BREAK)

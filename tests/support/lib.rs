@@ -409,6 +409,18 @@ pub struct TwimlReply {
 }
 
 impl Local {
+    /// Until nothing more happens on its own: the stream read to its end,
+    /// every asynchronous delivery (retries included) done or given up on.
+    /// What a test waits for before it checks that something did NOT happen.
+    pub async fn settled(&self) {
+        assert!(
+            self.system
+                .settled(std::time::Duration::from_secs(30))
+                .await,
+            "the runner did not settle within 30 s"
+        );
+    }
+
     /// `POST /_local/invoke/<function>` with a raw event: the output (or the
     /// runtime's error document) and whether it is a function error.
     pub async fn invoke(&self, function: &str, event: &Value) -> (Value, bool) {

@@ -32,7 +32,7 @@ async fn a_failed_send_is_retried_to_that_recipient_only() {
         started.elapsed()
     );
     assert_eq!(l.ses_fault.remaining(), 0, "the failure was hit");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    l.settled().await;
     for to in &ids {
         assert_eq!(emails_to(to).await.len(), 1, "exactly one to {to}");
     }
@@ -117,7 +117,7 @@ async fn an_email_given_up_on_is_kept_with_its_payload_and_replayed_once() {
     assert!(l.dead_letters().await.is_empty(), "replayed, so removed");
     let (again, out) = l.replay_dead_letters().await;
     assert!(again.all_done(), "{out}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    l.settled().await;
     assert_eq!(emails_to(&to).await.len(), 1, "exactly once");
 }
 

@@ -130,7 +130,7 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
     );
     let answer = lifeline_edge::lambda::EventHandler::invoke(&notifier, event).await;
     assert!(answer.is_ok(), "{answer:?}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    l.settled().await;
     assert_eq!(emails_to(&first).await.len(), 1, "exactly one e-mail");
     assert_eq!(emails_to(&second).await.len(), 1, "exactly one e-mail");
     let cost = l.consumer_calls["notifier"].snapshot();
@@ -152,7 +152,7 @@ async fn an_ses_failure_is_retried_and_sends_exactly_one() {
     let (emails, took) = wait_for_email(&to, started).await;
     println!("e-mail after 2 injected SES failures: {took:?}");
     assert_eq!(l.ses_fault.remaining(), 0, "both failures were hit");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    l.settled().await;
     assert_eq!(emails_to(&to).await.len(), 1, "{emails:?}");
     assert!(emails[0].body.contains("Location not provided"));
 }
@@ -168,7 +168,7 @@ async fn ordinary_calls_and_agents_without_recipients_send_nothing() {
         "from": "+14255550160", "location": {"country": "US"}}),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    l.settled().await;
     assert!(emails_to(&to).await.is_empty());
 }
 
@@ -198,7 +198,7 @@ async fn each_recipient_gets_a_message_of_its_own() {
     }
     println!("dial → three messages: {:?}", started.elapsed());
     // Nothing more comes (no shared message, no duplicate).
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    l.settled().await;
     let callback = answer["callerId"].as_str().expect("callerId");
     for (i, to) in ids.iter().enumerate() {
         let got = emails_to(to).await;

@@ -63,7 +63,7 @@ async fn an_unreadable_profile_sends_the_email_to_the_fallback_recipients() {
             .is_empty(),
         "nothing from the unreadable list"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    l.settled().await;
     assert_eq!(emails_to(&desk).await.len(), 1, "exactly one e-mail");
 }
 
@@ -129,7 +129,7 @@ async fn an_unreadable_call_record_is_parked_not_retried() {
         "no store text"
     );
     // Not retried: the notifier read it once and wrote once.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    l.settled().await;
     let cost = l.consumer_calls["notifier"].snapshot();
     assert_eq!(cost.get("BatchGetItem"), Some(&1), "{cost:?}");
     assert_eq!(cost.get("UpdateItem"), Some(&1), "{cost:?}");

@@ -201,7 +201,7 @@ pub async fn the_outbox_records_once_and_settles_only_the_recorded_answer<S: Sid
     let d = claim("c-2", A42, N1, t(0), None);
     dialed(s, &d).await;
     let presented = lifeline_domain::call::EmergencyCall {
-        reason: Some("store_timeout".into()),
+        reason: Some(lifeline_domain::degraded::DegradedReason::Timeout),
         ..own_number_call("c-2", A42, t(0))
     };
     assert!(s

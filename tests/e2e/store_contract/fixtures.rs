@@ -102,7 +102,7 @@ pub fn own_number_call(call_id: &str, agent_id: &str, at: DateTime<Utc>) -> Emer
         callback_expires_at: None,
         route: Route::DirectOffer,
         degraded: true,
-        reason: Some("no_number".into()),
+        reason: Some(lifeline_domain::degraded::DegradedReason::PoolExhausted),
         dialed_at: at,
         desktop_time: None,
         ended_at: None,

@@ -15,6 +15,7 @@ use lifeline_app::ports::{BusEntry, EventPublisher, PublishError};
 use lifeline_edge::events::{pattern_matches, Delivery, ASYNC_DELIVERY, RULES};
 use serde_json::{json, Value};
 
+use crate::activity::Activity;
 use crate::invoke::Invocable;
 
 pub const REGION: &str = "us-east-1";
@@ -106,6 +107,8 @@ pub struct AsyncInvoker {
     /// a give-up is seen in seconds. The count is the template's.
     delays: Vec<Duration>,
     delivery: Delivery,
+    /// Invocations in flight (retries included), for `LocalSystem::settled`.
+    activity: Arc<Activity>,
 }
 
 impl AsyncInvoker {
@@ -115,7 +118,12 @@ impl AsyncInvoker {
             failures,
             delays,
             delivery: ASYNC_DELIVERY,
+            activity: Arc::default(),
         }
+    }
+
+    pub fn activity(&self) -> &Arc<Activity> {
+        &self.activity
     }
 
     pub fn failures(&self) -> &FailureQueues {
@@ -136,18 +144,26 @@ impl AsyncInvoker {
     /// as Lambda's `InvocationType: Event` does.
     pub fn invoke_async(self: &Arc<Self>, function: &'static str, payload: Value) {
         let me = self.clone();
-        tokio::spawn(async move { me.deliver(function, payload, 0).await });
+        let in_flight = self.activity.begin();
+        tokio::spawn(async move {
+            me.deliver(function, payload, 0).await;
+            drop(in_flight);
+        });
     }
 
     /// Runs the first attempt now and, if it fails, the retries in the
     /// background (a schedule's firing: the scheduler hands it over at once).
     pub async fn invoke_first(self: &Arc<Self>, function: &'static str, payload: Value) -> bool {
+        let in_flight = self.activity.begin();
         match self.attempt(function, &payload).await {
             Ok(_) => true,
             Err(error) => {
                 tracing::warn!(function, error_type = %error.error_type, "asynchronous invocation failed; Lambda retries");
                 let me = self.clone();
-                tokio::spawn(async move { me.retry(function, payload, 1, error).await });
+                tokio::spawn(async move {
+                    me.retry(function, payload, 1, error).await;
+                    drop(in_flight);
+                });
                 false
             }
         }

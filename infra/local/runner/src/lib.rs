@@ -2,6 +2,7 @@
 //! handler code the Lambdas run, against the local emulators, with a clock
 //! that `POST /_local/clock` moves.
 
+pub mod activity;
 mod answers;
 pub mod bus;
 pub mod invoke;

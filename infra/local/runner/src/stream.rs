@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::activity::Activity;
 use crate::bus::FailureQueues;
 use crate::invoke::Invocable;
 
@@ -24,6 +25,8 @@ pub struct StreamReader {
     pub delivery: Delivery,
     /// Where given-up records go, with their payload.
     pub failures: FailureQueues,
+    /// Told of each round that finds nothing to deliver.
+    pub activity: Arc<Activity>,
 }
 
 fn attribute(v: &AttributeValue) -> Value {
@@ -150,6 +153,7 @@ pub async fn pump(
             refresh_shards(&streams, &arn, &mut shards).await;
         }
         round += 1;
+        let mut delivered = false;
         for id in readable(&shards) {
             let Some(shard) = shards.get_mut(&id) else {
                 continue;
@@ -158,6 +162,10 @@ pub async fn pump(
                 continue;
             }
             deliver_pending(&reader, shard).await;
+            delivered = true;
+        }
+        if !delivered {
+            reader.activity.quiet_round();
         }
         tokio::time::sleep(every).await;
     }

@@ -463,11 +463,23 @@ impl LocalSystem {
                     function,
                     delivery: lifeline_edge::events::STREAM_DELIVERY,
                     failures,
+                    activity: invoker.activity().clone(),
                 },
                 std::time::Duration::from_millis(200),
             )
             .await
         })
+    }
+
+    /// Waits until nothing more will happen on its own: the stream read to
+    /// its end and every asynchronous invocation (retries included) finished
+    /// or given up on. `false` after `within`, or without failure queues
+    /// (no stream is read then).
+    pub async fn settled(&self, within: std::time::Duration) -> bool {
+        match &self.invoker {
+            Some(invoker) => invoker.activity().settled(within).await,
+            None => false,
+        }
     }
 
     /// Answers one HTTP request.
