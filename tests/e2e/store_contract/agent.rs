@@ -211,7 +211,7 @@ pub async fn the_outbox_records_once_and_settles_only_the_recorded_answer<S: Sid
     let settled = lifeline_domain::call::EmergencyCall {
         caller_id: presented.caller_id.clone(),
         degraded: true,
-        reason: presented.reason.clone(),
+        reason: presented.reason,
         leased_number: None,
         lease_id: None,
         callback_expires_at: None,
