@@ -461,7 +461,16 @@ async fn an_end_lifeline_missed_is_retried_until_it_is_taken() {
         ag.messages,
         proxy.log_text()
     );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Kamailio has tried the end and queued it for a retry.
+    let waiting = std::time::Instant::now();
+    while !proxy.log_text().contains("queued") {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(10),
+            "the end was never queued: {}",
+            proxy.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         l.presence("a-42").await["status"],
         "do_not_disturb",
