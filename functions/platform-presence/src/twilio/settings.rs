@@ -158,3 +158,15 @@ pub(super) fn base_url(v: &str) -> Option<String> {
         && !uri.authority()?.as_str().contains('@');
     (scheme_ok && bare).then(|| v.to_string())
 }
+
+#[cfg(test)]
+mod table {
+    /// platform-presence's own name for the platform variable is the table's.
+    #[test]
+    fn the_platform_variable_is_the_tables() {
+        assert_eq!(
+            crate::PLATFORM_VAR,
+            lifeline_app::settings::table::LIFELINE_PLATFORM_PRESENCE.name
+        );
+    }
+}

@@ -274,3 +274,44 @@ fn number_parameters_agree_with_the_table() {
     }
     assert!(checked >= 7, "only {checked} number parameters found");
 }
+
+/// Every `"LIFELINE_…"` name the functions' and tools' Rust code reads or
+/// sets is a table entry (the end-to-end harness's own `LIFELINE_E2E*`
+/// and `LIFELINE_URL`, under tests/, are not settings).
+#[test]
+fn every_variable_named_in_the_code_is_in_the_table() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() && !path.ends_with("target") {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = vec![];
+    for dir in ["functions", "infra"] {
+        rust_files(&repo_file(dir), &mut files);
+    }
+    assert!(files.len() > 50, "the sources: {}", files.len());
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for piece in text.split("\"LIFELINE_").skip(1) {
+            let rest: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if rest.is_empty() || !piece[rest.len()..].starts_with('"') {
+                continue;
+            }
+            let name = format!("LIFELINE_{rest}");
+            assert!(
+                SETTINGS.iter().any(|s| s.name == name),
+                "{file:?} names {name}, which is not in the settings table"
+            );
+        }
+    }
+}
