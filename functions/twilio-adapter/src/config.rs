@@ -1,22 +1,27 @@
 //! The adapter's settings (`LIFELINE_TWILIO_*`), read and checked once at
 //! cold start: a wrong value stops the start, naming the variable.
 
+use lifeline_app::settings::table::{
+    LIFELINE_TWILIO_AUTH_TOKEN, LIFELINE_TWILIO_CALLER_ID, LIFELINE_TWILIO_CONTINUE_URL,
+    LIFELINE_TWILIO_FLEX_WORKFLOW_SID, LIFELINE_TWILIO_LAST_RESORT, LIFELINE_TWILIO_PUBLIC_URL,
+    LIFELINE_TWILIO_RING_SECONDS,
+};
 use lifeline_domain::types::{Invalid, E164};
 use lifeline_edge::config::Mode;
 
 use crate::twilio::{self, TwilioAuthToken};
 
 /// Who answers a callback nobody else took: an E.164 number or a `WW…` workflow SID.
-pub const LAST_RESORT_VAR: &str = "LIFELINE_TWILIO_LAST_RESORT";
+pub const LAST_RESORT_VAR: &str = LIFELINE_TWILIO_LAST_RESORT.name;
 /// The local runner's last resort when none is set: a made-up supervisor line.
 pub const LOCAL_LAST_RESORT: &str = "+14255550110";
 
-const AUTH_TOKEN_VAR: &str = "LIFELINE_TWILIO_AUTH_TOKEN";
-const PUBLIC_URL_VAR: &str = "LIFELINE_TWILIO_PUBLIC_URL";
-const CALLER_ID_VAR: &str = "LIFELINE_TWILIO_CALLER_ID";
-const CONTINUE_URL_VAR: &str = "LIFELINE_TWILIO_CONTINUE_URL";
-const FLEX_WORKFLOW_VAR: &str = "LIFELINE_TWILIO_FLEX_WORKFLOW_SID";
-const RING_SECONDS_VAR: &str = "LIFELINE_TWILIO_RING_SECONDS";
+const AUTH_TOKEN_VAR: &str = LIFELINE_TWILIO_AUTH_TOKEN.name;
+const PUBLIC_URL_VAR: &str = LIFELINE_TWILIO_PUBLIC_URL.name;
+const CALLER_ID_VAR: &str = LIFELINE_TWILIO_CALLER_ID.name;
+const CONTINUE_URL_VAR: &str = LIFELINE_TWILIO_CONTINUE_URL.name;
+const FLEX_WORKFLOW_VAR: &str = LIFELINE_TWILIO_FLEX_WORKFLOW_SID.name;
+const RING_SECONDS_VAR: &str = LIFELINE_TWILIO_RING_SECONDS.name;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TwilioConfigError {
@@ -220,13 +225,22 @@ impl<G: Fn(&str) -> Option<String>> Lookup<G> {
     }
 
     fn ring_seconds(&self) -> Result<u32, TwilioConfigError> {
+        let setting = LIFELINE_TWILIO_RING_SECONDS;
+        let table =
+            |e: lifeline_app::settings::ConfigError| invalid(RING_SECONDS_VAR, e.to_string());
+        let (range, _) = setting.range::<u32>().map_err(table)?;
         let Some(s) = self.set(RING_SECONDS_VAR) else {
-            return Ok(20);
+            return setting.default_number().map_err(table);
         };
         s.parse::<u32>()
             .ok()
-            .filter(|n| (5..=600).contains(n))
-            .ok_or_else(|| invalid(RING_SECONDS_VAR, format!("`{s}` is not 5 to 600")))
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    RING_SECONDS_VAR,
+                    format!("`{s}` is not {} to {}", range.start(), range.end()),
+                )
+            })
     }
 
     /// Required on AWS: a callback that nobody answers must still reach someone.

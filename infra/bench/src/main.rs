@@ -115,7 +115,7 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
         .send()
         .await;
     let sched_config = lifeline_aws::scheduler::SchedulerConfig::from_lookup(Mode::Local, |k| {
-        (k == "LIFELINE_SCHEDULE_GROUP").then(|| group.clone())
+        (k == lifeline_app::settings::table::LIFELINE_SCHEDULE_GROUP.name).then(|| group.clone())
     })
     .expect("scheduler config");
     let lifecycle = lifeline_app::service::lease::LeaseLifecycle::new(

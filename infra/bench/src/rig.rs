@@ -5,6 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_http::{Body, Request};
 use lifeline_app::clock::{Clock, FixedClock};
 use lifeline_app::ports::AdminStore;
+use lifeline_app::settings::table::{
+    LIFELINE_DIAL_CACHE_SECONDS, LIFELINE_OUTSIDE_LINE_PREFIX, LIFELINE_TABLE,
+};
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::test_support::{counted_dynamodb_client, CallCounter};
 use lifeline_domain::call::AgentProfile;
@@ -75,12 +78,17 @@ pub(crate) async fn rig(conf: &aws_config::SdkConfig, pool: usize, agents: usize
             .expect("agent");
     }
     let config = Arc::new(
-        Config::from_lookup(Mode::Local, |k| match k {
-            "LIFELINE_TABLE" => Some(table.clone()),
-            "LIFELINE_OUTSIDE_LINE_PREFIX" => Some("9".into()),
-            // To compare with the warm path off (`0`).
-            "LIFELINE_DIAL_CACHE_SECONDS" => std::env::var(k).ok(),
-            _ => None,
+        Config::from_lookup(Mode::Local, |k| {
+            if k == LIFELINE_TABLE.name {
+                Some(table.clone())
+            } else if k == LIFELINE_OUTSIDE_LINE_PREFIX.name {
+                Some("9".into())
+            } else if k == LIFELINE_DIAL_CACHE_SECONDS.name {
+                // To compare with the warm path off (`0`).
+                std::env::var(k).ok()
+            } else {
+                None
+            }
         })
         .expect("config"),
     );

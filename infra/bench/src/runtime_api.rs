@@ -8,6 +8,10 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use lifeline_app::settings::table::{
+    LIFELINE_OUTBOX_QUEUE_URL, LIFELINE_OUTSIDE_LINE_PREFIX, LIFELINE_TABLE,
+    LIFELINE_WEBHOOK_SECRET, LIFELINE_WEBHOOK_SECRET_ARN,
+};
 use lifeline_edge::webhook::WebhookSecret;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -157,10 +161,10 @@ async fn first_event(
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-        .env_remove("LIFELINE_WEBHOOK_SECRET")
-        .env_remove("LIFELINE_WEBHOOK_SECRET_ARN")
-        .env_remove("LIFELINE_OUTBOX_QUEUE_URL")
-        .env("LIFELINE_OUTSIDE_LINE_PREFIX", "9")
+        .env_remove(LIFELINE_WEBHOOK_SECRET.name)
+        .env_remove(LIFELINE_WEBHOOK_SECRET_ARN.name)
+        .env_remove(LIFELINE_OUTBOX_QUEUE_URL.name)
+        .env(LIFELINE_OUTSIDE_LINE_PREFIX.name, "9")
         // As deployed (template.yaml): the init line is an info line.
         .env("RUST_LOG", "info")
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -360,22 +364,22 @@ pub async fn section_cold_start(conf: &aws_config::SdkConfig) {
     println!("Init phases as `run_webhook` logs them (`cold start: init done`): AWS config, configuration read and validated, webhook secret (Secrets Manager client and first read), clients and handler; *init* is `run_webhook`'s whole init. *Before init* = the init line's arrival − init: exec, runtime start and `main`'s own setup (dial-intake loads its own AWS config for the outbox client). *First dial* = total − the init line's arrival.\n");
     println!("| event | secret | total ms | before init | aws config | config | secret | clients | init | first dial | answer |\n|---|---|---|---|---|---|---|---|---|---|---|");
     let bin = bin_dir().join("dial-intake");
-    let mut common = vec![("LIFELINE_TABLE", r.store.table().to_string())];
+    let mut common = vec![(LIFELINE_TABLE.name, r.store.table().to_string())];
     if let Ok(url) = &outbox {
-        common.push(("LIFELINE_OUTBOX_QUEUE_URL", url.clone()));
+        common.push((LIFELINE_OUTBOX_QUEUE_URL.name, url.clone()));
     }
     // (what the init line names, the row's label, the secret's variable)
     let variants = [
         (
             "plain",
             "plain variable",
-            Ok(("LIFELINE_WEBHOOK_SECRET", SECRET.to_string())),
+            Ok((LIFELINE_WEBHOOK_SECRET.name, SECRET.to_string())),
         ),
         (
             "secrets-manager",
             "Secrets Manager (ARN)",
             arn.as_ref()
-                .map(|a| ("LIFELINE_WEBHOOK_SECRET_ARN", a.clone()))
+                .map(|a| (LIFELINE_WEBHOOK_SECRET_ARN.name, a.clone()))
                 .map_err(|_| ()),
         ),
     ];

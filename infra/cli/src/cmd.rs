@@ -3,6 +3,7 @@
 //! [`Command`] variant and one arm in [`run`] (and the README's docs).
 
 use clap::{Parser, Subcommand};
+use lifeline_app::settings::table::LIFELINE_TABLE;
 
 mod agent;
 mod context;
@@ -29,8 +30,8 @@ pub struct Cli {
     /// DynamoDB table.
     #[arg(
         long,
-        env = "LIFELINE_TABLE",
-        default_value = "lifeline",
+        env = LIFELINE_TABLE.name,
+        default_value = LIFELINE_TABLE.default_text(),
         global = true
     )]
     table: String,

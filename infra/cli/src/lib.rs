@@ -18,7 +18,8 @@ pub fn new_webhook_secret() -> String {
 
 /// The variable that sets how long a registered location stands in for a
 /// dial that brings none (the functions' `Settings::location_fresh_for`).
-pub const LOCATION_FRESH_VAR: &str = "LIFELINE_LOCATION_FRESH_HOURS";
+pub const LOCATION_FRESH_VAR: &str =
+    lifeline_app::settings::table::LIFELINE_LOCATION_FRESH_HOURS.name;
 
 /// How long a registered location is fresh, as the deployment's functions
 /// read it from `LIFELINE_LOCATION_FRESH_HOURS` (default 12 h, 1 to 168).

@@ -13,10 +13,11 @@ use lifeline_domain::call::AgentProfile;
 use lifeline_domain::platform::PlatformStatus;
 
 /// `LIFELINE_CONNECT_INSTANCE`: the instance's id or ARN.
-pub const INSTANCE_VAR: &str = "LIFELINE_CONNECT_INSTANCE";
+pub const INSTANCE_VAR: &str = lifeline_app::settings::table::LIFELINE_CONNECT_INSTANCE.name;
 /// `LIFELINE_CONNECT_EMERGENCY_STATUS_ID`: the agent status an emergency
 /// call puts on (one the admin creates, e.g. "Emergency call").
-pub const EMERGENCY_STATUS_VAR: &str = "LIFELINE_CONNECT_EMERGENCY_STATUS_ID";
+pub const EMERGENCY_STATUS_VAR: &str =
+    lifeline_app::settings::table::LIFELINE_CONNECT_EMERGENCY_STATUS_ID.name;
 
 #[derive(Clone, Debug)]
 pub struct ConnectPresence {

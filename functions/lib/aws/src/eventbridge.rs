@@ -9,7 +9,7 @@ use lifeline_app::ports::{BusEntry, EventPublisher, PublishError};
 use lifeline_domain::events::SOURCE;
 
 /// `LIFELINE_EVENT_BUS`: the bus's name.
-pub const EVENT_BUS_VAR: &str = "LIFELINE_EVENT_BUS";
+pub const EVENT_BUS_VAR: &str = lifeline_app::settings::table::LIFELINE_EVENT_BUS.name;
 
 /// PutEvents takes at most this many entries.
 const MAX_ENTRIES: usize = 10;

@@ -11,7 +11,11 @@ use chrono::{DateTime, Utc};
 
 use crate::sdk::applied;
 use lifeline_app::ports::{LeaseScheduler, ScheduleError};
-use lifeline_app::settings::{ConfigError, Mode};
+use lifeline_app::settings::table::{
+    LIFELINE_LEASE_DLQ_ARN, LIFELINE_LEASE_TARGET_ARN, LIFELINE_SCHEDULER_ROLE_ARN,
+    LIFELINE_SCHEDULE_GROUP,
+};
+use lifeline_app::settings::{ConfigError, Mode, Setting};
 use lifeline_domain::expiry::ExpirySchedule;
 
 /// Where expiry schedules live and what they invoke.
@@ -35,34 +39,30 @@ impl SchedulerConfig {
         mode: Mode,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let group = get("LIFELINE_SCHEDULE_GROUP").unwrap_or_else(|| "lifeline".into());
+        let group = LIFELINE_SCHEDULE_GROUP.raw_or_default(&get);
         if group.is_empty() || group.len() > 64 {
-            return Err(ConfigError::Invalid {
-                name: "LIFELINE_SCHEDULE_GROUP",
-                detail: "1 to 64 characters".into(),
-            });
+            return Err(LIFELINE_SCHEDULE_GROUP.invalid("1 to 64 characters"));
         }
         // Locally the emulator only stores these; on AWS they must be real.
-        let arn =
-            |name: &'static str, local: &str| match (get(name).filter(|v| !v.is_empty()), mode) {
-                (Some(v), _) if v.starts_with("arn:") => Ok(v),
-                (Some(v), _) => Err(ConfigError::Invalid {
-                    name,
-                    detail: format!("`{v}` is not an ARN"),
-                }),
-                (None, Mode::Local) => Ok(local.to_string()),
-                (None, Mode::Lambda) => Err(ConfigError::Missing(name)),
-            };
+        let arn = |setting: &Setting, local: &str| match (
+            setting.raw(&get).filter(|v| !v.is_empty()),
+            mode,
+        ) {
+            (Some(v), _) if v.starts_with("arn:") => Ok(v),
+            (Some(v), _) => Err(setting.invalid(format!("`{v}` is not an ARN"))),
+            (None, Mode::Local) => Ok(local.to_string()),
+            (None, Mode::Lambda) => Err(setting.missing()),
+        };
         Ok(SchedulerConfig {
             target_arn: arn(
-                "LIFELINE_LEASE_TARGET_ARN",
+                &LIFELINE_LEASE_TARGET_ARN,
                 "arn:aws:lambda:us-east-1:000000000000:function:callback-lease",
             )?,
             role_arn: arn(
-                "LIFELINE_SCHEDULER_ROLE_ARN",
+                &LIFELINE_SCHEDULER_ROLE_ARN,
                 "arn:aws:iam::000000000000:role/lifeline-scheduler",
             )?,
-            dead_letter_arn: get("LIFELINE_LEASE_DLQ_ARN").filter(|v| !v.is_empty()),
+            dead_letter_arn: LIFELINE_LEASE_DLQ_ARN.raw(&get).filter(|v| !v.is_empty()),
             group,
         })
     }
@@ -206,7 +206,7 @@ mod tests {
         assert_eq!(c.group, "lifeline");
         assert!(SchedulerConfig::from_lookup(Mode::Lambda, |_| None).is_err());
         assert!(SchedulerConfig::from_lookup(Mode::Local, |k| (k
-            == "LIFELINE_SCHEDULER_ROLE_ARN")
+            == LIFELINE_SCHEDULER_ROLE_ARN.name)
             .then(|| "role".into()))
         .is_err());
     }

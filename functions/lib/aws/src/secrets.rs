@@ -11,10 +11,15 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
-pub const SECRET_VAR: &str = "LIFELINE_WEBHOOK_SECRET";
-pub const SECRET_ARN_VAR: &str = "LIFELINE_WEBHOOK_SECRET_ARN";
-pub const TWILIO_TOKEN_VAR: &str = "LIFELINE_TWILIO_AUTH_TOKEN";
-pub const TWILIO_TOKEN_ARN_VAR: &str = "LIFELINE_TWILIO_AUTH_TOKEN_ARN";
+use lifeline_app::settings::table::{
+    LIFELINE_TWILIO_AUTH_TOKEN, LIFELINE_TWILIO_AUTH_TOKEN_ARN, LIFELINE_WEBHOOK_SECRET,
+    LIFELINE_WEBHOOK_SECRET_ARN,
+};
+
+pub const SECRET_VAR: &str = LIFELINE_WEBHOOK_SECRET.name;
+pub const SECRET_ARN_VAR: &str = LIFELINE_WEBHOOK_SECRET_ARN.name;
+pub const TWILIO_TOKEN_VAR: &str = LIFELINE_TWILIO_AUTH_TOKEN.name;
+pub const TWILIO_TOKEN_ARN_VAR: &str = LIFELINE_TWILIO_AUTH_TOKEN_ARN.name;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {

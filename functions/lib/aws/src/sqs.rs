@@ -12,7 +12,7 @@ use lifeline_domain::call::EmergencyCall;
 use crate::dynamo::outbox::outbox_message;
 
 /// `LIFELINE_OUTBOX_QUEUE_URL`: the queue the dial hands unrecorded calls to.
-pub const OUTBOX_QUEUE_VAR: &str = "LIFELINE_OUTBOX_QUEUE_URL";
+pub const OUTBOX_QUEUE_VAR: &str = lifeline_app::settings::table::LIFELINE_OUTBOX_QUEUE_URL.name;
 
 #[derive(Clone, Debug)]
 pub struct SqsOutbox {

@@ -2,12 +2,17 @@
 
 use std::sync::Arc;
 
+use lifeline_app::settings::table::{
+    LIFELINE_NOTIFY_FROM, LIFELINE_TABLE, LIFELINE_WEBHOOK_SECRET,
+};
 pub use lifeline_app::settings::{ConfigError, LowWater, Mode, Settings};
 use lifeline_domain::types::{Email, Invalid};
 
 use crate::webhook::WebhookSecret;
 
 pub const LOCAL_WEBHOOK_SECRET: &str = "local-secret";
+/// The local runner's sender when none is set.
+pub const LOCAL_NOTIFY_FROM: &str = "lifeline@example.com";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,28 +53,26 @@ impl Config {
         needs_secret: bool,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let table = get("LIFELINE_TABLE").unwrap_or_else(|| "lifeline".into());
+        let table = LIFELINE_TABLE.raw_or_default(&get);
         if !(3..=255).contains(&table.len())
             || !table
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
         {
-            return Err(ConfigError::Invalid {
-                name: "LIFELINE_TABLE",
-                detail: format!("`{table}` is not a valid DynamoDB table name"),
-            });
+            return Err(
+                LIFELINE_TABLE.invalid(format!("`{table}` is not a valid DynamoDB table name"))
+            );
         }
-        let secret = match (get("LIFELINE_WEBHOOK_SECRET"), mode) {
+        let secret = match (LIFELINE_WEBHOOK_SECRET.raw(&get), mode) {
             (Some(s), _) if !s.is_empty() => Some(s),
             (_, Mode::Local) => Some(LOCAL_WEBHOOK_SECRET.into()),
             (_, Mode::Lambda) if !needs_secret => None,
-            (_, Mode::Lambda) => return Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET")),
+            (_, Mode::Lambda) => return Err(LIFELINE_WEBHOOK_SECRET.missing()),
         };
         let webhook_secret = match secret {
-            Some(secret) => WebhookSecret::new(&secret).map_err(|e| ConfigError::Invalid {
-                name: "LIFELINE_WEBHOOK_SECRET",
-                detail: e.0,
-            })?,
+            Some(secret) => {
+                WebhookSecret::new(&secret).map_err(|e| LIFELINE_WEBHOOK_SECRET.invalid(e.0))?
+            }
             None => WebhookSecret::refuse_all(),
         };
         let settings = Arc::new(Settings::from_lookup(&get)?);
@@ -83,181 +86,18 @@ impl Config {
 
 /// The notifier's sender: `LIFELINE_NOTIFY_FROM`, an SES identity.
 pub fn notify_from(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Email, ConfigError> {
+    let invalid = |e: Invalid| LIFELINE_NOTIFY_FROM.invalid(e.0);
     match (
-        get("LIFELINE_NOTIFY_FROM").filter(|v| !v.trim().is_empty()),
+        LIFELINE_NOTIFY_FROM
+            .raw(&get)
+            .filter(|v| !v.trim().is_empty()),
         mode,
     ) {
-        (Some(v), _) => v.parse().map_err(|e: Invalid| ConfigError::Invalid {
-            name: "LIFELINE_NOTIFY_FROM",
-            detail: e.0,
-        }),
-        (None, Mode::Local) => {
-            "lifeline@example.com"
-                .parse()
-                .map_err(|e: Invalid| ConfigError::Invalid {
-                    name: "LIFELINE_NOTIFY_FROM",
-                    detail: e.0,
-                })
-        }
-        (None, Mode::Lambda) => Err(ConfigError::Missing("LIFELINE_NOTIFY_FROM")),
+        (Some(v), _) => v.parse().map_err(invalid),
+        (None, Mode::Local) => LOCAL_NOTIFY_FROM.parse().map_err(invalid),
+        (None, Mode::Lambda) => Err(LIFELINE_NOTIFY_FROM.missing()),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::Duration;
-    use std::collections::HashMap;
-
-    fn cfg(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(mode, |k| m.get(k).cloned())
-    }
-
-    #[test]
-    fn defaults_and_validation() {
-        let c = cfg(Mode::Local, &[]).unwrap();
-        assert_eq!(c.table, "lifeline");
-        assert_eq!(c.settings.lease.window, Duration::minutes(60));
-        assert_eq!(c.settings.record_retention, Duration::hours(24));
-        assert!(matches!(
-            cfg(Mode::Lambda, &[]),
-            Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
-        ));
-        assert!(cfg(
-            Mode::Lambda,
-            &[("LIFELINE_WEBHOOK_SECRET", "a-long-enough-secret")]
-        )
-        .is_ok());
-        assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "30")]).is_err());
-        assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "abc")]).is_err());
-        assert!(cfg(Mode::Local, &[("LIFELINE_OUTSIDE_LINE_PREFIX", "9x")]).is_err());
-        assert!(cfg(Mode::Local, &[("LIFELINE_TABLE", "bad name")]).is_err());
-        assert!(cfg(
-            Mode::Local,
-            &[("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS", "yes")]
-        )
-        .is_err());
-        let c = cfg(
-            Mode::Local,
-            &[("LIFELINE_CALLBACK_FALLBACK", "queue:supervisors, a-1 ,")],
-        )
-        .unwrap();
-        assert_eq!(
-            c.settings.callback_fallback,
-            vec!["queue:supervisors", "a-1"]
-        );
-    }
-
-    #[test]
-    fn stream_functions_need_no_webhook_secret() {
-        let none = |_: &str| None::<String>;
-        // A webhook function on Lambda cannot start without it...
-        assert!(matches!(
-            Config::from_lookup(Mode::Lambda, none),
-            Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
-        ));
-        // ...a stream consumer can, and its secret accepts no signature.
-        let c = Config::from_lookup_without_secret(Mode::Lambda, none).unwrap();
-        let now = chrono::Utc::now();
-        let header = c.webhook_secret.sign(
-            now.timestamp(),
-            crate::webhook::Signed::post("/calls/outbound", b"{}"),
-        );
-        assert!(c
-            .webhook_secret
-            .verify(
-                Some(&header),
-                crate::webhook::Signed::post("/calls/outbound", b"{}"),
-                now
-            )
-            .is_err());
-        // The other settings are still read and validated.
-        assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
-            (k == "LIFELINE_CALLBACK_WINDOW_MINUTES").then(|| "30".into())
-        })
-        .is_err());
-        // A secret given anyway is used; a bad one is still refused.
-        let c = Config::from_lookup_without_secret(Mode::Lambda, |k| {
-            (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-long-enough-secret".into())
-        })
-        .unwrap();
-        let header = c.webhook_secret.sign(
-            now.timestamp(),
-            crate::webhook::Signed::post("/calls/outbound", b"{}"),
-        );
-        assert!(c
-            .webhook_secret
-            .verify(
-                Some(&header),
-                crate::webhook::Signed::post("/calls/outbound", b"{}"),
-                now
-            )
-            .is_ok());
-        assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
-            (k == "LIFELINE_WEBHOOK_SECRET").then(|| "short".into())
-        })
-        .is_err());
-    }
-
-    /// The dial budget is checked against `LIFELINE_FUNCTION_TIMEOUT_S`:
-    /// each function that sets it must really have that timeout (the
-    /// Globals' one, not overridden), and the template's budget must fit.
-    #[test]
-    fn the_template_states_the_call_path_timeout_truly() {
-        let template = include_str!("../../../../template.yaml");
-        let global = template
-            .split("\nGlobals:")
-            .nth(1)
-            .and_then(|g| g.lines().find_map(|l| l.trim().strip_prefix("Timeout: ")))
-            .expect("a global Timeout");
-        // Top-level entries (two-space indent) with their bodies.
-        let mut entries: Vec<String> = vec![];
-        for line in template.lines() {
-            let top = line.starts_with("  ") && !line.starts_with("   ") && line.len() > 2;
-            match entries.last_mut() {
-                Some(e) if !top => {
-                    e.push('\n');
-                    e.push_str(line);
-                }
-                _ => entries.push(line.to_string()),
-            }
-        }
-        let functions: Vec<&String> = entries
-            .iter()
-            .filter(|r| r.contains("Type: AWS::Serverless::Function"))
-            .collect();
-        let stating: Vec<&&String> = functions
-            .iter()
-            .filter(|f| f.contains("LIFELINE_FUNCTION_TIMEOUT_S"))
-            .collect();
-        assert_eq!(stating.len(), 3, "dial-intake and the two adapters");
-        for f in stating {
-            assert!(
-                f.contains(&format!("LIFELINE_FUNCTION_TIMEOUT_S: \"{global}\"")),
-                "{f}"
-            );
-            assert!(
-                !f.contains("\n      Timeout:"),
-                "overrides the timeout: {f}"
-            );
-        }
-        let budget_max = template
-            .split("DialBudgetMs:")
-            .nth(1)
-            .and_then(|p| p.lines().find_map(|l| l.trim().strip_prefix("MaxValue: ")))
-            .expect("DialBudgetMs MaxValue");
-        let settings = lifeline_app::settings::Settings::from_lookup(|k| match k {
-            "LIFELINE_DIAL_BUDGET_MS" => Some(budget_max.to_string()),
-            "LIFELINE_FUNCTION_TIMEOUT_S" => Some(global.to_string()),
-            _ => None,
-        });
-        assert!(
-            settings.is_ok(),
-            "the largest DialBudgetMs fits: {settings:?}"
-        );
-    }
-}
+mod tests;

@@ -7,18 +7,22 @@ use lifeline_aws::secrets::{
 };
 
 use crate::SettingsError;
+use lifeline_app::settings::table::{
+    LIFELINE_TWILIO_ACCOUNT_SID, LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID,
+    LIFELINE_TWILIO_TASKROUTER_URL, LIFELINE_TWILIO_WORKSPACE_SID,
+};
 
 /// `LIFELINE_TWILIO_ACCOUNT_SID`: the account (`AC…`), the Basic auth user.
-pub const ACCOUNT_SID_VAR: &str = "LIFELINE_TWILIO_ACCOUNT_SID";
+pub const ACCOUNT_SID_VAR: &str = LIFELINE_TWILIO_ACCOUNT_SID.name;
 /// `LIFELINE_TWILIO_WORKSPACE_SID`: the TaskRouter workspace (`WS…`).
-pub const WORKSPACE_SID_VAR: &str = "LIFELINE_TWILIO_WORKSPACE_SID";
+pub const WORKSPACE_SID_VAR: &str = LIFELINE_TWILIO_WORKSPACE_SID.name;
 /// `LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID`: the activity an emergency call
 /// puts on (`WA…`; one the admin creates, e.g. "Emergency call", with
 /// `available=false`).
-pub const EMERGENCY_ACTIVITY_VAR: &str = "LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID";
+pub const EMERGENCY_ACTIVITY_VAR: &str = LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID.name;
 /// `LIFELINE_TWILIO_TASKROUTER_URL`: TaskRouter's base URL (tests: a stub).
-pub const TASKROUTER_URL_VAR: &str = "LIFELINE_TWILIO_TASKROUTER_URL";
-pub const DEFAULT_TASKROUTER_URL: &str = "https://taskrouter.twilio.com";
+pub const TASKROUTER_URL_VAR: &str = LIFELINE_TWILIO_TASKROUTER_URL.name;
+pub const DEFAULT_TASKROUTER_URL: &str = LIFELINE_TWILIO_TASKROUTER_URL.default_text();
 
 /// A Twilio SID: two letters (`prefix`) and 32 hex digits.
 pub fn is_sid(value: &str, prefix: &str) -> bool {
@@ -153,4 +157,16 @@ pub(super) fn base_url(v: &str) -> Option<String> {
     let bare = uri.path_and_query().is_none_or(|p| p.as_str() == "/")
         && !uri.authority()?.as_str().contains('@');
     (scheme_ok && bare).then(|| v.to_string())
+}
+
+#[cfg(test)]
+mod table {
+    /// platform-presence's own name for the platform variable is the table's.
+    #[test]
+    fn the_platform_variable_is_the_tables() {
+        assert_eq!(
+            crate::PLATFORM_VAR,
+            lifeline_app::settings::table::LIFELINE_PLATFORM_PRESENCE.name
+        );
+    }
 }

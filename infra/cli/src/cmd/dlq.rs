@@ -2,6 +2,7 @@
 //! lists, shows or replays them (the logic is [`crate::dlq`]'s).
 
 use clap::{Args, Subcommand};
+use lifeline_app::settings::table::{LIFELINE_STAGE, LIFELINE_STREAM_FAILURE_BUCKET};
 use lifeline_aws::dlq::DeadLetterClients;
 
 use super::context::Context;
@@ -14,11 +15,11 @@ use crate::dlq;
 pub struct DlqPlaces {
     /// The deployment stage: its SQS queues named `lifeline-<stage>-…-failures`
     /// and `…-dlq` are read (`local` for the local setup).
-    #[arg(long, env = "LIFELINE_STAGE", default_value = "prod")]
+    #[arg(long, env = LIFELINE_STAGE.name, default_value = "prod")]
     stage: String,
     /// The S3 bucket where the stream's event source mapping keeps the
     /// batches it gave up on (unset: no bucket is read).
-    #[arg(long, env = "LIFELINE_STREAM_FAILURE_BUCKET")]
+    #[arg(long, env = LIFELINE_STREAM_FAILURE_BUCKET.name)]
     failure_bucket: Option<String>,
 }
 

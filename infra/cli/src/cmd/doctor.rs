@@ -8,6 +8,9 @@ use super::context::Context;
 use super::failure::{usage, Failure};
 use super::output::print_json;
 use crate::doctor;
+use lifeline_app::settings::table::{
+    LIFELINE_NOTIFY_FROM, LIFELINE_POOL_LOW_WATER, LIFELINE_SCHEDULE_GROUP, LIFELINE_VOICE_PLATFORM,
+};
 
 #[derive(Args)]
 pub struct DoctorArgs {
@@ -20,19 +23,19 @@ pub struct DoctorArgs {
     /// The SES identity notifications are sent from.
     #[arg(
         long,
-        env = "LIFELINE_NOTIFY_FROM",
+        env = LIFELINE_NOTIFY_FROM.name,
         default_value = "lifeline@example.com"
     )]
     notify_from: String,
     /// The lease-expiry schedule group.
-    #[arg(long, env = "LIFELINE_SCHEDULE_GROUP", default_value = "lifeline")]
+    #[arg(long, env = LIFELINE_SCHEDULE_GROUP.name, default_value = LIFELINE_SCHEDULE_GROUP.default_text())]
     schedule_group: String,
     /// Low-water mark of free callback numbers ("2" or "US=5,*=2").
-    #[arg(long, env = "LIFELINE_POOL_LOW_WATER", default_value = "2")]
+    #[arg(long, env = LIFELINE_POOL_LOW_WATER.name, default_value = LIFELINE_POOL_LOW_WATER.default_text())]
     low_water: String,
     /// The voice platform in front of Lifeline (webhook, connect, twilio):
     /// adds its own prerequisites (Twilio: emergency addresses).
-    #[arg(long, env = "LIFELINE_VOICE_PLATFORM", default_value = "webhook")]
+    #[arg(long, env = LIFELINE_VOICE_PLATFORM.name, default_value = LIFELINE_VOICE_PLATFORM.default_text())]
     platform: String,
 }
 

@@ -2,6 +2,7 @@
 //! window in which the platform's signature is refused.
 
 use clap::Subcommand;
+use lifeline_app::settings::table::LIFELINE_WEBHOOK_SECRET_ARN;
 
 use super::context::Context;
 use super::failure::Failure;
@@ -13,13 +14,13 @@ pub enum SecretCmd {
     /// to the voice platform; see README "Security" for the sequence).
     Rotate {
         /// The secret's ARN or name (the stack's `WebhookSecretArn` output).
-        #[arg(long, env = "LIFELINE_WEBHOOK_SECRET_ARN")]
+        #[arg(long, env = LIFELINE_WEBHOOK_SECRET_ARN.name)]
         secret_id: String,
     },
     /// Ends the previous value's acceptance (once the platform signs with
     /// the new one only): the functions refuse it after their next refresh.
     RetirePrevious {
-        #[arg(long, env = "LIFELINE_WEBHOOK_SECRET_ARN")]
+        #[arg(long, env = LIFELINE_WEBHOOK_SECRET_ARN.name)]
         secret_id: String,
     },
 }

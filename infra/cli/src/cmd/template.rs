@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use lifeline_app::ports::{AdminStore, TemplateSaveError, TemplateStore};
+use lifeline_app::settings::table::LIFELINE_CALLBACK_WINDOW_MINUTES;
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_domain::call::{AgentProfile, EmergencyCall};
 use lifeline_domain::notification::{
@@ -34,7 +35,7 @@ pub enum TemplateCmd {
         test: bool,
         /// The callback window the e-mail states, as the notifier is
         /// configured (minutes after the call ends).
-        #[arg(long, env = "LIFELINE_CALLBACK_WINDOW_MINUTES", default_value_t = 60,
+        #[arg(long, env = LIFELINE_CALLBACK_WINDOW_MINUTES.name, default_value_t = 60,
               value_parser = clap::value_parser!(i64).range(60..=1440))]
         window_minutes: i64,
     },

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use lifeline_app::settings::table::LIFELINE_PLATFORM_PRESENCE;
 
 use lifeline_aws::dynamo::TableState;
 use lifeline_aws::ses::IdentityState;
@@ -74,7 +75,7 @@ pub async fn gather_from(
             .flatten(),
         // As the deployment has it (the same variables as platform-presence's).
         platform_presence: {
-            let platform = std::env::var("LIFELINE_PLATFORM_PRESENCE")
+            let platform = std::env::var(LIFELINE_PLATFORM_PRESENCE.name)
                 .ok()
                 .map(|p| p.trim().to_ascii_lowercase())
                 .filter(|p| p == "connect" || p == "twilio");

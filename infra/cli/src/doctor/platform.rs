@@ -2,6 +2,10 @@
 //! status and each agent's user there, and Twilio's emergency addresses and
 //! last resort.
 
+use lifeline_app::settings::table::{
+    LIFELINE_CONNECT_EMERGENCY_STATUS_ID, LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID,
+    LIFELINE_TWILIO_LAST_RESORT,
+};
 use lifeline_domain::call::AgentProfile;
 
 use super::deployment::PoolLookup;
@@ -45,8 +49,8 @@ impl PlatformPresenceSetting {
     /// The variable naming the emergency status on `platform`.
     pub fn emergency_var(platform: &str) -> &'static str {
         match platform {
-            "twilio" => "LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID",
-            _ => "LIFELINE_CONNECT_EMERGENCY_STATUS_ID",
+            "twilio" => LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID.name,
+            _ => LIFELINE_CONNECT_EMERGENCY_STATUS_ID.name,
         }
     }
 }
@@ -121,7 +125,7 @@ pub fn check_twilio_emergency_addresses(pools: &[PoolLookup]) -> Finding {
 }
 
 /// The variable naming who answers a Twilio callback nobody else took.
-pub const TWILIO_LAST_RESORT_VAR: &str = "LIFELINE_TWILIO_LAST_RESORT";
+pub const TWILIO_LAST_RESORT_VAR: &str = LIFELINE_TWILIO_LAST_RESORT.name;
 
 /// A Twilio callback that the agent and the fallbacks do not answer (or to a
 /// number in quarantine) goes to the last resort; without one the adapter

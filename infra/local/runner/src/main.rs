@@ -1,5 +1,9 @@
 //! `lifeline-local`: the local runner (see the crate docs).
 
+use lifeline_app::settings::table::{
+    LIFELINE_LISTEN, LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS, LIFELINE_OUTBOX_QUEUE_URL,
+    LIFELINE_STAGE, LIFELINE_TWILIO_PUBLIC_URL,
+};
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::scheduler::{EventBridgeScheduler, SchedulerConfig};
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
@@ -16,10 +20,11 @@ use twilio_adapter::TwilioConfig;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     lifeline_edge::telemetry::init_text();
     let config = Config::from_env(Mode::Local)?;
-    let listen: SocketAddr = std::env::var("LIFELINE_LISTEN")
-        .unwrap_or_else(|_| "127.0.0.1:3000".into())
+    let env = |k: &str| std::env::var(k).ok();
+    let listen: SocketAddr = LIFELINE_LISTEN
+        .raw_or_default(&env)
         .parse()
-        .map_err(|e| format!("LIFELINE_LISTEN: {e}"))?;
+        .map_err(|e| format!("{}: {e}", LIFELINE_LISTEN.name))?;
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
     let store = DynamoStore::from_conf(&aws, &config.table);
     let schedules = SchedulerConfig::from_env(Mode::Local)?;
@@ -30,12 +35,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let twilio = TwilioConfig::from_lookup(Mode::Local, |k| {
         std::env::var(k)
             .ok()
-            .or_else(|| (k == "LIFELINE_TWILIO_PUBLIC_URL").then(|| own_url.clone()))
+            .or_else(|| (k == LIFELINE_TWILIO_PUBLIC_URL.name).then(|| own_url.clone()))
     })?;
     // The dial's outbox: LIFELINE_OUTBOX_QUEUE_URL, else a queue on the emulator.
     let sqs = aws_sdk_sqs::Client::new(&aws);
-    let outbox_url = match std::env::var("LIFELINE_OUTBOX_QUEUE_URL") {
-        Ok(url) if !url.trim().is_empty() => url,
+    let outbox_url = match LIFELINE_OUTBOX_QUEUE_URL.raw(&env) {
+        Some(url) if !url.trim().is_empty() => url,
         _ => sqs
             .create_queue()
             .queue_name("lifeline-outbox")
@@ -51,8 +56,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("the emulator gave the outbox queue no URL")?,
     };
     // Failure queues lifeline-<stage>-<function>-failures on the emulator's SQS.
-    let stage = std::env::var("LIFELINE_STAGE").unwrap_or_else(|_| "local".into());
-    let delays = retry_delays(std::env::var("LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS").ok())?;
+    let stage = LIFELINE_STAGE.raw(&env).unwrap_or_else(|| "local".into());
+    let delays = retry_delays(LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS.raw(&env))?;
     let mut system = LocalSystem::new(store.clone(), config)
         .with_failure_queues(FailureQueues::new(sqs.clone(), &stage), delays)
         .with_outbox(OutboxQueue {
@@ -122,13 +127,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// The waits before Lambda's retries of a failed asynchronous invocation
 /// (`2000,4000` ms by default; Lambda's own are about one and two minutes).
 fn retry_delays(v: Option<String>) -> Result<Vec<std::time::Duration>, String> {
-    let v = v.unwrap_or_else(|| "2000,4000".into());
+    let setting = LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS;
+    let v = v.unwrap_or_else(|| setting.default_text().into());
     v.split(',')
         .map(|ms| {
             ms.trim()
                 .parse::<u64>()
                 .map(std::time::Duration::from_millis)
-                .map_err(|e| format!("LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS: `{ms}`: {e}"))
+                .map_err(|e| format!("{}: `{ms}`: {e}", setting.name))
         })
         .collect()
 }

@@ -39,3 +39,16 @@ fn a_preview_takes_the_configured_window() {
         assert_eq!(window(&[]), Ok(60));
     }
 }
+
+/// The preview's default and bounds are the functions' own (the settings table).
+#[test]
+fn the_preview_window_is_bounded_as_the_functions_bound_it() {
+    let setting = lifeline_app::settings::table::LIFELINE_CALLBACK_WINDOW_MINUTES;
+    let (range, _) = setting.range::<i64>().expect("a whole-number setting");
+    assert_eq!(range, 60..=1440, "the preview's value_parser range");
+    assert_eq!(
+        setting.default_number::<i64>().ok(),
+        Some(60),
+        "its default"
+    );
+}

@@ -1,0 +1,155 @@
+use super::*;
+use chrono::Duration;
+use std::collections::HashMap;
+
+fn cfg(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let m: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(mode, |k| m.get(k).cloned())
+}
+
+#[test]
+fn defaults_and_validation() {
+    let c = cfg(Mode::Local, &[]).unwrap();
+    assert_eq!(c.table, "lifeline");
+    assert_eq!(c.settings.lease.window, Duration::minutes(60));
+    assert_eq!(c.settings.record_retention, Duration::hours(24));
+    assert!(matches!(
+        cfg(Mode::Lambda, &[]),
+        Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
+    ));
+    assert!(cfg(
+        Mode::Lambda,
+        &[("LIFELINE_WEBHOOK_SECRET", "a-long-enough-secret")]
+    )
+    .is_ok());
+    assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "30")]).is_err());
+    assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "abc")]).is_err());
+    assert!(cfg(Mode::Local, &[("LIFELINE_OUTSIDE_LINE_PREFIX", "9x")]).is_err());
+    assert!(cfg(Mode::Local, &[("LIFELINE_TABLE", "bad name")]).is_err());
+    assert!(cfg(
+        Mode::Local,
+        &[("LIFELINE_LEASE_UNSUPPORTED_LOCATIONS", "yes")]
+    )
+    .is_err());
+    let c = cfg(
+        Mode::Local,
+        &[("LIFELINE_CALLBACK_FALLBACK", "queue:supervisors, a-1 ,")],
+    )
+    .unwrap();
+    assert_eq!(
+        c.settings.callback_fallback,
+        vec!["queue:supervisors", "a-1"]
+    );
+}
+
+#[test]
+fn stream_functions_need_no_webhook_secret() {
+    let none = |_: &str| None::<String>;
+    // A webhook function on Lambda cannot start without it...
+    assert!(matches!(
+        Config::from_lookup(Mode::Lambda, none),
+        Err(ConfigError::Missing("LIFELINE_WEBHOOK_SECRET"))
+    ));
+    // ...a stream consumer can, and its secret accepts no signature.
+    let c = Config::from_lookup_without_secret(Mode::Lambda, none).unwrap();
+    let now = chrono::Utc::now();
+    let header = c.webhook_secret.sign(
+        now.timestamp(),
+        crate::webhook::Signed::post("/calls/outbound", b"{}"),
+    );
+    assert!(c
+        .webhook_secret
+        .verify(
+            Some(&header),
+            crate::webhook::Signed::post("/calls/outbound", b"{}"),
+            now
+        )
+        .is_err());
+    // The other settings are still read and validated.
+    assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
+        (k == "LIFELINE_CALLBACK_WINDOW_MINUTES").then(|| "30".into())
+    })
+    .is_err());
+    // A secret given anyway is used; a bad one is still refused.
+    let c = Config::from_lookup_without_secret(Mode::Lambda, |k| {
+        (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-long-enough-secret".into())
+    })
+    .unwrap();
+    let header = c.webhook_secret.sign(
+        now.timestamp(),
+        crate::webhook::Signed::post("/calls/outbound", b"{}"),
+    );
+    assert!(c
+        .webhook_secret
+        .verify(
+            Some(&header),
+            crate::webhook::Signed::post("/calls/outbound", b"{}"),
+            now
+        )
+        .is_ok());
+    assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
+        (k == "LIFELINE_WEBHOOK_SECRET").then(|| "short".into())
+    })
+    .is_err());
+}
+
+/// The dial budget is checked against `LIFELINE_FUNCTION_TIMEOUT_S`:
+/// each function that sets it must really have that timeout (the
+/// Globals' one, not overridden), and the template's budget must fit.
+#[test]
+fn the_template_states_the_call_path_timeout_truly() {
+    let template = include_str!("../../../../../template.yaml");
+    let global = template
+        .split("\nGlobals:")
+        .nth(1)
+        .and_then(|g| g.lines().find_map(|l| l.trim().strip_prefix("Timeout: ")))
+        .expect("a global Timeout");
+    // Top-level entries (two-space indent) with their bodies.
+    let mut entries: Vec<String> = vec![];
+    for line in template.lines() {
+        let top = line.starts_with("  ") && !line.starts_with("   ") && line.len() > 2;
+        match entries.last_mut() {
+            Some(e) if !top => {
+                e.push('\n');
+                e.push_str(line);
+            }
+            _ => entries.push(line.to_string()),
+        }
+    }
+    let functions: Vec<&String> = entries
+        .iter()
+        .filter(|r| r.contains("Type: AWS::Serverless::Function"))
+        .collect();
+    let stating: Vec<&&String> = functions
+        .iter()
+        .filter(|f| f.contains("LIFELINE_FUNCTION_TIMEOUT_S"))
+        .collect();
+    assert_eq!(stating.len(), 3, "dial-intake and the two adapters");
+    for f in stating {
+        assert!(
+            f.contains(&format!("LIFELINE_FUNCTION_TIMEOUT_S: \"{global}\"")),
+            "{f}"
+        );
+        assert!(
+            !f.contains("\n      Timeout:"),
+            "overrides the timeout: {f}"
+        );
+    }
+    let budget_max = template
+        .split("DialBudgetMs:")
+        .nth(1)
+        .and_then(|p| p.lines().find_map(|l| l.trim().strip_prefix("MaxValue: ")))
+        .expect("DialBudgetMs MaxValue");
+    let settings = lifeline_app::settings::Settings::from_lookup(|k| match k {
+        "LIFELINE_DIAL_BUDGET_MS" => Some(budget_max.to_string()),
+        "LIFELINE_FUNCTION_TIMEOUT_S" => Some(global.to_string()),
+        _ => None,
+    });
+    assert!(
+        settings.is_ok(),
+        "the largest DialBudgetMs fits: {settings:?}"
+    );
+}
