@@ -1,0 +1,120 @@
+//! The stream's reader, the bus and the outbox: the functions invoked off the
+//! request path, as their event source mappings and rules would.
+
+use super::{event_function, lease_function, LocalSystem};
+use crate::bus::LocalBus;
+use crate::invoke::{Invocable, JsonFunction};
+use callback_lease::CallbackLease;
+use lifeline_app::clock::Clock;
+use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::scheduler::EventBridgeScheduler;
+use presence_override::PresenceOverride;
+use std::sync::Arc;
+
+impl LocalSystem {
+    /// Reads the table's stream with stream-events (as its event source
+    /// mapping would) and delivers its events through the bus's rules to
+    /// presence-override, the notifier (only with `mail`) and callback-lease
+    /// (only with a `scheduler`), until the returned task is aborted. Each is
+    /// a function of its own with its own store, `store_for(name)`. Needs
+    /// `with_failure_queues`.
+    pub fn start_stream_consumers(
+        &self,
+        streams: aws_sdk_dynamodbstreams::Client,
+        store_for: impl Fn(&'static str) -> DynamoStore,
+        scheduler: Option<EventBridgeScheduler>,
+        mail: Option<(lifeline_aws::ses::SesSender, lifeline_domain::types::Email)>,
+    ) -> tokio::task::JoinHandle<()> {
+        let table = self.store.table().to_string();
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        let store = |name| Arc::new(store_for(name));
+        let presence = Arc::new(PresenceOverride::new(
+            store("presence-override"),
+            clock.clone(),
+            self.config.clone(),
+        ));
+        self.register("presence-override", event_function(presence));
+        if let Some((sender, from)) = mail {
+            let notifier = Arc::new(notifier::Notifier::new(
+                store("notifier"),
+                Arc::new(sender),
+                clock.clone(),
+                from,
+                &self.config.settings,
+            ));
+            self.register("notifier", event_function(notifier));
+        }
+        if let Some(scheduler) = scheduler {
+            let lease = Arc::new(CallbackLease::new(
+                store("callback-lease"),
+                Arc::new(scheduler),
+                clock.clone(),
+            ));
+            if self.schedules.is_none() {
+                self.register("callback-lease", lease_function(lease));
+            }
+        }
+        let Some(invoker) = self.invoker.clone() else {
+            tracing::error!("no failure queues (with_failure_queues): the stream is not read");
+            return tokio::spawn(async {});
+        };
+        let me_register = {
+            let functions = self.functions.clone();
+            move |name: &'static str, f: Arc<dyn Invocable>| {
+                if let Ok(mut all) = functions.write() {
+                    all.insert(name, f);
+                }
+            }
+        };
+        tokio::spawn(async move {
+            let failures = invoker.failures().clone();
+            let url = loop {
+                match failures.url("stream-events").await {
+                    Ok(url) => break url,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "waiting for stream-events' failure queue");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                }
+            };
+            let reader = Arc::new(stream_events::StreamEvents::new(
+                Arc::new(LocalBus::new(invoker.clone())),
+                Arc::new(lifeline_aws::sqs::SqsFailureQueue::new(
+                    failures.client().clone(),
+                    url,
+                )),
+                clock,
+            ));
+            let arn = failures.function_arn("stream-events");
+            let function: Arc<dyn Invocable> = Arc::new(JsonFunction(move |event| {
+                let reader = reader.clone();
+                let arn = arn.clone();
+                async move { reader.invoke(event, &arn).await }
+            }));
+            me_register("stream-events", function.clone());
+            crate::stream::pump(
+                streams,
+                table,
+                crate::stream::StreamReader {
+                    function,
+                    delivery: lifeline_edge::events::STREAM_DELIVERY,
+                    failures,
+                    activity: invoker.activity().clone(),
+                },
+                std::time::Duration::from_millis(200),
+            )
+            .await
+        })
+    }
+
+    /// Waits until nothing more will happen on its own: the stream read to
+    /// its end and every asynchronous invocation (retries included) finished
+    /// or given up on. `false` after `within`, or without failure queues
+    /// (no stream is read then).
+    pub async fn settled(&self, within: std::time::Duration) -> bool {
+        match &self.invoker {
+            Some(invoker) => invoker.activity().settled(within).await,
+            None => false,
+        }
+    }
+}
