@@ -35,7 +35,10 @@ fn template_entries() -> Vec<String> {
 
 /// A line's value after `key: `, trimmed.
 fn value_of<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    line.trim().strip_prefix(key)?.strip_prefix(": ").map(str::trim)
+    line.trim()
+        .strip_prefix(key)?
+        .strip_prefix(": ")
+        .map(str::trim)
 }
 
 /// Every `HttpApi` event of every function in template.yaml.
@@ -159,7 +162,9 @@ fn the_delivery_table_names_each_rules_detail_types() {
     let expected: Vec<Vec<&str>> = RULES
         .iter()
         .map(|r| {
-            let taken = DETAIL_TYPES.iter().filter(|t| takers(t).contains(&r.function));
+            let taken = DETAIL_TYPES
+                .iter()
+                .filter(|t| takers(t).contains(&r.function));
             std::iter::once(r.function).chain(taken.copied()).collect()
         })
         .collect();
@@ -169,7 +174,11 @@ fn the_delivery_table_names_each_rules_detail_types() {
 #[test]
 fn routes_are_read_from_a_cell_as_the_contract_writes_them() {
     let routes = template_routes();
-    let dial = ("POST".into(), "/calls/outbound".into(), "dial-intake".into());
+    let dial = (
+        "POST".into(),
+        "/calls/outbound".into(),
+        "dial-intake".into(),
+    );
     assert!(routes.contains(&dial), "{routes:?}");
     let documented = documented_routes();
     let twilio_status = (
