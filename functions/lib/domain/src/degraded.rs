@@ -70,35 +70,47 @@ impl DegradedReason {
         }
     }
 
-    /// One line for the documented list.
+    /// Why the agent's own number was presented: its row of the documented
+    /// list (docs/contract.md, generated from these).
     pub const fn description(self) -> &'static str {
         match self {
-            DegradedReason::StoreUnavailable => "the table refused a read or a write",
-            DegradedReason::Timeout => "the table did not answer within the dial's time budget",
-            DegradedReason::PoolExhausted => "every callback number of the country's pool is held",
-            DegradedReason::NoPool => "the country has no callback-number pool at all",
+            DegradedReason::StoreUnavailable => {
+                "DynamoDB refused, throttled past the retries, or was unreachable"
+            }
+            DegradedReason::Timeout => "the table did not answer within the dial's budget",
+            DegradedReason::PoolExhausted => "the country's pool had no free number",
+            DegradedReason::NoPool => {
+                "the country has no pool at all (`NoPool` is counted per country; \
+                 `lifeline doctor` names such agent countries)"
+            }
             DegradedReason::Contention => {
-                "concurrent dials kept taking the candidate numbers until the attempts ran out"
+                "every candidate number was taken by concurrent dials, after a few attempts"
             }
             DegradedReason::LocationUnknown => {
-                "no location and no profile country: the number is placed as dialed"
+                "no country could be told (neither the dial's, a registration's nor the \
+                 profile's); the number is placed as dialed"
             }
             DegradedReason::AgentProfileMissing => {
-                "the agent has no profile: the call is routed as a direct offer"
+                "the agent has no profile (the route falls back to `direct_offer`)"
             }
             DegradedReason::CallIdConflict => {
-                "the callId is recorded for another agent's or another number's dial"
+                "the `callId` belongs to another agent or another number"
             }
             DegradedReason::LeaseUnreadable => {
-                "the agent's lease pointer does not decode: no number is claimed"
+                "the agent's lease pointer in the table does not decode"
             }
             DegradedReason::UnsupportedLocation => {
-                "a country code no region has (a pass-through, or placed as dialed)"
+                "with leasing for unsupported locations switched on \
+                 (`LeaseUnsupportedLocations`), a dial whose country no region of the \
+                 metadata has and whose number the profile's country does not recognise \
+                 either; placed as dialed"
             }
             DegradedReason::Unauthenticated => {
-                "the request's signature did not verify: nothing read or written"
+                "the signature could not be verified (nothing was written)"
             }
-            DegradedReason::InternalError => "the dial's handling failed: nothing read or written",
+            DegradedReason::InternalError => {
+                "a panic below the handler (dial-intake, the Connect adapter)"
+            }
             DegradedReason::InvalidEvent => {
                 "the platform's event was unusable (Connect adapter): nothing read or written"
             }
@@ -123,5 +135,7 @@ impl std::str::FromStr for DegradedReason {
     }
 }
 
+#[cfg(test)]
+mod docs_tests;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,8 @@
 //! instead of spelling out every field. Never linked into a function.
 #![allow(clippy::expect_used)]
 
+pub mod docs;
+
 use chrono::{DateTime, Utc};
 
 use crate::call::{AgentProfile, EmergencyCall};

@@ -24,4 +24,6 @@ pub use detail::{
 pub use event::{DomainEvent, DETAIL_TYPES, SOURCE};
 
 #[cfg(test)]
+mod docs_tests;
+#[cfg(test)]
 mod tests;
