@@ -1,6 +1,6 @@
 //! Emergency calls, agent profiles and the answers Lifeline gives (wire contract, DESIGN §3).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::degraded::DegradedReason;
@@ -145,9 +145,7 @@ impl EmergencyCall {
     }
 }
 
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::types::rfc3339;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Panel {

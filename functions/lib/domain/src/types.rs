@@ -251,6 +251,11 @@ impl Recipients {
     }
 }
 
+/// A time as the contract writes it: RFC 3339, whole seconds, `Z`.
+pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! One setting's description (a row of [`super::table::SETTINGS`]) and the
+//! One setting's description (a row of the settings table, `SETTINGS`) and the
 //! parsing it drives: the variable's name, bounds and default come from the
 //! row, so a reader writes only what it does with the value.
 

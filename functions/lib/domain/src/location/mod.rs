@@ -56,7 +56,7 @@ fn serialize_time<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match t {
-        Some(t) => s.serialize_str(&crate::call::rfc3339(*t)),
+        Some(t) => s.serialize_str(&crate::types::rfc3339(*t)),
         None => s.serialize_none(),
     }
 }

@@ -64,7 +64,7 @@ pub fn render(entity: &str, location: &Location, at: DateTime<Utc>) -> String {
             ("entity", &pres_uri(entity)),
         ],
     );
-    let timestamp = crate::call::rfc3339(at);
+    let timestamp = crate::types::rfc3339(at);
     for (id, chunk) in tuples.iter().flatten() {
         x.open("tuple", &[("id", id)]);
         x.open("status", &[]);
