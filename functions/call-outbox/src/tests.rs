@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use lifeline_app::clock::FixedClock;
 use lifeline_app::fakes::{MemoryStore, RecordedMetrics};
 use lifeline_domain::call::EmergencyCall;
-use lifeline_domain::route::Route;
 
 fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_496_400, 0).unwrap()
@@ -14,24 +13,9 @@ fn t0() -> DateTime<Utc> {
 
 fn call(id: &str) -> EmergencyCall {
     EmergencyCall {
-        call_id: id.parse().unwrap(),
-        agent_id: "a-42".parse().unwrap(),
-        dialed: "911".into(),
-        emergency_number: "911".into(),
-        test: false,
-        country: Some(lifeline_domain::numbers::Country::US),
-        location: None,
-        location_source: None,
-        caller_id: "+14255550100".parse().unwrap(),
-        leased_number: None,
-        lease_id: None,
-        callback_expires_at: None,
-        route: Route::DirectOffer,
         degraded: true,
         reason: Some(lifeline_domain::degraded::DegradedReason::StoreUnavailable),
-        dialed_at: t0(),
-        desktop_time: None,
-        ended_at: None,
+        ..lifeline_domain::testing::call(id, "a-42", t0())
     }
 }
 
