@@ -665,3 +665,6 @@ mod tests {
 
 #[cfg(test)]
 mod reason_tests;
+
+#[cfg(test)]
+mod golden_tests;
