@@ -120,7 +120,7 @@ impl AdminStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode_agent(agent)))
+            .set_item(Some(encode_agent(agent)?))
             .send()
             .await
             .map_err(unavailable)?;
@@ -340,7 +340,7 @@ mod tests {
             t(0),
         );
         let ended = p.on_end(&lease, &"c-1".parse().unwrap(), t(10)).unwrap();
-        let item = encode_number(&ended, p.available_at(&ended));
+        let item = encode_number(&ended, p.available_at(&ended)).unwrap();
 
         let leased = removal_refused(&number, Some(&item), t(30));
         assert!(matches!(leased, RemoveError::Leased(..)), "{leased:?}");

@@ -152,7 +152,7 @@ fn check_call(name: &str, call: &EmergencyCall) {
     check(
         name,
         call,
-        |c| encode_call(c, ttl),
+        |c| encode_call(c, ttl).unwrap(),
         |i| decode_call(i).unwrap(),
     );
 }
@@ -186,7 +186,7 @@ fn calls() {
 fn a_call_with_notification_progress_and_outcome() {
     let call = full_call();
     let ttl = t(1_798_000_000);
-    let mut with_progress = encode_call(&call, ttl);
+    let mut with_progress = encode_call(&call, ttl).unwrap();
     let progress = AttributeValue::M(HashMap::from([
         ("0123456789ab".to_string(), AttributeValue::S("sent".into())),
         (
@@ -197,7 +197,7 @@ fn a_call_with_notification_progress_and_outcome() {
     with_progress.insert("notifyProgress".into(), progress);
     let stored = golden("call_notify_progress", &with_progress);
     assert_eq!(decode_call(&stored).unwrap(), call);
-    let mut notified = encode_call(&call, ttl);
+    let mut notified = encode_call(&call, ttl).unwrap();
     notified.insert("notification".into(), AttributeValue::S("sent".into()));
     notified.insert(
         "notificationDetail".into(),
@@ -209,7 +209,7 @@ fn a_call_with_notification_progress_and_outcome() {
     );
     let stored = golden("call_notified", &notified);
     assert_eq!(decode_call(&stored).unwrap(), call);
-    let mut reencoded = encode_call(&call, ttl);
+    let mut reencoded = encode_call(&call, ttl).unwrap();
     for extra in ["notification", "notificationDetail", "notifiedAt"] {
         reencoded.insert(extra.into(), stored[extra].clone());
     }
@@ -218,7 +218,7 @@ fn a_call_with_notification_progress_and_outcome() {
 
 #[test]
 fn agents() {
-    let ag = |a: &AgentProfile| encode_agent(a);
+    let ag = |a: &AgentProfile| encode_agent(a).unwrap();
     let de = |i: &Item| decode_agent(i).unwrap();
     check("agent_plain", &testing::agent("a-42"), ag, de);
     let full = AgentProfile {
@@ -269,13 +269,13 @@ fn leases_on_number_and_pointer_items() {
     check(
         "number_leased",
         &some(&two),
-        |l| encode_number(l.as_ref().unwrap(), at),
+        |l| encode_number(l.as_ref().unwrap(), at).unwrap(),
         de,
     );
     check(
         "pointer_leased",
         &some(&l),
-        |l| encode_pointer(l.as_ref().unwrap(), at),
+        |l| encode_pointer(l.as_ref().unwrap(), at).unwrap(),
         de,
     );
     let ended = p
@@ -289,13 +289,13 @@ fn leases_on_number_and_pointer_items() {
     check(
         "number_released",
         &some(&released),
-        |l| encode_number(l.as_ref().unwrap(), at),
+        |l| encode_number(l.as_ref().unwrap(), at).unwrap(),
         de,
     );
     check(
         "pointer_ended",
         &some(&ended),
-        |l| encode_pointer(l.as_ref().unwrap(), at),
+        |l| encode_pointer(l.as_ref().unwrap(), at).unwrap(),
         de,
     );
 }
@@ -335,7 +335,7 @@ fn presence() {
     check(
         "presence_override",
         &busy,
-        |s| encode_presence(&agent, s, view, now),
+        |s| encode_presence(&agent, s, view, now).unwrap(),
         de,
     );
     let idle = PresenceState {
@@ -351,7 +351,7 @@ fn presence() {
     check(
         "presence_idle",
         &idle,
-        |s| encode_presence(&agent, s, view, now),
+        |s| encode_presence(&agent, s, view, now).unwrap(),
         de,
     );
 }
@@ -369,7 +369,7 @@ fn template() {
     check(
         "template_version",
         &tpl,
-        |t| encode_template(t, "VERSION#000004", now),
+        |t| encode_template(t, "VERSION#000004", now).unwrap(),
         de,
     );
 }
@@ -385,7 +385,7 @@ fn registered_location() {
     check(
         "registered_location",
         &reg,
-        |r| encode_registered_location(&agent, r, ttl),
+        |r| encode_registered_location(&agent, r, ttl).unwrap(),
         |i| decode_registered_location(i).unwrap(),
     );
 }
