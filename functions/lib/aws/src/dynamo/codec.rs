@@ -54,9 +54,20 @@ fn encode_item(mut key: Item, kind: &str, body: &impl Serialize) -> Result<Item,
     Ok(key)
 }
 
-/// The stored shape `S` out of `item`: serde's message, naming the item.
+/// The stored shape `S` out of `item`: serde's message, naming the item
+/// and the attribute (`serde_dynamo`'s own errors do not say which).
 fn decode_stored<S: DeserializeOwned>(item: &Item) -> Result<S, StoreError> {
-    serde_dynamo::from_item(item.clone()).map_err(|e| corrupt(item, e.to_string()))
+    let attrs = serde_dynamo::Item::from(item.clone());
+    let de = serde_dynamo::Deserializer::from_attribute_value(serde_dynamo::AttributeValue::M(
+        attrs.into(),
+    ));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let detail = match e.path().iter().next() {
+            Some(_) => format!("`{}`: {}", e.path(), e.inner()),
+            None => e.inner().to_string(),
+        };
+        corrupt(item, detail)
+    })
 }
 
 /// The domain value `T` out of `item`, through its stored shape `S`.

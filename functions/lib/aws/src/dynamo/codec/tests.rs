@@ -117,3 +117,25 @@ fn lease_round_trips_on_both_items() {
     );
     assert_eq!(decode_lease(&item).unwrap(), Some(ended));
 }
+
+/// A malformed item is `Corrupt`, naming the item and the attribute.
+#[test]
+fn a_mistyped_attribute_is_corrupt_naming_it() {
+    let t = DateTime::from_timestamp(1_795_496_400, 0).unwrap();
+    let mut item = encode_call(&lifeline_domain::testing::call("c-1", "a-42", t), t).unwrap();
+    item.insert("dialedAt".into(), AttributeValue::N("1795496400".into()));
+    for decoded in [decode_call(&item).err(), decode_call_head(&item).err()] {
+        match decoded {
+            Some(StoreError::Corrupt { key, detail }) => {
+                assert_eq!(key, "CALL#c-1/CALL");
+                assert!(detail.contains("dialedAt"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    item.remove("dialedAt");
+    assert!(matches!(
+        decode_call_head(&item),
+        Err(StoreError::Corrupt { detail, .. }) if detail.contains("dialedAt")
+    ));
+}
