@@ -6,6 +6,7 @@
 mod agent;
 mod call;
 mod lease;
+mod platform;
 mod presence;
 mod reader;
 mod template;
@@ -25,6 +26,7 @@ pub(crate) use call::{
     encode_registered_location,
 };
 pub(crate) use lease::{decode_lease, encode_number, encode_pointer};
+pub(crate) use platform::{decode_remembered, encode_remembered};
 pub(crate) use presence::{decode_presence, decode_presence_item, encode_presence};
 pub(crate) use reader::Reader;
 pub(crate) use template::{decode_template, encode_template};

@@ -412,3 +412,24 @@ fn tenant() {
     };
     assert_eq!(decode_tenant(&empty), none);
 }
+
+#[test]
+fn a_remembered_platform_status() {
+    use lifeline_domain::platform::{PlatformStatus, RememberedStatus};
+    let agent = "a-42".parse().unwrap();
+    let remembered = RememberedStatus {
+        previous: PlatformStatus {
+            id: "st-1".into(),
+            name: "Available".into(),
+        },
+        episode: "c-1".into(),
+        applied: true,
+    };
+    let now = t(1_795_496_400);
+    check(
+        "platform_status",
+        &remembered,
+        |r| encode_remembered(&agent, r, now),
+        |i| decode_remembered(i).unwrap(),
+    );
+}
