@@ -44,7 +44,7 @@ impl PlatformStateStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode_remembered(agent, remembered, now)))
+            .set_item(Some(encode_remembered(agent, remembered, now)?))
             .send()
             .await
             .map_err(unavailable)?;
@@ -82,7 +82,8 @@ mod tests {
             &agent,
             &r,
             DateTime::from_timestamp(1_795_496_400, 0).unwrap(),
-        );
+        )
+        .unwrap();
         assert_eq!(decode_remembered(&item).unwrap(), r);
         assert_eq!(item_kind(&item), Some(("AGENT#a-42", "PLATFORMSTATUS")));
     }

@@ -429,7 +429,7 @@ fn a_remembered_platform_status() {
     check(
         "platform_status",
         &remembered,
-        |r| encode_remembered(&agent, r, now),
+        |r| encode_remembered(&agent, r, now).unwrap(),
         |i| decode_remembered(i).unwrap(),
     );
 }
