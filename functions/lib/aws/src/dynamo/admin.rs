@@ -11,7 +11,9 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, E164};
 
-use super::codec::{decode_agent, decode_lease, decode_tenant, encode_agent, Reader};
+use super::codec::{
+    decode_agent, decode_lease, decode_tenant, encode_agent, encode_new_number, Reader,
+};
 use super::keys::{epoch, number_key, profile_key, s, tenant_key, AVAILABLE_INDEX};
 use super::store::{unavailable, DynamoStore, Item};
 
@@ -148,12 +150,7 @@ impl AdminStore for DynamoStore {
     ) -> Result<AddedNumbers, StoreError> {
         let mut out = AddedNumbers::default();
         for number in numbers {
-            let mut item = number_key(number);
-            item.insert("type".into(), s("number"));
-            item.insert("number".into(), s(number.as_str()));
-            item.insert("country".into(), s(country.code()));
-            item.insert("poolCountry".into(), s(country.code()));
-            item.insert("availableAt".into(), epoch(now));
+            let item = encode_new_number(number, country, now)?;
             // Never over an existing item: a leased or quarantined number
             // keeps its lease and its `availableAt`.
             let r = self

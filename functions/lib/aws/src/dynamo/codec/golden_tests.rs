@@ -433,3 +433,15 @@ fn a_remembered_platform_status() {
         |i| decode_remembered(i).unwrap(),
     );
 }
+
+/// A number as the pool import adds it; its lease is none, and the
+/// listing reads its number, pool and availability.
+#[test]
+fn a_number_just_added_to_the_pool() {
+    let number = "+14255550197".parse().unwrap();
+    let now = t(1_795_496_400);
+    let item = encode_new_number(&number, Country::US, now).unwrap();
+    let stored = golden("number_new", &item);
+    assert_eq!(to_json(&item), to_json(&stored));
+    assert_eq!(decode_lease(&stored).unwrap(), None);
+}

@@ -143,3 +143,19 @@ pub(crate) fn encode_pointer(
     };
     encode_item(pointer_key(&lease.agent), "agentLease", &body)
 }
+
+/// A number just added to `country`'s pool: never leased, available `now`.
+pub(crate) fn encode_new_number(
+    number: &lifeline_domain::types::E164,
+    country: lifeline_domain::numbers::Country,
+    now: DateTime<Utc>,
+) -> Result<Item, StoreError> {
+    use crate::dynamo::keys::{epoch, s};
+    let mut item = number_key(number);
+    item.insert("type".into(), s("number"));
+    item.insert("number".into(), s(number.as_str()));
+    item.insert("country".into(), s(country.code()));
+    item.insert("poolCountry".into(), s(country.code()));
+    item.insert("availableAt".into(), epoch(now));
+    Ok(item)
+}
