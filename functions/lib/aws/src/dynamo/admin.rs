@@ -12,7 +12,8 @@ use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, E164};
 
 use super::codec::{
-    decode_agent, decode_lease, decode_tenant, encode_agent, encode_new_number, Reader,
+    decode_agent, decode_lease, decode_pool_entry, decode_tenant, encode_agent, encode_new_number,
+    Reader,
 };
 use super::keys::{epoch, number_key, profile_key, s, tenant_key, AVAILABLE_INDEX};
 use super::store::{unavailable, DynamoStore, Item};
@@ -226,13 +227,12 @@ impl AdminStore for DynamoStore {
         let mut out = Vec::new();
         for chunk in keys.chunks(100) {
             for item in self.batch_get(chunk.to_vec()).await? {
-                let r = Reader::new(&item);
-                let lease = decode_lease(&item)?;
+                let entry = decode_pool_entry(&item)?;
                 out.push(PoolNumber::describe(
-                    &r.parse("number")?,
-                    r.str("poolCountry")?,
-                    lease.as_ref(),
-                    r.epoch("availableAt")?,
+                    &entry.number,
+                    &entry.pool_country,
+                    entry.lease.as_ref(),
+                    entry.available_at,
                     now,
                 ));
             }

@@ -25,7 +25,9 @@ pub(crate) use call::{
     decode_call, decode_call_and_ttl, decode_call_head, decode_registered_location, encode_call,
     encode_registered_location,
 };
-pub(crate) use lease::{decode_lease, encode_new_number, encode_number, encode_pointer};
+pub(crate) use lease::{
+    decode_lease, decode_pool_entry, encode_new_number, encode_number, encode_pointer,
+};
 pub(crate) use platform::{decode_remembered, encode_remembered};
 pub(crate) use presence::{decode_presence, decode_presence_item, encode_presence};
 pub(crate) use reader::Reader;

@@ -7,9 +7,11 @@ use std::collections::BTreeSet;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lifeline_app::ports::StoreError;
 use lifeline_domain::lease::Lease;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::types::E164;
 
 use super::time::{epoch, epoch_opt};
-use super::{decode_item, encode_item, parse, Item};
+use super::{corrupt, decode_item, decode_stored, encode_item, parse, Item};
 use crate::dynamo::keys::{number_key, pointer_key};
 
 /// The lease's attributes, the same on both items.
@@ -146,16 +148,56 @@ pub(crate) fn encode_pointer(
 
 /// A number just added to `country`'s pool: never leased, available `now`.
 pub(crate) fn encode_new_number(
-    number: &lifeline_domain::types::E164,
-    country: lifeline_domain::numbers::Country,
+    number: &E164,
+    country: Country,
     now: DateTime<Utc>,
 ) -> Result<Item, StoreError> {
-    use crate::dynamo::keys::{epoch, s};
-    let mut item = number_key(number);
-    item.insert("type".into(), s("number"));
-    item.insert("number".into(), s(number.as_str()));
-    item.insert("country".into(), s(country.code()));
-    item.insert("poolCountry".into(), s(country.code()));
-    item.insert("availableAt".into(), epoch(now));
-    Ok(item)
+    let body = NewNumberItem {
+        number: number.to_string(),
+        country: country.code().to_string(),
+        pool_country: country.code().to_string(),
+        available_at: now,
+    };
+    encode_item(number_key(number), "number", &body)
+}
+
+/// A number as the pool import writes it, before any lease.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NewNumberItem {
+    number: String,
+    country: String,
+    pool_country: String,
+    #[serde(with = "epoch")]
+    available_at: DateTime<Utc>,
+}
+
+/// What the pool listing and a refused removal read off a number item.
+#[derive(Debug)]
+pub(crate) struct PoolEntry {
+    pub number: E164,
+    pub pool_country: String,
+    pub available_at: DateTime<Utc>,
+    pub lease: Option<Lease>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PoolEntryItem {
+    number: String,
+    pool_country: String,
+    #[serde(with = "epoch")]
+    available_at: DateTime<Utc>,
+}
+
+/// A number item's pool entry.
+pub(crate) fn decode_pool_entry(item: &Item) -> Result<PoolEntry, StoreError> {
+    let lease = decode_lease(item)?;
+    let stored: PoolEntryItem = decode_stored(item)?;
+    Ok(PoolEntry {
+        number: parse("number", &stored.number).map_err(|e| corrupt(item, e))?,
+        pool_country: stored.pool_country,
+        available_at: stored.available_at,
+        lease,
+    })
 }
