@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::{PlatformContext, PlatformStateStore, StoreError};
-use lifeline_domain::platform::{PlatformStatus, RememberedStatus};
+use lifeline_domain::platform::RememberedStatus;
 use lifeline_domain::types::AgentId;
 
 use super::codec::{decode_agent, decode_remembered, encode_remembered, Reader};
@@ -66,6 +66,7 @@ impl PlatformStateStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lifeline_domain::platform::PlatformStatus;
 
     #[test]
     fn a_remembered_status_round_trips() {
