@@ -29,7 +29,7 @@ pub(crate) use lease::{
     decode_lease, decode_pool_entry, encode_new_number, encode_number, encode_pointer,
 };
 pub(crate) use platform::{decode_remembered, encode_remembered};
-pub(crate) use presence::{decode_presence, decode_presence_item, encode_presence};
+pub(crate) use presence::{decode_presence, decode_presence_facts, encode_presence};
 pub(crate) use reader::Reader;
 pub(crate) use template::{decode_template, encode_template};
 

@@ -6,12 +6,10 @@ use chrono::{DateTime, Utc};
 use aws_sdk_dynamodb::types::AttributeValue;
 use lifeline_app::ports::StoreError;
 use lifeline_domain::call::CallChange;
-use lifeline_domain::events::{CallFacts, ItemChange, PresenceFacts};
+use lifeline_domain::events::{CallFacts, ItemChange};
 use lifeline_domain::lease::Lease;
 
-use super::codec::{
-    decode_call_head, decode_lease, decode_presence, decode_presence_item, encode_number, Reader,
-};
+use super::codec::{decode_call_head, decode_lease, decode_presence_facts, encode_number, Reader};
 use super::store::Item;
 
 /// A number item carrying `lease`, as a stream image (for tests and samples).
@@ -92,8 +90,8 @@ pub fn item_change(
             })
         }
         Some("presence") => Some(ItemChange::Presence {
-            before: old.as_ref().map(presence_facts).transpose()?,
-            after: new.as_ref().map(presence_facts).transpose()?,
+            before: old.as_ref().map(decode_presence_facts).transpose()?,
+            after: new.as_ref().map(decode_presence_facts).transpose()?,
         }),
         _ => None,
     })
@@ -140,21 +138,5 @@ fn call_facts(item: &Item) -> Result<CallFacts, StoreError> {
         dialed_at: head.dialed_at,
         ended_at: head.ended_at,
         notification,
-    })
-}
-
-fn presence_facts(item: &Item) -> Result<PresenceFacts, StoreError> {
-    let state = decode_presence(item)?;
-    let stored = decode_presence_item(item)?;
-    Ok(PresenceFacts {
-        agent_id: stored
-            .agent_id
-            .parse()
-            .map_err(|e| Reader::new(item).corrupt(format!("`agentId`: {e}")))?,
-        override_active: stored.r#override,
-        status: stored.status,
-        reported: state.reported.as_str().to_string(),
-        active_calls: state.active.keys().cloned().collect(),
-        updated_at: stored.updated_at,
     })
 }

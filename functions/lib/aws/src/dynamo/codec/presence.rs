@@ -6,22 +6,23 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use lifeline_app::ports::StoreError;
+use lifeline_domain::events::PresenceFacts;
 use lifeline_domain::presence::{PresenceState, PresenceView};
 use lifeline_domain::types::{AgentId, CallId};
 
 use super::time::rfc3339;
-use super::{decode_item, decode_stored, encode_item, parse, Item};
+use super::{decode_item, encode_item, parse, Item};
 use crate::dynamo::keys::presence_key;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PresenceItem {
-    pub(crate) agent_id: String,
+    agent_id: String,
     reported: String,
     /// What readers were shown at this write: for people and stream consumers.
-    pub(crate) status: String,
+    status: String,
     #[serde(default)]
-    pub(crate) r#override: bool,
+    r#override: bool,
     /// Call → epoch seconds. Empty maps are left out: the Rust Streams SDK
     /// cannot parse an empty `M` in DynamoDB Local's GetRecords answers.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -29,7 +30,7 @@ pub(crate) struct PresenceItem {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     ended_calls: BTreeMap<String, i64>,
     #[serde(with = "rfc3339")]
-    pub(crate) updated_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
     version: i64,
 }
 
@@ -98,7 +99,27 @@ pub(crate) fn decode_presence(item: &Item) -> Result<PresenceState, StoreError> 
     decode_item::<PresenceStateItem, _>(item)
 }
 
-/// The whole presence item (the stream's facts read all of it).
-pub(crate) fn decode_presence_item(item: &Item) -> Result<PresenceItem, StoreError> {
-    decode_stored(item)
+/// What the stream's events say of a presence item.
+impl TryFrom<PresenceItem> for PresenceFacts {
+    type Error = String;
+    fn try_from(p: PresenceItem) -> Result<Self, String> {
+        let state = PresenceState::try_from(PresenceStateItem {
+            reported: p.reported,
+            active_calls: p.active_calls,
+            ended_calls: p.ended_calls,
+            version: p.version,
+        })?;
+        Ok(PresenceFacts {
+            agent_id: parse("agentId", &p.agent_id)?,
+            override_active: p.r#override,
+            status: p.status,
+            reported: state.reported.as_str().to_string(),
+            active_calls: state.active.into_keys().collect(),
+            updated_at: p.updated_at,
+        })
+    }
+}
+
+pub(crate) fn decode_presence_facts(item: &Item) -> Result<PresenceFacts, StoreError> {
+    decode_item::<PresenceItem, _>(item)
 }
