@@ -1,4 +1,5 @@
-//! A lease, as a pool number's item and as the agent's pointer item carry it.
+//! Pool numbers and the agent's lease pointer: a lease as both items carry
+//! it, a number as the pool import adds it and as the pool listing reads it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
