@@ -11,7 +11,10 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::{AgentId, E164};
 
-use super::codec::{decode_agent, decode_lease, decode_tenant, encode_agent, Reader};
+use super::codec::{
+    decode_agent, decode_lease, decode_pool_entry, decode_tenant, encode_agent, encode_new_number,
+    Reader,
+};
 use super::keys::{epoch, number_key, profile_key, s, tenant_key, AVAILABLE_INDEX};
 use super::store::{unavailable, DynamoStore, Item};
 
@@ -120,7 +123,7 @@ impl AdminStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode_agent(agent)))
+            .set_item(Some(encode_agent(agent)?))
             .send()
             .await
             .map_err(unavailable)?;
@@ -148,12 +151,7 @@ impl AdminStore for DynamoStore {
     ) -> Result<AddedNumbers, StoreError> {
         let mut out = AddedNumbers::default();
         for number in numbers {
-            let mut item = number_key(number);
-            item.insert("type".into(), s("number"));
-            item.insert("number".into(), s(number.as_str()));
-            item.insert("country".into(), s(country.code()));
-            item.insert("poolCountry".into(), s(country.code()));
-            item.insert("availableAt".into(), epoch(now));
+            let item = encode_new_number(number, country, now)?;
             // Never over an existing item: a leased or quarantined number
             // keeps its lease and its `availableAt`.
             let r = self
@@ -229,13 +227,12 @@ impl AdminStore for DynamoStore {
         let mut out = Vec::new();
         for chunk in keys.chunks(100) {
             for item in self.batch_get(chunk.to_vec()).await? {
-                let r = Reader::new(&item);
-                let lease = decode_lease(&item)?;
+                let entry = decode_pool_entry(&item)?;
                 out.push(PoolNumber::describe(
-                    &r.parse("number")?,
-                    r.str("poolCountry")?,
-                    lease.as_ref(),
-                    r.epoch("availableAt")?,
+                    &entry.number,
+                    &entry.pool_country,
+                    entry.lease.as_ref(),
+                    entry.available_at,
                     now,
                 ));
             }
@@ -340,7 +337,7 @@ mod tests {
             t(0),
         );
         let ended = p.on_end(&lease, &"c-1".parse().unwrap(), t(10)).unwrap();
-        let item = encode_number(&ended, p.available_at(&ended));
+        let item = encode_number(&ended, p.available_at(&ended)).unwrap();
 
         let leased = removal_refused(&number, Some(&item), t(30));
         assert!(matches!(leased, RemoveError::Leased(..)), "{leased:?}");

@@ -139,7 +139,7 @@ impl DialStore for DynamoStore {
         };
         let call_put = put(
             &self.table,
-            encode_call(call, ttl),
+            encode_call(call, ttl)?,
             "attribute_not_exists(pk)",
             None,
         )?;
@@ -195,7 +195,7 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode_call(call, ttl)))
+            .set_item(Some(encode_call(call, ttl)?))
             .condition_expression("attribute_not_exists(pk)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()

@@ -50,7 +50,7 @@ impl LocationStore for DynamoStore {
         // The latest registration wins: the agent confirms where they are now.
         let location = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(encode_registered_location(agent, registered, ttl)))
+            .set_item(Some(encode_registered_location(agent, registered, ttl)?))
             .build()
             .map_err(|e| StoreError::Unavailable(format!("building a put: {e}")))?;
         let r = self

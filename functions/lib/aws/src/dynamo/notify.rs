@@ -190,21 +190,21 @@ impl TemplateStore for DynamoStore {
     ) -> Result<(), TemplateSaveError> {
         let version_put = put(
             &self.table,
-            encode_template(t, &format!("VERSION#{:06}", t.version), now),
+            encode_template(t, &format!("VERSION#{:06}", t.version), now)?,
             "attribute_not_exists(pk)",
             None,
         )?;
         let current_put = if t.version <= 1 {
             put(
                 &self.table,
-                encode_template(t, "CURRENT", now),
+                encode_template(t, "CURRENT", now)?,
                 "attribute_not_exists(pk)",
                 None,
             )?
         } else {
             put(
                 &self.table,
-                encode_template(t, "CURRENT", now),
+                encode_template(t, "CURRENT", now)?,
                 "version = :previous",
                 values(vec![(":previous", n(t.version as i64 - 1))]),
             )?

@@ -55,8 +55,15 @@ impl OutboxStore for DynamoStore {
 /// The outbox message for `call`: `{"v":1,"item":<the record, DynamoDB JSON>}`.
 #[cfg(feature = "sqs")]
 pub fn outbox_message(call: &EmergencyCall, ttl: chrono::DateTime<chrono::Utc>) -> String {
-    let item: serde_dynamo::Item = super::codec::encode_call(call, ttl).into();
-    serde_json::json!({"v": 1, "item": item}).to_string()
+    match super::codec::encode_call(call, ttl) {
+        Ok(item) => serde_json::json!({"v": 1, "item": serde_dynamo::Item::from(item)}).to_string(),
+        // Cannot happen (the call record always encodes); if it did, a
+        // message with no item, which its reader parks as corrupt.
+        Err(e) => {
+            tracing::error!(call_id = %call.call_id, error = %e, "the call record does not encode");
+            serde_json::json!({"v": 1, "unencodable": e.to_string()}).to_string()
+        }
+    }
 }
 
 /// The call and its TTL out of an outbox message; `Corrupt` for anything
@@ -79,9 +86,13 @@ pub fn read_outbox_message(
         return Err(corrupt(format!("unknown version {}", m.v)));
     }
     let item: super::store::Item = m.item.into();
-    let call = super::codec::decode_call(&item)?;
-    let ttl = super::codec::Reader::new(&item).epoch(super::keys::TTL_ATTRIBUTE)?;
-    Ok((call, ttl))
+    match super::codec::decode_call_and_ttl(&item)? {
+        (call, Some(ttl)) => Ok((call, ttl)),
+        (_, None) => Err(corrupt(format!(
+            "missing number `{}`",
+            super::keys::TTL_ATTRIBUTE
+        ))),
+    }
 }
 
 #[cfg(all(test, feature = "sqs"))]

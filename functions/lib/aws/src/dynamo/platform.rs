@@ -3,20 +3,15 @@
 //! (one batch read of profile, presence and this; one put; one delete).
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::{PlatformContext, PlatformStateStore, StoreError};
-use lifeline_domain::platform::{PlatformStatus, RememberedStatus};
+use lifeline_domain::platform::RememberedStatus;
 use lifeline_domain::types::AgentId;
 
-use super::codec::{decode_agent, Reader};
-use super::keys::{epoch, item_kind, platform_key, presence_key, profile_key, s};
-use super::store::{unavailable, DynamoStore, Item};
-use super::TTL_ATTRIBUTE;
-
-/// Kept a week at most: an override longer than that has long been restored.
-const KEEP_DAYS: i64 = 7;
+use super::codec::{decode_agent, decode_remembered, encode_remembered, Reader};
+use super::keys::{item_kind, platform_key, presence_key, profile_key};
+use super::store::{unavailable, DynamoStore};
 
 #[async_trait]
 impl PlatformStateStore for DynamoStore {
@@ -49,7 +44,7 @@ impl PlatformStateStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode_remembered(agent, remembered, now)))
+            .set_item(Some(encode_remembered(agent, remembered, now)?))
             .send()
             .await
             .map_err(unavailable)?;
@@ -68,34 +63,10 @@ impl PlatformStateStore for DynamoStore {
     }
 }
 
-fn encode_remembered(agent: &AgentId, r: &RememberedStatus, now: DateTime<Utc>) -> Item {
-    let mut item = platform_key(agent);
-    item.insert("type".into(), s("platformStatus"));
-    item.insert("agentId".into(), s(agent.as_str()));
-    item.insert("previousId".into(), s(&r.previous.id));
-    item.insert("previousName".into(), s(&r.previous.name));
-    item.insert("episode".into(), s(&r.episode));
-    item.insert("applied".into(), AttributeValue::Bool(r.applied));
-    item.insert("updatedAt".into(), epoch(now));
-    item.insert(TTL_ATTRIBUTE.into(), epoch(now + Duration::days(KEEP_DAYS)));
-    item
-}
-
-fn decode_remembered(item: &Item) -> Result<RememberedStatus, StoreError> {
-    let r = Reader::new(item);
-    Ok(RememberedStatus {
-        previous: PlatformStatus {
-            id: r.str("previousId")?.to_string(),
-            name: r.opt_str("previousName").unwrap_or_default().to_string(),
-        },
-        episode: r.str("episode")?.to_string(),
-        applied: r.bool("applied"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lifeline_domain::platform::PlatformStatus;
 
     #[test]
     fn a_remembered_status_round_trips() {
@@ -112,7 +83,8 @@ mod tests {
             &agent,
             &r,
             DateTime::from_timestamp(1_795_496_400, 0).unwrap(),
-        );
+        )
+        .unwrap();
         assert_eq!(decode_remembered(&item).unwrap(), r);
         assert_eq!(item_kind(&item), Some(("AGENT#a-42", "PLATFORMSTATUS")));
     }

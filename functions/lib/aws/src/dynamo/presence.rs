@@ -42,7 +42,7 @@ impl PresenceStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode_presence(agent, state, view, now)));
+            .set_item(Some(encode_presence(agent, state, view, now)?));
         let req = if state.version == 0 {
             req.condition_expression("attribute_not_exists(pk)")
         } else {

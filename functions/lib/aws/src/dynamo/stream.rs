@@ -6,17 +6,18 @@ use chrono::{DateTime, Utc};
 use aws_sdk_dynamodb::types::AttributeValue;
 use lifeline_app::ports::StoreError;
 use lifeline_domain::call::CallChange;
-use lifeline_domain::events::{CallFacts, ItemChange, PresenceFacts};
+use lifeline_domain::events::{CallFacts, ItemChange};
 use lifeline_domain::lease::Lease;
 
-use super::codec::{
-    decode_call_head, decode_lease, decode_presence, encode_number, is_call, Reader,
-};
+use super::codec::{decode_call_head, decode_lease, decode_presence_facts, encode_number, Reader};
 use super::store::Item;
 
 /// A number item carrying `lease`, as a stream image (for tests and samples).
-pub fn number_image(lease: &Lease, available_at: DateTime<Utc>) -> serde_dynamo::Item {
-    encode_number(lease, available_at).into()
+pub fn number_image(
+    lease: &Lease,
+    available_at: DateTime<Utc>,
+) -> Result<serde_dynamo::Item, StoreError> {
+    encode_number(lease, available_at).map(Into::into)
 }
 
 /// The lease on a number item as a stream image carries it.
@@ -36,7 +37,7 @@ pub fn call_change(
         return Ok(None);
     }
     let item: Item = new_image.clone().into();
-    if !is_call(&item) {
+    if item_type(&item) != Some("call") {
         return Ok(None);
     }
     let head = decode_call_head(&item)?;
@@ -64,14 +65,8 @@ pub fn item_change(
         (!image.is_empty()).then(|| image.clone().into())
     };
     let (old, new) = (item(old_image), item(new_image));
-    let kind = new
-        .as_ref()
-        .or(old.as_ref())
-        .and_then(|i| match i.get("type") {
-            Some(AttributeValue::S(t)) => Some(t.clone()),
-            _ => None,
-        });
-    Ok(match kind.as_deref() {
+    let kind = new.as_ref().or(old.as_ref()).and_then(item_type);
+    Ok(match kind {
         Some("call") => Some(ItemChange::Call {
             before: old.as_ref().map(call_facts).transpose()?,
             after: new.as_ref().map(call_facts).transpose()?,
@@ -95,11 +90,19 @@ pub fn item_change(
             })
         }
         Some("presence") => Some(ItemChange::Presence {
-            before: old.as_ref().map(presence_facts).transpose()?,
-            after: new.as_ref().map(presence_facts).transpose()?,
+            before: old.as_ref().map(decode_presence_facts).transpose()?,
+            after: new.as_ref().map(decode_presence_facts).transpose()?,
         }),
         _ => None,
     })
+}
+
+/// The item's `type`: what kind of item an image is.
+fn item_type(item: &Item) -> Option<&str> {
+    match item.get("type") {
+        Some(AttributeValue::S(t)) => Some(t.as_str()),
+        _ => None,
+    }
 }
 
 fn no_image() -> StoreError {
@@ -135,20 +138,5 @@ fn call_facts(item: &Item) -> Result<CallFacts, StoreError> {
         dialed_at: head.dialed_at,
         ended_at: head.ended_at,
         notification,
-    })
-}
-
-fn presence_facts(item: &Item) -> Result<PresenceFacts, StoreError> {
-    let state = decode_presence(item)?;
-    let r = Reader::new(item);
-    Ok(PresenceFacts {
-        agent_id: r.parse("agentId")?,
-        override_active: r.bool("override"),
-        status: r.str("status")?.to_string(),
-        reported: state.reported.as_str().to_string(),
-        active_calls: state.active.keys().cloned().collect(),
-        updated_at: r
-            .time("updatedAt")?
-            .ok_or_else(|| r.corrupt("missing `updatedAt`"))?,
     })
 }

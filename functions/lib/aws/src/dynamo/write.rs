@@ -51,7 +51,7 @@ pub(crate) fn lease_puts(
         } => {
             let number = put(
                 table,
-                encode_number(lease, *available_at),
+                encode_number(lease, *available_at)?,
                 // In this pool, and available now — or this agent's own number, past its hold.
                 "attribute_exists(pk) AND poolCountry = :country AND \
                  (availableAt <= :now OR (agentId = :agent AND holdUntil <= :now))",
@@ -64,13 +64,13 @@ pub(crate) fn lease_puts(
             let pointer = match pointer_version {
                 None => put(
                     table,
-                    encode_pointer(lease, *available_at),
+                    encode_pointer(lease, *available_at)?,
                     "attribute_not_exists(pk)",
                     None,
                 )?,
                 Some(v) => put(
                     table,
-                    encode_pointer(lease, *available_at),
+                    encode_pointer(lease, *available_at)?,
                     "version = :v",
                     values(vec![(":v", n(*v as i64))]),
                 )?,
@@ -91,8 +91,8 @@ pub(crate) fn lease_puts(
                 ])
             };
             Ok([
-                put(table, encode_number(lease, *available_at), cond, vals())?,
-                put(table, encode_pointer(lease, *available_at), cond, vals())?,
+                put(table, encode_number(lease, *available_at)?, cond, vals())?,
+                put(table, encode_pointer(lease, *available_at)?, cond, vals())?,
             ])
         }
     }
