@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Lifeline's one test command (CI runs it through .ci/run).
 #
-#   infra/test.sh            everything: rustfmt, clippy (-D warnings) while the
+#   infra/test.sh            everything: rustfmt, the structure check (file sizes,
+#                            module cycles), clippy (-D warnings) while the
 #                            workspace compiles, template lint, the emergency-number
 #                            table against its metadata, the local emulators (DynamoDB
 #                            Local, moto), Kamailio and SIPp, then every test: unit,
 #                            handler and end-to-end (LIFELINE_E2E=1).
-#   infra/test.sh --quick    rustfmt, clippy, unit and handler tests; no emulator, no
+#   infra/test.sh --quick    rustfmt, the structure check, clippy, unit and handler
+#                            tests; no emulator, no
 #                            end-to-end test (the inner loop).
 #
 # Works from any directory. Tests run under cargo-nextest (.config/nextest.toml: a
@@ -129,6 +131,9 @@ fi
 
 section "cargo fmt --all -- --check"
 cargo fmt --all -- --check
+
+section "structure: no Rust file over 600 lines, no module cycle"
+python3 infra/tools/check-structure.py
 
 # Clippy lints Lifeline's crates while they are compiled for the tests:
 # clippy-driver as the workspace's compiler wrapper (what `cargo clippy`
