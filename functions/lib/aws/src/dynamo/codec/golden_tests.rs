@@ -2,7 +2,7 @@
 //! item structs (`golden/*.json`, DynamoDB JSON). Each must decode to the
 //! value it was written from, and encoding that value must give the same
 //! attributes with the same types back: what keeps stored items readable.
-//! `LIFELINE_BLESS_GOLDEN=1` rewrites the fixtures (only when the stored
+//! `BLESS_CODEC_GOLDEN=1` rewrites the fixtures (only when the stored
 //! shape is meant to change).
 
 use super::*;
@@ -82,7 +82,7 @@ fn path(name: &str) -> std::path::PathBuf {
 /// The stored fixture `name`; blessing writes `encoded` as it.
 fn golden(name: &str, encoded: &Item) -> Item {
     let file = path(name);
-    if std::env::var_os("LIFELINE_BLESS_GOLDEN").is_some() {
+    if std::env::var_os("BLESS_CODEC_GOLDEN").is_some() {
         let text = serde_json::to_string_pretty(&to_json(encoded)).unwrap() + "\n";
         std::fs::write(&file, text).unwrap();
     }
