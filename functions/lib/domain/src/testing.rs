@@ -66,3 +66,23 @@ pub fn at(rfc3339: &str) -> DateTime<Utc> {
         .expect("an RFC 3339 time")
         .with_timezone(&Utc)
 }
+
+/// The strings today's code writes as a reason (answers, records, outbox
+/// messages, metric dimensions), spelled out rather than taken from
+/// `DegradedReason`, so that a changed wire string fails the tests that
+/// decode them (the domain's, the item codec's): each must stay readable.
+pub const STORED_REASONS: [&str; 13] = [
+    "store_unavailable",
+    "timeout",
+    "pool_exhausted",
+    "no_pool",
+    "contention",
+    "location_unknown",
+    "agent_profile_missing",
+    "call_id_conflict",
+    "lease_unreadable",
+    "unsupported_location",
+    "unauthenticated",
+    "internal_error",
+    "invalid_event",
+];

@@ -1,23 +1,8 @@
 use super::*;
 use std::path::{Path, PathBuf};
 
-/// The strings today's code writes as a reason (answers, records, outbox
-/// messages, metric dimensions), spelled out: each must stay readable.
-const STORED: [&str; 13] = [
-    "store_unavailable",
-    "timeout",
-    "pool_exhausted",
-    "no_pool",
-    "contention",
-    "location_unknown",
-    "agent_profile_missing",
-    "call_id_conflict",
-    "lease_unreadable",
-    "unsupported_location",
-    "unauthenticated",
-    "internal_error",
-    "invalid_event",
-];
+/// The strings today's code writes as a reason, spelled out.
+const STORED: [&str; 13] = crate::testing::STORED_REASONS;
 
 #[test]
 fn every_variant_round_trips_through_its_string_and_serde() {

@@ -13,21 +13,7 @@ fn every_stored_reason_string_decodes_to_itself() {
         degraded: true,
         ..lifeline_domain::testing::call("c-1", "a-42", t)
     };
-    for stored in [
-        "store_unavailable",
-        "timeout",
-        "pool_exhausted",
-        "no_pool",
-        "contention",
-        "location_unknown",
-        "agent_profile_missing",
-        "call_id_conflict",
-        "lease_unreadable",
-        "unsupported_location",
-        "unauthenticated",
-        "internal_error",
-        "invalid_event",
-    ] {
+    for stored in lifeline_domain::testing::STORED_REASONS {
         let mut item = encode_call(&call, t).unwrap();
         item.insert("reason".into(), s(stored));
         let decoded = decode_call(&item).unwrap();
