@@ -1,4 +1,4 @@
-//! Emergency calls, agent profiles and the answers Lifeline gives (wire contract, DESIGN §3).
+//! Emergency calls, agent profiles and the answers Lifeline gives (the wire contract: docs/contract.md).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -207,7 +207,7 @@ pub enum OutboundAnswer {
     },
 }
 
-/// The location part of an emergency answer (DESIGN §3).
+/// The location part of an emergency answer (docs/contract.md, "The dial").
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LocationAnswer {

@@ -1,4 +1,4 @@
-//! Route selection for an emergency call (DESIGN §5).
+//! Route selection for an emergency call (docs/contract.md, "Route selection").
 
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;

@@ -85,7 +85,7 @@ pub struct Resolved {
 }
 
 /// The dial's own location when it brings one; else the agent's registered
-/// location when it is fresh (DESIGN §3). A dial that brings only its
+/// location when it is fresh (docs/contract.md, "Location"). A dial that brings only its
 /// country keeps it: the registered place may be in another one, and such a
 /// dial stays one write on a warm container.
 pub fn resolve(

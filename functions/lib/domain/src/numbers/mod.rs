@@ -12,7 +12,7 @@ pub use regions::METADATA_VERSION;
 pub use urn::{service_urn, ServiceUrn};
 
 /// A country (ISO 3166 alpha-2) whose emergency numbers are known: every
-/// region of libphonenumber's short-number metadata (DESIGN §4).
+/// region of libphonenumber's short-number metadata (docs/contract.md, "Countries and emergency numbers").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Country([u8; 2]);
 
@@ -24,7 +24,7 @@ impl Country {
     pub const DK: Country = Country(*b"DK");
     pub const AU: Country = Country(*b"AU");
 
-    /// The seed's countries, whose rules are Lifeline's own (DESIGN §4):
+    /// The seed's countries, whose rules are Lifeline's own (docs/contract.md, "Countries and emergency numbers"):
     /// the ones a fresh deployment reads candidates ahead for.
     pub const SEED: [Country; 5] = [
         Country::US,
@@ -450,7 +450,7 @@ mod tests {
             regions += 1;
             let seed = seed_table(country).is_some();
             for n in *numbers {
-                // The seed's own rules differ only where DESIGN §4 says so.
+                // The seed's own rules differ only where docs/contract.md says so.
                 if seed && country == Country::DK && *n == "114" {
                     assert!(match_emergency(n, country, &p).is_none());
                     continue;
