@@ -26,10 +26,7 @@ pub async fn adding_numbers_never_resets_a_number_in_use<S: Side>(side: &S) {
         }
     );
     assert_eq!(lease_on(s, N1).await, Some(d.lease.clone()));
-    let (ended, write) = end_of(&d.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("end");
+    let ended = ended(s, &d.lease, "c-1", t(10)).await;
     let before = s.list_pool(None, t(100)).await.expect("pool");
     // Also when added to another country's pool.
     for country in [Country::US, Country::GB] {
@@ -64,10 +61,7 @@ pub async fn a_number_is_removed_only_when_nobody_can_call_back<S: Side>(side: &
     s.remove_number(&e164(N2), t(0)).await.expect("free");
     let d = claim("c-1", A42, N1, t(0), None);
     dialed(s, &d).await;
-    let (ended, write) = end_of(&d.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("end");
+    let ended = ended(s, &d.lease, "c-1", t(10)).await;
     let available_at = policy().available_at(&ended);
     match s.remove_number(&e164(N1), t(69)).await {
         Err(e @ RemoveError::Leased(..)) => {

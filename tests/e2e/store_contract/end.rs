@@ -14,10 +14,7 @@ pub async fn a_call_ends_once_with_its_lease<S: Side>(side: &S) {
     let (call, lease) = s.end_context(&id("c-1"), &id(A42)).await.expect("read");
     assert_eq!((call, lease), (Some(d.call.clone()), Some(d.lease.clone())));
 
-    let (ended, write) = end_of(&d.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("the end is recorded");
+    let ended = ended(s, &d.lease, "c-1", t(10)).await;
     let (call, lease) = s.end_context(&id("c-1"), &id(A42)).await.expect("read");
     assert_eq!(call.and_then(|c| c.ended_at), Some(t(10)));
     assert_eq!(lease.as_ref(), Some(&ended));
@@ -91,10 +88,7 @@ pub async fn a_release_takes_only_the_same_lease_past_its_hold<S: Side>(side: &S
     seeded(s, &[N1]).await;
     let d = claim("c-1", A42, N1, t(0), None);
     dialed(s, &d).await;
-    let (ended, write) = end_of(&d.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("end");
+    let ended = ended(s, &d.lease, "c-1", t(10)).await;
     let fired = expiry(&ended);
 
     // Early (a schedule fires within its minute, possibly before the hold).
@@ -136,10 +130,7 @@ pub async fn a_release_never_touches_the_next_lease<S: Side>(side: &S) {
     seeded(s, &[N1]).await;
     let d = claim("c-1", A42, N1, t(0), None);
     dialed(s, &d).await;
-    let (ended, write) = end_of(&d.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("end");
+    let ended = ended(s, &d.lease, "c-1", t(10)).await;
     assert!(s.release(&expiry(&ended), t(70)).await.expect("release"));
     // Out of quarantine, a-43 gets it; the old schedule fires late.
     let next = claim("c-2", A43, N1, t(130), None);

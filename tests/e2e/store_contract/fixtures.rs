@@ -212,6 +212,21 @@ pub async fn seeded<S: ContractStore>(s: &S, numbers: &[&str]) {
     }
 }
 
+/// Ends `call_id` on `held` at `at`, as the end webhook does, expecting it
+/// to be taken; the lease after the end.
+pub async fn ended<S: ContractStore>(
+    s: &S,
+    held: &Lease,
+    call_id: &str,
+    at: DateTime<Utc>,
+) -> Lease {
+    let (ended, write) = end_of(held, call_id, at);
+    s.record_end(&id(call_id), at, ttl(), Some(&write))
+        .await
+        .expect("the end is recorded");
+    ended
+}
+
 /// Records `dial` as a dial does, expecting it to be taken.
 pub async fn dialed<S: ContractStore>(s: &S, dial: &DialWrite) {
     s.record_emergency(&dial.call, ttl(), Some(&dial.write))

@@ -91,10 +91,7 @@ pub async fn a_late_release_then_its_retry_releases_nothing_more<S: Side>(side: 
     seeded(s, &[N1]).await;
     let d = claim("c-1", A42, N1, t(0), None);
     dialed(s, &d).await;
-    let (ended, write) = end_of(&d.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("end");
+    let ended = ended(s, &d.lease, "c-1", t(10)).await;
     let late = side.late(Late::Release);
     gives_up(side, late.release(&expiry(&ended), t(70))).await;
     // The retry (the schedule's target retried) finds it released.
