@@ -128,6 +128,8 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked ||
     echo "cargo-nextest could not be installed: the tests run under cargo test" >&2
 fi
+NEXTEST=0
+cargo nextest --version >/dev/null 2>&1 && NEXTEST=1
 
 section "cargo fmt --all -- --check"
 cargo fmt --all -- --check
@@ -152,19 +154,17 @@ FEATURES=(--features lifeline-e2e/figures)
 section "clippy -D warnings, while compiling every target (cargo build --workspace --all-targets)"
 cargo build --workspace --all-targets "${FEATURES[@]}"
 
-if cargo nextest --version >/dev/null 2>&1; then
+if ((NEXTEST)); then
   run_tests() { cargo nextest run --workspace "${FEATURES[@]}" "$@"; }
+  WITHOUT_E2E=(-E 'not package(lifeline-e2e)')
 else
   run_tests() { cargo test --workspace "${FEATURES[@]}" "$@"; }
+  WITHOUT_E2E=(--exclude lifeline-e2e)
 fi
 
 if ((QUICK)); then
   section "unit and handler tests (no emulator)"
-  if cargo nextest --version >/dev/null 2>&1; then
-    run_tests -E 'not package(lifeline-e2e)' "$@"
-  else
-    run_tests --exclude lifeline-e2e "$@"
-  fi
+  run_tests "${WITHOUT_E2E[@]}" "$@"
   exit 0
 fi
 
