@@ -4,17 +4,12 @@ use std::collections::BTreeSet;
 
 use super::setting::{Setting, Shape, Unset};
 use super::table::{CONFIG_READERS, SETTINGS};
+use lifeline_domain::testing::docs::{render, repo_file, Generated};
 
 /// The binaries that are not deployed functions.
 const TOOLS: &[&str] = &["lifeline", "lifeline-local", "lifeline-bench"];
 const BEGIN: &str = "<!-- settings table: generated from lifeline_app::settings::SETTINGS -->";
 const END: &str = "<!-- end of settings table -->";
-
-fn repo_file(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../..")
-        .join(path)
-}
 
 #[test]
 fn every_name_is_a_lifeline_variable_and_appears_once() {
@@ -76,45 +71,35 @@ fn readers_cell(s: &Setting) -> String {
 
 /// The markdown table of [`SETTINGS`], as docs/operations.md holds it.
 fn markdown() -> String {
-    let mut out = String::from(
-        "| variable | unset | accepted | read by | meaning |\n|---|---|---|---|---|\n",
-    );
-    for s in SETTINGS {
-        let cells = [
-            format!("`{}`", s.name),
-            default_cell(s),
-            shape_cell(s),
-            readers_cell(s),
-            s.about.to_string(),
-        ];
-        for c in &cells {
-            assert!(!c.contains('|'), "a `|` would break the table: {c}");
-        }
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    out
+    let rows: Vec<Vec<String>> = SETTINGS
+        .iter()
+        .map(|s| {
+            vec![
+                format!("`{}`", s.name),
+                default_cell(s),
+                shape_cell(s),
+                readers_cell(s),
+                s.about.to_string(),
+            ]
+        })
+        .collect();
+    render(
+        &["variable", "unset", "accepted", "read by", "meaning"],
+        &rows,
+    )
 }
 
 /// With `BLESS_SETTINGS_DOCS=1` the docs' table is rewritten instead.
 #[test]
 fn the_docs_list_every_setting_as_the_table_has_it() {
-    let path = repo_file("docs/operations.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let (Some(b), Some(e)) = (doc.find(BEGIN), doc.find(END)) else {
-        panic!("docs/operations.md lacks the settings table's markers");
-    };
-    let generated = format!("{BEGIN}\n{}{END}", markdown());
-    let current = &doc[b..e + END.len()];
-    if std::env::var_os("BLESS_SETTINGS_DOCS").is_some() {
-        let rewritten = doc.replacen(current, &generated, 1);
-        std::fs::write(&path, rewritten).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-        return;
+    Generated {
+        doc: "docs/operations.md",
+        begin: BEGIN,
+        end: END,
+        bless_var: "BLESS_SETTINGS_DOCS",
+        test: "cargo test -p lifeline-app settings",
     }
-    assert!(
-        current == generated,
-        "docs/operations.md's settings table differs from SETTINGS; rewrite it with \
-         BLESS_SETTINGS_DOCS=1 cargo test -p lifeline-app settings"
-    );
+    .check(&markdown());
 }
 
 // template.yaml.
