@@ -18,16 +18,12 @@ use lifeline_e2e::fault_proxy::{Fault, FaultProxy};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn upstream() -> String {
-    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
-        .expect("end-to-end tests need DynamoDB Local: run ./infra/test.sh (it starts the emulators and sets AWS_ENDPOINT_URL_DYNAMODB)")
-}
-
 /// A proxy to DynamoDB Local, a fresh table `fp-<uuid>` (created directly)
 /// and a direct client to check what was really written.
 async fn setup() -> (FaultProxy, String, Client) {
-    let proxy = FaultProxy::start(&upstream()).await.expect("proxy starts");
+    let proxy = FaultProxy::start(&lifeline_e2e::dynamodb_endpoint())
+        .await
+        .expect("proxy starts");
     let direct = Client::new(&load_aws_config(ClientProfile::Admin).await);
     let table = format!("fp-{}", uuid::Uuid::new_v4().simple());
     create_table(&direct, &table).await;
@@ -108,7 +104,9 @@ async fn exists(direct: &Client, table: &str, pk: &str) -> bool {
 
 #[tokio::test]
 async fn forwards_requests_and_counts_them() {
-    let proxy = FaultProxy::start(&upstream()).await.expect("proxy starts");
+    let proxy = FaultProxy::start(&lifeline_e2e::dynamodb_endpoint())
+        .await
+        .expect("proxy starts");
     let client = via(&proxy, 1, None).await;
     let table = format!("fp-{}", uuid::Uuid::new_v4().simple());
     create_table(&client, &table).await;

@@ -21,12 +21,6 @@ pub fn enabled() -> bool {
     std::env::var_os("LIFELINE_E2E").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-fn upstream() -> String {
-    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
-        .expect("the store contracts need DynamoDB Local: run ./infra/test.sh (it starts the emulators and sets AWS_ENDPOINT_URL_DYNAMODB)")
-}
-
 /// A store on DynamoDB Local: its own table, and the same table behind a
 /// fault proxy.
 pub struct ContractTable {
@@ -41,7 +35,7 @@ pub struct ContractTable {
 /// A new table `ct-<uuid>` with the deployed schema (key, `available` index,
 /// stream), and the proxied store on it.
 pub async fn contract_table() -> ContractTable {
-    let upstream = upstream();
+    let upstream = crate::dynamodb_endpoint();
     let conf = load_aws_config(ClientProfile::Admin).await;
     let table = format!("ct-{}", uuid::Uuid::new_v4().simple());
     let store = DynamoStore::from_conf(&conf, &table);

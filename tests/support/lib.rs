@@ -24,6 +24,14 @@ use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use serde_json::Value;
 
+/// DynamoDB Local's endpoint, as `infra/test.sh` exports it (a test's
+/// failure, saying how to get one, when it is not set).
+pub fn dynamodb_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .expect("end-to-end tests need DynamoDB Local: run ./infra/test.sh (it starts the emulators and sets AWS_ENDPOINT_URL_DYNAMODB)")
+}
+
 pub const NOTIFY_FROM: &str = "lifeline@example.com";
 
 pub const US_POOL: [&str; 5] = [

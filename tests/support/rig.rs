@@ -92,9 +92,7 @@ pub async fn start_with(pool: usize, env: &[(&str, &str)]) -> Local {
 /// direct, so presence and e-mail follow from the stream as on AWS.
 pub async fn start_behind_proxy(pool: usize, env: &[(&str, &str)]) -> (Local, FaultProxy) {
     require_emulator();
-    let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
-        .expect("DynamoDB Local's endpoint");
+    let upstream = crate::dynamodb_endpoint();
     let proxy = FaultProxy::start(&upstream).await.expect("proxy starts");
     let local = start_rig(pool, env, Some(&proxy)).await;
     (local, proxy)
