@@ -33,12 +33,7 @@ async fn register(proxy: &Proxy, ports: &mut Ports, agent: &str, contact: u16) {
     )
     .finish()
     .await;
-    assert!(
-        reg.ok,
-        "REGISTER of {agent}:\n{}\n{}",
-        reg.screen,
-        proxy.log_text()
-    );
+    assert!(reg.ok, "REGISTER of {agent}:\n{reg}\n{}", proxy.log_text());
 }
 
 /// A UAS on `port` that answers one call and hangs up after `hold_ms`.
@@ -97,17 +92,7 @@ async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_loc
         .await;
     let gw = gateway.finish().await;
     let ag = agent.finish().await;
-    if !ag.ok || !gw.ok {
-        println!("agent's messages:\n{}", ag.messages);
-    }
-    assert!(
-        gw.ok,
-        "gateway:\n{}\n{}\n{}",
-        gw.messages,
-        gw.screen,
-        proxy.log_text()
-    );
-    assert!(ag.ok, "agent:\n{}\n{}", ag.messages, ag.screen);
+    assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
     let invite = gw.received("INVITE").expect("the gateway got an INVITE");
     println!("{invite}");
     assert!(
@@ -203,8 +188,8 @@ async fn emergency_call(
     assert!(
         gw.ok && ag.ok,
         "emergency call:\n{}\n{}\n{}",
-        gw.messages,
-        ag.messages,
+        gw,
+        ag,
         proxy.log_text()
     );
     gw
@@ -258,8 +243,8 @@ async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_t
     assert!(
         psap.ok && got.ok,
         "callback to a-42:\n{}\n{}\n{}",
-        psap.messages,
-        got.messages,
+        psap,
+        got,
         proxy.log_text()
     );
     let callback = got.received("INVITE").expect("a-42 got the callback");
@@ -284,18 +269,18 @@ async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_t
     assert!(
         psap.ok,
         "callback to the fallback:\n{}\n{}",
-        psap.messages,
+        psap,
         proxy.log_text()
     );
     assert!(
         rang.received("INVITE").is_some() && rang.received("CANCEL").is_some(),
         "a-42 rang first:\n{}",
-        rang.messages
+        rang
     );
     assert!(
         took.ok && took.received("INVITE").is_some(),
         "a-43 took it:\n{}",
-        took.messages
+        took
     );
 
     // 3. After the callback window (the runner's clock): an ordinary call.
@@ -306,8 +291,8 @@ async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_t
     assert!(
         psap.ok && routed.ok,
         "after the window:\n{}\n{}\n{}",
-        psap.messages,
-        routed.messages,
+        psap,
+        routed,
         proxy.log_text()
     );
     let invite = routed
@@ -341,8 +326,8 @@ async fn with_lifeline_down_or_silent_the_emergency_call_still_reaches_the_gatew
         assert!(
             gw.ok && ag.ok,
             "{url}:\n{}\n{}\n{}",
-            gw.messages,
-            ag.messages,
+            gw,
+            ag,
             proxy.log_text()
         );
         let invite = gw.received("INVITE").expect("INVITE");
@@ -382,8 +367,8 @@ async fn an_ordinary_call_goes_the_ordinary_route_and_odd_invites_break_nothing(
     assert!(
         routed.ok && ag.ok,
         "{}\n{}\n{}",
-        routed.messages,
-        ag.messages,
+        routed,
+        ag,
         proxy.log_text()
     );
     let invite = routed.received("INVITE").expect("INVITE");
@@ -418,12 +403,7 @@ async fn an_ordinary_call_goes_the_ordinary_route_and_odd_invites_break_nothing(
         .finish()
         .await;
         let _ = ordinary.finish().await;
-        assert!(
-            call.ok,
-            "{service}:\n{}\n{}",
-            call.messages,
-            proxy.log_text()
-        );
+        assert!(call.ok, "{service}:\n{}\n{}", call, proxy.log_text());
     }
     // Kamailio and Lifeline are both still up.
     let again = Sipp::start(
@@ -454,13 +434,7 @@ async fn an_end_lifeline_missed_is_retried_until_it_is_taken() {
     switch.set(false);
     let gw = gateway.finish().await;
     let ag = agent.finish().await;
-    assert!(
-        gw.ok && ag.ok,
-        "{}\n{}\n{}",
-        gw.messages,
-        ag.messages,
-        proxy.log_text()
-    );
+    assert!(gw.ok && ag.ok, "{}\n{}\n{}", gw, ag, proxy.log_text());
     // Kamailio has tried the end and queued it for a retry.
     let waiting = std::time::Instant::now();
     while !proxy.log_text().contains("queued") {
@@ -511,7 +485,7 @@ async fn an_ordinary_call_to_an_agent_in_an_emergency_is_not_offered() {
     assert!(
         refused.ok,
         "refused while in an emergency:\n{}\n{}",
-        refused.messages,
+        refused,
         proxy.log_text()
     );
     let (gw, ag) = (gateway.finish().await, agent.finish().await);
@@ -522,12 +496,6 @@ async fn an_ordinary_call_to_an_agent_in_an_emergency_is_not_offered() {
     let device = answering(a42_port, 200);
     let call = psap_calls(&proxy, &mut ports, "a-42").finish().await;
     let got = device.finish().await;
-    assert!(
-        call.ok && got.ok,
-        "{}\n{}\n{}",
-        call.messages,
-        got.messages,
-        proxy.log_text()
-    );
+    assert!(call.ok && got.ok, "{}\n{}\n{}", call, got, proxy.log_text());
     assert!(got.received("INVITE").is_some());
 }

@@ -16,18 +16,47 @@ pub struct SentEmail {
 
 /// What moto's SES received, addressed to `recipient`.
 pub async fn emails_to(recipient: &str) -> Vec<SentEmail> {
-    try_emails_to(recipient).await.expect("moto answers")
+    sent_to(&moto_snapshot().await, recipient)
 }
 
 /// As [`emails_to`], an error when moto does not answer (for polling loops
 /// that try again).
 pub async fn try_emails_to(recipient: &str) -> Result<Vec<SentEmail>, reqwest::Error> {
+    Ok(sent_to(&try_moto_snapshot().await?, recipient))
+}
+
+/// Everything moto holds (`/moto-api/data.json`).
+///
+/// moto checks each attribute of its models, then serialises them all; a
+/// schedule another test creates in between makes that answer a 500
+/// (`Schedule is not JSON serializable`). Such a snapshot is asked for again,
+/// a few times.
+pub async fn moto_snapshot() -> Value {
+    let mut tries = 0;
+    loop {
+        match try_moto_snapshot().await {
+            Ok(data) => return data,
+            Err(e) if tries < 20 => {
+                tries += 1;
+                eprintln!("moto's data.json again ({e})");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("moto answers: {e}"),
+        }
+    }
+}
+
+async fn try_moto_snapshot() -> Result<Value, reqwest::Error> {
     let base = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
-    let data: Value = reqwest::get(format!("{base}/moto-api/data.json"))
+    reqwest::get(format!("{base}/moto-api/data.json"))
         .await?
         .json()
-        .await?;
-    Ok(data["ses"]["Message"]
+        .await
+}
+
+/// The e-mails in moto's `data` addressed to `recipient`.
+fn sent_to(data: &Value, recipient: &str) -> Vec<SentEmail> {
+    data["ses"]["Message"]
         .as_array()
         .map(|msgs| {
             msgs.iter()
@@ -46,7 +75,7 @@ pub async fn try_emails_to(recipient: &str) -> Result<Vec<SentEmail>, reqwest::E
                 })
                 .collect()
         })
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 impl Local {

@@ -214,16 +214,36 @@ pub struct Sipp {
     pub name: String,
     messages: PathBuf,
     screen: PathBuf,
+    errors: PathBuf,
     _dir: TempDir,
 }
 
 /// How a SIPp process ended.
 #[derive(Debug)]
 pub struct SippRun {
+    pub name: String,
     pub ok: bool,
+    /// SIPp's exit code (0: every call succeeded; 1: one failed; none:
+    /// killed at the deadline).
+    pub code: Option<i32>,
     /// Every message, as SIPp's `-trace_msg` keeps them.
     pub messages: String,
     pub screen: String,
+    /// Why a call failed, as SIPp's `-trace_err` says (an unexpected
+    /// message, a timeout).
+    pub errors: String,
+}
+
+/// A failed run, reason first: what a failing assertion prints.
+impl std::fmt::Display for SippRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "== SIPp {} exited {:?}; its errors:\n{}",
+            self.name, self.code, self.errors
+        )?;
+        writeln!(f, "== its messages:\n{}", self.messages)
+    }
 }
 
 impl SippRun {
@@ -267,6 +287,7 @@ impl Sipp {
         let dir = TempDir::new(scenario);
         let messages = dir.path.join("messages.log");
         let screen = dir.path.join("screen.log");
+        let errors = dir.path.join("errors.log");
         let mut cmd = Command::new("sipp");
         if let Some(r) = remote {
             cmd.arg(format!("127.0.0.1:{r}"));
@@ -284,6 +305,9 @@ impl Sipp {
             .arg("-trace_screen")
             .arg("-screen_file")
             .arg(&screen)
+            .arg("-trace_err")
+            .arg("-error_file")
+            .arg(&errors)
             .args(args)
             .current_dir(&dir.path)
             .stdin(Stdio::null())
@@ -303,6 +327,7 @@ impl Sipp {
             name: scenario.to_string(),
             messages,
             screen,
+            errors,
             _dir: dir,
         }
     }
@@ -326,10 +351,14 @@ impl Sipp {
         })
         .await
         .expect("waiter");
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
         SippRun {
+            name: self.name.clone(),
             ok: status.is_some_and(|s| s.success()),
-            messages: std::fs::read_to_string(&self.messages).unwrap_or_default(),
-            screen: std::fs::read_to_string(&self.screen).unwrap_or_default(),
+            code: status.and_then(|s| s.code()),
+            messages: read(&self.messages),
+            screen: read(&self.screen),
+            errors: read(&self.errors),
         }
     }
 }

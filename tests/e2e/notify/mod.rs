@@ -55,27 +55,7 @@ pub(super) async fn wait_for_email(to: &str, started: Instant) -> (Vec<SentEmail
 /// Every message moto's SES holds that names `address` anywhere (any
 /// destination field, the subject or the body), as moto stores it.
 pub(super) async fn raw_messages_naming(address: &str) -> Vec<serde_json::Value> {
-    let base = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
-    let mut tries = 0;
-    let data: serde_json::Value = loop {
-        let got = async {
-            reqwest::get(format!("{base}/moto-api/data.json"))
-                .await?
-                .json()
-                .await
-        }
-        .await;
-        match got {
-            Ok(data) => break data,
-            // A busy moto may drop a request: ask again.
-            Err(e) if tries < 20 => {
-                tries += 1;
-                println!("moto did not answer ({e}); asking again");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("moto does not answer: {e}"),
-        }
-    };
+    let data = lifeline_e2e::moto_snapshot().await;
     data["ses"]["Message"]
         .as_array()
         .map(|all| {
