@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-FUNCTIONS=(dial-intake call-events callback-router presence-api presence-override
-  callback-lease notifier connect-adapter twilio-adapter call-outbox stream-events
-  platform-presence)
+# Every function template.yaml deploys (its `Binary:`; a test holds them to
+# lifeline_edge::registry).
+mapfile -t FUNCTIONS < <(sed -n 's/^ *Binary: *//p' template.yaml)
 dir="${CARGO_TARGET_DIR:-target}/release"
 out=()
 for f in "${FUNCTIONS[@]}"; do

@@ -6,9 +6,9 @@
 #   infra/local/invoke.sh dial-intake events/dial-intake.json
 #   infra/local/invoke.sh ConnectAdapterFunction events/connect-outbound-whisper.json
 #   cat event.json | infra/local/invoke.sh notifier -
-# FUNCTION: the crate name (dial-intake, call-events, callback-router, presence-api,
-#   presence-override, callback-lease, notifier, connect-adapter, twilio-adapter)
-#   or its logical id in template.yaml (DialIntakeFunction, ...).
+# FUNCTION: a function's name (its crate, as lifeline_edge::registry lists them:
+#   dial-intake, notifier, ...; an unknown name is answered with the list), its
+#   logical id in template.yaml (DialIntakeFunction, ...), a deployed name or an ARN.
 # A webhook event's signature is made afresh by the runner (the samples were signed
 # at their own moment, long outside the 5-minute window); --as-is sends it untouched.
 # Env: LIFELINE_URL (default http://$LIFELINE_LISTEN, LIFELINE_LISTEN default 127.0.0.1:3000).

@@ -20,22 +20,6 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::{mpsc, oneshot};
 
-/// Every function binary (the workspace's `default-members` under `functions/`).
-pub const FUNCTIONS: [&str; 12] = [
-    "dial-intake",
-    "call-events",
-    "callback-router",
-    "presence-override",
-    "presence-api",
-    "callback-lease",
-    "notifier",
-    "connect-adapter",
-    "twilio-adapter",
-    "call-outbox",
-    "stream-events",
-    "platform-presence",
-];
-
 /// The webhook secret the bench signs with, as a plain variable or as the
 /// Secrets Manager secret's value.
 const SECRET: &str = "local-secret";
@@ -416,7 +400,8 @@ pub fn section_sizes() {
     println!("## 5. Release binary sizes (stripped, x86_64)\n");
     println!("| function | bytes | MB |\n|---|---|---|");
     let (mut total, mut built) = (0u64, 0);
-    for f in FUNCTIONS {
+    let functions = lifeline_edge::registry::FUNCTIONS;
+    for f in functions.iter().map(|f| f.name) {
         match std::fs::metadata(bin_dir().join(f)) {
             Ok(m) => {
                 total += m.len();
@@ -431,8 +416,8 @@ pub fn section_sizes() {
         }
     }
     let all = match built {
-        n if n == FUNCTIONS.len() => format!("all {n}"),
-        n => format!("all {} ({n} built)", FUNCTIONS.len()),
+        n if n == functions.len() => format!("all {n}"),
+        n => format!("all {} ({n} built)", functions.len()),
     };
     println!(
         "| **{all}** | {total} | {:.2} |",

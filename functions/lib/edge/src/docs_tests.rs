@@ -1,6 +1,6 @@
 //! The docs' tables that name routes and rules, against their sources:
-//! docs/contract.md's routes against template.yaml's `HttpApi` events (the
-//! source until the function registry exists), docs/operations.md's rules
+//! docs/contract.md's routes against the function registry (which
+//! `registry_tests` holds template.yaml to), docs/operations.md's rules
 //! against [`RULES`].
 
 use std::collections::BTreeSet;
@@ -14,10 +14,10 @@ use crate::events::{pattern_matches, RULES};
 const TEMPLATE: &str = include_str!("../../../../template.yaml");
 
 /// A route: method, path, the function (its binary) that serves it.
-type Route = (String, String, String);
+pub(crate) type Route = (String, String, String);
 
 /// The template's top-level entries (two-space indent), each with its body.
-fn template_entries() -> Vec<String> {
+pub(crate) fn template_entries() -> Vec<String> {
     let mut out: Vec<String> = vec![];
     for line in TEMPLATE.lines() {
         let top = line.starts_with("  ") && !line.starts_with("   ");
@@ -34,7 +34,7 @@ fn template_entries() -> Vec<String> {
 }
 
 /// A line's value after `key: `, trimmed.
-fn value_of<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn value_of<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     line.trim()
         .strip_prefix(key)?
         .strip_prefix(": ")
@@ -42,7 +42,7 @@ fn value_of<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// Every `HttpApi` event of every function in template.yaml.
-fn template_routes() -> Vec<Route> {
+pub(crate) fn template_routes() -> Vec<Route> {
     let mut routes = vec![];
     for entry in template_entries() {
         if !entry.contains("\n    Type: AWS::Serverless::Function") {
@@ -96,22 +96,32 @@ fn documented_routes() -> Vec<Route> {
 }
 
 #[test]
-fn the_contract_lists_exactly_the_templates_routes_and_functions() {
+fn the_contract_lists_exactly_the_registered_routes_and_functions() {
     let template = template_routes();
     assert_eq!(
         template.len(),
         TEMPLATE.matches("Type: HttpApi\n").count(),
         "every HttpApi event is a function's"
     );
-    assert!(template.len() >= 10, "the template's routes: {template:?}");
+    let registered: Vec<Route> = crate::registry::FUNCTIONS
+        .iter()
+        .flat_map(|f| {
+            f.routes()
+                .map(|r| (r.method.into(), r.path.into(), f.name.into()))
+        })
+        .collect();
+    assert!(
+        registered.len() >= 10,
+        "the registry's routes: {registered:?}"
+    );
     let documented = documented_routes();
     let unique: BTreeSet<&Route> = documented.iter().collect();
     assert_eq!(unique.len(), documented.len(), "a route listed twice");
     let sorted = |routes: Vec<Route>| routes.into_iter().collect::<BTreeSet<_>>();
     assert_eq!(
         sorted(documented),
-        sorted(template),
-        "docs/contract.md's routes (method, path, function) and template.yaml's HttpApi events"
+        sorted(registered),
+        "docs/contract.md's routes (method, path, function) and the registry's"
     );
 }
 

@@ -10,6 +10,7 @@ pub mod events;
 pub mod fixtures;
 pub mod http;
 pub mod lambda;
+pub mod registry;
 pub mod secret;
 pub mod stream;
 pub mod telemetry;

@@ -10,6 +10,9 @@ mod schedules;
 use lifeline_app::clock::{Clock, OffsetClock};
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_edge::config::Config;
+use lifeline_edge::http::WebhookHandler;
+use lifeline_edge::registry;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::bus::{AsyncInvoker, FailureQueues, Registry};
@@ -27,11 +30,8 @@ use twilio_adapter::{TwilioAdapter, TwilioConfig};
 pub struct LocalSystem {
     pub clock: OffsetClock,
     pub store: Arc<DynamoStore>,
+    /// dial-intake, for its warm-up.
     dial: Arc<DialIntake<DynamoStore>>,
-    ended: Arc<CallEvents<DynamoStore>>,
-    callback: Arc<CallbackRouter<DynamoStore>>,
-    presence: Arc<PresenceApi<DynamoStore>>,
-    twilio: Arc<TwilioAdapter<DynamoStore>>,
     twilio_config: TwilioConfig,
     config: Arc<Config>,
     schedules: Option<Schedules>,
@@ -43,7 +43,12 @@ pub struct LocalSystem {
     /// Every function by invoke name, for `POST /_local/invoke/<name>`,
     /// Lambda's Invoke API path, the bus and the schedules.
     functions: Registry,
+    /// The HTTP functions by name, for their routes (`registry::serving`).
+    webhooks: Webhooks,
 }
+
+/// The HTTP functions' handlers, by their registry name.
+type Webhooks = std::sync::RwLock<BTreeMap<&'static str, Arc<dyn WebhookHandler>>>;
 
 /// The emulator's schedules, and the function their firings invoke.
 struct Schedules {
@@ -62,44 +67,46 @@ impl LocalSystem {
         let clock = OffsetClock::new();
         let c: Arc<dyn Clock> = Arc::new(clock.clone());
         let dial = Arc::new(DialIntake::new(store.clone(), c.clone(), config.clone()));
-        let ended = Arc::new(CallEvents::new(store.clone(), c.clone(), config.clone()));
-        let callback = Arc::new(CallbackRouter::new(
+        let connect = Arc::new(ConnectAdapter::new(
             store.clone(),
             c.clone(),
             config.clone(),
         ));
-        let presence = Arc::new(PresenceApi::new(store.clone(), c.clone(), config.clone()));
-        let connect = Arc::new(ConnectAdapter::new(store.clone(), c, config.clone()));
         // Local defaults (token `local-twilio-token`, http://127.0.0.1:3000) until `with_twilio`.
         let twilio_config = TwilioConfig::from_lookup(lifeline_edge::config::Mode::Local, |_| None)
             .expect("the local Twilio defaults are valid");
         let system = LocalSystem {
-            twilio: Arc::new(TwilioAdapter::new(
-                store.clone(),
-                Arc::new(clock.clone()),
-                config.clone(),
-                twilio_config.clone(),
-            )),
-            twilio_config,
+            twilio_config: twilio_config.clone(),
             dial: dial.clone(),
-            ended: ended.clone(),
-            callback: callback.clone(),
-            presence: presence.clone(),
-            config,
+            config: config.clone(),
             schedules: None,
             outbox: None,
             invoker: None,
             functions: Registry::default(),
-            clock,
-            store,
+            webhooks: Webhooks::default(),
+            clock: clock.clone(),
+            store: store.clone(),
         };
-        system.register("dial-intake", Arc::new(HttpFunction(dial)));
-        system.register("call-events", Arc::new(HttpFunction(ended)));
-        system.register("callback-router", Arc::new(HttpFunction(callback)));
-        system.register("presence-api", Arc::new(HttpFunction(presence)));
-        system.register(
+        system.register_webhook("dial-intake", dial);
+        system.register_webhook(
+            "call-events",
+            Arc::new(CallEvents::new(store.clone(), c.clone(), config.clone())),
+        );
+        system.register_webhook(
+            "callback-router",
+            Arc::new(CallbackRouter::new(
+                store.clone(),
+                c.clone(),
+                config.clone(),
+            )),
+        );
+        system.register_webhook(
+            "presence-api",
+            Arc::new(PresenceApi::new(store.clone(), c.clone(), config.clone())),
+        );
+        system.register_webhook(
             "twilio-adapter",
-            Arc::new(HttpFunction(system.twilio.clone())),
+            Arc::new(TwilioAdapter::new(store, c, config, twilio_config)),
         );
         system.register(
             "connect-adapter",
@@ -134,17 +141,16 @@ impl LocalSystem {
     /// runner's, or whatever tunnel Twilio reaches it through).
     pub fn with_twilio(mut self, twilio: TwilioConfig) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
-        self.twilio = Arc::new(TwilioAdapter::new(
-            self.store.clone(),
-            clock,
-            self.config.clone(),
-            twilio.clone(),
-        ));
-        self.twilio_config = twilio;
-        self.register(
+        self.register_webhook(
             "twilio-adapter",
-            Arc::new(HttpFunction(self.twilio.clone())),
+            Arc::new(TwilioAdapter::new(
+                self.store.clone(),
+                clock,
+                self.config.clone(),
+                twilio.clone(),
+            )),
         );
+        self.twilio_config = twilio;
         self
     }
 
@@ -160,7 +166,7 @@ impl LocalSystem {
             )
             .with_outbox(Arc::new(outbox)),
         );
-        self.register("dial-intake", Arc::new(HttpFunction(dial.clone())));
+        self.register_webhook("dial-intake", dial.clone());
         self.dial = dial;
         self.outbox = Some(queue);
         self
@@ -231,14 +237,28 @@ impl LocalSystem {
     }
 
     fn register(&self, name: &'static str, function: Arc<dyn Invocable>) {
+        debug_assert!(registry::named(name).is_some(), "{name} is not registered");
         if let Ok(mut functions) = self.functions.write() {
             functions.insert(name, function);
         }
     }
 
+    /// An HTTP function: invoked with API Gateway events, and serving its
+    /// registry routes.
+    fn register_webhook(&self, name: &'static str, handler: Arc<dyn WebhookHandler>) {
+        self.register(name, Arc::new(HttpFunction(handler.clone())));
+        if let Ok(mut webhooks) = self.webhooks.write() {
+            webhooks.insert(name, handler);
+        }
+    }
+
     fn function(&self, name: &str) -> Option<Arc<dyn Invocable>> {
-        let name = crate::invoke::canonical_name(name)?;
+        let name = registry::named(name)?.name;
         self.functions.read().ok()?.get(name).cloned()
+    }
+
+    fn webhook(&self, name: &str) -> Option<Arc<dyn WebhookHandler>> {
+        self.webhooks.read().ok()?.get(name).cloned()
     }
 }
 

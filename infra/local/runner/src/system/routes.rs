@@ -6,7 +6,7 @@ use bytes::Bytes;
 use lambda_http::Body as LambdaBody;
 use lifeline_app::clock::Clock;
 use lifeline_aws::dynamo::sdk_error::DisplayErrorContext;
-use lifeline_edge::http::WebhookHandler;
+use lifeline_edge::registry;
 use lifeline_edge::webhook::Problem;
 
 impl LocalSystem {
@@ -25,27 +25,29 @@ impl LocalSystem {
             *r.headers_mut() = parts.headers.clone();
             r
         };
-        let resp = match (parts.method.as_str(), path.as_str()) {
-            (_, "/calls/outbound") => self.dial.handle(to_lambda()).await,
-            (_, "/calls/ended") => self.ended.handle(to_lambda()).await,
-            (_, "/calls/inbound") => self.callback.handle(to_lambda()).await,
-            (_, p)
-                if p.starts_with("/agents/")
-                    && (p.ends_with("/presence") || p.ends_with("/location")) =>
-            {
-                self.presence.handle(to_lambda()).await
-            }
-            (_, "/twilio/outbound" | "/twilio/inbound" | "/twilio/status") => {
-                self.twilio.handle(to_lambda()).await
-            }
-            ("GET", "/_local/health") => return self.health().await,
+        if let Some(function) = registry::serving(&path) {
+            return match self.webhook(function.name) {
+                Some(handler) => from_lambda(handler.handle(to_lambda()).await),
+                None => problem(&Problem::new(
+                    503,
+                    "not-running",
+                    "Function not running here",
+                    format!(
+                        "{} serves {path}; this runner does not run it",
+                        function.name
+                    ),
+                )),
+            };
+        }
+        match (parts.method.as_str(), path.as_str()) {
+            ("GET", "/_local/health") => self.health().await,
             ("POST", p) if p.starts_with("/_local/invoke/") => {
                 let name = &p["/_local/invoke/".len()..];
                 let resign = parts
                     .uri
                     .query()
                     .is_some_and(|q| q.split('&').any(|kv| kv == "resign=true" || kv == "resign"));
-                return self.invoke(name, &body, resign).await;
+                self.invoke(name, &body, resign).await
             }
             ("POST", "/_local/clock") => {
                 let resp = self.move_clock(&body);
@@ -58,31 +60,25 @@ impl LocalSystem {
                         &serde_json::json!({"now": now, "schedulesFired": fired}),
                     );
                 }
-                return resp;
+                resp
             }
             // Lambda's Invoke API (`lifeline dlq replay` through AWS_ENDPOINT_URL_LAMBDA).
             ("POST", p) if p.starts_with(INVOKE_API) && p.ends_with("/invocations") => {
                 let name = &p[INVOKE_API.len()..p.len() - "/invocations".len()];
-                return self
-                    .invoke(&crate::invoke::percent_decoded(name), &body, false)
-                    .await;
+                let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+                self.invoke(&name, &body, false).await
             }
-            ("GET", "/_local/clock") => {
-                return json(
-                    200,
-                    &serde_json::json!({"now": lifeline_domain::call::rfc3339(self.clock.now())}),
-                )
-            }
-            _ => {
-                return problem(&Problem::new(
-                    404,
-                    "not-found",
-                    "Not found",
-                    format!("no route {} {path}", parts.method),
-                ))
-            }
-        };
-        from_lambda(resp)
+            ("GET", "/_local/clock") => json(
+                200,
+                &serde_json::json!({"now": lifeline_domain::call::rfc3339(self.clock.now())}),
+            ),
+            _ => problem(&Problem::new(
+                404,
+                "not-found",
+                "Not found",
+                format!("no route {} {path}", parts.method),
+            )),
+        }
     }
 
     /// Runs one function on a raw event (see [`invoke`]). With `resign`, a
@@ -91,7 +87,7 @@ impl LocalSystem {
     /// moment, which the five-minute window has long refused).
     pub async fn invoke(&self, name: &str, event: &[u8], resign: bool) -> http::Response<Bytes> {
         let Some(function) = self.function(name) else {
-            let known: Vec<_> = crate::invoke::FUNCTIONS.iter().map(|(n, _)| *n).collect();
+            let known: Vec<_> = registry::names().collect();
             return problem(&Problem::new(
                 404,
                 "unknown-function",

@@ -1,0 +1,188 @@
+//! The function registry: every Lambda function Lifeline deploys, its
+//! logical id in `template.yaml`, what invokes it and the HTTP routes it
+//! serves. The local runner routes and invokes by it, the bench builds and
+//! measures by it, and tests hold `template.yaml`, the workspace and the docs
+//! to it: a new function or route is added here first.
+
+use crate::events::{Rule, LEASE_RULE, NOTIFY_RULE, PLATFORM_RULE, PRESENCE_RULE};
+
+/// One Lifeline function: its binary (crate) name, its logical id and its
+/// triggers.
+#[derive(Debug)]
+pub struct Function {
+    /// The binary, the crate under `functions/`, the invoke name locally.
+    pub name: &'static str,
+    /// Its resource in `template.yaml`.
+    pub logical_id: &'static str,
+    pub triggers: &'static [Trigger],
+}
+
+/// What invokes a function.
+#[derive(Debug)]
+pub enum Trigger {
+    /// The HTTP API (payload format 2.0), on these routes.
+    Http(&'static [Route]),
+    /// A rule on Lifeline's event bus (asynchronously, with retries).
+    Bus(Rule),
+    /// The table's DynamoDB stream.
+    TableStream,
+    /// The dial's SQS outbox.
+    Outbox,
+    /// EventBridge Scheduler, at a lease's expiry.
+    Schedule,
+    /// An Amazon Connect contact flow (synchronously), and Connect's own
+    /// contact events (the end of a contact).
+    Connect,
+}
+
+/// An HTTP API route: a method and a path, `{name}` standing for one
+/// non-empty segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+const fn route(method: &'static str, path: &'static str) -> Route {
+    Route { method, path }
+}
+
+/// Every function, in the order the docs list them.
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "dial-intake",
+        logical_id: "DialIntakeFunction",
+        triggers: &[Trigger::Http(&[route("POST", "/calls/outbound")])],
+    },
+    Function {
+        name: "call-events",
+        logical_id: "CallEventsFunction",
+        triggers: &[Trigger::Http(&[route("POST", "/calls/ended")])],
+    },
+    Function {
+        name: "callback-router",
+        logical_id: "CallbackRouterFunction",
+        triggers: &[Trigger::Http(&[route("POST", "/calls/inbound")])],
+    },
+    Function {
+        name: "presence-api",
+        logical_id: "PresenceApiFunction",
+        triggers: &[Trigger::Http(&[
+            route("GET", "/agents/{agentId}/presence"),
+            route("PUT", "/agents/{agentId}/presence"),
+            route("GET", "/agents/{agentId}/location"),
+            route("PUT", "/agents/{agentId}/location"),
+        ])],
+    },
+    Function {
+        name: "presence-override",
+        logical_id: "PresenceOverrideFunction",
+        triggers: &[Trigger::Bus(PRESENCE_RULE)],
+    },
+    Function {
+        name: "callback-lease",
+        logical_id: "CallbackLeaseFunction",
+        triggers: &[Trigger::Bus(LEASE_RULE), Trigger::Schedule],
+    },
+    Function {
+        name: "notifier",
+        logical_id: "NotifierFunction",
+        triggers: &[Trigger::Bus(NOTIFY_RULE)],
+    },
+    Function {
+        name: "connect-adapter",
+        logical_id: "ConnectAdapterFunction",
+        triggers: &[Trigger::Connect],
+    },
+    Function {
+        name: "twilio-adapter",
+        logical_id: "TwilioAdapterFunction",
+        triggers: &[Trigger::Http(&[
+            route("POST", "/twilio/outbound"),
+            route("POST", "/twilio/inbound"),
+            route("POST", "/twilio/status"),
+        ])],
+    },
+    Function {
+        name: "call-outbox",
+        logical_id: "CallOutboxFunction",
+        triggers: &[Trigger::Outbox],
+    },
+    Function {
+        name: "stream-events",
+        logical_id: "StreamEventsFunction",
+        triggers: &[Trigger::TableStream],
+    },
+    Function {
+        name: "platform-presence",
+        logical_id: "PlatformPresenceFunction",
+        triggers: &[Trigger::Bus(PLATFORM_RULE)],
+    },
+];
+
+impl Function {
+    /// The HTTP routes it serves (none for an event-driven function).
+    pub fn routes(&self) -> impl Iterator<Item = &'static Route> {
+        self.triggers.iter().flat_map(|t| match t {
+            Trigger::Http(routes) => routes.iter(),
+            _ => [].iter(),
+        })
+    }
+}
+
+impl Route {
+    /// Whether `path` is this route's path (`{name}`: any one segment).
+    pub fn path_matches(&self, path: &str) -> bool {
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                    if g.is_empty() {
+                        return false;
+                    }
+                }
+                (Some(w), Some(g)) if w == g => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// The function serving `path`, whatever the method: as the HTTP API's
+/// integration would receive it, the function answers a method it does not
+/// take (405).
+pub fn serving(path: &str) -> Option<&'static Function> {
+    FUNCTIONS
+        .iter()
+        .find(|f| f.routes().any(|r| r.path_matches(path)))
+}
+
+/// The function `name` names: its name, its logical id, a deployed name
+/// (`lifeline-<stage>-<name>`) or a function ARN (with or without a
+/// qualifier).
+pub fn named(name: &str) -> Option<&'static Function> {
+    let name = match name.split_once(":function:") {
+        Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
+        None => name,
+    };
+    FUNCTIONS
+        .iter()
+        .find(|f| f.name == name || f.logical_id == name)
+        .or_else(|| {
+            let deployed = name.strip_prefix("lifeline-")?;
+            FUNCTIONS
+                .iter()
+                .find(|f| deployed.ends_with(&format!("-{}", f.name)))
+        })
+}
+
+/// The functions' names.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS.iter().map(|f| f.name)
+}
+
+#[cfg(test)]
+#[path = "registry_tests.rs"]
+mod tests;

@@ -1,0 +1,165 @@
+use super::*;
+use crate::docs_tests::{template_entries, template_routes, value_of};
+use lifeline_domain::testing::docs::read;
+use std::collections::BTreeSet;
+
+/// template.yaml's functions: (logical id, binary).
+fn template_functions() -> BTreeSet<(String, String)> {
+    template_entries()
+        .iter()
+        .filter(|e| e.contains("\n    Type: AWS::Serverless::Function"))
+        .map(|e| {
+            let id = e.trim().trim_end_matches(':').lines().next().unwrap_or("");
+            let binary = e.lines().find_map(|l| value_of(l, "Binary")).unwrap_or("");
+            (id.trim_end_matches(':').to_string(), binary.to_string())
+        })
+        .collect()
+}
+
+/// A function's entry in template.yaml, whole.
+fn template_entry(logical_id: &str) -> String {
+    template_entries()
+        .into_iter()
+        .find(|e| e.trim_start().starts_with(&format!("{logical_id}:")))
+        .unwrap_or_else(|| panic!("template.yaml has no {logical_id}"))
+}
+
+#[test]
+fn the_template_deploys_exactly_the_registered_functions() {
+    let registered: BTreeSet<(String, String)> = FUNCTIONS
+        .iter()
+        .map(|f| (f.logical_id.to_string(), f.name.to_string()))
+        .collect();
+    assert_eq!(registered.len(), FUNCTIONS.len(), "a function listed twice");
+    assert_eq!(template_functions(), registered, "(logical id, Binary)");
+}
+
+#[test]
+fn the_templates_http_routes_are_the_registered_ones() {
+    let registered: BTreeSet<(String, String, String)> = FUNCTIONS
+        .iter()
+        .flat_map(|f| {
+            f.routes()
+                .map(|r| (r.method.to_string(), r.path.to_string(), f.name.to_string()))
+        })
+        .collect();
+    let template: BTreeSet<_> = template_routes().into_iter().collect();
+    assert_eq!(template, registered, "(method, path, function)");
+}
+
+#[test]
+fn each_trigger_is_the_templates_event_source() {
+    for f in FUNCTIONS {
+        let entry = template_entry(f.logical_id);
+        for trigger in f.triggers {
+            let wanted = match trigger {
+                Trigger::Http(_) => "Type: HttpApi",
+                Trigger::Bus(_) => "EventBusName: !Ref LifelineEventBus",
+                Trigger::TableStream => "Type: DynamoDB",
+                Trigger::Outbox => "Queue: !GetAtt CallOutboxQueue.Arn",
+                Trigger::Connect => "source: [aws.connect]",
+                // The schedules are made at run time; the template lets
+                // the scheduler's role invoke this function.
+                Trigger::Schedule => continue,
+            };
+            assert!(
+                entry.contains(wanted),
+                "{}: {trigger:?} needs `{wanted}` in template.yaml",
+                f.name
+            );
+        }
+        if let Some(Trigger::Bus(rule)) = f.triggers.iter().find(|t| matches!(t, Trigger::Bus(_))) {
+            assert_eq!(rule.function, f.name, "{}'s rule", f.name);
+        }
+    }
+    let scheduler = template_entries()
+        .into_iter()
+        .find(|e| {
+            e.contains("Service: scheduler.amazonaws.com") && e.contains("lambda:InvokeFunction")
+        })
+        .expect("the scheduler's role");
+    for f in FUNCTIONS
+        .iter()
+        .filter(|f| f.triggers.iter().any(|t| matches!(t, Trigger::Schedule)))
+    {
+        assert!(
+            scheduler.contains(&format!("function:lifeline-${{Stage}}-{}", f.name)),
+            "the scheduler may invoke {}",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn every_function_is_a_workspace_member_with_its_binary() {
+    let manifest = read("Cargo.toml");
+    let crates: BTreeSet<String> =
+        std::fs::read_dir(lifeline_domain::testing::docs::repo_file("functions"))
+            .expect("functions/")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "lib")
+            .collect();
+    let registered: BTreeSet<String> = names().map(String::from).collect();
+    assert_eq!(crates, registered, "the crates under functions/");
+    assert!(
+        manifest.contains("members = [\"functions/[!l]*\", \"functions/lib/*\"")
+            && manifest.contains("default-members = [\"functions/[!l]*\", \"functions/lib/*\"]"),
+        "the workspace and its default members take every crate under functions/"
+    );
+    for name in names() {
+        // The glob that skips lib/ skips any name starting with `l`.
+        assert!(
+            !name.starts_with('l'),
+            "{name}: rename it, or list it in Cargo.toml's members"
+        );
+        let own = read(&format!("functions/{name}/Cargo.toml"));
+        assert!(
+            own.contains(&format!("[[bin]]\nname = \"{name}\"")),
+            "functions/{name} builds the binary {name}"
+        );
+    }
+}
+
+#[test]
+fn a_path_finds_its_function() {
+    let at = |p| serving(p).map(|f| f.name);
+    assert_eq!(at("/calls/outbound"), Some("dial-intake"));
+    assert_eq!(at("/agents/a-42/presence"), Some("presence-api"));
+    assert_eq!(at("/agents/a-42/location"), Some("presence-api"));
+    assert_eq!(at("/twilio/status"), Some("twilio-adapter"));
+    assert_eq!(at("/agents//presence"), None);
+    assert_eq!(at("/agents/a-42/presence/x"), None);
+    assert_eq!(at("/calls"), None);
+    assert_eq!(at("/"), None);
+}
+
+#[test]
+fn a_function_is_named_as_aws_names_it() {
+    for f in FUNCTIONS {
+        assert_eq!(named(f.logical_id).map(|n| n.name), Some(f.name));
+        assert_eq!(named(f.name).map(|n| n.name), Some(f.name));
+    }
+    let name = |n| named(n).map(|f| f.name);
+    assert_eq!(name("nope"), None);
+    assert_eq!(name("lifeline-local-notifier"), Some("notifier"));
+    assert_eq!(
+        name("arn:aws:lambda:us-east-1:000000000000:function:lifeline-e2e-1-stream-events:$LATEST"),
+        Some("stream-events")
+    );
+    assert_eq!(name("lifeline-local-call-events"), Some("call-events"));
+}
+
+#[test]
+fn every_settings_reader_is_a_function_or_a_tool() {
+    const TOOLS: [&str; 3] = ["lifeline", "lifeline-local", "lifeline-bench"];
+    for setting in lifeline_app::settings::SETTINGS {
+        for reader in setting.read_by {
+            assert!(
+                named(reader).is_some() || TOOLS.contains(reader),
+                "{} is read by `{reader}`: neither a registered function nor a tool",
+                setting.name
+            );
+        }
+    }
+}
