@@ -9,7 +9,7 @@
 //! - HTTP Basic authentication, `AccountSid:AuthToken`
 //!   (https://www.twilio.com/docs/usage/requests-to-twilio).
 //!
-//! Over hyper with rustls on aws-lc-rs and the system's roots: the AWS SDK's
+//! Over hyper with rustls on ring and the system's roots: the AWS SDK's
 //! own TLS stack, not a second one. The auth token is never logged.
 //!
 //! Its settings (`settings`), the client (`client`) and what TaskRouter's

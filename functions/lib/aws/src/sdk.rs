@@ -42,8 +42,18 @@ pub fn aws_config_loader(profile: ClientProfile) -> aws_config::ConfigLoader {
         ),
     };
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
         .timeout_config(timeouts)
         .retry_config(retries)
+}
+
+/// The one HTTP client every AWS client uses: hyper with rustls on ring,
+/// the system's root certificates, http:// for the emulators.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// A conditional request's outcome: `Ok(true)` when it was applied,
@@ -57,5 +67,50 @@ pub fn applied<T, E, R>(
         Ok(_) => Ok(true),
         Err(e) if e.as_service_error().is_some_and(refused) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(all(test, feature = "dynamodb"))]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// An https:// endpoint gets a TLS handshake from the shared client (rustls
+    /// on ring): the first bytes on the wire are a TLS ClientHello.
+    #[tokio::test]
+    async fn https_endpoints_get_a_tls_handshake() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let hello = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut first = [0u8; 6];
+            socket.read_exact(&mut first).await.expect("read");
+            first
+        });
+        let conf = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "k", "s", None, None, "test",
+            ))
+            .endpoint_url(format!("https://127.0.0.1:{port}"))
+            .http_client(https_client())
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(StdDuration::from_secs(2))
+                    .build(),
+            )
+            .build();
+        let call = aws_sdk_dynamodb::Client::from_conf(conf)
+            .list_tables()
+            .send();
+        let (answer, first) = tokio::join!(call, hello);
+        assert!(answer.is_err(), "nothing answers TLS there");
+        let first = first.expect("the server task");
+        // A handshake record (22), TLS 1.x, then a ClientHello (1).
+        assert_eq!((first[0], first[1], first[5]), (22, 3, 1), "{first:?}");
     }
 }

@@ -16,6 +16,29 @@ pub struct PlatformIds {
     pub twilio_worker_sid: Option<String>,
 }
 
+/// Twilio's resource identifiers (SIDs): two letters naming the kind of
+/// resource, then 32 hex digits (`WW0123456789abcdef0123456789abcdef`).
+pub mod twilio_sid {
+    /// A TaskRouter workflow.
+    pub const WORKFLOW: &str = "WW";
+    /// A TaskRouter workspace.
+    pub const WORKSPACE: &str = "WS";
+    /// A TaskRouter worker (an agent).
+    pub const WORKER: &str = "WK";
+    /// A TaskRouter activity (a status).
+    pub const ACTIVITY: &str = "WA";
+    /// An account.
+    pub const ACCOUNT: &str = "AC";
+
+    /// Whether `value` is a SID of the kind `prefix` names: the prefix, then
+    /// 32 hex digits.
+    pub fn is(value: &str, prefix: &str) -> bool {
+        value
+            .strip_prefix(prefix)
+            .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
+}
+
 /// A status on the platform: its id (what is set) and its name (for people).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformStatus {
@@ -97,6 +120,22 @@ mod tests {
     use super::*;
 
     const EMERGENCY: &str = "st-emergency";
+
+    #[test]
+    fn a_twilio_sid_is_its_prefix_and_32_hex_digits() {
+        let worker = "WKABCDEF0123456789abcdef0123456789";
+        assert!(twilio_sid::is(worker, twilio_sid::WORKER));
+        assert!(!twilio_sid::is(worker, twilio_sid::WORKFLOW));
+        for bad in [
+            "WK",
+            "WKABCDEF0123456789abcdef012345678",
+            "WKABCDEF0123456789abcdef01234567890",
+            "WKABCDEF0123456789abcdef012345678g",
+            "wkABCDEF0123456789abcdef0123456789",
+        ] {
+            assert!(!twilio_sid::is(bad, twilio_sid::WORKER), "{bad}");
+        }
+    }
 
     fn status(id: &str) -> PlatformStatus {
         PlatformStatus {

@@ -14,7 +14,7 @@ use hyper_util::rt::TokioExecutor;
 
 use lifeline_app::ports::{PlatformError, PlatformPresence};
 use lifeline_domain::call::AgentProfile;
-use lifeline_domain::platform::PlatformStatus;
+use lifeline_domain::platform::{twilio_sid, PlatformStatus};
 
 use super::answer::answer_of;
 use super::settings::{is_sid, AuthToken, TwilioSettings};
@@ -75,7 +75,7 @@ impl TaskRouterPresence {
     /// The Worker resource's URL; a worker SID that is not one is refused
     /// before anything is sent.
     fn worker_url(&self, worker: &str) -> Result<String, PlatformError> {
-        if !is_sid(worker, "WK") {
+        if !is_sid(worker, twilio_sid::WORKER) {
             return Err(PlatformError::Refused(
                 "the profile's twilioWorkerSid is not a worker SID (WK and 32 hex digits)".into(),
             ));
@@ -97,7 +97,7 @@ impl TaskRouterPresence {
         worker: &str,
         activity: &str,
     ) -> Result<Request<Full<Bytes>>, PlatformError> {
-        if !is_sid(activity, "WA") {
+        if !is_sid(activity, twilio_sid::ACTIVITY) {
             return Err(PlatformError::Refused(format!(
                 "`{activity}` is not an activity SID (WA and 32 hex digits)"
             )));

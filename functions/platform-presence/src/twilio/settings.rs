@@ -11,6 +11,7 @@ use lifeline_app::settings::table::{
     LIFELINE_TWILIO_ACCOUNT_SID, LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID,
     LIFELINE_TWILIO_TASKROUTER_URL, LIFELINE_TWILIO_WORKSPACE_SID,
 };
+use lifeline_domain::platform::twilio_sid;
 
 /// `LIFELINE_TWILIO_ACCOUNT_SID`: the account (`AC…`), the Basic auth user.
 pub const ACCOUNT_SID_VAR: &str = LIFELINE_TWILIO_ACCOUNT_SID.name;
@@ -25,11 +26,7 @@ pub const TASKROUTER_URL_VAR: &str = LIFELINE_TWILIO_TASKROUTER_URL.name;
 pub const DEFAULT_TASKROUTER_URL: &str = LIFELINE_TWILIO_TASKROUTER_URL.default_text();
 
 /// A Twilio SID: two letters (`prefix`) and 32 hex digits.
-pub fn is_sid(value: &str, prefix: &str) -> bool {
-    value
-        .strip_prefix(prefix)
-        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-}
+pub use lifeline_domain::platform::twilio_sid::is as is_sid;
 
 /// The account's auth token (its `Debug` shows nothing of it).
 #[derive(Clone, PartialEq, Eq)]
@@ -87,17 +84,17 @@ impl TwilioSettings {
         };
         let account_sid = sid(
             ACCOUNT_SID_VAR,
-            "AC",
+            twilio_sid::ACCOUNT,
             "an account SID (AC and 32 hex digits)",
         )?;
         let workspace_sid = sid(
             WORKSPACE_SID_VAR,
-            "WS",
+            twilio_sid::WORKSPACE,
             "a TaskRouter workspace SID (WS and 32 hex digits)",
         )?;
         let emergency_activity = sid(
             EMERGENCY_ACTIVITY_VAR,
-            "WA",
+            twilio_sid::ACTIVITY,
             "a TaskRouter activity SID (WA and 32 hex digits)",
         )?;
         let base_url = base_url(

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use lifeline_app::ports::AdminStore;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
-use lifeline_domain::platform::PlatformIds;
+use lifeline_domain::platform::{twilio_sid, PlatformIds};
 use lifeline_domain::route::NumberType;
 use lifeline_domain::types::{AgentId, Email, Recipients};
 
@@ -203,9 +203,7 @@ fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
                     .all(|b| b.is_ascii_alphanumeric() || b"-:/_".contains(&b))
             })?,
             twilio_worker_sid: platform_id("--twilio-worker-sid", p.twilio_worker_sid, |w| {
-                w.starts_with("WK")
-                    && w.len() == 34
-                    && w[2..].bytes().all(|b| b.is_ascii_hexdigit())
+                twilio_sid::is(w, twilio_sid::WORKER)
             })?,
         },
         source_number: p.source_number.parse().map_err(usage("--source-number"))?,

@@ -7,6 +7,7 @@ use lifeline_app::settings::table::{
     LIFELINE_TWILIO_LAST_RESORT,
 };
 use lifeline_domain::call::AgentProfile;
+use lifeline_domain::platform::twilio_sid;
 
 use super::deployment::PoolLookup;
 use super::finding::{agent_scope, finding, Finding, Level, DEPLOYMENT};
@@ -161,7 +162,7 @@ pub fn check_twilio_last_resort(configured: Option<&str>) -> Finding {
                 advice(),
             ),
         },
-        Some(v) if v.len() == 34 && v.starts_with("WW") && v[2..].bytes().all(|b| b.is_ascii_hexdigit()) => finding(
+        Some(v) if twilio_sid::is(v, twilio_sid::WORKFLOW) => finding(
             DEPLOYMENT,
             check,
             Level::Ok,
