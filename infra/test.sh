@@ -140,8 +140,11 @@ python3 infra/tools/check-structure.py
 # Clippy lints Lifeline's crates while they are compiled for the tests:
 # clippy-driver as the workspace's compiler wrapper (what `cargo clippy`
 # itself sets up, with codegen left on), so the workspace is compiled once
-# instead of checked by clippy and then built again. Same lints, same
-# targets as `cargo clippy --workspace --all-targets -- -D warnings`.
+# instead of checked by clippy and then built again. Same lints and sources
+# as `cargo clippy --workspace --all-targets -- -D warnings`, on exactly what
+# the test run needs: libraries, tests and examples, and each binary as its
+# test harness, which compiles (and lints) its main.rs but links none of the
+# SDK code a deployable binary carries (that is `sam build`'s to make).
 clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
 [[ -x "$clippy_driver" ]] || clippy_driver="clippy-driver"
 export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
@@ -151,8 +154,8 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 # The figures (examples) are linted and kept compiling too.
 FEATURES=(--features lifeline-e2e/figures)
 
-section "clippy -D warnings, while compiling every target (cargo build --workspace --all-targets)"
-cargo build --workspace --all-targets "${FEATURES[@]}"
+section "clippy -D warnings, while compiling every target (cargo build --workspace --lib --tests --examples)"
+cargo build --workspace --lib --tests --examples "${FEATURES[@]}"
 
 if ((NEXTEST)); then
   run_tests() { cargo nextest run --workspace "${FEATURES[@]}" "$@"; }
