@@ -280,3 +280,30 @@ fn lease_function(
         async move { lease.invoke(event).await }
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lifeline_edge::config::Mode;
+
+    /// Every registered HTTP function serves its routes in a new system: no
+    /// route of the registry is answered "not running here".
+    #[tokio::test]
+    async fn every_http_function_serves_its_routes() {
+        let conf = lifeline_aws::sdk::aws_config_loader(lifeline_aws::sdk::ClientProfile::Admin)
+            .load()
+            .await;
+        let config = Config::from_lookup(Mode::Local, |_| None).expect("local config");
+        let system = LocalSystem::new(DynamoStore::from_conf(&conf, "lifeline"), config);
+        for function in registry::FUNCTIONS {
+            let serves_http = function.routes().next().is_some();
+            assert_eq!(
+                system.webhook(function.name).is_some(),
+                serves_http,
+                "{}",
+                function.name
+            );
+        }
+        assert!(system.function("connect-adapter").is_some());
+    }
+}
