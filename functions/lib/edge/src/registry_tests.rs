@@ -9,9 +9,9 @@ fn template_functions() -> BTreeSet<(String, String)> {
         .iter()
         .filter(|e| e.contains("\n    Type: AWS::Serverless::Function"))
         .map(|e| {
-            let id = e.trim().trim_end_matches(':').lines().next().unwrap_or("");
+            let id = e.trim().lines().next().unwrap_or("").trim_end_matches(':');
             let binary = e.lines().find_map(|l| value_of(l, "Binary")).unwrap_or("");
-            (id.trim_end_matches(':').to_string(), binary.to_string())
+            (id.to_string(), binary.to_string())
         })
         .collect()
 }
