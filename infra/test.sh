@@ -60,11 +60,16 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Runs a step in the background (installs: network and disk, while the
-# compiler has the CPU); `join` waits for it and shows its output.
+# compiler has the CPU), at the lowest priority: the compiler is the run's
+# critical path, an install takes what CPU it leaves. `join` waits for it
+# and shows its output.
 background() {
   local name="$1"
   shift
-  ("$@") >"$LOG_DIR/$name.log" 2>&1 &
+  (
+    renice -n 19 -p "$BASHPID" >/dev/null 2>&1 || true
+    "$@"
+  ) >"$LOG_DIR/$name.log" 2>&1 &
   BG_PID[$name]=$!
 }
 

@@ -36,42 +36,98 @@ pub enum Trigger {
 }
 
 /// An HTTP API route: a method and a path, `{name}` standing for one
-/// non-empty segment.
+/// non-empty segment, and what docs/contract.md says of it (generated from
+/// here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
+    /// An example body, or "".
+    pub body: &'static str,
+    /// What it answers, for the docs.
+    pub answer: &'static str,
 }
 
-const fn route(method: &'static str, path: &'static str) -> Route {
-    Route { method, path }
+const fn route(method: &'static str, path: &'static str, answer: &'static str) -> Route {
+    Route {
+        method,
+        path,
+        body: "",
+        answer,
+    }
 }
+
+const fn route_with_body(
+    method: &'static str,
+    path: &'static str,
+    body: &'static str,
+    answer: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        body,
+        answer,
+    }
+}
+
+const TWILIO_ANSWER: &str = "TwiML, form-encoded in, `X-Twilio-Signature` ([platforms.md](platforms.md#twilio-programmable-voice-and-flex))";
 
 /// Every function, in the order the docs list them.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "dial-intake",
         logical_id: "DialIntakeFunction",
-        triggers: &[Trigger::Http(&[route("POST", "/calls/outbound")])],
+        triggers: &[Trigger::Http(&[route(
+            "POST",
+            "/calls/outbound",
+            "`emergency` or `continue` ([the dial](#the-dial-post-callsoutbound))",
+        )])],
     },
     Function {
         name: "call-events",
         logical_id: "CallEventsFunction",
-        triggers: &[Trigger::Http(&[route("POST", "/calls/ended")])],
+        triggers: &[Trigger::Http(&[route(
+            "POST",
+            "/calls/ended",
+            "`204`; `404` unknown call; `409` another agent's call; `503` store unavailable (retry)",
+        )])],
     },
     Function {
         name: "callback-router",
         logical_id: "CallbackRouterFunction",
-        triggers: &[Trigger::Http(&[route("POST", "/calls/inbound")])],
+        triggers: &[Trigger::Http(&[route(
+            "POST",
+            "/calls/inbound",
+            "`connect_agent` or `continue` ([a callback](#a-callback-post-callsinbound))",
+        )])],
     },
     Function {
         name: "presence-api",
         logical_id: "PresenceApiFunction",
         triggers: &[Trigger::Http(&[
-            route("GET", "/agents/{agentId}/presence"),
-            route("PUT", "/agents/{agentId}/presence"),
-            route("GET", "/agents/{agentId}/location"),
-            route("PUT", "/agents/{agentId}/location"),
+            route(
+                "GET",
+                "/agents/{agentId}/presence",
+                "`{\"agentId\",\"status\",\"override\"}`; `404` unknown agent",
+            ),
+            route_with_body(
+                "PUT",
+                "/agents/{agentId}/presence",
+                "{\"status\":\"away\"}",
+                "the same; `400` naming the allowed statuses",
+            ),
+            route_with_body(
+                "PUT",
+                "/agents/{agentId}/location",
+                "{\"location\":{…}}",
+                "`{\"agentId\",\"location\",\"locationQuality\",\"registeredAt\",\"fresh\"}`; `400` naming the field; `404` unknown agent",
+            ),
+            route(
+                "GET",
+                "/agents/{agentId}/location",
+                "the same; `404` `no-registered-location`",
+            ),
         ])],
     },
     Function {
@@ -98,9 +154,9 @@ pub const FUNCTIONS: &[Function] = &[
         name: "twilio-adapter",
         logical_id: "TwilioAdapterFunction",
         triggers: &[Trigger::Http(&[
-            route("POST", "/twilio/outbound"),
-            route("POST", "/twilio/inbound"),
-            route("POST", "/twilio/status"),
+            route("POST", "/twilio/outbound", TWILIO_ANSWER),
+            route("POST", "/twilio/inbound", TWILIO_ANSWER),
+            route("POST", "/twilio/status", TWILIO_ANSWER),
         ])],
     },
     Function {
