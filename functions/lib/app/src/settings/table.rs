@@ -12,38 +12,33 @@
 use super::setting::{Setting, Shape, Unset};
 use super::MIN_ACTIVE_CALL_LIMIT_MINUTES;
 
+/// Everything that reads `Settings` (through `lifeline_edge::config::Config`),
+/// then `$more` readers: the list is written once.
+macro_rules! config_readers {
+    ($($more:literal),*) => {
+        &[
+            "dial-intake",
+            "call-events",
+            "callback-router",
+            "presence-api",
+            "connect-adapter",
+            "twilio-adapter",
+            "call-outbox",
+            "presence-override",
+            "platform-presence",
+            "callback-lease",
+            "notifier",
+            "lifeline-local",
+            $($more),*
+        ]
+    };
+}
+
 /// Everything that reads `Settings` (through `lifeline_edge::config::Config`).
-pub const CONFIG_READERS: &[&str] = &[
-    "dial-intake",
-    "call-events",
-    "callback-router",
-    "presence-api",
-    "connect-adapter",
-    "twilio-adapter",
-    "call-outbox",
-    "presence-override",
-    "platform-presence",
-    "callback-lease",
-    "notifier",
-    "lifeline-local",
-];
-/// The functions that place emergency dials (and hand them to the outbox).
+pub const CONFIG_READERS: &[&str] = config_readers!();
 /// The same, and the CLI (which reads a few to match the functions).
-const CONFIG_READERS_AND_CLI: &[&str] = &[
-    "dial-intake",
-    "call-events",
-    "callback-router",
-    "presence-api",
-    "connect-adapter",
-    "twilio-adapter",
-    "call-outbox",
-    "presence-override",
-    "platform-presence",
-    "callback-lease",
-    "notifier",
-    "lifeline-local",
-    "lifeline",
-];
+const CONFIG_READERS_AND_CLI: &[&str] = config_readers!("lifeline");
+/// The functions that place emergency dials (and hand them to the outbox).
 const DIALERS: &[&str] = &[
     "dial-intake",
     "connect-adapter",
@@ -87,22 +82,7 @@ settings! {
     LIFELINE_TABLE {
         unset: Unset::Default("lifeline"),
         shape: Shape::Described("a DynamoDB table name (3 to 255 letters, digits, `_`, `-`, `.`)"),
-        read_by: &[
-            "dial-intake",
-            "call-events",
-            "callback-router",
-            "presence-api",
-            "connect-adapter",
-            "twilio-adapter",
-            "call-outbox",
-            "presence-override",
-            "platform-presence",
-            "callback-lease",
-            "notifier",
-            "lifeline-local",
-            "lifeline",
-            "lifeline-bench",
-        ],
+        read_by: config_readers!("lifeline", "lifeline-bench"),
         about: "the shared table",
     }
     LIFELINE_WEBHOOK_SECRET {
@@ -207,11 +187,7 @@ settings! {
             max: 600,
             unit: "seconds",
         },
-        read_by: &[
-            "dial-intake", "call-events", "callback-router", "presence-api", "connect-adapter",
-            "twilio-adapter", "call-outbox", "presence-override", "platform-presence",
-            "callback-lease", "notifier", "lifeline-local", "lifeline-bench",
-        ],
+        read_by: config_readers!("lifeline-bench"),
         about: "how long a container trusts an agent's profile, the tenant's settings and its candidate numbers without reading them; an admin's change reaches every dial within it; `0`: every dial reads first",
     }
     LIFELINE_LOCATION_FRESH_HOURS {
