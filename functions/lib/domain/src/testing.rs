@@ -8,7 +8,7 @@ pub mod docs;
 
 use chrono::{DateTime, Utc};
 
-use crate::call::{AgentProfile, EmergencyCall};
+use crate::call::{AgentProfile, EmergencyCall, Location, OutboundDial};
 use crate::numbers::Country;
 use crate::route::{NumberType, Route};
 use crate::types::Recipients;
@@ -57,6 +57,23 @@ pub fn call(call_id: &str, agent_id: &str, at: DateTime<Utc>) -> EmergencyCall {
         dialed_at: at,
         desktop_time: None,
         ended_at: None,
+    }
+}
+
+/// `agent_id` dialing `dialed` from `from` on call `call_id`, the dial
+/// naming the US as its location and nothing more.
+pub fn dial(call_id: &str, agent_id: &str, dialed: &str, from: &str) -> OutboundDial {
+    OutboundDial {
+        call_id: call_id.parse().expect("a valid call id"),
+        agent_id: agent_id.parse().expect("a valid agent id"),
+        dialed: dialed.into(),
+        from: from.parse().expect("a valid number"),
+        location: Some(Location {
+            country: Some("US".into()),
+            ..Default::default()
+        }),
+        registered_location: false,
+        timestamp: None,
     }
 }
 

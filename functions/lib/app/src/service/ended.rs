@@ -117,7 +117,7 @@ mod tests {
     use crate::clock::FixedClock;
     use crate::fakes::MemoryStore;
     use crate::service::dial::DialService;
-    use lifeline_domain::call::{AgentProfile, Location, OutboundAnswer, OutboundDial};
+    use lifeline_domain::call::{AgentProfile, OutboundAnswer, OutboundDial};
     use lifeline_domain::numbers::Country;
     use lifeline_domain::route::NumberType;
     use lifeline_domain::types::{Recipients, E164};
@@ -139,21 +139,7 @@ mod tests {
     }
 
     fn dial(call: &str, agent: &str, from: &str) -> OutboundDial {
-        OutboundDial {
-            call_id: call.parse().unwrap(),
-            agent_id: agent.parse().unwrap(),
-            dialed: "911".into(),
-            from: from.parse().unwrap(),
-            location: Some(Location {
-                country: Some("US".into()),
-                address: None,
-                lat: None,
-                lon: None,
-                ..Default::default()
-            }),
-            registered_location: false,
-            timestamp: None,
-        }
+        lifeline_domain::testing::dial(call, agent, "911", from)
     }
 
     fn caller_id(a: &OutboundAnswer) -> String {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
-use lifeline_domain::call::{AgentProfile, Location};
+use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::testing;
 use lifeline_domain::types::{CallId, LeaseId, Recipients, E164};
@@ -20,23 +20,7 @@ fn dial(call: &str) -> OutboundDial {
 }
 
 /// Also the warm path's tests' dial.
-pub(super) fn dial_by(call: &str, agent: &str, dialed: &str, from: &str) -> OutboundDial {
-    OutboundDial {
-        call_id: call.parse().unwrap(),
-        agent_id: agent.parse().unwrap(),
-        dialed: dialed.into(),
-        from: from.parse().unwrap(),
-        location: Some(Location {
-            country: Some("US".into()),
-            address: None,
-            lat: None,
-            lon: None,
-            ..Default::default()
-        }),
-        registered_location: false,
-        timestamp: None,
-    }
-}
+pub(super) use lifeline_domain::testing::dial as dial_by;
 
 /// A service whose ids, picks and metrics the test owns.
 fn service(
