@@ -205,10 +205,7 @@ pub async fn a_returning_agent_gets_their_number_back_through_quarantine<S: Side
     seeded(s, &[N1]).await;
     let first = claim("c-1", A42, N1, t(0), None);
     dialed(s, &first).await;
-    let (ended, write) = end_of(&first.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("end");
+    let ended = ended(s, &first.lease, "c-1", t(10)).await;
     // Held until t(70), in quarantine until t(130).
     assert_eq!(ended.hold_until, t(70));
     assert_eq!(policy().available_at(&ended), t(130));
@@ -279,10 +276,7 @@ pub async fn an_extension_after_the_number_moved_on_is_refused<S: Side>(side: &S
     seeded(s, &[N1]).await;
     let first = claim("c-1", A42, N1, t(0), None);
     dialed(s, &first).await;
-    let (ended, write) = end_of(&first.lease, "c-1", t(10));
-    s.record_end(&id("c-1"), t(10), ttl(), Some(&write))
-        .await
-        .expect("end");
+    let ended = ended(s, &first.lease, "c-1", t(10)).await;
     // Out of quarantine, a-43 gets the number; a-42's pointer still shows
     // the old lease, and an extension of it must not take the number back.
     let next = claim("c-2", A43, N1, t(130), None);

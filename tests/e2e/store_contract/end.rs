@@ -76,10 +76,7 @@ pub async fn an_end_over_a_stale_lease_changes_nothing<S: Side>(side: &S) {
     assert_eq!(record(s, "c-1").await.and_then(|c| c.ended_at), None);
     assert_eq!(lease_on(s, N1).await, Some(second.lease.clone()));
     // Read again, ended again: it goes through.
-    let (ended, write) = end_of(&second.lease, "c-1", t(11));
-    s.record_end(&id("c-1"), t(11), ttl(), Some(&write))
-        .await
-        .expect("the end over the current lease");
+    let ended = ended(s, &second.lease, "c-1", t(11)).await;
     assert_eq!(pointer(s, A42).await, Some(ended));
 }
 
