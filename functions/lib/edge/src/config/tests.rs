@@ -45,6 +45,16 @@ fn defaults_and_validation() {
     );
 }
 
+/// Whether `c`'s secret verifies a request it signed itself just now.
+fn accepts_its_own_signature(c: &Config) -> bool {
+    let now = chrono::Utc::now();
+    let signed = || crate::webhook::Signed::post("/calls/outbound", b"{}");
+    let header = c.webhook_secret.sign(now.timestamp(), signed());
+    c.webhook_secret
+        .verify(Some(&header), signed(), now)
+        .is_ok()
+}
+
 #[test]
 fn stream_functions_need_no_webhook_secret() {
     let none = |_: &str| None::<String>;
@@ -55,19 +65,7 @@ fn stream_functions_need_no_webhook_secret() {
     ));
     // ...a stream consumer can, and its secret accepts no signature.
     let c = Config::from_lookup_without_secret(Mode::Lambda, none).unwrap();
-    let now = chrono::Utc::now();
-    let header = c.webhook_secret.sign(
-        now.timestamp(),
-        crate::webhook::Signed::post("/calls/outbound", b"{}"),
-    );
-    assert!(c
-        .webhook_secret
-        .verify(
-            Some(&header),
-            crate::webhook::Signed::post("/calls/outbound", b"{}"),
-            now
-        )
-        .is_err());
+    assert!(!accepts_its_own_signature(&c));
     // The other settings are still read and validated.
     assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
         (k == "LIFELINE_CALLBACK_WINDOW_MINUTES").then(|| "30".into())
@@ -78,18 +76,7 @@ fn stream_functions_need_no_webhook_secret() {
         (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-long-enough-secret".into())
     })
     .unwrap();
-    let header = c.webhook_secret.sign(
-        now.timestamp(),
-        crate::webhook::Signed::post("/calls/outbound", b"{}"),
-    );
-    assert!(c
-        .webhook_secret
-        .verify(
-            Some(&header),
-            crate::webhook::Signed::post("/calls/outbound", b"{}"),
-            now
-        )
-        .is_ok());
+    assert!(accepts_its_own_signature(&c));
     assert!(Config::from_lookup_without_secret(Mode::Lambda, |k| {
         (k == "LIFELINE_WEBHOOK_SECRET").then(|| "short".into())
     })
