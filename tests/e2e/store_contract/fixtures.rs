@@ -9,7 +9,7 @@ use lifeline_domain::call::{AgentProfile, EmergencyCall};
 use lifeline_domain::expiry::LeaseExpiry;
 use lifeline_domain::lease::{Lease, LeasePolicy, NewLease};
 use lifeline_domain::numbers::Country;
-use lifeline_domain::route::{NumberType, Route};
+use lifeline_domain::route::NumberType;
 use lifeline_domain::types::{AgentId, CallId, Recipients, E164};
 use std::fmt::Debug;
 use std::str::FromStr;
@@ -88,24 +88,9 @@ pub fn agent(agent_id: &str) -> AgentProfile {
 /// (no lease).
 pub fn own_number_call(call_id: &str, agent_id: &str, at: DateTime<Utc>) -> EmergencyCall {
     EmergencyCall {
-        call_id: id(call_id),
-        agent_id: id(agent_id),
-        dialed: "911".into(),
-        emergency_number: "911".into(),
-        test: false,
-        country: Some(Country::US),
-        location: None,
-        location_source: None,
-        caller_id: e164(OWN),
-        leased_number: None,
-        lease_id: None,
-        callback_expires_at: None,
-        route: Route::DirectOffer,
         degraded: true,
         reason: Some(lifeline_domain::degraded::DegradedReason::PoolExhausted),
-        dialed_at: at,
-        desktop_time: None,
-        ended_at: None,
+        ..lifeline_domain::testing::call(call_id, agent_id, at)
     }
 }
 
