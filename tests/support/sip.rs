@@ -43,6 +43,10 @@ pub struct Ports {
     pub gateway: u16,
     pub ordinary: u16,
     pub last_resort: u16,
+    /// The ordinary inbound route (the ACD).
+    pub inbound: u16,
+    /// The second emergency gateway.
+    pub gateway2: u16,
     free: u16,
     /// The block's claim: a TCP listener on its last port, which nothing in
     /// the block uses, held while the block is in use. Tests run in
@@ -72,7 +76,9 @@ impl Ports {
                 gateway: base + 4,
                 ordinary: base + 8,
                 last_resort: base + 12,
-                free: base + 16,
+                inbound: base + 16,
+                gateway2: base + 20,
+                free: base + 24,
                 _claim: claim,
             };
         }
@@ -97,6 +103,8 @@ pub struct Proxy {
     child: Child,
     pub port: u16,
     pub log: PathBuf,
+    /// The files the proxy re-reads (`pool`, `secret`).
+    pub data: PathBuf,
     _dir: TempDir,
 }
 
@@ -123,9 +131,13 @@ impl Proxy {
             .env("LIFELINE_WEBHOOK_SECRET", secret)
             .env("SIP_LISTEN", format!("udp:127.0.0.1:{}", ports.proxy))
             .env(
-                "EMERGENCY_GATEWAY",
-                format!("sip:127.0.0.1:{}", ports.gateway),
+                "EMERGENCY_GATEWAYS",
+                format!(
+                    "sip:127.0.0.1:{} sip:127.0.0.1:{}",
+                    ports.gateway, ports.gateway2
+                ),
             )
+            .env("INBOUND_ROUTE", format!("sip:127.0.0.1:{}", ports.inbound))
             .env(
                 "ORDINARY_ROUTE",
                 format!("sip:127.0.0.1:{}", ports.ordinary),
@@ -136,6 +148,7 @@ impl Proxy {
             )
             .env("RING_SECONDS", ring_seconds.to_string())
             .env("SIP_RUN_DIR", &dir.path)
+            .env("SIP_DATA_DIR", dir.path.join("data"))
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
@@ -146,6 +159,7 @@ impl Proxy {
             child,
             port: ports.proxy,
             log,
+            data: dir.path.join("data"),
             _dir: dir,
         };
         proxy.wait_ready();
@@ -260,7 +274,8 @@ impl SippRun {
 }
 
 impl Sipp {
-    /// `scenario` (its file's stem) on `local` (SIP) and `local + 1`
+    /// `scenario` (its file's stem in `infra/sip/scenarios`, or a path: a
+    /// [`Filled`] one) on `local` (SIP) and `local + 1`
     /// (media, and `local + 3` for video); `remote`: the proxy's port for a client scenario. Stops by
     /// itself after `timeout` (and is killed on drop).
     pub fn start(
@@ -289,11 +304,16 @@ impl Sipp {
         let screen = dir.path.join("screen.log");
         let errors = dir.path.join("errors.log");
         let mut cmd = Command::new("sipp");
+        let file = if scenario.contains('/') {
+            PathBuf::from(scenario)
+        } else {
+            repo_root().join(format!("infra/sip/scenarios/{scenario}.xml"))
+        };
         if let Some(r) = remote {
             cmd.arg(format!("127.0.0.1:{r}"));
         }
         cmd.arg("-sf")
-            .arg(repo_root().join(format!("infra/sip/scenarios/{scenario}.xml")))
+            .arg(file)
             .args(["-i", "127.0.0.1", "-p", &local.to_string()])
             .args(["-mp", &(local + 1).to_string()])
             .args(["-m", &calls.to_string()])
@@ -368,6 +388,33 @@ impl Drop for Sipp {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+    }
+}
+
+/// A scenario of `infra/sip/scenarios` with `[name]` placeholders filled in
+/// where SIPp cannot take a `-key` (a response's status code must be a
+/// number when SIPp loads the file); removed on drop.
+pub struct Filled {
+    pub path: String,
+    _dir: TempDir,
+}
+
+impl Filled {
+    pub fn new(scenario: &str, values: &[(&str, &str)]) -> Filled {
+        let mut text = std::fs::read_to_string(
+            repo_root().join(format!("infra/sip/scenarios/{scenario}.xml")),
+        )
+        .expect("the scenario");
+        for (name, value) in values {
+            text = text.replace(&format!("[{name}]"), value);
+        }
+        let dir = TempDir::new(scenario);
+        let path = dir.path.join(format!("{scenario}.xml"));
+        std::fs::write(&path, text).expect("the filled scenario");
+        Filled {
+            path: path.to_string_lossy().into_owned(),
+            _dir: dir,
         }
     }
 }

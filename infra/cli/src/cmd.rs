@@ -11,7 +11,7 @@ mod dlq;
 mod doctor;
 mod failure;
 mod output;
-mod pool;
+pub mod pool;
 mod secret;
 mod table;
 mod template;

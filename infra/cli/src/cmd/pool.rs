@@ -7,7 +7,9 @@ use lifeline_domain::types::E164;
 
 use super::context::Context;
 use super::failure::{store_err, usage, Failure};
-use super::output::print_json;
+use super::output::{emit, print_json};
+
+pub mod export;
 
 #[derive(Subcommand)]
 pub enum PoolCmd {
@@ -38,6 +40,24 @@ pub enum PoolCmd {
         #[arg(long)]
         country: Option<String>,
     },
+    /// Every pool number, for a SIP proxy that must know them when Lifeline
+    /// cannot answer (`--format kamailio`: the db_text table `pool` that
+    /// infra/sip's Kamailio re-reads without a restart).
+    Export {
+        /// The proxy's format.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write here (whole, by a rename) instead of stdout, e.g. the
+        /// proxy's data folder's `pool`.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Kamailio's db_text table for `htable` (infra/sip).
+    Kamailio,
 }
 
 pub async fn run(cmd: PoolCmd, ctx: &Context) -> Result<(), Failure> {
@@ -69,6 +89,25 @@ pub async fn run(cmd: PoolCmd, ctx: &Context) -> Result<(), Failure> {
                 .await
                 .map_err(store_err)?;
             print_json(&serde_json::to_value(list).unwrap_or_default());
+            Ok(())
+        }
+        PoolCmd::Export { format, out } => {
+            let list = ctx
+                .store
+                .list_pool(None, ctx.now)
+                .await
+                .map_err(store_err)?;
+            let text = match format {
+                ExportFormat::Kamailio => export::kamailio_table(&list),
+            };
+            match out {
+                None => emit(&text),
+                Some(path) => {
+                    export::write_atomically(&path, &text)
+                        .map_err(|e| Failure::Usage(format!("--out {}: {e}", path.display())))?;
+                    eprintln!("{} pool numbers written to {}", list.len(), path.display());
+                }
+            }
             Ok(())
         }
     }

@@ -1,65 +1,10 @@
-//! Real calls: Kamailio with Lifeline's reference configuration in front of
-//! the local system, SIPp as the agents, the emergency gateway, the ordinary
-//! route, the last resort and the PSAP, all on 127.0.0.1.
+//! Emergency calls through the proxy: the leased number, the location, an
+//! ordinary call beside them, an end Lifeline missed, presence.
 
-use lifeline_e2e::sip::{Ports, Proxy, Sipp};
-use lifeline_e2e::{start, Local};
+use super::*;
+use lifeline_e2e::start;
 use reqwest::Method;
 use serde_json::json;
-use std::time::Duration;
-
-const SECRET: &str = "local-secret";
-
-fn proxy_for(l: &Local, ports: &Ports, ring_seconds: u32) -> Proxy {
-    Proxy::start(&l.base, SECRET, ports, ring_seconds)
-}
-
-/// `agent` registers its contact (a SIPp UAS already listening on `contact`).
-async fn register(proxy: &Proxy, ports: &mut Ports, agent: &str, contact: u16) {
-    let port = ports.take_port();
-    let reg = Sipp::start(
-        "register",
-        port,
-        Some(proxy.port),
-        &[
-            "-key",
-            "agent",
-            agent,
-            "-key",
-            "contact_port",
-            &contact.to_string(),
-        ],
-        Duration::from_secs(5),
-    )
-    .finish()
-    .await;
-    assert!(reg.ok, "REGISTER of {agent}:\n{reg}\n{}", proxy.log_text());
-}
-
-/// A UAS on `port` that answers one call and hangs up after `hold_ms`.
-fn answering(port: u16, hold_ms: u32) -> Sipp {
-    Sipp::start(
-        "answer-and-hang-up",
-        port,
-        None,
-        &["-d", &hold_ms.to_string()],
-        Duration::from_secs(20),
-    )
-}
-
-/// The emergency gateway (answering, hanging up after `hold_ms`) and a-42
-/// dialing `9 911` through `proxy`, both started.
-fn dial_9911(proxy: &Proxy, ports: &mut Ports, hold_ms: u32) -> (Sipp, Sipp) {
-    let gateway = answering(ports.gateway, hold_ms);
-    let agent = Sipp::start(
-        "agent-dials",
-        ports.take_port(),
-        Some(proxy.port),
-        &["-s", "9911", "-key", "agent", "a-42"],
-        Duration::from_secs(20),
-    );
-    (gateway, agent)
-}
 
 #[tokio::test]
 async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_location() {
@@ -155,157 +100,9 @@ async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_loc
         .await;
 }
 
-/// The value of the first `name:` header of a SIP message.
-fn header(message: &str, name: &str) -> Option<String> {
-    let head = message.split("\r\n\r\n").next().unwrap_or(message);
-    head.lines().find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| v.trim().to_string())
-    })
-}
-
-/// The time SIPp logged a message at (`2026-11-30 06:08:35.695556`).
-fn logged_at(messages: &str, needle: &str) -> Option<chrono::NaiveDateTime> {
-    messages
-        .split("----------------------------------------------- ")
-        .find(|m| m.contains(needle))
-        .and_then(|m| m.lines().next())
-        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S%.f").ok())
-}
-
-/// An emergency call from a-42 through `proxy`, answered by the gateway and
-/// hung up by it after `hold_ms`; the gateway's view of it.
-async fn emergency_call(
-    proxy: &Proxy,
-    ports: &mut Ports,
-    hold_ms: u32,
-) -> lifeline_e2e::sip::SippRun {
-    let (gateway, agent) = dial_9911(proxy, ports, hold_ms);
-    let gw = gateway.finish().await;
-    let ag = agent.finish().await;
-    assert!(
-        gw.ok && ag.ok,
-        "emergency call:\n{}\n{}\n{}",
-        gw,
-        ag,
-        proxy.log_text()
-    );
-    gw
-}
-
-/// The PSAP calls `number` back through `proxy`.
-fn psap_calls(proxy: &Proxy, ports: &mut Ports, number: &str) -> Sipp {
-    Sipp::start(
-        "psap-calls-back",
-        ports.take_port(),
-        Some(proxy.port),
-        &["-s", number, "-key", "psap", "+12065550911"],
-        Duration::from_secs(30),
-    )
-}
-
 #[tokio::test]
-async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_the_ordinary_route()
-{
-    let l = start(3).await;
-    // a-42's fallback is a-43.
-    let mut ana = lifeline_e2e::agent(
-        "a-42",
-        lifeline_domain::numbers::Country::US,
-        lifeline_domain::route::NumberType::CallingPlan,
-        "+14255550100",
-    );
-    ana.fallback = vec!["a-43".into()];
-    lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
-        .await
-        .expect("profile");
-    let mut ports = Ports::take();
-    let proxy = proxy_for(&l, &ports, 2);
-    let gw = emergency_call(&proxy, &mut ports, 300).await;
-    let invite = gw.received("INVITE").expect("INVITE");
-    let from = header(&invite, "From").expect("From");
-    let leased = lifeline_e2e::US_POOL
-        .iter()
-        .find(|n| from.contains(*n))
-        .unwrap_or_else(|| panic!("a leased number: {from}"))
-        .to_string();
-    l.wait_for_status("a-42", "available", Duration::from_secs(10))
-        .await;
-
-    // 1. The PSAP calls back: a-42's device rings, with top priority.
-    let a42_port = ports.take_port();
-    let a42 = answering(a42_port, 300);
-    register(&proxy, &mut ports, "a-42", a42_port).await;
-    let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
-    let got = a42.finish().await;
-    assert!(
-        psap.ok && got.ok,
-        "callback to a-42:\n{}\n{}\n{}",
-        psap,
-        got,
-        proxy.log_text()
-    );
-    let callback = got.received("INVITE").expect("a-42 got the callback");
-    assert_eq!(header(&callback, "Priority").as_deref(), Some("emergency"));
-
-    // 2. a-42 does not answer (2 s ring time): a-43, the fallback, does.
-    let a42_port = ports.take_port();
-    let a42 = Sipp::start(
-        "ring-no-answer",
-        a42_port,
-        None,
-        &[],
-        Duration::from_secs(20),
-    );
-    register(&proxy, &mut ports, "a-42", a42_port).await;
-    let a43_port = ports.take_port();
-    let a43 = answering(a43_port, 300);
-    register(&proxy, &mut ports, "a-43", a43_port).await;
-    let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
-    let rang = a42.finish().await;
-    let took = a43.finish().await;
-    assert!(
-        psap.ok,
-        "callback to the fallback:\n{}\n{}",
-        psap,
-        proxy.log_text()
-    );
-    assert!(
-        rang.received("INVITE").is_some() && rang.received("CANCEL").is_some(),
-        "a-42 rang first:\n{}",
-        rang
-    );
-    assert!(
-        took.ok && took.received("INVITE").is_some(),
-        "a-43 took it:\n{}",
-        took
-    );
-
-    // 3. After the callback window (the runner's clock): an ordinary call.
-    l.advance(3 * 60).await;
-    let ordinary = answering(ports.ordinary, 300);
-    let psap = psap_calls(&proxy, &mut ports, &leased).finish().await;
-    let routed = ordinary.finish().await;
-    assert!(
-        psap.ok && routed.ok,
-        "after the window:\n{}\n{}\n{}",
-        psap,
-        routed,
-        proxy.log_text()
-    );
-    let invite = routed
-        .received("INVITE")
-        .expect("the ordinary route got it");
-    assert!(
-        invite.starts_with(&format!("INVITE sip:{leased}@")),
-        "{invite}"
-    );
-}
-
-#[tokio::test]
-async fn with_lifeline_down_or_silent_the_emergency_call_still_reaches_the_gateway_within_3_s() {
+async fn with_lifeline_down_or_silent_the_emergency_call_still_reaches_the_gateway_within_its_patience(
+) {
     // Down: nothing listens. Silent: it accepts and never answers.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -345,7 +142,12 @@ async fn with_lifeline_down_or_silent_the_emergency_call_still_reaches_the_gatew
             "{url}: agent's INVITE → gateway's INVITE {} ms",
             delay.num_milliseconds()
         );
-        assert!(delay < chrono::Duration::seconds(3), "{url}: {delay:?}");
+        // The proxy waits for Lifeline its dial budget (2.5 s) plus 500 ms,
+        // in whole seconds: 3 s, then the call goes at once.
+        assert!(
+            delay < chrono::Duration::milliseconds(3500),
+            "{url}: {delay:?}"
+        );
     }
 }
 
@@ -380,30 +182,47 @@ async fn an_ordinary_call_goes_the_ordinary_route_and_odd_invites_break_nothing(
     );
     assert_eq!(l.presence("a-42").await["status"], "available");
 
-    // Odd numbers, from an agent and from outside: answered, nothing crashes.
-    for (scenario, service, key, value) in [
-        ("agent-dials", "++--", "agent", "a-42"),
+    // Odd numbers, from an agent (the outbound trunk) and from outside (the
+    // ACD): answered, nothing crashes.
+    for (scenario, service, key, value, route) in [
+        ("agent-dials", "++--", "agent", "a-42", ports.ordinary),
         (
             "agent-dials",
             "99999999999999999999999999999999",
             "agent",
             "a-42",
+            ports.ordinary,
         ),
-        ("psap-calls-back", "not-a-number", "psap", "anonymous"),
-        ("psap-calls-back", "+19995550000", "psap", "+12065550911"),
+        (
+            "psap-calls-back",
+            "not-a-number",
+            "psap",
+            "anonymous",
+            ports.inbound,
+        ),
+        (
+            "psap-calls-back",
+            "+19995550000",
+            "psap",
+            "+12065550911",
+            ports.inbound,
+        ),
     ] {
-        let ordinary = answering(ports.ordinary, 100);
+        let routed = answering(route, 100);
         let call = Sipp::start(
             scenario,
             ports.take_port(),
             Some(proxy.port),
-            &["-s", service, "-key", key, value],
+            &[
+                "-s", service, "-key", key, value, "-key", "priority", "normal",
+            ],
             Duration::from_secs(10),
         )
         .finish()
         .await;
-        let _ = ordinary.finish().await;
+        let routed = routed.finish().await;
         assert!(call.ok, "{service}:\n{}\n{}", call, proxy.log_text());
+        assert!(routed.ok, "{service} routed:\n{routed}");
     }
     // Kamailio and Lifeline are both still up.
     let again = Sipp::start(
