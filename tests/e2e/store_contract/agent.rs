@@ -205,7 +205,7 @@ pub async fn the_outbox_records_once_and_settles_only_the_recorded_answer<S: Sid
         ..own_number_call("c-2", A42, t(0))
     };
     assert!(s
-        .settle_presented(&d.call, &presented)
+        .settle_presented(&d.call, &presented, None)
         .await
         .expect("settle"));
     let settled = lifeline_domain::call::EmergencyCall {
@@ -221,14 +221,14 @@ pub async fn the_outbox_records_once_and_settles_only_the_recorded_answer<S: Sid
     assert_eq!(lease_on(s, N1).await, Some(d.lease));
     // Again (a redelivered message): the record no longer shows the leased number.
     assert!(!s
-        .settle_presented(&d.call, &presented)
+        .settle_presented(&d.call, &presented, None)
         .await
         .expect("settle"));
     assert_eq!(record(s, "c-2").await, Some(settled));
     // No record: nothing settled, nothing created.
     let unknown = claim("c-404", A42, N1, t(0), None);
     assert!(!s
-        .settle_presented(&unknown.call, &presented)
+        .settle_presented(&unknown.call, &presented, None)
         .await
         .expect("settle"));
     assert_eq!(record(s, "c-404").await, None);

@@ -17,6 +17,7 @@ mod dial;
 mod end;
 mod fixtures;
 mod late;
+mod presented;
 mod sides;
 
 use lifeline_app::ports::{
@@ -133,4 +134,5 @@ contracts! {
     late::a_late_release_then_its_retry_releases_nothing_more,
     late::a_late_presence_save_then_its_retry_conflicts,
     late::a_late_removal_then_its_retry_finds_no_number,
+    presented::a_number_no_psap_saw_is_freed_with_the_corrected_record,
 }

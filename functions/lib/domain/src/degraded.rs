@@ -24,6 +24,7 @@ pub enum DegradedReason {
     Unauthenticated,
     InternalError,
     InvalidEvent,
+    PlatformFailOpen,
 }
 
 /// A string that is no reason (a hand-edited record).
@@ -35,7 +36,7 @@ impl DegradedReason {
     /// Every reason, in the documented order: the store's failures, the
     /// pool's, the location's and the records', then the answers given
     /// without the store (the adapters' fail-open paths).
-    pub const ALL: [DegradedReason; 13] = [
+    pub const ALL: [DegradedReason; 14] = [
         DegradedReason::StoreUnavailable,
         DegradedReason::Timeout,
         DegradedReason::PoolExhausted,
@@ -49,6 +50,7 @@ impl DegradedReason {
         DegradedReason::Unauthenticated,
         DegradedReason::InternalError,
         DegradedReason::InvalidEvent,
+        DegradedReason::PlatformFailOpen,
     ];
 
     /// The wire string (answers, records, metric dimension).
@@ -67,6 +69,7 @@ impl DegradedReason {
             DegradedReason::Unauthenticated => "unauthenticated",
             DegradedReason::InternalError => "internal_error",
             DegradedReason::InvalidEvent => "invalid_event",
+            DegradedReason::PlatformFailOpen => "platform_fail_open",
         }
     }
 
@@ -113,6 +116,10 @@ impl DegradedReason {
             }
             DegradedReason::InvalidEvent => {
                 "the platform's event was unusable (Connect adapter): nothing read or written"
+            }
+            DegradedReason::PlatformFailOpen => {
+                "the platform placed the call with another number than Lifeline's answer, \
+                 or without one (`POST /calls/presented`): the record names what the PSAP saw"
             }
         }
     }

@@ -115,6 +115,35 @@ impl LeasePolicy {
         Some(next)
     }
 
+    /// The PSAP never saw this lease's number on `call` (the platform
+    /// presented another): a lease that call alone started is released now,
+    /// with no quarantine (nobody can call back a number they never saw);
+    /// one that other calls presented loses the call and keeps its window.
+    /// `None` when the lease does not carry the call.
+    pub fn on_unseen(
+        &self,
+        lease: &Lease,
+        call: &CallId,
+        dialed_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<(Lease, DateTime<Utc>)> {
+        if !lease.active_calls.contains(call) {
+            return None;
+        }
+        let mut next = lease.clone();
+        next.active_calls.remove(call);
+        next.version += 1;
+        if next.active_calls.is_empty() && lease.leased_at >= dialed_at {
+            next.expires_at = now;
+            next.hold_until = now;
+            next.released_at = Some(now);
+            return Some((next, now));
+        }
+        next.hold_until = self.hold(&next);
+        let available_at = self.available_at(&next);
+        Some((next, available_at))
+    }
+
     fn hold(&self, lease: &Lease) -> DateTime<Utc> {
         if lease.active_calls.is_empty() {
             lease.expires_at
@@ -171,6 +200,33 @@ mod tests {
         assert!(!ended.is_live(t(70)));
         assert_eq!(p.available_at(&ended), t(130));
         assert_eq!(ended.version, 2);
+    }
+
+    #[test]
+    fn a_number_only_its_own_unseen_call_carried_is_free_at_once() {
+        let p = LeasePolicy::default();
+        let l = fresh(&p);
+        let (next, available) = p.on_unseen(&l, &c("c-1"), t(0), t(1)).unwrap();
+        assert_eq!(available, t(1), "no quarantine: nobody saw it");
+        assert_eq!(next.released_at, Some(t(1)));
+        assert!(!next.is_live(t(1)));
+        assert_eq!(next.version, l.version + 1);
+        assert_eq!(p.on_unseen(&l, &c("c-9"), t(0), t(1)), None);
+    }
+
+    #[test]
+    fn a_number_another_call_presented_keeps_its_window_without_the_unseen_call() {
+        let p = LeasePolicy::default();
+        let first = p.on_end(&fresh(&p), &c("c-1"), t(10)).unwrap();
+        let both = p.on_dial(&first, c("c-2"), t(20));
+        let (next, available) = p.on_unseen(&both, &c("c-2"), t(20), t(21)).unwrap();
+        assert!(next.active_calls.is_empty());
+        assert_eq!(next.released_at, None);
+        assert_eq!(
+            next.hold_until, both.expires_at,
+            "the window the PSAP of c-1 was given"
+        );
+        assert_eq!(available, p.available_at(&next));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod notification;
 pub mod numbers;
 pub mod platform;
 pub mod presence;
+pub mod presented;
 pub mod route;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

@@ -88,7 +88,7 @@ pub fn at(rfc3339: &str) -> DateTime<Utc> {
 /// messages, metric dimensions), spelled out rather than taken from
 /// `DegradedReason`, so that a changed wire string fails the tests that
 /// decode them (the domain's, the item codec's): each must stay readable.
-pub const STORED_REASONS: [&str; 13] = [
+pub const STORED_REASONS: [&str; 14] = [
     "store_unavailable",
     "timeout",
     "pool_exhausted",
@@ -102,4 +102,5 @@ pub const STORED_REASONS: [&str; 13] = [
     "unauthenticated",
     "internal_error",
     "invalid_event",
+    "platform_fail_open",
 ];

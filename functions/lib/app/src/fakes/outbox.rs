@@ -6,8 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use super::faults::WriteOp;
+use super::lease::{apply_lease, lease_ok};
 use super::store::MemoryStore;
-use crate::ports::{CallOutbox, DialStore, OutboxStore, RecordError, StoreError};
+use crate::ports::{
+    CallOutbox, DialStore, LeaseWrite, OutboxStore, RecordError, SettleError, StoreError,
+};
 use lifeline_domain::call::EmergencyCall;
 
 /// Messages kept in order; can be made to fail.
@@ -60,20 +63,30 @@ impl OutboxStore for MemoryStore {
         &self,
         recorded: &EmergencyCall,
         presented: &EmergencyCall,
-    ) -> Result<bool, StoreError> {
+        lease: Option<&LeaseWrite>,
+    ) -> Result<bool, SettleError> {
         self.check(true)?;
-        let settled = self.with_state(|s| match s.calls.get_mut(&recorded.call_id) {
-            Some(c) if c.caller_id == recorded.caller_id => {
-                c.caller_id = presented.caller_id.clone();
-                c.degraded = true;
-                c.reason = presented.reason;
-                c.leased_number = None;
-                c.lease_id = None;
-                c.callback_expires_at = None;
-                true
+        let settled = self.with_state(|s| -> Result<bool, SettleError> {
+            match s.calls.get(&recorded.call_id) {
+                Some(c) if c.caller_id == recorded.caller_id => {
+                    if let Some(w) = lease {
+                        lease_ok(s, w).map_err(|_| SettleError::LeaseChanged)?;
+                        apply_lease(s, w);
+                    }
+                    let Some(c) = s.calls.get_mut(&recorded.call_id) else {
+                        return Ok(false);
+                    };
+                    c.caller_id = presented.caller_id.clone();
+                    c.degraded = true;
+                    c.reason = presented.reason;
+                    c.leased_number = None;
+                    c.lease_id = None;
+                    c.callback_expires_at = None;
+                    Ok(true)
+                }
+                _ => Ok(false),
             }
-            _ => false,
-        });
+        })?;
         self.answer(WriteOp::SettlePresented).await;
         Ok(settled)
     }

@@ -28,7 +28,7 @@ pub use mail::{EmailSender, ErrorCode, SendError};
 pub use notify::{
     Delivery, NotificationOutcome, NotifyContext, NotifyItem, NotifyProgress, NotifyStore, Tally,
 };
-pub use outbox::{CallOutbox, OutboxStore};
+pub use outbox::{CallOutbox, OutboxStore, SettleError};
 pub use platform::{PlatformContext, PlatformError, PlatformPresence, PlatformStateStore};
 pub use presence::{PresenceStore, SaveError};
 pub use template::{TemplateSaveError, TemplateStore};

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::dial::RecordError;
+use super::dial::{LeaseWrite, RecordError};
 use super::error::StoreError;
 use lifeline_domain::call::EmergencyCall;
 
@@ -27,13 +27,26 @@ pub trait OutboxStore: Send + Sync {
         call: &EmergencyCall,
         ttl: DateTime<Utc>,
     ) -> Result<(), RecordError>;
-    /// Makes `recorded` say what the dial presented (`presented`'s caller
-    /// ID, degraded, its reason), without the lease: a lease write that
-    /// committed after the dial gave up on it must not be announced. Only
-    /// while the record still shows `recorded`'s caller ID; whether it did.
+    /// Makes `recorded` say what was presented (`presented`'s caller ID,
+    /// degraded, its reason), without the lease: a lease write that
+    /// committed after the dial gave up on it must not be announced, nor a
+    /// number the platform did not present. Only while the record still
+    /// shows `recorded`'s caller ID; whether it did. `lease`: the change to
+    /// the lease that number was on (freed, or without this call), in the
+    /// same transaction.
     async fn settle_presented(
         &self,
         recorded: &EmergencyCall,
         presented: &EmergencyCall,
-    ) -> Result<bool, StoreError>;
+        lease: Option<&LeaseWrite>,
+    ) -> Result<bool, SettleError>;
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SettleError {
+    /// The lease is not the one the change was planned from: read again.
+    #[error("lease changed since it was read")]
+    LeaseChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

@@ -93,7 +93,7 @@ impl<S: OutboxStore> OutboxService<S> {
         }
         let settled = self
             .store
-            .settle_presented(recorded, presented)
+            .settle_presented(recorded, presented, None)
             .await
             .map_err(|e| RetryLater(e.to_string()))?;
         if !settled {

@@ -3,13 +3,17 @@
 //! what the dial would have.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use lifeline_app::ports::{DialStore, OutboxStore, RecordError, StoreError};
+use lifeline_app::ports::{
+    DialStore, LeaseWrite, OutboxStore, RecordError, SettleError, StoreError,
+};
 use lifeline_domain::call::EmergencyCall;
 
 use super::keys::{call_key, s};
 use super::store::{unavailable, DynamoStore};
+use super::write::{lease_puts, Cancelled};
 
 #[async_trait]
 impl OutboxStore for DynamoStore {
@@ -26,30 +30,80 @@ impl OutboxStore for DynamoStore {
         &self,
         recorded: &EmergencyCall,
         presented: &EmergencyCall,
-    ) -> Result<bool, StoreError> {
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(call_key(&recorded.call_id)))
-            .condition_expression("callerId = :recorded")
-            .expression_attribute_values(":recorded", s(recorded.caller_id.as_str()))
-            .expression_attribute_values(":presented", s(presented.caller_id.as_str()))
-            .expression_attribute_values(":degraded", AttributeValue::Bool(true));
-        let remove = "REMOVE leasedNumber, leaseId, callbackExpiresAt";
-        update = match presented.reason {
-            Some(reason) => update
-                .update_expression(format!(
-                    "SET callerId = :presented, degraded = :degraded, reason = :reason {remove}"
-                ))
-                .expression_attribute_values(":reason", s(reason.as_str())),
-            None => update.update_expression(format!(
-                "SET callerId = :presented, degraded = :degraded {remove}, reason"
-            )),
+        lease: Option<&LeaseWrite>,
+    ) -> Result<bool, SettleError> {
+        let update = settle_update(&self.table, recorded, presented)?;
+        let Some(w) = lease else {
+            let r = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(call_key(&recorded.call_id)))
+                .update_expression(update.update_expression())
+                .set_condition_expression(update.condition_expression().map(String::from))
+                .set_expression_attribute_values(update.expression_attribute_values().cloned())
+                .send()
+                .await;
+            return crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception())
+                .map_err(|e| SettleError::Store(unavailable(e)));
         };
-        let r = update.send().await;
-        crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception()).map_err(unavailable)
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        items.extend(lease_puts(&self.table, w)?);
+        let err = match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(true),
+            Err(e) => e,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(tce)) =
+            err.as_service_error()
+        {
+            let Cancelled {
+                failed, conflict, ..
+            } = Cancelled::of(tce.cancellation_reasons());
+            if failed.contains(&0) {
+                return Ok(false);
+            }
+            if !failed.is_empty() || conflict {
+                return Err(SettleError::LeaseChanged);
+            }
+        }
+        Err(SettleError::Store(unavailable(err)))
     }
+}
+
+/// The record made to say what was presented, only while it still names
+/// `recorded`'s caller ID.
+fn settle_update(
+    table: &str,
+    recorded: &EmergencyCall,
+    presented: &EmergencyCall,
+) -> Result<Update, StoreError> {
+    let remove = "REMOVE leasedNumber, leaseId, callbackExpiresAt";
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(call_key(&recorded.call_id)))
+        .condition_expression("callerId = :recorded")
+        .expression_attribute_values(":recorded", s(recorded.caller_id.as_str()))
+        .expression_attribute_values(":presented", s(presented.caller_id.as_str()))
+        .expression_attribute_values(":degraded", AttributeValue::Bool(true));
+    let update = match presented.reason {
+        Some(reason) => update
+            .update_expression(format!(
+                "SET callerId = :presented, degraded = :degraded, reason = :reason {remove}"
+            ))
+            .expression_attribute_values(":reason", s(reason.as_str())),
+        None => update.update_expression(format!(
+            "SET callerId = :presented, degraded = :degraded {remove}, reason"
+        )),
+    };
+    update
+        .build()
+        .map_err(|e| StoreError::Unavailable(format!("building an update: {e}")))
 }
 
 /// The outbox message for `call`: `{"v":1,"item":<the record, DynamoDB JSON>}`.

@@ -2,7 +2,7 @@ use super::*;
 use std::path::{Path, PathBuf};
 
 /// The strings today's code writes as a reason, spelled out.
-const STORED: [&str; 13] = crate::testing::STORED_REASONS;
+const STORED: [&str; 14] = crate::testing::STORED_REASONS;
 
 #[test]
 fn every_variant_round_trips_through_its_string_and_serde() {
@@ -42,6 +42,7 @@ fn all_lists_every_variant_once() {
         DegradedReason::Unauthenticated => 10,
         DegradedReason::InternalError => 11,
         DegradedReason::InvalidEvent => 12,
+        DegradedReason::PlatformFailOpen => 13,
     };
     for (i, r) in DegradedReason::ALL.into_iter().enumerate() {
         assert_eq!(position(r), i, "{r}");
