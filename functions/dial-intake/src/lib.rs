@@ -1,14 +1,17 @@
 //! `dial-intake`: `POST /calls/outbound`. Recognises an emergency dial and
-//! answers with the caller ID to present; never blocks, never a 5xx.
+//! answers with the caller ID to present; never blocks, never a 5xx. And
+//! `POST /calls/presented`: what the platform presented instead (the dial
+//! service records or corrects the call).
 
 use lambda_http::{Body, Request, Response};
 use lifeline_app::clock::Clock;
-use lifeline_app::ports::{CallOutbox, DialStore};
+use lifeline_app::ports::{CallOutbox, DialStore, OutboxStore};
+use lifeline_app::service::dial::presented::PresentedError;
 use lifeline_app::service::dial::DialService;
 use lifeline_domain::degraded::DegradedReason;
 use lifeline_edge::config::Config;
-use lifeline_edge::http::{json, problem, Checked, WebhookAuth, WebhookHandler};
-use lifeline_edge::webhook::parse_outbound;
+use lifeline_edge::http::{json, no_content, problem, Checked, WebhookAuth, WebhookHandler};
+use lifeline_edge::webhook::{parse_outbound, parse_presented, Problem};
 use std::sync::Arc;
 
 pub struct DialIntake<S> {
@@ -16,7 +19,10 @@ pub struct DialIntake<S> {
     auth: WebhookAuth,
 }
 
-impl<S: DialStore + 'static> DialIntake<S> {
+/// The platform's report of what it presented.
+pub const PRESENTED_PATH: &str = "/calls/presented";
+
+impl<S: DialStore + OutboxStore + 'static> DialIntake<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         DialIntake {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
@@ -40,11 +46,43 @@ impl<S: DialStore + 'static> DialIntake<S> {
         self.auth = self.auth.with_clock(clock);
         self
     }
+
+    /// `POST /calls/presented`: `204` once the record says what the PSAP
+    /// saw (also when it already did); `503` to be retried.
+    async fn presented(&self, req: Request) -> Response<Body> {
+        let body = match self.auth.check(&req, "POST") {
+            Ok(b) => b,
+            Err(p) => return problem(&p),
+        };
+        let report = match parse_presented(body) {
+            Ok(r) => r,
+            Err(p) => return problem(&p),
+        };
+        match self.service.presented(&report).await {
+            Ok(_) => no_content(),
+            Err(PresentedError::NotEmergency) => problem(&Problem::invalid_field(
+                "dialed",
+                "`dialed` is not an emergency number Lifeline knows",
+            )),
+            Err(e @ PresentedError::WrongAgent(_)) => {
+                let mut p = Problem::new(409, "wrong-agent", "Conflict", e.to_string());
+                p.field = Some("agentId".into());
+                problem(&p)
+            }
+            Err(e) => {
+                tracing::error!(call_id = %report.call_id, error = %e, "presented caller ID not recorded");
+                problem(&Problem::unavailable())
+            }
+        }
+    }
 }
 
 #[async_trait::async_trait]
-impl<S: DialStore + 'static> WebhookHandler for DialIntake<S> {
+impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
     async fn handle(&self, req: Request) -> Response<Body> {
+        if req.uri().path() == PRESENTED_PATH {
+            return self.presented(req).await;
+        }
         let body = match self.auth.check_signed(&req, "POST") {
             Checked::Verified(body) => body,
             // Not authenticated: nothing is read or written, but an

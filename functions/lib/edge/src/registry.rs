@@ -78,11 +78,18 @@ pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "dial-intake",
         logical_id: "DialIntakeFunction",
-        triggers: &[Trigger::Http(&[route(
-            "POST",
-            "/calls/outbound",
-            "`emergency` or `continue` ([the dial](#the-dial-post-callsoutbound))",
-        )])],
+        triggers: &[Trigger::Http(&[
+            route(
+                "POST",
+                "/calls/outbound",
+                "`emergency` or `continue` ([the dial](#the-dial-post-callsoutbound))",
+            ),
+            route(
+                "POST",
+                "/calls/presented",
+                "`204` (the record now names what the PSAP saw); `400` naming the field; `409` another agent's call; `503` store unavailable (retry)",
+            ),
+        ])],
     },
     Function {
         name: "call-events",

@@ -8,7 +8,9 @@ pub mod request;
 pub mod signature;
 
 pub use problem::{Problem, MAX_BODY_BYTES};
-pub use request::{parse_ended, parse_inbound, parse_json, parse_location, parse_outbound};
+pub use request::{
+    parse_ended, parse_inbound, parse_json, parse_location, parse_outbound, parse_presented,
+};
 pub use signature::{
     SignatureError, Signed, WebhookSecret, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS,
 };

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::ports::{
-    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, PoolCursor, PoolPage,
-    RecordError, StoreError,
+    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, OutboxStore, PoolCursor,
+    PoolPage, RecordError, SettleError, StoreError,
 };
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::lease::Lease;
@@ -68,6 +68,21 @@ impl EndStore for PanickingStore {
         _: DateTime<Utc>,
         _: Option<&LeaseWrite>,
     ) -> Result<(), EndError> {
+        panic!("{BUG}")
+    }
+}
+
+#[async_trait]
+impl OutboxStore for PanickingStore {
+    async fn record_call(&self, _: &EmergencyCall, _: DateTime<Utc>) -> Result<(), RecordError> {
+        panic!("{BUG}")
+    }
+    async fn settle_presented(
+        &self,
+        _: &EmergencyCall,
+        _: &EmergencyCall,
+        _: Option<&LeaseWrite>,
+    ) -> Result<bool, SettleError> {
         panic!("{BUG}")
     }
 }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use lifeline_domain::call::{CallEnded, InboundCall, Location, OutboundDial};
 use lifeline_domain::location::LocationInput;
+use lifeline_domain::presented::CallPresented;
 use lifeline_domain::types::Invalid;
 
 use super::problem::{Problem, MAX_BODY_BYTES};
@@ -108,6 +109,37 @@ pub fn parse_ended(body: &[u8]) -> Result<CallEnded, Problem> {
         call_id: field("callId", b.call_id)?,
         agent_id: field("agentId", b.agent_id)?,
         timestamp: timestamp(b.timestamp)?,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PresentedBody {
+    call_id: Option<String>,
+    agent_id: Option<String>,
+    dialed: Option<String>,
+    caller_id: Option<String>,
+    reason: Option<String>,
+}
+
+/// `POST /calls/presented`: every field required; `reason` one of the four.
+pub fn parse_presented(body: &[u8]) -> Result<CallPresented, Problem> {
+    let b: PresentedBody = parse_json(body)?;
+    let dialed = b
+        .dialed
+        .filter(|d| !d.trim().is_empty() && d.len() <= 64)
+        .ok_or_else(|| Problem::invalid_field("dialed", "`dialed` must be 1 to 64 characters"))?;
+    let reason = b
+        .reason
+        .ok_or_else(|| Problem::invalid_field("reason", "`reason` is required"))?
+        .parse()
+        .map_err(|e: String| Problem::invalid_field("reason", e))?;
+    Ok(CallPresented {
+        call_id: field("callId", b.call_id)?,
+        agent_id: field("agentId", b.agent_id)?,
+        dialed,
+        caller_id: field("callerId", b.caller_id)?,
+        reason,
     })
 }
 

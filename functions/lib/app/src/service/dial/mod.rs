@@ -25,6 +25,7 @@ mod deadline;
 mod degraded;
 mod lease;
 mod pool;
+pub mod presented;
 mod recognise;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ use lifeline_domain::testing;
 use lifeline_domain::types::{CallId, LeaseId, Recipients, E164};
 
 mod budget;
+mod presented;
 
 fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_496_400, 0).unwrap()

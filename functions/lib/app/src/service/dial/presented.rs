@@ -1,0 +1,159 @@
+//! `POST /calls/presented`: the platform placed an emergency call with
+//! another caller ID than Lifeline's answer (or had none). The record is
+//! made to say what the PSAP saw: written if there was none (Do Not Disturb
+//! and the e-mail follow it, as for any call), corrected if it named another
+//! number — whose lease, never seen by a PSAP, is freed in the same write.
+
+use chrono::{DateTime, Utc};
+
+use lifeline_domain::call::{EmergencyCall, OutboundDial};
+use lifeline_domain::classify::ProfileMatch;
+use lifeline_domain::degraded::DegradedReason;
+use lifeline_domain::dial::{call_record, degraded_call};
+use lifeline_domain::numbers::EmergencyMatch;
+use lifeline_domain::presented::{presented_as, CallPresented};
+
+use super::DialService;
+use crate::ports::{
+    DialContext, DialStore, LeaseWrite, OutboxStore, RecordError, SettleError, StoreError,
+};
+
+/// How many times a report is applied over a record or lease that changed
+/// under it before the platform is asked to retry.
+const ATTEMPTS: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented {
+    /// Lifeline had no record: now it has, with the presented number.
+    Recorded,
+    /// The record named another number: it names the presented one now.
+    Corrected,
+    /// The record already said so (a repeated report).
+    AlreadySo,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PresentedError {
+    #[error("`dialed` is not an emergency number")]
+    NotEmergency,
+    #[error("call `{0}` belongs to another agent")]
+    WrongAgent(String),
+    #[error("the call's record kept changing; try again")]
+    Contention,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl<S: DialStore + OutboxStore + 'static> DialService<S> {
+    pub async fn presented(&self, report: &CallPresented) -> Result<Presented, PresentedError> {
+        let dial = report.as_dial();
+        let known = self
+            .recognise(&dial)
+            .map_err(|_| PresentedError::NotEmergency)?;
+        for _ in 0..ATTEMPTS {
+            let now = self.clock.now();
+            let ctx = self
+                .store
+                .dial_context(&dial.call_id, &dial.agent_id)
+                .await?;
+            let outcome = match &ctx.call {
+                None => self.record_presented(&dial, known, &ctx, now).await?,
+                Some(call) if call.agent_id != report.agent_id => {
+                    return Err(PresentedError::WrongAgent(call.call_id.to_string()))
+                }
+                Some(call) if call.caller_id == report.caller_id => Some(Presented::AlreadySo),
+                Some(call) => self.correct(call, report, &ctx, now).await?,
+            };
+            if let Some(outcome) = outcome {
+                return Ok(outcome);
+            }
+        }
+        Err(PresentedError::Contention)
+    }
+
+    /// A call Lifeline never recorded: recorded now, degraded, with the
+    /// number presented; `None` when a record appeared meanwhile.
+    async fn record_presented(
+        &self,
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        ctx: &DialContext,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Presented>, PresentedError> {
+        let registered = self.with_registered_location(dial, ctx, now);
+        let dial = registered.as_ref().unwrap_or(dial);
+        let reason = DegradedReason::PlatformFailOpen;
+        let call = match self.country_of(dial, known, ctx) {
+            ProfileMatch::Emergency(m) => call_record(
+                dial,
+                ctx.agent.as_ref(),
+                ctx.tenant,
+                m,
+                None,
+                Some(reason),
+                now,
+            ),
+            _ => degraded_call(dial, self.best_match(dial, known), reason, now),
+        };
+        match self
+            .store
+            .record_emergency(&call, self.ttl(now), None)
+            .await
+        {
+            Ok(()) => {
+                tracing::warn!(call_id = %call.call_id, agent_id = %call.agent_id,
+                    "an emergency call Lifeline did not answer for is recorded from the platform's report");
+                self.metrics
+                    .count_by("PresentedReports", "Outcome", "recorded");
+                Ok(Some(Presented::Recorded))
+            }
+            Err(RecordError::CallExists(_)) => Ok(None),
+            Err(e) => Err(PresentedError::Store(StoreError::Unavailable(
+                e.to_string(),
+            ))),
+        }
+    }
+
+    /// A record that names another number than the PSAP saw: corrected, and
+    /// the lease that number was on freed of this call in the same write;
+    /// `None` when the record or the lease changed meanwhile.
+    async fn correct(
+        &self,
+        call: &EmergencyCall,
+        report: &CallPresented,
+        ctx: &DialContext,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Presented>, PresentedError> {
+        let corrected = presented_as(call, &report.caller_id);
+        let lease = ctx
+            .lease
+            .as_ref()
+            .filter(|l| call.lease_id.as_ref() == Some(&l.lease_id))
+            .and_then(|l| {
+                self.settings
+                    .lease
+                    .on_unseen(l, &call.call_id, call.dialed_at, now)
+                    .map(|(next, available_at)| LeaseWrite::Update {
+                        lease: next,
+                        available_at,
+                        expected_version: l.version,
+                    })
+            });
+        match self
+            .store
+            .settle_presented(call, &corrected, lease.as_ref())
+            .await
+        {
+            Ok(true) => {
+                tracing::warn!(call_id = %call.call_id, agent_id = %call.agent_id,
+                    reason = report.reason.as_str(), freed = lease.is_some(),
+                    "the platform presented another number than Lifeline's answer; the record now names it");
+                self.metrics
+                    .count_by("PresentedReports", "Outcome", "corrected");
+                Ok(Some(Presented::Corrected))
+            }
+            Ok(false) | Err(SettleError::LeaseChanged) => Ok(None),
+            Err(SettleError::Store(e)) => Err(e.into()),
+        }
+    }
+}
