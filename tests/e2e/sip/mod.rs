@@ -5,6 +5,7 @@
 mod callbacks;
 mod calls;
 mod failover;
+mod presented;
 
 use lifeline_e2e::sip::{Ports, Proxy, Sipp};
 use lifeline_e2e::Local;
