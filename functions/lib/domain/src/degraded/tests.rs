@@ -64,7 +64,7 @@ fn every_string_stored_today_decodes_to_the_same_string() {
 /// Quoted lowercase words seen near a `reason` in the code base that are
 /// not degraded reasons: JSON keys and actions, and the Connect adapter's
 /// answers to a call-ended event (`{"ended":false,"reason":…}`).
-const NOT_REASONS: [&str; 13] = [
+const NOT_REASONS: [&str; 14] = [
     "reason",
     "action",
     "continue",
@@ -79,6 +79,8 @@ const NOT_REASONS: [&str; 13] = [
     "no_agent",
     "not_an_emergency_call",
     "wrong_agent",
+    // A presence status, checked beside a record's reason.
+    "available",
 ];
 
 /// Every `"snake_case"` literal on a line that mentions `reason` or on the
