@@ -6,6 +6,8 @@
 //! event in the notifier's failure queue (`lifeline dlq replay`); the outcome
 //! is recorded on the call, so a redelivered event does not send again; a
 //! call record that does not decode is recorded as failed, never retried.
+//! `lifeline.call.caller_id_corrected` → a short correction to the same
+//! recipients when the e-mail named another number than the PSAP was shown.
 
 use lifeline_app::clock::Clock;
 use lifeline_app::metrics::Metrics;
@@ -52,6 +54,17 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
 impl<S: NotifyStore + 'static, E: EmailSender + 'static> EventHandler for Notifier<S, E> {
     async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
         let event = decode(&payload).map_err(|e| failure("BadEvent", e))?;
+        if let DomainEvent::CallerIdCorrected(call) = &event {
+            let corrected = self
+                .service
+                .on_caller_id_corrected(&call.call_id, &call.agent_id)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(call_id = %call.call_id, error = %e, "correction not sent yet; Lambda retries");
+                    failure("CorrectionNotSent", e)
+                })?;
+            return Ok(json!({ "corrected": call.call_id, "outcome": format!("{corrected:?}") }));
+        }
         let DomainEvent::CallStarted(call) = &event else {
             return Ok(json!({ "ignored": event.detail_type() }));
         };

@@ -31,8 +31,20 @@ async fn record_when(
 }
 
 #[tokio::test]
-async fn a_refused_leased_number_leaves_a_record_naming_the_own_number_and_frees_it() {
+async fn a_refused_leased_number_leaves_a_record_and_an_email_naming_the_own_number_and_frees_it() {
     let l = start(1).await;
+    // a-42's e-mail goes to an inbox only this test reads (moto is shared).
+    let inbox = format!("sip-403+{}@example.com", uuid::Uuid::new_v4().simple());
+    let mut ana = lifeline_e2e::agent(
+        "a-42",
+        lifeline_domain::numbers::Country::US,
+        lifeline_domain::route::NumberType::CallingPlan,
+        "+14255550100",
+    );
+    ana.recipients = lifeline_domain::types::Recipients::parse(&inbox).expect("recipients");
+    lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
+        .await
+        .expect("profile");
     let mut ports = Ports::take();
     let proxy = proxy_for(&l, &ports, 10);
     let refusing = Filled::new("refuse-then-answer", &[("code", "403")]);
@@ -75,6 +87,33 @@ async fn a_refused_leased_number_leaves_a_record_naming_the_own_number_and_frees
         .expect("pool");
     assert_eq!(pool.len(), 1);
     assert_eq!(pool[0].state, "free", "{pool:?}");
+    // The supervisors read the own number: in the e-mail, or in a correction
+    // of one that went out with the leased number before the PSAP refused it.
+    let started = std::time::Instant::now();
+    let emails = loop {
+        let got = lifeline_e2e::try_emails_to(&inbox)
+            .await
+            .unwrap_or_default();
+        let settled = got.last().is_some_and(|e| {
+            e.body.contains("+14255550100") && (got.len() == 1 || e.subject.contains("CORRECTION"))
+        });
+        if settled || started.elapsed() > Duration::from_secs(20) {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let last = emails.last().expect("an e-mail");
+    assert!(last.body.contains("+14255550100"), "{}", last.body);
+    match emails.len() {
+        1 => {}
+        2 => assert!(
+            emails[1].subject.contains("CORRECTION"),
+            "{}",
+            emails[1].subject
+        ),
+        n => panic!("{n} e-mails"),
+    }
+    println!("e-mails to the supervisors: {}", emails.len());
 }
 
 #[tokio::test]

@@ -158,12 +158,13 @@ pub async fn a_notification_outcome_is_recorded_on_the_call_only<S: Side>(side: 
         sent: 2,
         refused: [(refused, 1)].into(),
     });
-    s.record_notification(&id("c-1"), &outcome, t(1))
+    let named = call.caller_id.clone();
+    s.record_notification(&id("c-1"), &outcome, Some(&named), t(1))
         .await
         .expect("outcome");
     // A duplicate delivery records the same again; a late progress write
     // never lands over the outcome.
-    s.record_notification(&id("c-1"), &outcome, t(2))
+    s.record_notification(&id("c-1"), &outcome, Some(&named), t(2))
         .await
         .expect("again");
     s.record_progress(&id("c-1"), &progress)
@@ -172,17 +173,34 @@ pub async fn a_notification_outcome_is_recorded_on_the_call_only<S: Side>(side: 
     let ctx = context("c-1").await;
     assert_eq!(ctx.notification.as_deref(), Some("partial"));
     assert!(ctx.progress.is_empty(), "{:?}", ctx.progress);
+    assert_eq!(
+        (ctx.named.as_ref(), ctx.corrected.as_ref()),
+        (Some(&named), None)
+    );
     assert_eq!(ctx.call, Some(call));
+    // A correction e-mail's number is kept beside it.
+    let own: lifeline_domain::types::E164 = "+14255550100".parse().unwrap();
+    s.record_correction(&id("c-1"), &own)
+        .await
+        .expect("correction");
+    let ctx = context("c-1").await;
+    assert_eq!((ctx.named, ctx.corrected), (Some(named), Some(own.clone())));
 
     // No record (expired, or never written): nothing is recorded for it.
     s.record_progress(&id("c-404"), &progress)
         .await
         .expect("progress");
-    s.record_notification(&id("c-404"), &outcome, t(1))
+    s.record_notification(&id("c-404"), &outcome, None, t(1))
         .await
         .expect("outcome");
+    s.record_correction(&id("c-404"), &own)
+        .await
+        .expect("correction");
     let ctx = context("c-404").await;
-    assert_eq!((ctx.call, ctx.notification), (None, None));
+    assert_eq!(
+        (ctx.call, ctx.notification, ctx.corrected),
+        (None, None, None)
+    );
     assert!(ctx.progress.is_empty(), "{:?}", ctx.progress);
 }
 

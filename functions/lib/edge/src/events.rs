@@ -51,10 +51,10 @@ pub const PRESENCE_RULE: Rule = Rule {
     function: "presence-override",
     pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.ended"]}"#,
 };
-/// notifier: a call's start sends the e-mail.
+/// notifier: a call's start sends the e-mail; a corrected caller ID, its correction.
 pub const NOTIFY_RULE: Rule = Rule {
     function: "notifier",
-    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started"]}"#,
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.caller_id_corrected"]}"#,
 };
 /// callback-lease: a lease's change creates or moves its expiry schedule.
 pub const LEASE_RULE: Rule = Rule {

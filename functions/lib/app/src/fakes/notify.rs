@@ -9,7 +9,7 @@ use crate::ports::{
     ItemKind, NotificationOutcome, NotifyContext, NotifyItem, NotifyProgress, NotifyStore,
     StoreError,
 };
-use lifeline_domain::types::{AgentId, CallId};
+use lifeline_domain::types::{AgentId, CallId, E164};
 
 #[async_trait]
 impl NotifyStore for MemoryStore {
@@ -26,6 +26,8 @@ impl NotifyStore for MemoryStore {
                 call: s.calls.get(call).cloned(),
                 notification: s.notifications.get(call).cloned(),
                 progress: s.notify_progress.get(call).cloned().unwrap_or_default(),
+                named: s.notified_caller_ids.get(call).cloned(),
+                corrected: s.corrected_caller_ids.get(call).cloned(),
                 agent: s.agents.get(agent).cloned(),
                 template: s.template.clone(),
                 unreadable: Vec::new(),
@@ -61,6 +63,7 @@ impl NotifyStore for MemoryStore {
         &self,
         call: &CallId,
         outcome: &NotificationOutcome,
+        named: Option<&E164>,
         _now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.check(true)?;
@@ -71,10 +74,24 @@ impl NotifyStore for MemoryStore {
                 return;
             }
             s.notify_progress.remove(call);
+            if let Some(n) = named {
+                s.notified_caller_ids.insert(call.clone(), n.clone());
+            }
             s.notification_outcomes
                 .insert(call.clone(), outcome.clone());
             s.notifications
                 .insert(call.clone(), outcome.state().to_string());
+        });
+        self.answer(WriteOp::RecordNotification).await;
+        Ok(())
+    }
+
+    async fn record_correction(&self, call: &CallId, number: &E164) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.with_state(|s| {
+            if s.calls.contains_key(call) {
+                s.corrected_caller_ids.insert(call.clone(), number.clone());
+            }
         });
         self.answer(WriteOp::RecordNotification).await;
         Ok(())

@@ -40,6 +40,9 @@ pub struct State {
     /// The e-mail's progress per call, while some recipient is pending
     /// (dropped when the outcome is recorded, as the adapter does).
     pub notify_progress: HashMap<CallId, NotifyProgress>,
+    /// The caller ID each call's e-mail named, and its correction's.
+    pub notified_caller_ids: HashMap<CallId, E164>,
+    pub corrected_caller_ids: HashMap<CallId, E164>,
     pub template: Option<NotificationTemplate>,
     /// Countries whose `available` index lags: their listing as it was when
     /// frozen, taken numbers included (what DynamoDB's eventually consistent

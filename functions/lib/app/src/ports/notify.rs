@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::error::StoreError;
 use super::mail::ErrorCode;
 use lifeline_domain::call::{AgentProfile, EmergencyCall};
-use lifeline_domain::types::{AgentId, CallId};
+use lifeline_domain::types::{AgentId, CallId, E164};
 
 /// What the notifier reads for a call, in one round trip.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +19,10 @@ pub struct NotifyContext {
     /// The recipients settled by an earlier attempt that did not finish
     /// (a retry sends only to the others).
     pub progress: NotifyProgress,
+    /// The caller ID the e-mail named, once its outcome is recorded.
+    pub named: Option<E164>,
+    /// The caller ID a correction e-mail already named.
+    pub corrected: Option<E164>,
     pub agent: Option<AgentProfile>,
     /// The stored template in force (none: the built-in default).
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
@@ -152,13 +156,18 @@ pub trait NotifyStore: Send + Sync {
         call: &CallId,
         agent: &AgentId,
     ) -> Result<NotifyContext, StoreError>;
-    /// Records the e-mail's outcome on the call record (and drops its progress).
+    /// Records the e-mail's outcome on the call record (and drops its
+    /// progress), with the caller ID it named (none: nothing was sent).
     async fn record_notification(
         &self,
         call: &CallId,
         outcome: &NotificationOutcome,
+        named: Option<&E164>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Records that a correction e-mail named `number` (so a redelivered
+    /// event does not send it again).
+    async fn record_correction(&self, call: &CallId, number: &E164) -> Result<(), StoreError>;
     /// Records which recipients are settled while others are still pending,
     /// so that a retry sends only to those (unless the outcome is recorded).
     async fn record_progress(

@@ -10,7 +10,7 @@ use lifeline_app::ports::{
 };
 use lifeline_domain::call::rfc3339;
 use lifeline_domain::notification::NotificationTemplate;
-use lifeline_domain::types::{AgentId, CallId};
+use lifeline_domain::types::{AgentId, CallId, E164};
 
 use super::codec::{decode_agent, decode_call, decode_template, encode_template, Reader};
 use super::keys::{call_key, item_kind, n, profile_key, s, template_key};
@@ -53,7 +53,10 @@ impl NotifyStore for DynamoStore {
                 Some((p, "CALL")) if p.starts_with("CALL#") => {
                     // The outcome is read even from a record that does not
                     // decode: a parked call is not parked twice.
-                    ctx.notification = Reader::new(item).opt_str("notification").map(String::from);
+                    let r = Reader::new(item);
+                    ctx.notification = r.opt_str("notification").map(String::from);
+                    ctx.named = r.opt_str("notifiedCallerId").and_then(|n| n.parse().ok());
+                    ctx.corrected = r.opt_str("correctedCallerId").and_then(|n| n.parse().ok());
                     ctx.progress = decode_progress(item);
                     decode_call(item)
                         .map(|c| ctx.call = Some(c))
@@ -89,23 +92,46 @@ impl NotifyStore for DynamoStore {
         &self,
         call: &CallId,
         outcome: &NotificationOutcome,
+        named: Option<&E164>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let set = "SET notification = :state, notifiedAt = :at, notificationDetail = :detail";
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(call_key(call)))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":state", s(outcome.state()))
+            .expression_attribute_values(":at", s(rfc3339(now)))
+            .expression_attribute_values(":detail", s(outcome.detail()));
+        let update = match named {
+            Some(number) => update
+                .update_expression(format!(
+                    "{set}, notifiedCallerId = :named REMOVE notifyProgress"
+                ))
+                .expression_attribute_values(":named", s(number.as_str())),
+            None => update.update_expression(format!("{set} REMOVE notifyProgress")),
+        };
+        let r = update.send().await;
+        // Refused: the record expired meanwhile, nothing left to mark.
+        crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception())
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn record_correction(&self, call: &CallId, number: &E164) -> Result<(), StoreError> {
         let r = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(call_key(call)))
-            .update_expression(
-                "SET notification = :state, notifiedAt = :at, notificationDetail = :detail REMOVE notifyProgress",
-            )
+            .update_expression("SET correctedCallerId = :n")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":state", s(outcome.state()))
-            .expression_attribute_values(":at", s(rfc3339(now)))
-            .expression_attribute_values(":detail", s(outcome.detail()))
+            .expression_attribute_values(":n", s(number.as_str()))
             .send()
             .await;
-        // Refused: the record expired meanwhile, nothing left to mark.
+        // Refused: the record expired meanwhile.
         crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception())
             .map(|_| ())
             .map_err(unavailable)

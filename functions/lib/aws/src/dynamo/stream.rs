@@ -137,6 +137,7 @@ fn call_facts(item: &Item) -> Result<CallFacts, StoreError> {
         agent_id: head.agent_id,
         dialed_at: head.dialed_at,
         ended_at: head.ended_at,
+        caller_id: r.opt_str("callerId").and_then(|n| n.parse().ok()),
         notification,
     })
 }

@@ -18,6 +18,8 @@ pub struct CallFacts {
     pub agent_id: AgentId,
     pub dialed_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The caller ID the record names (what the PSAP saw).
+    pub caller_id: Option<E164>,
     /// The notification's recorded outcome: state, detail, when.
     pub notification: Option<(String, String, DateTime<Utc>)>,
 }
@@ -86,6 +88,13 @@ fn call_events(before: Option<&CallFacts>, after: Option<&CallFacts>) -> Vec<Dom
     if let Some(ended) = after.ended_at {
         if before.is_none_or(|b| b.ended_at.is_none()) {
             out.push(DomainEvent::CallEnded(call(ended)));
+        }
+    }
+    // The record now names another number than it did (the platform
+    // presented another): an e-mail that named the old one is corrected.
+    if let Some(b) = before {
+        if b.caller_id.is_some() && after.caller_id.is_some() && b.caller_id != after.caller_id {
+            out.push(DomainEvent::CallerIdCorrected(call(after.dialed_at)));
         }
     }
     if let Some((state, detail, at)) = &after.notification {

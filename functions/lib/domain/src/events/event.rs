@@ -58,6 +58,9 @@ domain_events! {
     CallStarted(CallEvent) = "lifeline.call.started",
     /// The call's record gets its end (`at`: when it ended).
     CallEnded(CallEvent) = "lifeline.call.ended",
+    /// The record now names another caller ID: the one the platform
+    /// presented (`POST /calls/presented`); `at`: when dialed.
+    CallerIdCorrected(CallEvent) = "lifeline.call.caller_id_corrected",
     /// A pool number's lease is created, extended, ended or released.
     LeaseChanged(LeaseChanged) = "lifeline.lease.changed",
     /// The emergency e-mail went to every recipient.

@@ -11,6 +11,7 @@ fn call(ended: Option<&str>, notification: Option<&str>) -> CallFacts {
         agent_id: "a-42".parse().unwrap(),
         dialed_at: t("2026-11-24T05:00:00Z"),
         ended_at: ended.map(t),
+        caller_id: Some("+14255550199".parse().unwrap()),
         notification: notification.map(|s| {
             (
                 s.to_string(),
@@ -40,6 +41,31 @@ fn lease(hold: &str, version: u64, released: bool) -> Lease {
 
 fn types(events: &[DomainEvent]) -> Vec<&'static str> {
     events.iter().map(DomainEvent::detail_type).collect()
+}
+
+#[test]
+fn a_record_that_comes_to_name_another_caller_id_is_a_correction_once() {
+    let presented = CallFacts {
+        caller_id: Some("+14255550100".parse().unwrap()),
+        ..call(None, Some("sent"))
+    };
+    let corrected = ItemChange::Call {
+        before: Some(call(None, Some("sent"))),
+        after: Some(presented.clone()),
+    };
+    assert_eq!(
+        types(&events_of(&corrected)),
+        ["lifeline.call.caller_id_corrected"]
+    );
+    // The next change of the corrected record is no second correction.
+    let ended = ItemChange::Call {
+        before: Some(presented.clone()),
+        after: Some(CallFacts {
+            ended_at: Some(t("2026-11-24T05:10:00Z")),
+            ..presented
+        }),
+    };
+    assert_eq!(types(&events_of(&ended)), ["lifeline.call.ended"]);
 }
 
 #[test]
@@ -198,7 +224,8 @@ fn one_of_each() -> Vec<DomainEvent> {
     };
     vec![
         DomainEvent::CallStarted(call.clone()),
-        DomainEvent::CallEnded(call),
+        DomainEvent::CallEnded(call.clone()),
+        DomainEvent::CallerIdCorrected(call),
         DomainEvent::LeaseChanged(lease),
         DomainEvent::NotificationSent(note.clone()),
         DomainEvent::NotificationFailed(note),

@@ -2,11 +2,13 @@
 //! (editable, versioned, validated by rendering sample data) and rendering
 //! with HTML auto-escaping.
 
+mod correction;
 mod data;
 mod sample;
 mod tag;
 mod template;
 
+pub use correction::correction_email;
 pub use data::{local_zone, notification_data, NotificationData, VARIABLES};
 pub use sample::sample_data;
 pub use tag::recipient_tag;

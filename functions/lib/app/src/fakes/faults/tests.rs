@@ -49,14 +49,14 @@ async fn a_caller_that_waits_hears_success_after_the_delay_then_writes_answer_at
     let outcome = NotificationOutcome::NoRecipients;
     let now = ttl();
     store
-        .record_notification(&dialed().call_id, &outcome, now)
+        .record_notification(&dialed().call_id, &outcome, None, now)
         .await
         .unwrap();
     assert_eq!(started.elapsed(), Duration::from_secs(3));
     // Armed once: the next write answers at once.
     let started = Instant::now();
     store
-        .record_notification(&dialed().call_id, &outcome, now)
+        .record_notification(&dialed().call_id, &outcome, None, now)
         .await
         .unwrap();
     assert_eq!(started.elapsed(), Duration::ZERO);

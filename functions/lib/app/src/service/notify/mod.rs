@@ -12,8 +12,10 @@
 //!
 //! `service` runs it; `recipients` chooses whom, `rendering` writes the
 //! message, `sending` sends it one recipient at a time, `outcome` adds up
-//! what became of it.
+//! what became of it; `correction` tells the same people when the platform
+//! presented another number than the e-mail named.
 
+mod correction;
 mod outcome;
 mod recipients;
 mod rendering;
@@ -22,6 +24,7 @@ mod service;
 #[cfg(test)]
 mod tests;
 
+pub use correction::Corrected;
 pub use outcome::{Fallback, Notified, RetryLater, CALL_UNREADABLE};
 pub use recipients::PROFILE_RETRY_WINDOW;
 pub use service::NotifyService;

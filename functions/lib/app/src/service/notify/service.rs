@@ -20,13 +20,13 @@ use super::rendering::compose;
 use super::sending::{Round, Sender};
 
 pub struct NotifyService<S, E> {
-    store: Arc<S>,
-    sender: Arc<E>,
-    clock: Arc<dyn Clock>,
-    metrics: Arc<dyn Metrics>,
-    from: Email,
-    fallback: Recipients,
-    window: chrono::Duration,
+    pub(super) store: Arc<S>,
+    pub(super) sender: Arc<E>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) metrics: Arc<dyn Metrics>,
+    pub(super) from: Email,
+    pub(super) fallback: Recipients,
+    pub(super) window: chrono::Duration,
 }
 
 impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
@@ -177,7 +177,12 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         // those again); with nothing sent, it is.
         if let Err(e) = self
             .store
-            .record_notification(&call.call_id, &outcome, self.clock.now())
+            .record_notification(
+                &call.call_id,
+                &outcome,
+                (tally.sent > 0).then_some(&call.caller_id),
+                self.clock.now(),
+            )
             .await
         {
             if tally.sent == 0 {
@@ -291,7 +296,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
 
     async fn record(&self, call: &CallId, outcome: &NotificationOutcome) -> Result<(), RetryLater> {
         self.store
-            .record_notification(call, outcome, self.clock.now())
+            .record_notification(call, outcome, None, self.clock.now())
             .await
             .map_err(|e| RetryLater(e.to_string()))
     }

@@ -13,6 +13,7 @@ use lifeline_domain::call::{AgentProfile, EmergencyCall};
 use lifeline_domain::testing::{agent, at, call};
 use lifeline_domain::types::Recipients;
 
+mod correction;
 mod recipients;
 mod sending;
 
