@@ -10,7 +10,9 @@ use lifeline_app::service::dial::presented::PresentedError;
 use lifeline_app::service::dial::DialService;
 use lifeline_domain::degraded::DegradedReason;
 use lifeline_edge::config::Config;
-use lifeline_edge::http::{json, no_content, problem, Checked, WebhookAuth, WebhookHandler};
+use lifeline_edge::http::{
+    json, no_content, problem, received_at, Checked, WebhookAuth, WebhookHandler,
+};
 use lifeline_edge::webhook::{parse_outbound, parse_presented, Problem};
 use std::sync::Arc;
 
@@ -83,6 +85,7 @@ impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
         if req.uri().path() == PRESENTED_PATH {
             return self.presented(req).await;
         }
+        let received = received_at(&req);
         let body = match self.auth.check_signed(&req, "POST") {
             Checked::Verified(body) => body,
             // Not authenticated: nothing is read or written, but an
@@ -107,7 +110,7 @@ impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
         let service = self.service.clone();
         let work = tokio::spawn({
             let dial = dial.clone();
-            async move { service.dial(dial).await }
+            async move { service.dial_received(dial, received).await }
         });
         match work.await {
             Ok(answer) => json(200, &answer),

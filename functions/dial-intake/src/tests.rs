@@ -508,3 +508,38 @@ async fn a_panic_below_the_dial_still_answers_emergency() {
         )
     );
 }
+
+/// The budget counts from API Gateway's receipt (`requestContext.timeEpoch`):
+/// a dial that reached the handler 2.4 s late (a cold start) with a store
+/// that never answers in time is answered within the platform's patience
+/// (the budget + 500 ms from receipt), degraded, instead of 2.5 s later.
+#[tokio::test(start_paused = true)]
+async fn a_late_start_is_answered_within_the_budget_counted_from_receipt() {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    let r = rig();
+    r.store.delay_reads(std::time::Duration::from_secs(10));
+    let req = signed(
+        &r.config.webhook_secret,
+        "/calls/outbound",
+        &dial_body("c-late", "a-42", "911", Some("US")),
+        r.clock.now().timestamp(),
+    );
+    let mut context =
+        lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    context.time_epoch = (r.clock.now() - Duration::milliseconds(2400)).timestamp_millis();
+    let req = req.with_request_context(RequestContext::ApiGatewayV2(context));
+    let started = tokio::time::Instant::now();
+    let resp = r.handler.handle(req).await;
+    let took = started.elapsed();
+    let v = body_json(&resp);
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        (v["action"].as_str(), v["degraded"].as_bool()),
+        (Some("emergency"), Some(true)),
+        "{v}"
+    );
+    assert_eq!(v["callerId"], "+14255550100");
+    // 2.4 s already spent: at most 250 ms more (the record's share).
+    assert!(took <= std::time::Duration::from_millis(260), "{took:?}");
+}

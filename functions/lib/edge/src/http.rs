@@ -27,6 +27,20 @@ pub fn problem(p: &Problem) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
+/// When API Gateway received the request (`requestContext.timeEpoch`), if
+/// it says: the dial's budget counts from there, so the time a cold start
+/// took is not added to the platform's wait.
+pub fn received_at(req: &Request) -> Option<chrono::DateTime<chrono::Utc>> {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(c)) if c.time_epoch > 0 => {
+            chrono::DateTime::from_timestamp_millis(c.time_epoch)
+        }
+        _ => None,
+    }
+}
+
 pub fn no_content() -> Response<Body> {
     Response::builder()
         .status(204)

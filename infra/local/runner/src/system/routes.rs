@@ -14,6 +14,7 @@ impl LocalSystem {
     pub async fn handle(&self, req: http::Request<Bytes>) -> http::Response<Bytes> {
         let (parts, body) = req.into_parts();
         let path = parts.uri.path().to_string();
+        let received = self.clock.now();
         let to_lambda = || {
             let mut r = lambda_http::Request::new(if body.is_empty() {
                 LambdaBody::Empty
@@ -23,7 +24,15 @@ impl LocalSystem {
             *r.method_mut() = parts.method.clone();
             *r.uri_mut() = parts.uri.clone();
             *r.headers_mut() = parts.headers.clone();
-            r
+            // As API Gateway: when the request was received, on the runner's
+            // clock (the dial's budget counts from it).
+            let mut context =
+                lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+            context.time_epoch = received.timestamp_millis();
+            lambda_http::RequestExt::with_request_context(
+                r,
+                lambda_http::request::RequestContext::ApiGatewayV2(context),
+            )
         };
         if let Some(function) = registry::serving(&path) {
             return match self.webhook(function.name) {

@@ -12,6 +12,23 @@ const MIN_LEASE_WRITE: Duration = Duration::from_millis(250);
 /// Kept back at the very end for answering (serializing, logging).
 const ANSWER_MARGIN: Duration = Duration::from_millis(20);
 
+/// The least a dial is given however late it starts: enough for the call's
+/// record, so a slow start still leaves a trace.
+const MIN_WORK: Duration = Duration::from_millis(250);
+
+/// How far past its budget (from receipt) a dial may answer: the platform
+/// waits the budget plus 500 ms; the rest is the network's.
+const GRACE: Duration = Duration::from_millis(400);
+
+/// The budget left to a dial that arrives `spent` after the platform sent it
+/// (a cold start, a queue): the rest of `budget`, but at least [`MIN_WORK`]
+/// while that still ends within `budget` + [`GRACE`].
+pub(super) fn budget_left(budget: Duration, spent: Duration) -> Duration {
+    let rest = budget.saturating_sub(spent);
+    let latest = (budget + GRACE).saturating_sub(spent);
+    rest.max(MIN_WORK.min(latest))
+}
+
 /// When the dial must have answered. Every store request on the way is
 /// bounded by it, so the dial ends on its own terms (with a record) rather
 /// than being cut off by the outer guard (with none).
@@ -65,5 +82,27 @@ pub(super) async fn within<T, E: From<StoreError>>(
     match tokio::time::timeout(limit, request).await {
         Ok(result) => result,
         Err(_) => Err(StoreError::TimedOut(limit.as_millis() as u64).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUDGET: Duration = Duration::from_millis(2500);
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn a_late_start_shortens_the_budget_but_leaves_time_for_a_record() {
+        assert_eq!(budget_left(BUDGET, ms(0)), BUDGET);
+        assert_eq!(budget_left(BUDGET, ms(1500)), ms(1000));
+        // 2.4 s of cold start: still 250 ms for the record, answered by 2.65 s.
+        assert_eq!(budget_left(BUDGET, ms(2400)), ms(250));
+        // Past the budget: what is left before the platform stops waiting.
+        assert_eq!(budget_left(BUDGET, ms(2800)), ms(100));
+        assert_eq!(budget_left(BUDGET, ms(3000)), ms(0));
     }
 }

@@ -103,12 +103,30 @@ impl<S: DialStore + 'static> DialService<S> {
     }
 
     pub async fn dial(&self, dial: OutboundDial) -> OutboundAnswer {
+        self.dial_received(dial, None).await
+    }
+
+    /// [`dial`](Self::dial) of a request the platform sent at `received_at`
+    /// (API Gateway's receipt): the budget counts from then.
+    pub async fn dial_received(
+        &self,
+        dial: OutboundDial,
+        received_at: Option<DateTime<Utc>>,
+    ) -> OutboundAnswer {
         let now = self.clock.now();
         let known = match self.recognise(&dial) {
             Ok(known) => known,
             Err(pass) => return pass.answer(),
         };
-        let budget = self.settings.dial_budget;
+        let spent = received_at
+            .and_then(|at| (now - at).to_std().ok())
+            .unwrap_or_default();
+        let budget = deadline::budget_left(self.settings.dial_budget, spent);
+        if spent > std::time::Duration::from_millis(500) {
+            tracing::warn!(call_id = %dial.call_id, spent_ms = spent.as_millis() as u64,
+                budget_ms = budget.as_millis() as u64,
+                "emergency dial reached the handler late (a cold start?): its budget is shorter");
+        }
         let deadline = Deadline::starting_now(budget, self.settings.dial_attempt());
         let work = self.emergency(&dial, known, now, &deadline);
         // The steps bound themselves by the deadline; this guard only catches
