@@ -124,7 +124,11 @@ fn every_reason_the_docs_name_is_a_variant() {
             .map(|w| (format!("{page}, a reason column"), w));
         for (at, word) in in_lines.chain(in_columns) {
             named += 1;
-            if word.parse::<DegradedReason>().is_err() {
+            // `POST /calls/presented` has a `reason` of its own (why the
+            // platform presented another number): its values are no
+            // degraded reasons, and are listed by their own enum.
+            let presented = word.parse::<crate::presented::PresentedReason>().is_ok();
+            if word.parse::<DegradedReason>().is_err() && !presented {
                 unknown.push(format!("{at}: `{word}`"));
             }
         }

@@ -222,6 +222,7 @@ fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
         let expected: &[&str] = match detail_type {
             "lifeline.call.started" => &[PRESENCE_RULE.function, NOTIFY_RULE.function],
             "lifeline.call.ended" => &[PRESENCE_RULE.function],
+            "lifeline.call.caller_id_corrected" => &[NOTIFY_RULE.function],
             "lifeline.lease.changed" => &[LEASE_RULE.function],
             "lifeline.presence.overridden" | "lifeline.presence.restored" => {
                 &[PLATFORM_RULE.function]
