@@ -171,6 +171,11 @@ done
 
 if [[ -n "$WITH_SIP" && -z "$STOP_SIGNAL" ]]; then
   say "starting Kamailio on 127.0.0.1:5060 (infra/sip)"
+  # The proxy's data folder: the pool numbers it must know when Lifeline
+  # cannot answer (re-read within 5 s when re-exported).
+  SIP_DATA_DIR="$(mktemp -d -t lifeline-sip-data.XXXXXX)"
+  export SIP_DATA_DIR
+  "$CLI" pool export --format kamailio --out "$SIP_DATA_DIR/pool"
   LIFELINE_URL="$BASE_URL" setsid bash infra/sip/kamailio.sh &
   SIP_PID=$!
   sleep 1

@@ -50,6 +50,15 @@ run agent put --id a-44 --name "Chloe Martin" --email chloe@example.com --countr
   --source-number +442071838750 --number-type calling_plan --recipients "$RECIPIENTS" --outbound-profile OVP-emergency
 run agent put --id a-45 --name "Mads Jensen" --email mads@example.com --country DK \
   --source-number +4533123456 --number-type calling_plan --recipients "$RECIPIENTS" --outbound-profile OVP-emergency
+# A floor of 20 more US agents (a-200 … a-219, own numbers +14255550200 …
+# +14255550219): the SIP load benchmark's callers (infra/sip/agents.cfg
+# lists them too).
+for i in $(seq 0 19); do
+  n=$(printf '%02d' "$i")
+  run agent put --id "a-2$n" --name "Floor agent 2$n" --country US \
+    --source-number "+142555502$n" --number-type calling_plan --recipients "$RECIPIENTS" \
+    --outbound-profile OVP-emergency
+done
 
 # Where each agent registered at the start of the shift (a desk's dispatchable
 # address): what a dial that brings no location of its own carries.
@@ -63,6 +72,8 @@ run agent location set a-45 --country DK --civic HNO=1 --civic RD="Rådhuspladse
   --civic PC=1550 --method Manual
 
 run pool add --country US +14255550199 +14255550198 +14255550197 +14255550196 +14255550195
+# Enough for the floor: a number per agent while their callback windows run.
+run pool add --country US $(for i in $(seq 170 189); do printf '+14255550%d ' "$i"; done)
 run pool add --country GB +442071838760 +442071838761
 run pool add --country DK +4533123460 +4533123461
 run pool add --country CA +16045550190 +16045550191

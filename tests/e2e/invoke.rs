@@ -34,11 +34,12 @@ async fn invoke_sh(l: &Local, function: &str, event: &str, extra: &[&str]) -> (i
 
 /// The function each sample is for: by file name, as `events/README.md` lists.
 fn function_for(file: &str) -> &'static str {
-    const BY_PREFIX: [(&str, &str); 13] = [
-        // Lifeline's events: a lease's change to callback-lease, the others
-        // to presence-override (which acts on a call's start and end, and
-        // ignores the rest).
+    const BY_PREFIX: [(&str, &str); 14] = [
+        // Lifeline's events: a lease's change to callback-lease, a corrected
+        // caller ID to the notifier, the others to presence-override (which
+        // acts on a call's start and end, and ignores the rest).
         ("lifeline.lease.", "callback-lease"),
+        ("lifeline.call.caller_id_corrected", "notifier"),
         ("lifeline.", "presence-override"),
         ("stream-events", "stream-events"),
         ("dial-intake", "dial-intake"),
@@ -101,6 +102,9 @@ fn expect(file: &str, out: &Value) {
             assert_eq!(out["applied"], "lifeline.call.started", "{out}")
         }
         "lifeline.call.ended.json" => assert_eq!(out["applied"], "lifeline.call.ended", "{out}"),
+        "lifeline.call.caller_id_corrected.json" => {
+            assert_eq!(out["corrected"], "c-1", "{out}")
+        }
         f if f.starts_with("lifeline.notification.") || f.starts_with("lifeline.presence.") => {
             assert!(out["ignored"].is_string(), "{out}")
         }

@@ -7,12 +7,17 @@
 //! (`SIP_NO_LIFELINE=1`: Kamailio's own fail-open path, the agent's own
 //! number), and an ordinary call with Lifeline asked.
 //!
-//! All calls are a-42's (the proxy's agents table holds the demo's four), so
-//! an emergency call after the first extends a-42's live lease.
+//! All calls of those cases are a-42's, so an emergency call after the
+//! first extends a-42's live lease. Then the floor: `SIP_FLOOR_RATE` (10)
+//! emergency calls a second from `SIP_FLOOR_AGENTS` (20) agents of
+//! `infra/sip/agents.cfg` (a-200 …), each with a lease of its own, and how
+//! many went out degraded (the agent's own number in From). Then each
+//! failover's delay (`SIP_FAILOVERS` calls each, 10 by default): from the
+//! gateway's refusal (or the start of its silence) to the next INVITE.
 //!
 //! `source <(infra/local/emulators.sh start --detach | grep ^export) && cargo run -p lifeline-e2e --example sip_figures | grep '^|'`
 
-use lifeline_e2e::sip::{Ports, Proxy, Sipp};
+use lifeline_e2e::sip::{Filled, Ports, Proxy, Sipp};
 use lifeline_e2e::{percentile, start};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -124,6 +129,183 @@ async fn case(
     }
 }
 
+/// Every received INVITE's From, by Call-ID.
+fn froms(messages: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for block in messages.split("----------------------------------------------- ") {
+        if !block.contains("message received") || !block.contains("\nINVITE ") {
+            continue;
+        }
+        let header = |name: &str| {
+            block
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_string()))
+        };
+        if let (Some(id), Some(from)) = (header("Call-ID:"), header("From:")) {
+            out.entry(id).or_insert(from);
+        }
+    }
+    out
+}
+
+/// `rate` emergency calls a second from `agents` floor agents (a-200 …),
+/// `per_agent` calls each.
+async fn floor(agents: u32, rate: u32, per_agent: u32) {
+    let l = start(5).await;
+    let extra: Vec<lifeline_domain::types::E164> = (170..190)
+        .map(|n| format!("+14255550{n}").parse().expect("a number"))
+        .collect();
+    lifeline_e2e::seed_pool(&l.store, &extra).await;
+    for i in 0..agents {
+        let profile = lifeline_e2e::agent(
+            &format!("a-2{i:02}"),
+            lifeline_domain::numbers::Country::US,
+            lifeline_domain::route::NumberType::CallingPlan,
+            &format!("+142555502{i:02}"),
+        );
+        lifeline_app::ports::AdminStore::put_agent(&l.store, &profile)
+            .await
+            .expect("profile");
+    }
+    let ports = &mut Ports::take();
+    let proxy = Proxy::start(&l.base, "local-secret", ports, 10);
+    let total = agents * per_agent;
+    let far = Sipp::start_calls(
+        "answer-and-hang-up",
+        ports.gateway,
+        None,
+        total,
+        &["-d", "200"],
+        Duration::from_secs(300),
+    );
+    // Each agent one call every `agents / rate` seconds: `rate` a second in all.
+    let period_ms = (1000 * agents / rate).to_string();
+    let callers: Vec<Sipp> = (0..agents)
+        .map(|i| {
+            let agent = format!("a-2{i:02}");
+            Sipp::start_calls(
+                "agent-dials",
+                ports.take_port(),
+                Some(proxy.port),
+                per_agent,
+                &[
+                    "-s", "9911", "-key", "agent", &agent, "-r", "1", "-rp", &period_ms,
+                ],
+                Duration::from_secs(300),
+            )
+        })
+        .collect();
+    let mut sent = HashMap::new();
+    let mut failed = 0;
+    for c in callers {
+        let run = c.finish().await;
+        failed += usize::from(!run.ok);
+        sent.extend(times(&run.messages, "message sent", "INVITE "));
+    }
+    let fr = far.finish().await;
+    let arrived = times(&fr.messages, "message received", "INVITE ");
+    let mut delays: Vec<Duration> = sent
+        .iter()
+        .filter_map(|(id, s)| {
+            arrived
+                .get(id)
+                .map(|a| (*a - *s).to_std().unwrap_or_default())
+        })
+        .collect();
+    let from = froms(&fr.messages);
+    let degraded = from.values().filter(|f| f.contains("+142555502")).count();
+    let n = delays.len();
+    let p50 = percentile(&mut delays, 0.5).unwrap_or_default();
+    let p99 = percentile(&mut delays, 0.99).unwrap_or_default();
+    println!(
+        "| emergency `9 911`, {agents} agents, {rate}/s | {n} of {total} | {:.1} | {:.1} | {degraded} |",
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0
+    );
+    if failed > 0 || !fr.ok {
+        eprintln!(
+            "floor: {failed} callers reported failed calls:\n{}",
+            fr.screen
+        );
+    }
+}
+
+/// `calls` emergency calls, one at a time, through a gateway that refuses
+/// with `code` then answers (or, for `None`, a silent primary and an
+/// answering second gateway): the delay from the refusal (the first INVITE,
+/// when silent) to the next INVITE.
+async fn failover(label: &str, code: Option<&str>, calls: u32) {
+    let l = start(5).await;
+    let ports = &mut Ports::take();
+    let proxy = Proxy::start(&l.base, "local-secret", ports, 10);
+    let mut delays = Vec::new();
+    for _ in 0..calls {
+        let (first_port, next_port) = match code {
+            Some(_) => (ports.gateway, ports.gateway),
+            None => (ports.gateway, ports.gateway2),
+        };
+        let filled = code.map(|c| Filled::new("refuse-then-answer", &[("code", c)]));
+        let next = match &filled {
+            Some(f) => Sipp::start(
+                &f.path,
+                next_port,
+                None,
+                &["-d", "100"],
+                Duration::from_secs(20),
+            ),
+            None => Sipp::start(
+                "answer-and-hang-up",
+                next_port,
+                None,
+                &["-d", "100"],
+                Duration::from_secs(20),
+            ),
+        };
+        let silent = code
+            .is_none()
+            .then(|| std::net::UdpSocket::bind(("127.0.0.1", first_port)).expect("bind"));
+        let agent = Sipp::start(
+            "agent-dials",
+            ports.take_port(),
+            Some(proxy.port),
+            &["-s", "9911", "-key", "agent", "a-42"],
+            Duration::from_secs(20),
+        );
+        let (ag, nx) = (agent.finish().await, next.finish().await);
+        drop(silent);
+        let at = |messages: &str, needle: &str, nth: usize| {
+            messages
+                .split("----------------------------------------------- ")
+                .filter(|m| m.contains(needle))
+                .nth(nth)
+                .and_then(|m| m.lines().next())
+                .and_then(|t| {
+                    chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S%.f").ok()
+                })
+        };
+        let delay = match code {
+            Some(c) => at(&nx.messages, &format!("SIP/2.0 {c}"), 0)
+                .zip(at(&nx.messages, "INVITE sip:911", 1))
+                .map(|(refused, again)| again - refused),
+            // Silent: from the agent's INVITE, less the proxy's own work.
+            None => at(&ag.messages, "INVITE sip:9911", 0)
+                .zip(at(&nx.messages, "INVITE sip:911", 0))
+                .map(|(dialed, again)| again - dialed),
+        };
+        if let Some(d) = delay.and_then(|d| d.to_std().ok()) {
+            delays.push(d);
+        }
+    }
+    let n = delays.len();
+    let p50 = percentile(&mut delays, 0.5).unwrap_or_default();
+    let p99 = percentile(&mut delays, 0.99).unwrap_or_default();
+    println!(
+        "| {label} | {n} of {calls} | {:.1} | {:.1} |",
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let var = |name: &str, default: u32| -> u32 {
@@ -148,4 +330,31 @@ async fn main() {
     for (label, dialed, to_ordinary, no_lifeline) in cases {
         case(label, dialed, to_ordinary, no_lifeline, calls, rate).await;
     }
+    let (agents, floor_rate) = (var("SIP_FLOOR_AGENTS", 20), var("SIP_FLOOR_RATE", 10));
+    println!();
+    println!("| floor | timed | p50 ms | p99 ms | degraded |");
+    println!("|---|---|---|---|---|");
+    floor(agents, floor_rate, var("SIP_FLOOR_CALLS", 10)).await;
+    let n = var("SIP_FAILOVERS", 10);
+    println!();
+    println!("| failover | timed | p50 ms | p99 ms |");
+    println!("|---|---|---|---|");
+    failover(
+        "403 → the agent's own number (refusal → next INVITE)",
+        Some("403"),
+        n,
+    )
+    .await;
+    failover(
+        "488 → without the PIDF-LO body (refusal → next INVITE)",
+        Some("488"),
+        n,
+    )
+    .await;
+    failover(
+        "a silent primary → the second gateway (dial → its INVITE; 3 s silence)",
+        None,
+        n,
+    )
+    .await;
 }

@@ -543,3 +543,31 @@ async fn a_late_start_is_answered_within_the_budget_counted_from_receipt() {
     // 2.4 s already spent: at most 250 ms more (the record's share).
     assert!(took <= std::time::Duration::from_millis(260), "{took:?}");
 }
+
+/// A receipt time older than API Gateway ever waits (a sample or replayed
+/// event) is no live request's: the whole budget, a leased number.
+#[tokio::test]
+async fn a_receipt_time_no_live_request_has_is_ignored() {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    let r = rig();
+    let req = signed(
+        &r.config.webhook_secret,
+        "/calls/outbound",
+        &dial_body("c-old", "a-42", "911", Some("US")),
+        r.clock.now().timestamp(),
+    );
+    let mut context =
+        lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    context.time_epoch = (r.clock.now() - Duration::days(2)).timestamp_millis();
+    let resp = r
+        .handler
+        .handle(req.with_request_context(RequestContext::ApiGatewayV2(context)))
+        .await;
+    let v = body_json(&resp);
+    assert_eq!(v["degraded"], false, "{v}");
+    assert!(
+        US_POOL.contains(&v["callerId"].as_str().unwrap_or_default()),
+        "{v}"
+    );
+}

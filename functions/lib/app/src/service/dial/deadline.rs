@@ -20,6 +20,10 @@ const MIN_WORK: Duration = Duration::from_millis(250);
 /// waits the budget plus 500 ms; the rest is the network's.
 const GRACE: Duration = Duration::from_millis(400);
 
+/// The longest API Gateway waits for an integration: a receipt time older
+/// than this is no live request's.
+pub(super) const LONGEST_WAIT: Duration = Duration::from_secs(30);
+
 /// The budget left to a dial that arrives `spent` after the platform sent it
 /// (a cold start, a queue): the rest of `budget`, but at least [`MIN_WORK`]
 /// while that still ends within `budget` + [`GRACE`].

@@ -118,8 +118,11 @@ impl<S: DialStore + 'static> DialService<S> {
             Ok(known) => known,
             Err(pass) => return pass.answer(),
         };
+        // API Gateway gives up on an integration after 30 s: a receipt time
+        // older than that is no live request's (a replayed or sample event).
         let spent = received_at
             .and_then(|at| (now - at).to_std().ok())
+            .filter(|spent| *spent <= deadline::LONGEST_WAIT)
             .unwrap_or_default();
         let budget = deadline::budget_left(self.settings.dial_budget, spent);
         if spent > std::time::Duration::from_millis(500) {
