@@ -16,6 +16,7 @@
 //! gateway's refusal (or the start of its silence) to the next INVITE.
 //!
 //! `source <(infra/local/emulators.sh start --detach | grep ^export) && cargo run -p lifeline-e2e --example sip_figures | grep '^|'`
+//! (`SIP_CASES=floor` for one table).
 
 use lifeline_e2e::sip::{Filled, Ports, Proxy, Sipp};
 use lifeline_e2e::{percentile, start};
@@ -199,6 +200,12 @@ async fn floor(agents: u32, rate: u32, per_agent: u32) {
     let mut failed = 0;
     for c in callers {
         let run = c.finish().await;
+        if !run.ok && failed == 0 {
+            eprintln!(
+                "floor: the first caller with failed calls ({:?}):\n{}\n{}",
+                run.code, run.errors, run.screen
+            );
+        }
         failed += usize::from(!run.ok);
         sent.extend(times(&run.messages, "message sent", "INVITE "));
     }
@@ -327,14 +334,24 @@ async fn main() {
             false,
         ),
     ];
+    // `SIP_CASES`: which tables (`calls,floor,failover`, all by default).
+    let only = std::env::var("SIP_CASES").unwrap_or_else(|_| "calls,floor,failover".into());
+    let wanted = |name: &str| only.split(',').any(|c| c.trim() == name);
     for (label, dialed, to_ordinary, no_lifeline) in cases {
-        case(label, dialed, to_ordinary, no_lifeline, calls, rate).await;
+        if wanted("calls") {
+            case(label, dialed, to_ordinary, no_lifeline, calls, rate).await;
+        }
     }
     let (agents, floor_rate) = (var("SIP_FLOOR_AGENTS", 20), var("SIP_FLOOR_RATE", 10));
-    println!();
-    println!("| floor | timed | p50 ms | p99 ms | degraded |");
-    println!("|---|---|---|---|---|");
-    floor(agents, floor_rate, var("SIP_FLOOR_CALLS", 10)).await;
+    if wanted("floor") {
+        println!();
+        println!("| floor | timed | p50 ms | p99 ms | degraded |");
+        println!("|---|---|---|---|---|");
+        floor(agents, floor_rate, var("SIP_FLOOR_CALLS", 10)).await;
+    }
+    if !wanted("failover") {
+        return;
+    }
     let n = var("SIP_FAILOVERS", 10);
     println!();
     println!("| failover | timed | p50 ms | p99 ms |");
