@@ -106,17 +106,8 @@ async fn case(
     let fr = far.finish().await;
     let sent = times(&ag.messages, "message sent", "INVITE ");
     let arrived = times(&fr.messages, "message received", "INVITE ");
-    let mut delays: Vec<Duration> = sent
-        .iter()
-        .filter_map(|(id, s)| {
-            arrived
-                .get(id)
-                .map(|a| (*a - *s).to_std().unwrap_or_default())
-        })
-        .collect();
-    let n = delays.len();
-    let p50 = percentile(&mut delays, 0.5).unwrap_or_default();
-    let p99 = percentile(&mut delays, 0.99).unwrap_or_default();
+    let mut delays = paired(&sent, &arrived);
+    let (n, p50, p99) = summary(&mut delays);
     println!(
         "| {label} | {n} of {calls} | {:.1} | {:.1} |",
         p50.as_secs_f64() * 1000.0,
@@ -128,6 +119,27 @@ async fn case(
             ag.screen, fr.screen
         );
     }
+}
+
+/// Each call's delay: from its INVITE `sent` to its INVITE `arrived`.
+fn paired(
+    sent: &HashMap<String, chrono::NaiveDateTime>,
+    arrived: &HashMap<String, chrono::NaiveDateTime>,
+) -> Vec<Duration> {
+    sent.iter()
+        .filter_map(|(id, s)| {
+            arrived
+                .get(id)
+                .map(|a| (*a - *s).to_std().unwrap_or_default())
+        })
+        .collect()
+}
+
+/// How many, the median and the 99th percentile.
+fn summary(delays: &mut [Duration]) -> (usize, Duration, Duration) {
+    let p50 = percentile(delays, 0.5).unwrap_or_default();
+    let p99 = percentile(delays, 0.99).unwrap_or_default();
+    (delays.len(), p50, p99)
 }
 
 /// Every received INVITE's From, by Call-ID.
@@ -211,19 +223,10 @@ async fn floor(agents: u32, rate: u32, per_agent: u32) {
     }
     let fr = far.finish().await;
     let arrived = times(&fr.messages, "message received", "INVITE ");
-    let mut delays: Vec<Duration> = sent
-        .iter()
-        .filter_map(|(id, s)| {
-            arrived
-                .get(id)
-                .map(|a| (*a - *s).to_std().unwrap_or_default())
-        })
-        .collect();
+    let mut delays = paired(&sent, &arrived);
     let from = froms(&fr.messages);
     let degraded = from.values().filter(|f| f.contains("+142555502")).count();
-    let n = delays.len();
-    let p50 = percentile(&mut delays, 0.5).unwrap_or_default();
-    let p99 = percentile(&mut delays, 0.99).unwrap_or_default();
+    let (n, p50, p99) = summary(&mut delays);
     println!(
         "| emergency `9 911`, {agents} agents, {rate}/s | {n} of {total} | {:.1} | {:.1} | {degraded} |",
         p50.as_secs_f64() * 1000.0,
@@ -280,32 +283,22 @@ async fn failover(label: &str, code: Option<&str>, calls: u32) {
         );
         let (ag, nx) = (agent.finish().await, next.finish().await);
         drop(silent);
-        let at = |messages: &str, needle: &str, nth: usize| {
-            messages
-                .split("----------------------------------------------- ")
-                .filter(|m| m.contains(needle))
-                .nth(nth)
-                .and_then(|m| m.lines().next())
-                .and_then(|t| {
-                    chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S%.f").ok()
-                })
-        };
         let delay = match code {
-            Some(c) => at(&nx.messages, &format!("SIP/2.0 {c}"), 0)
-                .zip(at(&nx.messages, "INVITE sip:911", 1))
+            Some(c) => nx
+                .logged_at(&format!("SIP/2.0 {c}"), 0)
+                .zip(nx.logged_at("INVITE sip:911", 1))
                 .map(|(refused, again)| again - refused),
             // Silent: from the agent's INVITE, less the proxy's own work.
-            None => at(&ag.messages, "INVITE sip:9911", 0)
-                .zip(at(&nx.messages, "INVITE sip:911", 0))
+            None => ag
+                .logged_at("INVITE sip:9911", 0)
+                .zip(nx.logged_at("INVITE sip:911", 0))
                 .map(|(dialed, again)| again - dialed),
         };
         if let Some(d) = delay.and_then(|d| d.to_std().ok()) {
             delays.push(d);
         }
     }
-    let n = delays.len();
-    let p50 = percentile(&mut delays, 0.5).unwrap_or_default();
-    let p99 = percentile(&mut delays, 0.99).unwrap_or_default();
+    let (n, p50, p99) = summary(&mut delays);
     println!(
         "| {label} | {n} of {calls} | {:.1} | {:.1} |",
         p50.as_secs_f64() * 1000.0,

@@ -261,6 +261,35 @@ impl std::fmt::Display for SippRun {
 }
 
 impl SippRun {
+    /// The time SIPp logged the `nth` (from 0) message containing `needle`
+    /// (`2026-11-30 06:08:35.695556`).
+    pub fn logged_at(&self, needle: &str, nth: usize) -> Option<chrono::NaiveDateTime> {
+        self.messages
+            .split("----------------------------------------------- ")
+            .filter(|m| m.contains(needle))
+            .nth(nth)
+            .and_then(|m| m.lines().next())
+            .and_then(|t| {
+                chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S%.f").ok()
+            })
+    }
+
+    /// Every INVITE received, whole, in order.
+    pub fn invites(&self) -> Vec<String> {
+        self.messages
+            .split("----------------------------------------------- ")
+            .filter(|m| m.contains("message received"))
+            .map(|m| {
+                m.splitn(3, '\n')
+                    .nth(2)
+                    .unwrap_or("")
+                    .trim_start()
+                    .to_string()
+            })
+            .filter(|m| m.starts_with("INVITE "))
+            .collect()
+    }
+
     /// The first received request of `method`, whole.
     pub fn received(&self, method: &str) -> Option<String> {
         self.messages

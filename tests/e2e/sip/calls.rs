@@ -9,18 +9,7 @@ use serde_json::json;
 #[tokio::test]
 async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_location() {
     let l = start(3).await;
-    // a-42's e-mail goes to an inbox only this test reads (moto is shared).
-    let inbox = format!("sip+{}@example.com", &l.table[4..16]);
-    let mut ana = lifeline_e2e::agent(
-        "a-42",
-        lifeline_domain::numbers::Country::US,
-        lifeline_domain::route::NumberType::CallingPlan,
-        "+14255550100",
-    );
-    ana.recipients = lifeline_domain::types::Recipients::parse(&inbox).expect("recipients");
-    lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
-        .await
-        .expect("profile");
+    let inbox = a42_mails_to(&l, "sip").await;
     let location = json!({"location": {"country": "US",
         "civic": {"NAM": "Contoso HQ", "HNO": "1", "RD": "Main St", "A3": "Redmond", "A1": "WA", "PC": "98052", "FLR": "3"}}});
     let put = l
@@ -79,16 +68,7 @@ async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_loc
     assert!(invite.contains("<ca:A3>Redmond</ca:A3>"), "{invite}");
     assert!(invite.contains("<ca:NAM>Contoso HQ</ca:NAM>"), "{invite}");
     // The supervisors' e-mail names the number the PSAP will call back.
-    let started = std::time::Instant::now();
-    let emails = loop {
-        let got = lifeline_e2e::try_emails_to(&inbox)
-            .await
-            .unwrap_or_default();
-        if !got.is_empty() || started.elapsed() > Duration::from_secs(15) {
-            break got;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let emails = emails_until(&inbox, |got| !got.is_empty()).await;
     assert_eq!(emails.len(), 1, "one e-mail to {inbox}");
     assert!(
         emails[0].body.contains(leased.as_str()),
@@ -135,8 +115,8 @@ async fn with_lifeline_down_or_silent_the_emergency_call_still_reaches_the_gatew
             "the agent's own number: {from}"
         );
         assert_eq!(header(&invite, "Priority").as_deref(), Some("emergency"));
-        let sent = logged_at(&ag.messages, "INVITE sip:9911").expect("sent");
-        let arrived = logged_at(&gw.messages, "INVITE sip:911").expect("arrived");
+        let sent = ag.logged_at("INVITE sip:9911", 0).expect("sent");
+        let arrived = gw.logged_at("INVITE sip:911", 0).expect("arrived");
         let delay = arrived - sent;
         println!(
             "{url}: agent's INVITE → gateway's INVITE {} ms",

@@ -3,37 +3,7 @@
 //! unknown SIP users; and the secret is nobody else's business.
 
 use super::*;
-use lifeline_e2e::sip::{Filled, SippRun};
 use lifeline_e2e::start;
-
-/// a-42 dials 9 911 through `proxy` with SIPp's extra `args`.
-fn a42_dials(proxy: &Proxy, ports: &mut Ports, args: &[&str], timeout: Duration) -> Sipp {
-    let mut all = vec!["-s", "9911", "-key", "agent", "a-42"];
-    all.extend_from_slice(args);
-    Sipp::start(
-        "agent-dials",
-        ports.take_port(),
-        Some(proxy.port),
-        &all,
-        timeout,
-    )
-}
-
-/// Every INVITE `run` received, whole, in order.
-fn invites(run: &SippRun) -> Vec<String> {
-    run.messages
-        .split("----------------------------------------------- ")
-        .filter(|m| m.contains("message received"))
-        .map(|m| {
-            m.splitn(3, '\n')
-                .nth(2)
-                .unwrap_or("")
-                .trim_start()
-                .to_string()
-        })
-        .filter(|m| m.starts_with("INVITE "))
-        .collect()
-}
 
 /// The leased number `from` (a From header) carries.
 fn leased_in(from: &str) -> String {
@@ -60,28 +30,15 @@ async fn a_psap_ringing_for_40_s_before_it_answers_keeps_the_call() {
     let gw = gateway.finish().await;
     let ag = agent.finish().await;
     assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
-    assert_eq!(invites(&gw).len(), 1, "one INVITE, never cancelled:\n{gw}");
+    assert_eq!(gw.invites().len(), 1, "one INVITE, never cancelled:\n{gw}");
     assert!(gw.received("CANCEL").is_none(), "{gw}");
 }
 
 #[tokio::test]
 async fn a_gateway_refusing_the_leased_number_gets_the_own_number_within_a_second() {
     let l = start(2).await;
-    let mut ports = Ports::take();
-    let proxy = proxy_for(&l, &ports, 10);
-    let refusing = Filled::new("refuse-then-answer", &[("code", "403")]);
-    let gateway = Sipp::start(
-        &refusing.path,
-        ports.gateway,
-        None,
-        &["-d", "300"],
-        Duration::from_secs(20),
-    );
-    let agent = a42_dials(&proxy, &mut ports, &[], Duration::from_secs(20));
-    let gw = gateway.finish().await;
-    let ag = agent.finish().await;
-    assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
-    let tried = invites(&gw);
+    let (_proxy, gw) = refused_then_answered(&l, "403").await;
+    let tried = gw.invites();
     assert_eq!(tried.len(), 2, "{gw}");
     let first = header(&tried[0], "From").expect("From");
     let leased = leased_in(&first);
@@ -89,8 +46,8 @@ async fn a_gateway_refusing_the_leased_number_gets_the_own_number_within_a_secon
     assert!(second.contains("+14255550100"), "the own number: {second}");
     assert!(!second.contains(&leased), "{second}");
     assert_eq!(header(&tried[1], "Priority").as_deref(), Some("emergency"));
-    let refused = logged_at(&gw.messages, "SIP/2.0 403").expect("sent 403");
-    let again = logged_at_nth(&gw.messages, "INVITE sip:911", 1).expect("second INVITE");
+    let refused = gw.logged_at("SIP/2.0 403", 0).expect("sent 403");
+    let again = gw.logged_at("INVITE sip:911", 1).expect("second INVITE");
     let delay = again - refused;
     println!(
         "403 → the own number's INVITE: {} ms",
@@ -112,21 +69,8 @@ async fn a_gateway_refusing_the_location_body_gets_the_call_without_it() {
         )
         .await;
     assert_eq!(put.status, 200, "{}", put.json);
-    let mut ports = Ports::take();
-    let proxy = proxy_for(&l, &ports, 10);
-    let refusing = Filled::new("refuse-then-answer", &[("code", "488")]);
-    let gateway = Sipp::start(
-        &refusing.path,
-        ports.gateway,
-        None,
-        &["-d", "300"],
-        Duration::from_secs(20),
-    );
-    let agent = a42_dials(&proxy, &mut ports, &[], Duration::from_secs(20));
-    let gw = gateway.finish().await;
-    let ag = agent.finish().await;
-    assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
-    let tried = invites(&gw);
+    let (_proxy, gw) = refused_then_answered(&l, "488").await;
+    let tried = gw.invites();
     assert_eq!(tried.len(), 2, "{gw}");
     assert!(tried[0].contains("application/pidf+xml"), "{}", tried[0]);
     assert!(!tried[1].contains("application/pidf+xml"), "{}", tried[1]);
@@ -162,8 +106,8 @@ async fn a_silent_gateway_hands_the_call_to_the_second() {
     let invite = gw2.received("INVITE").expect("the second gateway got it");
     assert!(invite.starts_with("INVITE sip:911@"), "{invite}");
     leased_in(&header(&invite, "From").expect("From"));
-    let sent = logged_at(&ag.messages, "INVITE sip:9911").expect("sent");
-    let arrived = logged_at(&gw2.messages, "INVITE sip:911").expect("arrived");
+    let sent = ag.logged_at("INVITE sip:9911", 0).expect("sent");
+    let arrived = gw2.logged_at("INVITE sip:911", 0).expect("arrived");
     let delay = arrived - sent;
     println!(
         "silent primary → the second gateway: {} ms after the dial",
@@ -219,14 +163,4 @@ async fn the_secret_is_not_on_any_command_line() {
         "only its owner reads it"
     );
     let _ = ports.take_port();
-}
-
-/// The time of the `n`th (from 0) message SIPp logged containing `needle`.
-fn logged_at_nth(messages: &str, needle: &str, n: usize) -> Option<chrono::NaiveDateTime> {
-    messages
-        .split("----------------------------------------------- ")
-        .filter(|m| m.contains(needle))
-        .nth(n)
-        .and_then(|m| m.lines().next())
-        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S%.f").ok())
 }

@@ -54,13 +54,7 @@ pub(crate) fn answering(port: u16, hold_ms: u32) -> Sipp {
 /// dialing `9 911` through `proxy`, both started.
 pub(crate) fn dial_9911(proxy: &Proxy, ports: &mut Ports, hold_ms: u32) -> (Sipp, Sipp) {
     let gateway = answering(ports.gateway, hold_ms);
-    let agent = Sipp::start(
-        "agent-dials",
-        ports.take_port(),
-        Some(proxy.port),
-        &["-s", "9911", "-key", "agent", "a-42"],
-        Duration::from_secs(20),
-    );
+    let agent = a42_dials(proxy, ports, &[], Duration::from_secs(20));
     (gateway, agent)
 }
 
@@ -75,13 +69,77 @@ pub(crate) fn header(message: &str, name: &str) -> Option<String> {
     })
 }
 
-/// The time SIPp logged a message at (`2026-11-30 06:08:35.695556`).
-pub(crate) fn logged_at(messages: &str, needle: &str) -> Option<chrono::NaiveDateTime> {
-    messages
-        .split("----------------------------------------------- ")
-        .find(|m| m.contains(needle))
-        .and_then(|m| m.lines().next())
-        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S%.f").ok())
+/// a-42 dials 9 911 through `proxy` with SIPp's extra `args`.
+pub(crate) fn a42_dials(
+    proxy: &Proxy,
+    ports: &mut Ports,
+    args: &[&str],
+    timeout: Duration,
+) -> Sipp {
+    let mut all = vec!["-s", "9911", "-key", "agent", "a-42"];
+    all.extend_from_slice(args);
+    Sipp::start(
+        "agent-dials",
+        ports.take_port(),
+        Some(proxy.port),
+        &all,
+        timeout,
+    )
+}
+
+/// a-42 dials 9 911 through a new proxy for `l` whose gateway refuses the
+/// first INVITE with `code`, then answers: the proxy and the gateway's view.
+pub(crate) async fn refused_then_answered(
+    l: &Local,
+    code: &str,
+) -> (Proxy, lifeline_e2e::sip::SippRun) {
+    let mut ports = Ports::take();
+    let proxy = proxy_for(l, &ports, 10);
+    let refusing = lifeline_e2e::sip::Filled::new("refuse-then-answer", &[("code", code)]);
+    let gateway = Sipp::start(
+        &refusing.path,
+        ports.gateway,
+        None,
+        &["-d", "300"],
+        Duration::from_secs(20),
+    );
+    let agent = a42_dials(&proxy, &mut ports, &[], Duration::from_secs(20));
+    let gw = gateway.finish().await;
+    let ag = agent.finish().await;
+    assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
+    (proxy, gw)
+}
+
+/// a-42's e-mail goes to an inbox only this test reads (moto is shared):
+/// its address.
+pub(crate) async fn a42_mails_to(l: &Local, what: &str) -> String {
+    let inbox = format!("{what}+{}@example.com", uuid::Uuid::new_v4().simple());
+    let mut ana = lifeline_e2e::agent(
+        "a-42",
+        lifeline_domain::numbers::Country::US,
+        lifeline_domain::route::NumberType::CallingPlan,
+        "+14255550100",
+    );
+    ana.recipients = lifeline_domain::types::Recipients::parse(&inbox).expect("recipients");
+    lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
+        .await
+        .expect("profile");
+    inbox
+}
+
+/// The e-mails to `inbox` once `done` holds of them, or what came within 20 s.
+pub(crate) async fn emails_until(
+    inbox: &str,
+    done: impl Fn(&[lifeline_e2e::SentEmail]) -> bool,
+) -> Vec<lifeline_e2e::SentEmail> {
+    let started = std::time::Instant::now();
+    loop {
+        let got = lifeline_e2e::try_emails_to(inbox).await.unwrap_or_default();
+        if done(&got) || started.elapsed() > Duration::from_secs(20) {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// An emergency call from a-42 through `proxy`, answered by the gateway and

@@ -7,7 +7,7 @@ use super::*;
 use lifeline_app::ports::EndStore;
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::degraded::DegradedReason;
-use lifeline_e2e::sip::{Filled, Switch};
+use lifeline_e2e::sip::Switch;
 use lifeline_e2e::{start, start_with};
 
 /// The record of `call_id` (the SIP Call-ID) once `done` holds of it, or
@@ -33,37 +33,8 @@ async fn record_when(
 #[tokio::test]
 async fn a_refused_leased_number_leaves_a_record_and_an_email_naming_the_own_number_and_frees_it() {
     let l = start(1).await;
-    // a-42's e-mail goes to an inbox only this test reads (moto is shared).
-    let inbox = format!("sip-403+{}@example.com", uuid::Uuid::new_v4().simple());
-    let mut ana = lifeline_e2e::agent(
-        "a-42",
-        lifeline_domain::numbers::Country::US,
-        lifeline_domain::route::NumberType::CallingPlan,
-        "+14255550100",
-    );
-    ana.recipients = lifeline_domain::types::Recipients::parse(&inbox).expect("recipients");
-    lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
-        .await
-        .expect("profile");
-    let mut ports = Ports::take();
-    let proxy = proxy_for(&l, &ports, 10);
-    let refusing = Filled::new("refuse-then-answer", &[("code", "403")]);
-    let gateway = Sipp::start(
-        &refusing.path,
-        ports.gateway,
-        None,
-        &["-d", "300"],
-        Duration::from_secs(20),
-    );
-    let agent = Sipp::start(
-        "agent-dials",
-        ports.take_port(),
-        Some(proxy.port),
-        &["-s", "9911", "-key", "agent", "a-42"],
-        Duration::from_secs(20),
-    );
-    let (gw, ag) = (gateway.finish().await, agent.finish().await);
-    assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
+    let inbox = a42_mails_to(&l, "sip-403").await;
+    let (proxy, gw) = refused_then_answered(&l, "403").await;
     let invite = gw.received("INVITE").expect("INVITE");
     let call_id = header(&invite, "Call-ID").expect("Call-ID");
     let call = record_when(&l, &call_id, "a-42", |c| {
@@ -89,19 +60,12 @@ async fn a_refused_leased_number_leaves_a_record_and_an_email_naming_the_own_num
     assert_eq!(pool[0].state, "free", "{pool:?}");
     // The supervisors read the own number: in the e-mail, or in a correction
     // of one that went out with the leased number before the PSAP refused it.
-    let started = std::time::Instant::now();
-    let emails = loop {
-        let got = lifeline_e2e::try_emails_to(&inbox)
-            .await
-            .unwrap_or_default();
-        let settled = got.last().is_some_and(|e| {
+    let emails = emails_until(&inbox, |got| {
+        got.last().is_some_and(|e| {
             e.body.contains("+14255550100") && (got.len() == 1 || e.subject.contains("CORRECTION"))
-        });
-        if settled || started.elapsed() > Duration::from_secs(20) {
-            break got;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        })
+    })
+    .await;
     let last = emails.last().expect("an e-mail");
     assert!(last.body.contains("+14255550100"), "{}", last.body);
     match emails.len() {
@@ -180,16 +144,7 @@ async fn an_unknown_sip_users_9911_goes_out_with_the_site_number_and_alerts_the_
     let call = record_when(&l, &call_id, "temp-99", |_| true).await;
     let call = call.unwrap_or_else(|| panic!("recorded:\n{}", proxy.log_text()));
     assert_eq!(call.reason, Some(DegradedReason::PlatformFailOpen));
-    let started = std::time::Instant::now();
-    let emails = loop {
-        let got = lifeline_e2e::try_emails_to(&inbox)
-            .await
-            .unwrap_or_default();
-        if !got.is_empty() || started.elapsed() > Duration::from_secs(15) {
-            break got;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let emails = emails_until(&inbox, |got| !got.is_empty()).await;
     assert_eq!(emails.len(), 1, "one e-mail to the fallback recipients");
     assert!(
         emails[0].body.contains("+14255550150"),

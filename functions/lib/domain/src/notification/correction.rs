@@ -46,18 +46,10 @@ pub fn correction_email(data: &NotificationData, previous: &E164) -> RenderedEma
     }
 }
 
+/// The XML escape the PIDF-LO uses: HTML takes the same entities.
 fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    crate::location::pidf::xml::escape(s, &mut out);
     out
 }
 

@@ -19,6 +19,25 @@ use crate::ports::{DialContext, DialStore, RecordError, StoreError};
 /// The metric's `Reason` for a degraded answer that gives none.
 const NO_REASON: &str = "unknown";
 
+/// The call's record without a callback number, degraded for `reason`.
+pub(super) fn leaseless_record(
+    dial: &OutboundDial,
+    ctx: &DialContext,
+    m: EmergencyMatch,
+    reason: DegradedReason,
+    now: DateTime<Utc>,
+) -> EmergencyCall {
+    call_record(
+        dial,
+        ctx.agent.as_ref(),
+        ctx.tenant,
+        m,
+        None,
+        Some(reason),
+        now,
+    )
+}
+
 /// The degraded reason a store failure gives.
 pub(super) fn reason_of(e: &StoreError) -> DegradedReason {
     match e {
@@ -105,15 +124,7 @@ impl<S: DialStore + 'static> DialService<S> {
         reason: DegradedReason,
         deadline: &Deadline,
     ) -> OutboundAnswer {
-        let call = call_record(
-            dial,
-            ctx.agent.as_ref(),
-            ctx.tenant,
-            m,
-            None,
-            Some(reason),
-            now,
-        );
+        let call = leaseless_record(dial, ctx, m, reason, now);
         self.write_degraded(dial, call, BestMatch::known(m), now, deadline)
             .await
     }

@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use lifeline_domain::call::{EmergencyCall, OutboundDial};
 use lifeline_domain::classify::ProfileMatch;
 use lifeline_domain::degraded::DegradedReason;
-use lifeline_domain::dial::{call_record, degraded_call};
+use lifeline_domain::dial::degraded_call;
 use lifeline_domain::numbers::EmergencyMatch;
 use lifeline_domain::presented::{presented_as, CallPresented};
 
+use super::degraded::leaseless_record;
 use super::DialService;
 use crate::ports::{
     DialContext, DialStore, LeaseWrite, OutboxStore, RecordError, SettleError, StoreError,
@@ -84,15 +85,7 @@ impl<S: DialStore + OutboxStore + 'static> DialService<S> {
         let dial = registered.as_ref().unwrap_or(dial);
         let reason = DegradedReason::PlatformFailOpen;
         let call = match self.country_of(dial, known, ctx) {
-            ProfileMatch::Emergency(m) => call_record(
-                dial,
-                ctx.agent.as_ref(),
-                ctx.tenant,
-                m,
-                None,
-                Some(reason),
-                now,
-            ),
+            ProfileMatch::Emergency(m) => leaseless_record(dial, ctx, m, reason, now),
             _ => degraded_call(dial, self.best_match(dial, known), reason, now),
         };
         match self

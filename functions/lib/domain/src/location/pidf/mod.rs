@@ -18,7 +18,7 @@ use xml::Writer;
 
 mod civic;
 mod geo;
-mod xml;
+pub(crate) mod xml;
 
 const PIDF: &str = "urn:ietf:params:xml:ns:pidf";
 const GEOPRIV: &str = "urn:ietf:params:xml:ns:pidf:geopriv10";

@@ -59,7 +59,7 @@ impl Writer {
 /// character references, which a parser neither normalises (attribute
 /// values, line ends) nor drops; characters XML 1.0 cannot carry at all
 /// (other C0 controls, U+FFFE, U+FFFF) are dropped.
-pub(super) fn escape(s: &str, out: &mut String) {
+pub(crate) fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
