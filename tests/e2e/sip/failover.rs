@@ -124,20 +124,22 @@ async fn a_call_id_with_a_quote_is_an_emergency_call_like_any_other() {
     let l = start(2).await;
     let mut ports = Ports::take();
     let proxy = proxy_for(&l, &ports, 10);
-    let gateway = answering(ports.gateway, 1500);
+    let gateway = answering(ports.gateway, 2000);
     let agent = a42_dials(
         &proxy,
         &mut ports,
         &["-cid_str", "o'brien-\"x\"-%u-%p@%s"],
         Duration::from_secs(20),
     );
+    // While the call is up: Do Not Disturb, as for any emergency call.
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
     let gw = gateway.finish().await;
     let ag = agent.finish().await;
     assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
     let invite = gw.received("INVITE").expect("INVITE");
     let call_id = header(&invite, "Call-ID").expect("Call-ID");
     assert!(call_id.starts_with("o'brien-\"x\"-"), "{call_id}");
-    println!("{}", proxy.log_text());
     leased_in(&header(&invite, "From").expect("From"));
     l.wait_for_status("a-42", "available", Duration::from_secs(10))
         .await;
