@@ -298,3 +298,49 @@ async fn an_ordinary_call_to_an_agent_in_an_emergency_is_not_offered() {
     assert!(call.ok && got.ok, "{}\n{}\n{}", call, got, proxy.log_text());
     assert!(got.received("INVITE").is_some());
 }
+
+/// A Lifeline that refuses every request with a 400 (a proxy speaking an
+/// older contract): the emergency call still goes out, and the end is tried
+/// a bounded number of times, then dropped and logged, never re-queued for
+/// ever (it would fill the outbox and push out ends that can be taken).
+#[tokio::test]
+async fn an_end_lifeline_refuses_is_tried_five_times_then_dropped() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let ends = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = ends.clone();
+    let (url, server) = lifeline_e2e::stub_server::serve(move |req| {
+        let counted = counted.clone();
+        async move {
+            if req.uri().path() == "/calls/ended" {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(lifeline_e2e::stub_server::json_answer(
+                hyper::StatusCode::BAD_REQUEST,
+                json!({"type": "invalid-request"}),
+            ))
+        }
+    })
+    .await;
+    let mut ports = Ports::take();
+    let proxy = Proxy::start(&url, SECRET, &ports, 10);
+    let (gateway, agent) = dial_9911(&proxy, &mut ports, 200);
+    let (gw, ag) = (gateway.finish().await, agent.finish().await);
+    assert!(gw.ok && ag.ok, "{ag}\n{gw}\n{}", proxy.log_text());
+    let waiting = std::time::Instant::now();
+    let dropped = |log: String| {
+        log.lines()
+            .any(|l| l.contains("/calls/ended of") && l.contains("dropped"))
+    };
+    while !dropped(proxy.log_text()) {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(20),
+            "never dropped:\n{}",
+            proxy.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // One more tick: nothing more is tried.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(ends.load(Ordering::SeqCst), 5, "{}", proxy.log_text());
+    server.abort();
+}
