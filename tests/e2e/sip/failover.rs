@@ -166,3 +166,39 @@ async fn the_secret_is_not_on_any_command_line() {
     );
     let _ = ports.take_port();
 }
+
+/// Every gateway silent: the attempts (the leased number to each gateway)
+/// end within 10 s, the agent hears the failure, and Lifeline hears the end
+/// (Do Not Disturb lifted).
+#[tokio::test]
+async fn when_every_gateway_is_silent_the_chain_ends_within_10_s() {
+    let l = start(2).await;
+    let mut ports = Ports::take();
+    let first = std::net::UdpSocket::bind(("127.0.0.1", ports.gateway)).expect("bind");
+    let second = std::net::UdpSocket::bind(("127.0.0.1", ports.gateway2)).expect("bind");
+    let proxy = proxy_for(&l, &ports, 10);
+    let fails = lifeline_e2e::sip::Filled::new("agent-dial-fails", &[("code", "408")]);
+    let started = std::time::Instant::now();
+    let agent = Sipp::start(
+        &fails.path,
+        ports.take_port(),
+        Some(proxy.port),
+        &["-s", "9911", "-key", "agent", "a-42"],
+        Duration::from_secs(20),
+    )
+    .finish()
+    .await;
+    let took = started.elapsed();
+    drop((first, second));
+    assert!(agent.ok, "{agent}\n{}", proxy.log_text());
+    println!("every gateway silent: the agent heard 408 after {took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(
+        proxy.log_text().contains("every attempt failed"),
+        "{}",
+        proxy.log_text()
+    );
+    // The end reached Lifeline: presence is back.
+    l.wait_for_status("a-42", "available", Duration::from_secs(10))
+        .await;
+}
