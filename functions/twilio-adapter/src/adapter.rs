@@ -4,7 +4,7 @@
 
 use lambda_http::{Body, Request, Response};
 use lifeline_app::clock::Clock;
-use lifeline_app::ports::{CallOutbox, CallbackStore, DialStore, EndStore};
+use lifeline_app::ports::{CallOutbox, CallbackStore, DialStore, EndStore, OutboxStore};
 use lifeline_app::service::callback::CallbackService;
 use lifeline_app::service::dial::DialService;
 use lifeline_app::service::ended::EndService;
@@ -34,7 +34,7 @@ pub struct TwilioAdapter<S> {
     pub(crate) twilio: TwilioConfig,
 }
 
-impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
+impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdapter<S> {
     pub fn new(
         store: Arc<S>,
         clock: Arc<dyn Clock>,
@@ -96,7 +96,9 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
 }
 
 #[async_trait::async_trait]
-impl<S: DialStore + CallbackStore + EndStore + 'static> WebhookHandler for TwilioAdapter<S> {
+impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> WebhookHandler
+    for TwilioAdapter<S>
+{
     async fn handle(&self, req: Request) -> Response<Body> {
         if req.method() != lambda_http::http::Method::POST {
             return problem(&Problem::new(

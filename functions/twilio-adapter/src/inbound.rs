@@ -4,7 +4,7 @@
 //! configured last resort answer it, each ringing for a bounded time.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_app::ports::{CallbackStore, DialStore, EndStore};
+use lifeline_app::ports::{CallbackStore, DialStore, EndStore, OutboxStore};
 use lifeline_domain::call::{InboundAnswer, InboundCall};
 use lifeline_domain::types::{CallId, E164};
 use std::time::Duration;
@@ -120,7 +120,7 @@ pub enum NumberState {
     Unknown,
 }
 
-impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
+impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdapter<S> {
     /// A call to a callback number, and each of its legs' `action`: the
     /// agent, then the lease's fallbacks (re-checking the lease each time),
     /// then the last resort. Never `<Reject>`; every leg rings for a bounded time.

@@ -3,7 +3,7 @@
 //! open: whatever goes wrong, an emergency-looking dial is placed.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_app::ports::{CallbackStore, DialStore, EndStore};
+use lifeline_app::ports::{CallbackStore, DialStore, EndStore, OutboxStore};
 use lifeline_domain::call::{Location, OutboundAnswer, OutboundDial};
 use lifeline_domain::numbers::{
     emergency_digits_anywhere, short_code_from_e164, OutsideLinePrefix,
@@ -136,20 +136,38 @@ fn ordinary_twiml(request: &OutboundRequest) -> String {
 }
 
 /// Failing open: an emergency-looking dial is placed as dialed with whatever
-/// caller ID there is; anything else is dialed as asked.
-pub fn fail_open_twiml(request: &OutboundRequest, prefix: &OutsideLinePrefix) -> String {
+/// caller ID there is; anything else is dialed as asked. `report_url`: where
+/// the call's end reports the caller ID it went out with (an authenticated
+/// dial the core could not answer for).
+pub fn fail_open_twiml(
+    request: &OutboundRequest,
+    prefix: &OutsideLinePrefix,
+    report_url: Option<&str>,
+) -> String {
     match emergency_digits_anywhere(&request.dialed, prefix) {
         Some(number) => twilio::dial_number(
             number,
             request.caller_id.as_ref().map(E164::as_str),
-            None,
+            report_url,
             true,
         ),
         None => ordinary_twiml(request),
     }
 }
 
-impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
+/// The `<Dial action>` of a fail-open whose caller ID is known: the status
+/// route, told to report it (`POST /calls/presented`) when the call ends.
+/// Twilio's status callback is where it lets the adapter say so: by then the
+/// store may answer again.
+pub fn report_path(caller_id: &E164) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(
+        caller_id.as_str(),
+        percent_encoding::NON_ALPHANUMERIC,
+    );
+    format!("/twilio/status?presented=fail_open&callerId={encoded}")
+}
+
+impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdapter<S> {
     /// The agent's dial: a bad signature is refused unless the dial is an
     /// emergency (then placed, nothing recorded); a dial the core cannot
     /// take, or that fails or runs over its budget, fails open.
@@ -158,7 +176,7 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
         if let Err(e) = self.verify(req, form) {
             if emergency_digits_anywhere(&request.dialed, &self.prefix).is_some() {
                 tracing::error!(reason = %e, "emergency dial with a bad Twilio signature: placed, nothing recorded (check the auth token and LIFELINE_TWILIO_PUBLIC_URL)");
-                return twiml(fail_open_twiml(&request, &self.prefix));
+                return twiml(fail_open_twiml(&request, &self.prefix, None));
             }
             return refused(req, e);
         }
@@ -166,7 +184,7 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
             Ok(d) => d.clone(),
             Err(reason) => {
                 tracing::warn!(%reason, "Twilio dial without what Lifeline needs; failing open");
-                return twiml(fail_open_twiml(&request, &self.prefix));
+                return twiml(fail_open_twiml(&request, &self.prefix, None));
             }
         };
         // No CallerId and none configured: an emergency dial takes the
@@ -185,7 +203,13 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
                 &request,
                 &self.twilio.url("/twilio/status"),
             )),
-            None => twiml(fail_open_twiml(&request, &self.prefix)),
+            None => {
+                let report = request
+                    .caller_id
+                    .as_ref()
+                    .map(|c| self.twilio.url(&report_path(c)));
+                twiml(fail_open_twiml(&request, &self.prefix, report.as_deref()))
+            }
         }
     }
 

@@ -1,17 +1,18 @@
 //! `POST /twilio/status`, the `<Dial action>` of an emergency call: its end.
 
 use lambda_http::{Body, Request, Response};
-use lifeline_app::ports::{CallbackStore, DialStore, EndStore};
+use lifeline_app::ports::{CallbackStore, DialStore, EndStore, OutboxStore};
 use lifeline_app::service::ended::EndCallError;
 use lifeline_domain::call::CallEnded;
-use lifeline_domain::types::{AgentId, CallId};
+use lifeline_domain::presented::{CallPresented, PresentedReason};
+use lifeline_domain::types::{AgentId, CallId, E164};
 use lifeline_edge::http::problem;
 use lifeline_edge::webhook::Problem;
 
 use crate::adapter::{refused, twiml, TwilioAdapter};
 use crate::twilio::{self, Form};
 
-impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
+impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdapter<S> {
     /// An emergency call's `<Dial action>` (or a status callback): the call is
     /// over when the dial ended or the call completed; ending is idempotent.
     pub(crate) async fn status(&self, req: &Request, form: &Form) -> Response<Body> {
@@ -34,6 +35,10 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
         let (true, Some((call_id, agent_id))) = (over, ids) else {
             return twiml(twilio::hangup());
         };
+        if let Some(caller_id) = presented_caller_id(req) {
+            self.report_presented(&call_id, &agent_id, form, caller_id)
+                .await;
+        }
         let ended = CallEnded {
             call_id,
             agent_id,
@@ -53,4 +58,56 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> TwilioAdapter<S> {
             }
         }
     }
+}
+
+impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdapter<S> {
+    /// The fail-open this call went out with (the adapter's own `<Dial
+    /// action>` says so), reported before its end is recorded: the record is
+    /// written if the core had none (so the e-mail follows, late), or
+    /// corrected if it named a number the PSAP never saw. A failure is
+    /// logged; the end is recorded either way.
+    async fn report_presented(
+        &self,
+        call_id: &CallId,
+        agent_id: &AgentId,
+        form: &Form,
+        caller_id: E164,
+    ) {
+        let report = CallPresented {
+            call_id: call_id.clone(),
+            agent_id: agent_id.clone(),
+            dialed: form.get("To").unwrap_or_default().to_string(),
+            caller_id,
+            reason: PresentedReason::FailOpen,
+        };
+        match self.dial.presented(&report).await {
+            Ok(outcome) => {
+                tracing::warn!(call_id = %call_id, ?outcome, "Twilio fail-open reported at the call's end")
+            }
+            Err(e) => {
+                tracing::error!(call_id = %call_id, error = %e, "Twilio fail-open not reported")
+            }
+        }
+    }
+}
+
+/// The caller ID a fail-open's `<Dial action>` carries (`?presented=…&callerId=…`).
+fn presented_caller_id(req: &Request) -> Option<E164> {
+    let query = req.uri().query()?;
+    let mut pairs = query.split('&').filter_map(|kv| kv.split_once('='));
+    let mut reported = false;
+    let mut caller = None;
+    for (k, v) in pairs.by_ref() {
+        match k {
+            "presented" => reported = true,
+            "callerId" => {
+                caller = percent_encoding::percent_decode_str(v)
+                    .decode_utf8()
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+            }
+            _ => {}
+        }
+    }
+    caller.filter(|_| reported)
 }
