@@ -50,9 +50,7 @@ impl<S: EndStore + 'static> WebhookHandler for CallEvents<S> {
                 format!("no emergency call `{id}` is recorded"),
             )),
             Err(e @ EndCallError::WrongAgent { .. }) => {
-                let mut p = Problem::new(409, "wrong-agent", "Conflict", e.to_string());
-                p.field = Some("agentId".into());
-                problem(&p)
+                problem(&Problem::wrong_agent(e.to_string()))
             }
             // The platform retries a 503: nothing is lost.
             Err(e) => {

@@ -66,11 +66,7 @@ impl<S: DialStore + OutboxStore + 'static> DialIntake<S> {
                 "dialed",
                 "`dialed` is not an emergency number Lifeline knows",
             )),
-            Err(e @ PresentedError::WrongAgent(_)) => {
-                let mut p = Problem::new(409, "wrong-agent", "Conflict", e.to_string());
-                p.field = Some("agentId".into());
-                problem(&p)
-            }
+            Err(e @ PresentedError::WrongAgent(_)) => problem(&Problem::wrong_agent(e.to_string())),
             Err(e) => {
                 tracing::error!(call_id = %report.call_id, error = %e, "presented caller ID not recorded");
                 problem(&Problem::unavailable())

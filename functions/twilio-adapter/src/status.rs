@@ -91,23 +91,10 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
     }
 }
 
-/// The caller ID a fail-open's `<Dial action>` carries (`?presented=…&callerId=…`).
+/// The caller ID a fail-open's `<Dial action>` carries
+/// (`?presented=fail_open&callerId=…`, form-encoded like Twilio's bodies).
 fn presented_caller_id(req: &Request) -> Option<E164> {
-    let query = req.uri().query()?;
-    let mut pairs = query.split('&').filter_map(|kv| kv.split_once('='));
-    let mut reported = false;
-    let mut caller = None;
-    for (k, v) in pairs.by_ref() {
-        match k {
-            "presented" => reported = true,
-            "callerId" => {
-                caller = percent_encoding::percent_decode_str(v)
-                    .decode_utf8()
-                    .ok()
-                    .and_then(|c| c.parse().ok())
-            }
-            _ => {}
-        }
-    }
-    caller.filter(|_| reported)
+    let query = Form::parse(req.uri().query()?.as_bytes()).ok()?;
+    query.get("presented")?;
+    query.get("callerId")?.parse().ok()
 }

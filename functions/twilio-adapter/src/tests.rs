@@ -26,6 +26,16 @@ fn config(extra: &[(&str, &str)]) -> TwilioConfig {
     .unwrap()
 }
 
+/// An adapter whose store panics on every call (a bug below the dial).
+fn panicking_adapter(world: &World) -> TwilioAdapter<lifeline_app::fakes::PanickingStore> {
+    TwilioAdapter::new(
+        Arc::new(lifeline_app::fakes::PanickingStore),
+        world.clock(),
+        world.config.clone(),
+        config(&[]),
+    )
+}
+
 fn adapter(world: &World, twilio: TwilioConfig) -> TwilioAdapter<MemoryStore> {
     TwilioAdapter::new(
         world.store.clone(),

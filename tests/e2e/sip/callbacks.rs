@@ -23,11 +23,7 @@ async fn the_psap_calls_back_the_agent_then_the_fallback_then_after_the_window_t
     let gw = emergency_call(&proxy, &mut ports, 300).await;
     let invite = gw.received("INVITE").expect("INVITE");
     let from = header(&invite, "From").expect("From");
-    let leased = lifeline_e2e::US_POOL
-        .iter()
-        .find(|n| from.contains(*n))
-        .unwrap_or_else(|| panic!("a leased number: {from}"))
-        .to_string();
+    let leased = leased_in(&from);
     l.wait_for_status("a-42", "available", Duration::from_secs(10))
         .await;
 

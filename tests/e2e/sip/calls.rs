@@ -33,16 +33,9 @@ async fn an_agent_dials_9_911_and_the_gateway_gets_the_leased_number_and_the_loc
         invite.starts_with("INVITE sip:911@"),
         "placed as 911:\n{invite}"
     );
-    let pool: Vec<String> = lifeline_e2e::US_POOL
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
     let from = header(&invite, "From").expect("From");
     let pai = header(&invite, "P-Asserted-Identity").expect("P-Asserted-Identity");
-    let leased = pool
-        .iter()
-        .find(|n| from.contains(n.as_str()))
-        .unwrap_or_else(|| panic!("From is a leased number: {from}"));
+    let leased = leased_in(&from);
     assert!(pai.contains(leased.as_str()), "{pai}");
     assert!(
         !invite.contains("+14255550100"),

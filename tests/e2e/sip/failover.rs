@@ -5,15 +5,6 @@
 use super::*;
 use lifeline_e2e::start;
 
-/// The leased number `from` (a From header) carries.
-fn leased_in(from: &str) -> String {
-    lifeline_e2e::US_POOL
-        .iter()
-        .find(|n| from.contains(*n))
-        .unwrap_or_else(|| panic!("a leased number: {from}"))
-        .to_string()
-}
-
 #[tokio::test]
 async fn a_psap_ringing_for_40_s_before_it_answers_keeps_the_call() {
     let l = start(2).await;

@@ -69,6 +69,15 @@ pub(crate) fn header(message: &str, name: &str) -> Option<String> {
     })
 }
 
+/// The leased number `from` (a From header) carries; the test fails if none.
+pub(crate) fn leased_in(from: &str) -> String {
+    lifeline_e2e::US_POOL
+        .iter()
+        .find(|n| from.contains(*n))
+        .unwrap_or_else(|| panic!("a leased number: {from}"))
+        .to_string()
+}
+
 /// a-42 dials 9 911 through `proxy` with SIPp's extra `args`.
 pub(crate) fn a42_dials(
     proxy: &Proxy,

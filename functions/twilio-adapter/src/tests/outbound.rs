@@ -57,12 +57,7 @@ async fn store_down_still_places_the_emergency_call_from_the_agents_number() {
 #[tokio::test]
 async fn a_panic_below_the_dial_still_places_the_emergency_call() {
     let world = World::us(&POOL);
-    let adapter = TwilioAdapter::new(
-        Arc::new(lifeline_app::fakes::PanickingStore),
-        world.clock(),
-        world.config.clone(),
-        config(&[]),
-    );
+    let adapter = panicking_adapter(&world);
     let twiml = twiml_of(
         &adapter
             .handle(from_event(sample("twilio-outbound.json")))

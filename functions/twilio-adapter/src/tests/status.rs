@@ -46,12 +46,7 @@ async fn a_status_callback_that_cannot_be_recorded_asks_for_a_retry() {
 #[tokio::test]
 async fn a_fail_open_dial_asks_its_end_to_report_the_caller_id() {
     let world = World::us(&POOL);
-    let adapter = TwilioAdapter::new(
-        Arc::new(lifeline_app::fakes::PanickingStore),
-        world.clock(),
-        world.config.clone(),
-        config(&[]),
-    );
+    let adapter = panicking_adapter(&world);
     let form = Form::from_pairs([
         ("CallSid", "CA-open"),
         ("From", "client:a-42"),

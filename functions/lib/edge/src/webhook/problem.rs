@@ -34,6 +34,13 @@ impl Problem {
         p
     }
 
+    /// A call that is another agent's: `agentId` is at fault.
+    pub fn wrong_agent(detail: impl Into<String>) -> Self {
+        let mut p = Problem::new(409, "wrong-agent", "Conflict", detail);
+        p.field = Some("agentId".into());
+        p
+    }
+
     pub fn too_large() -> Self {
         Problem::new(
             413,
