@@ -223,8 +223,9 @@ Advance the local clock by 61 minutes:
 E-mails "sent" through SES (moto):
   curl -s $AWS_ENDPOINT_URL/moto-api/data.json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["ses"]["Message"], indent=2))'
 
-${WITH_SIP:+SIP: Kamailio on udp:127.0.0.1:5060; emergency gateway sip:127.0.0.1:5080, ordinary route
-sip:127.0.0.1:5081, last resort sip:127.0.0.1:5082 (see infra/sip/README.md). With a SIPp
+${WITH_SIP:+SIP: Kamailio on udp:127.0.0.1:5060; emergency gateways sip:127.0.0.1:5080 then :5084,
+ordinary outbound route :5081, last resort :5082, ordinary inbound route (the ACD) :5083;
+the pool for the proxy in ${SIP_DATA_DIR:-}/pool (see infra/sip/README.md). With a SIPp
 gateway listening on 5080, a-42 dials 9 911:
   sipp 127.0.0.1:5060 -sf infra/sip/scenarios/agent-dials.xml -i 127.0.0.1 -p 5070 -m 1 -s 9911 -key agent a-42
 }
