@@ -96,6 +96,10 @@ cleanup() {
     # Kamailio and its workers: the whole process group kamailio.sh leads.
     kill -s TERM -- "-$SIP_PID" 2>/dev/null || true
   fi
+  # The proxy's data folder this script made (the exported pool, the secret).
+  if [[ -n "${SIP_DATA_DIR:-}" && "$SIP_DATA_DIR" == */lifeline-sip-data.* ]]; then
+    rm -rf "$SIP_DATA_DIR"
+  fi
   if [[ -n "$RUNNER_PID" ]]; then
     ll_stop_pid "$RUNNER_PID" "lifeline-local" 10
   fi
