@@ -21,6 +21,10 @@ use crate::flow::{flow_request, str_at, Flow, FlowRequest};
 /// (the dial's own budget is 2.5 s by default; this bounds everything else).
 pub const ANSWER_BUDGET: Duration = Duration::from_secs(3);
 
+/// The outbox send after a fail-open (one SQS request); with the answer
+/// budget still well inside Connect's 8 s.
+pub const REPORT_BUDGET: Duration = Duration::from_millis(500);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// Retried by Lambda's asynchronous invocation (then its DLQ).
@@ -105,18 +109,44 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> ConnectAdapter<S> {
     /// The outbound whisper: the core's dial, on its own task (a panic below
     /// fails open too) and within the answer budget, else failing open.
     async fn whisper(&self, dial: OutboundDial) -> Attributes {
-        let (dialed, from) = (dial.dialed.clone(), dial.from.to_string());
+        let placed = dial.clone();
         let service = self.dial.clone();
         let work = tokio::spawn(async move { service.dial(dial).await });
-        match tokio::time::timeout(ANSWER_BUDGET, work).await {
-            Ok(Ok(answer)) => outbound_attributes(&answer),
+        let reason = match tokio::time::timeout(ANSWER_BUDGET, work).await {
+            Ok(Ok(answer)) => return outbound_attributes(&answer),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "outbound whisper failed; failing open");
-                fail_open_outbound(Some(&dialed), Some(&from), &self.prefix, "internal_error")
+                "internal_error"
             }
             Err(_) => {
                 tracing::error!("outbound whisper over its budget; failing open");
-                fail_open_outbound(Some(&dialed), Some(&from), &self.prefix, "timeout")
+                "timeout"
+            }
+        };
+        let answer = fail_open_outbound(
+            Some(&placed.dialed),
+            Some(placed.from.as_str()),
+            &self.prefix,
+            reason,
+        );
+        if answer.get("lifelineAction").map(String::as_str) == Some("emergency") {
+            self.report_fail_open(&placed).await;
+        }
+        answer
+    }
+
+    /// What Connect is about to place (the own number) goes to the outbox,
+    /// so the record says what the PSAP sees; bounded, as the call waits.
+    async fn report_fail_open(&self, placed: &OutboundDial) {
+        match tokio::time::timeout(REPORT_BUDGET, self.dial.report_fail_open(placed)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::error!(call_id = %placed.call_id, error = %e,
+                    "fail-open not kept in the outbox; the call may stay unrecorded");
+            }
+            Err(_) => {
+                tracing::error!(call_id = %placed.call_id,
+                    "fail-open report over its budget; the call may stay unrecorded");
             }
         }
     }

@@ -120,6 +120,55 @@ async fn a_panic_below_the_whisper_fails_open() {
     );
 }
 
+/// A fail-open is reported: the call as Connect places it (the agent's own
+/// number) reaches the outbox, and its consumer records exactly that.
+#[tokio::test]
+async fn a_fail_open_whisper_is_kept_in_the_outbox_as_presented() {
+    use lifeline_app::fakes::MemoryCallOutbox;
+    use lifeline_app::service::outbox::{OutboxService, Recorded};
+    use lifeline_domain::degraded::DegradedReason;
+
+    let world = World::us(&POOL);
+    let outbox = Arc::new(MemoryCallOutbox::default());
+    let adapter = ConnectAdapter::new(
+        Arc::new(lifeline_app::fakes::PanickingStore),
+        world.clock(),
+        world.config.clone(),
+    )
+    .with_outbox(outbox.clone());
+    let out = adapter
+        .invoke(sample("connect-outbound-whisper.json"))
+        .await
+        .expect("an answer");
+    assert_eq!(out["callerIdNumber"], "+14255550100");
+    let kept = outbox.sent();
+    assert_eq!(kept.len(), 1, "one report per fail-open");
+    assert_eq!(kept[0].caller_id.as_str(), "+14255550100");
+    assert_eq!(kept[0].reason, Some(DegradedReason::PlatformFailOpen));
+    assert_eq!(kept[0].emergency_number, "911");
+
+    // The outbox consumer, against the table: the record says what was placed.
+    let consumer = OutboxService::new(world.store.clone(), world.clock());
+    let ttl = world.clock().now() + std::time::Duration::from_secs(30 * 3600);
+    assert_eq!(
+        consumer.record(&kept[0], ttl).await.ok(),
+        Some(Recorded::Now)
+    );
+    let recorded = world
+        .store
+        .with_state(|s| s.calls.get(&kept[0].call_id).cloned())
+        .expect("recorded");
+    assert_eq!(recorded.caller_id.as_str(), "+14255550100");
+    assert!(recorded.degraded && recorded.leased_number.is_none());
+
+    // An ordinary dial that fails the same way is not an emergency call.
+    adapter
+        .invoke(sample("connect-outbound-ordinary.json"))
+        .await
+        .expect("an answer");
+    assert_eq!(outbox.sent().len(), 1);
+}
+
 #[tokio::test]
 async fn outbound_emergency_fails_open_when_the_store_fails() {
     let world = World::us(&POOL);

@@ -63,6 +63,28 @@ impl<S: DialStore + 'static> DialService<S> {
         Some(answer)
     }
 
+    /// The platform's adapter answered `fail_open` for this dial (its own
+    /// budget ran out, or the handling panicked): the call as it goes out —
+    /// the agent's own number, degraded `platform_fail_open` — is handed to
+    /// the outbox, whose consumer records it, or makes a record written
+    /// meanwhile with another number say the own one. Whether it was kept;
+    /// `false` for an ordinary dial or with no outbox.
+    pub async fn report_fail_open(&self, dial: &OutboundDial) -> Result<bool, StoreError> {
+        let Some(outbox) = &self.outbox else {
+            return Ok(false);
+        };
+        if let Classification::Ordinary = classify(dial, &self.settings.outside_line_prefix) {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        let reason = DegradedReason::PlatformFailOpen;
+        let call = degraded_call(dial, self.best_match(dial, None), reason, now);
+        outbox.send(&call, self.ttl(now)).await?;
+        tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id,
+            "the platform placed an emergency call on its own; kept in the outbox to be recorded as presented");
+        Ok(true)
+    }
+
     pub(super) fn count_degraded(&self, answer: &OutboundAnswer) {
         if let OutboundAnswer::Emergency {
             degraded: true,
