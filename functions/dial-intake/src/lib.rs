@@ -83,7 +83,7 @@ impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
         }
         let received = received_at(&req);
         let body = match self.auth.check_signed(&req, "POST") {
-            Checked::Verified(body) => body,
+            Checked::Verified(body, _) => body,
             // Not authenticated: nothing is read or written, but an
             // emergency-looking dial still goes out, with its own number.
             Checked::Unverified { body, refusal } => {

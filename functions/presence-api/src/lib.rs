@@ -93,6 +93,10 @@ fn answer(agent: &AgentId, result: Result<PresenceView, PresenceError>) -> Respo
             &serde_json::json!({"agentId": agent, "status": v.status, "override": v.override_active}),
         ),
         Err(PresenceError::UnknownAgent(id)) => unknown_agent(&id),
+        Err(PresenceError::Stale(e)) => {
+            tracing::warn!(agent_id = %agent, error = %e, "stale presence report refused");
+            problem(&Problem::stale_request(e.to_string()))
+        }
         Err(e) => {
             tracing::error!(agent_id = %agent, error = %e, "presence not available");
             problem(&Problem::unavailable())
@@ -122,6 +126,10 @@ fn location_answer(
             format!("agent `{agent}` has not registered a location"),
         )),
         Err(LocationError::UnknownAgent(id)) => unknown_agent(&id),
+        Err(e @ LocationError::Stale(_)) => {
+            tracing::warn!(agent_id = %agent, error = %e, "stale location registration refused");
+            problem(&Problem::stale_request(e.to_string()))
+        }
         Err(e) => {
             tracing::error!(agent_id = %agent, error = %e, "registered location not available");
             problem(&Problem::unavailable())
@@ -154,11 +162,11 @@ fn parse_location_body(body: &[u8]) -> Result<lifeline_domain::location::Locatio
 impl<S: PresenceStore + LocationStore + 'static> WebhookHandler for PresenceApi<S> {
     async fn handle(&self, req: Request) -> Response<Body> {
         let method = req.method().as_str().to_string();
-        let body = match self
+        let (body, signed_at) = match self
             .auth
-            .check(&req, if method == "GET" { "GET" } else { "PUT" })
+            .check_at(&req, if method == "GET" { "GET" } else { "PUT" })
         {
-            Ok(b) => b,
+            Ok(checked) => checked,
             Err(p) => return problem(&p),
         };
         let agent = match agent_id(&req) {
@@ -171,7 +179,10 @@ impl<S: PresenceStore + LocationStore + 'static> WebhookHandler for PresenceApi<
             }
             return match parse_location_body(body) {
                 Ok(location) => {
-                    let registered = self.locations.register(&agent, location).await;
+                    let registered = self
+                        .locations
+                        .register_signed(&agent, location, signed_at)
+                        .await;
                     if registered.is_ok() {
                         tracing::info!(agent_id = %agent, "location registered");
                     }
@@ -201,7 +212,10 @@ impl<S: PresenceStore + LocationStore + 'static> WebhookHandler for PresenceApi<
                     .map_err(|e| Problem::invalid_field("status", e.0))
             });
         match status {
-            Ok(status) => answer(&agent, self.service.report(&agent, status).await),
+            Ok(status) => answer(
+                &agent,
+                self.service.report_signed(&agent, status, signed_at).await,
+            ),
             Err(p) => problem(&p),
         }
     }

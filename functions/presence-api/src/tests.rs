@@ -277,3 +277,49 @@ async fn a_dial_without_a_location_uses_a_fresh_registered_one() {
     assert_eq!(v["locationQuality"], "country_only");
     assert_eq!(v["locationProvided"], false);
 }
+
+/// A replayed or straggling PUT signed before the last one applied answers
+/// `409 stale_request` and changes nothing: a later status or location is
+/// never undone by an older request.
+#[tokio::test]
+async fn an_older_signed_put_cannot_undo_a_newer_one() {
+    let w = World::us(&[]);
+    let old_busy = request(&w, "PUT", "/agents/a-42/presence", r#"{"status":"busy"}"#);
+    let old_desk = request(
+        &w,
+        "PUT",
+        "/agents/a-42/location",
+        r#"{"location":{"country":"US","address":"1 Old Desk Rd, Redmond WA"}}"#,
+    );
+    w.clock.advance(chrono::Duration::seconds(20));
+    let (status, _, _) = call(&w, "PUT", "/agents/a-42/presence", r#"{"status":"away"}"#).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = call(
+        &w,
+        "PUT",
+        "/agents/a-42/location",
+        r#"{"location":{"country":"US","address":"2 New Desk Rd, Redmond WA"}}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    for replay in [old_busy, old_desk] {
+        let resp = api(&w).handle(replay).await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(
+            resp.headers()["content-type"].to_str().unwrap(),
+            "application/problem+json"
+        );
+        assert_eq!(
+            body_json(&resp)["type"],
+            "urn:lifeline:problem:stale_request"
+        );
+    }
+    let (_, v, _) = call(&w, "GET", "/agents/a-42/presence", "").await;
+    assert_eq!(v["status"], "away", "the newer status stands");
+    let (_, v, _) = call(&w, "GET", "/agents/a-42/location", "").await;
+    assert_eq!(v["location"]["address"], "2 New Desk Rd, Redmond WA");
+    // The same request again (a retry, same signed second) is no conflict.
+    let (status, _, _) = call(&w, "PUT", "/agents/a-42/presence", r#"{"status":"away"}"#).await;
+    assert_eq!(status, 200);
+}

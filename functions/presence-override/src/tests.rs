@@ -68,9 +68,37 @@ fn rig() -> Rig {
 }
 
 impl Rig {
-    /// An invocation that must succeed.
+    /// An invocation that must succeed, of an event the table bears out (as
+    /// the stream publishes them): its call recorded, and ended for an end.
     async fn ok(&self, payload: Value) -> Value {
+        self.record_as_published(&payload);
+        self.bare_ok(payload).await
+    }
+    /// The same, with the table left as it is.
+    async fn bare_ok(&self, payload: Value) -> Value {
         lifeline_edge::fixtures::invoked_ok(&self.handler, payload).await
+    }
+    fn record_as_published(&self, payload: &Value) {
+        let ended = payload["detail-type"] == "lifeline.call.ended";
+        let started = payload["detail-type"] == "lifeline.call.started";
+        let (Some(call), Some(agent), true) = (
+            payload["detail"]["callId"].as_str(),
+            payload["detail"]["agentId"].as_str(),
+            started || ended,
+        ) else {
+            return;
+        };
+        let at: DateTime<Utc> = serde_json::from_value(payload["detail"]["at"].clone()).unwrap();
+        self.w.store.with_state(|s| {
+            let id = call.parse().unwrap();
+            let record = s
+                .calls
+                .entry(id)
+                .or_insert_with(|| lifeline_domain::testing::call(call, agent, t0()));
+            if ended {
+                record.ended_at = Some(at);
+            }
+        });
     }
     /// An invocation that must fail: its error type.
     async fn err(&self, payload: Value) -> String {
@@ -398,4 +426,39 @@ proptest! {
         let expected = if live { Status::DoNotDisturb } else { report.unwrap_or(initial) };
         prop_assert_eq!(final_view, PresenceView { status: expected, override_active: live });
     }
+}
+
+/// Events the table does not bear out change nothing: anyone who can put
+/// events on the bus cannot set or lift Do Not Disturb.
+#[tokio::test]
+async fn forged_call_events_change_no_presence() {
+    let r = rig();
+    r.report(Status::Busy).await;
+    // A start for a call never recorded.
+    assert_eq!(
+        r.bare_ok(start(1, "c-forged")).await,
+        json!({"ignored": "lifeline.call.started", "unconfirmed": "unknown_call"})
+    );
+    // A start naming a-42 for another agent's call.
+    r.w.store.with_state(|s| {
+        s.calls.insert(
+            "c-9".parse().unwrap(),
+            lifeline_domain::testing::call("c-9", "a-9", t0()),
+        )
+    });
+    assert_eq!(
+        r.bare_ok(start(2, "c-9")).await["unconfirmed"],
+        json!("wrong_agent")
+    );
+    assert_eq!(r.view().await.status, Status::Busy, "no Do Not Disturb");
+    // A real call: DND. A forged end while the record says it is on: kept.
+    r.ok(start(3, "c-1")).await;
+    assert_eq!(
+        r.bare_ok(end(4, "c-1")).await["unconfirmed"],
+        json!("not_ended")
+    );
+    assert_eq!(r.view().await.status, Status::DoNotDisturb);
+    // The genuine end lifts it.
+    r.ok(end(5, "c-1")).await;
+    assert_eq!(r.view().await.status, Status::Busy);
 }

@@ -90,6 +90,7 @@ pub async fn a_location_is_kept_only_for_an_agent_with_a_profile<S: Side>(side: 
             ..Default::default()
         },
         registered_at: t(minutes),
+        signed_at: t(minutes).timestamp(),
     };
     let stranger: AgentId = id("a-99");
     match s

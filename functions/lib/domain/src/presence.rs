@@ -78,8 +78,19 @@ pub struct PresenceState {
     pub active: BTreeMap<CallId, DateTime<Utc>>,
     /// Calls whose end was seen, by end time (a late start is then ignored).
     pub ended: BTreeMap<CallId, DateTime<Utc>>,
+    /// The signed time (unix seconds) of the last report applied: an older
+    /// request is a replay or a straggler, and must not undo a newer one.
+    pub reported_signed_at: Option<i64>,
     /// Optimistic-concurrency version of the stored item.
     pub version: u64,
+}
+
+/// A report signed before the last one applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a report signed at {signed_at} is older than the one applied (signed at {applied})")]
+pub struct StaleReport {
+    pub signed_at: i64,
+    pub applied: i64,
 }
 
 impl Default for PresenceState {
@@ -89,6 +100,7 @@ impl Default for PresenceState {
             reported: Status::Available,
             active: BTreeMap::new(),
             ended: BTreeMap::new(),
+            reported_signed_at: None,
             version: 0,
         }
     }
@@ -168,6 +180,18 @@ impl PresenceState {
         let changed = self.reported != status;
         self.reported = status;
         changed
+    }
+
+    /// A report signed at `signed_at`: applied unless a later-signed one
+    /// already was (the same second is not older: a retry, or two changes
+    /// within it).
+    pub fn report_signed(&mut self, status: Status, signed_at: i64) -> Result<bool, StaleReport> {
+        if let Some(applied) = self.reported_signed_at.filter(|a| *a > signed_at) {
+            return Err(StaleReport { signed_at, applied });
+        }
+        let newer = self.reported_signed_at != Some(signed_at);
+        self.reported_signed_at = Some(signed_at);
+        Ok(self.report(status) || newer)
     }
 
     /// Ends stuck calls as of `now` and drops old tombstones; the calls lifted.

@@ -8,7 +8,7 @@ use lifeline_app::settings::table::{
 pub use lifeline_app::settings::{ConfigError, LowWater, Mode, Settings};
 use lifeline_domain::types::{Email, Invalid};
 
-use crate::webhook::WebhookSecret;
+use crate::webhook::{WebhookSecret, AWS_MIN_SECRET_BYTES, MIN_SECRET_BYTES};
 
 pub const LOCAL_WEBHOOK_SECRET: &str = "local-secret";
 /// The local runner's sender when none is set.
@@ -69,11 +69,20 @@ impl Config {
             (_, Mode::Lambda) if !needs_secret => None,
             (_, Mode::Lambda) => return Err(LIFELINE_WEBHOOK_SECRET.missing()),
         };
+        // On AWS a guessable secret is no secret: 256 bits, whatever its
+        // source (a plain variable here, Secrets Manager through the refresher).
+        let min_len = match mode {
+            Mode::Lambda => AWS_MIN_SECRET_BYTES,
+            Mode::Local => MIN_SECRET_BYTES,
+        };
         let webhook_secret = match secret {
-            Some(secret) => {
-                WebhookSecret::new(&secret).map_err(|e| LIFELINE_WEBHOOK_SECRET.invalid(e.0))?
+            Some(secret) => WebhookSecret::with_minimum(&secret, min_len)
+                .map_err(|e| LIFELINE_WEBHOOK_SECRET.invalid(e.0))?,
+            None => {
+                let handle = WebhookSecret::refuse_all();
+                handle.require_min_len(min_len);
+                handle
             }
-            None => WebhookSecret::refuse_all(),
         };
         let settings = Arc::new(Settings::from_lookup(&get)?);
         Ok(Config {

@@ -91,8 +91,13 @@ impl WebhookAuth {
     /// Checks method, body size and signature; the body on success, else the
     /// problem to answer.
     pub fn check<'r>(&self, req: &'r Request, method: &str) -> Result<&'r [u8], Problem> {
+        self.check_at(req, method).map(|(body, _)| body)
+    }
+
+    /// The same, with the signed time (unix seconds) of a verified request.
+    pub fn check_at<'r>(&self, req: &'r Request, method: &str) -> Result<(&'r [u8], i64), Problem> {
         match self.check_signed(req, method) {
-            Checked::Verified(body) => Ok(body),
+            Checked::Verified(body, signed_at) => Ok((body, signed_at)),
             Checked::Unverified { refusal, .. } | Checked::Refused(refusal) => Err(refusal),
         }
     }
@@ -108,8 +113,8 @@ impl WebhookAuth {
                     .get(SIGNATURE_HEADER)
                     .and_then(|v| v.to_str().ok());
                 let signed = Signed::new(req.method().as_str(), signed_path(req), body);
-                match self.secret.verify(header, signed, self.clock.now()) {
-                    Ok(()) => Checked::Verified(body),
+                match self.secret.verify_at(header, signed, self.clock.now()) {
+                    Ok(signed_at) => Checked::Verified(body, signed_at),
                     Err(e) => {
                         tracing::warn!(reason = %e, path = %req.uri().path(), "webhook not authenticated: bad signature");
                         Checked::Unverified {
@@ -141,24 +146,131 @@ impl WebhookAuth {
 
 /// What the signature gate made of a request.
 pub enum Checked<'r> {
-    Verified(&'r [u8]),
+    /// The body, and the time it was signed at (unix seconds).
+    Verified(&'r [u8], i64),
     /// Within limits, but not authenticated (missing, wrong, stale or
     /// unverifiable signature): answer `refusal`, unless the route fails open.
-    Unverified {
-        body: &'r [u8],
-        refusal: Problem,
-    },
+    Unverified { body: &'r [u8], refusal: Problem },
     /// Wrong method, too large.
     Refused(Problem),
 }
 
-/// The path a signature covers: as the client sent it (API Gateway's
-/// `rawPath`, which lambda_http keeps), without the query string; the
-/// request URI's path when there is no raw one (the local runner).
+/// The path a signature covers: the route's path as the client sent it,
+/// without the query string. API Gateway's `rawPath` (which lambda_http
+/// keeps; the request URI's path when there is none, as from the local
+/// runner) carries a named stage (`/prod/…`) or a custom domain's base path
+/// (`/lifeline/…`) in front of it, which senders do not sign: only as many
+/// trailing segments as the matched route (`routeKey`) has are covered.
 pub fn signed_path(req: &Request) -> &str {
     use lambda_http::RequestExt;
-    match req.raw_http_path() {
+    let raw = match req.raw_http_path() {
         "" => req.uri().path(),
         raw => raw,
+    };
+    match route_segments(req) {
+        Some(n) => last_segments(raw, n),
+        None => raw,
+    }
+}
+
+/// How many segments the matched route's path has (`POST /calls/outbound`:
+/// 2), when API Gateway names one.
+fn route_segments(req: &Request) -> Option<usize> {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    let Some(RequestContext::ApiGatewayV2(c)) = req.request_context_ref() else {
+        return None;
+    };
+    let (_, path) = c.route_key.as_deref()?.split_once(' ')?;
+    if path.contains('+') {
+        return None; // a greedy path parameter spans any number of segments
+    }
+    Some(path.split('/').filter(|s| !s.is_empty()).count())
+}
+
+/// The last `n` segments of `path`, with their leading `/` (the whole path
+/// when it has no more).
+fn last_segments(path: &str, n: usize) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    let mut start = trimmed.len();
+    for _ in 0..n {
+        match trimmed[..start].rfind('/') {
+            Some(i) => start = i,
+            None => return path,
+        }
+    }
+    &path[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+
+    /// A request as API Gateway hands it over: `raw` as sent, `route` matched.
+    fn via_gateway(raw: &str, route: Option<&str>, body: &str) -> Request {
+        let mut r = Request::new(Body::Text(body.into()));
+        *r.method_mut() = "POST".parse().unwrap();
+        *r.uri_mut() = raw.parse().unwrap();
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.route_key = route.map(String::from);
+        context.stage = Some("prod".into());
+        r.with_request_context(RequestContext::ApiGatewayV2(context))
+            .with_raw_http_path(raw)
+    }
+
+    #[test]
+    fn the_signed_path_is_the_route_without_stage_or_base_path() {
+        let path = |raw, route| signed_path(&via_gateway(raw, route, "")).to_string();
+        assert_eq!(
+            path("/calls/outbound", Some("POST /calls/outbound")),
+            "/calls/outbound"
+        );
+        assert_eq!(
+            path("/prod/calls/outbound", Some("POST /calls/outbound")),
+            "/calls/outbound"
+        );
+        assert_eq!(
+            path(
+                "/lifeline/v2/agents/a-42/presence",
+                Some("PUT /agents/{agentId}/presence")
+            ),
+            "/agents/a-42/presence"
+        );
+        // No route named ($default, a greedy parameter, the local runner): as sent.
+        assert_eq!(
+            path("/prod/calls/outbound", Some("$default")),
+            "/prod/calls/outbound"
+        );
+        assert_eq!(
+            path("/prod/twilio/x/y", Some("POST /twilio/{proxy+}")),
+            "/prod/twilio/x/y"
+        );
+        assert_eq!(path("/prod/calls/outbound", None), "/prod/calls/outbound");
+    }
+
+    /// Behind a named stage a sender's signature (over the route's path)
+    /// verifies; it is still bound to its route.
+    #[test]
+    fn a_signature_verifies_behind_a_named_stage() {
+        let secret = WebhookSecret::new("local-secret").unwrap();
+        let auth = WebhookAuth::new(secret.clone());
+        let body = r#"{"callId":"c-1"}"#;
+        let now = chrono::Utc::now().timestamp();
+        let sign = |path| secret.sign(now, crate::webhook::Signed::post(path, body.as_bytes()));
+        let mut req = via_gateway("/prod/calls/outbound", Some("POST /calls/outbound"), body);
+        req.headers_mut()
+            .insert(SIGNATURE_HEADER, sign("/calls/outbound").parse().unwrap());
+        assert!(auth.check(&req, "POST").is_ok());
+        let mut other = via_gateway("/prod/calls/outbound", Some("POST /calls/outbound"), body);
+        other
+            .headers_mut()
+            .insert(SIGNATURE_HEADER, sign("/calls/ended").parse().unwrap());
+        assert_eq!(
+            auth.check(&other, "POST").map(|_| ()).unwrap_err().status,
+            401
+        );
     }
 }

@@ -44,6 +44,11 @@ pub trait SecretSlot: Send + Sync {
     fn take_mismatch(&self) -> bool {
         false
     }
+    /// Whether `current` is the key held already (a load that changed
+    /// nothing). By default it is taken as a change.
+    fn holds(&self, _current: &str) -> bool {
+        false
+    }
 }
 
 impl SecretSlot for WebhookSecret {
@@ -57,6 +62,10 @@ impl SecretSlot for WebhookSecret {
 
     fn take_mismatch(&self) -> bool {
         WebhookSecret::take_mismatch(self)
+    }
+
+    fn holds(&self, current: &str) -> bool {
+        WebhookSecret::holds(self, current)
     }
 }
 
@@ -125,6 +134,9 @@ pub struct RefreshPolicy {
     /// At most one attempt per this (without a key, or after a failure):
     /// a down Secrets Manager is not hammered by every request.
     pub retry_every: Duration,
+    /// At most one load per this on signatures that fail to match: a
+    /// forger's requests cost no Secrets Manager calls beyond it.
+    pub mismatch_every: Duration,
 }
 
 impl Default for RefreshPolicy {
@@ -133,6 +145,7 @@ impl Default for RefreshPolicy {
             timeout: Duration::from_millis(1500),
             max_age: Duration::from_secs(300),
             retry_every: Duration::from_secs(5),
+            mismatch_every: Duration::from_secs(60),
         }
     }
 }
@@ -143,6 +156,12 @@ struct State {
     loaded_at: Option<Instant>,
     last_attempt: Option<Instant>,
     in_flight: bool,
+    /// A load for a mismatch found the keys unchanged: the mismatches were
+    /// not a rotation, so only the periodic load (`max_age`) may change
+    /// that. Cleared by a load that changes the keys.
+    mismatch_was_no_rotation: bool,
+    /// Whether the load in flight was started by a mismatch.
+    for_mismatch: bool,
 }
 
 /// Loads the secret into a shared [`WebhookSecret`] handle and refreshes it,
@@ -218,11 +237,12 @@ impl SecretRefresher {
     }
 
     /// Called after a request was handled: when its signature failed to
-    /// match, the keys are fetched again at once (the sender may have moved
-    /// to a new secret), whatever their age — still at most one load per
-    /// `retry_every`, and never on the request's own time.
+    /// match, the keys are fetched again (the sender may have moved to a new
+    /// secret) — at most once per `mismatch_every`, not again once such a
+    /// load found them unchanged until the periodic one, and never on the
+    /// request's own time.
     pub fn after_request(self: &Arc<Self>) -> bool {
-        self.slot.take_mismatch() && self.refresh_in_background(Due::Whatever)
+        self.slot.take_mismatch() && self.refresh_in_background(Due::Mismatch)
     }
 
     /// Starts a load on its own task if `due`; whether it started.
@@ -246,21 +266,24 @@ impl SecretRefresher {
         if s.in_flight {
             return None;
         }
-        let waited = s
-            .last_attempt
-            .is_none_or(|t| now.duration_since(t) >= self.policy.retry_every);
+        let since_attempt = |every| {
+            s.last_attempt
+                .is_none_or(|t| now.duration_since(t) >= every)
+        };
+        let old = s
+            .loaded_at
+            .is_none_or(|at| now.duration_since(at) >= self.policy.max_age);
         let go = match due {
             Due::Always => true,
-            Due::Whatever => waited,
-            Due::WhenMissingOrOld => {
-                waited
-                    && s.loaded_at
-                        .is_none_or(|at| now.duration_since(at) >= self.policy.max_age)
+            Due::Mismatch => {
+                since_attempt(self.policy.mismatch_every) && (!s.mismatch_was_no_rotation || old)
             }
+            Due::WhenMissingOrOld => since_attempt(self.policy.retry_every) && old,
         };
         if !go {
             return None;
         }
+        s.for_mismatch = matches!(due, Due::Mismatch);
         s.in_flight = true;
         s.last_attempt = Some(now);
         Some(Flight(self.clone()))
@@ -272,16 +295,22 @@ impl SecretRefresher {
         let had_key = self.slot.is_set();
         let load = self.loader.load_with_previous();
         let loaded = match tokio::time::timeout(self.policy.timeout, load).await {
-            Ok(Ok((current, previous))) => self
-                .slot
-                .fill(&current, previous.as_deref())
-                .map_err(LoadError::Unusable),
+            Ok(Ok((current, previous))) => {
+                let unchanged = self.slot.holds(&current);
+                self.slot
+                    .fill(&current, previous.as_deref())
+                    .map(|()| unchanged)
+                    .map_err(LoadError::Unusable)
+            }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(LoadError::TimedOut(self.policy.timeout.as_millis())),
         };
         match loaded {
-            Ok(()) => {
-                self.state().loaded_at = Some(Instant::now());
+            Ok(unchanged) => {
+                let mut s = self.state();
+                s.loaded_at = Some(Instant::now());
+                s.mismatch_was_no_rotation = s.for_mismatch && unchanged;
+                drop(s);
                 if !had_key {
                     tracing::info!(secret = self.names.what, "loaded; signatures are verified");
                 }
@@ -309,9 +338,10 @@ impl SecretRefresher {
 enum Due {
     /// At once (the cold start).
     Always,
-    /// If none was tried within `retry_every`, whatever the key's age (a
-    /// signature failed to match).
-    Whatever,
+    /// A signature failed to match: if none was tried within
+    /// `mismatch_every`, and no such load found the keys unchanged since the
+    /// last periodic one.
+    Mismatch,
     /// If none was tried within `retry_every` and the key is missing or
     /// older than `max_age` (a request arrived).
     WhenMissingOrOld,

@@ -12,7 +12,8 @@ pub use request::{
     parse_ended, parse_inbound, parse_json, parse_location, parse_outbound, parse_presented,
 };
 pub use signature::{
-    SignatureError, Signed, WebhookSecret, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS,
+    SignatureError, Signed, WebhookSecret, AWS_MIN_SECRET_BYTES, MIN_SECRET_BYTES,
+    SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS,
 };
 
 #[cfg(test)]

@@ -69,6 +69,12 @@ impl LocationStore for MemoryStore {
             if !s.agents.contains_key(agent) {
                 return Err(LocationError::UnknownAgent(agent.clone()));
             }
+            if s.locations
+                .get(agent)
+                .is_some_and(|r| r.signed_at > registered.signed_at)
+            {
+                return Err(LocationError::Stale(registered.signed_at));
+            }
             s.locations.insert(agent.clone(), registered.clone());
             Ok(())
         })?;

@@ -11,6 +11,9 @@ use lifeline_domain::types::AgentId;
 pub enum LocationError {
     #[error("unknown agent `{0}`")]
     UnknownAgent(AgentId),
+    /// A later-signed registration is stored (a replay, a straggler).
+    #[error("a registration signed at {0} is older than the one stored")]
+    Stale(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -24,7 +27,8 @@ pub trait LocationStore: Send + Sync {
         agent: &AgentId,
     ) -> Result<(bool, Option<RegisteredLocation>), StoreError>;
     /// Keeps `registered` as the agent's location until `ttl`, in one write
-    /// that holds only if the agent has a profile.
+    /// that holds only if the agent has a profile and no registration signed
+    /// after `registered.signed_at` is stored ([`LocationError::Stale`]).
     async fn register_location(
         &self,
         agent: &AgentId,

@@ -43,16 +43,30 @@ impl<S: LocationStore> LocationService<S> {
         }
     }
 
-    /// Registers `location` as where the agent is now.
+    /// Registers `location` as where the agent is now (an admin's
+    /// registration: signed now).
     pub async fn register(
         &self,
         agent: &AgentId,
         location: Location,
     ) -> Result<RegisteredView, LocationError> {
+        let signed_at = self.clock.now().timestamp();
+        self.register_signed(agent, location, signed_at).await
+    }
+
+    /// The same for a request signed at `signed_at` (unix seconds): refused
+    /// as [`LocationError::Stale`] when a later-signed one is stored.
+    pub async fn register_signed(
+        &self,
+        agent: &AgentId,
+        location: Location,
+        signed_at: i64,
+    ) -> Result<RegisteredView, LocationError> {
         let now = self.clock.now();
         let registered = RegisteredLocation {
             location,
             registered_at: now,
+            signed_at,
         };
         let ttl = now + self.fresh_for + Duration::days(KEPT_AFTER_STALE_DAYS);
         self.store

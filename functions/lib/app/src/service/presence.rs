@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::ports::{PresenceStore, SaveError, StoreError};
 use lifeline_domain::call::CallChange;
-use lifeline_domain::presence::{PresencePolicy, PresenceState, PresenceView, Status};
+use lifeline_domain::presence::{PresencePolicy, PresenceState, PresenceView, StaleReport, Status};
 use lifeline_domain::types::AgentId;
 
 const MAX_ATTEMPTS: usize = 8;
@@ -20,6 +20,9 @@ pub enum PresenceError {
     Store(#[from] StoreError),
     #[error("presence kept changing; try again")]
     Contention,
+    /// A report signed before one already applied (a replay, a straggler).
+    #[error(transparent)]
+    Stale(#[from] StaleReport),
 }
 
 pub struct PresenceService<S> {
@@ -39,9 +42,11 @@ impl<S: PresenceStore> PresenceService<S> {
 
     /// Applies a call's start or end (from the stream).
     pub async fn apply(&self, change: &CallChange) -> Result<PresenceView, PresenceError> {
-        self.update(change.agent(), false, |s| match change {
-            CallChange::Started { call, at, .. } => s.start(call, *at),
-            CallChange::Ended { call, at, .. } => s.end(call, *at),
+        self.update(change.agent(), false, |s| {
+            Ok(match change {
+                CallChange::Started { call, at, .. } => s.start(call, *at),
+                CallChange::Ended { call, at, .. } => s.end(call, *at),
+            })
         })
         .await
     }
@@ -52,7 +57,19 @@ impl<S: PresenceStore> PresenceService<S> {
         agent: &AgentId,
         status: Status,
     ) -> Result<PresenceView, PresenceError> {
-        self.update(agent, true, |s| s.report(status)).await
+        self.update(agent, true, |s| Ok(s.report(status))).await
+    }
+
+    /// The same, signed at `signed_at` (unix seconds): refused as
+    /// [`PresenceError::Stale`] when a later-signed report was applied.
+    pub async fn report_signed(
+        &self,
+        agent: &AgentId,
+        status: Status,
+        signed_at: i64,
+    ) -> Result<PresenceView, PresenceError> {
+        self.update(agent, true, |s| Ok(s.report_signed(status, signed_at)?))
+            .await
     }
 
     /// What the agent's presence is now (`GET /agents/{id}/presence`).
@@ -76,7 +93,7 @@ impl<S: PresenceStore> PresenceService<S> {
         &self,
         agent: &AgentId,
         require_profile: bool,
-        change: impl Fn(&mut PresenceState) -> bool,
+        change: impl Fn(&mut PresenceState) -> Result<bool, PresenceError>,
     ) -> Result<PresenceView, PresenceError> {
         for _ in 0..MAX_ATTEMPTS {
             let now = self.clock.now();
@@ -86,7 +103,7 @@ impl<S: PresenceStore> PresenceService<S> {
             }
             let before = stored.clone().unwrap_or_default();
             let mut next = before.clone();
-            let changed = change(&mut next);
+            let changed = change(&mut next)?;
             let lifted = next.tidy(&self.policy, now);
             for call in &lifted {
                 tracing::warn!(agent_id = %agent, call_id = %call,

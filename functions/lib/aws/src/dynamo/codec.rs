@@ -21,8 +21,10 @@ use lifeline_app::ports::StoreError;
 use super::store::Item;
 
 pub(crate) use agent::{decode_agent, decode_tenant, encode_agent};
+#[cfg(feature = "sqs")]
+pub(crate) use call::decode_call_and_ttl;
 pub(crate) use call::{
-    decode_call, decode_call_and_ttl, decode_call_head, decode_registered_location, encode_call,
+    decode_call, decode_call_head, decode_registered_location, encode_call,
     encode_registered_location,
 };
 pub(crate) use lease::{

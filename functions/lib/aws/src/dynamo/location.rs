@@ -1,9 +1,10 @@
 //! Registered locations: one batch read; one transaction that writes the
-//! location only while the agent's profile exists.
+//! location only while the agent's profile exists and no later-signed one
+//! is stored.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::{LocationError, LocationStore, StoreError};
@@ -47,10 +48,16 @@ impl LocationStore for DynamoStore {
             .condition_expression("attribute_exists(pk)")
             .build()
             .map_err(|e| StoreError::Unavailable(format!("building a check: {e}")))?;
-        // The latest registration wins: the agent confirms where they are now.
+        // The latest-signed registration wins: a replayed or straggling
+        // older request cannot put back where the agent was.
         let location = Put::builder()
             .table_name(&self.table)
             .set_item(Some(encode_registered_location(agent, registered, ttl)?))
+            .condition_expression("attribute_not_exists(signedAt) OR signedAt <= :signedAt")
+            .expression_attribute_values(
+                ":signedAt",
+                AttributeValue::N(registered.signed_at.to_string()),
+            )
             .build()
             .map_err(|e| StoreError::Unavailable(format!("building a put: {e}")))?;
         let r = self
@@ -71,6 +78,11 @@ impl LocationStore for DynamoStore {
                     if Cancelled::of(tce.cancellation_reasons()).failed(0) =>
                 {
                     Err(LocationError::UnknownAgent(agent.clone()))
+                }
+                Some(TransactWriteItemsError::TransactionCanceledException(tce))
+                    if Cancelled::of(tce.cancellation_reasons()).failed(1) =>
+                {
+                    Err(LocationError::Stale(registered.signed_at))
                 }
                 _ => Err(LocationError::Store(unavailable(e))),
             },

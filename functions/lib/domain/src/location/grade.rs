@@ -181,6 +181,7 @@ mod tests {
                 ..Default::default()
             },
             registered_at: now() - Duration::hours(hours_ago),
+            signed_at: (now() - Duration::hours(hours_ago)).timestamp(),
         }
     }
 

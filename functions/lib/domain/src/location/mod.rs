@@ -270,6 +270,10 @@ impl LocationInput {
 pub struct RegisteredLocation {
     pub location: Location,
     pub registered_at: DateTime<Utc>,
+    /// When the registering request was signed (unix seconds; an admin's
+    /// registration counts as signed when it is made): an older request is
+    /// a replay or a straggler, and must not undo this one.
+    pub signed_at: i64,
 }
 
 impl RegisteredLocation {

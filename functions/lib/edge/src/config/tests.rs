@@ -22,7 +22,10 @@ fn defaults_and_validation() {
     ));
     assert!(cfg(
         Mode::Lambda,
-        &[("LIFELINE_WEBHOOK_SECRET", "a-long-enough-secret")]
+        &[(
+            "LIFELINE_WEBHOOK_SECRET",
+            "a-webhook-secret-of-32-bytes-ok!"
+        )]
     )
     .is_ok());
     assert!(cfg(Mode::Local, &[("LIFELINE_CALLBACK_WINDOW_MINUTES", "30")]).is_err());
@@ -73,7 +76,7 @@ fn stream_functions_need_no_webhook_secret() {
     .is_err());
     // A secret given anyway is used; a bad one is still refused.
     let c = Config::from_lookup_without_secret(Mode::Lambda, |k| {
-        (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-long-enough-secret".into())
+        (k == "LIFELINE_WEBHOOK_SECRET").then(|| "a-webhook-secret-of-32-bytes-ok!".into())
     })
     .unwrap();
     assert!(accepts_its_own_signature(&c));
@@ -81,6 +84,31 @@ fn stream_functions_need_no_webhook_secret() {
         (k == "LIFELINE_WEBHOOK_SECRET").then(|| "short".into())
     })
     .is_err());
+}
+
+/// On AWS a webhook secret under 32 bytes is refused at cold start, from
+/// the plain variable or from Secrets Manager (the refresher's handle); the
+/// local one may be shorter.
+#[test]
+fn on_aws_a_short_webhook_secret_is_refused() {
+    let plain =
+        |v: &'static str| move |k: &str| (k == "LIFELINE_WEBHOOK_SECRET").then(|| v.to_string());
+    assert!(matches!(
+        Config::from_lookup(Mode::Lambda, plain("local-secret")),
+        Err(ConfigError::Invalid { .. })
+    ));
+    assert!(Config::from_lookup(Mode::Local, plain("local-secret")).is_ok());
+    let c = Config::from_lookup_without_secret(Mode::Lambda, |_| None).unwrap();
+    assert!(c
+        .webhook_secret
+        .rotate("only-twenty-bytes-ok", None)
+        .is_err());
+    assert!(!c.webhook_secret.is_set());
+    assert!(c
+        .webhook_secret
+        .rotate("a-webhook-secret-of-32-bytes-ok!", Some("short-previous"))
+        .is_ok());
+    assert!(accepts_its_own_signature(&c));
 }
 
 /// The dial budget is checked against `LIFELINE_FUNCTION_TIMEOUT_S`:

@@ -250,33 +250,50 @@ async fn the_refreshing_handler_starts_refreshes_as_requests_arrive() {
 }
 
 /// A signature that fails to match (the sender moved to a new secret before
-/// the refresh interval) fetches the keys again at once, in the background:
-/// that request is refused, the next ones verify — and the fetch is not
-/// repeated for every bad signature.
+/// the refresh interval) fetches the keys again, in the background: that
+/// request is refused, the next ones verify — and a forger's bad signatures
+/// cost at most one fetch a minute, none once a fetch found the keys
+/// unchanged, until the periodic one.
 #[tokio::test(start_paused = true)]
-async fn a_mismatched_signature_fetches_the_keys_again_at_once() {
+async fn a_mismatched_signature_fetches_the_keys_again_at_most_once_a_minute() {
     let loader = FakeLoader::new(vec![Ok(OLD)]);
     let (r, secret, _) = rig(&loader);
     assert!(r.load_initial().await);
     loader.then(Ok(NEW));
     tokio::time::advance(Duration::from_secs(10)).await;
     assert_eq!(verifies(&secret, NEW), Err(SignatureError::Mismatch));
-    assert!(
-        r.after_request(),
-        "a mismatch starts a fetch, well before the max age"
-    );
+    assert!(!r.after_request(), "within a minute of the last load");
+    tokio::time::advance(Duration::from_secs(50)).await;
+    assert_eq!(verifies(&secret, NEW), Err(SignatureError::Mismatch));
+    assert!(r.after_request(), "a minute on, well before the max age");
     settle().await;
     assert_eq!(loader.calls(), 2);
     assert_eq!(verifies(&secret, NEW), Ok(()));
-    // A forger's bad signatures do not hammer Secrets Manager: one per 5 s.
+    // A request that verified triggers nothing.
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert_eq!(verifies(&secret, NEW), Ok(()));
+    assert!(!r.after_request());
+    // Forged signatures: one fetch (it finds the keys unchanged) ...
     assert_eq!(
         verifies(&secret, "forged-secret-value"),
         Err(SignatureError::Mismatch)
     );
-    assert!(!r.after_request());
-    assert_eq!(loader.calls(), 2);
-    // A request that verified triggers nothing.
-    assert_eq!(verifies(&secret, NEW), Ok(()));
-    tokio::time::advance(Duration::from_secs(6)).await;
-    assert!(!r.after_request());
+    assert!(r.after_request());
+    settle().await;
+    assert_eq!(loader.calls(), 3);
+    // ... then none, however many and however spread, until the periodic
+    // load (5 minutes after the last one) may have brought a rotation.
+    for _ in 0..4 {
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert_eq!(
+            verifies(&secret, "forged-secret-value"),
+            Err(SignatureError::Mismatch)
+        );
+        assert!(!r.after_request());
+    }
+    assert_eq!(loader.calls(), 3);
+    tokio::time::advance(Duration::from_secs(60)).await;
+    assert!(r.on_request(), "the periodic load");
+    settle().await;
+    assert_eq!(loader.calls(), 4);
 }

@@ -41,6 +41,12 @@ impl Problem {
         p
     }
 
+    /// A state-setting request signed before the last one applied to the
+    /// same item: a replay or a straggler must not undo a newer change.
+    pub fn stale_request(detail: impl Into<String>) -> Self {
+        Problem::new(409, "stale_request", "Stale request", detail)
+    }
+
     pub fn too_large() -> Self {
         Problem::new(
             413,

@@ -44,11 +44,13 @@ fn signatures() {
     );
     let old = s.sign(t - 301, req);
     assert_eq!(s.verify(Some(&old), req, now()), Err(SignatureError::Stale));
-    let future = s.sign(t + 301, req);
+    // Ahead of the clock: 30 s of skew, no more (no second replay window).
+    let future = s.sign(t + 31, req);
     assert_eq!(
         s.verify(Some(&future), req, now()),
         Err(SignatureError::Stale)
     );
+    assert_eq!(s.verify(Some(&s.sign(t + 30, req)), req, now()), Ok(()));
     let edge = s.sign(t - 300, req);
     assert_eq!(s.verify(Some(&edge), req, now()), Ok(()));
     // Replaying a body under a new timestamp with the old MAC fails.
@@ -127,6 +129,52 @@ fn v1_alone_is_refused_and_ignored_beside_v2() {
     assert_eq!(s.verify(Some(&both), req, now()), Ok(()));
     let unknown = format!("{v2},v9=abc,scheme=x");
     assert_eq!(s.verify(Some(&unknown), req, now()), Ok(()));
+}
+
+/// The header's cost is bounded before any MAC: 1 KiB, 4 tags of 32 bytes.
+#[test]
+fn oversized_or_stuffed_headers_are_refused_unread() {
+    let s = WebhookSecret::new("local-secret").unwrap();
+    let req = Signed::post(OUTBOUND, b"{}");
+    let t = now().timestamp();
+    let good = s.sign(t, req);
+    let tag = &good[good.find("v2=").unwrap() + 3..];
+    let wrong = "00".repeat(32);
+    // The attack: `t=<now>,` then ~95 000 empty `v2=`.
+    let stuffed = format!("t={t},{}", "v2=,".repeat(95_000));
+    let started = std::time::Instant::now();
+    assert_eq!(
+        s.verify(Some(&stuffed), req, now()),
+        Err(SignatureError::Oversized)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_millis(50));
+    // Five tags (the right one last) under 1 KiB: still refused.
+    let five = format!("t={t},{}v2={tag}", format!("v2={wrong},").repeat(4));
+    assert!(five.len() < 1024);
+    assert_eq!(
+        s.verify(Some(&five), req, now()),
+        Err(SignatureError::Oversized)
+    );
+    // Four (the right one last) verify.
+    let four = format!("t={t},{}v2={tag}", format!("v2={wrong},").repeat(3));
+    assert_eq!(s.verify(Some(&four), req, now()), Ok(()));
+    // An empty or short tag is malformed, not a MAC to compute.
+    assert_eq!(
+        s.verify(Some(&format!("t={t},v2=")), req, now()),
+        Err(SignatureError::Malformed)
+    );
+    assert_eq!(
+        s.verify(Some(&format!("t={t},v2=abcd")), req, now()),
+        Err(SignatureError::Malformed)
+    );
+    // Over 1 KiB of padding around a good signature: refused.
+    let padded = format!("{good},{}", "x=1,".repeat(260));
+    assert_eq!(
+        s.verify(Some(&padded), req, now()),
+        Err(SignatureError::Oversized)
+    );
+    // The signed time comes back for the freshness checks of state changes.
+    assert_eq!(s.verify_at(Some(&good), req, now()), Ok(t));
 }
 
 /// Hostile timestamps are stale, never an overflow.

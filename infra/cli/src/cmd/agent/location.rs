@@ -101,6 +101,10 @@ pub async fn run(cmd: LocationCmd, ctx: &Context) -> Result<(), Failure> {
 fn location_err(e: LocationError) -> Failure {
     match e {
         LocationError::UnknownAgent(id) => Failure::Usage(format!("no agent `{id}`")),
+        // The desktop's clock is ahead, or it registered during this command.
+        e @ LocationError::Stale(_) => Failure::Usage(format!(
+            "{e}: the agent registered a location signed later; check it with `lifeline agent location show`"
+        )),
         LocationError::Store(e) => store_err(e),
     }
 }

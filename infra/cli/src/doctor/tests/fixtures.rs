@@ -44,5 +44,6 @@ pub(super) fn registered_at(at: DateTime<Utc>) -> RegisteredLocation {
     RegisteredLocation {
         location: desk(),
         registered_at: at,
+        signed_at: at.timestamp(),
     }
 }

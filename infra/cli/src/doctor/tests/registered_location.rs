@@ -111,6 +111,7 @@ fn a_partial_registered_location_is_warned_with_what_it_lacks() {
             ..Location::default()
         },
         registered_at: now(),
+        signed_at: now().timestamp(),
     };
     let f = check_registered_location(&ana(), Some(&only_country), Duration::hours(12), now());
     assert!(

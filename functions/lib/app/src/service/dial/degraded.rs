@@ -92,6 +92,13 @@ impl<S: DialStore + 'static> DialService<S> {
             ..
         } = answer
         {
+            // Anyone on the internet can send an unsigned dial: counted on
+            // its own, so the degraded-dial alarm sees real dials only.
+            if *reason == Some(DegradedReason::Unauthenticated) {
+                self.metrics
+                    .emit("UnauthenticatedFailOpens", 1.0, "Count", &[]);
+                return;
+            }
             let reason = reason.map_or(NO_REASON, DegradedReason::as_str);
             // By reason, and in total (the alarm's fixed dimension set).
             self.metrics

@@ -12,7 +12,9 @@ use lifeline_domain::location::{
 use lifeline_domain::types::{AgentId, CallId};
 
 use super::time::{epoch_opt, rfc3339, rfc3339_opt};
-use super::{corrupt, decode_item, decode_stored, encode_item, parse, parse_opt, Item};
+#[cfg(feature = "sqs")]
+use super::{corrupt, decode_stored};
+use super::{decode_item, encode_item, parse, parse_opt, Item};
 use crate::dynamo::keys::{call_key, registered_location_key};
 
 /// A call record (`CALL#<id>`/`CALL`). The notifier's attributes
@@ -192,6 +194,7 @@ pub(crate) fn decode_call(item: &Item) -> Result<EmergencyCall, StoreError> {
 
 /// The call on a record and when DynamoDB deletes it (an outbox message
 /// carries both).
+#[cfg(feature = "sqs")]
 pub(crate) fn decode_call_and_ttl(
     item: &Item,
 ) -> Result<(EmergencyCall, Option<DateTime<Utc>>), StoreError> {
@@ -248,6 +251,10 @@ pub(crate) struct RegisteredLocationItem {
     location: LocationItem,
     #[serde(with = "rfc3339")]
     registered_at: DateTime<Utc>,
+    /// Epoch seconds; absent on items written before it was kept (then the
+    /// registration time stands in).
+    #[serde(default)]
+    signed_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "epoch_opt")]
     ttl: Option<DateTime<Utc>>,
 }
@@ -257,6 +264,7 @@ impl TryFrom<RegisteredLocationItem> for RegisteredLocation {
     fn try_from(r: RegisteredLocationItem) -> Result<Self, String> {
         Ok(RegisteredLocation {
             location: r.location.try_into()?,
+            signed_at: r.signed_at.unwrap_or(r.registered_at.timestamp()),
             registered_at: r.registered_at,
         })
     }
@@ -273,6 +281,7 @@ pub(crate) fn encode_registered_location(
         agent_id: agent.to_string(),
         location: LocationItem::from(&r.location),
         registered_at: r.registered_at,
+        signed_at: Some(r.signed_at),
         ttl: Some(ttl),
     };
     encode_item(registered_location_key(agent), "registeredLocation", &body)

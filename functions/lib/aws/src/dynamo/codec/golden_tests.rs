@@ -322,6 +322,7 @@ fn presence() {
         reported: Status::Available,
         active: BTreeMap::from([("c-1".parse().unwrap(), t(1_795_496_400))]),
         ended: BTreeMap::from([("c-0".parse().unwrap(), t(1_795_496_000))]),
+        reported_signed_at: None,
         version: 3,
     };
     // The item holds the next version: decoding gives the written one + 1.
@@ -342,6 +343,7 @@ fn presence() {
         reported: Status::DoNotDisturb,
         active: BTreeMap::new(),
         ended: BTreeMap::new(),
+        reported_signed_at: None,
         version: 0,
     };
     let view = PresenceView {
@@ -351,6 +353,18 @@ fn presence() {
     check(
         "presence_idle",
         &idle,
+        |s| encode_presence(&agent, s, view, now).unwrap(),
+        de,
+    );
+    // A signed report applied: its time is kept, so an older one is refused.
+    let reported = PresenceState {
+        reported: Status::Away,
+        reported_signed_at: Some(1_795_496_390),
+        ..idle.clone()
+    };
+    check(
+        "presence_reported",
+        &reported,
         |s| encode_presence(&agent, s, view, now).unwrap(),
         de,
     );
@@ -380,6 +394,7 @@ fn registered_location() {
     let reg = RegisteredLocation {
         location: full_location(),
         registered_at: t(1_795_496_000),
+        signed_at: t(1_795_496_000).timestamp(),
     };
     let ttl = t(1_795_600_000);
     check(

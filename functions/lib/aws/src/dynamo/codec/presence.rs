@@ -29,6 +29,9 @@ pub(crate) struct PresenceItem {
     active_calls: BTreeMap<String, i64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     ended_calls: BTreeMap<String, i64>,
+    /// The signed time (epoch seconds) of the last report applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reported_signed_at: Option<i64>,
     #[serde(with = "rfc3339")]
     updated_at: DateTime<Utc>,
     version: i64,
@@ -43,6 +46,8 @@ pub(crate) struct PresenceStateItem {
     active_calls: BTreeMap<String, i64>,
     #[serde(default)]
     ended_calls: BTreeMap<String, i64>,
+    #[serde(default)]
+    reported_signed_at: Option<i64>,
     version: i64,
 }
 
@@ -69,6 +74,7 @@ impl TryFrom<PresenceStateItem> for PresenceState {
             reported: parse("reported", &p.reported)?,
             active: calls("activeCalls", &p.active_calls)?,
             ended: calls("endedCalls", &p.ended_calls)?,
+            reported_signed_at: p.reported_signed_at,
             version: p.version.max(0) as u64,
         })
     }
@@ -89,6 +95,7 @@ pub(crate) fn encode_presence(
         r#override: view.override_active,
         active_calls: epochs(&state.active),
         ended_calls: epochs(&state.ended),
+        reported_signed_at: state.reported_signed_at,
         updated_at: now,
         version: state.version as i64 + 1,
     };
@@ -107,6 +114,7 @@ impl TryFrom<PresenceItem> for PresenceFacts {
             reported: p.reported,
             active_calls: p.active_calls,
             ended_calls: p.ended_calls,
+            reported_signed_at: p.reported_signed_at,
             version: p.version,
         })?;
         Ok(PresenceFacts {

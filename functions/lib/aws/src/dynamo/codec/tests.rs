@@ -73,6 +73,7 @@ fn a_registered_location_round_trips_and_an_unknown_key_is_corrupt() {
             ..Default::default()
         },
         registered_at: t,
+        signed_at: t.timestamp(),
     };
     let item = encode_registered_location(&agent, &r, t).unwrap();
     assert_eq!(decode_registered_location(&item).unwrap(), r);

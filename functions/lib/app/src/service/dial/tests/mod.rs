@@ -273,3 +273,23 @@ async fn a_recorded_call_sends_nothing_to_the_outbox() {
     assert!(recorded(&store).is_some());
     assert!(outbox.sent().is_empty());
 }
+
+/// An unsigned dial anyone could send is counted on its own: the degraded
+/// alarm sees real dials only.
+#[tokio::test]
+async fn an_unauthenticated_fail_open_is_not_a_degraded_answer() {
+    let (service, store, metrics) = service(&["+14255550199"]);
+    let answer = service
+        .fail_open(&dial("c-1"), DegradedReason::Unauthenticated)
+        .expect("an emergency-looking dial fails open");
+    assert!(matches!(
+        answer,
+        OutboundAnswer::Emergency { degraded: true, .. }
+    ));
+    assert_eq!(metrics.values("UnauthenticatedFailOpens"), vec![1.0]);
+    assert!(metrics.values("DegradedEmergencyAnswers").is_empty());
+    assert_eq!(store.writes(), 0, "nothing written");
+    // A real degraded answer still counts.
+    service.fail_open(&dial("c-2"), DegradedReason::StoreUnavailable);
+    assert_eq!(metrics.values("DegradedEmergencyAnswers"), vec![1.0]);
+}
