@@ -121,6 +121,19 @@ pub async fn a_location_is_kept_only_for_an_agent_with_a_profile<S: Side>(side: 
         s.registered_location(&a42).await.expect("read"),
         (true, Some(latest.clone()))
     );
+    // A registration signed before the stored one (a replay) is refused and
+    // changes nothing; one signed in the same second is no conflict.
+    match s.register_location(&a42, &at("1 Main St", 1), ttl()).await {
+        Err(LocationError::Stale(_)) => {}
+        other => panic!("an older-signed registration: {other:?}"),
+    }
+    assert_eq!(
+        s.registered_location(&a42).await.expect("read"),
+        (true, Some(latest.clone()))
+    );
+    s.register_location(&a42, &at("2 Side St", 5), ttl())
+        .await
+        .expect("the same second again");
     let ctx = s.dial_context(&id("c-1"), &a42).await.expect("context");
     assert_eq!(ctx.registered, Some(latest));
 }

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use super::types::{CallId, Invalid};
+use super::call::CallChange;
+use super::types::{AgentId, CallId, Invalid};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +84,52 @@ pub struct PresenceState {
     pub reported_signed_at: Option<i64>,
     /// Optimistic-concurrency version of the stored item.
     pub version: u64,
+}
+
+/// What the table says of a call an event names: whose it is, and whether
+/// its end is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedCall {
+    pub agent_id: AgentId,
+    pub ended: bool,
+}
+
+/// Why a call event is not acted on: the table does not bear it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unconfirmed {
+    /// No such call recorded (forged, or its record long expired).
+    #[error("no such call is recorded")]
+    UnknownCall,
+    /// The call is another agent's.
+    #[error("the call is another agent's")]
+    WrongAgent,
+    /// An end for a call whose record says it is still on.
+    #[error("the call's end is not recorded")]
+    NotEnded,
+}
+
+impl Unconfirmed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unconfirmed::UnknownCall => "unknown_call",
+            Unconfirmed::WrongAgent => "wrong_agent",
+            Unconfirmed::NotEnded => "not_ended",
+        }
+    }
+}
+
+/// Whether the call's record bears `change` out. The stream publishes a
+/// start after the record is written and an end after the end is, so a
+/// genuine event always finds them; a forged one does not.
+pub fn confirm(change: &CallChange, record: Option<&RecordedCall>) -> Result<(), Unconfirmed> {
+    let record = record.ok_or(Unconfirmed::UnknownCall)?;
+    if &record.agent_id != change.agent() {
+        return Err(Unconfirmed::WrongAgent);
+    }
+    match change {
+        CallChange::Ended { .. } if !record.ended => Err(Unconfirmed::NotEnded),
+        _ => Ok(()),
+    }
 }
 
 /// A report signed before the last one applied.
@@ -323,6 +370,47 @@ mod tests {
         assert!(
             e.0.contains("available, busy, away, do_not_disturb, offline"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn a_call_event_acts_only_when_its_record_bears_it_out() {
+        let a42: AgentId = "a-42".parse().unwrap();
+        let started = CallChange::Started {
+            agent: a42.clone(),
+            call: c("c-1"),
+            at: t(0),
+        };
+        let ended = CallChange::Ended {
+            agent: a42.clone(),
+            call: c("c-1"),
+            at: t(5),
+        };
+        let on = RecordedCall {
+            agent_id: a42.clone(),
+            ended: false,
+        };
+        let over = RecordedCall {
+            ended: true,
+            ..on.clone()
+        };
+        let stranger = RecordedCall {
+            agent_id: "a-9".parse().unwrap(),
+            ended: true,
+        };
+        assert_eq!(confirm(&started, None), Err(Unconfirmed::UnknownCall));
+        assert_eq!(
+            confirm(&started, Some(&stranger)),
+            Err(Unconfirmed::WrongAgent)
+        );
+        assert_eq!(confirm(&started, Some(&on)), Ok(()));
+        // A start delivered after the end: borne out (the tombstone handles it).
+        assert_eq!(confirm(&started, Some(&over)), Ok(()));
+        assert_eq!(confirm(&ended, Some(&on)), Err(Unconfirmed::NotEnded));
+        assert_eq!(confirm(&ended, Some(&over)), Ok(()));
+        assert_eq!(
+            confirm(&ended, Some(&stranger)),
+            Err(Unconfirmed::WrongAgent)
         );
     }
 }

@@ -5,10 +5,12 @@ use chrono::{DateTime, Utc};
 
 use super::faults::WriteOp;
 use super::store::MemoryStore;
-use crate::ports::{LocationError, LocationStore, PresenceStore, SaveError, StoreError};
+use crate::ports::{
+    LocationError, LocationStore, PresenceAndCall, PresenceStore, SaveError, StoreError,
+};
 use lifeline_domain::location::RegisteredLocation;
-use lifeline_domain::presence::{PresenceState, PresenceView};
-use lifeline_domain::types::AgentId;
+use lifeline_domain::presence::{PresenceState, PresenceView, RecordedCall};
+use lifeline_domain::types::{AgentId, CallId};
 
 #[async_trait]
 impl PresenceStore for MemoryStore {
@@ -18,6 +20,25 @@ impl PresenceStore for MemoryStore {
     ) -> Result<(bool, Option<PresenceState>), StoreError> {
         self.check(false)?;
         Ok(self.with_state(|s| (s.agents.contains_key(agent), s.presence.get(agent).cloned())))
+    }
+
+    async fn agent_presence_and_call(
+        &self,
+        agent: &AgentId,
+        call: &CallId,
+    ) -> Result<PresenceAndCall, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| {
+            let recorded = s.calls.get(call).map(|c| RecordedCall {
+                agent_id: c.agent_id.clone(),
+                ended: c.ended_at.is_some(),
+            });
+            (
+                s.agents.contains_key(agent),
+                s.presence.get(agent).cloned(),
+                recorded,
+            )
+        }))
     }
 
     async fn save_presence(

@@ -30,5 +30,5 @@ pub use notify::{
 };
 pub use outbox::{CallOutbox, OutboxStore, SettleError};
 pub use platform::{PlatformContext, PlatformError, PlatformPresence, PlatformStateStore};
-pub use presence::{PresenceStore, SaveError};
+pub use presence::{PresenceAndCall, PresenceStore, SaveError};
 pub use template::{TemplateSaveError, TemplateStore};

@@ -4,7 +4,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use lifeline_domain::types::AgentId;
+use lifeline_domain::presence::{PresenceState, RecordedCall};
+use lifeline_domain::types::{AgentId, CallId};
+
+/// Whether the agent has a profile, their presence, and the call's record.
+pub type PresenceAndCall = (bool, Option<PresenceState>, Option<RecordedCall>);
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SaveError {
@@ -22,6 +26,13 @@ pub trait PresenceStore: Send + Sync {
         &self,
         agent: &AgentId,
     ) -> Result<(bool, Option<lifeline_domain::presence::PresenceState>), StoreError>;
+    /// The same, and what is recorded of `call`, in the same one read (a
+    /// call event is acted on only if its record bears it out).
+    async fn agent_presence_and_call(
+        &self,
+        agent: &AgentId,
+        call: &CallId,
+    ) -> Result<PresenceAndCall, StoreError>;
     /// Saves `state` if the stored version is still `state.version` (0: none
     /// stored yet); the stored item then has version `state.version + 1`.
     async fn save_presence(

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::ports::{PresenceStore, SaveError, StoreError};
 use lifeline_domain::call::CallChange;
-use lifeline_domain::presence::{PresencePolicy, PresenceState, PresenceView, StaleReport, Status};
+use lifeline_domain::presence::{
+    confirm, PresencePolicy, PresenceState, PresenceView, StaleReport, Status, Unconfirmed,
+};
 use lifeline_domain::types::AgentId;
 
 const MAX_ATTEMPTS: usize = 8;
@@ -23,6 +25,10 @@ pub enum PresenceError {
     /// A report signed before one already applied (a replay, a straggler).
     #[error(transparent)]
     Stale(#[from] StaleReport),
+    /// A call event the table does not bear out (forged, or about a record
+    /// long gone): nothing changed.
+    #[error(transparent)]
+    Unconfirmed(#[from] Unconfirmed),
 }
 
 pub struct PresenceService<S> {
@@ -40,9 +46,10 @@ impl<S: PresenceStore> PresenceService<S> {
         }
     }
 
-    /// Applies a call's start or end (from the stream).
+    /// Applies a call's start or end (from the bus), if the call's record,
+    /// read with the presence, bears it out.
     pub async fn apply(&self, change: &CallChange) -> Result<PresenceView, PresenceError> {
-        self.update(change.agent(), false, |s| {
+        self.update(change.agent(), Need::RecordOf(change), |s| {
             Ok(match change {
                 CallChange::Started { call, at, .. } => s.start(call, *at),
                 CallChange::Ended { call, at, .. } => s.end(call, *at),
@@ -57,7 +64,8 @@ impl<S: PresenceStore> PresenceService<S> {
         agent: &AgentId,
         status: Status,
     ) -> Result<PresenceView, PresenceError> {
-        self.update(agent, true, |s| Ok(s.report(status))).await
+        self.update(agent, Need::Profile, |s| Ok(s.report(status)))
+            .await
     }
 
     /// The same, signed at `signed_at` (unix seconds): refused as
@@ -68,8 +76,10 @@ impl<S: PresenceStore> PresenceService<S> {
         status: Status,
         signed_at: i64,
     ) -> Result<PresenceView, PresenceError> {
-        self.update(agent, true, |s| Ok(s.report_signed(status, signed_at)?))
-            .await
+        self.update(agent, Need::Profile, |s| {
+            Ok(s.report_signed(status, signed_at)?)
+        })
+        .await
     }
 
     /// What the agent's presence is now (`GET /agents/{id}/presence`).
@@ -89,18 +99,39 @@ impl<S: PresenceStore> PresenceService<S> {
         Ok(self.policy.view(&state, now))
     }
 
+    /// Reads what `need` asks with the presence (one read), and checks it.
+    async fn read(
+        &self,
+        agent: &AgentId,
+        need: Need<'_>,
+    ) -> Result<Option<PresenceState>, PresenceError> {
+        let (exists, stored) = match need {
+            Need::RecordOf(change) => {
+                let call = match change {
+                    CallChange::Started { call, .. } | CallChange::Ended { call, .. } => call,
+                };
+                let (exists, stored, recorded) =
+                    self.store.agent_presence_and_call(agent, call).await?;
+                confirm(change, recorded.as_ref())?;
+                (exists, stored)
+            }
+            Need::Profile => self.store.agent_presence(agent).await?,
+        };
+        if matches!(need, Need::Profile) && !exists {
+            return Err(PresenceError::UnknownAgent(agent.to_string()));
+        }
+        Ok(stored)
+    }
+
     async fn update(
         &self,
         agent: &AgentId,
-        require_profile: bool,
+        need: Need<'_>,
         change: impl Fn(&mut PresenceState) -> Result<bool, PresenceError>,
     ) -> Result<PresenceView, PresenceError> {
         for _ in 0..MAX_ATTEMPTS {
             let now = self.clock.now();
-            let (exists, stored) = self.store.agent_presence(agent).await?;
-            if require_profile && !exists {
-                return Err(PresenceError::UnknownAgent(agent.to_string()));
-            }
+            let stored = self.read(agent, need).await?;
             let before = stored.clone().unwrap_or_default();
             let mut next = before.clone();
             let changed = change(&mut next)?;
@@ -131,4 +162,13 @@ impl<S: PresenceStore> PresenceService<S> {
         }
         Err(PresenceError::Contention)
     }
+}
+
+/// What a change needs besides the presence.
+#[derive(Clone, Copy)]
+enum Need<'a> {
+    /// The agent's profile (a platform report for an unknown agent is refused).
+    Profile,
+    /// The call's record, bearing the change out.
+    RecordOf(&'a CallChange),
 }

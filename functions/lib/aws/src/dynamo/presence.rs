@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use lifeline_app::ports::{PresenceStore, SaveError, StoreError};
-use lifeline_domain::presence::{PresenceState, PresenceView};
-use lifeline_domain::types::AgentId;
+use lifeline_app::ports::{PresenceAndCall, PresenceStore, SaveError, StoreError};
+use lifeline_domain::presence::{PresenceState, PresenceView, RecordedCall};
+use lifeline_domain::types::{AgentId, CallId};
 
-use super::codec::{decode_presence, encode_presence};
-use super::keys::{item_kind, n, presence_key, profile_key};
+use super::codec::{decode_call_head, decode_presence, encode_presence};
+use super::keys::{call_key, item_kind, n, presence_key, profile_key};
 use super::store::{unavailable, DynamoStore};
 
 #[async_trait]
@@ -25,6 +25,36 @@ impl PresenceStore for DynamoStore {
             match item_kind(item) {
                 Some((_, "PROFILE")) => out.0 = true,
                 Some((_, "PRESENCE")) => out.1 = Some(decode_presence(item)?),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    async fn agent_presence_and_call(
+        &self,
+        agent: &AgentId,
+        call: &CallId,
+    ) -> Result<PresenceAndCall, StoreError> {
+        let items = self
+            .batch_get(vec![
+                profile_key(agent),
+                presence_key(agent),
+                call_key(call),
+            ])
+            .await?;
+        let mut out = (false, None, None);
+        for item in &items {
+            match item_kind(item) {
+                Some((_, "PROFILE")) => out.0 = true,
+                Some((_, "PRESENCE")) => out.1 = Some(decode_presence(item)?),
+                Some((_, "CALL")) => {
+                    let head = decode_call_head(item)?;
+                    out.2 = Some(RecordedCall {
+                        agent_id: head.agent_id,
+                        ended: head.ended_at.is_some(),
+                    });
+                }
                 _ => {}
             }
         }
