@@ -6,9 +6,11 @@
 # Ctrl-C stops the runner and the emulators this script started.
 # `--sip`: also Kamailio with Lifeline's SIP configuration (infra/sip) on 127.0.0.1:5060
 # (UDP), pointed at the runner; it needs Debian's kamailio* and sip-tester packages.
-# Writes infra/local/env.sh (git-ignored): `source infra/local/env.sh` in another terminal
-# gives it this system's environment (endpoints, region, dummy credentials, table, webhook
-# secret, runner URL) and puts the admin CLI on PATH as `lifeline`.
+# Writes infra/local/env.sh (git-ignored, mode 0600) once the runner answers: `source
+# infra/local/env.sh` in another terminal gives it this system's environment (endpoints,
+# region, dummy credentials, table, webhook secret, runner URL, and the runner's token
+# LIFELINE_LOCAL_TOKEN, new at each start, which /_local/* and Lambda's Invoke path
+# require) and puts the admin CLI on PATH as `lifeline`.
 # Env (defaults): LIFELINE_TABLE (lifeline), LIFELINE_WEBHOOK_SECRET (local-secret),
 #   LIFELINE_OUTSIDE_LINE_PREFIX (9; set it empty for none), LIFELINE_LISTEN (127.0.0.1:3000),
 #   LIFELINE_NOTIFY_FROM (lifeline@example.com), LIFELINE_SCHEDULE_GROUP (lifeline),
@@ -51,6 +53,10 @@ CLI="$TARGET_DIR/debug/lifeline"
 RUNNER="$TARGET_DIR/debug/lifeline-local"
 
 RUNNER_PID=""
+# The runner writes its token here (a folder of this script's own), then run.sh moves
+# it into env.sh.
+TOKEN_DIR=""
+LOCAL_TOKEN=""
 SIP_PID=""
 STOP_SIGNAL=""
 ENV_FILE="$LL_LOCAL_DIR/env.sh"
@@ -60,7 +66,8 @@ say() { printf '\n==> %s\n' "$*"; }
 # infra/local/env.sh: what another terminal needs to reach this system (the admin CLI,
 # sign-curl.sh, invoke.sh): the values this script exports, and `lifeline` on PATH
 # (a link to the CLI it built, alone in a folder of its own). Written whole, then moved
-# into place; readable by its owner only (it holds the webhook secret).
+# into place; readable by its owner only (it holds the webhook secret and the runner's
+# token).
 write_env_file() {
   local bin_dir="$LL_CACHE_DIR/bin" tmp v
   mkdir -p "$bin_dir"
@@ -78,10 +85,13 @@ write_env_file() {
       printf 'export %s=%q\n' "$v" "${!v}"
     done
     printf 'export LIFELINE_URL=%q\n' "$BASE_URL"
+    # invoke.sh, sign-curl.sh and curl send it to /_local/* as X-Lifeline-Local-Token.
+    printf 'export LIFELINE_LOCAL_TOKEN=%q\n' "$LOCAL_TOKEN"
     # `lifeline dlq`: this system's failure queues (stage `local`), and replays
-    # through the runner's Lambda Invoke API.
+    # through the runner's Lambda Invoke API; an AWS SDK sends no header of ours,
+    # so the token travels in the endpoint's path.
     printf 'export LIFELINE_STAGE=local\n'
-    printf 'export AWS_ENDPOINT_URL_LAMBDA=%q\n' "$BASE_URL"
+    printf 'export AWS_ENDPOINT_URL_LAMBDA=%q\n' "$BASE_URL/_local/sdk/$LOCAL_TOKEN"
     # shellcheck disable=SC2016 # $PATH is expanded where env.sh is sourced
     printf 'case ":$PATH:" in *:%q:*) ;; *) export PATH=%q:"$PATH" ;; esac\n' "$bin_dir" "$bin_dir"
   } >"$tmp"
@@ -102,6 +112,9 @@ cleanup() {
   fi
   if [[ -n "$RUNNER_PID" ]]; then
     ll_stop_pid "$RUNNER_PID" "lifeline-local" 10
+  fi
+  if [[ -n "$TOKEN_DIR" && "$TOKEN_DIR" == */lifeline-local-token.* ]]; then
+    rm -rf "$TOKEN_DIR"
   fi
   ll_stop_started
   return "$rc"
@@ -145,13 +158,13 @@ ll_create_local_resources
 
 say "cargo build -p lifeline-cli -p lifeline-local"
 cargo build -p lifeline-cli -p lifeline-local
-write_env_file
 
 say "table $LIFELINE_TABLE and demo data"
 LIFELINE_CLI="$CLI" infra/local/seed.sh
 
 say "starting lifeline-local on $LIFELINE_LISTEN"
-"$RUNNER" &
+TOKEN_DIR="$(mktemp -d -t lifeline-local-token.XXXXXX)"
+"$RUNNER" --token-file "$TOKEN_DIR/token" &
 RUNNER_PID=$!
 
 deadline=$((SECONDS + 60))
@@ -172,6 +185,14 @@ until curl -fsS -o /dev/null --noproxy '*' --max-time 2 "$BASE_URL/_local/health
   fi
   sleep 0.25
 done
+
+# The runner wrote its token before it listened; env.sh now hands it on.
+if [[ -z "$STOP_SIGNAL" ]]; then
+  LOCAL_TOKEN="$(<"$TOKEN_DIR/token")"
+  rm -rf "$TOKEN_DIR"
+  TOKEN_DIR=""
+  write_env_file
+fi
 
 if [[ -n "$WITH_SIP" && -z "$STOP_SIGNAL" ]]; then
   say "starting Kamailio on 127.0.0.1:5060 (infra/sip)"
@@ -203,7 +224,7 @@ Lifeline is running on $BASE_URL
   fallback e-mail recipients (security desk): '${LIFELINE_FALLBACK_RECIPIENTS}'
 
 The admin CLI in another terminal, one step first (from the repository root):
-  source infra/local/env.sh       # this system's endpoints, table, secret; \`lifeline\` on PATH
+  source infra/local/env.sh       # this system's endpoints, table, secret, runner token; \`lifeline\` on PATH
   lifeline pool list --country US
 
 An emergency dial, signed (from the repository root):
@@ -221,8 +242,9 @@ Any function on a raw Lambda event (every file in events/ works):
   infra/local/invoke.sh twilio-adapter events/twilio-outbound.json
 Twilio webhooks: $BASE_URL/twilio/outbound|inbound|status (auth token local-twilio-token)
 
-Advance the local clock by 61 minutes:
-  curl -X POST $BASE_URL/_local/clock -d '{"advanceMinutes":61}'
+Advance the local clock by 61 minutes (/_local/* needs the runner's token, in env.sh):
+  infra/local/sign-curl.sh /_local/clock '{"advanceMinutes":61}'
+  curl -X POST $BASE_URL/_local/clock -H "X-Lifeline-Local-Token: \$LIFELINE_LOCAL_TOKEN" -d '{"advanceMinutes":61}'
 
 E-mails "sent" through SES (moto):
   curl -s $AWS_ENDPOINT_URL/moto-api/data.json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["ses"]["Message"], indent=2))'

@@ -8,12 +8,15 @@
 #   ... | infra/local/sign-curl.sh /calls/outbound -         # body from stdin
 # Signature header: X-Lifeline-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256(secret, "<t>.<METHOD>.<path>.<raw body>")>
 # (bound to the route: the method upper case, the path without its query string)
-# Env: LIFELINE_WEBHOOK_SECRET (default local-secret),
+# The runner's own routes (/_local/*, Lambda's /2015-03-31/functions/...) also get
+# X-Lifeline-Local-Token: $LIFELINE_LOCAL_TOKEN (`source infra/local/env.sh` sets it):
+#   infra/local/sign-curl.sh /_local/clock '{"advanceMinutes":61}'
+# Env: LIFELINE_WEBHOOK_SECRET (default local-secret), LIFELINE_LOCAL_TOKEN,
 #      LIFELINE_URL (default http://$LIFELINE_LISTEN, LIFELINE_LISTEN default 127.0.0.1:3000).
 set -euo pipefail
 
 if (($# < 2)); then
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 
@@ -35,9 +38,23 @@ sig="$(printf '%s.%s.%s.%s' "$t" "$method" "${path%%\?*}" "$body" | openssl dgst
 
 data=()
 [[ -z "$body" ]] || data=(--data-binary "$body")
+# The token only to the runner's own routes, and from a file descriptor, not the
+# command line (which `ps` shows); for any other route the "file" is empty.
+own_route=""
+case "$path" in
+  /_local/* | /2015-03-31/functions/*) own_route=1 ;;
+esac
+if [[ -n "$own_route" && -z "${LIFELINE_LOCAL_TOKEN:-}" ]]; then
+  echo "sign-curl.sh: $path needs LIFELINE_LOCAL_TOKEN (source infra/local/env.sh: run.sh writes it)" >&2
+  exit 2
+fi
+token_header() {
+  [[ -z "$own_route" ]] || printf 'X-Lifeline-Local-Token: %s\n' "$LIFELINE_LOCAL_TOKEN"
+}
 curl -sS -X "$method" "$base$path" \
   -H 'Content-Type: application/json' \
   -H "X-Lifeline-Signature: t=$t,v2=$sig" \
+  -H @<(token_header) \
   "${data[@]}" \
   -w '\nHTTP %{http_code}\n' \
   "$@"

@@ -22,7 +22,8 @@ async fn invoke_sh(l: &Local, function: &str, event: &str, extra: &[&str]) -> (i
         .arg(event)
         .args(extra)
         .current_dir(repo())
-        .env("LIFELINE_URL", &l.base);
+        .env("LIFELINE_URL", &l.base)
+        .env("LIFELINE_LOCAL_TOKEN", &l.token);
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .expect("joined")
@@ -149,13 +150,16 @@ async fn every_sample_event_runs_through_invoke_sh() {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".json"))
         .collect();
-    // Dials first, then what refers to them, then the ends.
+    // Dials first, then what refers to them, then the ends, then their news.
     let rank = |f: &str| match f {
         f if f.starts_with("dial-intake") || f.starts_with("connect-outbound") => 0,
         f if f.starts_with("twilio-outbound") => 0,
         f if f.contains("disconnected") || f == "call-events.json" || f == "twilio-status.json" => {
             2
         }
+        // The bus's news of an end: presence-override acts on it only once
+        // the call's end is recorded.
+        "lifeline.call.ended.json" => 3,
         _ => 1,
     };
     files.sort_by_key(|f| (rank(f), f.clone()));

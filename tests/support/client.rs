@@ -23,6 +23,12 @@ pub struct TwimlReply {
 }
 
 impl Local {
+    /// The endpoint URL an AWS SDK reaches this runner's Lambda Invoke API
+    /// at: the token travels in its path (an SDK sends no header of ours).
+    pub fn sdk_endpoint(&self) -> String {
+        format!("{}{}{}", self.base, lifeline_local::SDK_PREFIX, self.token)
+    }
+
     /// Until nothing more happens on its own: the stream read to its end,
     /// every asynchronous delivery (retries included) done or given up on.
     /// What a test waits for before it checks that something did NOT happen.
@@ -44,6 +50,7 @@ impl Local {
                 "{}/_local/invoke/{function}?resign=true",
                 self.base
             ))
+            .header(lifeline_local::TOKEN_HEADER, &self.token)
             .json(event)
             .send()
             .await
@@ -255,6 +262,7 @@ impl Local {
         let r = self
             .http
             .post(format!("{}/_local/clock", self.base))
+            .header(lifeline_local::TOKEN_HEADER, &self.token)
             .body(serde_json::json!({ "advanceMinutes": minutes }).to_string())
             .send()
             .await

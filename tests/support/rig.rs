@@ -22,6 +22,8 @@ use twilio_adapter::TwilioConfig;
 
 pub struct Local {
     pub base: String,
+    /// The runner's token, which `/_local/*` and Lambda's Invoke path require.
+    pub token: String,
     pub table: String,
     /// The stage its failure queues are named with (`lifeline-<stage>-…`).
     pub stage: String,
@@ -335,6 +337,7 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
     calls.reset();
     Local {
         base,
+        token: system.local_token().reveal().to_string(),
         table,
         stage,
         connect,

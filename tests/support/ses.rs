@@ -80,13 +80,14 @@ fn sent_to(data: &Value, recipient: &str) -> Vec<SentEmail> {
 
 impl Local {
     /// The admin CLI's dead-letter clients for this system: the emulator's
-    /// SQS and S3, and Lambda's Invoke API served by this runner.
+    /// SQS and S3, and Lambda's Invoke API served by this runner (its token
+    /// in the endpoint's path, as `infra/local/env.sh` sets it).
     pub async fn dead_letter_clients(&self) -> lifeline_aws::dlq::DeadLetterClients {
         let conf = lifeline_aws::sdk::load_aws_config(ClientProfile::Admin).await;
         let mut clients = lifeline_aws::dlq::DeadLetterClients::from_conf(&conf);
         clients.lambda = aws_sdk_lambda::Client::from_conf(
             aws_sdk_lambda::config::Builder::from(&conf)
-                .endpoint_url(&self.base)
+                .endpoint_url(self.sdk_endpoint())
                 .build(),
         );
         clients

@@ -1,4 +1,8 @@
 //! `lifeline-local`: the local runner (see the crate docs).
+//! `lifeline-local [--token-file PATH]`: with `--token-file`, the run's token
+//! (which `/_local/*` and Lambda's Invoke API path require) is written to a
+//! new file at PATH, readable by its owner only, before the runner listens
+//! (`run.sh` reads it into `infra/local/env.sh`); without, it is printed.
 
 use lifeline_app::settings::table::{
     LIFELINE_LISTEN, LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS, LIFELINE_OUTBOX_QUEUE_URL,
@@ -11,14 +15,16 @@ use lifeline_aws::ses::SesSender;
 use lifeline_edge::config::{notify_from, Config, Mode};
 use lifeline_local::bus::FailureQueues;
 use lifeline_local::outbox::OutboxQueue;
-use lifeline_local::{serve, LocalSystem};
+use lifeline_local::{serve, LocalSystem, LocalToken, TOKEN_HEADER};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use twilio_adapter::TwilioConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     lifeline_edge::telemetry::init_text();
+    let token_file = token_file_arg()?;
     let config = Config::from_env(Mode::Local)?;
     let env = |k: &str| std::env::var(k).ok();
     let listen: SocketAddr = LIFELINE_LISTEN
@@ -104,6 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let system = Arc::new(system);
+    hand_out_token(system.local_token(), token_file)?;
     let streams = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&aws),
         |_| store.clone(),
@@ -122,6 +129,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `--token-file PATH`, if given; any other argument is an error.
+fn token_file_arg() -> Result<Option<PathBuf>, String> {
+    let mut args = std::env::args_os().skip(1);
+    match (args.next(), args.next(), args.next()) {
+        (None, _, _) => Ok(None),
+        (Some(flag), Some(path), None) if flag == "--token-file" => Ok(Some(path.into())),
+        _ => Err("usage: lifeline-local [--token-file PATH]".into()),
+    }
+}
+
+/// The token to its file, or (run by hand) to the terminal: whoever drives
+/// `/_local/*` needs it, and only they should have it.
+fn hand_out_token(token: &LocalToken, file: Option<PathBuf>) -> Result<(), String> {
+    match file {
+        Some(path) => token
+            .write_new(&path)
+            .map_err(|e| format!("writing the local token to {}: {e}", path.display())),
+        None => {
+            eprintln!(
+                "lifeline-local: /_local/* and Lambda's Invoke path need the header {TOKEN_HEADER}: {}",
+                token.reveal()
+            );
+            Ok(())
+        }
+    }
 }
 
 /// The waits before Lambda's retries of a failed asynchronous invocation

@@ -45,6 +45,8 @@ pub struct LocalSystem {
     functions: Registry,
     /// The HTTP functions by name, for their routes (`registry::serving`).
     webhooks: Webhooks,
+    /// This run's token, which `/_local/*` and the Invoke API path require.
+    token: crate::guard::LocalToken,
 }
 
 /// The HTTP functions' handlers, by their registry name.
@@ -86,6 +88,7 @@ impl LocalSystem {
             webhooks: Webhooks::default(),
             clock: clock.clone(),
             store: store.clone(),
+            token: crate::guard::LocalToken::generate(),
         };
         system.register_webhook("dial-intake", dial);
         system.register_webhook(
@@ -234,6 +237,17 @@ impl LocalSystem {
             })),
         );
         Some(queue.pump(handler, std::time::Duration::from_millis(200)))
+    }
+
+    /// This run's token (made at `new`): clients of `/_local/*` and of
+    /// Lambda's Invoke API path send it (see `guard`).
+    pub fn local_token(&self) -> &crate::guard::LocalToken {
+        &self.token
+    }
+
+    /// The URL Twilio calls this runner at (a tunnel's, possibly).
+    pub(crate) fn twilio_public_url(&self) -> &str {
+        &self.twilio_config.public_url
     }
 
     fn register(&self, name: &'static str, function: Arc<dyn Invocable>) {

@@ -1,7 +1,10 @@
 //! The HTTP routes: the webhook functions', `/_local/*`, and Lambda's Invoke API.
+//! What reaches them was admitted by `crate::guard` (when served over HTTP):
+//! `/_local/*` and the Invoke API only with the run's token.
 
 use super::LocalSystem;
 use crate::answers::{from_lambda, json, problem};
+use crate::guard::INVOKE_API;
 use bytes::Bytes;
 use lambda_http::Body as LambdaBody;
 use lifeline_app::clock::Clock;
@@ -93,7 +96,9 @@ impl LocalSystem {
     /// Runs one function on a raw event (see [`invoke`]). With `resign`, a
     /// webhook event's signature is made afresh first, as the platform would
     /// at send time (the samples in `events/` carry signatures of their own
-    /// moment, which the five-minute window has long refused).
+    /// moment, which the five-minute window has long refused). Re-signing
+    /// vouches for any event with the webhook secret: over HTTP it is a
+    /// developer's tool behind the run's token only.
     pub async fn invoke(&self, name: &str, event: &[u8], resign: bool) -> http::Response<Bytes> {
         let Some(function) = self.function(name) else {
             let known: Vec<_> = registry::names().collect();
@@ -177,6 +182,8 @@ impl LocalSystem {
         serde_json::to_vec(&v).unwrap_or_else(|_| event.to_vec())
     }
 
+    /// Up or not, and nothing more: it takes no token (`run.sh` waits on
+    /// it), so the reason stays in the log.
     async fn health(&self) -> http::Response<Bytes> {
         match self
             .store
@@ -186,16 +193,16 @@ impl LocalSystem {
             .send()
             .await
         {
-            Ok(_) => json(
-                200,
-                &serde_json::json!({"status": "ok", "table": self.store.table()}),
-            ),
-            Err(e) => problem(&Problem::new(
-                503,
-                "not-ready",
-                "Not ready",
-                format!("table {}: {}", self.store.table(), DisplayErrorContext(&e)),
-            )),
+            Ok(_) => json(200, &serde_json::json!({"status": "ok"})),
+            Err(e) => {
+                tracing::warn!(table = self.store.table(), error = %DisplayErrorContext(&e), "health: the table does not answer");
+                problem(&Problem::new(
+                    503,
+                    "not-ready",
+                    "Not ready",
+                    "the table does not answer yet (the runner's log says why)",
+                ))
+            }
         }
     }
 
@@ -227,6 +234,3 @@ impl LocalSystem {
         }
     }
 }
-
-/// Lambda's Invoke API path, up to the function's name.
-const INVOKE_API: &str = "/2015-03-31/functions/";
