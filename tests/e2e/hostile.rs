@@ -2,7 +2,7 @@
 //! each attack of the security review, its answer, and what was written
 //! afterwards (nothing). The attack table in docs/security.md lists them.
 
-use lifeline_e2e::{dial, start, Local};
+use lifeline_e2e::{dial, start, start_with, Local};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -214,4 +214,39 @@ async fn forged_call_events_set_and_lift_nothing() {
         .await;
     assert_eq!(out["unconfirmed"], "not_ended", "{out}");
     assert_eq!(l.presence("a-42").await["status"], "do_not_disturb");
+}
+
+/// The runner models Lambda's concurrency: one request per environment, no
+/// queue. Beyond the reservation a dial is throttled (429, nothing written:
+/// the platform fails open); within it, none is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dials_beyond_the_reserved_environments_are_throttled_not_queued() {
+    async fn burst(l: &Local, tag: &str, n: usize) -> Vec<(String, u16)> {
+        let dials = (0..n).map(|i| {
+            let call = format!("{tag}-{i}");
+            async move {
+                let r = l.post("/calls/outbound", &dial(&call, "a-42", "911")).await;
+                (call, r.status)
+            }
+        });
+        futures::future::join_all(dials).await
+    }
+    let tight = start_with(5, &[("LIFELINE_E2E_CONCURRENCY", "dial=2")]).await;
+    let answers = burst(&tight, "thr", 20).await;
+    let throttled: Vec<_> = answers.iter().filter(|(_, s)| *s == 429).collect();
+    assert!(!throttled.is_empty(), "{answers:?}");
+    assert!(
+        answers.iter().all(|(_, s)| matches!(s, 200 | 429)),
+        "{answers:?}"
+    );
+    for (call, _) in throttled {
+        assert!(
+            !call_recorded(&tight, call).await,
+            "a throttled dial wrote nothing"
+        );
+    }
+    // The template's defaults (500 environments): the same burst, none throttled.
+    let roomy = start(5).await;
+    let answers = burst(&roomy, "ok", 20).await;
+    assert!(answers.iter().all(|(_, s)| *s == 200), "{answers:?}");
 }

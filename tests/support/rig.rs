@@ -208,6 +208,11 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
                 std::time::Duration::from_millis(400),
             ],
         );
+    // Lambda's concurrency with other ceilings than the template's defaults.
+    if let Some(spec) = vars.get("LIFELINE_E2E_CONCURRENCY") {
+        let ceilings = lifeline_local::concurrency::Ceilings::parse(spec).expect("ceilings");
+        system = system.with_concurrency(ceilings);
+    }
     // The dial's outbox, when the test asks for it: a queue of its own on moto.
     let outbox = match vars.get("LIFELINE_E2E_OUTBOX") {
         Some(_) => {

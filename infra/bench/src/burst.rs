@@ -129,6 +129,8 @@ async fn http_at_once(
                 .body(body);
             async move {
                 match req.send().await {
+                    // The runner's model of Lambda's concurrency: no environment free.
+                    Ok(resp) if resp.status() == 429 => serde_json::json!({"reason": "throttled"}),
                     Ok(resp) => resp.json::<serde_json::Value>().await.unwrap_or_default(),
                     Err(e) => serde_json::json!({"reason": format!("http: {e}")}),
                 }
@@ -370,7 +372,7 @@ pub(crate) async fn section_burst(conf: &aws_config::SdkConfig) {
     drop_and_settle(&warm).await;
     println!("## 9. Mass-casualty burst (one task per dial)\n");
     println!(
-        "N agents dial 911 at once, each a distinct agent and callId; fresh table per run, seeded before the clock starts; {WARM_UP} sequential dials first as a warm-up of DynamoDB Local; dial budget {budget_ms:.0} ms. `cold`: a new dial-intake handler in-process (every dial reads first); `warm`: the same handler warmed up (profiles, tenant settings, candidates) before the clock starts; `http`: the local runner on 127.0.0.1, warmed up as its start does, one signed POST per dial. Writes per dial above 1 are retries (a number another dial took, a transaction conflict, the extension after a refused claim).\n"
+        "N agents dial 911 at once, each a distinct agent and callId; fresh table per run, seeded before the clock starts; {WARM_UP} sequential dials first as a warm-up of DynamoDB Local; dial budget {budget_ms:.0} ms. `cold`: a new dial-intake handler in-process (every dial reads first); `warm`: the same handler warmed up (profiles, tenant settings, candidates) before the clock starts; `http`: the local runner on 127.0.0.1, warmed up as its start does, one signed POST per dial, through its model of Lambda's concurrency at the template's defaults (dial-intake: 500 environments, one request each, no queue; `throttled` counts the 429s). Writes per dial above 1 are retries (a number another dial took, a transaction conflict, the extension after a refused claim).\n"
     );
     println!(
         "| path | N | pool | distinct numbers leased | degraded (by reason) | same number twice | DynamoDB requests per dial | p50 ms | p99 ms | max ms | after budget | wall ms | call records |"

@@ -7,6 +7,7 @@
 pub mod activity;
 mod answers;
 pub mod bus;
+pub mod concurrency;
 mod guard;
 pub mod invoke;
 pub mod outbox;

@@ -47,6 +47,8 @@ pub struct LocalSystem {
     webhooks: Webhooks,
     /// This run's token, which `/_local/*` and the Invoke API path require.
     token: crate::guard::LocalToken,
+    /// Lambda's concurrency for the HTTP functions: beyond it, 429.
+    concurrency: crate::concurrency::Concurrency,
 }
 
 /// The HTTP functions' handlers, by their registry name.
@@ -63,6 +65,13 @@ struct Schedules {
 }
 
 impl LocalSystem {
+    /// Models Lambda's concurrency with `ceilings` instead of the template's
+    /// defaults.
+    pub fn with_concurrency(mut self, ceilings: crate::concurrency::Ceilings) -> Self {
+        self.concurrency = crate::concurrency::Concurrency::new(ceilings);
+        self
+    }
+
     pub fn new(store: DynamoStore, config: Config) -> Self {
         let store = Arc::new(store);
         let config = Arc::new(config);
@@ -89,6 +98,7 @@ impl LocalSystem {
             clock: clock.clone(),
             store: store.clone(),
             token: crate::guard::LocalToken::generate(),
+            concurrency: crate::concurrency::Concurrency::new(Default::default()),
         };
         system.register_webhook("dial-intake", dial);
         system.register_webhook(

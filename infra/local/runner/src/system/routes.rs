@@ -39,7 +39,13 @@ impl LocalSystem {
         };
         if let Some(function) = registry::serving(&path) {
             return match self.webhook(function.name) {
-                Some(handler) => from_lambda(handler.handle(to_lambda()).await),
+                Some(handler) => {
+                    // One request per environment; none free: throttled.
+                    let Some(_environment) = self.concurrency.admit(function.name) else {
+                        return throttled(function.name, self.concurrency.ceilings());
+                    };
+                    from_lambda(handler.handle(to_lambda()).await)
+                }
                 None => problem(&Problem::new(
                     503,
                     "not-running",
@@ -233,4 +239,19 @@ impl LocalSystem {
             }
         }
     }
+}
+
+/// Lambda's answer when no environment is free: `TooManyRequestsException`,
+/// which API Gateway passes on; the platform fails open.
+fn throttled(function: &str, c: crate::concurrency::Ceilings) -> http::Response<Bytes> {
+    tracing::warn!(function, "throttled: every execution environment is busy");
+    problem(&Problem::new(
+        429,
+        "throttled",
+        "Too many requests",
+        format!(
+            "{function}: every execution environment is busy (reservations: dials {}, callbacks {}; account {})",
+            c.dial, c.callback, c.account
+        ),
+    ))
 }
