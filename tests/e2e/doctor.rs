@@ -3,7 +3,9 @@
 
 use lifeline_app::ports::AdminStore;
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
-use lifeline_cli::doctor::{gather, report, Level, Report, Targets, VoicePlatform};
+use lifeline_cli::doctor::{
+    gather, report, AwsReadiness, Finding, Level, Report, Targets, VoicePlatform,
+};
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_e2e::{agent, start, Local, NOTIFY_FROM};
@@ -19,25 +21,36 @@ async fn doctor_for(
     agent_id: Option<&str>,
     platform: VoicePlatform,
 ) -> Report {
-    let conf = load_aws_config(ClientProfile::Admin).await;
     let targets = Targets {
         from: from.into(),
         group: l.table.clone(),
         low_water: LowWater::parse("2").expect("lw"),
         platform,
+        call_path_reserved: 100,
+        webhook_secret: None,
+    };
+    doctor_at(l, &targets, agent_id, chrono::Utc::now()).await
+}
+
+/// The report for `targets`, as if made at `now`.
+async fn doctor_at(
+    l: &Local,
+    targets: &Targets,
+    agent_id: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Report {
+    let conf = load_aws_config(ClientProfile::Admin).await;
+    let aws = AwsReadiness {
+        store: &l.store,
+        ses: &aws_sdk_sesv2::Client::new(&conf),
+        scheduler: &aws_sdk_scheduler::Client::new(&conf),
+        secrets: &aws_sdk_secretsmanager::Client::new(&conf),
     };
     let id = agent_id.map(|a| a.parse().expect("id"));
-    let lookups = gather(
-        &l.store,
-        &aws_sdk_sesv2::Client::new(&conf),
-        &aws_sdk_scheduler::Client::new(&conf),
-        &targets,
-        id.as_ref(),
-        chrono::Utc::now(),
-    )
-    .await
-    .expect("gather");
-    report(&lookups, &targets.low_water, chrono::Utc::now())
+    let lookups = gather(&aws, targets, id.as_ref(), now)
+        .await
+        .expect("gather");
+    report(&lookups, &targets.low_water, now)
 }
 
 fn level_of(r: &Report, scope: &str, check: &str) -> Level {
@@ -166,4 +179,112 @@ async fn each_misconfiguration_is_found() {
     // Only a warning left: exit 1.
     let r = doctor(&l, NOTIFY_FROM, Some("a-43")).await;
     assert_eq!(r.exit_code(), 1, "{}", r.to_text());
+}
+
+fn finding<'r>(r: &'r Report, check: &str) -> &'r Finding {
+    r.findings
+        .iter()
+        .find(|f| f.scope == "deployment" && f.check == check)
+        .unwrap_or_else(|| panic!("no {check} in {}", r.to_text()))
+}
+
+/// Fewer executions reserved for the call path than agents: a warning.
+#[tokio::test]
+async fn a_call_path_reserved_below_the_agents_is_warned_of() {
+    let l = start(3).await;
+    let agents = l.store.list_agents().await.expect("agents").len();
+    assert!(agents >= 2, "{agents}");
+    let mut targets = Targets {
+        from: NOTIFY_FROM.into(),
+        group: l.table.clone(),
+        low_water: LowWater::parse("2").expect("lw"),
+        platform: VoicePlatform::Webhook,
+        call_path_reserved: u32::try_from(agents - 1).expect("few"),
+        webhook_secret: None,
+    };
+    // Only one agent checked: every agent still counts.
+    let r = doctor_at(&l, &targets, Some("a-42"), chrono::Utc::now()).await;
+    let call_path = finding(&r, "call path");
+    assert_eq!(call_path.level, Level::Warning, "{}", r.to_text());
+    assert!(
+        call_path
+            .detail
+            .contains(&format!("fewer than the {agents} agents")),
+        "{}",
+        call_path.detail
+    );
+    targets.call_path_reserved = 100;
+    let r = doctor_at(&l, &targets, Some("a-42"), chrono::Utc::now()).await;
+    assert_eq!(finding(&r, "call path").level, Level::Ok);
+}
+
+/// The webhook secret rotated in Secrets Manager (moto): the previous value
+/// still accepted more than a week later is warned of, until retired.
+#[tokio::test]
+async fn a_previous_webhook_secret_left_for_a_week_is_warned_of() {
+    let l = start(1).await;
+    let conf = load_aws_config(ClientProfile::Admin).await;
+    let client = aws_sdk_secretsmanager::Client::new(&conf);
+    let arn = client
+        .create_secret()
+        .name(format!("lifeline-e2e/{}", uuid::Uuid::new_v4().simple()))
+        .secret_string(lifeline_cli::new_webhook_secret())
+        .send()
+        .await
+        .expect("create the secret in moto")
+        .arn
+        .expect("an ARN");
+    let targets = Targets {
+        from: NOTIFY_FROM.into(),
+        group: l.table.clone(),
+        low_water: LowWater::parse("2").expect("lw"),
+        platform: VoicePlatform::Webhook,
+        call_path_reserved: 100,
+        webhook_secret: Some(arn.clone()),
+    };
+    let now = chrono::Utc::now();
+    let r = doctor_at(&l, &targets, None, now).await;
+    assert_eq!(
+        finding(&r, "webhook secret").detail,
+        "only the current value is accepted"
+    );
+
+    lifeline_aws::secrets::rotate(&client, &arn, &lifeline_cli::new_webhook_secret())
+        .await
+        .expect("rotate");
+    let r = doctor_at(&l, &targets, None, now).await;
+    assert_eq!(
+        finding(&r, "webhook secret").level,
+        Level::Ok,
+        "{}",
+        r.to_text()
+    );
+    // Eight days on, the rotation was never finished.
+    let later = now + chrono::Duration::days(8);
+    let r = doctor_at(&l, &targets, None, later).await;
+    let secret = finding(&r, "webhook secret");
+    println!("{}", r.to_text());
+    assert_eq!(secret.level, Level::Warning);
+    assert!(
+        secret
+            .advice
+            .as_deref()
+            .unwrap_or("")
+            .contains("lifeline secret retire-previous"),
+        "{secret:?}"
+    );
+
+    assert!(lifeline_aws::secrets::retire_previous(&client, &arn)
+        .await
+        .expect("retire"));
+    let r = doctor_at(&l, &targets, None, later).await;
+    assert_eq!(finding(&r, "webhook secret").level, Level::Ok);
+
+    // A secret that cannot be read is said, and the report is still made.
+    let targets = Targets {
+        webhook_secret: Some(format!("{arn}-missing")),
+        ..targets
+    };
+    let r = doctor_at(&l, &targets, None, now).await;
+    assert_eq!(finding(&r, "webhook secret").level, Level::Warning);
 }

@@ -1,10 +1,12 @@
 //! The admin CLI's library: its subcommands ([`cmd`]), the readiness report
 //! (`lifeline doctor`) and the dead letters (`lifeline dlq`), which only the
-//! CLI (and its end-to-end tests) pull in.
+//! CLI (and its end-to-end tests) pull in; and what makes text from outside
+//! safe to print ([`printable`]).
 
 pub mod cmd;
 pub mod dlq;
 pub mod doctor;
+pub mod printable;
 
 /// A new webhook secret: 64 hex digits from two random UUIDs (256 bits of
 /// which 244 random), the length and alphabet the stack generates.

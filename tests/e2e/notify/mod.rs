@@ -3,6 +3,7 @@
 
 mod failures;
 mod message;
+mod planted;
 mod unreadable;
 
 use lifeline_app::ports::AdminStore;

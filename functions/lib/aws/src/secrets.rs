@@ -257,6 +257,56 @@ pub async fn retire_previous(
     Ok(true)
 }
 
+/// One version of a secret, as `ListSecretVersionIds` lists it: its staging
+/// labels (`AWSCURRENT`, `AWSPREVIOUS`, …) and when it was created. No value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretVersion {
+    pub stages: Vec<String>,
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl SecretVersion {
+    pub fn is(&self, stage: &str) -> bool {
+        self.stages.iter().any(|s| s == stage)
+    }
+}
+
+/// Every labelled version of the secret (`ListSecretVersionIds`, all pages):
+/// what `lifeline doctor` reads to tell how long a previous value has stayed
+/// accepted, without reading any value.
+pub async fn secret_versions(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<Vec<SecretVersion>, SecretError> {
+    let mut versions = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = client
+            .list_secret_version_ids()
+            .secret_id(secret_id)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| SecretError::Unreadable {
+                arn_var: SECRET_ARN_VAR,
+                arn: secret_id.to_string(),
+                detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+            })?;
+        versions.extend(page.versions().iter().map(|v| {
+            SecretVersion {
+                stages: v.version_stages().to_vec(),
+                created: v
+                    .created_date()
+                    .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+            }
+        }));
+        match page.next_token() {
+            Some(t) if !t.is_empty() => next = Some(t.to_string()),
+            _ => return Ok(versions),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use lifeline_aws::dlq::DeadLetterClients;
 
 use super::context::Context;
 use super::failure::{usage, Failure};
-use super::output::emit;
+use super::output::{emit, note};
 use crate::dlq;
 
 /// Where dead letters are kept.
@@ -62,18 +62,26 @@ pub enum DlqCmd {
     },
     /// Replay dead letters, deleting each one that goes through.
     ///
-    /// Each goes through the function that failed on it (a synchronous
-    /// invoke; the outbox's go back to the outbox) and is deleted once it
-    /// went through; one that fails again is kept and the reason said. Safe
-    /// to repeat: every Lifeline handler is idempotent. Prints `replayed N,
-    /// failed again M`; exits 1 unless all went through.
+    /// Each goes through the stage's own function that its queue (or
+    /// bucket) belongs to, named from the stage (`lifeline-<stage>-<name>`,
+    /// a synchronous invoke; the outbox's go back to the outbox), and is
+    /// deleted once it went through; one that fails again is kept and the
+    /// reason said. One that names another function, version or account is
+    /// refused: never invoked, kept. Safe to repeat: every Lifeline handler
+    /// is idempotent. Prints `replayed N, failed again M`; exits 1 unless all
+    /// went through.
     Replay {
         /// The dead letters to replay (ids as `show` takes them).
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         ids: Vec<String>,
         /// Every replayable dead letter (unknown shapes are left, and said).
+        /// Asks for confirmation (`y/N`) on a terminal; without one, needs
+        /// --yes.
         #[arg(long)]
         all: bool,
+        /// Replay --all without asking.
+        #[arg(long, short = 'y')]
+        yes: bool,
         /// Only dead letters of this queue (or bucket).
         #[arg(long)]
         queue: Option<String>,
@@ -112,9 +120,10 @@ pub async fn run(cmd: DlqCmd, ctx: &Context) -> Result<(), Failure> {
         DlqCmd::Replay {
             ids,
             all,
+            yes,
             queue,
             places: p,
-        } => replay(&aws, &ids, all, places(p, queue)?).await?,
+        } => replay(&aws, &ids, (all, yes), places(p, queue)?).await?,
     }
     Ok(())
 }
@@ -140,28 +149,38 @@ async fn gather(
         dlq::GatherError::NoSuchPlace(..) => Failure::Usage(e.to_string()),
         dlq::GatherError::Aws(e) => Failure::Store(e.to_string()),
     })?;
-    for note in &gathered.notes {
-        eprintln!("note: {note}");
+    for n in &gathered.notes {
+        note(&format!("note: {n}"));
     }
     Ok(gathered.letters)
 }
 
-/// `dlq replay`: every id is resolved before anything is replayed; exit 1
-/// unless all went through.
+/// `dlq replay`: every id is resolved, and `--all` confirmed, before
+/// anything is replayed; exit 1 unless all went through.
 async fn replay(
     aws: &DeadLetterClients,
     ids: &[String],
-    all: bool,
+    (all, yes): (bool, bool),
     places: dlq::Places,
 ) -> Result<(), Failure> {
+    let stage = places.stage.clone();
     let letters = gather(aws, places).await?;
     let chosen = dlq::select(&letters, ids, all).map_err(|e| Failure::Usage(e.to_string()))?;
+    if !chosen.is_empty() && !confirmed(&stage, &chosen, all, yes)? {
+        note("nothing replayed");
+        return Err(Failure::Exit(1));
+    }
     let mut out = std::io::stdout();
     let summary = dlq::replay(aws, &chosen, &mut out).await;
     if all {
-        let left = letters.iter().filter(|l| !l.replay.is_replayable()).count();
+        let left = letters
+            .iter()
+            .filter(|l| !l.replay.is_replayable() && !l.replay.is_refused())
+            .count();
         if left > 0 {
-            eprintln!("left {left} that cannot be replayed (`lifeline dlq list` shows them)");
+            note(&format!(
+                "left {left} that cannot be replayed (`lifeline dlq list` shows them)"
+            ));
         }
     }
     emit(&format!("{}\n", summary.line()));
@@ -169,4 +188,33 @@ async fn replay(
         return Err(Failure::Exit(1));
     }
     Ok(())
+}
+
+/// Whether the replay may go ahead: `--all` is asked on a terminal (`y`
+/// only), refused without one unless `--yes`.
+fn confirmed(
+    stage: &dlq::Stage,
+    chosen: &[&dlq::DeadLetter],
+    all: bool,
+    yes: bool,
+) -> Result<bool, Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    match dlq::consent(all, yes, std::io::stdin().is_terminal()) {
+        dlq::Consent::Given => Ok(true),
+        dlq::Consent::Missing => Err(Failure::Usage(
+            "--all replays every dead letter with your credentials: confirm with --yes \
+             (no terminal to ask on)"
+                .into(),
+        )),
+        dlq::Consent::Ask => {
+            eprint!("{}", dlq::prompt(stage, chosen));
+            let _ = std::io::stderr().flush();
+            let mut answer = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut answer)
+                .map_err(|e| Failure::Usage(format!("no answer read: {e}")))?;
+            Ok(dlq::is_yes(&answer))
+        }
+    }
 }

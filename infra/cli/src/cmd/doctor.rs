@@ -6,10 +6,11 @@ use lifeline_domain::types::AgentId;
 
 use super::context::Context;
 use super::failure::{usage, Failure};
-use super::output::print_json;
+use super::output::{emit, print_json};
 use crate::doctor;
 use lifeline_app::settings::table::{
-    LIFELINE_NOTIFY_FROM, LIFELINE_POOL_LOW_WATER, LIFELINE_SCHEDULE_GROUP, LIFELINE_VOICE_PLATFORM,
+    LIFELINE_CALL_PATH_RESERVED_CONCURRENCY, LIFELINE_NOTIFY_FROM, LIFELINE_POOL_LOW_WATER,
+    LIFELINE_SCHEDULE_GROUP, LIFELINE_VOICE_PLATFORM, LIFELINE_WEBHOOK_SECRET_ARN,
 };
 
 #[derive(Args)]
@@ -37,6 +38,15 @@ pub struct DoctorArgs {
     /// adds its own prerequisites (Twilio: emergency addresses).
     #[arg(long, env = LIFELINE_VOICE_PLATFORM.name, default_value = LIFELINE_VOICE_PLATFORM.default_text())]
     platform: String,
+    /// The stack's CallPathReservedConcurrency (0: none): warned of when
+    /// below the number of agents.
+    #[arg(long, env = LIFELINE_CALL_PATH_RESERVED_CONCURRENCY.name,
+          default_value = LIFELINE_CALL_PATH_RESERVED_CONCURRENCY.default_text())]
+    call_path_reserved_concurrency: String,
+    /// The webhook secret (ARN or name): its previous value still accepted
+    /// more than a week after a rotation is warned of. Unset: not checked.
+    #[arg(long, env = LIFELINE_WEBHOOK_SECRET_ARN.name)]
+    webhook_secret_id: Option<String>,
 }
 
 /// Every flag checked before anything is looked up (exit 2 for a bad one).
@@ -52,6 +62,10 @@ fn targets(args: DoctorArgs) -> Result<(doctor::Targets, Option<AgentId>), Failu
         .platform
         .parse()
         .map_err(|e: String| Failure::Usage(format!("--platform: {e}")))?;
+    // Within the bounds of the settings table (the template parameter's).
+    let reserved = LIFELINE_CALL_PATH_RESERVED_CONCURRENCY
+        .whole_number::<u32>(&|_: &str| Some(args.call_path_reserved_concurrency.clone()))
+        .map_err(usage("--call-path-reserved-concurrency"))?;
     // Read again by `gather`; a bad value is the admin's to fix (exit 2).
     crate::location_fresh_for().map_err(Failure::Usage)?;
     let targets = doctor::Targets {
@@ -59,6 +73,11 @@ fn targets(args: DoctorArgs) -> Result<(doctor::Targets, Option<AgentId>), Failu
         group: args.schedule_group,
         low_water,
         platform,
+        call_path_reserved: reserved,
+        webhook_secret: args
+            .webhook_secret_id
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
     };
     Ok((targets, agent))
 }
@@ -66,18 +85,15 @@ fn targets(args: DoctorArgs) -> Result<(doctor::Targets, Option<AgentId>), Failu
 pub async fn run(args: DoctorArgs, ctx: &Context) -> Result<(), Failure> {
     let json = args.json;
     let (targets, agent) = targets(args)?;
-    let ses = aws_sdk_sesv2::Client::new(&ctx.conf);
-    let scheduler = aws_sdk_scheduler::Client::new(&ctx.conf);
-    let lookups = doctor::gather(
-        &ctx.store,
-        &ses,
-        &scheduler,
-        &targets,
-        agent.as_ref(),
-        ctx.now,
-    )
-    .await
-    .map_err(Failure::Store)?;
+    let aws = doctor::AwsReadiness {
+        store: &ctx.store,
+        ses: &aws_sdk_sesv2::Client::new(&ctx.conf),
+        scheduler: &aws_sdk_scheduler::Client::new(&ctx.conf),
+        secrets: &aws_sdk_secretsmanager::Client::new(&ctx.conf),
+    };
+    let lookups = doctor::gather(&aws, &targets, agent.as_ref(), ctx.now)
+        .await
+        .map_err(Failure::Store)?;
     let report = doctor::report(&lookups, &targets.low_water, ctx.now);
     if json {
         print_json(&serde_json::json!({
@@ -86,7 +102,7 @@ pub async fn run(args: DoctorArgs, ctx: &Context) -> Result<(), Failure> {
             "findings": report.findings,
         }));
     } else {
-        print!("{}", report.to_text());
+        emit(&report.to_text());
     }
     Err(Failure::Exit(report.exit_code()))
 }

@@ -13,6 +13,7 @@ use lifeline_domain::types::{AgentId, Recipients};
 
 use super::context::Context;
 use super::failure::{store_err, usage, Failure};
+use super::output::emit;
 
 #[derive(Subcommand)]
 pub enum TemplateCmd {
@@ -97,12 +98,12 @@ async fn show(store: &DynamoStore) -> Result<(), Failure> {
     } else {
         format!("version {}", t.version)
     };
-    println!(
-        "# {TEMPLATE_NAME} ({origin})\n## subject.txt\n{}\n## body.html\n{}\n## body.txt\n{}",
+    emit(&format!(
+        "# {TEMPLATE_NAME} ({origin})\n## subject.txt\n{}\n## body.html\n{}\n## body.txt\n{}\n",
         t.subject.trim_end(),
         t.html.trim_end(),
         t.text.trim_end()
-    );
+    ));
     Ok(())
 }
 
@@ -127,13 +128,13 @@ async fn preview(
     data.callback_window_minutes = sample.callback_window_minutes;
     let email =
         render(&in_force(store).await?, &data).map_err(|e| Failure::Usage(e.to_string()))?;
-    println!(
-        "To: {}\nSubject: {}\n\n{}\n--- HTML ---\n{}",
+    emit(&format!(
+        "To: {}\nSubject: {}\n\n{}\n--- HTML ---\n{}\n",
         preview_to(&profile.recipients),
         email.subject,
         email.text.trim_end(),
         email.html.trim_end()
-    );
+    ));
     Ok(())
 }
 

@@ -1,12 +1,15 @@
 //! What a dead letter is (pure): a failure queue's message or a failure
 //! bucket's object, recognised by its shape, with what it concerns and how
-//! it goes back through the function that failed.
+//! it goes back: through the stage's own function that its place belongs to
+//! ([`Owners`]), or not at all.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use lifeline_aws::dlq::{PeekedMessage, QueueRef, StoredObject};
 use serde_json::Value;
+
+use super::owner::{Owners, StageFunction};
 
 /// The deployment stage whose queues are read (`lifeline-<stage>-…`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,11 @@ impl Stage {
                 "`{stage}`: 1 to 20 lowercase letters, digits and dashes, as the template's Stage"
             )),
         }
+    }
+
+    /// As given (`prod`).
+    pub fn name(&self) -> &str {
+        &self.0
     }
 
     /// What every queue of the stage is named with first.
@@ -111,29 +119,41 @@ impl Kind {
 /// How a dead letter goes back in.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReplayPlan {
-    /// Invoke `function` (name or ARN) synchronously with `payload`. A
-    /// stream batch (`Records`) also fails when its answer names failed items.
+    /// Invoke the stage's `function` synchronously with `payload`. A stream
+    /// batch (`Records`) also fails when its answer names failed items.
     Invoke {
-        function: String,
+        function: StageFunction,
         payload: Value,
         stream_batch: bool,
     },
     /// Send `body` back to the queue `queue`: its consumer takes it from there.
     SendBack { queue: String, body: String },
-    /// Never replayed, and why.
+    /// Not replayed, and why: it names another function than the stage's
+    /// own that its place belongs to (a replay says so; `--all` too).
+    Refused { why: String },
+    /// Never replayed, and why: nothing to replay (an unknown shape, no payload).
     Never { why: String },
 }
 
 impl ReplayPlan {
     pub fn is_replayable(&self) -> bool {
-        !matches!(self, ReplayPlan::Never { .. })
+        matches!(
+            self,
+            ReplayPlan::Invoke { .. } | ReplayPlan::SendBack { .. }
+        )
     }
 
-    /// In a sentence: `invoke NAME`, `send back to QUEUE`, `never: WHY`.
+    pub fn is_refused(&self) -> bool {
+        matches!(self, ReplayPlan::Refused { .. })
+    }
+
+    /// In a sentence: `invoke NAME`, `send back to QUEUE`, `refused: WHY`,
+    /// `never: WHY`.
     pub fn describe(&self) -> String {
         match self {
-            ReplayPlan::Invoke { function, .. } => format!("invoke {}", target_name(function)),
+            ReplayPlan::Invoke { function, .. } => format!("invoke {}", function.name()),
             ReplayPlan::SendBack { queue, .. } => format!("send back to {queue}"),
+            ReplayPlan::Refused { why } => format!("refused: {why}"),
             ReplayPlan::Never { why } => format!("never: {why}"),
         }
     }
@@ -195,10 +215,15 @@ pub fn classify_message(stage: &Stage, queue: &QueueRef, message: &PeekedMessage
         .and_then(DateTime::from_timestamp_millis);
     let body: Option<Value> = serde_json::from_str(&message.body).ok();
     let attribute = |name: &str| message.message_attributes.get(name).map(String::as_str);
+    let owners = Owners::of_queue(stage, queue);
     let recognised = match (&body, attribute("TARGET_ARN")) {
-        (_, Some(target_arn)) if attribute("ERROR_CODE").is_some() => {
-            target_dead_letter(body.as_ref(), &message.body, target_arn, &message.message_attributes)
-        }
+        (_, Some(target_arn)) if attribute("ERROR_CODE").is_some() => target_dead_letter(
+            &owners,
+            body.as_ref(),
+            &message.body,
+            target_arn,
+            &message.message_attributes,
+        ),
         (Some(b), _) if queue.name == stage.outbox_dead_letter_queue() && is_outbox_message(b) => {
             Recognised {
                 kind: Kind::CallOutbox,
@@ -213,7 +238,8 @@ pub fn classify_message(stage: &Stage, queue: &QueueRef, message: &PeekedMessage
                 },
             }
         }
-        (Some(b), _) => recognise_record(b).unwrap_or_else(|| unknown(body.clone(), &message.body)),
+        (Some(b), _) => recognise_record(&owners, b)
+            .unwrap_or_else(|| unknown(body.clone(), &message.body)),
         (None, _) => unknown(None, &message.body),
     };
     let mut attributes = message.attributes.clone();
@@ -232,12 +258,13 @@ pub fn classify_message(stage: &Stage, queue: &QueueRef, message: &PeekedMessage
     }
 }
 
-/// A failure bucket's object.
-pub fn classify_object(bucket: &str, object: &StoredObject) -> DeadLetter {
+/// A failure bucket's object (the stage's stream failure bucket).
+pub fn classify_object(stage: &Stage, bucket: &str, object: &StoredObject) -> DeadLetter {
     let body: Option<Value> = serde_json::from_str(&object.body).ok();
+    let owners = Owners::of_bucket(stage, bucket);
     let recognised = body
         .as_ref()
-        .and_then(recognise_record)
+        .and_then(|b| recognise_record(&owners, b))
         .unwrap_or_else(|| unknown(body.clone(), &object.body));
     DeadLetter {
         id: object.key.clone(),
@@ -270,6 +297,7 @@ fn unknown(body: Option<Value>, raw: &str) -> Recognised {
 /// An EventBridge rule's or Scheduler's dead letter: the body is what the
 /// target was to receive; the attributes say which target and why.
 fn target_dead_letter(
+    owners: &Owners,
     body: Option<&Value>,
     raw: &str,
     target_arn: &str,
@@ -292,11 +320,7 @@ fn target_dead_letter(
         Some(_) if !is_lambda_function_arn(target_arn) => ReplayPlan::Never {
             why: format!("the target is not a Lambda function: {target_arn}"),
         },
-        Some(b) => ReplayPlan::Invoke {
-            function: unqualified(target_arn),
-            payload: b.clone(),
-            stream_batch: is_stream_batch(b),
-        },
+        Some(b) => owners.invoke(target_arn, b.clone(), is_stream_batch(b)),
     };
     Recognised {
         kind,
@@ -314,7 +338,7 @@ fn target_dead_letter(
 /// Lambda's own records: an asynchronous invocation's failure (with its
 /// `requestPayload`), or a stream batch's (with its `payload` in S3, only
 /// its position in SQS).
-fn recognise_record(body: &Value) -> Option<Recognised> {
+fn recognise_record(owners: &Owners, body: &Value) -> Option<Recognised> {
     let function_arn = body.pointer("/requestContext/functionArn")?.as_str()?;
     let at = body
         .get("timestamp")
@@ -327,15 +351,11 @@ fn recognise_record(body: &Value) -> Option<Recognised> {
         .iter()
         .any(|k| body.get(*k).is_some());
     if batch_info || body.get("payload").is_some() {
-        return Some(stream_batch(body, function_arn, at, target, reason));
+        return Some(stream_batch(owners, body, function_arn, at, target, reason));
     }
     let (replay, subject) = match body.get("requestPayload") {
         Some(request) => (
-            ReplayPlan::Invoke {
-                function: unqualified(function_arn),
-                payload: request.clone(),
-                stream_batch: is_stream_batch(request),
-            },
+            owners.invoke(function_arn, request.clone(), is_stream_batch(request)),
             subject_of(request),
         ),
         None => (
@@ -359,6 +379,7 @@ fn recognise_record(body: &Value) -> Option<Recognised> {
 /// A stream batch's failure record. The S3 destination adds `payload`: the
 /// invocation's whole event, as a JSON string (taken as an object too).
 fn stream_batch(
+    owners: &Owners,
     body: &Value,
     function_arn: &str,
     at: Option<DateTime<Utc>>,
@@ -388,11 +409,7 @@ fn stream_batch(
                 reason,
                 subject: subject_of(&event),
                 payload: shown,
-                replay: ReplayPlan::Invoke {
-                    function: unqualified(function_arn),
-                    payload: event,
-                    stream_batch: true,
-                },
+                replay: owners.invoke(function_arn, event, true),
             }
         }
         None => Recognised {
@@ -507,15 +524,6 @@ pub fn subject_of(payload: &Value) -> Option<String> {
 fn is_lambda_function_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
     parts.len() >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function"
-}
-
-/// A function's ARN without a `$LATEST` qualifier (the same function; an
-/// alias or version qualifier is kept).
-pub fn unqualified(function_arn: &str) -> String {
-    match function_arn.strip_suffix(":$LATEST") {
-        Some(base) if is_lambda_function_arn(base) => base.to_string(),
-        _ => function_arn.to_string(),
-    }
 }
 
 /// A target as people name it: a function's name, else the ARN's last part.

@@ -3,22 +3,29 @@
 //! queues' messages (`lifeline-<stage>-…-failures`, `…-dlq`) and the
 //! stream's failure bucket's objects; each is recognised by its shape
 //! ([`letter`], pure), shown without anyone's full phone number ([`render`],
-//! [`redact`]) and replayed over the [`port`] ([`replay`]).
+//! [`redact`]) and replayed over the [`port`] ([`replay`]) — only ever
+//! through the stage's own function that its place belongs to ([`owner`]),
+//! and `--all` only once confirmed ([`consent`]).
 
+pub mod consent;
 pub mod letter;
+pub mod owner;
 pub mod port;
 pub mod redact;
 pub mod render;
 pub mod replay;
 
+pub use consent::{consent, is_yes, prompt, Consent};
 pub use letter::{classify_message, classify_object, DeadLetter, Kind, ReplayPlan, Source, Stage};
+pub use owner::{Owners, StageFunction};
 pub use port::{find, gather, DeadLetterPort, FindError, GatherError, Gathered, Places};
 pub use render::{list_entry, list_json, list_text, show_text};
 pub use replay::{replay, went_through, ReplaySummary};
 
-/// The dead letters a replay takes: every replayable one (`all`), or each
-/// one named (replayable or not: a named one that is not is reported).
-/// Nothing is taken if any name does not resolve.
+/// The dead letters a replay takes: every replayable or refused one (`all`:
+/// a refused one is reported, never invoked), or each one named (replayable
+/// or not: a named one that is not is reported). Nothing is taken if any
+/// name does not resolve.
 pub fn select<'a>(
     letters: &'a [DeadLetter],
     ids: &[String],
@@ -27,7 +34,7 @@ pub fn select<'a>(
     if all {
         return Ok(letters
             .iter()
-            .filter(|l| l.replay.is_replayable())
+            .filter(|l| l.replay.is_replayable() || l.replay.is_refused())
             .collect());
     }
     let mut chosen: Vec<&DeadLetter> = Vec::new();

@@ -122,7 +122,7 @@ pub async fn gather(port: &impl DeadLetterPort, places: &Places) -> Result<Gathe
         };
         for key in keys {
             let object = port.object(&bucket, &key).await?;
-            letters.push(classify_object(&bucket, &object));
+            letters.push(classify_object(&places.stage, &bucket, &object));
         }
     }
     Ok(Gathered { letters, notes })

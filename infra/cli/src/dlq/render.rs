@@ -1,12 +1,15 @@
 //! How dead letters are shown: one line each (or JSON) for `list`,
 //! everything for `show`. Every output passes through the redaction last, so
-//! no full phone number gets out whatever field carried it.
+//! no full phone number gets out whatever field carried it, and through
+//! [`printable`], so that no control character a letter carries acts on the
+//! admin's terminal.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::letter::{DeadLetter, ReplayPlan, Source};
 use super::redact::{mask_personal, redact_text};
+use crate::printable;
 
 /// A listing's reason and subject are cut to this many characters.
 const LIST_FIELD_CHARS: usize = 80;
@@ -38,7 +41,7 @@ pub fn list_text(letters: &[DeadLetter]) -> String {
                 or_dash(l.subject.as_deref().map(|s| trimmed(s, LIST_FIELD_CHARS))),
                 or_dash(l.reason.as_deref().map(|s| trimmed(s, LIST_FIELD_CHARS))),
             ]
-            .map(|cell| redact_text(&cell))
+            .map(|cell| redact_text(&printable::line(&cell)))
         })
         .collect();
     let header = ["ID", "SOURCE", "WHEN", "KIND", "TARGET", "SUBJECT", "WHY"].map(String::from);
@@ -71,7 +74,8 @@ pub fn list_text(letters: &[DeadLetter]) -> String {
 /// `list --json`: one object per dead letter (see [`list_entry`]), as an array.
 pub fn list_json(letters: &[DeadLetter]) -> String {
     let entries: Vec<Value> = letters.iter().map(list_entry).collect();
-    redact_text(&serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into()))
+    let text = serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into());
+    redact_text(&printable::json(&text))
 }
 
 /// One dead letter in `list --json`:
@@ -104,7 +108,7 @@ pub fn list_entry(letter: &DeadLetter) -> Value {
 pub fn show_text(letter: &DeadLetter, raw: bool) -> String {
     let mut out = String::new();
     let mut field = |name: &str, value: &str| {
-        out.push_str(&format!("{name:<10} {value}\n"));
+        out.push_str(&format!("{name:<10} {}\n", printable::line(value)));
     };
     field("id:", &letter.id);
     field("source:", &letter.source.name());
@@ -119,7 +123,8 @@ pub fn show_text(letter: &DeadLetter, raw: bool) -> String {
             stream_batch,
             ..
         } => format!(
-            "invoke {function} synchronously{}",
+            "invoke {} synchronously{}",
+            function.name(),
             if *stream_batch {
                 " (a stream batch: no record may fail)"
             } else {
@@ -127,12 +132,14 @@ pub fn show_text(letter: &DeadLetter, raw: bool) -> String {
             }
         ),
         ReplayPlan::SendBack { queue, .. } => format!("send the body back to {queue}"),
+        ReplayPlan::Refused { why } => format!("refused (never invoked): {why}"),
         ReplayPlan::Never { why } => format!("not replayable: {why}"),
     };
     field("replay:", &replay);
     if !letter.attributes.is_empty() {
         out.push_str("attributes:\n");
         for (k, v) in &letter.attributes {
+            let (k, v) = (printable::line(k), printable::line(v));
             out.push_str(&format!("  {k}: {v}\n"));
         }
     }
@@ -142,8 +149,8 @@ pub fn show_text(letter: &DeadLetter, raw: bool) -> String {
         mask_personal(&letter.payload)
     };
     let pretty = match &payload {
-        Value::String(s) => s.clone(),
-        v => serde_json::to_string_pretty(v).unwrap_or_default(),
+        Value::String(s) => printable::text(s).into_owned(),
+        v => printable::json(&serde_json::to_string_pretty(v).unwrap_or_default()).into_owned(),
     };
     out.push_str("payload:\n");
     out.push_str(&pretty);

@@ -1,6 +1,8 @@
-//! Replay: each dead letter back through the function that failed on it (or
-//! its queue), then removed — only once it went through. Every Lifeline
-//! handler is idempotent, so a replay that is repeated does no harm.
+//! Replay: each dead letter back through the stage's own function that its
+//! place belongs to (or its queue), then removed — only once it went
+//! through. A letter that names another function is refused, never invoked,
+//! and kept. Every Lifeline handler is idempotent, so a replay that is
+//! repeated does no harm.
 
 use std::io::Write;
 
@@ -10,6 +12,7 @@ use serde_json::Value;
 use super::letter::{DeadLetter, ReplayPlan, Source};
 use super::port::DeadLetterPort;
 use super::redact::redact_text;
+use crate::printable;
 
 /// What a replay run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +25,8 @@ pub struct ReplaySummary {
     pub kept: usize,
     /// Asked for but not replayable (unknown shape, no payload).
     pub not_replayable: usize,
+    /// Naming another function than the stage's own: not invoked, kept.
+    pub refused: usize,
 }
 
 impl ReplaySummary {
@@ -34,12 +39,15 @@ impl ReplaySummary {
         if self.not_replayable > 0 {
             line += &format!(", not replayable {}", self.not_replayable);
         }
+        if self.refused > 0 {
+            line += &format!(", refused {}", self.refused);
+        }
         line
     }
 
     /// Whether everything asked for is done.
     pub fn all_done(&self) -> bool {
-        self.failed == 0 && self.kept == 0 && self.not_replayable == 0
+        self.failed == 0 && self.kept == 0 && self.not_replayable == 0 && self.refused == 0
     }
 }
 
@@ -95,11 +103,16 @@ pub async fn replay(
                 say(out, &format!("not replayed {id}: {why}"));
                 continue;
             }
+            ReplayPlan::Refused { why } => {
+                summary.refused += 1;
+                say(out, &format!("refused {id} (not invoked, kept): {why}"));
+                continue;
+            }
             ReplayPlan::Invoke {
                 function,
                 payload,
                 stream_batch,
-            } => match port.invoke(function, payload).await {
+            } => match port.invoke(function.name(), payload).await {
                 Ok(invocation) => went_through(&invocation, *stream_batch),
                 Err(e) => Err(e.to_string()),
             },
@@ -158,6 +171,8 @@ async fn remove(
     }
 }
 
+/// One line of the replay's account: its reasons come from the letters and
+/// the functions' answers, so redacted and made printable.
 fn say(out: &mut impl Write, line: &str) {
-    let _ = writeln!(out, "{}", redact_text(line));
+    let _ = writeln!(out, "{}", redact_text(&printable::line(line)));
 }

@@ -1,11 +1,12 @@
-//! The readiness port answered by the AWS adapters: DynamoDB, SES v2 and
-//! EventBridge Scheduler, one request per question.
+//! The readiness port answered by the AWS adapters: DynamoDB, SES v2,
+//! EventBridge Scheduler and Secrets Manager, one request per question.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::{AdminStore, DialStore, LocationStore, TemplateStore};
 use lifeline_aws::dynamo::{DynamoStore, TableState};
+use lifeline_aws::secrets::SecretVersion;
 use lifeline_aws::ses::IdentityState;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::location::RegisteredLocation;
@@ -21,6 +22,7 @@ pub struct AwsReadiness<'a> {
     pub store: &'a DynamoStore,
     pub ses: &'a aws_sdk_sesv2::Client,
     pub scheduler: &'a aws_sdk_scheduler::Client,
+    pub secrets: &'a aws_sdk_secretsmanager::Client,
 }
 
 #[async_trait]
@@ -93,21 +95,20 @@ impl Readiness for AwsReadiness<'_> {
     async fn tenant(&self) -> Result<TenantSettings, String> {
         self.store.get_tenant().await.map_err(|e| e.to_string())
     }
+
+    async fn secret_versions(&self, secret_id: &str) -> Result<Vec<SecretVersion>, String> {
+        lifeline_aws::secrets::secret_versions(self.secrets, secret_id)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// [`gather_from`] the AWS adapters.
 pub async fn gather(
-    store: &DynamoStore,
-    ses: &aws_sdk_sesv2::Client,
-    scheduler: &aws_sdk_scheduler::Client,
+    aws: &AwsReadiness<'_>,
     targets: &Targets,
     agent: Option<&AgentId>,
     now: DateTime<Utc>,
 ) -> Result<Lookups, String> {
-    let source = AwsReadiness {
-        store,
-        ses,
-        scheduler,
-    };
-    gather_from(&source, targets, agent, now).await
+    gather_from(aws, targets, agent, now).await
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use lifeline_app::settings::table::LIFELINE_PLATFORM_PRESENCE;
 
 use lifeline_aws::dynamo::TableState;
+use lifeline_aws::secrets::SecretVersion;
 use lifeline_aws::ses::IdentityState;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::location::RegisteredLocation;
@@ -44,11 +45,16 @@ pub trait Readiness: Send + Sync {
     ) -> Result<Option<RegisteredLocation>, String>;
     async fn template(&self) -> Result<Option<NotificationTemplate>, String>;
     async fn tenant(&self) -> Result<TenantSettings, String>;
+    /// The secret's versions: labels and dates, no value.
+    async fn secret_versions(&self, secret_id: &str) -> Result<Vec<SecretVersion>, String>;
 }
 
 /// Looks everything up: one request per resource (table, identity, group,
-/// template, tenant, each country's pool, and whether an empty pool exists
-/// at all), one for the agents and one per agent for its registered location.
+/// template, tenant, the webhook secret's versions, each country's pool, and
+/// whether an empty pool exists at all), one for the agents (a second to
+/// count them all when one is asked for) and one per agent for its
+/// registered location. The secret's versions unreadable is a finding, not
+/// a failure of the report.
 pub async fn gather_from(
     source: &impl Readiness,
     targets: &Targets,
@@ -66,6 +72,12 @@ pub async fn gather_from(
         tenant: TenantSettings::default(),
         pools: vec![],
         agents: vec![],
+        agent_count: 0,
+        call_path_reserved: targets.call_path_reserved,
+        webhook_secret: match &targets.webhook_secret {
+            Some(id) => Some(source.secret_versions(id).await),
+            None => None,
+        },
         registered: Default::default(),
         location_fresh_for: crate::location_fresh_for()?,
         platform: targets.platform,
@@ -98,6 +110,10 @@ pub async fn gather_from(
             None => return Err(format!("no agent `{id}`")),
         },
         None => source.agents().await?,
+    };
+    lookups.agent_count = match agent {
+        Some(_) => source.agents().await?.len(),
+        None => agents.len(),
     };
     for c in pool_countries(&agents) {
         let free = source

@@ -14,6 +14,7 @@ use lifeline_domain::route::TenantSettings;
 use lifeline_domain::types::AgentId;
 
 use super::agent::{check_location, check_outbound_profile, check_recipients, check_route};
+use super::call_path::check_call_path_concurrency;
 use super::deployment::{
     check_identity, check_no_pool, check_pool, check_schedule_group, check_table, check_template,
     IdentityState, PoolLookup, TableState,
@@ -24,6 +25,7 @@ use super::platform::{
     check_twilio_last_resort, PlatformPresenceSetting, VoicePlatform,
 };
 use super::registered_location::check_registered_location;
+use super::webhook_secret::{check_previous_secret, SecretLookup};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -97,7 +99,16 @@ pub struct Lookups {
     pub tenant: TenantSettings,
     /// Each pool country's pool (free numbers capped at low water + 1).
     pub pools: Vec<PoolLookup>,
+    /// The agents checked: every one, or the one asked for.
     pub agents: Vec<AgentProfile>,
+    /// How many agents the table holds (whoever is checked): how many may
+    /// dial at once.
+    pub agent_count: usize,
+    /// Executions reserved for the function that takes the dials, as
+    /// configured (the stack's `CallPathReservedConcurrency`).
+    pub call_path_reserved: u32,
+    /// The webhook secret's versions, when a secret is configured.
+    pub webhook_secret: Option<SecretLookup>,
     /// The agents' registered locations (fresh or not); none for an agent
     /// that has not registered one.
     pub registered: BTreeMap<AgentId, RegisteredLocation>,
@@ -136,7 +147,13 @@ pub fn report(l: &Lookups, low_water: &LowWater, now: DateTime<Utc>) -> Report {
         check_identity(&l.from, l.identity),
         check_template(&l.template),
         check_schedule_group(&l.group, l.group_exists),
+        check_call_path_concurrency(l.call_path_reserved, l.agent_count),
     ];
+    findings.extend(
+        l.webhook_secret
+            .as_ref()
+            .map(|versions| check_previous_secret(versions, now)),
+    );
     findings.extend(l.pools.iter().map(|p| {
         if p.exists {
             check_pool(p.country, p.free, low_water.of(p.country))
@@ -176,11 +193,15 @@ pub fn pool_countries(agents: &[AgentProfile]) -> Vec<Country> {
     v
 }
 
-/// Where to look.
+/// Where to look, and what the deployment is configured with.
 #[derive(Debug, Clone)]
 pub struct Targets {
     pub from: String,
     pub group: String,
     pub low_water: LowWater,
     pub platform: VoicePlatform,
+    /// The stack's `CallPathReservedConcurrency`.
+    pub call_path_reserved: u32,
+    /// The webhook secret's ARN or name (none: not checked).
+    pub webhook_secret: Option<String>,
 }

@@ -95,7 +95,7 @@ settings! {
         unset: Unset::Required("unless `LIFELINE_WEBHOOK_SECRET` is set"),
         shape: Shape::Described("a Secrets Manager secret's ARN or name"),
         read_by: &["dial-intake", "call-events", "callback-router", "presence-api", "lifeline"],
-        about: "the Secrets Manager secret holding the webhook secret (the HTTP functions; `lifeline secret`): read at cold start within 1.5 s and refreshed every 5 minutes. Unreadable, the function still starts: emergency dials fail open (`unauthenticated`), every other request answers 401, `WebhookSecretUnavailable` is counted, and requests retry the read (at most once per 5 s). The stream, bus, Scheduler and outbox functions need neither variable",
+        about: "the Secrets Manager secret holding the webhook secret (the HTTP functions; `lifeline secret`; `lifeline doctor`, which warns of a previous value still accepted a week after a rotation): read at cold start within 1.5 s and refreshed every 5 minutes. Unreadable, the function still starts: emergency dials fail open (`unauthenticated`), every other request answers 401, `WebhookSecretUnavailable` is counted, and requests retry the read (at most once per 5 s). The stream, bus, Scheduler and outbox functions need neither variable",
     }
     LIFELINE_OUTSIDE_LINE_PREFIX {
         unset: Unset::Default(""),
@@ -362,13 +362,23 @@ settings! {
         unset: Unset::Note("`local` in the runner; `prod` in `lifeline dlq`"),
         shape: Shape::Described("a stage name"),
         read_by: &["lifeline-local", "lifeline"],
-        about: "the runner: its failure queues are `lifeline-<stage>-<function>-failures` on moto's SQS; `lifeline dlq`: the stage whose `…-failures` and `…-dlq` queues it reads",
+        about: "the runner: its failure queues are `lifeline-<stage>-<function>-failures` on moto's SQS; `lifeline dlq`: the stage whose `…-failures` and `…-dlq` queues it reads, and whose own functions (`lifeline-<stage>-<function>`) a replay invokes",
     }
     LIFELINE_STREAM_FAILURE_BUCKET {
         unset: Unset::Note("unset: no bucket is read"),
         shape: Shape::Described("an S3 bucket name"),
         read_by: CLI,
         about: "`lifeline dlq`: the stream's failure bucket to read too (the stack's `StreamFailureBucketName`)",
+    }
+    LIFELINE_CALL_PATH_RESERVED_CONCURRENCY {
+        unset: Unset::Default("500"),
+        shape: Shape::WholeNumber {
+            min: 0,
+            max: 3000,
+            unit: "executions",
+        },
+        read_by: CLI,
+        about: "`lifeline doctor`: the stack's `CallPathReservedConcurrency` (its default unset), which it warns of when below the number of agents",
     }
     LIFELINE_VOICE_PLATFORM {
         unset: Unset::Default("webhook"),

@@ -1,10 +1,12 @@
 //! Lifeline's own template (three parts an admin edits), its rendering with
-//! HTML auto-escaping, and the checks an edited one passes before it is saved.
+//! HTML auto-escaping that no template can turn off and work that is bounded
+//! ([`super::guard`]), and the checks an edited one passes before it is saved.
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, ErrorKind, Template, UndefinedBehavior};
 use std::collections::BTreeSet;
 
 use super::data::{NotificationData, VARIABLES};
+use super::guard::{forbidden_construct, harden};
 use super::sample::sample_data;
 
 pub const TEMPLATE_NAME: &str = "EmergencyCallNotification";
@@ -52,17 +54,32 @@ pub struct RenderedEmail {
     pub text: String,
 }
 
-/// A template that does not render, with where.
+/// A template that does not render, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{part}{}: {detail}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
 pub struct TemplateError {
     pub part: &'static str,
     pub line: Option<usize>,
+    pub kind: TemplateErrorKind,
     pub detail: String,
+}
+
+/// Why a template does not render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateErrorKind {
+    /// It does not parse, names an unknown variable, or fails on the data.
+    Invalid,
+    /// It uses a construct that would turn HTML escaping off (`|safe`,
+    /// `{% autoescape false %}`).
+    Forbidden,
+    /// It needs more work than a render may do: a loop, a recursion or a
+    /// value that grows too much.
+    TooCostly,
 }
 
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    harden(&mut env);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // HTML-escape everything in the HTML part; the subject and text stay text.
     env.set_auto_escape_callback(|name| {
@@ -76,12 +93,43 @@ fn environment() -> Environment<'static> {
 }
 
 fn part_error(part: &'static str, e: minijinja::Error) -> TemplateError {
+    if e.kind() == ErrorKind::OutOfFuel {
+        return TemplateError {
+            part,
+            line: e.line(),
+            kind: TemplateErrorKind::TooCostly,
+            detail: "needs more work than a render may do (a loop, a recursion or a value \
+                     that grows too much): out of fuel"
+                .into(),
+        };
+    }
     TemplateError {
         part,
         line: e.line(),
+        kind: TemplateErrorKind::Invalid,
         detail: e
             .detail()
             .map_or_else(|| e.kind().to_string(), String::from),
+    }
+}
+
+/// One part, compiled, once it is known to keep HTML escaping on.
+fn compile<'env>(
+    env: &'env Environment<'static>,
+    part: &'static str,
+    source: &'env str,
+) -> Result<Template<'env, 'env>, TemplateError> {
+    let tmpl = env
+        .template_from_named_str(part, source)
+        .map_err(|e| part_error(part, e))?;
+    match forbidden_construct(source) {
+        Some(f) => Err(TemplateError {
+            part,
+            line: Some(f.line),
+            kind: TemplateErrorKind::Forbidden,
+            detail: f.detail,
+        }),
+        None => Ok(tmpl),
     }
 }
 
@@ -92,10 +140,8 @@ pub fn render(
 ) -> Result<RenderedEmail, TemplateError> {
     let env = environment();
     let one = |part: &'static str, source: &str| -> Result<String, TemplateError> {
-        let tmpl = env
-            .template_from_named_str(part, source)
-            .map_err(|e| part_error(part, e))?;
-        tmpl.render(minijinja::value::Serde(data))
+        compile(&env, part, source)?
+            .render(minijinja::value::Serde(data))
             .map_err(|e| part_error(part, e))
     };
     let subject = one("subject", &t.subject)?
@@ -106,6 +152,7 @@ pub fn render(
         return Err(TemplateError {
             part: "subject",
             line: None,
+            kind: TemplateErrorKind::Invalid,
             detail: "renders empty".into(),
         });
     }
@@ -147,8 +194,9 @@ fn with_html_note(html: &str, note: &str) -> String {
     }
 }
 
-/// Checks an edited template before it is saved: only known variables, and it
-/// renders sample data of every shape (test or not, with or without location).
+/// Checks an edited template before it is saved: HTML escaping stays on,
+/// only known variables, and it renders sample data of every shape (test or
+/// not, with or without location) within the work a render may do.
 pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
     let env = environment();
     let known: BTreeSet<&str> = VARIABLES.into_iter().collect();
@@ -157,9 +205,7 @@ pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
         ("html", &t.html),
         ("text", &t.text),
     ] {
-        let tmpl = env
-            .template_from_named_str(part, source)
-            .map_err(|e| part_error(part, e))?;
+        let tmpl = compile(&env, part, source)?;
         let unknown: Vec<String> = tmpl
             .undeclared_variables(false)
             .into_iter()
@@ -173,6 +219,7 @@ pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
             return Err(TemplateError {
                 part,
                 line,
+                kind: TemplateErrorKind::Invalid,
                 detail: format!(
                     "unknown variable {}; known: {}",
                     unknown.join(", "),

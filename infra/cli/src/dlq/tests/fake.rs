@@ -15,7 +15,7 @@ use crate::dlq::*;
 pub(super) struct FakeAws {
     pub(super) queues: Mutex<BTreeMap<String, Vec<PeekedMessage>>>,
     pub(super) objects: Mutex<BTreeMap<(String, String), String>>,
-    /// What each function answers (by ARN); absent: `{}` without error.
+    /// What each function answers (by name); absent: `{}` without error.
     pub(super) answers: HashMap<String, Invocation>,
     pub(super) invoked: Mutex<Vec<(String, Value)>>,
     pub(super) sent: Mutex<Vec<(String, String)>>,
@@ -165,7 +165,10 @@ pub(super) fn every_shape() -> FakeAws {
                 &[],
             )],
         )
-        .with_queue("lifeline-prod-lease-changed-dlq", vec![rule_dead_letter()])
+        .with_queue(
+            "lifeline-prod-bus-delivery-failures",
+            vec![rule_dead_letter()],
+        )
         .with_queue(
             "lifeline-prod-lease-expiry-dlq",
             vec![schedule_dead_letter()],

@@ -10,8 +10,8 @@ async fn only_the_stages_failure_queues_and_its_bucket_are_read() {
     assert_eq!(
         sources,
         [
+            "lifeline-prod-bus-delivery-failures",
             "lifeline-prod-call-outbox-dlq",
-            "lifeline-prod-lease-changed-dlq",
             "lifeline-prod-lease-expiry-dlq",
             "lifeline-prod-notifier-failures",
             "lifeline-prod-notifier-failures",

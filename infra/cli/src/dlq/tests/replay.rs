@@ -25,7 +25,7 @@ async fn a_replay_that_goes_through_deletes_the_message() {
     assert_eq!(
         fake.invoked(),
         vec![(
-            LEASE_FN.to_string(),
+            LEASE_NAME.to_string(),
             json!({"leaseId": "l-1", "number": "+14255550199", "version": 3})
         )]
     );
@@ -36,7 +36,7 @@ async fn a_replay_that_goes_through_deletes_the_message() {
 #[tokio::test]
 async fn a_function_error_keeps_the_message_and_says_why() {
     let fake = every_shape().answering(
-        NOTIFIER,
+        NOTIFIER_NAME,
         Some("Unhandled"),
         json!({"errorType": "SesUnavailable", "errorMessage": "still down"}),
     );
@@ -55,7 +55,7 @@ async fn a_function_error_keeps_the_message_and_says_why() {
 #[tokio::test]
 async fn a_stream_batch_with_failed_items_is_kept() {
     let fake = every_shape().answering(
-        STREAM_FN,
+        STREAM_NAME,
         None,
         json!({"batchItemFailures": [{"itemIdentifier": "4421584500000000017450439092"}]}),
     );
@@ -68,7 +68,7 @@ async fn a_stream_batch_with_failed_items_is_kept() {
     assert_eq!(fake.objects.lock().unwrap().len(), 1, "the object is kept");
 
     // Once they go through, the object is deleted.
-    let fake = every_shape().answering(STREAM_FN, None, json!({"batchItemFailures": []}));
+    let fake = every_shape().answering(STREAM_NAME, None, json!({"batchItemFailures": []}));
     let (summary, _) = replay_ids(&fake, &[S3_KEY], false).await;
     assert_eq!(summary.replayed, 1);
     assert!(fake.objects.lock().unwrap().is_empty());

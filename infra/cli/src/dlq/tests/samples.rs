@@ -17,6 +17,11 @@ pub(super) const LEASE_FN: &str =
 pub(super) const STREAM_FN: &str =
     "arn:aws:lambda:us-east-1:123456789012:function:lifeline-prod-stream-events";
 
+/// The stage's functions, as a replay invokes them: named from the stage.
+pub(super) const NOTIFIER_NAME: &str = "lifeline-prod-notifier";
+pub(super) const LEASE_NAME: &str = "lifeline-prod-callback-lease";
+pub(super) const STREAM_NAME: &str = "lifeline-prod-stream-events";
+
 /// Every phone number in the samples: none may show in full.
 pub(super) const NUMBERS: [&str; 4] = ["14255550199", "14255550190", "14255550111", "442079460018"];
 
@@ -117,7 +122,7 @@ pub(super) fn rule_dead_letter() -> PeekedMessage {
         &[
             (
                 "RULE_ARN",
-                "arn:aws:events:us-east-1:123456789012:rule/lifeline-prod/lease-changed",
+                "arn:aws:events:us-east-1:123456789012:rule/lifeline-prod/callback-lease",
             ),
             ("TARGET_ARN", LEASE_FN),
             ("ERROR_CODE", "Lambda.TooManyRequestsException"),

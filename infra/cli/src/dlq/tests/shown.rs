@@ -1,6 +1,7 @@
 //! What is shown: no full phone number, address or e-mail address unless
 //! asked for.
 
+use lifeline_aws::dlq::PeekedMessage;
 use serde_json::Value;
 
 use super::fake::*;
@@ -90,4 +91,82 @@ fn e_mail_addresses_keep_only_their_domain() {
         "for ***@example.com; ***@corp.example.org."
     );
     assert_eq!(mask_emails("a @ b, x@localhost"), "a @ b, x@localhost");
+}
+
+/// A letter whose body carries terminal escapes: a colour, a screen clear,
+/// a window title, a carriage return and a right-to-left override.
+fn hostile_letters() -> FakeAws {
+    let mut record = async_failure();
+    record["responsePayload"]["errorMessage"] =
+        serde_json::json!("\u{1b}[2J\u{1b}]0;owned\u{7}boom\rok \u{202e}gnp.exe");
+    record["requestPayload"]["detail"]["agentId"] = serde_json::json!("a-\u{1b}[31m42\u{9b}");
+    FakeAws::default().with_queue(
+        "lifeline-prod-notifier-failures",
+        vec![
+            message("11111111-aaaa-4bbb-8ccc-000000000009", &record, &[]),
+            PeekedMessage {
+                message_id: "\u{1b}[1m22222222".into(),
+                body: "not json \u{1b}[31mred\u{1b}[0m\u{7}".into(),
+                ..Default::default()
+            },
+        ],
+    )
+}
+
+fn assert_inert(text: &str) {
+    assert!(
+        !text.chars().any(crate::printable::is_hazard),
+        "a control character gets out:\n{text:?}"
+    );
+}
+
+#[tokio::test]
+async fn escape_sequences_in_a_letter_never_reach_the_terminal() {
+    let fake = hostile_letters();
+    let letters = letters_of(&fake).await;
+    assert_eq!(letters.len(), 2);
+    let list = list_text(&letters);
+    assert_inert(&list);
+    assert!(list.contains("\\u{1b}[2J"), "shown, as an escape: {list}");
+    assert!(list.contains("\\u{202e}gnp.exe"), "{list}");
+    assert_eq!(
+        list.lines().count(),
+        3,
+        "a CR or newline starts no line: {list}"
+    );
+    for l in &letters {
+        for raw in [false, true] {
+            let shown = show_text(l, raw);
+            assert_inert(&shown);
+        }
+    }
+    let unknown = show_text(by_kind(&letters, Kind::Unknown), false);
+    assert!(
+        unknown.contains("not json \\u{1b}[31mred\\u{1b}[0m\\u{7}"),
+        "{unknown}"
+    );
+    let json_text = list_json(&letters);
+    assert_inert(&json_text);
+    let entries: Vec<Value> = serde_json::from_str(&json_text).unwrap();
+    assert_eq!(
+        entries[0]["subject"], "call c-1, agent a-\u{1b}[31m42\u{9b}",
+        "JSON keeps the value, escaped"
+    );
+}
+
+#[tokio::test]
+async fn a_replays_account_of_a_hostile_answer_is_inert() {
+    let fake = hostile_letters().answering(
+        "lifeline-prod-notifier",
+        Some("Unhandled"),
+        serde_json::json!({"errorType": "X", "errorMessage": "\u{1b}[8mhidden\nreplayed 99"}),
+    );
+    let letters = letters_of(&fake).await;
+    let mut out = Vec::new();
+    let chosen: Vec<&DeadLetter> = letters.iter().collect();
+    replay(&fake, &chosen, &mut out).await;
+    let out = String::from_utf8(out).unwrap();
+    assert_inert(&out);
+    assert!(out.contains("\\u{1b}[8mhidden\\nreplayed 99"), "{out}");
+    assert_eq!(out.lines().count(), 2, "one line a letter: {out}");
 }

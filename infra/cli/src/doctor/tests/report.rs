@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use lifeline_app::settings::LowWater;
+use lifeline_aws::secrets::SecretVersion;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::location::{Civic, CivicKey, RegisteredLocation};
 use lifeline_domain::notification::NotificationTemplate;
@@ -36,6 +37,9 @@ fn exit_codes_and_text() {
             exists: true,
         }],
         agents: vec![ana()],
+        agent_count: 1,
+        call_path_reserved: 100,
+        webhook_secret: None,
         registered: [(ana().id, registered_at(now() - Duration::hours(1)))].into(),
         location_fresh_for: Duration::hours(12),
         platform: VoicePlatform::Webhook,
@@ -79,6 +83,7 @@ struct Fake {
     registered: BTreeMap<AgentId, RegisteredLocation>,
     asked_has_pool: Mutex<BTreeSet<Country>>,
     asked_location: Mutex<Vec<AgentId>>,
+    secret_versions: Vec<SecretVersion>,
 }
 
 #[async_trait]
@@ -129,6 +134,12 @@ impl Readiness for Fake {
     async fn tenant(&self) -> Result<TenantSettings, String> {
         Ok(TenantSettings::default())
     }
+    async fn secret_versions(&self, secret_id: &str) -> Result<Vec<SecretVersion>, String> {
+        match secret_id {
+            "unreadable" => Err("AccessDeniedException: not allowed".into()),
+            _ => Ok(self.secret_versions.clone()),
+        }
+    }
 }
 
 fn agent(id: &str, country: Country) -> AgentProfile {
@@ -145,6 +156,8 @@ fn targets() -> Targets {
         group: "lifeline".into(),
         low_water: LowWater::parse("2").unwrap(),
         platform: VoicePlatform::Webhook,
+        call_path_reserved: 100,
+        webhook_secret: None,
     }
 }
 
@@ -248,4 +261,73 @@ async fn the_report_names_each_agents_registered_location_and_each_missing_pool(
     assert_eq!(lookups.registered.keys().collect::<Vec<_>>(), [&id]);
     let r = report(&lookups, &targets.low_water, now());
     assert_eq!(r.exit_code(), 0, "{}", r.to_text());
+}
+
+/// A version of the webhook secret created `ago` before [`now`].
+fn version(stage: &str, ago: Duration) -> SecretVersion {
+    SecretVersion {
+        stages: vec![stage.into()],
+        created: Some(now() - ago),
+    }
+}
+
+#[tokio::test]
+async fn the_call_path_and_the_webhook_secret_are_checked_for_the_whole_deployment() {
+    let fake = Fake {
+        agents: (0..3)
+            .map(|i| agent(&format!("a-{i}"), Country::US))
+            .collect(),
+        pools: [(Country::US, 5)].into(),
+        secret_versions: vec![
+            version("AWSCURRENT", Duration::days(9)),
+            version("AWSPREVIOUS", Duration::days(400)),
+        ],
+        ..Fake::default()
+    };
+    let mut targets = targets();
+    targets.call_path_reserved = 2;
+    targets.webhook_secret = Some("arn:aws:secretsmanager:us-east-1:1:secret:webhook".into());
+    // One agent asked for: all three still count for the call path.
+    let id: AgentId = "a-1".parse().unwrap();
+    let lookups = gather_from(&fake, &targets, Some(&id), now())
+        .await
+        .unwrap();
+    assert_eq!((lookups.agents.len(), lookups.agent_count), (1, 3));
+    let r = report(&lookups, &targets.low_water, now());
+    let of = |check: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.scope == "deployment" && f.check == check)
+            .unwrap_or_else(|| panic!("no {check} in {}", r.to_text()))
+    };
+    assert_eq!(of("call path").level, Level::Warning);
+    assert!(of("call path").detail.contains("fewer than the 3 agents"));
+    let secret = of("webhook secret");
+    assert_eq!(secret.level, Level::Warning, "{}", r.to_text());
+    assert_eq!(
+        secret.advice.as_deref(),
+        Some("retire it: `lifeline secret retire-previous` (once the platform signs with the current one)")
+    );
+    assert_eq!(r.exit_code(), 1, "{}", r.to_text());
+
+    // Unreadable: said, and the report is still made.
+    targets.webhook_secret = Some("unreadable".into());
+    let lookups = gather_from(&fake, &targets, None, now()).await.unwrap();
+    let r = report(&lookups, &targets.low_water, now());
+    let secret = r
+        .findings
+        .iter()
+        .find(|f| f.check == "webhook secret")
+        .unwrap();
+    assert!(
+        secret.detail.contains("AccessDeniedException"),
+        "{}",
+        secret.detail
+    );
+
+    // No secret configured: no such finding.
+    targets.webhook_secret = None;
+    let lookups = gather_from(&fake, &targets, None, now()).await.unwrap();
+    let r = report(&lookups, &targets.low_water, now());
+    assert!(r.findings.iter().all(|f| f.check != "webhook secret"));
 }

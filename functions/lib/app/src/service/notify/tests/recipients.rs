@@ -144,6 +144,35 @@ async fn a_corrupt_template_reads_as_absent() {
     assert_eq!(r.corrupt_kinds(), vec!["template"]);
 }
 
+/// A stored template that would put text unescaped into the e-mail, or
+/// work without bound (pushed before the checks): the built-in one goes out.
+#[tokio::test]
+async fn a_stored_template_that_fails_the_guard_gives_way_to_the_builtin() {
+    for html in [
+        "<p>{{ agent_name|safe }}</p>",
+        "{% autoescape false %}{{ agent_name }}{% endautoescape %}",
+        "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+    ] {
+        let r = rig(DESK);
+        let mut t = NotificationTemplate::builtin();
+        t.subject = "Stored: {{ dialed }}".into();
+        t.html = html.into();
+        t.version = 4;
+        r.store.with_state(|s| s.template = Some(t));
+        let started = std::time::Instant::now();
+        assert_eq!(r.notify().await.unwrap(), Notified::Sent, "{html}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{html}"
+        );
+        assert_eq!(
+            r.outbox.messages()[0].1.subject,
+            "Emergency call to 911 by Ana",
+            "{html}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_corrupt_call_record_is_parked_not_retried() {
     let r = rig(DESK);
