@@ -11,12 +11,12 @@ use lifeline_app::service::ended::EndService;
 use lifeline_app::settings::Settings;
 use lifeline_domain::numbers::{emergency_digits_anywhere, OutsideLinePrefix};
 use lifeline_edge::config::Config;
-use lifeline_edge::http::{body_bytes, problem, WebhookHandler};
+use lifeline_edge::http::{body_bytes, problem, signed_path, WebhookHandler};
 use lifeline_edge::webhook::Problem;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::TwilioConfig;
+use crate::config::{PublicUrl, TwilioConfig};
 use crate::twilio::{self, Form, TwilioSignatureError};
 
 /// Twilio waits 15 s for TwiML; Lifeline answers well inside (the dial's own
@@ -59,12 +59,22 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
         self
     }
 
+    /// The base URL Twilio addressed this request to, under which the
+    /// answer's own URLs go: the configured one, or the host and base path
+    /// API Gateway received the request on.
+    pub(crate) fn base(&self, req: &Request) -> String {
+        match &self.twilio.public_url {
+            PublicUrl::Fixed(base) => base.clone(),
+            PublicUrl::FromRequest => request_base(req),
+        }
+    }
+
     /// The full URL Twilio requested, as it signed it.
     fn signed_url(&self, req: &Request) -> String {
-        let uri = req.uri();
-        match uri.query() {
-            Some(q) if !q.is_empty() => self.twilio.url(&format!("{}?{q}", uri.path())),
-            _ => self.twilio.url(uri.path()),
+        let path = signed_path(req);
+        match req.uri().query() {
+            Some(q) if !q.is_empty() => format!("{}{path}?{q}", self.base(req)),
+            _ => format!("{}{path}", self.base(req)),
         }
     }
 
@@ -139,4 +149,22 @@ pub(crate) fn twiml(document: String) -> Response<Body> {
 pub(crate) fn refused(req: &Request, e: TwilioSignatureError) -> Response<Body> {
     tracing::warn!(reason = %e, path = %req.uri().path(), "Twilio webhook refused: bad signature");
     problem(&Problem::unauthorized(e))
+}
+
+/// `https://<domainName><base path>`: where API Gateway received `req` —
+/// its raw path less the route's own path (a named stage, a custom domain's
+/// base path).
+fn request_base(req: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    let domain = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(c)) => c.domain_name.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let raw = match req.raw_http_path() {
+        "" => req.uri().path(),
+        raw => raw,
+    };
+    let prefix = raw.strip_suffix(signed_path(req)).unwrap_or_default();
+    format!("https://{domain}{prefix}")
 }

@@ -69,14 +69,36 @@ impl std::str::FromStr for LastResort {
     }
 }
 
+/// Where Twilio addresses Lifeline (what its signatures cover).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicUrl {
+    /// A fixed base, no trailing slash: a custom domain, a tunnel, the
+    /// local runner.
+    Fixed(String),
+    /// The host and base path API Gateway received each request on: the
+    /// stack's own API URL, which the template cannot put in the function's
+    /// environment (the API refers to the function: a cycle).
+    FromRequest,
+}
+
+impl PublicUrl {
+    /// The fixed base, if there is one.
+    pub fn fixed(&self) -> Option<&str> {
+        match self {
+            PublicUrl::Fixed(base) => Some(base),
+            PublicUrl::FromRequest => None,
+        }
+    }
+}
+
 /// The adapter's settings, read once at cold start.
 #[derive(Debug, Clone)]
 pub struct TwilioConfig {
     /// `LIFELINE_TWILIO_AUTH_TOKEN` (locally `local-twilio-token`).
     pub auth_token: TwilioAuthToken,
-    /// `LIFELINE_TWILIO_PUBLIC_URL`: the base URL Twilio calls (the API's
-    /// invoke URL), which the signature covers; no trailing slash.
-    pub public_url: String,
+    /// `LIFELINE_TWILIO_PUBLIC_URL`: the base URL Twilio calls, which the
+    /// signature covers; unset on AWS, the one each request came in on.
+    pub public_url: PublicUrl,
     /// `LIFELINE_TWILIO_CALLER_ID`: the caller ID of a dial whose request
     /// carries no `CallerId` parameter.
     pub caller_id: Option<E164>,
@@ -141,11 +163,6 @@ impl TwilioConfig {
         })
     }
 
-    /// `path_and_query` under the public URL: what Twilio requests (and signs).
-    pub(crate) fn url(&self, path_and_query: &str) -> String {
-        format!("{}{path_and_query}", self.public_url)
-    }
-
     /// How long a TaskRouter task waits for a worker (Flex).
     pub(crate) fn task_seconds(&self) -> u32 {
         self.ring_seconds.saturating_mul(6)
@@ -183,11 +200,11 @@ impl<G: Fn(&str) -> Option<String>> Lookup<G> {
         TwilioAuthToken::new(&token).map_err(|e| invalid(AUTH_TOKEN_VAR, e.0))
     }
 
-    fn public_url(&self) -> Result<String, TwilioConfigError> {
+    fn public_url(&self) -> Result<PublicUrl, TwilioConfigError> {
         let public_url = match self.set(PUBLIC_URL_VAR) {
             Some(u) => u,
             None if self.local() => "http://127.0.0.1:3000".into(),
-            None => return Err(TwilioConfigError::Missing(PUBLIC_URL_VAR)),
+            None => return Ok(PublicUrl::FromRequest),
         };
         let public_url = public_url.trim_end_matches('/').to_string();
         if !self.is_url(&public_url) {
@@ -196,7 +213,7 @@ impl<G: Fn(&str) -> Option<String>> Lookup<G> {
                 format!("`{public_url}` must be an https:// URL"),
             ));
         }
-        Ok(public_url)
+        Ok(PublicUrl::Fixed(public_url))
     }
 
     fn continue_url(&self) -> Result<Option<String>, TwilioConfigError> {

@@ -128,13 +128,14 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
         if let Err(e) = self.verify(req, form) {
             return refused(req, e);
         }
+        let base = self.base(req);
         let step = InboundStep::of(req.uri().query());
         if step != InboundStep::First && leg_answered(form) {
             return twiml(twilio::hangup());
         }
         let attempt = match step {
             InboundStep::LastResort(round) => {
-                return twiml(self.last_resort(form, round.saturating_add(1), false))
+                return twiml(self.last_resort(&base, form, round.saturating_add(1), false))
             }
             InboundStep::Target(n) => n,
             InboundStep::First => 0,
@@ -142,7 +143,7 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
         let to = form.get("To").and_then(|t| t.parse::<E164>().ok());
         let targets = callback_targets(&self.route(form, to.as_ref()).await);
         if let Some(target) = targets.get(attempt) {
-            return twiml(self.ring(form, target, attempt));
+            return twiml(self.ring(&base, form, target, attempt));
         }
         if !targets.is_empty() {
             tracing::warn!(
@@ -150,9 +151,9 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
                 rang = targets.len(),
                 "callback unanswered by the agent and the fallbacks: to the last resort"
             );
-            return twiml(self.last_resort(form, 1, true));
+            return twiml(self.last_resort(&base, form, 1, true));
         }
-        twiml(self.without_live_lease(form, to.as_ref()).await)
+        twiml(self.without_live_lease(&base, form, to.as_ref()).await)
     }
 
     /// The core's callback answer for the call (re-read on every leg, so a
@@ -178,7 +179,7 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
 
     /// No live lease routes the call: the tenant's handler for a free
     /// number, the last resort for one that is held, in quarantine or unknown.
-    async fn without_live_lease(&self, form: &Form, to: Option<&E164>) -> String {
+    async fn without_live_lease(&self, base: &str, form: &Form, to: Option<&E164>) -> String {
         match (self.number_state(to).await, &self.twilio.continue_url) {
             (NumberState::Free, Some(url)) => twilio::redirect(url),
             (state, _) => {
@@ -187,17 +188,15 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
                     ?state,
                     "call to a number without a live lease: to the last resort"
                 );
-                self.last_resort(form, 1, true)
+                self.last_resort(base, form, 1, true)
             }
         }
     }
 
     /// Ring one target of the lease: a `<Client>` (a TaskRouter task under
     /// Flex) or an E.164 number, for a bounded time, then `attempt + 1`.
-    fn ring(&self, form: &Form, target: &str, attempt: usize) -> String {
-        let next = self
-            .twilio
-            .url(&format!("/twilio/inbound?attempt={}", attempt + 1));
+    fn ring(&self, base: &str, form: &Form, target: &str, attempt: usize) -> String {
+        let next = format!("{base}/twilio/inbound?attempt={}", attempt + 1);
         match &self.twilio.flex_workflow_sid {
             Some(workflow) if !target.starts_with('+') => {
                 let task = callback_task(
@@ -219,7 +218,7 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
 
     /// Round `round` of the last resort (a short message first when
     /// `announce`); after [`LAST_RESORT_ROUNDS`], a message and the end.
-    fn last_resort(&self, form: &Form, round: u32, announce: bool) -> String {
+    fn last_resort(&self, base: &str, form: &Form, round: u32, announce: bool) -> String {
         if round > LAST_RESORT_ROUNDS {
             tracing::error!(
                 call_sid = form.get("CallSid").unwrap_or_default(),
@@ -227,7 +226,7 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
             );
             return twilio::document(&[twilio::say_verb(NOBODY_MESSAGE), twilio::hangup_verb()]);
         }
-        let next = self.twilio.url(&format!("/twilio/inbound?last={round}"));
+        let next = format!("{base}/twilio/inbound?last={round}");
         let leg = match &self.twilio.last_resort {
             LastResort::Number(number) => {
                 twilio::dial_clients_verb(&[number.as_str()], self.twilio.ring_seconds, Some(&next))

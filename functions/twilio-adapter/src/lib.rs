@@ -29,7 +29,9 @@ mod status;
 pub mod twilio;
 
 pub use adapter::{TwilioAdapter, ANSWER_BUDGET};
-pub use config::{LastResort, TwilioConfig, TwilioConfigError, LAST_RESORT_VAR, LOCAL_LAST_RESORT};
+pub use config::{
+    LastResort, PublicUrl, TwilioConfig, TwilioConfigError, LAST_RESORT_VAR, LOCAL_LAST_RESORT,
+};
 pub use inbound::{
     callback_targets, callback_task, last_resort_task, leg_answered, InboundStep, NumberState,
     CALLBACK_TASK_PRIORITY, HOLD_MESSAGE, LAST_RESORT_ROUNDS, NOBODY_MESSAGE,

@@ -201,13 +201,13 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
             Some(answer) => twiml(outbound_twiml(
                 &answer,
                 &request,
-                &self.twilio.url("/twilio/status"),
+                &format!("{}/twilio/status", self.base(req)),
             )),
             None => {
                 let report = request
                     .caller_id
                     .as_ref()
-                    .map(|c| self.twilio.url(&report_path(c)));
+                    .map(|c| format!("{}{}", self.base(req), report_path(c)));
                 twiml(fail_open_twiml(&request, &self.prefix, report.as_deref()))
             }
         }

@@ -15,11 +15,13 @@ fn configuration_is_validated_once() {
         lambda(&[]),
         Err(TwilioConfigError::Missing("LIFELINE_TWILIO_AUTH_TOKEN"))
     ));
-    let base = [("LIFELINE_TWILIO_AUTH_TOKEN", "t0k3n")];
-    assert!(matches!(
-        lambda(&base),
-        Err(TwilioConfigError::Missing("LIFELINE_TWILIO_PUBLIC_URL"))
-    ));
+    // Without a public URL, each request's own (the stack's API URL).
+    let from_request = lambda(&[
+        ("LIFELINE_TWILIO_AUTH_TOKEN", "t0k3n"),
+        (LAST_RESORT_VAR, "+14255550170"),
+    ])
+    .unwrap();
+    assert_eq!(from_request.public_url, PublicUrl::FromRequest);
     let required = [
         ("LIFELINE_TWILIO_AUTH_TOKEN", "t0k3n"),
         ("LIFELINE_TWILIO_PUBLIC_URL", "https://api.example.com/"),
@@ -49,7 +51,10 @@ fn configuration_is_validated_once() {
         vars.push((LAST_RESORT_VAR, "+14255550170"));
         lambda(&vars)
     };
-    assert_eq!(with("X", "").unwrap().public_url, "https://api.example.com");
+    assert_eq!(
+        with("X", "").unwrap().public_url,
+        PublicUrl::Fixed("https://api.example.com".into())
+    );
     let bad = |k, v| with(k, v).unwrap_err().to_string();
     assert!(bad("LIFELINE_TWILIO_CALLER_ID", "12345").contains("LIFELINE_TWILIO_CALLER_ID"));
     assert!(bad("LIFELINE_TWILIO_FLEX_WORKFLOW_SID", "WW123").contains("workflow SID"));
@@ -75,7 +80,7 @@ fn configuration_is_validated_once() {
     .is_err());
     // Locally everything has a default, the last resort a made-up supervisor line.
     let local = config(&[]);
-    assert_eq!(local.public_url, BASE);
+    assert_eq!(local.public_url, PublicUrl::Fixed(BASE.into()));
     assert_eq!(local.ring_seconds, 20);
     assert_eq!(
         local.last_resort,

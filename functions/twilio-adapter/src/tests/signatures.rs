@@ -98,3 +98,38 @@ async fn until_the_token_is_read_emergency_dials_fail_open_and_the_rest_is_refus
         "{twiml}"
     );
 }
+
+/// Without a configured public URL (the template's default on AWS), the
+/// adapter takes the host and base path API Gateway received the request
+/// on: Twilio's signature over that URL verifies, and the answer's own URLs
+/// go back to the same place — behind a named stage too.
+#[tokio::test]
+async fn without_a_public_url_the_request_s_own_host_is_the_base() {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+
+    let world = World::us(&POOL);
+    let mut twilio = config(&[]);
+    twilio.public_url = PublicUrl::FromRequest;
+    let a = adapter(&world, twilio);
+    let host = "abc123.execute-api.us-east-1.amazonaws.com";
+    for (raw, base) in [
+        ("/twilio/outbound", format!("https://{host}")),
+        ("/prod/twilio/outbound", format!("https://{host}/prod")),
+    ] {
+        let form = dial_form(&format!("CA-{}", raw.len()), "911");
+        let req = signed("/twilio/outbound", &form, "local-twilio-token", &base);
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.domain_name = Some(host.into());
+        context.route_key = Some("POST /twilio/outbound".into());
+        let req = req
+            .with_request_context(RequestContext::ApiGatewayV2(context))
+            .with_raw_http_path(raw);
+        let twiml = twiml_of(&a.handle(req).await);
+        assert!(
+            twiml.contains(&format!(r#"action="{base}/twilio/status""#)),
+            "{twiml}"
+        );
+    }
+}

@@ -272,7 +272,7 @@ settings! {
         about: "the Secrets Manager secret holding the auth token. twilio-adapter: read within 1.5 s at cold start and refreshed every 5 minutes (until it is read, emergency dials are placed as dialed and the rest is refused, `TwilioAuthTokenUnavailable`); platform-presence: read once at cold start (at most 6 s; unreadable, the start fails and Lambda retries)",
     }
     LIFELINE_TWILIO_PUBLIC_URL {
-        unset: Unset::Required("the runner's own URL locally"),
+        unset: Unset::Note("on AWS, the host and base path each request came in on (the stack's API URL); locally the runner's own URL"),
         shape: Shape::Described("an `https://` URL (locally `http://` too)"),
         read_by: TWILIO_ADAPTER,
         about: "twilio-adapter: the base URL Twilio calls (signatures cover it)",

@@ -257,7 +257,8 @@ impl LocalSystem {
 
     /// The URL Twilio calls this runner at (a tunnel's, possibly).
     pub(crate) fn twilio_public_url(&self) -> &str {
-        &self.twilio_config.public_url
+        // The runner's is always fixed (a default, or a tunnel).
+        self.twilio_config.public_url.fixed().unwrap_or_default()
     }
 
     fn register(&self, name: &'static str, function: Arc<dyn Invocable>) {

@@ -152,8 +152,8 @@ impl LocalSystem {
         // The URL Twilio would have signed: this runner's public URL + the path.
         let raw = |k: &str| v.get(k).and_then(|p| p.as_str()).unwrap_or_default();
         let url = match raw("rawQueryString") {
-            "" => format!("{}{}", self.twilio_config.public_url, raw("rawPath")),
-            q => format!("{}{}?{q}", self.twilio_config.public_url, raw("rawPath")),
+            "" => format!("{}{}", self.twilio_public_url(), raw("rawPath")),
+            q => format!("{}{}?{q}", self.twilio_public_url(), raw("rawPath")),
         };
         // A Lifeline signature covers the route the event names: its method and rawPath.
         let path = raw("rawPath").to_string();
