@@ -220,7 +220,7 @@ if [[ -z "$STOP_SIGNAL" ]]; then
 ================================================================================
 Lifeline is running on $BASE_URL
   table $LIFELINE_TABLE on $AWS_ENDPOINT_URL_DYNAMODB; SES v2 + Scheduler on $AWS_ENDPOINT_URL
-  webhook secret: $LIFELINE_WEBHOOK_SECRET   outside-line prefix: '${LIFELINE_OUTSIDE_LINE_PREFIX}'
+  webhook secret: LIFELINE_WEBHOOK_SECRET in infra/local/env.sh (owner-only)   outside-line prefix: '${LIFELINE_OUTSIDE_LINE_PREFIX}'
   fallback e-mail recipients (security desk): '${LIFELINE_FALLBACK_RECIPIENTS}'
 
 The admin CLI in another terminal, one step first (from the repository root):
@@ -230,11 +230,11 @@ The admin CLI in another terminal, one step first (from the repository root):
 An emergency dial, signed (from the repository root):
   infra/local/sign-curl.sh /calls/outbound '$body'
 
-The same by hand:
-  secret='$LIFELINE_WEBHOOK_SECRET'
+The same by hand (the secret from env.sh; openssl shows it to \`ps\` while it runs):
+  source infra/local/env.sh
   t=\$(date +%s)
   body='$body'
-  sig=\$(printf '%s.%s.%s.%s' "\$t" POST /calls/outbound "\$body" | openssl dgst -sha256 -hmac "\$secret" -hex | sed 's/^.* //')
+  sig=\$(printf '%s.%s.%s.%s' "\$t" POST /calls/outbound "\$body" | openssl dgst -sha256 -hmac "\$LIFELINE_WEBHOOK_SECRET" -hex | sed 's/^.* //')
   curl -sS -X POST $BASE_URL/calls/outbound -H 'Content-Type: application/json' -H "X-Lifeline-Signature: t=\$t,v2=\$sig" --data-binary "\$body"
 
 Any function on a raw Lambda event (every file in events/ works):

@@ -34,7 +34,12 @@ base="${LIFELINE_URL:-http://${LIFELINE_LISTEN:-127.0.0.1:3000}}"
 
 method="$(printf '%s' "${METHOD:-POST}" | tr '[:lower:]' '[:upper:]')"
 t="$(date +%s)"
-sig="$(printf '%s.%s.%s.%s' "$t" "$method" "${path%%\?*}" "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.* //')"
+# The key through the environment of one process, not a command line (`ps`
+# shows every argument to every local user; another user cannot read
+# /proc/<pid>/environ).
+sig="$(printf '%s.%s.%s.%s' "$t" "$method" "${path%%\?*}" "$body" |
+  LL_HMAC_KEY="$secret" python3 -c 'import hashlib, hmac, os, sys
+print(hmac.new(os.environ["LL_HMAC_KEY"].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())')"
 
 data=()
 [[ -z "$body" ]] || data=(--data-binary "$body")

@@ -10,6 +10,7 @@
 pub mod consent;
 pub mod letter;
 pub mod owner;
+pub mod plan;
 pub mod port;
 pub mod redact;
 pub mod render;
@@ -17,7 +18,8 @@ pub mod replay;
 
 pub use consent::{consent, is_yes, prompt, Consent};
 pub use letter::{classify_message, classify_object, DeadLetter, Kind, ReplayPlan, Source, Stage};
-pub use owner::{Owners, StageFunction};
+pub use owner::Owners;
+pub use plan::StageFunction;
 pub use port::{find, gather, DeadLetterPort, FindError, GatherError, Gathered, Places};
 pub use render::{list_entry, list_json, list_text, show_text};
 pub use replay::{replay, went_through, ReplaySummary};

@@ -9,7 +9,7 @@
 use lifeline_aws::dlq::QueueRef;
 use serde_json::Value;
 
-use super::letter::{ReplayPlan, Stage};
+use super::plan::{ReplayPlan, Stage, StageFunction};
 
 /// What each of a stage's failure queues (`lifeline-<stage>-<suffix>`) keeps
 /// the failures of: the functions by their registry names.
@@ -38,22 +38,6 @@ const QUEUE_OWNERS: &[(&str, &[&str])] = &[
 
 /// The stream's failure bucket keeps the batches of its one reader.
 const BUCKET_OWNERS: &[&str] = &["stream-events"];
-
-/// A function of the stage, by its deployed name: the only thing a replay
-/// invokes. Made here only, from the stage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StageFunction(String);
-
-impl StageFunction {
-    fn of(stage: &Stage, function: &str) -> Self {
-        StageFunction(format!("{}{function}", stage.queue_prefix()))
-    }
-
-    /// `lifeline-<stage>-<function>`.
-    pub fn name(&self) -> &str {
-        &self.0
-    }
-}
 
 /// The place a dead letter was read from, and the stage's functions it
 /// belongs to.
