@@ -130,7 +130,7 @@ async fn http_at_once(
             async move {
                 match req.send().await {
                     // The runner's model of Lambda's concurrency: no environment free.
-                    Ok(resp) if resp.status() == 429 => serde_json::json!({"reason": "throttled"}),
+                    Ok(resp) if resp.status() == 429 => serde_json::json!({"throttled": true}),
                     Ok(resp) => resp.json::<serde_json::Value>().await.unwrap_or_default(),
                     Err(e) => serde_json::json!({"reason": format!("http: {e}")}),
                 }
@@ -270,6 +270,9 @@ struct Row {
     pool: usize,
     distinct: usize,
     degraded: BTreeMap<String, usize>,
+    /// Refused by the runner's model of Lambda's concurrency (429): no
+    /// answer from Lifeline at all, the platform fails open.
+    throttled: usize,
     twice: usize,
     requests: BTreeMap<String, usize>,
     p50: f64,
@@ -311,8 +314,11 @@ async fn run(
     let requests = r.calls.snapshot();
     let mut degraded: BTreeMap<String, usize> = BTreeMap::new();
     let mut leased: HashMap<String, usize> = HashMap::new();
+    let mut throttled = 0;
     for (_, v) in &answers {
-        if v["degraded"] == false && v["callerId"].is_string() {
+        if v["throttled"] == true {
+            throttled += 1;
+        } else if v["degraded"] == false && v["callerId"].is_string() {
             *leased
                 .entry(v["callerId"].as_str().unwrap_or_default().to_string())
                 .or_default() += 1;
@@ -344,6 +350,7 @@ async fn run(
         pool,
         distinct: leased.len(),
         degraded,
+        throttled,
         twice,
         requests,
         p50: at(0.5),
@@ -372,12 +379,12 @@ pub(crate) async fn section_burst(conf: &aws_config::SdkConfig) {
     drop_and_settle(&warm).await;
     println!("## 9. Mass-casualty burst (one task per dial)\n");
     println!(
-        "N agents dial 911 at once, each a distinct agent and callId; fresh table per run, seeded before the clock starts; {WARM_UP} sequential dials first as a warm-up of DynamoDB Local; dial budget {budget_ms:.0} ms. `cold`: a new dial-intake handler in-process (every dial reads first); `warm`: the same handler warmed up (profiles, tenant settings, candidates) before the clock starts; `http`: the local runner on 127.0.0.1, warmed up as its start does, one signed POST per dial, through its model of Lambda's concurrency at the template's defaults (dial-intake: 500 environments, one request each, no queue; `throttled` counts the 429s). Writes per dial above 1 are retries (a number another dial took, a transaction conflict, the extension after a refused claim).\n"
+        "N agents dial 911 at once, each a distinct agent and callId; fresh table per run, seeded before the clock starts; {WARM_UP} sequential dials first as a warm-up of DynamoDB Local; dial budget {budget_ms:.0} ms. `cold`: a new dial-intake handler in-process (every dial reads first); `warm`: the same handler warmed up (profiles, tenant settings, candidates) before the clock starts; `http`: the local runner on 127.0.0.1, warmed up as its start does, one signed POST per dial, through its model of Lambda's concurrency at the template's defaults (dial-intake: 500 environments, one request each, no queue; the `throttled` column counts the 429s, answered by no Lifeline code). Writes per dial above 1 are retries (a number another dial took, a transaction conflict, the extension after a refused claim).\n"
     );
     println!(
-        "| path | N | pool | distinct numbers leased | degraded (by reason) | same number twice | DynamoDB requests per dial | p50 ms | p99 ms | max ms | after budget | wall ms | call records |"
+        "| path | N | pool | distinct numbers leased | degraded (by reason) | throttled | same number twice | DynamoDB requests per dial | p50 ms | p99 ms | max ms | after budget | wall ms | call records |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let paths = burst_paths();
     let mut bare_rows = Vec::new();
     for n in sizes {
@@ -415,11 +422,12 @@ pub(crate) async fn section_burst(conf: &aws_config::SdkConfig) {
                 .collect::<Vec<_>>()
                 .join(", ");
             println!(
-                "| {} | {} | {} | {} | {degraded} | {} | {:.2} ({by}) | {:.0} | {:.0} | {:.0} | {} | {:.0} | {} |",
+                "| {} | {} | {} | {} | {degraded} | {} | {} | {:.2} ({by}) | {:.0} | {:.0} | {:.0} | {} | {:.0} | {} |",
                 row.path.name(),
                 row.n,
                 row.pool,
                 row.distinct,
+                row.throttled,
                 row.twice,
                 per(total),
                 row.p50,
