@@ -8,12 +8,13 @@ use lifeline_app::clock::Clock;
 use lifeline_app::ports::{CallOutbox, DialStore, OutboxStore};
 use lifeline_app::service::dial::presented::PresentedError;
 use lifeline_app::service::dial::DialService;
+use lifeline_domain::call::{OutboundAnswer, OutboundDial};
 use lifeline_domain::degraded::DegradedReason;
 use lifeline_edge::config::Config;
 use lifeline_edge::http::{
     json, no_content, problem, received_at, Checked, WebhookAuth, WebhookHandler,
 };
-use lifeline_edge::webhook::{parse_outbound, parse_presented, Problem};
+use lifeline_edge::webhook::{parse_outbound, parse_outbound_lenient, parse_presented, Problem};
 use std::sync::Arc;
 
 pub struct DialIntake<S> {
@@ -97,8 +98,8 @@ impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
             }
             Checked::Refused(p) => return problem(&p),
         };
-        let dial = match parse_outbound(body) {
-            Ok(dial) => dial,
+        let (dial, ignored) = match self.read_dial(body) {
+            Ok(read) => read,
             Err(p) => return problem(&p),
         };
         // On its own task: a panic anywhere below (a dependency's included)
@@ -109,16 +110,46 @@ impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
             async move { service.dial_received(dial, received).await }
         });
         match work.await {
-            Ok(answer) => json(200, &answer),
+            Ok(answer) if ignored.is_empty() => json(200, &answer),
+            Ok(answer) => json(200, &with_ignored(&answer, ignored)),
             Err(e) => {
                 tracing::error!(call_id = %dial.call_id, error = %e, "emergency dial handling failed");
                 match self.service.fail_open(&dial, DegradedReason::InternalError) {
                     Some(answer) => json(200, &answer),
-                    None => json(200, &lifeline_domain::call::OutboundAnswer::ordinary()),
+                    None => json(200, &OutboundAnswer::ordinary()),
                 }
             }
         }
     }
+}
+
+impl<S: DialStore + OutboxStore + 'static> DialIntake<S> {
+    /// The dial, strictly; an emergency-looking one whose optional fields
+    /// are bad (`timestamp`, `location.*`) goes on without them, which the
+    /// answer names: such a dial is never refused.
+    fn read_dial(&self, body: &[u8]) -> Result<(OutboundDial, Vec<String>), Problem> {
+        let refused = match parse_outbound(body) {
+            Ok(dial) => return Ok((dial, Vec::new())),
+            Err(p) => p,
+        };
+        match parse_outbound_lenient(body) {
+            Ok(read) if self.service.looks_emergency(&read.dial) => {
+                tracing::warn!(call_id = %read.dial.call_id, ignored = ?read.ignored,
+                    "emergency dial with bad optional fields: they are ignored");
+                Ok((read.dial, read.ignored))
+            }
+            _ => Err(refused),
+        }
+    }
+}
+
+/// The answer with the optional fields the dial went on without.
+fn with_ignored(answer: &OutboundAnswer, ignored: Vec<String>) -> serde_json::Value {
+    let mut v = serde_json::to_value(answer).unwrap_or_default();
+    if let Some(fields) = v.as_object_mut() {
+        fields.insert("ignored".into(), ignored.into());
+    }
+    v
 }
 
 #[cfg(test)]

@@ -210,3 +210,25 @@ async fn a_signature_replayed_to_another_route_is_refused_and_writes_nothing() {
         204
     );
 }
+
+/// An emergency dial with bad optional fields is served without them, says
+/// which, and is recorded like any other (its end is known, DND follows).
+#[tokio::test]
+async fn an_emergency_dial_is_never_refused_for_an_optional_field() {
+    let l = start(5).await;
+    let mut body = dial("c-opt", "a-42", "911");
+    body["timestamp"] = json!("yesterday at noon");
+    body["location"]["method"] = json!("Telepathy");
+    let d = l.post("/calls/outbound", &body).await;
+    assert_eq!(d.status, 200, "{}", d.json);
+    assert_eq!(d.json["action"], "emergency");
+    assert_eq!(d.json["degraded"], false, "{}", d.json);
+    assert_eq!(d.json["ignored"], json!(["location.method", "timestamp"]));
+    assert!(US_POOL.contains(&d.json["callerId"].as_str().unwrap_or_default()));
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        l.post("/calls/ended", &ended("c-opt", "a-42")).await.status,
+        204
+    );
+}

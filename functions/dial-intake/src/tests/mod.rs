@@ -10,6 +10,7 @@ use lifeline_edge::fixtures::{agent, body_json, config, signed};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
+mod optional;
 mod received;
 
 const US_POOL: [&str; 5] = [

@@ -3,10 +3,12 @@
 //! Everything is re-exported here: `lifeline_edge::webhook::X` is the path
 //! other crates use.
 
+pub mod lenient;
 pub mod problem;
 pub mod request;
 pub mod signature;
 
+pub use lenient::{parse_outbound_lenient, LenientDial};
 pub use problem::{Problem, MAX_BODY_BYTES};
 pub use request::{
     parse_ended, parse_inbound, parse_json, parse_location, parse_outbound, parse_presented,

@@ -47,6 +47,14 @@ pub(super) fn reason_of(e: &StoreError) -> DegradedReason {
 }
 
 impl<S: DialStore + 'static> DialService<S> {
+    /// Whether `dial` looks like an emergency call (recognised without the store).
+    pub fn looks_emergency(&self, dial: &OutboundDial) -> bool {
+        !matches!(
+            classify(dial, &self.settings.outside_line_prefix),
+            Classification::Ordinary
+        )
+    }
+
     /// A dial that cannot be served normally (its request not authenticated,
     /// its handling failed): when it looks like an emergency, `emergency` with
     /// the given own number, degraded with `reason`, nothing read or written;
