@@ -67,6 +67,11 @@ pub struct Settings {
 /// answer and one more request (to settle its outcome) still fit.
 pub const DIAL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(900);
 
+/// The least time a lease write is given (a transaction under load takes a
+/// few hundred milliseconds at worst on DynamoDB Local; a few tens on AWS):
+/// with a request's share, what the smallest dial budget must hold.
+pub const MIN_LEASE_WRITE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The least an emergency call holds its number without an end being
 /// reported (`LIFELINE_ACTIVE_CALL_LIMIT_MINUTES`'s minimum).
 pub const MIN_ACTIVE_CALL_LIMIT_MINUTES: i64 = 120;

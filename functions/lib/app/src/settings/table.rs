@@ -158,7 +158,9 @@ settings! {
     LIFELINE_DIAL_BUDGET_MS {
         unset: Unset::Default("2500"),
         shape: Shape::WholeNumber {
-            min: 100,
+            // The least in which a lease write may start (a third of the
+            // budget for one request, and 250 ms for the write).
+            min: 400,
             max: 10_000,
             unit: "milliseconds",
         },

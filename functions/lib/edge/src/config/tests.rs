@@ -167,4 +167,22 @@ fn the_template_states_the_call_path_timeout_truly() {
         settings.is_ok(),
         "the largest DialBudgetMs fits: {settings:?}"
     );
+    // The smallest is the settings' too, and a lease can still be written in it.
+    let budget_min = template
+        .split("DialBudgetMs:")
+        .nth(1)
+        .and_then(|p| p.lines().find_map(|l| l.trim().strip_prefix("MinValue: ")))
+        .expect("DialBudgetMs MinValue");
+    let least = |ms: u64| {
+        lifeline_app::settings::Settings::from_lookup(|k| {
+            (k == "LIFELINE_DIAL_BUDGET_MS").then(|| ms.to_string())
+        })
+    };
+    let min: u64 = budget_min.parse().expect("a number");
+    let settings = least(min).expect("the smallest DialBudgetMs is accepted");
+    assert!(least(min - 1).is_err(), "and nothing smaller");
+    assert!(
+        settings.dial_budget >= settings.dial_attempt() + lifeline_app::settings::MIN_LEASE_WRITE,
+        "a lease write fits in the smallest budget: {settings:?}"
+    );
 }

@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use crate::ports::StoreError;
 
-/// The least time a lease write is given (a transaction under load takes a
-/// few hundred milliseconds at worst on DynamoDB Local; a few tens on AWS).
-const MIN_LEASE_WRITE: Duration = Duration::from_millis(250);
+use crate::settings::MIN_LEASE_WRITE;
 
 /// Kept back at the very end for answering (serializing, logging).
 const ANSWER_MARGIN: Duration = Duration::from_millis(20);
