@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use super::faults::WriteOp;
 use super::store::{MemoryStore, State};
 use crate::ports::{
-    LeaseScheduler, LeaseWrite, RecordError, ReleaseStore, ScheduleError, StoreError,
+    ItemKind, LeaseScheduler, LeaseWrite, RecordError, ReleaseStore, ScheduleError, StoreError,
 };
 use lifeline_domain::expiry::{may_release, ExpirySchedule, LeaseExpiry};
 use lifeline_domain::lease::Lease;
@@ -26,8 +26,15 @@ pub(super) fn lease_ok(s: &State, w: &LeaseWrite) -> Result<(), RecordError> {
             pointer_version,
             ..
         } => {
-            // As the table's refusal does: the pointer's lease comes back.
+            // As the table's refusal does: the pointer's lease comes back
+            // (none when it does not decode).
             let pointer = s.pointers.get(&lease.agent);
+            let unreadable = s
+                .unreadable
+                .contains(&(ItemKind::LeasePointer, lease.agent.to_string()));
+            if unreadable && pointer_version.is_none() {
+                return Err(RecordError::LeaseChanged(None));
+            }
             if pointer.map(|l| l.version) != *pointer_version {
                 return Err(RecordError::LeaseChanged(pointer.cloned().map(Box::new)));
             }

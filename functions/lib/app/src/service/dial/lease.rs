@@ -15,7 +15,7 @@ use super::candidates::Candidates;
 use super::deadline::{within, Deadline};
 use super::degraded::reason_of;
 use super::DialService;
-use crate::ports::{DialContext, DialStore, LeaseWrite, RecordError};
+use crate::ports::{DialContext, DialStore, ItemKind, LeaseWrite, RecordError};
 
 /// Write attempts before answering degraded.
 const MAX_ATTEMPTS: usize = 16;
@@ -194,6 +194,15 @@ impl<S: DialStore + 'static> DialService<S> {
         match within(at.deadline.before_reserve(), reread).await {
             Ok(fresh) => match &fresh.call {
                 Some(call) => Some(self.answer_repeat(dial, call, BestMatch::known(at.m), at.now)),
+                // Which number the agent holds cannot be told: none is
+                // claimed, at once (as on the cold path), not retried.
+                None if fresh.unreadable.contains(&ItemKind::LeasePointer) => {
+                    let reason = DegradedReason::LeaseUnreadable;
+                    Some(
+                        self.record_without_lease(dial, &fresh, at.m, at.now, reason, at.deadline)
+                            .await,
+                    )
+                }
                 None => {
                     *ctx = fresh;
                     None

@@ -5,6 +5,7 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
+use crate::ports::ItemKind;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::lease::Lease;
 use lifeline_domain::numbers::Country;
@@ -301,4 +302,33 @@ async fn a_cold_burst_reads_the_listing_once() {
     // 20 context reads, one lookup, at most one refill behind it.
     let reads = rig.store.reads() - lookups_before;
     assert!((21..=22).contains(&reads), "{reads} reads");
+}
+
+/// A warm dial whose write finds the agent's lease pointer unreadable (a
+/// hand edit): answered `lease_unreadable` at once, as the cold path does,
+/// not after a string of refused writes.
+#[tokio::test]
+async fn an_unreadable_lease_pointer_is_answered_at_once_on_the_warm_path() {
+    let rig = Rig::new(3, 10, "60");
+    rig.preload();
+    rig.svc.dial(dial("c-1", "a-1")).await; // the lookup seeds the queue
+    rig.svc.dial(dial("c-2", "a-2")).await; // a-2 holds a lease
+    rig.store
+        .with_state(|s| s.unreadable.push((ItemKind::LeasePointer, "a-2".into())));
+    let fresh = DialService::new(
+        rig.store.clone(),
+        Arc::new(rig.clock.clone()),
+        rig.svc.settings.clone(),
+    );
+    let profiles = rig
+        .store
+        .with_state(|s| s.agents.values().cloned().collect());
+    fresh.preload(profiles, TenantSettings::default());
+    fresh.dial(dial("c-0", "a-3")).await; // seeds this container's queue
+    let (r, w) = (rig.store.reads(), rig.store.writes());
+    let v = serde_json::to_value(fresh.dial(dial("c-3", "a-2")).await).unwrap();
+    let cost = (rig.store.reads() - r, rig.store.writes() - w);
+    assert_eq!(v["reason"], "lease_unreadable", "{v}");
+    assert_eq!(v["callerId"], "+14255550100");
+    assert!(cost.1 <= 2, "one refused write and the record: {cost:?}");
 }
