@@ -162,10 +162,22 @@ pub async fn a_notification_outcome_is_recorded_on_the_call_only<S: Side>(side: 
         ]
         .into(),
     );
+    // One delivery at a time holds the sending; the progress lets go of it;
+    // a claim lapses.
+    let c1: CallId = id("c-1");
+    let claim = |now: i64| s.claim_sending(&c1, t(now), t(now + 1));
+    assert!(claim(0).await.expect("claim"), "the first delivery's");
+    assert!(!claim(0).await.expect("claim"), "the second's, meanwhile");
+    assert!(!s
+        .claim_sending(&id("c-none"), t(0), t(1))
+        .await
+        .expect("claim"));
     s.record_progress(&id("c-1"), &progress)
         .await
         .expect("progress");
     assert_eq!(context("c-1").await.progress, progress);
+    assert!(claim(0).await.expect("claim"), "released with the progress");
+    assert!(claim(2).await.expect("claim"), "lapsed");
 
     let outcome = NotificationOutcome::Settled(Tally {
         recipients: 3,
@@ -184,6 +196,10 @@ pub async fn a_notification_outcome_is_recorded_on_the_call_only<S: Side>(side: 
     s.record_progress(&id("c-1"), &progress)
         .await
         .expect("late progress");
+    assert!(
+        !claim(10).await.expect("claim"),
+        "nothing to send once the outcome is recorded"
+    );
     let ctx = context("c-1").await;
     assert_eq!(ctx.notification.as_deref(), Some("partial"));
     assert!(ctx.progress.is_empty(), "{:?}", ctx.progress);

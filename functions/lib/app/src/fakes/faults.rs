@@ -24,6 +24,7 @@ pub enum WriteOp {
     RegisterLocation,
     RecordNotification,
     RecordProgress,
+    ClaimSending,
     PutAgent,
     AddNumbers,
     RemoveNumber,
@@ -48,6 +49,9 @@ pub(super) struct Faults {
     pub(super) fail_reads: AtomicBool,
     /// How many of the next writes fail.
     pub(super) fail_writes: AtomicUsize,
+    /// How many of the next progress writes fail (the e-mail's claim and
+    /// outcome go through).
+    pub(super) fail_progress: AtomicUsize,
     /// How many of the next emergency records commit and then report a
     /// failure (a timeout after the commit: the outcome is unknown to the caller).
     pub(super) lose_answers: AtomicUsize,
@@ -57,7 +61,7 @@ pub(super) struct Faults {
 }
 
 /// Takes one from a countdown; whether there was one.
-fn take_one(counter: &AtomicUsize) -> bool {
+pub(super) fn take_one(counter: &AtomicUsize) -> bool {
     counter
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok()

@@ -103,14 +103,38 @@ impl NotifyStore for MemoryStore {
         progress: &NotifyProgress,
     ) -> Result<(), StoreError> {
         self.check(true)?;
+        if super::faults::take_one(&self.faults.fail_progress) {
+            return Err(StoreError::Unavailable("injected progress fault".into()));
+        }
         self.with_state(|s| {
             // As the adapter's condition: on a call record, never over a
             // recorded outcome.
             if s.calls.contains_key(call) && !s.notifications.contains_key(call) {
                 s.notify_progress.insert(call.clone(), progress.clone());
+                s.sending_claims.remove(call);
             }
         });
         self.answer(WriteOp::RecordProgress).await;
         Ok(())
+    }
+
+    async fn claim_sending(
+        &self,
+        call: &CallId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.check(true)?;
+        let claimed = self.with_state(|s| {
+            let free = s.calls.contains_key(call)
+                && !s.notifications.contains_key(call)
+                && s.sending_claims.get(call).is_none_or(|held| *held < now);
+            if free {
+                s.sending_claims.insert(call.clone(), until);
+            }
+            free
+        });
+        self.answer(WriteOp::ClaimSending).await;
+        Ok(claimed)
     }
 }

@@ -40,6 +40,8 @@ pub struct State {
     /// The e-mail's progress per call, while some recipient is pending
     /// (dropped when the outcome is recorded, as the adapter does).
     pub notify_progress: HashMap<CallId, NotifyProgress>,
+    /// Until when a delivery holds each call's sending.
+    pub sending_claims: HashMap<CallId, DateTime<Utc>>,
     /// The caller ID each call's e-mail named, and its correction's.
     pub notified_caller_ids: HashMap<CallId, E164>,
     pub corrected_caller_ids: HashMap<CallId, E164>,
@@ -154,6 +156,11 @@ impl MemoryStore {
     /// The next `n` writes fail, the later ones go through.
     pub fn fail_next_writes(&self, n: usize) {
         self.faults.fail_writes.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` writes of an e-mail's progress fail, and nothing else.
+    pub fn fail_next_progress_writes(&self, n: usize) {
+        self.faults.fail_progress.store(n, Ordering::SeqCst);
     }
 
     /// The next `n` emergency records commit, but their caller hears a failure.

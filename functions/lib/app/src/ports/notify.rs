@@ -169,10 +169,21 @@ pub trait NotifyStore: Send + Sync {
     /// event does not send it again).
     async fn record_correction(&self, call: &CallId, number: &E164) -> Result<(), StoreError>;
     /// Records which recipients are settled while others are still pending,
-    /// so that a retry sends only to those (unless the outcome is recorded).
+    /// so that a retry sends only to those (unless the outcome is recorded),
+    /// and lets go of this attempt's claim on the sending.
     async fn record_progress(
         &self,
         call: &CallId,
         progress: &NotifyProgress,
     ) -> Result<(), StoreError>;
+    /// Claims the sending of the call's e-mail until `until`: only while no
+    /// outcome is recorded and no other delivery holds a claim that `now`
+    /// has not passed. Whether this one holds it: of two deliveries of one
+    /// event at once, one sends.
+    async fn claim_sending(
+        &self,
+        call: &CallId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }

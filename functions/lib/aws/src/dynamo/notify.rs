@@ -147,7 +147,8 @@ impl NotifyStore for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(call_key(call)))
-            .update_expression("SET notifyProgress = :p")
+            // The attempt ends here: its claim on the sending goes too.
+            .update_expression("SET notifyProgress = :p REMOVE notifySendingUntil")
             // Never over a recorded outcome (nor on an expired record).
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(notification)")
             .expression_attribute_values(":p", encode_progress(progress))
@@ -156,6 +157,29 @@ impl NotifyStore for DynamoStore {
         crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception())
             .map(|_| ())
             .map_err(unavailable)
+    }
+
+    async fn claim_sending(
+        &self,
+        call: &CallId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(call_key(call)))
+            .update_expression("SET notifySendingUntil = :until")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(notification) \
+                 AND (attribute_not_exists(notifySendingUntil) OR notifySendingUntil < :now)",
+            )
+            .expression_attribute_values(":until", n(until.timestamp_millis()))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .send()
+            .await;
+        crate::sdk::applied(r, |e| e.is_conditional_check_failed_exception()).map_err(unavailable)
     }
 }
 

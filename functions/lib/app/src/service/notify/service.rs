@@ -19,6 +19,10 @@ use super::recipients::{worth_waiting, Addressees};
 use super::rendering::compose;
 use super::sending::{Round, Sender};
 
+/// How long one delivery holds the sending (a round of SES calls takes
+/// seconds; Lambda retries an event a minute or more later).
+const SENDING_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
+
 pub struct NotifyService<S, E> {
     pub(super) store: Arc<S>,
     pub(super) sender: Arc<E>,
@@ -87,8 +91,28 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             Addressees::Nobody(why) => return self.nobody(call_id, agent_id, why).await,
         };
         let email = compose(call, &ctx, self.window, fallback.is_some())?;
+        self.claim(call_id).await?;
         self.send_each(&ctx, call, agent_id, recipients, fallback, &email)
             .await
+    }
+
+    /// One delivery sends at a time: two deliveries of one event at once
+    /// would both have read "not sent yet". The other is retried later, and
+    /// then finds the outcome recorded.
+    async fn claim(&self, call_id: &CallId) -> Result<(), RetryLater> {
+        let now = self.clock.now();
+        match self
+            .store
+            .claim_sending(call_id, now, now + SENDING_CLAIM)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                tracing::warn!(call_id = %call_id, "another delivery is sending this call's e-mail; will retry");
+                Err(RetryLater("another delivery is sending the e-mail".into()))
+            }
+            Err(e) => Err(RetryLater(e.to_string())),
+        }
     }
 
     /// No call to write from: a record that does not decode is parked, one
@@ -220,11 +244,11 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         round: &Round,
         recipients: &[Email],
     ) -> RetryLater {
-        if round.sent + round.refused > 0 {
-            if let Err(e) = self.store.record_progress(call_id, &round.progress).await {
-                tracing::error!(call_id = %call_id, error = %e,
-                    "notification progress not recorded: a retry may send some messages twice");
-            }
+        // Written even when nothing settled: it lets go of this attempt's
+        // claim, so that the retry (seconds later locally) may send.
+        if let Err(e) = self.store.record_progress(call_id, &round.progress).await {
+            tracing::error!(call_id = %call_id, error = %e,
+                "notification progress not recorded: a retry may send some messages twice, after the claim lapses");
         }
         let code = round
             .pending

@@ -2,7 +2,8 @@
 //! retry, refusals recorded by code, never sent twice once settled.
 
 use super::*;
-use crate::ports::{Delivery, NotifyProgress};
+use crate::clock::Clock;
+use crate::ports::{Delivery, NotifyProgress, NotifyStore};
 use lifeline_domain::notification::recipient_tag;
 
 const A: &str = "ann@example.com";
@@ -162,9 +163,11 @@ async fn every_recipient_refused_is_a_failure_with_codes_only() {
 async fn a_lost_progress_write_means_at_least_once_never_lost() {
     let r = rig3();
     r.outbox.fail_next_to(C, 1);
-    r.store.fail_next_writes(1);
+    r.store.fail_next_progress_writes(1);
     assert!(r.notify().await.is_err());
     assert_eq!(r.progress(), None, "the write failed");
+    // Its claim lapses (the progress write would have released it).
+    r.clock.advance(Duration::seconds(61));
     assert_eq!(r.notify().await.unwrap(), Notified::Sent);
     // A and B again (the progress was lost), C at last: nobody missed.
     assert_eq!(r.sent_to(), vec![A, B, A, B, C]);
@@ -210,4 +213,40 @@ async fn a_fallback_list_gets_one_message_per_address_too() {
         vec![1.0],
         "once a call"
     );
+}
+
+/// Two deliveries of one `call.started` at the same moment both read "not
+/// sent yet": the one that claims the sending sends; the other, finding
+/// the claim, sends nothing and is retried (then finds the outcome). A
+/// claim whose delivery died lapses after a minute.
+#[tokio::test]
+async fn while_another_delivery_holds_the_sending_nothing_is_sent() {
+    let r = rig("");
+    let call: lifeline_domain::types::CallId = "c-1".parse().unwrap();
+    let now = r.clock.now();
+    let held = r
+        .store
+        .claim_sending(&call, now, now + Duration::seconds(60))
+        .await
+        .unwrap();
+    assert!(held, "the other delivery's claim");
+    assert!(r.notify().await.is_err(), "retried later");
+    assert!(r.sent_to().is_empty(), "nothing sent twice");
+    // The other delivery died: its claim lapses, the retry sends once.
+    r.clock.advance(Duration::seconds(61));
+    assert!(r.notify().await.is_ok());
+    assert_eq!(r.sent_to(), vec!["sup@example.com"]);
+    assert!(matches!(r.notify().await, Ok(Notified::AlreadyDone)));
+    assert_eq!(r.sent_to(), vec!["sup@example.com"]);
+}
+
+/// An attempt that left someone pending lets go of its claim with the
+/// progress: its retry is not locked out by it.
+#[tokio::test]
+async fn a_partial_attempt_releases_its_claim() {
+    let r = rig("");
+    r.outbox.fail_next(1);
+    assert!(r.notify().await.is_err(), "SES refused: retried");
+    assert!(r.notify().await.is_ok(), "the retry claims again and sends");
+    assert_eq!(r.sent_to(), vec!["sup@example.com"]);
 }
