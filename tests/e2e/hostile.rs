@@ -11,18 +11,6 @@ fn stuffed(t: i64) -> String {
     format!("t={t},{}", "v2=,".repeat(95_000))
 }
 
-async fn call_recorded(l: &Local, call: &str) -> bool {
-    let id = call.parse().expect("call id");
-    let (record, _) = lifeline_app::ports::EndStore::end_context(
-        &l.store,
-        &id,
-        &"a-42".parse().expect("agent id"),
-    )
-    .await
-    .expect("read");
-    record.is_some()
-}
-
 /// A stuffed signature header is refused before any MAC: a 401 problem on
 /// an ordinary route, the fail-open answer on an emergency dial; quickly,
 /// and nothing written.
@@ -63,7 +51,7 @@ async fn a_stuffed_signature_header_is_refused_unread() {
             (&json!("emergency"), &json!("unauthenticated"))
         );
     }
-    assert!(!call_recorded(&l, "h-2").await, "nothing written");
+    assert!(!l.call_recorded("h-2").await, "nothing written");
 
     // Within hyper's limits: five tags, or a header over 1 KiB.
     let tag = "00".repeat(32);
@@ -241,7 +229,7 @@ async fn dials_beyond_the_reserved_environments_are_throttled_not_queued() {
     );
     for (call, _) in throttled {
         assert!(
-            !call_recorded(&tight, call).await,
+            !tight.call_recorded(call).await,
             "a throttled dial wrote nothing"
         );
     }

@@ -192,7 +192,7 @@ async fn australias_000_is_an_emergency_leased_from_an_au_pool_when_there_is_one
 }
 
 #[tokio::test]
-async fn a_bad_location_is_refused_naming_the_key_and_writes_nothing() {
+async fn a_bad_location_is_refused_naming_the_key_and_a_dial_goes_on_without_it() {
     let l = start(1).await;
     let r = l
         .request(
@@ -207,9 +207,11 @@ async fn a_bad_location_is_refused_naming_the_key_and_writes_nothing() {
     assert_eq!(got.status, 404);
     let dial = json!({"callId": "bad-loc", "agentId": "a-42", "dialed": "911", "from": "+14255550100",
         "location": {"country": "US", "civic": {"STREET": "Main"}}});
+    // An emergency dial is never refused for it: the key is dropped and named.
     let r = l.post("/calls/outbound", &dial).await;
     assert_eq!(
-        (r.status, r.json["field"].as_str()),
-        (400, Some("location.civic.STREET"))
+        (r.status, &r.json["action"], &r.json["ignored"]),
+        (200, &json!("emergency"), &json!(["location.civic.STREET"]))
     );
+    assert_eq!(r.json["locationQuality"], "country_only", "{}", r.json);
 }

@@ -46,23 +46,6 @@ fn signature(l: &Local, path: &str, body: &str) -> String {
     )
 }
 
-/// Whether the table holds the call's record.
-async fn call_recorded(l: &Local, call: &str) -> bool {
-    use aws_sdk_dynamodb::types::AttributeValue::S;
-    let item = l
-        .store
-        .client()
-        .get_item()
-        .table_name(&l.table)
-        .key("pk", S(format!("CALL#{call}")))
-        .key("sk", S("CALL".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem on DynamoDB Local");
-    item.item().is_some()
-}
-
 fn assert_problem(got: &(u16, String, Value), status: u16, kind: &str) {
     let (s, content_type, body) = got;
     assert_eq!(*s, status, "{body}");
@@ -108,7 +91,7 @@ async fn a_foreign_host_is_refused_and_nothing_is_read_or_written() {
     let got = send(&l, reqwest::Method::GET, "/_local/clock", &with_token, "").await;
     assert_problem(&got, 403, "forbidden-host");
     assert_eq!(l.calls.total(), 0, "{:?}", l.calls.snapshot());
-    assert!(!call_recorded(&l, "rb-1").await);
+    assert!(!l.call_recorded("rb-1").await);
     // The same dial with the runner's own name goes through.
     let ok = [
         ("host", "localhost"),
@@ -156,7 +139,7 @@ async fn a_post_from_a_page_is_refused_even_when_signed() {
     .await;
     assert_problem(&got, 403, "cross-origin");
     assert_eq!(l.calls.total(), 0, "{:?}", l.calls.snapshot());
-    assert!(!call_recorded(&l, "or-1").await);
+    assert!(!l.call_recorded("or-1").await);
 }
 
 /// A simple cross-site POST (text/plain or a form: no preflight) to a JSON
@@ -200,7 +183,7 @@ async fn a_simple_cross_site_post_is_refused_by_its_media_type() {
     let got = send(&l, reqwest::Method::POST, "/twilio/status", &twilio, "{}").await;
     assert_problem(&got, 415, "unsupported-media-type");
     assert_eq!(l.calls.total(), 0, "{:?}", l.calls.snapshot());
-    assert!(!call_recorded(&l, "mt-1").await);
+    assert!(!l.call_recorded("mt-1").await);
     // With its charset, JSON is JSON.
     let ok = [
         ("content-type", "application/json; charset=utf-8"),
@@ -245,7 +228,7 @@ async fn the_clock_and_resigned_invocations_need_the_token() {
         "the clock moved"
     );
     assert_eq!(l.calls.total(), 0, "{:?}", l.calls.snapshot());
-    assert!(!call_recorded(&l, "c-1").await, "the sample's call");
+    assert!(!l.call_recorded("c-1").await, "the sample's call");
     // With the token: the clock moves, the sample is re-signed and dialed.
     let token = [(TOKEN_HEADER, l.token.as_str())];
     let got = send(&l, reqwest::Method::POST, "/_local/clock", &token, advance).await;
@@ -258,7 +241,7 @@ async fn the_clock_and_resigned_invocations_need_the_token() {
         "{}",
         got.2
     );
-    assert!(call_recorded(&l, "c-1").await);
+    assert!(l.call_recorded("c-1").await);
 }
 
 /// Lambda's Invoke API path: nothing without the token; an AWS SDK reaches

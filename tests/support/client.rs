@@ -272,6 +272,24 @@ impl Local {
         v["schedulesFired"].as_u64().unwrap_or(0)
     }
 
+    /// Whether the table holds `call`'s record (a consistent read): what an
+    /// attack must not have written.
+    pub async fn call_recorded(&self, call: &str) -> bool {
+        use aws_sdk_dynamodb::types::AttributeValue::S;
+        let item = self
+            .store
+            .client()
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", S(format!("CALL#{call}")))
+            .key("sk", S("CALL".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("GetItem on DynamoDB Local");
+        item.item().is_some()
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         let resp = self
             .http
