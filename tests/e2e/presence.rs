@@ -115,3 +115,42 @@ async fn a_slow_desktop_clock_still_gets_do_not_disturb() {
         .await;
     assert_eq!(l.presence("a-42").await["override"], true);
 }
+
+/// A desktop that crashed mid-call never reports the end: when the
+/// active-call limit passes, the lease's firing lifts the override in
+/// storage (not only in the `GET` view), so the stored presence says so.
+#[tokio::test]
+async fn a_call_that_never_ends_has_its_override_lifted_in_storage() {
+    let l = start(5).await;
+    let r = l
+        .request(
+            reqwest::Method::PUT,
+            "/agents/a-42/presence",
+            Some(&json!({"status": "busy"})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let d = l
+        .post("/calls/outbound", &dial("c-stuck", "a-42", "911"))
+        .await;
+    assert_eq!(d.json["degraded"], false, "{}", d.json);
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    let stored = |l: &lifeline_e2e::Local| {
+        let (store, agent) = (l.store.clone(), "a-42".parse().expect("agent"));
+        async move {
+            lifeline_app::ports::PresenceStore::agent_presence(&store, &agent)
+                .await
+                .expect("read")
+                .1
+                .expect("stored")
+        }
+    };
+    assert_eq!(stored(&l).await.active.len(), 1);
+    let fired = l.advance(241).await;
+    assert!(fired >= 1, "the lease's firing");
+    l.settled().await;
+    let after = stored(&l).await;
+    assert!(after.active.is_empty(), "lifted in storage: {after:?}");
+    assert_eq!(l.presence("a-42").await["status"], "busy");
+}

@@ -4,12 +4,20 @@
 //! schedule) and EventBridge Scheduler (the schedule fired → release the
 //! lease if it is still the same one, past its hold). A failure is retried
 //! by Lambda and then kept, with its event, in the function's failure queue.
+//!
+//! A firing also lifts, in storage, the holder's emergency override if its
+//! calls never reported an end within the active-call limit (a crashed
+//! desktop): the hold of a lease whose call never ended lasts that limit,
+//! so the firing comes when the override is due to end. `presence.restored`
+//! then follows, and the platform's status with it.
 
 use lifeline_app::clock::Clock;
-use lifeline_app::ports::{LeaseScheduler, ReleaseStore};
+use lifeline_app::ports::{LeaseScheduler, PresenceStore, ReleaseStore};
 use lifeline_app::service::lease::{Expired, LeaseLifecycle};
+use lifeline_app::service::presence::PresenceService;
 use lifeline_domain::events::DomainEvent;
 use lifeline_domain::expiry::LeaseExpiry;
+use lifeline_domain::presence::PresencePolicy;
 use lifeline_edge::events::decode;
 use lifeline_edge::lambda::EventHandler;
 use serde_json::{json, Value};
@@ -17,6 +25,7 @@ use std::sync::Arc;
 
 pub struct CallbackLease<S, P> {
     lifecycle: LeaseLifecycle<S, P>,
+    presence: PresenceService<S>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,9 +42,16 @@ pub enum LeaseError {
     Unrecognised(String),
 }
 
-impl<S: ReleaseStore, P: LeaseScheduler> CallbackLease<S, P> {
-    pub fn new(store: Arc<S>, scheduler: Arc<P>, clock: Arc<dyn Clock>) -> Self {
+impl<S: ReleaseStore + PresenceStore, P: LeaseScheduler> CallbackLease<S, P> {
+    /// `policy`: the active-call limit after which an override is lifted.
+    pub fn new(
+        store: Arc<S>,
+        scheduler: Arc<P>,
+        clock: Arc<dyn Clock>,
+        policy: PresencePolicy,
+    ) -> Self {
         CallbackLease {
+            presence: PresenceService::new(store.clone(), clock.clone(), policy),
             lifecycle: LeaseLifecycle::new(store, scheduler, clock),
         }
     }
@@ -63,12 +79,31 @@ impl<S: ReleaseStore, P: LeaseScheduler> CallbackLease<S, P> {
             LeaseError::Unrecognised(format!("neither a lease event nor a lease expiry: {e}"))
         })?;
         let outcome = self.lifecycle.expire(&expiry).await?;
-        Ok(json!({ "released": outcome == Expired::Released }))
+        let lifted = self.lift_stuck(&expiry).await;
+        Ok(json!({ "released": outcome == Expired::Released, "overrideLifted": lifted }))
+    }
+
+    /// The holder's override, lifted if its calls are past the limit;
+    /// whether it was. A failure is logged, not retried: the `GET` view
+    /// already shows the override lifted, and the next change writes it.
+    async fn lift_stuck(&self, expiry: &LeaseExpiry) -> bool {
+        let Some(agent) = expiry.agent_id.as_deref().and_then(|a| a.parse().ok()) else {
+            return false;
+        };
+        match self.presence.lift_stuck(&agent).await {
+            Ok(view) => !view.override_active,
+            Err(e) => {
+                tracing::warn!(agent_id = %agent, error = %e, "stuck override not lifted in storage");
+                false
+            }
+        }
     }
 }
 
 #[async_trait::async_trait]
-impl<S: ReleaseStore + 'static, P: LeaseScheduler + 'static> EventHandler for CallbackLease<S, P> {
+impl<S: ReleaseStore + PresenceStore + 'static, P: LeaseScheduler + 'static> EventHandler
+    for CallbackLease<S, P>
+{
     async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
         CallbackLease::invoke(self, payload)
             .await

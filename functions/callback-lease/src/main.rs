@@ -19,6 +19,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         aws_sdk_scheduler::Client::new(&aws),
         schedules,
     ));
-    lifeline_edge::lambda::serve_events(CallbackLease::new(store, scheduler, Arc::new(SystemClock)))
-        .await
+    let presence = config.settings.presence;
+    lifeline_edge::lambda::serve_events(CallbackLease::new(
+        store,
+        scheduler,
+        Arc::new(SystemClock),
+        presence,
+    ))
+    .await
 }

@@ -24,7 +24,12 @@ struct Rig {
 fn rig() -> Rig {
     let w = World::us(&[NUMBER]);
     let scheduler = Arc::new(MemoryScheduler::default());
-    let handler = CallbackLease::new(w.store.clone(), scheduler.clone(), w.clock());
+    let handler = CallbackLease::new(
+        w.store.clone(),
+        scheduler.clone(),
+        w.clock(),
+        w.config.settings.presence,
+    );
     Rig {
         w,
         scheduler,
@@ -422,7 +427,51 @@ async fn sample_events_run_through_the_handler() {
         serde_json::from_str(include_str!("../../../events/callback-lease-expiry.json")).unwrap();
     assert_eq!(
         r.ok(fire).await,
-        json!({"released": false}),
+        json!({"released": false, "overrideLifted": false}),
         "no such lease here"
     );
+}
+
+/// A call that never reports its end (a crashed desktop): the lease's
+/// firing, due when the active-call limit passes, lifts the override in
+/// storage — not only in the `GET` view — so that `presence.restored` is
+/// published and the platform follows. Before the limit it lifts nothing.
+#[tokio::test]
+async fn the_firing_lifts_an_override_whose_call_never_ended() {
+    use lifeline_app::service::presence::PresenceService;
+    use lifeline_domain::call::CallChange;
+    use lifeline_domain::presence::Status;
+
+    let r = rig();
+    let agent: lifeline_domain::types::AgentId = "a-42".parse().unwrap();
+    let presence =
+        PresenceService::new(r.w.store.clone(), r.w.clock(), r.w.config.settings.presence);
+    presence.report(&agent, Status::Busy).await.unwrap();
+    r.w.dial("c-1", "a-42").await;
+    let started = CallChange::Started {
+        agent: agent.clone(),
+        call: "c-1".parse().unwrap(),
+        at: t0(),
+    };
+    presence.apply(&started).await.unwrap();
+    let l = r.lease();
+    let mut firing = Rig::expiry(&l);
+    firing["agentId"] = json!("a-42");
+    let stored_override = || {
+        r.w.store.with_state(|s| {
+            s.presence[&agent]
+                .active
+                .contains_key(&"c-1".parse().unwrap())
+        })
+    };
+    r.w.clock.advance(Duration::minutes(60));
+    let early = r.handler.invoke(firing.clone()).await.unwrap();
+    assert_eq!(early["overrideLifted"], false, "{early}");
+    assert!(stored_override());
+    // The limit (4 h) passes: the firing lifts it in storage.
+    r.w.clock.advance(Duration::minutes(181));
+    let due = r.handler.invoke(firing).await.unwrap();
+    assert_eq!(due["overrideLifted"], true, "{due}");
+    assert!(!stored_override(), "lifted in storage");
+    assert_eq!(presence.get(&agent).await.unwrap().status, Status::Busy);
 }

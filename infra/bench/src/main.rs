@@ -151,6 +151,7 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
             lease_id: l.lease_id.to_string(),
             number: l.number.to_string(),
             version: l.version,
+            agent_id: None,
         };
         side.reset();
         let _ = lifecycle.expire(&expiry).await;

@@ -181,6 +181,7 @@ pub fn expiry(lease: &Lease) -> LeaseExpiry {
         lease_id: lease.lease_id.to_string(),
         number: lease.number.to_string(),
         version: lease.version,
+        agent_id: None,
     }
 }
 

@@ -21,6 +21,10 @@ pub struct LeaseExpiry {
     /// identity and hold, so a version that moved without the hold does not
     /// leave the lease unreleasable).
     pub version: u64,
+    /// The agent who held it: the firing also lifts an emergency override
+    /// whose calls never reported an end (absent on older schedules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
 }
 
 /// A one-time schedule to create or move.
@@ -56,6 +60,7 @@ pub fn schedule_change(old: Option<&Lease>, new: Option<&Lease>) -> Option<Expir
             lease_id: new.lease_id.to_string(),
             number: new.number.to_string(),
             version: new.version,
+            agent_id: Some(new.agent.to_string()),
         },
         moved: same_lease,
     })
@@ -146,6 +151,7 @@ mod tests {
             lease_id: l.lease_id.to_string(),
             number: l.number.to_string(),
             version: l.version,
+            agent_id: None,
         };
         assert!(!may_release(&l, &e, t(69)), "not before the window closes");
         assert!(may_release(&l, &e, t(70)));

@@ -82,6 +82,20 @@ impl<S: PresenceStore> PresenceService<S> {
         .await
     }
 
+    /// Lifts, in storage, an override whose calls never reported an end
+    /// within the limit (a crashed desktop): the stored presence then says
+    /// so, `presence.restored` follows, and the platform with it. Nothing
+    /// is written when none is stuck.
+    pub async fn lift_stuck(&self, agent: &AgentId) -> Result<PresenceView, PresenceError> {
+        let (_, stored) = self.store.agent_presence(agent).await?;
+        let state = stored.unwrap_or_default();
+        let now = self.clock.now();
+        if self.policy.stuck_calls(&state, now).is_empty() {
+            return Ok(self.policy.view(&state, now));
+        }
+        self.update(agent, Need::Nothing, |_| Ok(false)).await
+    }
+
     /// What the agent's presence is now (`GET /agents/{id}/presence`).
     pub async fn get(&self, agent: &AgentId) -> Result<PresenceView, PresenceError> {
         let now = self.clock.now();
@@ -115,7 +129,7 @@ impl<S: PresenceStore> PresenceService<S> {
                 confirm(change, recorded.as_ref())?;
                 (exists, stored)
             }
-            Need::Profile => self.store.agent_presence(agent).await?,
+            Need::Profile | Need::Nothing => self.store.agent_presence(agent).await?,
         };
         if matches!(need, Need::Profile) && !exists {
             return Err(PresenceError::UnknownAgent(agent.to_string()));
@@ -171,4 +185,6 @@ enum Need<'a> {
     Profile,
     /// The call's record, bearing the change out.
     RecordOf(&'a CallChange),
+    /// Nothing more (tidying what is stored).
+    Nothing,
 }

@@ -49,6 +49,7 @@ impl LocalSystem {
                 store("callback-lease"),
                 Arc::new(scheduler),
                 clock.clone(),
+                self.config.settings.presence,
             ));
             if self.schedules.is_none() {
                 self.register("callback-lease", lease_function(lease));

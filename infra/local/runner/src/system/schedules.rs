@@ -26,6 +26,7 @@ impl LocalSystem {
             Arc::new(store),
             Arc::new(EventBridgeScheduler::new(scheduler, config.clone())),
             clock,
+            self.config.settings.presence,
         ));
         self.register("callback-lease", lease_function(target.clone()));
         self.schedules = Some(Schedules {
