@@ -91,7 +91,7 @@ impl<S: ReleaseStore + PresenceStore, P: LeaseScheduler> CallbackLease<S, P> {
             return false;
         };
         match self.presence.lift_stuck(&agent).await {
-            Ok(view) => !view.override_active,
+            Ok(lifted) => lifted,
             Err(e) => {
                 tracing::warn!(agent_id = %agent, error = %e, "stuck override not lifted in storage");
                 false

@@ -84,16 +84,16 @@ impl<S: PresenceStore> PresenceService<S> {
 
     /// Lifts, in storage, an override whose calls never reported an end
     /// within the limit (a crashed desktop): the stored presence then says
-    /// so, `presence.restored` follows, and the platform with it. Nothing
-    /// is written when none is stuck.
-    pub async fn lift_stuck(&self, agent: &AgentId) -> Result<PresenceView, PresenceError> {
+    /// so, `presence.restored` follows, and the platform with it. Whether
+    /// any was; nothing is written when none is stuck.
+    pub async fn lift_stuck(&self, agent: &AgentId) -> Result<bool, PresenceError> {
         let (_, stored) = self.store.agent_presence(agent).await?;
         let state = stored.unwrap_or_default();
-        let now = self.clock.now();
-        if self.policy.stuck_calls(&state, now).is_empty() {
-            return Ok(self.policy.view(&state, now));
+        if self.policy.stuck_calls(&state, self.clock.now()).is_empty() {
+            return Ok(false);
         }
-        self.update(agent, Need::Nothing, |_| Ok(false)).await
+        self.update(agent, Need::Nothing, |_| Ok(false)).await?;
+        Ok(true)
     }
 
     /// What the agent's presence is now (`GET /agents/{id}/presence`).
