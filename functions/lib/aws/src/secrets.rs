@@ -38,6 +38,18 @@ pub enum SecretError {
     },
 }
 
+impl SecretError {
+    /// A Secrets Manager request about `arn` (named by `arn_var`) failed:
+    /// the SDK's whole error context, never a value.
+    fn request_failed(arn_var: &'static str, arn: &str, e: impl std::error::Error) -> Self {
+        SecretError::Unreadable {
+            arn_var,
+            arn: arn.to_string(),
+            detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+        }
+    }
+}
+
 /// Where the secret comes from, decided from the environment alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
@@ -180,11 +192,7 @@ impl SecretsManagerSecret {
             .set_version_stage(stage.map(String::from))
             .send()
             .await
-            .map_err(|e| SecretError::Unreadable {
-                arn_var: self.arn_var,
-                arn: self.arn.clone(),
-                detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-            })?;
+            .map_err(|e| SecretError::request_failed(self.arn_var, &self.arn, e))?;
         match out.secret_string() {
             Some(s) if !s.is_empty() => Ok(s.to_string()),
             _ => Err(SecretError::Unreadable {
@@ -212,11 +220,7 @@ pub async fn rotate(
         .secret_string(new_value)
         .send()
         .await
-        .map_err(|e| SecretError::Unreadable {
-            arn_var: SECRET_ARN_VAR,
-            arn: secret_id.to_string(),
-            detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-        })?;
+        .map_err(|e| SecretError::request_failed(SECRET_ARN_VAR, secret_id, e))?;
     Ok(())
 }
 
@@ -226,17 +230,13 @@ pub async fn retire_previous(
     client: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
 ) -> Result<bool, SecretError> {
-    let failed = |e: String| SecretError::Unreadable {
-        arn_var: SECRET_ARN_VAR,
-        arn: secret_id.to_string(),
-        detail: e,
-    };
+    let failed = |e| SecretError::request_failed(SECRET_ARN_VAR, secret_id, e);
     let described = client
         .describe_secret()
         .secret_id(secret_id)
         .send()
         .await
-        .map_err(|e| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+        .map_err(failed)?;
     let previous = described
         .version_ids_to_stages()
         .into_iter()
@@ -253,7 +253,7 @@ pub async fn retire_previous(
         .remove_from_version_id(previous)
         .send()
         .await
-        .map_err(|e| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+        .map_err(|e| SecretError::request_failed(SECRET_ARN_VAR, secret_id, e))?;
     Ok(true)
 }
 
@@ -287,11 +287,7 @@ pub async fn secret_versions(
             .set_next_token(next.take())
             .send()
             .await
-            .map_err(|e| SecretError::Unreadable {
-                arn_var: SECRET_ARN_VAR,
-                arn: secret_id.to_string(),
-                detail: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-            })?;
+            .map_err(|e| SecretError::request_failed(SECRET_ARN_VAR, secret_id, e))?;
         versions.extend(page.versions().iter().map(|v| {
             SecretVersion {
                 stages: v.version_stages().to_vec(),

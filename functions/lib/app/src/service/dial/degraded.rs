@@ -60,7 +60,7 @@ impl<S: DialStore + 'static> DialService<S> {
     /// the given own number, degraded with `reason`, nothing read or written;
     /// `None` when it does not.
     pub fn fail_open(&self, dial: &OutboundDial, reason: DegradedReason) -> Option<OutboundAnswer> {
-        if let Classification::Ordinary = classify(dial, &self.settings.outside_line_prefix) {
+        if !self.looks_emergency(dial) {
             return None;
         }
         tracing::warn!(call_id = %dial.call_id, agent_id = %dial.agent_id, reason = reason.as_str(),
@@ -81,7 +81,7 @@ impl<S: DialStore + 'static> DialService<S> {
         let Some(outbox) = &self.outbox else {
             return Ok(false);
         };
-        if let Classification::Ordinary = classify(dial, &self.settings.outside_line_prefix) {
+        if !self.looks_emergency(dial) {
             return Ok(false);
         }
         let now = self.clock.now();
