@@ -15,6 +15,7 @@ mod notify;
 mod platform;
 mod pool;
 mod presence;
+mod reused;
 mod runner_guard;
 mod secrets;
 mod sip;

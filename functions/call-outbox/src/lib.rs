@@ -24,6 +24,13 @@ impl<S: OutboxStore> CallOutbox<S> {
         }
     }
 
+    /// The deployment's active-call limit: a reused id's earlier call is
+    /// over after it.
+    pub fn with_active_call_limit(mut self, limit: chrono::Duration) -> Self {
+        self.service = self.service.with_active_call_limit(limit);
+        self
+    }
+
     /// Emits to `metrics` instead of the EMF log lines (tests).
     pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
         self.service = self.service.with_metrics(metrics.clone());

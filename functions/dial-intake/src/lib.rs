@@ -67,7 +67,12 @@ impl<S: DialStore + OutboxStore + 'static> DialIntake<S> {
                 "dialed",
                 "`dialed` is not an emergency number Lifeline knows",
             )),
-            Err(e @ PresentedError::WrongAgent(_)) => problem(&Problem::wrong_agent(e.to_string())),
+            Err(e @ PresentedError::CallIdFull(_)) => problem(&Problem::new(
+                409,
+                "call-id-full",
+                "Call id used too often",
+                e.to_string(),
+            )),
             Err(e) => {
                 tracing::error!(call_id = %report.call_id, error = %e, "presented caller ID not recorded");
                 problem(&Problem::unavailable())

@@ -1,6 +1,6 @@
 //! The spine scenario: an emergency dial, its lease and the priority callback; concurrent dials; a call id bound to one agent and one dial.
 
-use lifeline_app::ports::AdminStore;
+use lifeline_app::ports::{AdminStore, EndStore};
 use lifeline_domain::numbers::Country;
 use lifeline_domain::route::NumberType;
 use lifeline_e2e::{agent, dial, ended, inbound, start, US_POOL};
@@ -146,20 +146,28 @@ async fn a_call_id_belongs_to_one_agent_and_one_dial() {
         .to_string();
     assert_eq!(first.json["degraded"], false);
 
-    // Agent a-43's desktop reuses the id: a-43's own number, not a-42's callback number.
+    // Agent a-43's desktop reuses the id: a-43's own number, not a-42's
+    // callback number, and a record of its own (no lease: no transaction).
     let mut theirs = dial("c-1", "a-43", "911");
     theirs["from"] = json!("+14255550101");
     l.calls.reset();
     let other = l.post("/calls/outbound", &theirs).await;
     assert_eq!(other.json["action"], "emergency");
+    assert_eq!(other.json["callId"], "c-1");
     assert_eq!(other.json["callerId"], "+14255550101");
     assert_eq!(other.json["degraded"], true);
     assert_eq!(other.json["reason"], "call_id_conflict");
-    assert_eq!(
-        l.calls.snapshot().get("TransactWriteItems"),
-        None,
-        "a conflict writes nothing"
-    );
+    let writes = l.calls.snapshot();
+    assert_eq!(writes.get("TransactWriteItems"), None, "{writes:?}");
+    assert_eq!(writes.get("PutItem"), Some(&1), "{writes:?}");
+    let apart = l
+        .store
+        .end_context(&"c-1~2".parse().expect("id"), &"a-43".parse().expect("id"))
+        .await
+        .expect("read")
+        .0
+        .expect("recorded apart");
+    assert_eq!(apart.caller_id.as_str(), "+14255550101");
 
     // The same agent under the same id, another number: a conflict too.
     let test_call = l.post("/calls/outbound", &dial("c-1", "a-42", "933")).await;

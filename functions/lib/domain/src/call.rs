@@ -230,7 +230,9 @@ impl OutboundAnswer {
 
     pub fn emergency(call: &EmergencyCall) -> Self {
         OutboundAnswer::Emergency {
-            call_id: call.call_id.to_string(),
+            // The platform's id, also for a call recorded at a later
+            // position under it.
+            call_id: call.call_id.platform().to_string(),
             emergency_number: call.emergency_number.clone(),
             test: call.test,
             caller_id: call.caller_id.to_string(),

@@ -3,6 +3,7 @@
 //! plain function a unit test calls.
 
 pub mod call;
+pub mod chain;
 pub mod classify;
 pub mod degraded;
 pub mod dial;

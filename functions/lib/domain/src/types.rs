@@ -30,6 +30,9 @@ fn check_id(kind: &str, s: &str) -> Result<(), Invalid> {
 
 macro_rules! id_type {
     ($name:ident, $kind:literal) => {
+        id_type!($name, $kind, check_id);
+    };
+    ($name:ident, $kind:literal, $check:ident) => {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
@@ -56,7 +59,7 @@ macro_rules! id_type {
         impl FromStr for $name {
             type Err = Invalid;
             fn from_str(s: &str) -> Result<Self, Invalid> {
-                check_id($kind, s)?;
+                $check($kind, s)?;
                 Ok($name(s.to_string()))
             }
         }
@@ -69,7 +72,62 @@ macro_rules! id_type {
     };
 }
 
-id_type!(CallId, "call id");
+id_type!(CallId, "call id", check_call_id);
+
+/// What separates a platform's `callId` from the position of one of its
+/// records (`c-1~2`): a character no platform id may hold.
+pub const CHAIN_SEPARATOR: char = '~';
+
+/// A record's id: a platform's `callId`, or one with its record's position
+/// (`c-1~2`, see `chain`).
+fn check_call_id(kind: &str, s: &str) -> Result<(), Invalid> {
+    match s.split_once(CHAIN_SEPARATOR) {
+        None => check_id(kind, s),
+        Some((base, n)) => {
+            check_id(kind, base)?;
+            match n.parse::<u32>() {
+                // One spelling per position: `c-1~2`, never `c-1~02` or `c-1~1`.
+                Ok(p) if p >= 2 && p.to_string() == n => Ok(()),
+                _ => Err(Invalid(format!("{kind} has a bad record position"))),
+            }
+        }
+    }
+}
+
+impl CallId {
+    /// A `callId` as a platform sends it: never a record's position.
+    pub fn from_platform(s: &str) -> Result<CallId, Invalid> {
+        if s.contains(CHAIN_SEPARATOR) {
+            return Err(Invalid(
+                "call id may hold only letters, digits and - _ . : @".into(),
+            ));
+        }
+        s.parse()
+    }
+
+    /// The platform's `callId` and this record's position under it (1: the
+    /// first record, whose id is the platform's).
+    pub fn position(&self) -> (&str, u32) {
+        match self.0.split_once(CHAIN_SEPARATOR) {
+            Some((base, n)) => (base, n.parse().unwrap_or(1)),
+            None => (&self.0, 1),
+        }
+    }
+
+    /// The id of the record at `position` under this id's platform `callId`.
+    pub fn at_position(&self, position: u32) -> CallId {
+        let (base, _) = self.position();
+        match position {
+            0 | 1 => CallId(base.to_string()),
+            n => CallId(format!("{base}{CHAIN_SEPARATOR}{n}")),
+        }
+    }
+
+    /// The platform's `callId` (the id itself for a first record).
+    pub fn platform(&self) -> CallId {
+        self.at_position(1)
+    }
+}
 id_type!(AgentId, "agent id");
 id_type!(LeaseId, "lease id");
 
@@ -265,6 +323,15 @@ mod tests {
         assert!("c-1".parse::<CallId>().is_ok());
         assert!("CA1234abcd".parse::<CallId>().is_ok());
         assert!("".parse::<CallId>().is_err());
+        let second: CallId = "c-1~2".parse().unwrap();
+        assert_eq!(second.position(), ("c-1", 2));
+        assert_eq!(second.platform().as_str(), "c-1");
+        assert_eq!(second.at_position(3).as_str(), "c-1~3");
+        assert!(CallId::from_platform("c-1~2").is_err());
+        assert!(CallId::from_platform("c-1").is_ok());
+        for bad in ["c-1~", "c-1~1", "c-1~02", "c-1~x", "~2", "c~2~3"] {
+            assert!(bad.parse::<CallId>().is_err(), "{bad}");
+        }
         assert!("a b".parse::<AgentId>().is_err());
         assert!("a#b".parse::<AgentId>().is_err());
         assert!("x".repeat(129).parse::<AgentId>().is_err());

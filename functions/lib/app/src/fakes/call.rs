@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::faults::WriteOp;
 use super::lease::{apply_lease, lease_ok};
 use super::store::MemoryStore;
-use crate::ports::{CallbackStore, EndError, EndStore, LeaseWrite, StoreError};
+use crate::ports::{CallRecords, CallbackStore, EndError, EndStore, LeaseWrite, StoreError};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::lease::Lease;
 use lifeline_domain::types::{AgentId, CallId, E164};
@@ -20,6 +20,15 @@ impl EndStore for MemoryStore {
     ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
         self.check(false)?;
         Ok(self.with_state(|s| (s.calls.get(call).cloned(), s.pointers.get(agent).cloned())))
+    }
+
+    async fn end_chain(
+        &self,
+        ids: &[CallId],
+        agent: &AgentId,
+    ) -> Result<(Vec<(CallId, Option<EmergencyCall>)>, Option<Lease>), StoreError> {
+        let records = self.call_records(ids).await?;
+        Ok((records, self.with_state(|s| s.pointers.get(agent).cloned())))
     }
 
     async fn record_end(

@@ -8,11 +8,34 @@ use super::faults::WriteOp;
 use super::lease::{apply_lease, lease_ok};
 use super::store::MemoryStore;
 use crate::ports::{
-    DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError, StoreError,
+    CallRecords, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
+    StoreError,
 };
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
+
+#[async_trait]
+impl CallRecords for MemoryStore {
+    async fn call_records(
+        &self,
+        ids: &[CallId],
+    ) -> Result<Vec<(CallId, Option<EmergencyCall>)>, StoreError> {
+        self.read_delay().await;
+        self.check(false)?;
+        Ok(self.with_state(|s| {
+            ids.iter()
+                .filter_map(|id| {
+                    let call = s.calls.get(id).cloned();
+                    if s.unreadable.contains(&(ItemKind::Call, id.to_string())) {
+                        return Some((id.clone(), None));
+                    }
+                    call.map(|c| (id.clone(), Some(c)))
+                })
+                .collect()
+        }))
+    }
+}
 
 #[async_trait]
 impl DialStore for MemoryStore {

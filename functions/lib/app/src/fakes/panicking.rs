@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::ports::{
-    CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite, OutboxStore, PoolCursor,
-    PoolPage, RecordError, SettleError, StoreError,
+    CallRecords, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite,
+    OutboxStore, PoolCursor, PoolPage, RecordError, SettleError, StoreError,
 };
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::lease::Lease;
@@ -17,6 +17,16 @@ use lifeline_domain::types::{AgentId, CallId, E164};
 pub struct PanickingStore;
 
 const BUG: &str = "a bug below the handler";
+
+#[async_trait]
+impl CallRecords for PanickingStore {
+    async fn call_records(
+        &self,
+        _: &[CallId],
+    ) -> Result<Vec<(CallId, Option<EmergencyCall>)>, StoreError> {
+        panic!("{BUG}")
+    }
+}
 
 #[async_trait]
 impl DialStore for PanickingStore {
@@ -59,6 +69,13 @@ impl EndStore for PanickingStore {
         _: &CallId,
         _: &AgentId,
     ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError> {
+        panic!("{BUG}")
+    }
+    async fn end_chain(
+        &self,
+        _: &[CallId],
+        _: &AgentId,
+    ) -> Result<(Vec<(CallId, Option<EmergencyCall>)>, Option<Lease>), StoreError> {
         panic!("{BUG}")
     }
     async fn record_end(

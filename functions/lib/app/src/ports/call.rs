@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::dial::LeaseWrite;
+use super::dial::{CallRecords, LeaseWrite};
 use super::error::StoreError;
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::lease::Lease;
@@ -20,13 +20,20 @@ pub enum EndError {
 }
 
 #[async_trait]
-pub trait EndStore: Send + Sync {
+pub trait EndStore: CallRecords + Send + Sync {
     /// The call and the agent's current lease, in one round trip.
     async fn end_context(
         &self,
         call: &CallId,
         agent: &AgentId,
     ) -> Result<(Option<EmergencyCall>, Option<Lease>), StoreError>;
+    /// The records at `ids` (as [`CallRecords::call_records`]) and the
+    /// agent's current lease, in one round trip.
+    async fn end_chain(
+        &self,
+        ids: &[CallId],
+        agent: &AgentId,
+    ) -> Result<(Vec<(CallId, Option<EmergencyCall>)>, Option<Lease>), StoreError>;
     /// Marks the call ended (only once) and applies the lease change, atomically.
     async fn record_end(
         &self,

@@ -103,8 +103,19 @@ pub enum RecordError {
     Store(#[from] StoreError),
 }
 
+/// The records one platform `callId` has (see `lifeline_domain::chain`).
 #[async_trait]
-pub trait DialStore: Send + Sync {
+pub trait CallRecords: Send + Sync {
+    /// Those of `ids` that are recorded, in one round trip: `None` for one
+    /// that does not decode.
+    async fn call_records(
+        &self,
+        ids: &[CallId],
+    ) -> Result<Vec<(CallId, Option<EmergencyCall>)>, StoreError>;
+}
+
+#[async_trait]
+pub trait DialStore: CallRecords + Send + Sync {
     /// The call (idempotency), the agent's profile and lease, and the tenant settings.
     async fn dial_context(&self, call: &CallId, agent: &AgentId)
         -> Result<DialContext, StoreError>;

@@ -19,7 +19,9 @@ mod template;
 
 pub use admin::{AddedNumbers, AdminStore, PoolNumber, RemoveError};
 pub use call::{CallbackStore, EndError, EndStore};
-pub use dial::{DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError};
+pub use dial::{
+    CallRecords, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
+};
 pub use error::StoreError;
 pub use events::{BusEntry, EventPublisher, FailureKeeper, PublishError};
 pub use lease::{LeaseScheduler, ReleaseStore, ScheduleError};

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::dial::{LeaseWrite, RecordError};
+use super::dial::{CallRecords, LeaseWrite, RecordError};
 use super::error::StoreError;
 use lifeline_domain::call::EmergencyCall;
 
@@ -19,7 +19,7 @@ pub trait CallOutbox: Send + Sync {
 
 /// What the outbox consumer needs from the table.
 #[async_trait]
-pub trait OutboxStore: Send + Sync {
+pub trait OutboxStore: CallRecords + Send + Sync {
     /// The call's record, only if there is none yet (as the dial writes a
     /// degraded one).
     async fn record_call(

@@ -6,10 +6,18 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::ports::{EndError, EndStore, LeaseWrite, StoreError};
+use crate::service::chain::read_chain;
 use crate::settings::Settings;
-use lifeline_domain::call::CallEnded;
+use lifeline_domain::call::{CallEnded, EmergencyCall};
+use lifeline_domain::chain::end_applies;
+use lifeline_domain::lease::Lease;
+use lifeline_domain::types::CallId;
 
 const MAX_ATTEMPTS: usize = 5;
+
+/// Positions read with the agent's lease: most ids have one record, and
+/// one reused after a restart a few.
+const FIRST_READ: u32 = 4;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EndCallError {
@@ -44,21 +52,74 @@ impl<S: EndStore> EndService<S> {
         }
     }
 
+    /// Ends the agent's live calls under the `callId`: its first record,
+    /// and any recorded later under it (see `lifeline_domain::chain`) that
+    /// this end can be for.
     pub async fn end(&self, ended: CallEnded) -> Result<EndOutcome, EndCallError> {
         let now = self.clock.now();
-        for attempt in 1..=MAX_ATTEMPTS {
-            let (call, lease) = self
-                .store
-                .end_context(&ended.call_id, &ended.agent_id)
-                .await?;
-            let call = call.ok_or_else(|| EndCallError::UnknownCall(ended.call_id.to_string()))?;
-            if call.agent_id != ended.agent_id {
-                return Err(EndCallError::WrongAgent {
-                    call: ended.call_id.to_string(),
-                });
+        let (chain, lease) = self.read(&ended).await?;
+        if chain.is_empty() {
+            return Err(EndCallError::UnknownCall(ended.call_id.to_string()));
+        }
+        let mine: Vec<&EmergencyCall> = chain
+            .iter()
+            .flatten()
+            .filter(|c| c.agent_id == ended.agent_id)
+            .collect();
+        if mine.is_empty() {
+            return Err(EndCallError::WrongAgent {
+                call: ended.call_id.to_string(),
+            });
+        }
+        let mut outcome = EndOutcome::AlreadyEnded;
+        for call in mine {
+            if call.ended_at.is_some() || !end_applies(call, ended.timestamp) {
+                continue;
             }
-            if call.ended_at.is_some() {
-                return Ok(EndOutcome::AlreadyEnded);
+            if self.end_one(&ended, call, lease.clone(), now).await? == EndOutcome::Ended {
+                outcome = EndOutcome::Ended;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The records under the end's `callId`, in position order up to the
+    /// first free one, and the agent's lease: one read for most ids.
+    async fn read(
+        &self,
+        ended: &CallEnded,
+    ) -> Result<(Vec<Option<EmergencyCall>>, Option<Lease>), StoreError> {
+        let ids: Vec<CallId> = (1..=FIRST_READ)
+            .map(|p| ended.call_id.at_position(p))
+            .collect();
+        let (mut found, lease) = self.store.end_chain(&ids, &ended.agent_id).await?;
+        let mut chain = Vec::new();
+        for wanted in &ids {
+            let Some(at) = found.iter().position(|(got, _)| got == wanted) else {
+                return Ok((chain, lease));
+            };
+            chain.push(found.swap_remove(at).1);
+        }
+        // A long chain (a desktop that reuses one id): the rest read too.
+        Ok((read_chain(&*self.store, &ended.call_id).await?, lease))
+    }
+
+    /// Ends one record, moving the lease it is on.
+    async fn end_one(
+        &self,
+        ended: &CallEnded,
+        call: &EmergencyCall,
+        mut lease: Option<Lease>,
+        now: DateTime<Utc>,
+    ) -> Result<EndOutcome, EndCallError> {
+        let id = &call.call_id;
+        for attempt in 1..=MAX_ATTEMPTS {
+            if attempt > 1 {
+                let (fresh, current) = self.store.end_context(id, &ended.agent_id).await?;
+                if fresh.is_none_or(|c| c.ended_at.is_some()) {
+                    return Ok(EndOutcome::AlreadyEnded);
+                }
+                lease = current;
             }
             // The lease moves only when this call is one it carries and it is
             // still live: a lease past its hold (the number may be someone
@@ -66,16 +127,17 @@ impl<S: EndStore> EndService<S> {
             // under us — the call's end is what must be recorded.
             let last_try = attempt == MAX_ATTEMPTS;
             if last_try && call.lease_id.is_some() {
-                tracing::warn!(call_id = %ended.call_id, agent_id = %ended.agent_id,
+                tracing::warn!(call_id = %id, agent_id = %ended.agent_id,
                     "the lease kept changing; ending the call without moving it (it stays held until its active-call limit)");
             }
             let write = lease
+                .take()
                 .filter(|l| call.lease_id.as_ref() == Some(&l.lease_id))
                 .filter(|l| l.is_live(now) && !last_try)
                 .and_then(|l| {
                     self.settings
                         .lease
-                        .on_end(&l, &ended.call_id, now)
+                        .on_end(&l, id, now)
                         .map(|next| LeaseWrite::Update {
                             available_at: self.settings.lease.available_at(&next),
                             expected_version: l.version,
@@ -84,16 +146,16 @@ impl<S: EndStore> EndService<S> {
                 });
             match self
                 .store
-                .record_end(&ended.call_id, now, self.ttl(now), write.as_ref())
+                .record_end(id, now, self.ttl(now), write.as_ref())
                 .await
             {
                 Ok(()) => {
                     if let Some(LeaseWrite::Update { lease, .. }) = &write {
-                        tracing::info!(call_id = %ended.call_id, agent_id = %ended.agent_id,
+                        tracing::info!(call_id = %id, agent_id = %ended.agent_id,
                             active_calls = lease.active_calls.len(), callback_until = %lease.expires_at,
                             "emergency call ended");
                     } else {
-                        tracing::info!(call_id = %ended.call_id, agent_id = %ended.agent_id, "emergency call ended (no lease change)");
+                        tracing::info!(call_id = %id, agent_id = %ended.agent_id, "emergency call ended (no lease change)");
                     }
                     return Ok(EndOutcome::Ended);
                 }
@@ -191,5 +253,74 @@ mod tests {
             before,
             "a-43's lease untouched"
         );
+    }
+}
+
+#[cfg(test)]
+mod reused_tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::fakes::MemoryStore;
+    use lifeline_domain::testing::call;
+
+    fn t(min: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_496_400, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    fn end(agent: &str, at: Option<DateTime<Utc>>) -> CallEnded {
+        CallEnded {
+            call_id: "c-1".parse().unwrap(),
+            agent_id: agent.parse().unwrap(),
+            timestamp: at,
+        }
+    }
+
+    /// `c-1` (a-42, over), `c-1~2` (a-43's conflict), `c-1~3` (a-42's new call).
+    fn store() -> Arc<MemoryStore> {
+        let store = Arc::new(MemoryStore::new());
+        let mut first = call("c-1", "a-42", t(0));
+        first.ended_at = Some(t(2));
+        let mut conflict = call("c-1", "a-43", t(1));
+        conflict.call_id = "c-1~2".parse().unwrap();
+        let mut again = call("c-1", "a-42", t(10));
+        again.call_id = "c-1~3".parse().unwrap();
+        again.desktop_time = Some(t(10));
+        store.with_state(|s| {
+            for c in [first, conflict, again] {
+                s.calls.insert(c.call_id.clone(), c);
+            }
+        });
+        store
+    }
+
+    fn ended(store: &MemoryStore, id: &str) -> bool {
+        let id: CallId = id.parse().unwrap();
+        store.with_state(|s| s.calls[&id].ended_at.is_some())
+    }
+
+    #[tokio::test]
+    async fn an_end_under_a_reused_id_ends_the_agents_own_live_call() {
+        let store = store();
+        let settings = Arc::new(Settings::from_lookup(|_| None).unwrap());
+        let ends = EndService::new(store.clone(), Arc::new(FixedClock::at(t(20))), settings);
+        // A late copy of the first call's end (sent before the new call's dial): nothing.
+        let late = ends.end(end("a-42", Some(t(2)))).await.unwrap();
+        assert_eq!(late, EndOutcome::AlreadyEnded);
+        assert!(!ended(&store, "c-1~3"));
+        // a-43's end: its own record, not a-42's.
+        assert_eq!(
+            ends.end(end("a-43", None)).await.unwrap(),
+            EndOutcome::Ended
+        );
+        assert!(ended(&store, "c-1~2") && !ended(&store, "c-1~3"));
+        // a-42's end of the new call.
+        let now = ends.end(end("a-42", Some(t(19)))).await.unwrap();
+        assert_eq!(now, EndOutcome::Ended);
+        assert!(ended(&store, "c-1~3"));
+        // Someone with no call under the id.
+        assert!(matches!(
+            ends.end(end("a-44", None)).await,
+            Err(EndCallError::WrongAgent { .. })
+        ));
     }
 }

@@ -1,6 +1,7 @@
 //! Services: the use cases, over the ports. No AWS types here.
 
 pub mod callback;
+pub mod chain;
 pub mod dial;
 pub mod ended;
 pub mod lease;

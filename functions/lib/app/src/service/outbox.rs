@@ -9,7 +9,10 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::metrics::{EmfStdout, Metrics};
 use crate::ports::{OutboxStore, RecordError};
+use crate::service::chain::read_chain;
 use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::chain::{place_recorded, Placement};
+use lifeline_domain::lease::LeasePolicy;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
@@ -33,6 +36,8 @@ pub struct OutboxService<S> {
     store: Arc<S>,
     clock: Arc<dyn Clock>,
     metrics: Arc<dyn Metrics>,
+    /// After this, a call never reported ended is over (a reused id's).
+    active_call_limit: chrono::Duration,
 }
 
 impl<S: OutboxStore> OutboxService<S> {
@@ -41,7 +46,14 @@ impl<S: OutboxStore> OutboxService<S> {
             store,
             clock,
             metrics: Arc::new(EmfStdout),
+            active_call_limit: LeasePolicy::default().active_call_limit,
         }
+    }
+
+    /// The deployment's active-call limit (the default's otherwise).
+    pub fn with_active_call_limit(mut self, limit: chrono::Duration) -> Self {
+        self.active_call_limit = limit;
+        self
     }
 
     /// Emits to `metrics` instead of the EMF log lines (tests).
@@ -66,13 +78,39 @@ impl<S: OutboxStore> OutboxService<S> {
                     .emit("OutboxRecordDelay", late as f64, "Milliseconds", &[]);
                 Ok(Recorded::Now)
             }
-            Err(RecordError::CallExists(Some(recorded))) => self.reconcile(&recorded, call).await,
-            Err(RecordError::CallExists(None)) => {
+            Err(RecordError::CallExists(_)) => self.place(call, ttl).await,
+            Err(e) => Err(RetryLater(e.to_string())),
+        }
+    }
+
+    /// The call's id holds a record already: this call's own (reconciled),
+    /// or another call's — an earlier one under a reused id, another
+    /// agent's — and this call is recorded at the id's next position.
+    async fn place(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+    ) -> Result<Recorded, RetryLater> {
+        let records = read_chain(&*self.store, &call.call_id)
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?;
+        match place_recorded(&records, call, self.active_call_limit) {
+            Placement::Repeat(recorded) => self.reconcile(&recorded, call).await,
+            Placement::Fresh(id) | Placement::Conflict(id) => {
+                tracing::warn!(call_id = %id, agent_id = %call.agent_id,
+                    "outbox: the callId holds another call; recorded at its next position");
+                let moved = EmergencyCall {
+                    call_id: id,
+                    ..call.clone()
+                };
+                // Boxed: that position may have been taken meanwhile too.
+                Box::pin(self.record(&moved, ttl)).await
+            }
+            Placement::Full => {
                 tracing::error!(call_id = %call.call_id, agent_id = %call.agent_id,
-                    "outbox: the call's record exists but is unreadable; left alone");
+                    "outbox: the callId has all the records it may have; left alone");
                 Ok(Recorded::NotOurs)
             }
-            Err(e) => Err(RetryLater(e.to_string())),
         }
     }
 
@@ -199,14 +237,32 @@ mod tests {
         );
     }
 
+    /// Another agent's live call, or an earlier call of ours, under the id:
+    /// kept as it is, and ours recorded at the id's next position.
     #[tokio::test]
-    async fn another_agents_call_is_left_alone() {
+    async fn another_call_under_the_id_is_kept_and_ours_recorded_apart() {
         let (svc, store, _) = consumer();
         let theirs = call("a-43", "+14255550101", None);
         store.record_emergency(&theirs, t0(), None).await.unwrap();
         let ours = call("a-42", "+14255550100", None);
-        assert_eq!(svc.record(&ours, t0()).await.unwrap(), Recorded::NotOurs);
+        assert_eq!(svc.record(&ours, t0()).await.unwrap(), Recorded::Now);
         assert_eq!(stored(&store), theirs);
+        let second: lifeline_domain::types::CallId = "c-1~2".parse().unwrap();
+        let apart = store.with_state(|s| s.calls[&second].clone());
+        assert_eq!(
+            (apart.agent_id.as_str(), apart.caller_id.as_str()),
+            ("a-42", "+14255550100")
+        );
+        // Redelivered: found at its position, already as answered.
+        assert_eq!(svc.record(&ours, t0()).await.unwrap(), Recorded::Already);
+        // An earlier call of ours, over before this one was dialed.
+        let (svc, store, _) = consumer();
+        let mut earlier = call("a-42", "+14255550100", None);
+        earlier.dialed_at = t0() - chrono::Duration::hours(1);
+        earlier.ended_at = Some(t0() - chrono::Duration::minutes(50));
+        store.record_emergency(&earlier, t0(), None).await.unwrap();
+        assert_eq!(svc.record(&ours, t0()).await.unwrap(), Recorded::Now);
+        assert!(store.with_state(|s| s.calls.contains_key(&second)));
     }
 
     #[tokio::test]

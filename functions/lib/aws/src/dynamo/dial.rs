@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::{
-    DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError, StoreError,
+    CallRecords, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
+    StoreError,
 };
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::numbers::Country;
@@ -18,8 +19,32 @@ use super::keys::{
     available_cursor, available_key, call_key, epoch, item_kind, pointer_key, profile_key,
     registered_location_key, s, tenant_key, AVAILABLE_INDEX,
 };
-use super::store::{unavailable, DynamoStore};
+use super::store::{unavailable, DynamoStore, Item};
 use super::write::{lease_puts, put, Cancelled};
+
+/// A call record item's id and call (`None`: it does not decode, logged).
+pub(super) fn call_record_of(item: &Item) -> Option<(CallId, Option<EmergencyCall>)> {
+    let (pk, _) = item_kind(item).filter(|(_, sk)| *sk == "CALL")?;
+    let id: CallId = pk.strip_prefix("CALL#")?.parse().ok()?;
+    let call = decode_call(item)
+        .inspect_err(|e| {
+            tracing::error!(call_id = %id, error = %e, "a call record does not decode; read as someone else's");
+        })
+        .ok();
+    Some((id, call))
+}
+
+#[async_trait]
+impl CallRecords for DynamoStore {
+    async fn call_records(
+        &self,
+        ids: &[CallId],
+    ) -> Result<Vec<(CallId, Option<EmergencyCall>)>, StoreError> {
+        let items = self.batch_get(ids.iter().map(call_key).collect()).await?;
+        let found = items.iter().filter_map(call_record_of).collect();
+        Ok(found)
+    }
+}
 
 #[async_trait]
 impl DialStore for DynamoStore {

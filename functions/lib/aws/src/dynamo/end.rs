@@ -10,6 +10,7 @@ use lifeline_domain::lease::Lease;
 use lifeline_domain::types::{AgentId, CallId};
 
 use super::codec::{decode_call, decode_lease};
+use super::dial::call_record_of;
 use super::keys::{call_key, epoch, item_kind, pointer_key, s, TTL_ATTRIBUTE};
 use super::store::{unavailable, DynamoStore};
 use super::write::{lease_puts, Cancelled};
@@ -33,6 +34,26 @@ impl EndStore for DynamoStore {
             }
         }
         Ok(out)
+    }
+
+    async fn end_chain(
+        &self,
+        ids: &[CallId],
+        agent: &AgentId,
+    ) -> Result<(Vec<(CallId, Option<EmergencyCall>)>, Option<Lease>), StoreError> {
+        let mut keys: Vec<_> = ids.iter().map(call_key).collect();
+        keys.push(pointer_key(agent));
+        let items = self.batch_get(keys).await?;
+        let mut records = Vec::with_capacity(ids.len());
+        let mut lease = None;
+        for item in &items {
+            match item_kind(item) {
+                Some((_, "CALL")) => records.extend(call_record_of(item)),
+                Some((_, "LEASE")) => lease = decode_lease(item)?,
+                _ => {}
+            }
+        }
+        Ok((records, lease))
     }
 
     async fn record_end(

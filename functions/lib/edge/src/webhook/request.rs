@@ -7,7 +7,7 @@ use serde::Deserialize;
 use lifeline_domain::call::{CallEnded, InboundCall, Location, OutboundDial};
 use lifeline_domain::location::LocationInput;
 use lifeline_domain::presented::CallPresented;
-use lifeline_domain::types::Invalid;
+use lifeline_domain::types::{CallId, Invalid};
 
 use super::problem::{Problem, MAX_BODY_BYTES};
 
@@ -15,6 +15,14 @@ fn field<T: std::str::FromStr<Err = Invalid>>(name: &str, v: Option<String>) -> 
     let v = v.ok_or_else(|| Problem::invalid_field(name, format!("`{name}` is required")))?;
     v.parse::<T>()
         .map_err(|e| Problem::invalid_field(name, format!("`{name}`: {e}")))
+}
+
+/// A platform's `callId`: Lifeline's ids with no record position (`c-1~2`
+/// names a record Lifeline made, never a platform's call).
+pub(crate) fn call_id(v: Option<String>) -> Result<CallId, Problem> {
+    let v = v.ok_or_else(|| Problem::invalid_field("callId", "`callId` is required"))?;
+    CallId::from_platform(&v)
+        .map_err(|e| Problem::invalid_field("callId", format!("`callId`: {e}")))
 }
 
 fn timestamp(v: Option<String>) -> Result<Option<DateTime<Utc>>, Problem> {
@@ -78,7 +86,7 @@ pub fn parse_outbound(body: &[u8]) -> Result<OutboundDial, Problem> {
         None => None,
     };
     Ok(OutboundDial {
-        call_id: field("callId", b.call_id)?,
+        call_id: call_id(b.call_id)?,
         agent_id: field("agentId", b.agent_id)?,
         dialed,
         from: field("from", b.from)?,
@@ -106,7 +114,7 @@ struct EndedBody {
 pub fn parse_ended(body: &[u8]) -> Result<CallEnded, Problem> {
     let b: EndedBody = parse_json(body)?;
     Ok(CallEnded {
-        call_id: field("callId", b.call_id)?,
+        call_id: call_id(b.call_id)?,
         agent_id: field("agentId", b.agent_id)?,
         timestamp: timestamp(b.timestamp)?,
     })
@@ -135,7 +143,7 @@ pub fn parse_presented(body: &[u8]) -> Result<CallPresented, Problem> {
         .parse()
         .map_err(|e: String| Problem::invalid_field("reason", e))?;
     Ok(CallPresented {
-        call_id: field("callId", b.call_id)?,
+        call_id: call_id(b.call_id)?,
         agent_id: field("agentId", b.agent_id)?,
         dialed,
         caller_id: field("callerId", b.caller_id)?,
@@ -157,7 +165,7 @@ pub fn parse_inbound(body: &[u8]) -> Result<InboundCall, Problem> {
     let b: InboundBody = parse_json(body)?;
     timestamp(b.timestamp)?;
     Ok(InboundCall {
-        call_id: field("callId", b.call_id)?,
+        call_id: call_id(b.call_id)?,
         to: field("to", b.to)?,
         // Caller ids from the PSTN can be withheld or odd: never refuse a callback for it.
         from: b.from.and_then(|f| f.parse().ok()),

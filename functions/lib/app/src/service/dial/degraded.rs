@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use lifeline_domain::call::{EmergencyCall, OutboundAnswer, OutboundDial};
 use lifeline_domain::classify::{classify, Classification};
 use lifeline_domain::degraded::DegradedReason;
-use lifeline_domain::dial::{call_record, degraded_call, same_dial, BestMatch};
+use lifeline_domain::dial::{call_record, degraded_call, BestMatch};
 use lifeline_domain::numbers::EmergencyMatch;
 use lifeline_domain::route::select_route;
 
 use super::deadline::{within, Deadline};
+use super::reused::Instead;
 use super::DialService;
 use crate::ports::{DialContext, DialStore, RecordError, StoreError};
 
@@ -203,9 +204,11 @@ impl<S: DialStore + 'static> DialService<S> {
         };
         match within(limit, request).await {
             // Unreadable, it says nothing; this answer claimed no number.
-            Ok(()) | Err(RecordError::CallExists(None)) => OutboundAnswer::emergency(&call),
-            Err(RecordError::CallExists(Some(existing))) => {
-                self.answer_repeat(dial, &existing, best, now)
+            Ok(()) => OutboundAnswer::emergency(&call),
+            Err(RecordError::CallExists(existing)) => {
+                let instead = Instead::Record(&call);
+                self.answer_taken(dial, best, existing.as_deref(), instead, now, deadline)
+                    .await
             }
             Err(e) => {
                 tracing::error!(call_id = %call.call_id, error = %e, "degraded call record not written");
@@ -237,23 +240,9 @@ impl<S: DialStore + 'static> DialService<S> {
         }
     }
 
-    /// A dial whose `callId` is already recorded: the stored answer when it
-    /// is the same agent's same dial (a retried webhook), else a conflict.
-    pub(super) fn answer_repeat(
-        &self,
-        dial: &OutboundDial,
-        recorded: &EmergencyCall,
-        best: BestMatch,
-        now: DateTime<Utc>,
-    ) -> OutboundAnswer {
-        if same_dial(recorded, dial, best) {
-            return OutboundAnswer::emergency(recorded);
-        }
-        self.call_id_conflict(dial, best, now)
-    }
-
-    /// A `callId` that belongs to another dial: the agent's own number,
-    /// nothing written, never another call's callback number.
+    /// A `callId` that belongs to another dial, where no record of this one
+    /// can be made: the agent's own number, never another call's callback
+    /// number.
     pub(super) fn call_id_conflict(
         &self,
         dial: &OutboundDial,

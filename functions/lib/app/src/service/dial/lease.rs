@@ -14,6 +14,7 @@ use lifeline_domain::types::E164;
 use super::candidates::Candidates;
 use super::deadline::{within, Deadline};
 use super::degraded::reason_of;
+use super::reused::Instead;
 use super::DialService;
 use crate::ports::{DialContext, DialStore, ItemKind, LeaseWrite, RecordError};
 
@@ -193,7 +194,14 @@ impl<S: DialStore + 'static> DialService<S> {
         let reread = self.store.dial_context(&dial.call_id, &dial.agent_id);
         match within(at.deadline.before_reserve(), reread).await {
             Ok(fresh) => match &fresh.call {
-                Some(call) => Some(self.answer_repeat(dial, call, BestMatch::known(at.m), at.now)),
+                Some(call) => {
+                    let best = BestMatch::known(at.m);
+                    let instead = Instead::Dial(&fresh);
+                    Some(
+                        self.answer_taken(dial, best, Some(call), instead, at.now, at.deadline)
+                            .await,
+                    )
+                }
                 // Which number the agent holds cannot be told: none is
                 // claimed, at once (as on the cold path), not retried.
                 None if fresh.unreadable.contains(&ItemKind::LeasePointer) => {
@@ -273,13 +281,14 @@ impl<S: DialStore + 'static> DialService<S> {
                     test = m.test, "emergency call recorded with callback number");
                 Attempt::Answered(OutboundAnswer::emergency(&call))
             }
-            Err(RecordError::CallExists(Some(existing))) => {
-                Attempt::Answered(self.answer_repeat(dial, &existing, BestMatch::known(m), now))
-            }
-            // Recorded, but unreadable: whose it is cannot be told, and the
-            // number this write meant to claim was not claimed.
-            Err(RecordError::CallExists(None)) => {
-                Attempt::Answered(self.call_id_conflict(dial, BestMatch::known(m), now))
+            // Recorded meanwhile (`None`: unreadable); the number this
+            // write meant to claim was not claimed.
+            Err(RecordError::CallExists(existing)) => {
+                let (best, instead) = (BestMatch::known(m), Instead::Dial(ctx));
+                let answer = self
+                    .answer_taken(dial, best, existing.as_deref(), instead, now, at.deadline)
+                    .await;
+                Attempt::Answered(answer)
             }
             Err(RecordError::NumberTaken) => Attempt::NumberTaken,
             Err(RecordError::Conflict) => Attempt::Conflict,

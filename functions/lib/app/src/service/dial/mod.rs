@@ -27,6 +27,7 @@ mod lease;
 mod pool;
 pub mod presented;
 mod recognise;
+mod reused;
 #[cfg(test)]
 mod tests;
 pub mod warm;
@@ -39,9 +40,10 @@ pub use pool::CANDIDATES;
 use crate::clock::Clock;
 use crate::ids::{Ids, RandomIds};
 use crate::metrics::{EmfStdout, Metrics};
-use crate::ports::{CallOutbox, DialStore, ItemKind};
+use crate::ports::{CallOutbox, DialContext, DialStore, ItemKind, PoolPage, StoreError};
 use crate::settings::Settings;
 use deadline::Deadline;
+use reused::Instead;
 use warm::WarmCache;
 
 pub struct DialService<S> {
@@ -171,13 +173,27 @@ impl<S: DialStore + 'static> DialService<S> {
         };
         self.report_unreadable(&ctx);
         self.warm.remember(&dial.agent_id, &ctx, now);
-        if let Some(call) = &ctx.call {
-            return self.answer_repeat(dial, call, self.best_match(dial, known), now);
+        if ctx.call.is_some() || ctx.unreadable.contains(&ItemKind::Call) {
+            let best = self.best_match(dial, known);
+            let existing = ctx.call.as_ref();
+            return self
+                .answer_taken(dial, best, existing, Instead::Dial(&ctx), now, deadline)
+                .await;
         }
-        if ctx.unreadable.contains(&ItemKind::Call) {
-            // Recorded, but whose it is cannot be told.
-            return self.call_id_conflict(dial, self.best_match(dial, known), now);
-        }
+        self.go_on_from(dial, known, ctx, looked_up, now, deadline)
+            .await
+    }
+
+    /// The dial once its context is read and its id is its own.
+    async fn go_on_from(
+        &self,
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        ctx: DialContext,
+        looked_up: Option<Result<PoolPage, StoreError>>,
+        now: DateTime<Utc>,
+        deadline: &Deadline,
+    ) -> OutboundAnswer {
         let registered_dial = self.with_registered_location(dial, &ctx, now);
         let (dial, known) = match &registered_dial {
             Some(d) => match self.recognise(d) {

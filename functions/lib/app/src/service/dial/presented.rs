@@ -7,21 +7,31 @@
 use chrono::{DateTime, Utc};
 
 use lifeline_domain::call::{EmergencyCall, OutboundDial};
+use lifeline_domain::chain::{place, Placement};
 use lifeline_domain::classify::ProfileMatch;
 use lifeline_domain::degraded::DegradedReason;
 use lifeline_domain::dial::degraded_call;
 use lifeline_domain::numbers::EmergencyMatch;
 use lifeline_domain::presented::{presented_as, CallPresented};
+use lifeline_domain::types::CallId;
 
 use super::degraded::leaseless_record;
 use super::DialService;
 use crate::ports::{
-    DialContext, DialStore, LeaseWrite, OutboxStore, RecordError, SettleError, StoreError,
+    DialContext, DialStore, ItemKind, LeaseWrite, OutboxStore, RecordError, SettleError, StoreError,
 };
+use crate::service::chain::read_chain;
 
 /// How many times a report is applied over a record or lease that changed
 /// under it before the platform is asked to retry.
 const ATTEMPTS: usize = 3;
+
+/// The record a report is about.
+enum Reported {
+    Recorded(Box<EmergencyCall>),
+    /// None yet: to be recorded at this id.
+    Unrecorded(CallId),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presented {
@@ -37,8 +47,9 @@ pub enum Presented {
 pub enum PresentedError {
     #[error("`dialed` is not an emergency number")]
     NotEmergency,
-    #[error("call `{0}` belongs to another agent")]
-    WrongAgent(String),
+    /// The id has all the records it may have (see `lifeline_domain::chain`).
+    #[error("call id `{0}` has all the records it may have")]
+    CallIdFull(String),
     #[error("the call's record kept changing; try again")]
     Contention,
     #[error(transparent)]
@@ -57,19 +68,52 @@ impl<S: DialStore + OutboxStore + 'static> DialService<S> {
                 .store
                 .dial_context(&dial.call_id, &dial.agent_id)
                 .await?;
-            let outcome = match &ctx.call {
-                None => self.record_presented(&dial, known, &ctx, now).await?,
-                Some(call) if call.agent_id != report.agent_id => {
-                    return Err(PresentedError::WrongAgent(call.call_id.to_string()))
+            let outcome = match self.reported_call(&dial, known, &ctx, now).await? {
+                Reported::Unrecorded(at) => {
+                    let dial = OutboundDial {
+                        call_id: at,
+                        ..dial.clone()
+                    };
+                    self.record_presented(&dial, known, &ctx, now).await?
                 }
-                Some(call) if call.caller_id == report.caller_id => Some(Presented::AlreadySo),
-                Some(call) => self.correct(call, report, &ctx, now).await?,
+                Reported::Recorded(call) if call.caller_id == report.caller_id => {
+                    Some(Presented::AlreadySo)
+                }
+                Reported::Recorded(call) => self.correct(&call, report, &ctx, now).await?,
             };
             if let Some(outcome) = outcome {
                 return Ok(outcome);
             }
         }
         Err(PresentedError::Contention)
+    }
+
+    /// Which record the report is about: this dial's, live, under its id;
+    /// else the id's first free position, where it is recorded (an earlier
+    /// call's id reused, or another agent's live call holding it).
+    async fn reported_call(
+        &self,
+        dial: &OutboundDial,
+        known: Option<EmergencyMatch>,
+        ctx: &DialContext,
+        now: DateTime<Utc>,
+    ) -> Result<Reported, PresentedError> {
+        if ctx.call.is_none() && !ctx.unreadable.contains(&ItemKind::Call) {
+            return Ok(Reported::Unrecorded(dial.call_id.clone()));
+        }
+        let records = read_chain(&*self.store, &dial.call_id).await?;
+        let best = self.best_match(dial, known);
+        match place(
+            &records,
+            dial,
+            best,
+            now,
+            self.settings.lease.active_call_limit,
+        ) {
+            Placement::Repeat(call) => Ok(Reported::Recorded(call)),
+            Placement::Fresh(at) | Placement::Conflict(at) => Ok(Reported::Unrecorded(at)),
+            Placement::Full => Err(PresentedError::CallIdFull(dial.call_id.to_string())),
+        }
     }
 
     /// A call Lifeline never recorded: recorded now, degraded, with the

@@ -105,24 +105,66 @@ async fn a_call_id_answers_only_its_own_agents_same_dial() {
         .dial(dial_by("c-1", "a-42", "9-1-1", "+14255550100"))
         .await;
     assert_eq!(serde_json::to_value(retry).unwrap(), first);
-    // Another agent, or another number, under the same callId: their own number, nothing written.
-    for (agent, dialed, own) in [
-        ("a-43", "911", "+14255550111"),
-        ("a-42", "933", "+14255550100"),
+    // Another agent, or another number, under the same live callId: their
+    // own number, and a record of their own at the id's next position.
+    for (agent, dialed, own, at) in [
+        ("a-43", "911", "+14255550111", "c-1~2"),
+        ("a-42", "933", "+14255550100", "c-1~3"),
     ] {
         let v =
             serde_json::to_value(service.dial(dial_by("c-1", agent, dialed, own)).await).unwrap();
         assert_eq!(v["action"], "emergency", "{agent} {dialed}");
+        assert_eq!(v["callId"], "c-1", "the platform's id in the answer");
         assert_eq!(v["callerId"], own, "never another call's number");
         assert_eq!(v["degraded"], true);
         assert_eq!(v["reason"], "call_id_conflict");
+        let id: CallId = at.parse().unwrap();
+        let kept = store.with_state(|s| s.calls.get(&id).cloned()).expect(at);
+        assert_eq!(
+            (kept.agent_id.as_str(), kept.caller_id.as_str()),
+            (agent, own)
+        );
+        // Its retry is answered from its own record; nothing more is written.
+        let again = stored();
+        let retry = service.dial(dial_by("c-1", agent, dialed, own)).await;
+        assert_eq!(serde_json::to_value(retry).unwrap(), v);
+        assert_eq!(stored(), again);
     }
-    assert_eq!(stored(), before, "a conflict writes nothing");
     assert_eq!(metrics.values("CallIdConflicts"), vec![1.0, 1.0]);
     let call: CallId = "c-1".parse().unwrap();
     let kept = store.with_state(|s| s.calls[&call].clone());
     assert_eq!(kept.agent_id.as_str(), "a-42");
     assert_eq!(kept.caller_id.as_str(), first["callerId"]);
+    assert!(before.len() < stored().len());
+}
+
+/// A desktop that restarts reuses `c-1` once the first call is over: a new
+/// call, with its own record and a live callback window; the first call's
+/// record is kept as it was.
+#[tokio::test]
+async fn a_call_id_reused_after_its_call_ended_is_a_new_call() {
+    let (service, store, metrics) = service(&["+14255550199", "+14255550198"]);
+    let first = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+    let c1: CallId = "c-1".parse().unwrap();
+    store.with_state(|s| s.calls.get_mut(&c1).unwrap().ended_at = Some(t0()));
+    let v = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+    assert_eq!(v["callId"], "c-1");
+    assert_eq!(v["degraded"], false, "{v}");
+    let second: CallId = "c-1~2".parse().unwrap();
+    let kept = store
+        .with_state(|s| s.calls.get(&second).cloned())
+        .expect("c-1~2 recorded");
+    assert_eq!(kept.caller_id.as_str(), v["callerId"]);
+    assert!(kept.ended_at.is_none());
+    assert!(
+        store.with_state(|s| s.calls[&c1].ended_at.is_some()),
+        "the first kept"
+    );
+    assert_eq!(first["callId"], "c-1");
+    assert_eq!(metrics.values("ReusedCallIds"), vec![1.0]);
+    // Retried: the second call's answer again.
+    let retry = serde_json::to_value(service.dial(dial("c-1")).await).unwrap();
+    assert_eq!(retry, v);
 }
 
 #[tokio::test]
@@ -153,13 +195,19 @@ async fn unreadable_items_are_read_as_missing_and_reported() {
     );
     assert_eq!(metrics.values("CorruptItem"), vec![1.0]);
 
-    // An unreadable call record under this id: whose it is cannot be told.
+    // An unreadable call record under this id: whose it is cannot be told;
+    // the dial is recorded apart, with the agent's own number.
     let (svc, store, _) = service(&["+14255550199"]);
     unreadable(&store, ItemKind::Call, "c-1");
+    store.with_state(|s| {
+        let c = lifeline_domain::testing::call("c-1", "a-9", t0());
+        s.calls.insert(c.call_id.clone(), c)
+    });
     let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
     assert_eq!(v["reason"], "call_id_conflict");
     assert_eq!(v["callerId"], "+14255550100");
-    assert_eq!(store.writes(), 0);
+    let second: CallId = "c-1~2".parse().unwrap();
+    assert!(store.with_state(|s| s.calls.contains_key(&second)));
 }
 
 /// An index that lags behind a burst still lists numbers already taken:

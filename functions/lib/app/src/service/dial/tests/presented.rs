@@ -72,17 +72,30 @@ async fn a_leased_number_the_psap_never_saw_is_corrected_and_freed_at_once() {
     assert_eq!(next["callerId"], "+14255550199", "{next}");
 }
 
+/// Another agent's call under a live id is a real emergency too: recorded
+/// apart, at the id's next position; the first call's record is untouched.
+/// An ordinary number is refused.
 #[tokio::test]
-async fn a_report_for_another_agents_call_or_an_ordinary_number_is_refused() {
+async fn a_report_under_another_agents_id_is_recorded_apart_and_an_ordinary_number_refused() {
     let (service, store, _) = service(&["+14255550199"]);
     service.dial(dial("c-1")).await;
     let before = record(&store, "c-1");
     let theirs = report("c-1", "a-43", "+14255550101", PresentedReason::FailOpen);
-    assert!(matches!(
-        service.presented(&theirs).await,
-        Err(PresentedError::WrongAgent(_))
-    ));
+    assert_eq!(
+        service.presented(&theirs).await.unwrap(),
+        Presented::Recorded
+    );
     assert_eq!(record(&store, "c-1"), before);
+    let apart = record(&store, "c-1~2").expect("recorded apart");
+    assert_eq!(
+        (apart.agent_id.as_str(), apart.caller_id.as_str()),
+        ("a-43", "+14255550101")
+    );
+    // Repeated: already so.
+    assert_eq!(
+        service.presented(&theirs).await.unwrap(),
+        Presented::AlreadySo
+    );
     let ordinary = CallPresented {
         dialed: "4255550123".into(),
         ..report("c-2", "a-42", "+14255550100", PresentedReason::FailOpen)
