@@ -17,6 +17,8 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 
 /// The dial's default budget (LIFELINE_DIAL_BUDGET_MS).
+mod early_end;
+
 const BUDGET: Duration = Duration::from_millis(2500);
 /// What the HTTP round trip to the runner may add on a slow machine.
 const GRACE: Duration = Duration::from_millis(500);

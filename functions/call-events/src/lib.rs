@@ -4,9 +4,9 @@
 use lambda_http::{Body, Request, Response};
 use lifeline_app::clock::Clock;
 use lifeline_app::ports::EndStore;
-use lifeline_app::service::ended::{EndCallError, EndService};
+use lifeline_app::service::ended::{EndOutcome, EndService};
 use lifeline_edge::config::Config;
-use lifeline_edge::http::{no_content, problem, WebhookAuth, WebhookHandler};
+use lifeline_edge::http::{accepted, no_content, problem, WebhookAuth, WebhookHandler};
 use lifeline_edge::webhook::{parse_ended, Problem};
 use std::sync::Arc;
 
@@ -42,16 +42,9 @@ impl<S: EndStore + 'static> WebhookHandler for CallEvents<S> {
             Err(p) => return problem(&p),
         };
         match self.service.end(ended).await {
+            // Kept until the call is recorded: accepted, not done yet.
+            Ok(EndOutcome::Kept) => accepted(),
             Ok(_) => no_content(),
-            Err(EndCallError::UnknownCall(id)) => problem(&Problem::new(
-                404,
-                "unknown-call",
-                "Unknown call",
-                format!("no emergency call `{id}` is recorded"),
-            )),
-            Err(e @ EndCallError::WrongAgent { .. }) => {
-                problem(&Problem::wrong_agent(e.to_string()))
-            }
             // The platform retries a 503: nothing is lost.
             Err(e) => {
                 tracing::error!(error = %e, "call end not recorded");

@@ -6,8 +6,9 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lifeline_app::clock::Clock;
 use lifeline_app::metrics::{EmfStdout, Metrics};
-use lifeline_app::ports::OutboxStore;
+use lifeline_app::ports::{EndStore, OutboxStore};
 use lifeline_app::service::outbox::OutboxService;
+use lifeline_app::settings::Settings;
 use lifeline_aws::dynamo::outbox::read_outbox_message;
 use std::sync::Arc;
 
@@ -16,19 +17,14 @@ pub struct CallOutbox<S> {
     metrics: Arc<dyn Metrics>,
 }
 
-impl<S: OutboxStore> CallOutbox<S> {
-    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>) -> Self {
+impl<S: OutboxStore + EndStore> CallOutbox<S> {
+    /// `settings`: the active-call limit and the callback window, for the
+    /// ends it applies.
+    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, settings: Arc<Settings>) -> Self {
         CallOutbox {
-            service: OutboxService::new(store, clock),
+            service: OutboxService::new(store, clock, settings),
             metrics: Arc::new(EmfStdout),
         }
-    }
-
-    /// The deployment's active-call limit: a reused id's earlier call is
-    /// over after it.
-    pub fn with_active_call_limit(mut self, limit: chrono::Duration) -> Self {
-        self.service = self.service.with_active_call_limit(limit);
-        self
     }
 
     /// Emits to `metrics` instead of the EMF log lines (tests).

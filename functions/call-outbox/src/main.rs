@@ -14,10 +14,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env_without_secret(Mode::Lambda)?;
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
-    let handler = Arc::new(
-        CallOutbox::new(store, Arc::new(SystemClock))
-            .with_active_call_limit(config.settings.lease.active_call_limit),
-    );
+    let handler = Arc::new(CallOutbox::new(
+        store,
+        Arc::new(SystemClock),
+        config.settings.clone(),
+    ));
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<SqsEvent>| {
             let handler = handler.clone();

@@ -45,8 +45,12 @@ fn message(c: &EmergencyCall) -> String {
 async fn messages_become_records_and_only_the_unrecorded_are_retried() {
     let store = Arc::new(MemoryStore::new());
     let metrics = Arc::new(RecordedMetrics::default());
-    let handler = CallOutbox::new(store.clone(), Arc::new(FixedClock::at(t0())))
-        .with_metrics(metrics.clone());
+    let handler = CallOutbox::new(
+        store.clone(),
+        Arc::new(FixedClock::at(t0())),
+        Arc::new(lifeline_app::settings::Settings::from_lookup(|_| None).unwrap()),
+    )
+    .with_metrics(metrics.clone());
 
     store.set_failing(true);
     let ev = event(&[("m-1", message(&call("c-1"))), ("m-2", "{not json".into())]);

@@ -2,7 +2,7 @@
 //! contact ends its emergency call.
 
 use lifeline_app::ports::{CallbackStore, DialStore, EndStore};
-use lifeline_app::service::ended::{EndCallError, EndOutcome};
+use lifeline_app::service::ended::EndOutcome;
 use lifeline_domain::call::CallEnded;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -54,13 +54,10 @@ impl<S: DialStore + CallbackStore + EndStore + 'static> ConnectAdapter<S> {
         match self.end.end(ended).await {
             Ok(EndOutcome::Ended) => Ok(json!({"ended": true})),
             Ok(EndOutcome::AlreadyEnded) => Ok(json!({"ended": true, "alreadyEnded": true})),
-            Err(EndCallError::UnknownCall(_)) => {
-                Ok(json!({"ended": false, "reason": "not_an_emergency_call"}))
-            }
-            Err(e @ EndCallError::WrongAgent { .. }) => {
-                tracing::warn!(error = %e, "disconnect names another agent; ignored");
-                Ok(json!({"ended": false, "reason": "wrong_agent"}))
-            }
+            // Every contact disconnects, emergency or not: one the table
+            // does not know (yet) is kept for its TTL, applied if it is
+            // recorded (a fail-open whisper's call, from the outbox).
+            Ok(EndOutcome::Kept) => Ok(json!({"ended": false, "kept": true})),
             Err(e) => Err(ConnectError::EndNotRecorded(e.to_string())),
         }
     }

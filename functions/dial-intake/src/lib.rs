@@ -5,7 +5,7 @@
 
 use lambda_http::{Body, Request, Response};
 use lifeline_app::clock::Clock;
-use lifeline_app::ports::{CallOutbox, DialStore, OutboxStore};
+use lifeline_app::ports::{CallOutbox, DialStore, EndStore, OutboxStore};
 use lifeline_app::service::dial::presented::PresentedError;
 use lifeline_app::service::dial::DialService;
 use lifeline_domain::call::{OutboundAnswer, OutboundDial};
@@ -25,7 +25,7 @@ pub struct DialIntake<S> {
 /// The platform's report of what it presented.
 pub const PRESENTED_PATH: &str = "/calls/presented";
 
-impl<S: DialStore + OutboxStore + 'static> DialIntake<S> {
+impl<S: DialStore + OutboxStore + EndStore + 'static> DialIntake<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
         DialIntake {
             auth: WebhookAuth::new(config.webhook_secret.clone()),
@@ -82,7 +82,7 @@ impl<S: DialStore + OutboxStore + 'static> DialIntake<S> {
 }
 
 #[async_trait::async_trait]
-impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
+impl<S: DialStore + OutboxStore + EndStore + 'static> WebhookHandler for DialIntake<S> {
     async fn handle(&self, req: Request) -> Response<Body> {
         if req.uri().path() == PRESENTED_PATH {
             return self.presented(req).await;
@@ -128,7 +128,7 @@ impl<S: DialStore + OutboxStore + 'static> WebhookHandler for DialIntake<S> {
     }
 }
 
-impl<S: DialStore + OutboxStore + 'static> DialIntake<S> {
+impl<S: DialStore + OutboxStore + EndStore + 'static> DialIntake<S> {
     /// The dial, strictly; an emergency-looking one whose optional fields
     /// are bad (`timestamp`, `location.*`) goes on without them, which the
     /// answer names: such a dial is never refused.

@@ -2,7 +2,6 @@
 
 use lambda_http::{Body, Request, Response};
 use lifeline_app::ports::{CallbackStore, DialStore, EndStore, OutboxStore};
-use lifeline_app::service::ended::EndCallError;
 use lifeline_domain::call::CallEnded;
 use lifeline_domain::presented::{CallPresented, PresentedReason};
 use lifeline_domain::types::{AgentId, CallId, E164};
@@ -45,11 +44,8 @@ impl<S: DialStore + CallbackStore + EndStore + OutboxStore + 'static> TwilioAdap
             timestamp: None,
         };
         match self.end.end(ended).await {
-            Ok(_) | Err(EndCallError::UnknownCall(_)) => twiml(twilio::hangup()),
-            Err(e @ EndCallError::WrongAgent { .. }) => {
-                tracing::warn!(error = %e, "Twilio status names another agent; ignored");
-                twiml(twilio::hangup())
-            }
+            // Kept (not recorded yet) is delivered too: applied on recording.
+            Ok(_) => twiml(twilio::hangup()),
             Err(e) => {
                 // Twilio logs it (no retry by default): the call stays active
                 // until LIFELINE_ACTIVE_CALL_LIMIT_MINUTES, so the window only grows.

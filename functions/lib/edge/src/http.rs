@@ -41,6 +41,14 @@ pub fn received_at(req: &Request) -> Option<chrono::DateTime<chrono::Utc>> {
     }
 }
 
+/// `202`: taken, to be applied later (an end kept until its call is recorded).
+pub fn accepted() -> Response<Body> {
+    Response::builder()
+        .status(202)
+        .body(Body::Empty)
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
 pub fn no_content() -> Response<Body> {
     Response::builder()
         .status(204)

@@ -87,7 +87,7 @@ pub const FUNCTIONS: &[Function] = &[
             route(
                 "POST",
                 "/calls/presented",
-                "`204` (the record now names what the PSAP saw); `400` naming the field; `409` another agent's call; `503` store unavailable (retry)",
+                "`204` (the record now names what the PSAP saw); `400` naming the field; `409` the `callId` has all its records; `503` store unavailable (retry)",
             ),
         ])],
     },
@@ -97,7 +97,7 @@ pub const FUNCTIONS: &[Function] = &[
         triggers: &[Trigger::Http(&[route(
             "POST",
             "/calls/ended",
-            "`204`; `404` unknown call; `409` another agent's call; `503` store unavailable (retry)",
+            "`204`; `202` kept (the call is not recorded yet); `503` store unavailable (retry)",
         )])],
     },
     Function {

@@ -6,8 +6,10 @@ use chrono::{DateTime, Utc};
 use super::faults::WriteOp;
 use super::lease::{apply_lease, lease_ok};
 use super::store::MemoryStore;
-use crate::ports::{CallRecords, CallbackStore, EndError, EndStore, LeaseWrite, StoreError};
-use lifeline_domain::call::EmergencyCall;
+use crate::ports::{
+    CallRecords, CallbackStore, EndError, EndStore, KeptEnds, LeaseWrite, StoreError,
+};
+use lifeline_domain::call::{CallEnded, EmergencyCall};
 use lifeline_domain::lease::Lease;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
@@ -54,6 +56,38 @@ impl EndStore for MemoryStore {
             Ok(())
         })?;
         self.answer(WriteOp::RecordEnd).await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl KeptEnds for MemoryStore {
+    async fn keep_end(
+        &self,
+        ended: &CallEnded,
+        kept_at: DateTime<Utc>,
+        _ttl: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check(true)?;
+        let key = (ended.call_id.clone(), ended.agent_id.clone());
+        self.with_state(|s| s.kept_ends.insert(key, (ended.clone(), kept_at)));
+        Ok(())
+    }
+
+    async fn kept_end(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<Option<(CallEnded, DateTime<Utc>)>, StoreError> {
+        self.check(false)?;
+        let key = (call.clone(), agent.clone());
+        Ok(self.with_state(|s| s.kept_ends.get(&key).cloned()))
+    }
+
+    async fn forget_end(&self, call: &CallId, agent: &AgentId) -> Result<(), StoreError> {
+        self.check(true)?;
+        let key = (call.clone(), agent.clone());
+        self.with_state(|s| s.kept_ends.remove(&key));
         Ok(())
     }
 }

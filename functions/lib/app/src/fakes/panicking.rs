@@ -5,10 +5,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::ports::{
-    CallRecords, CallbackStore, DialContext, DialStore, EndError, EndStore, LeaseWrite,
+    CallRecords, CallbackStore, DialContext, DialStore, EndError, EndStore, KeptEnds, LeaseWrite,
     OutboxStore, PoolCursor, PoolPage, RecordError, SettleError, StoreError,
 };
-use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::call::{CallEnded, EmergencyCall};
 use lifeline_domain::lease::Lease;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
@@ -58,6 +58,28 @@ impl DialStore for PanickingStore {
 #[async_trait]
 impl CallbackStore for PanickingStore {
     async fn lease_for_number(&self, _: &E164) -> Result<Option<Lease>, StoreError> {
+        panic!("{BUG}")
+    }
+}
+
+#[async_trait]
+impl KeptEnds for PanickingStore {
+    async fn keep_end(
+        &self,
+        _: &CallEnded,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        panic!("{BUG}")
+    }
+    async fn kept_end(
+        &self,
+        _: &CallId,
+        _: &AgentId,
+    ) -> Result<Option<(CallEnded, DateTime<Utc>)>, StoreError> {
+        panic!("{BUG}")
+    }
+    async fn forget_end(&self, _: &CallId, _: &AgentId) -> Result<(), StoreError> {
         panic!("{BUG}")
     }
 }

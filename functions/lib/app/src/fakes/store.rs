@@ -29,6 +29,8 @@ pub struct NumberState {
 #[derive(Debug, Default)]
 pub struct State {
     pub calls: HashMap<CallId, EmergencyCall>,
+    /// Ends kept for calls not recorded yet, by platform id and agent.
+    pub kept_ends: HashMap<(CallId, AgentId), (lifeline_domain::call::CallEnded, DateTime<Utc>)>,
     pub agents: HashMap<AgentId, AgentProfile>,
     pub pointers: HashMap<AgentId, Lease>,
     pub numbers: BTreeMap<E164, NumberState>,

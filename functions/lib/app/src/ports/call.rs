@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::dial::{CallRecords, LeaseWrite};
 use super::error::StoreError;
-use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::call::{CallEnded, EmergencyCall};
 use lifeline_domain::lease::Lease;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
@@ -19,8 +19,30 @@ pub enum EndError {
     Store(#[from] StoreError),
 }
 
+/// Ends that came before their call was recorded, kept until it is (one
+/// per platform `callId` and agent: a repeat replaces it).
 #[async_trait]
-pub trait EndStore: CallRecords + Send + Sync {
+pub trait KeptEnds: Send + Sync {
+    /// Keeps `ended` (as sent, at `kept_at`) until `ttl`.
+    async fn keep_end(
+        &self,
+        ended: &CallEnded,
+        kept_at: DateTime<Utc>,
+        ttl: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The end kept for `call` (a platform id) and `agent`, with when it
+    /// was kept.
+    async fn kept_end(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<Option<(CallEnded, DateTime<Utc>)>, StoreError>;
+    /// Forgets it, once applied.
+    async fn forget_end(&self, call: &CallId, agent: &AgentId) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait EndStore: CallRecords + KeptEnds + Send + Sync {
     /// The call and the agent's current lease, in one round trip.
     async fn end_context(
         &self,

@@ -18,7 +18,7 @@ mod presence;
 mod template;
 
 pub use admin::{AddedNumbers, AdminStore, PoolNumber, RemoveError};
-pub use call::{CallbackStore, EndError, EndStore};
+pub use call::{CallbackStore, EndError, EndStore, KeptEnds};
 pub use dial::{
     CallRecords, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
 };

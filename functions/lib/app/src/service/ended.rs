@@ -11,7 +11,7 @@ use crate::settings::Settings;
 use lifeline_domain::call::{CallEnded, EmergencyCall};
 use lifeline_domain::chain::end_applies;
 use lifeline_domain::lease::Lease;
-use lifeline_domain::types::CallId;
+use lifeline_domain::types::{AgentId, CallId};
 
 const MAX_ATTEMPTS: usize = 5;
 
@@ -21,10 +21,6 @@ const FIRST_READ: u32 = 4;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EndCallError {
-    #[error("no emergency call `{0}`")]
-    UnknownCall(String),
-    #[error("call `{call}` belongs to another agent")]
-    WrongAgent { call: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the lease kept changing; try again")]
@@ -35,6 +31,8 @@ pub enum EndCallError {
 pub enum EndOutcome {
     Ended,
     AlreadyEnded,
+    /// No call of the agent's under the id yet: the end is kept.
+    Kept,
 }
 
 pub struct EndService<S> {
@@ -54,33 +52,75 @@ impl<S: EndStore> EndService<S> {
 
     /// Ends the agent's live calls under the `callId`: its first record,
     /// and any recorded later under it (see `lifeline_domain::chain`) that
-    /// this end can be for.
+    /// this end can be for. An end for a call not recorded yet (it is in
+    /// the outbox, or its write is still landing) is kept, and applied when
+    /// the call is recorded.
     pub async fn end(&self, ended: CallEnded) -> Result<EndOutcome, EndCallError> {
-        let now = self.clock.now();
-        let (chain, lease) = self.read(&ended).await?;
-        if chain.is_empty() {
-            return Err(EndCallError::UnknownCall(ended.call_id.to_string()));
+        if let Some(outcome) = self.end_recorded(&ended).await? {
+            return Ok(outcome);
         }
+        let now = self.clock.now();
+        let ttl = now + self.settings.lease.active_call_limit;
+        self.store.keep_end(&ended, now, ttl).await?;
+        // Recorded between the read and the keep: ended now, not kept.
+        if let Some(outcome) = self.end_recorded(&ended).await? {
+            self.store
+                .forget_end(&ended.call_id, &ended.agent_id)
+                .await?;
+            return Ok(outcome);
+        }
+        tracing::warn!(call_id = %ended.call_id, agent_id = %ended.agent_id,
+            "end of a call not recorded yet: kept, to be applied when it is");
+        Ok(EndOutcome::Kept)
+    }
+
+    /// Applies the end kept for `call`'s platform id and agent, now that
+    /// the call is recorded (the outbox, a platform's report); `None` when
+    /// none was kept (or it is past the active-call limit: a call recorded
+    /// that late is over by the limit anyway).
+    pub async fn apply_kept(
+        &self,
+        call: &CallId,
+        agent: &AgentId,
+    ) -> Result<Option<EndOutcome>, EndCallError> {
+        let id = call.platform();
+        let Some((ended, kept_at)) = self.store.kept_end(&id, agent).await? else {
+            return Ok(None);
+        };
+        if kept_at + self.settings.lease.active_call_limit <= self.clock.now() {
+            return Ok(None);
+        }
+        let Some(outcome) = self.end_recorded(&ended).await? else {
+            return Ok(None);
+        };
+        self.store.forget_end(&id, agent).await?;
+        tracing::info!(call_id = %call, agent_id = %agent,
+            "an end kept for this call was applied on its recording");
+        Ok(Some(outcome))
+    }
+
+    /// Ends the agent's records under the id; `None` when it has none.
+    async fn end_recorded(&self, ended: &CallEnded) -> Result<Option<EndOutcome>, EndCallError> {
+        let now = self.clock.now();
+        let (chain, lease) = self.read(ended).await?;
         let mine: Vec<&EmergencyCall> = chain
             .iter()
             .flatten()
             .filter(|c| c.agent_id == ended.agent_id)
             .collect();
         if mine.is_empty() {
-            return Err(EndCallError::WrongAgent {
-                call: ended.call_id.to_string(),
-            });
+            return Ok(None);
         }
         let mut outcome = EndOutcome::AlreadyEnded;
         for call in mine {
             if call.ended_at.is_some() || !end_applies(call, ended.timestamp) {
                 continue;
             }
-            if self.end_one(&ended, call, lease.clone(), now).await? == EndOutcome::Ended {
+            if self.end_one(ended, call, lease.clone(), now).await? == EndOutcome::Ended {
                 outcome = EndOutcome::Ended;
             }
         }
-        Ok(outcome)
+        Ok(Some(outcome))
     }
 
     /// The records under the end's `callId`, in position order up to the
@@ -317,10 +357,61 @@ mod reused_tests {
         let now = ends.end(end("a-42", Some(t(19)))).await.unwrap();
         assert_eq!(now, EndOutcome::Ended);
         assert!(ended(&store, "c-1~3"));
-        // Someone with no call under the id.
-        assert!(matches!(
-            ends.end(end("a-44", None)).await,
-            Err(EndCallError::WrongAgent { .. })
-        ));
+        // Someone with no call under the id (yet): kept.
+        assert_eq!(ends.end(end("a-44", None)).await.unwrap(), EndOutcome::Kept);
+    }
+
+    /// An end that comes before its call's record (in the outbox) is kept,
+    /// answered `Kept`, and applied once when the call is recorded.
+    #[tokio::test]
+    async fn an_early_end_is_kept_and_applied_when_the_call_is_recorded() {
+        let store = Arc::new(MemoryStore::new());
+        let settings = Arc::new(Settings::from_lookup(|_| None).unwrap());
+        let clock = FixedClock::at(t(0));
+        let ends = EndService::new(store.clone(), Arc::new(clock.clone()), settings);
+        assert_eq!(ends.end(end("a-42", None)).await.unwrap(), EndOutcome::Kept);
+        assert_eq!(store.with_state(|s| s.kept_ends.len()), 1);
+        // The outbox records the call two minutes later.
+        clock.advance(chrono::Duration::minutes(2));
+        let c = call("c-1", "a-42", t(0));
+        store.with_state(|s| s.calls.insert(c.call_id.clone(), c.clone()));
+        assert_eq!(
+            ends.apply_kept(&c.call_id, &c.agent_id).await.unwrap(),
+            Some(EndOutcome::Ended)
+        );
+        assert!(ended(&store, "c-1"));
+        assert!(store.with_state(|s| s.kept_ends.is_empty()), "applied once");
+        assert_eq!(
+            ends.apply_kept(&c.call_id, &c.agent_id).await.unwrap(),
+            None
+        );
+        // Another agent's call under the id is not what a-42's end was for.
+        let mut other = call("c-9", "a-43", t(0));
+        assert_eq!(
+            ends.end(CallEnded {
+                call_id: "c-9".parse().unwrap(),
+                ..end("a-42", None)
+            })
+            .await
+            .unwrap(),
+            EndOutcome::Kept
+        );
+        store.with_state(|s| s.calls.insert(other.call_id.clone(), other.clone()));
+        assert_eq!(
+            ends.apply_kept(&other.call_id, &other.agent_id)
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(!ended(&store, "c-9"));
+        // One kept longer ago than the active-call limit is not applied.
+        other.agent_id = "a-42".parse().unwrap();
+        clock.advance(chrono::Duration::hours(5));
+        assert_eq!(
+            ends.apply_kept(&other.call_id, &other.agent_id)
+                .await
+                .unwrap(),
+            None
+        );
     }
 }

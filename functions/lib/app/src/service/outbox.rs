@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::metrics::{EmfStdout, Metrics};
-use crate::ports::{OutboxStore, RecordError};
+use crate::ports::{EndStore, OutboxStore, RecordError};
 use crate::service::chain::read_chain;
+use crate::service::ended::EndService;
+use crate::settings::Settings;
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::chain::{place_recorded, Placement};
-use lifeline_domain::lease::LeasePolicy;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
@@ -36,24 +37,20 @@ pub struct OutboxService<S> {
     store: Arc<S>,
     clock: Arc<dyn Clock>,
     metrics: Arc<dyn Metrics>,
-    /// After this, a call never reported ended is over (a reused id's).
-    active_call_limit: chrono::Duration,
+    settings: Arc<Settings>,
+    /// Applies an end that came before the call was recorded.
+    ends: EndService<S>,
 }
 
-impl<S: OutboxStore> OutboxService<S> {
-    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>) -> Self {
+impl<S: OutboxStore + EndStore> OutboxService<S> {
+    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, settings: Arc<Settings>) -> Self {
         OutboxService {
+            ends: EndService::new(store.clone(), clock.clone(), settings.clone()),
             store,
             clock,
             metrics: Arc::new(EmfStdout),
-            active_call_limit: LeasePolicy::default().active_call_limit,
+            settings,
         }
-    }
-
-    /// The deployment's active-call limit (the default's otherwise).
-    pub fn with_active_call_limit(mut self, limit: chrono::Duration) -> Self {
-        self.active_call_limit = limit;
-        self
     }
 
     /// Emits to `metrics` instead of the EMF log lines (tests).
@@ -62,7 +59,35 @@ impl<S: OutboxStore> OutboxService<S> {
         self
     }
 
+    /// Records `call` as answered, then applies an end that came for it
+    /// before it was recorded.
     pub async fn record(
+        &self,
+        call: &EmergencyCall,
+        ttl: DateTime<Utc>,
+    ) -> Result<Recorded, RetryLater> {
+        let recorded = self.record_as_answered(call, ttl).await?;
+        // Whatever position the call got, the end was kept under its
+        // platform id and agent.
+        if recorded != Recorded::NotOurs {
+            self.apply_kept_end(call).await?;
+        }
+        Ok(recorded)
+    }
+
+    async fn apply_kept_end(&self, call: &EmergencyCall) -> Result<(), RetryLater> {
+        match self.ends.apply_kept(&call.call_id, &call.agent_id).await {
+            Ok(Some(_)) => {
+                self.metrics.emit("KeptEndsApplied", 1.0, "Count", &[]);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            // The record stays; the redelivery finds it and applies the end.
+            Err(e) => Err(RetryLater(format!("kept end not applied: {e}"))),
+        }
+    }
+
+    async fn record_as_answered(
         &self,
         call: &EmergencyCall,
         ttl: DateTime<Utc>,
@@ -94,7 +119,7 @@ impl<S: OutboxStore> OutboxService<S> {
         let records = read_chain(&*self.store, &call.call_id)
             .await
             .map_err(|e| RetryLater(e.to_string()))?;
-        match place_recorded(&records, call, self.active_call_limit) {
+        match place_recorded(&records, call, self.settings.lease.active_call_limit) {
             Placement::Repeat(recorded) => self.reconcile(&recorded, call).await,
             Placement::Fresh(id) | Placement::Conflict(id) => {
                 tracing::warn!(call_id = %id, agent_id = %call.agent_id,
@@ -104,7 +129,7 @@ impl<S: OutboxStore> OutboxService<S> {
                     ..call.clone()
                 };
                 // Boxed: that position may have been taken meanwhile too.
-                Box::pin(self.record(&moved, ttl)).await
+                Box::pin(self.record_as_answered(&moved, ttl)).await
             }
             Placement::Full => {
                 tracing::error!(call_id = %call.call_id, agent_id = %call.agent_id,
@@ -189,7 +214,8 @@ mod tests {
         let store = Arc::new(MemoryStore::new());
         let metrics = Arc::new(RecordedMetrics::default());
         let clock = Arc::new(FixedClock::at(t0() + chrono::Duration::seconds(90)));
-        let svc = OutboxService::new(store.clone(), clock).with_metrics(metrics.clone());
+        let settings = Arc::new(crate::settings::Settings::from_lookup(|_| None).unwrap());
+        let svc = OutboxService::new(store.clone(), clock, settings).with_metrics(metrics.clone());
         (svc, store, metrics)
     }
 

@@ -32,6 +32,10 @@ fn key(pk: String, sk: &str) -> Item {
 pub(crate) fn call_key(id: &CallId) -> Item {
     key(format!("CALL#{id}"), "CALL")
 }
+/// An end kept for a call not recorded yet (see `kept_end.rs`).
+pub(crate) fn kept_end_key(call: &CallId, agent: &AgentId) -> Item {
+    key(format!("ENDKEPT#{call}"), &format!("AGENT#{agent}"))
+}
 /// The location an agent registered.
 pub(crate) fn registered_location_key(id: &AgentId) -> Item {
     key(format!("AGENT#{id}"), "LOCATION")

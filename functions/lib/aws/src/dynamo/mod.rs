@@ -9,6 +9,7 @@
 //! | pool number     | `NUMBER#<e164>`   | `NUMBER`  | `poolCountry`+`availableAt` (GSI keys) |
 //! | agent presence  | `AGENT#<id>`      | `PRESENCE`| reported status, override calls        |
 //! | emergency call  | `CALL#<id>`       | `CALL`    | the record and the answer given; TTL   |
+//! | kept end        | `ENDKEPT#<id>`    | `AGENT#<id>` | an end that came before its call; TTL |
 //! | tenant settings | `TENANT`          | `SETTINGS`| route prerequisites                    |
 //! | e-mail template | `TEMPLATE#<name>` | `CURRENT`, `VERSION#<n>` | subject, html, text, version |
 
@@ -17,6 +18,7 @@ mod callback;
 mod codec;
 mod dial;
 mod end;
+mod kept_end;
 mod keys;
 mod lease;
 mod location;

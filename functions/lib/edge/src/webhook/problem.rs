@@ -34,13 +34,6 @@ impl Problem {
         p
     }
 
-    /// A call that is another agent's: `agentId` is at fault.
-    pub fn wrong_agent(detail: impl Into<String>) -> Self {
-        let mut p = Problem::new(409, "wrong-agent", "Conflict", detail);
-        p.field = Some("agentId".into());
-        p
-    }
-
     /// A state-setting request signed before the last one applied to the
     /// same item: a replay or a straggler must not undo a newer change.
     pub fn stale_request(detail: impl Into<String>) -> Self {

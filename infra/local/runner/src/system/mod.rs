@@ -222,10 +222,11 @@ impl LocalSystem {
     /// source mapping would) until the task is aborted; `None` without one.
     pub fn start_outbox_consumer(&self, store: DynamoStore) -> Option<tokio::task::JoinHandle<()>> {
         let queue = self.outbox.clone()?;
-        let handler = Arc::new(
-            call_outbox::CallOutbox::new(Arc::new(store), Arc::new(self.clock.clone()))
-                .with_active_call_limit(self.config.settings.lease.active_call_limit),
-        );
+        let handler = Arc::new(call_outbox::CallOutbox::new(
+            Arc::new(store),
+            Arc::new(self.clock.clone()),
+            self.config.settings.clone(),
+        ));
         let invoked = handler.clone();
         self.register(
             "call-outbox",

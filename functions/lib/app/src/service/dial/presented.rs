@@ -18,9 +18,11 @@ use lifeline_domain::types::CallId;
 use super::degraded::leaseless_record;
 use super::DialService;
 use crate::ports::{
-    DialContext, DialStore, ItemKind, LeaseWrite, OutboxStore, RecordError, SettleError, StoreError,
+    DialContext, DialStore, EndStore, ItemKind, LeaseWrite, OutboxStore, RecordError, SettleError,
+    StoreError,
 };
 use crate::service::chain::read_chain;
+use crate::service::ended::{EndCallError, EndService};
 
 /// How many times a report is applied over a record or lease that changed
 /// under it before the platform is asked to retry.
@@ -56,7 +58,7 @@ pub enum PresentedError {
     Store(#[from] StoreError),
 }
 
-impl<S: DialStore + OutboxStore + 'static> DialService<S> {
+impl<S: DialStore + OutboxStore + EndStore + 'static> DialService<S> {
     pub async fn presented(&self, report: &CallPresented) -> Result<Presented, PresentedError> {
         let dial = report.as_dial();
         let known = self
@@ -82,10 +84,27 @@ impl<S: DialStore + OutboxStore + 'static> DialService<S> {
                 Reported::Recorded(call) => self.correct(&call, report, &ctx, now).await?,
             };
             if let Some(outcome) = outcome {
+                self.apply_kept_end(report).await?;
                 return Ok(outcome);
             }
         }
         Err(PresentedError::Contention)
+    }
+
+    /// An end that came before the call was recorded (a platform that
+    /// failed open ends its call before it reports it): applied now. A
+    /// failure asks the platform to report again, which finds the record.
+    async fn apply_kept_end(&self, report: &CallPresented) -> Result<(), PresentedError> {
+        let ends = EndService::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.settings.clone(),
+        );
+        match ends.apply_kept(&report.call_id, &report.agent_id).await {
+            Ok(_) => Ok(()),
+            Err(EndCallError::Store(e)) => Err(e.into()),
+            Err(EndCallError::Contention) => Err(PresentedError::Contention),
+        }
     }
 
     /// Which record the report is about: this dial's, live, under its id;

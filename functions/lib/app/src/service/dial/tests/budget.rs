@@ -139,7 +139,11 @@ async fn a_call_the_table_cannot_take_goes_to_the_outbox_and_is_recorded_later()
     assert_eq!(metrics.values("OutboxedEmergencyCalls"), vec![1.0]);
     assert!(metrics.values("UnrecordedEmergencyCalls").is_empty());
 
-    let consumer = OutboxService::new(store.clone(), Arc::new(FixedClock::at(t0())));
+    let consumer = OutboxService::new(
+        store.clone(),
+        Arc::new(FixedClock::at(t0())),
+        Arc::new(Settings::from_lookup(|_| None).unwrap()),
+    );
     assert!(
         consumer.record(&kept[0], t0()).await.is_err(),
         "still down: retried later"
