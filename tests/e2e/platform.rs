@@ -15,6 +15,8 @@ use lifeline_e2e::taskrouter_stub::{self, TaskRouterStub};
 use lifeline_e2e::{agent, dial, ended, start_with, Local};
 use std::time::{Duration, Instant};
 
+mod contact;
+
 const USER: &str = "user-42";
 
 async fn with_connect() -> Local {
@@ -220,6 +222,15 @@ fn updates(l: &Local) -> Vec<String> {
         .collect()
 }
 
+/// The update to the emergency activity: it rejects a pending task offer.
+fn emergency_update() -> String {
+    format!(
+        "{} ActivitySid={}&RejectPendingReservations=true",
+        worker_path(),
+        taskrouter_stub::EMERGENCY
+    )
+}
+
 fn fetches(l: &Local) -> usize {
     taskrouter(l)
         .seen()
@@ -252,14 +263,7 @@ async fn the_taskrouter_activity_follows_the_emergency_call_and_comes_back() {
         fetch.authorization.as_deref(),
         Some(taskrouter_stub::basic_auth().as_str())
     );
-    assert_eq!(
-        updates(&l),
-        [format!(
-            "{} ActivitySid={}",
-            worker_path(),
-            taskrouter_stub::EMERGENCY
-        )]
-    );
+    assert_eq!(updates(&l), [emergency_update()]);
 
     assert_eq!(
         l.post("/calls/ended", &ended("pc-11", "a-42")).await.status,
@@ -269,11 +273,7 @@ async fn the_taskrouter_activity_follows_the_emergency_call_and_comes_back() {
     assert_eq!(
         updates(&l),
         [
-            format!(
-                "{} ActivitySid={}",
-                worker_path(),
-                taskrouter_stub::EMERGENCY
-            ),
+            emergency_update(),
             format!(
                 "{} ActivitySid={}",
                 worker_path(),
@@ -308,14 +308,7 @@ async fn a_supervisors_taskrouter_change_during_the_call_is_not_overwritten() {
         taskrouter(&l).activity(WORKER).as_deref(),
         Some(taskrouter_stub::BREAK)
     );
-    assert_eq!(
-        updates(&l),
-        [format!(
-            "{} ActivitySid={}",
-            worker_path(),
-            taskrouter_stub::EMERGENCY
-        )]
-    );
+    assert_eq!(updates(&l), [emergency_update()]);
 }
 
 #[tokio::test]
@@ -330,14 +323,40 @@ async fn a_failing_taskrouter_gets_the_activity_once_it_answers() {
     // The failures were answered (fetches retried by the client, then by
     // Lambda), and the activity was updated exactly once.
     assert!(fetches(&l) >= 5, "{} fetches for 4 failures", fetches(&l));
-    assert_eq!(
-        updates(&l),
-        [format!(
-            "{} ActivitySid={}",
-            worker_path(),
-            taskrouter_stub::EMERGENCY
-        )]
-    );
+    assert_eq!(updates(&l), [emergency_update()]);
     l.post("/calls/ended", &ended("pc-13", "a-42")).await;
     wait_for_activity(&l, taskrouter_stub::AVAILABLE, Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_pending_task_offer_does_not_hold_the_emergency_activity_back() {
+    let l = with_taskrouter().await;
+    // TaskRouter offered the worker a task just before the emergency dial:
+    // an update without RejectPendingReservations=true is refused (20001).
+    let offer = taskrouter(&l).offer_task(WORKER);
+    l.post("/calls/outbound", &dial("pc-14", "a-42", "911"))
+        .await;
+    wait_for_activity(&l, taskrouter_stub::EMERGENCY, Duration::from_secs(5)).await;
+    assert_eq!(
+        taskrouter(&l).reservations(WORKER),
+        [taskrouter_stub::Reservation {
+            sid: offer,
+            status: "rejected".into()
+        }]
+    );
+    assert_eq!(updates(&l), [emergency_update()]);
+    // The restore sends no flag (no offer is pending for an unavailable worker).
+    l.post("/calls/ended", &ended("pc-14", "a-42")).await;
+    wait_for_activity(&l, taskrouter_stub::AVAILABLE, Duration::from_secs(5)).await;
+    assert_eq!(
+        updates(&l).last().map(String::as_str),
+        Some(
+            format!(
+                "{} ActivitySid={}",
+                worker_path(),
+                taskrouter_stub::AVAILABLE
+            )
+            .as_str()
+        )
+    );
 }

@@ -5,14 +5,18 @@
 //!   worker's JSON (`sid`, `activity_sid`, `activity_name`, `available`, …);
 //! - update: `POST` to the same path, `application/x-www-form-urlencoded`
 //!   `ActivitySid=WA…`, answer the worker's JSON; an unknown activity is a
-//!   400, an unknown worker a 404;
+//!   400, an unknown worker a 404; while the worker has a pending
+//!   reservation (a task offered to it) the update is refused with a 400,
+//!   Twilio error 20001, unless it also sets `RejectPendingReservations=true`,
+//!   which rejects the reservation (the task goes back to its workflow);
 //! - HTTP Basic authentication `AccountSid:AuthToken`, else a 401
 //!   (https://www.twilio.com/docs/usage/requests-to-twilio); errors as
 //!   Twilio's JSON (`code`, `message`, `more_info`, `status`).
 //!
-//! It keeps each worker's activity, records every request (method, path,
-//! form, `Authorization` and `Content-Type` headers), and can answer the
-//! next requests with a 500. It stops when dropped.
+//! It keeps each worker's activity and reservations (a test offers a
+//! worker a task), records every request (method, path, form,
+//! `Authorization` and `Content-Type` headers), and can answer the next
+//! requests with a 500. It stops when dropped.
 
 use base64::Engine;
 use bytes::Bytes;
@@ -51,10 +55,21 @@ pub struct Seen {
     pub authorization: Option<String>,
 }
 
+/// A task offered to a worker, and what became of the offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// `WR…`.
+    pub sid: String,
+    /// `pending`, then `rejected` when an update rejected it.
+    pub status: String,
+}
+
 #[derive(Default)]
 struct State {
     /// Worker SID → activity SID.
     workers: HashMap<String, String>,
+    /// Worker SID → the reservations offered to it.
+    reservations: HashMap<String, Vec<Reservation>>,
     /// Activity SID → (friendly name, available), the workspace's activities.
     activities: HashMap<String, (String, bool)>,
     seen: Vec<Seen>,
@@ -107,6 +122,27 @@ impl TaskRouterStub {
     /// The worker's activity SID now.
     pub fn activity(&self, worker: &str) -> Option<String> {
         self.lock().workers.get(worker).cloned()
+    }
+
+    /// Offers the worker a task: a pending reservation, its SID.
+    pub fn offer_task(&self, worker: &str) -> String {
+        let mut s = self.lock();
+        let offered = s.reservations.entry(worker.to_string()).or_default();
+        let sid = format!("WR{:032x}", offered.len() + 1);
+        offered.push(Reservation {
+            sid: sid.clone(),
+            status: "pending".into(),
+        });
+        sid
+    }
+
+    /// The reservations offered to the worker.
+    pub fn reservations(&self, worker: &str) -> Vec<Reservation> {
+        self.lock()
+            .reservations
+            .get(worker)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Answers the next `n` requests with a 500.
@@ -198,24 +234,7 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Answer {
             };
             match method {
                 "GET" => json_answer(StatusCode::OK, worker_json(&s, worker, &current)),
-                "POST" => {
-                    let activity = form
-                        .iter()
-                        .find(|(k, _)| k == "ActivitySid")
-                        .map(|(_, v)| v.clone());
-                    match activity {
-                        Some(a) if s.activities.contains_key(&a) => {
-                            s.workers.insert(worker.to_string(), a.clone());
-                            json_answer(StatusCode::OK, worker_json(&s, worker, &a))
-                        }
-                        None => json_answer(StatusCode::OK, worker_json(&s, worker, &current)),
-                        Some(_) => error(
-                            StatusCode::BAD_REQUEST,
-                            20001,
-                            "ActivitySid is not a valid activity of the workspace",
-                        ),
-                    }
-                }
+                "POST" => update(&mut s, worker, &current, &form),
                 _ => error(StatusCode::METHOD_NOT_ALLOWED, 20004, "Method not allowed"),
             }
         }
@@ -225,4 +244,44 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Answer {
             "The requested resource was not found",
         ),
     })
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// An update of the worker: its activity, refused while a reservation is
+/// pending unless the update rejects it.
+fn update(
+    s: &mut State,
+    worker: &str,
+    current: &str,
+    form: &[(String, String)],
+) -> Response<Full<Bytes>> {
+    let Some(activity) = field(form, "ActivitySid") else {
+        return json_answer(StatusCode::OK, worker_json(s, worker, current));
+    };
+    if !s.activities.contains_key(activity) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            20001,
+            "ActivitySid is not a valid activity of the workspace",
+        );
+    }
+    let reject = field(form, "RejectPendingReservations") == Some("true");
+    let offered = s.reservations.entry(worker.to_string()).or_default();
+    let pending = offered.iter_mut().filter(|r| r.status == "pending");
+    if reject {
+        pending.for_each(|r| r.status = "rejected".into());
+    } else if pending.count() > 0 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            20001,
+            "Worker has pending reservations: set RejectPendingReservations to change its activity",
+        );
+    }
+    s.workers.insert(worker.to_string(), activity.to_string());
+    json_answer(StatusCode::OK, worker_json(s, worker, activity))
 }

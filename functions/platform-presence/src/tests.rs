@@ -4,7 +4,7 @@ use lifeline_app::clock::FixedClock;
 use lifeline_app::ports::{PlatformContext, PlatformError, StoreError};
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::events::{PresenceEvent, VERSION};
-use lifeline_domain::platform::{PlatformStatus, RememberedStatus};
+use lifeline_domain::platform::{PlatformStatus, PlatformView, RememberedStatus};
 use lifeline_domain::types::AgentId;
 use lifeline_edge::events::envelope;
 use lifeline_edge::fixtures::{invoked_err, invoked_ok, t0};
@@ -36,10 +36,13 @@ impl PlatformStateStore for Store {
     }
 }
 
-/// A platform: the user's status, the calls made, failures to answer first.
+/// A platform: the user's status, the calls made, failures to answer first;
+/// like Connect, a status set while the user is on a contact is the next one.
 #[derive(Default)]
 struct Platform {
     status: Mutex<String>,
+    next: Mutex<Option<String>>,
+    on_contact: Mutex<bool>,
     sets: Mutex<Vec<String>>,
     fail_next: Mutex<usize>,
 }
@@ -68,17 +71,25 @@ impl PlatformPresence for Platform {
     fn emergency_status(&self) -> &str {
         EMERGENCY
     }
-    async fn current(&self, _: &str) -> Result<PlatformStatus, PlatformError> {
+    async fn view(&self, _: &str) -> Result<PlatformView, PlatformError> {
         self.fail()?;
-        let id = self.status.lock().unwrap().clone();
-        Ok(PlatformStatus {
+        let named = |id: String| PlatformStatus {
             name: id.clone(),
             id,
+        };
+        Ok(PlatformView {
+            current: named(self.status.lock().unwrap().clone()),
+            next: self.next.lock().unwrap().clone().map(named),
+            on_contact: *self.on_contact.lock().unwrap(),
         })
     }
     async fn set(&self, _: &str, status: &str) -> Result<(), PlatformError> {
         self.fail()?;
-        *self.status.lock().unwrap() = status.to_string();
+        if *self.on_contact.lock().unwrap() {
+            *self.next.lock().unwrap() = Some(status.to_string());
+        } else {
+            *self.status.lock().unwrap() = status.to_string();
+        }
         self.sets.lock().unwrap().push(status.to_string());
         Ok(())
     }
@@ -166,6 +177,58 @@ async fn an_override_puts_the_emergency_status_on_and_its_end_puts_the_old_one_b
     assert_eq!(r.status(), "available");
     assert_eq!(*r.platform.sets.lock().unwrap(), [EMERGENCY, "available"]);
     assert!(r.store.0.lock().unwrap().remembered.is_none());
+}
+
+impl Platform {
+    /// The contact and its after-contact work end: the next status is current.
+    fn contact_ends(&self) {
+        *self.on_contact.lock().unwrap() = false;
+        if let Some(next) = self.next.lock().unwrap().take() {
+            *self.status.lock().unwrap() = next;
+        }
+    }
+}
+
+#[tokio::test]
+async fn on_a_contact_the_emergency_status_is_the_next_one_and_the_end_replaces_it() {
+    let r = rig("available", true);
+    *r.platform.on_contact.lock().unwrap() = true;
+    r.lifeline_override(true);
+    assert_eq!(
+        invoked_ok(&r.handler, event(true)).await["platform"],
+        "applied"
+    );
+    assert_eq!(r.status(), "available");
+    assert_eq!(*r.platform.next.lock().unwrap(), Some(EMERGENCY.into()));
+    // A duplicate sees the pending emergency status: nothing more.
+    assert_eq!(
+        invoked_ok(&r.handler, event(true)).await["platform"],
+        "unchanged"
+    );
+    r.lifeline_override(false);
+    assert_eq!(
+        invoked_ok(&r.handler, event(false)).await["platform"],
+        "restored"
+    );
+    assert_eq!(*r.platform.next.lock().unwrap(), Some("available".into()));
+    r.platform.contact_ends();
+    assert_eq!(r.status(), "available");
+}
+
+#[tokio::test]
+async fn an_emergency_status_that_became_current_after_the_contact_is_restored() {
+    let r = rig("available", true);
+    *r.platform.on_contact.lock().unwrap() = true;
+    r.lifeline_override(true);
+    invoked_ok(&r.handler, event(true)).await;
+    r.platform.contact_ends();
+    assert_eq!(r.status(), EMERGENCY);
+    r.lifeline_override(false);
+    assert_eq!(
+        invoked_ok(&r.handler, event(false)).await["platform"],
+        "restored"
+    );
+    assert_eq!(r.status(), "available");
 }
 
 #[tokio::test]

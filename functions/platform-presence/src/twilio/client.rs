@@ -14,7 +14,7 @@ use hyper_util::rt::TokioExecutor;
 
 use lifeline_app::ports::{PlatformError, PlatformPresence};
 use lifeline_domain::call::AgentProfile;
-use lifeline_domain::platform::{twilio_sid, PlatformStatus};
+use lifeline_domain::platform::{twilio_sid, PlatformStatus, PlatformView};
 
 use super::answer::answer_of;
 use super::settings::{is_sid, AuthToken, TwilioSettings};
@@ -92,6 +92,12 @@ impl TaskRouterPresence {
     }
 
     /// Update a worker's activity: `POST …/Workers/{WorkerSid}`, `ActivitySid=…`.
+    /// To the emergency activity also `RejectPendingReservations=true`:
+    /// TaskRouter refuses an activity change while the worker has a pending
+    /// reservation (error 20001) unless told to reject it, and an emergency
+    /// does not wait on a task offer (the rejected task goes back to its
+    /// workflow for another worker). The restore sends no such flag: a task
+    /// offered by then is the agent's to take.
     pub fn update_request(
         &self,
         worker: &str,
@@ -102,9 +108,12 @@ impl TaskRouterPresence {
                 "`{activity}` is not an activity SID (WA and 32 hex digits)"
             )));
         }
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("ActivitySid", activity)
-            .finish();
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("ActivitySid", activity);
+        if activity == self.emergency_activity {
+            form.append_pair("RejectPendingReservations", "true");
+        }
+        let form = form.finish();
         self.request(Method::POST, worker, Some(form))
     }
 
@@ -196,8 +205,10 @@ impl PlatformPresence for TaskRouterPresence {
         &self.emergency_activity
     }
 
-    async fn current(&self, user: &str) -> Result<PlatformStatus, PlatformError> {
-        self.call(|| self.fetch_request(user)).await
+    /// TaskRouter has no next activity: an update changes the current one.
+    async fn view(&self, user: &str) -> Result<PlatformView, PlatformError> {
+        let current = self.call(|| self.fetch_request(user)).await?;
+        Ok(PlatformView::settled(current))
     }
 
     async fn set(&self, user: &str, status_id: &str) -> Result<(), PlatformError> {

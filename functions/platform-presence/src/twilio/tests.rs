@@ -16,6 +16,8 @@ const AC: &str = "AC0123456789abcdef0123456789abcdef";
 const WS: &str = "WS0123456789abcdef0123456789abcdef";
 const WA: &str = "WA0123456789abcdef0123456789abcdef";
 const WK: &str = "WK0123456789abcdef0123456789abcdef";
+/// An activity other than the emergency one (`WA`).
+const WA_AVAILABLE: &str = "WA0123456789abcdef0123456789abcde0";
 
 fn env<'a>(vars: &'a [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |k: &str| {
@@ -112,7 +114,14 @@ async fn requests_follow_the_worker_resource() {
         "application/x-www-form-urlencoded"
     );
     let body = post.into_body().collect().await.unwrap().to_bytes();
-    assert_eq!(&body[..], format!("ActivitySid={WA}").as_bytes());
+    // The emergency activity rejects a pending task offer; a restore does not.
+    assert_eq!(
+        &body[..],
+        format!("ActivitySid={WA}&RejectPendingReservations=true").as_bytes()
+    );
+    let restore = p.update_request(WK, WA_AVAILABLE).unwrap();
+    let body = restore.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], format!("ActivitySid={WA_AVAILABLE}").as_bytes());
 
     // Nothing is sent for what is not a SID (no path of our making).
     assert!(matches!(
@@ -181,7 +190,7 @@ async fn an_unreachable_taskrouter_is_unavailable() {
     let mut p = TaskRouterPresence::new(&s, &AuthToken::new("t")).unwrap();
     p.retry_pause = Duration::from_millis(1);
     assert!(matches!(
-        p.current(WK).await,
+        p.view(WK).await,
         Err(PlatformError::Unavailable(_))
     ));
 }

@@ -50,9 +50,13 @@ pub trait PlatformPresence: Send + Sync {
     fn user_of<'a>(&self, profile: &'a AgentProfile) -> Option<&'a str>;
     /// The status an emergency call puts on (unavailable for routing).
     fn emergency_status(&self) -> &str;
-    async fn current(
+    /// What the platform shows of the user now: the current status, and on
+    /// a platform with next statuses (Connect) the next one and whether the
+    /// user is on a contact.
+    async fn view(
         &self,
         user: &str,
-    ) -> Result<lifeline_domain::platform::PlatformStatus, PlatformError>;
+    ) -> Result<lifeline_domain::platform::PlatformView, PlatformError>;
+    /// Sets the user's status (on Connect, during a contact: the next status).
     async fn set(&self, user: &str, status_id: &str) -> Result<(), PlatformError>;
 }

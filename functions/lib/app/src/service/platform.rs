@@ -1,7 +1,10 @@
 //! Lifeline's Do Not Disturb on the voice platform: on
 //! `lifeline.presence.overridden` put the platform's emergency status on,
 //! remembering the one it replaced; on `lifeline.presence.restored` put that
-//! one back unless someone changed it meanwhile. Lifeline's presence state
+//! one back unless someone changed it meanwhile. On a platform where a
+//! status set during a contact becomes the next status (Connect), "on" and
+//! "put back" are about the status the agent lands in once the contact and
+//! its after-contact work end. Lifeline's presence state
 //! decides (an event that no longer agrees with it is stale and skipped);
 //! the platform call only applies it. Off the dial's path: an error is
 //! retried by Lambda and then kept with its event.
@@ -67,11 +70,12 @@ impl<S: PlatformStateStore, P: PlatformPresence> PlatformPresenceService<S, P> {
             return Ok(PlatformOutcome::NoPlatformUser);
         };
         let emergency = self.platform.emergency_status();
-        let current = self.platform.current(user).await?;
-        match on_override(&current, emergency, ctx.remembered.as_ref(), episode) {
+        let view = self.platform.view(user).await?;
+        match on_override(&view, emergency, ctx.remembered.as_ref(), episode) {
             OverrideStep::Done => Ok(PlatformOutcome::Unchanged("already applied")),
             OverrideStep::MarkApplied => {
-                self.mark(agent, &ctx.remembered, episode, &current).await?;
+                self.mark(agent, &ctx.remembered, episode, view.lands_in())
+                    .await?;
                 Ok(PlatformOutcome::Applied)
             }
             OverrideStep::Apply { previous } => {
@@ -88,7 +92,8 @@ impl<S: PlatformStateStore, P: PlatformPresence> PlatformPresenceService<S, P> {
                 memory.applied = true;
                 self.store.remember_status(agent, &memory, now).await?;
                 tracing::info!(agent_id = %agent, platform = self.platform.platform(),
-                    previous = %memory.previous.name, "platform status set to the emergency status");
+                    previous = %memory.previous.name, pending_until_contact_ends = view.on_contact,
+                    "platform status set to the emergency status");
                 Ok(PlatformOutcome::Applied)
             }
         }
@@ -103,9 +108,9 @@ impl<S: PlatformStateStore, P: PlatformPresence> PlatformPresenceService<S, P> {
         let Some(user) = ctx.profile.as_ref().and_then(|p| self.platform.user_of(p)) else {
             return Ok(PlatformOutcome::NoPlatformUser);
         };
-        let current = self.platform.current(user).await?;
+        let view = self.platform.view(user).await?;
         let outcome = match on_restore(
-            &current,
+            &view,
             self.platform.emergency_status(),
             ctx.remembered.as_ref(),
         ) {
@@ -113,14 +118,16 @@ impl<S: PlatformStateStore, P: PlatformPresence> PlatformPresenceService<S, P> {
                 return Ok(PlatformOutcome::Unchanged("nothing remembered"))
             }
             RestoreStep::LeaveTheirs => {
-                tracing::info!(agent_id = %agent, platform = self.platform.platform(), now = %current.name,
+                tracing::info!(agent_id = %agent, platform = self.platform.platform(), now = %view.current.name,
+                    next = view.next.as_ref().map(|n| n.name.as_str()).unwrap_or(""),
                     "platform status changed during the call; left as it is");
                 PlatformOutcome::Unchanged("changed meanwhile")
             }
             RestoreStep::PutBack(previous) => {
                 self.platform.set(user, &previous.id).await?;
                 tracing::info!(agent_id = %agent, platform = self.platform.platform(),
-                    restored = %previous.name, "platform status restored");
+                    restored = %previous.name, pending_until_contact_ends = view.on_contact,
+                    "platform status restored");
                 PlatformOutcome::Restored
             }
         };
