@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::atomic::Ordering;
 
-use super::faults::WriteOp;
+use super::faults::{take_one, WriteOp};
 use super::lease::{apply_lease, lease_ok};
 use super::store::MemoryStore;
 use crate::ports::{
@@ -135,6 +135,11 @@ impl DialStore for MemoryStore {
         lease: Option<&LeaseWrite>,
     ) -> Result<(), RecordError> {
         self.faults.before_record(lease.is_some()).await;
+        if let Some(w) = lease.filter(|_| take_one(&self.faults.hold_lease_writes)) {
+            self.with_state(|s| s.held_writes.push((call.clone(), w.clone())));
+            // In flight until the caller gives up; it lands later.
+            std::future::pending::<()>().await;
+        }
         self.check(true)?;
         self.with_state(|s| {
             if let Some(existing) = s.calls.get(&call.call_id) {

@@ -55,6 +55,9 @@ pub(super) struct Faults {
     /// How many of the next emergency records commit and then report a
     /// failure (a timeout after the commit: the outcome is unknown to the caller).
     pub(super) lose_answers: AtomicUsize,
+    /// How many of the next lease writes are held in flight: never answered
+    /// (the caller gives up), committed when the test says (see `land_held`).
+    pub(super) hold_lease_writes: AtomicUsize,
     delays: Mutex<Delays>,
     /// Per kind of write, how late each of the next ones that commit answers.
     late_commits: Mutex<HashMap<WriteOp, VecDeque<Duration>>>,

@@ -10,3 +10,4 @@ pub mod notify;
 pub mod outbox;
 pub mod platform;
 pub mod presence;
+pub mod unseen;

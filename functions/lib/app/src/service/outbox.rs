@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::metrics::{EmfStdout, Metrics};
-use crate::ports::{EndStore, OutboxStore, RecordError};
+use crate::ports::{EndStore, OutboxStore, RecordError, SettleError};
 use crate::service::chain::read_chain;
 use crate::service::ended::EndService;
+use crate::service::unseen::unseen_lease_write;
 use crate::settings::Settings;
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::chain::{place_recorded, Placement};
@@ -154,14 +155,31 @@ impl<S: OutboxStore + EndStore> OutboxService<S> {
         if recorded.caller_id == presented.caller_id {
             return Ok(Recorded::Already);
         }
-        let settled = self
+        // The lease the late write took (no PSAP saw its number): freed of
+        // the call in the same write, so the number, the agent's pointer
+        // and the record agree with the answer.
+        let (_, held) = self
             .store
-            .settle_presented(recorded, presented, None)
+            .end_context(&recorded.call_id, &recorded.agent_id)
             .await
             .map_err(|e| RetryLater(e.to_string()))?;
+        let now = self.clock.now();
+        let lease = unseen_lease_write(&self.settings.lease, held.as_ref(), recorded, now);
+        let settled = match self
+            .store
+            .settle_presented(recorded, presented, lease.as_ref())
+            .await
+        {
+            Ok(settled) => settled,
+            Err(SettleError::LeaseChanged) => false,
+            Err(SettleError::Store(e)) => return Err(RetryLater(e.to_string())),
+        };
         if !settled {
-            // Changed meanwhile (settled by a redelivery): read it again.
-            return Err(RetryLater("the record changed; read it again".into()));
+            // Changed meanwhile (settled by a redelivery, the lease moved):
+            // read it again.
+            return Err(RetryLater(
+                "the record or its lease changed; read it again".into(),
+            ));
         }
         tracing::error!(call_id = %presented.call_id, agent_id = %presented.agent_id,
             "a lease write committed after its dial presented the own number; the record now says so");

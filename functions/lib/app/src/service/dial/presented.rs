@@ -18,11 +18,11 @@ use lifeline_domain::types::CallId;
 use super::degraded::leaseless_record;
 use super::DialService;
 use crate::ports::{
-    DialContext, DialStore, EndStore, ItemKind, LeaseWrite, OutboxStore, RecordError, SettleError,
-    StoreError,
+    DialContext, DialStore, EndStore, ItemKind, OutboxStore, RecordError, SettleError, StoreError,
 };
 use crate::service::chain::read_chain;
 use crate::service::ended::{EndCallError, EndService};
+use crate::service::unseen::unseen_lease_write;
 
 /// How many times a report is applied over a record or lease that changed
 /// under it before the platform is asked to retry.
@@ -181,20 +181,7 @@ impl<S: DialStore + OutboxStore + EndStore + 'static> DialService<S> {
         now: DateTime<Utc>,
     ) -> Result<Option<Presented>, PresentedError> {
         let corrected = presented_as(call, &report.caller_id);
-        let lease = ctx
-            .lease
-            .as_ref()
-            .filter(|l| call.lease_id.as_ref() == Some(&l.lease_id))
-            .and_then(|l| {
-                self.settings
-                    .lease
-                    .on_unseen(l, &call.call_id, call.dialed_at, now)
-                    .map(|(next, available_at)| LeaseWrite::Update {
-                        lease: next,
-                        available_at,
-                        expected_version: l.version,
-                    })
-            });
+        let lease = unseen_lease_write(&self.settings.lease, ctx.lease.as_ref(), call, now);
         match self
             .store
             .settle_presented(call, &corrected, lease.as_ref())

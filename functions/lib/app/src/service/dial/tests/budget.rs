@@ -201,3 +201,107 @@ async fn with_the_outbox_down_too_the_loss_is_counted() {
     assert_eq!(metrics.values("UnrecordedEmergencyCalls"), vec![1.0]);
     assert!(metrics.values("OutboxedEmergencyCalls").is_empty());
 }
+
+/// The race the outbox settles: the lease write is sent, the dial gives up
+/// on it and answers with the own number (its record write failing too, the
+/// call goes to the outbox), and then the lease write lands. The consumer
+/// makes everything agree with the answer: the record names the own number
+/// and no lease, the number and the agent's pointer are free again (no PSAP
+/// saw the number), and the caller ID's change is the one that sends the
+/// correction e-mail.
+#[tokio::test(start_paused = true)]
+async fn a_lease_write_that_lands_after_the_dial_gave_up_is_settled_completely() {
+    use crate::fakes::MemoryCallOutbox;
+    use crate::service::outbox::{OutboxService, Recorded};
+    use lifeline_domain::call::EmergencyCall;
+    use lifeline_domain::events::{events_of, CallFacts, DomainEvent, ItemChange};
+    let (svc, store, _) = service(&["+14255550199"]);
+    let outbox = Arc::new(MemoryCallOutbox::default());
+    let svc = svc.with_outbox(outbox.clone());
+    store.hold_next_lease_writes(1);
+    store.fail_next_writes(1);
+    let v = serde_json::to_value(svc.dial(dial("c-1")).await).unwrap();
+    assert_eq!(
+        (v["reason"].as_str(), v["callerId"].as_str()),
+        (Some("timeout"), Some("+14255550100"))
+    );
+    let kept = outbox.sent();
+    assert_eq!(kept.len(), 1, "in the outbox, as answered");
+
+    // The lease write lands after all: the call says the number no PSAP saw.
+    assert_eq!(store.land_held(), 1);
+    let number: E164 = "+14255550199".parse().unwrap();
+    let agent: lifeline_domain::types::AgentId = "a-42".parse().unwrap();
+    let landed = store.with_state(|s| s.calls[&"c-1".parse().unwrap()].clone());
+    assert_eq!(landed.caller_id, number);
+    assert!(store.with_state(|s| s.pointers.contains_key(&agent)));
+
+    let consumer = OutboxService::new(
+        store.clone(),
+        Arc::new(FixedClock::at(t0() + chrono::Duration::seconds(5))),
+        Arc::new(Settings::from_lookup(|_| None).unwrap()),
+    );
+    assert_eq!(
+        consumer.record(&kept[0], t0()).await.unwrap(),
+        Recorded::Settled
+    );
+    let later = t0() + chrono::Duration::seconds(5);
+    let (freed, pointer) =
+        store.with_state(|s| (s.numbers[&number].clone(), s.pointers.get(&agent).cloned()));
+    assert!(
+        freed
+            .lease
+            .as_ref()
+            .is_some_and(|l| l.released_at == Some(later)),
+        "released at once, no quarantine: {freed:?}"
+    );
+    assert_eq!(freed.available_at, later);
+    assert!(
+        pointer.is_some_and(|l| !l.is_live(later)),
+        "the agent holds no number"
+    );
+    let settled = store.with_state(|s| s.calls[&"c-1".parse().unwrap()].clone());
+    assert_eq!(
+        (
+            settled.caller_id.as_str(),
+            settled.leased_number.as_ref(),
+            settled.lease_id.as_ref()
+        ),
+        ("+14255550100", None, None)
+    );
+    // The change the stream carries is a caller-ID correction (the e-mail's).
+    let facts = |c: &EmergencyCall| CallFacts {
+        call_id: c.call_id.clone(),
+        agent_id: c.agent_id.clone(),
+        dialed_at: c.dialed_at,
+        ended_at: c.ended_at,
+        caller_id: Some(c.caller_id.clone()),
+        lease_id: c.lease_id.clone(),
+        notification: None,
+    };
+    let change = ItemChange::Call {
+        before: Some(facts(&landed)),
+        after: Some(facts(&settled)),
+    };
+    assert!(events_of(&change)
+        .iter()
+        .any(|e| matches!(e, DomainEvent::CallerIdCorrected(_))));
+    // The number is free for anyone's next dial: no PSAP has it.
+    let other = DialService::new(
+        store.clone(),
+        Arc::new(FixedClock::at(later)),
+        Arc::new(Settings::from_lookup(|_| None).unwrap()),
+    );
+    let next = serde_json::to_value(
+        other
+            .dial(dial_by("c-2", "a-43", "911", "+14255550101"))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(next["callerId"], "+14255550199", "{next}");
+    // Redelivered: as answered already.
+    assert_eq!(
+        consumer.record(&kept[0], t0()).await.unwrap(),
+        Recorded::Already
+    );
+}
