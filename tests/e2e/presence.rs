@@ -154,3 +154,103 @@ async fn a_call_that_never_ends_has_its_override_lifted_in_storage() {
     assert!(after.active.is_empty(), "lifted in storage: {after:?}");
     assert_eq!(l.presence("a-42").await["status"], "busy");
 }
+
+/// The Connect user the stub knows a-42 as.
+const CONNECT_USER: &str = "user-42";
+
+/// A runner with no pool (every emergency dial is degraded: the agent's own
+/// number, no lease) and the Connect stub, where a-42 is available.
+async fn no_pool_with_connect() -> lifeline_e2e::Local {
+    let l = lifeline_e2e::start_with(0, &[("LIFELINE_E2E_CONNECT_STUB", "1")]).await;
+    let mut a = lifeline_e2e::agent(
+        "a-42",
+        lifeline_domain::numbers::Country::US,
+        lifeline_domain::route::NumberType::CallingPlan,
+        "+14255550100",
+    );
+    a.platform.connect_user_id = Some(CONNECT_USER.into());
+    lifeline_app::ports::AdminStore::put_agent(&l.store, &a)
+        .await
+        .expect("agent");
+    connect(&l).set_status(CONNECT_USER, "st-available");
+    l
+}
+
+fn connect(l: &lifeline_e2e::Local) -> &lifeline_e2e::connect_stub::ConnectStub {
+    l.connect.as_ref().expect("the Connect stub")
+}
+
+/// Waits until the stub shows a-42's Connect status `wanted`.
+async fn connect_status(l: &lifeline_e2e::Local, wanted: &str) {
+    let started = std::time::Instant::now();
+    while connect(l).status(CONNECT_USER).as_deref() != Some(wanted) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "Connect status {:?}, waiting for {wanted}",
+            connect(l).status(CONNECT_USER)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// a-42's stored presence (not the `GET` view).
+async fn stored(l: &lifeline_e2e::Local) -> lifeline_domain::presence::PresenceState {
+    let agent = "a-42".parse().expect("agent");
+    lifeline_app::ports::PresenceStore::agent_presence(&l.store, &agent)
+        .await
+        .expect("read")
+        .1
+        .expect("stored")
+}
+
+/// A degraded emergency dial by a-42: Do Not Disturb, on Connect too.
+async fn degraded_dial(l: &lifeline_e2e::Local, call: &str) {
+    let d = l.post("/calls/outbound", &dial(call, "a-42", "911")).await;
+    assert_eq!(
+        (d.json["action"].as_str(), d.json["degraded"].as_bool()),
+        (Some("emergency"), Some(true)),
+        "{}",
+        d.json
+    );
+    l.wait_for_status("a-42", "do_not_disturb", Duration::from_secs(10))
+        .await;
+    connect_status(l, "st-emergency").await;
+}
+
+/// A degraded call (no pool: answered with the agent's own number, so no
+/// lease and no lease's firing) whose end never comes: its start schedules
+/// the agent's presence check, which fires once the active-call limit
+/// passes and lifts the override in storage; `presence.restored` follows,
+/// so the agent's Connect status comes back; the agent's next emergency
+/// call overrides again.
+#[tokio::test]
+async fn a_degraded_call_that_never_ends_is_lifted_by_its_presence_check() {
+    let l = no_pool_with_connect().await;
+    degraded_dial(&l, "c-stuck").await;
+    let limit = l.now() + chrono::Duration::hours(4);
+    let s = l
+        .wait_for_schedules("the presence check", |s| s.len() == 1)
+        .await;
+    let (name, at) = s.iter().next().expect("one");
+    assert_eq!(name, "presence-a-a-42");
+    assert!(
+        *at > limit && *at <= limit + chrono::Duration::minutes(3),
+        "the limit and a margin: {at}"
+    );
+    assert_eq!(l.advance(239).await, 0, "nothing fires before the limit");
+    assert_eq!(stored(&l).await.active.len(), 1);
+
+    assert_eq!(l.advance(4).await, 1, "the presence check fired");
+    l.settled().await;
+    let after = stored(&l).await;
+    assert!(after.active.is_empty(), "lifted in storage: {after:?}");
+    connect_status(&l, "st-available").await;
+    assert_eq!(
+        l.presence("a-42").await,
+        json!({"agentId":"a-42","status":"available","override":false})
+    );
+    assert!(l.schedule_times().await.is_empty(), "done: no next check");
+
+    // The agent's next emergency call overrides again.
+    degraded_dial(&l, "c-next").await;
+}

@@ -145,7 +145,10 @@ async fn one_schedule_per_lease_moved_with_its_hold() {
     let s = r.scheduler.all();
     assert_eq!(s.len(), 1, "moved, not a second one");
     assert_eq!(s[0].at, t0() + Duration::minutes(70));
-    assert_eq!(s[0].input.version, ended.version);
+    assert_eq!(
+        s[0].input.lease().map(|e| e.version).unwrap(),
+        ended.version
+    );
 
     let calls = r.scheduler.calls();
     assert!(r.schedule(r.changed(Some(&first), &ended)).await);
@@ -302,16 +305,23 @@ async fn events_of_other_detail_types_are_ignored() {
         call_id: "c-1".parse().unwrap(),
         agent_id: "a-42".parse().unwrap(),
         at: t0(),
+        lease_id: Some(r.lease().lease_id),
     };
+    // A leased call's start: its lease's expiry covers it, no check.
     for (seq, e) in [
         (1, DomainEvent::CallStarted(call.clone())),
-        (2, DomainEvent::CallEnded(call)),
+        (2, DomainEvent::CallerIdCorrected(call.clone())),
     ] {
         assert_eq!(
             r.ok(delivered(seq, &e)).await,
-            json!({"ignored": e.detail_type()})
+            json!({"presenceCheck": null})
         );
     }
+    let ended = DomainEvent::CallEnded(call);
+    assert_eq!(
+        r.ok(delivered(3, &ended)).await,
+        json!({"ignored": ended.detail_type()})
+    );
     assert_eq!(r.scheduler.calls(), 0);
     assert_eq!(r.w.store.writes(), writes);
     assert!(r.lease().released_at.is_none());
@@ -359,6 +369,14 @@ async fn unknown_payloads_are_errors() {
     let stream = json!({"Records": [{"eventID": "1", "eventName": "INSERT", "awsRegion": "us-east-1",
         "dynamodb": {"NewImage": {"type": {"S": "number"}}, "SizeBytes": 1, "SequenceNumber": "1"}}]});
     assert_eq!(r.err(stream).await, "UnrecognisedEvent");
+    // A presence check naming no valid agent, or with nothing in it.
+    for bad in [
+        json!({"presenceCheck": {}}),
+        json!({"presenceCheck": {"agentId": "a 42", "until": "2026-11-24T09:00:00Z"}}),
+        json!({"presenceCheck": {"agentId": "a-42"}}),
+    ] {
+        assert_eq!(r.err(bad.clone()).await, "UnrecognisedEvent", "{bad}");
+    }
     assert_eq!(r.scheduler.calls(), 0);
 }
 
@@ -475,3 +493,6 @@ async fn the_firing_lifts_an_override_whose_call_never_ended() {
     assert!(!stored_override(), "lifted in storage");
     assert_eq!(presence.get(&agent).await.unwrap().status, Status::Busy);
 }
+
+/// Calls without a lease: the presence check.
+mod check;

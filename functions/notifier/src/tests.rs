@@ -17,6 +17,7 @@ fn call(call: &str, agent: &str) -> CallEvent {
         call_id: call.parse().unwrap(),
         agent_id: agent.parse().unwrap(),
         at: t0(),
+        lease_id: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn call(call: &str, agent: &str, at: DateTime<Utc>) -> CallEvent {
         call_id: call.parse().unwrap(),
         agent_id: agent.parse().unwrap(),
         at,
+        lease_id: None,
     }
 }
 

@@ -110,6 +110,7 @@ async fn test_call_email_has_every_field_and_goes_out_once() {
             call_id: format!("n-{tag}").parse().expect("call id"),
             agent_id: "a-60".parse().expect("agent id"),
             at: "2026-11-24T05:00:00Z".parse().expect("time"),
+            lease_id: None,
         }),
         "dup",
         chrono::Utc::now(),

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::lease::Lease;
 
+pub mod check;
+pub use check::{PresenceCheck, ScheduleInput};
+
 /// What a schedule carries to the expiry handler (its input).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,16 +30,18 @@ pub struct LeaseExpiry {
     pub agent_id: Option<String>,
 }
 
-/// A one-time schedule to create or move.
+/// A one-time schedule to create or move: a lease's expiry, or an agent's
+/// presence check (`check`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpirySchedule {
     /// Deterministic, so a retried record never makes a second schedule.
     pub name: String,
-    /// When the lease stops being live, rounded up to the next whole minute:
-    /// Scheduler fires within the minute of `at()`, possibly before it.
+    /// When the lease stops being live (the check is due), rounded up to the
+    /// next whole minute: Scheduler fires within the minute of `at()`,
+    /// possibly before it.
     pub at: DateTime<Utc>,
-    pub input: LeaseExpiry,
-    /// The lease already had a schedule (its hold moved): update first.
+    pub input: ScheduleInput,
+    /// The schedule already exists (the lease's hold moved): update first.
     pub moved: bool,
 }
 
@@ -56,12 +61,12 @@ pub fn schedule_change(old: Option<&Lease>, new: Option<&Lease>) -> Option<Expir
     Some(ExpirySchedule {
         name: schedule_name(new.lease_id.as_str()),
         at: minute_at_or_after(new.hold_until),
-        input: LeaseExpiry {
+        input: ScheduleInput::Lease(LeaseExpiry {
             lease_id: new.lease_id.to_string(),
             number: new.number.to_string(),
             version: new.version,
             agent_id: Some(new.agent.to_string()),
-        },
+        }),
         moved: same_lease,
     })
 }
@@ -127,7 +132,7 @@ mod tests {
         let at = schedule_change(Some(&l), Some(&off)).unwrap().at;
         assert_eq!(at, t(71), "never before the hold");
         assert!(at >= off.hold_until);
-        assert_eq!(moved.input.version, ended.version);
+        assert_eq!(moved.input.lease().map(|e| e.version), Some(ended.version));
         assert_eq!(
             schedule_change(Some(&ended), Some(&ended)),
             None,

@@ -56,10 +56,12 @@ pub const NOTIFY_RULE: Rule = Rule {
     function: "notifier",
     pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.caller_id_corrected"]}"#,
 };
-/// callback-lease: a lease's change creates or moves its expiry schedule.
+/// callback-lease: a lease's change creates or moves its expiry schedule; a
+/// call's start without a lease, or its correction to a number without one,
+/// schedules its agent's presence check.
 pub const LEASE_RULE: Rule = Rule {
     function: "callback-lease",
-    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.lease.changed"]}"#,
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.lease.changed","lifeline.call.started","lifeline.call.caller_id_corrected"]}"#,
 };
 
 /// platform-presence (when a platform is configured): Lifeline's override

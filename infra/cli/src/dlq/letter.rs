@@ -428,6 +428,7 @@ pub fn subject_of(payload: &Value) -> Option<String> {
     add("agent", scope.get("agentId"));
     add("agent", scope.pointer("/after/agentId"));
     add("agent", scope.pointer("/before/agentId"));
+    add("agent", scope.pointer("/presenceCheck/agentId"));
     add("contact", scope.get("contactId"));
     (!parts.is_empty()).then(|| parts.join(", "))
 }

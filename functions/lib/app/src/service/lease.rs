@@ -42,7 +42,7 @@ impl<S: ReleaseStore, P: LeaseScheduler> LeaseLifecycle<S, P> {
             return Ok(false);
         };
         self.scheduler.upsert(&schedule).await?;
-        tracing::info!(schedule = %schedule.name, at = %schedule.at, version = schedule.input.version,
+        tracing::info!(schedule = %schedule.name, at = %schedule.at, version = new.map(|l| l.version),
             "lease expiry scheduled");
         Ok(true)
     }

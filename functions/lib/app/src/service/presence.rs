@@ -12,6 +12,8 @@ use lifeline_domain::presence::{
 };
 use lifeline_domain::types::AgentId;
 
+pub mod check;
+
 const MAX_ATTEMPTS: usize = 8;
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -138,6 +138,35 @@ fn call_facts(item: &Item) -> Result<CallFacts, StoreError> {
         dialed_at: head.dialed_at,
         ended_at: head.ended_at,
         caller_id: r.opt_str("callerId").and_then(|n| n.parse().ok()),
+        lease_id: r.opt_str("leaseId").and_then(|l| l.parse().ok()),
         notification,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A golden call item (`codec/golden/<name>.json`) as a stream image.
+    fn image(name: &str) -> serde_dynamo::Item {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("src/dynamo/codec/golden/{name}.json"));
+        let text = std::fs::read_to_string(&path).expect("golden item");
+        serde_json::from_str(&text).expect("DynamoDB JSON")
+    }
+
+    fn lease_of(name: &str) -> Option<String> {
+        match item_change(&serde_dynamo::Item::from(Item::new()), &image(name)) {
+            Ok(Some(ItemChange::Call { after: Some(c), .. })) => c.lease_id.map(|l| l.to_string()),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    /// The call's events say whether it holds a lease: callback-lease
+    /// schedules a presence check for a call without one.
+    #[test]
+    fn a_call_image_names_its_lease_and_a_degraded_one_none() {
+        assert_eq!(lease_of("call_notified").as_deref(), Some("l-1"));
+        assert_eq!(lease_of("call_degraded"), None);
+    }
 }

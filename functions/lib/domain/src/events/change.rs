@@ -9,7 +9,7 @@ use super::detail::{
 use super::event::DomainEvent;
 use crate::lease::Lease;
 use crate::numbers::Country;
-use crate::types::{AgentId, CallId, E164};
+use crate::types::{AgentId, CallId, LeaseId, E164};
 
 /// A call record as its stream image shows it, for the events.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct CallFacts {
     pub ended_at: Option<DateTime<Utc>>,
     /// The caller ID the record names (what the PSAP saw).
     pub caller_id: Option<E164>,
+    /// The lease the record names (none on a degraded call).
+    pub lease_id: Option<LeaseId>,
     /// The notification's recorded outcome: state, detail, when.
     pub notification: Option<(String, String, DateTime<Utc>)>,
 }
@@ -80,6 +82,7 @@ fn call_events(before: Option<&CallFacts>, after: Option<&CallFacts>) -> Vec<Dom
         call_id: after.call_id.clone(),
         agent_id: after.agent_id.clone(),
         at,
+        lease_id: after.lease_id.clone(),
     };
     let mut out = Vec::new();
     if before.is_none() {

@@ -19,6 +19,11 @@ pub struct CallEvent {
     pub call_id: CallId,
     pub agent_id: AgentId,
     pub at: DateTime<Utc>,
+    /// The callback-number lease the call's record names. Absent: the call
+    /// presented the agent's own number (a degraded answer), so no lease's
+    /// expiry will end its override if its end never comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_id: Option<LeaseId>,
 }
 
 impl CallEvent {

@@ -12,6 +12,7 @@ fn call(ended: Option<&str>, notification: Option<&str>) -> CallFacts {
         dialed_at: t("2026-11-24T05:00:00Z"),
         ended_at: ended.map(t),
         caller_id: Some("+14255550199".parse().unwrap()),
+        lease_id: Some("l-1".parse().unwrap()),
         notification: notification.map(|s| {
             (
                 s.to_string(),
@@ -103,6 +104,39 @@ fn a_call_record_starts_ends_and_is_notified_once_each() {
         after: None,
     };
     assert!(events_of(&gone).is_empty());
+}
+
+/// A call's events name its record's lease; a degraded call's name none,
+/// and their detail has no `leaseId` (what callback-lease goes by).
+#[test]
+fn call_events_say_whether_the_record_holds_a_lease() {
+    let leased = events_of(&ItemChange::Call {
+        before: None,
+        after: Some(call(None, None)),
+    });
+    let DomainEvent::CallStarted(c) = &leased[0] else {
+        panic!("{leased:?}")
+    };
+    assert_eq!(c.lease_id.as_ref().map(|l| l.as_str()), Some("l-1"));
+    let degraded = CallFacts {
+        lease_id: None,
+        caller_id: Some("+14255550100".parse().unwrap()),
+        ..call(None, None)
+    };
+    let e = events_of(&ItemChange::Call {
+        before: None,
+        after: Some(degraded),
+    });
+    let DomainEvent::CallStarted(c) = &e[0] else {
+        panic!("{e:?}")
+    };
+    assert_eq!(c.lease_id, None);
+    let v = serde_json::to_value(&e[0]).unwrap();
+    assert!(v["detail"].get("leaseId").is_none(), "{v}");
+    assert_eq!(
+        serde_json::to_value(&leased[0]).unwrap()["detail"]["leaseId"],
+        "l-1"
+    );
 }
 
 #[test]
@@ -198,6 +232,7 @@ fn one_of_each() -> Vec<DomainEvent> {
         call_id: "c-1".parse().unwrap(),
         agent_id: "a-42".parse().unwrap(),
         at: t("2026-11-24T05:00:00Z"),
+        lease_id: Some("l-1".parse().unwrap()),
     };
     let note = NotificationEvent {
         version: VERSION,

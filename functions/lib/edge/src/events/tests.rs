@@ -8,6 +8,7 @@ fn started() -> DomainEvent {
         call_id: "c-1".parse().unwrap(),
         agent_id: "a-42".parse().unwrap(),
         at: at("2026-11-24T05:00:00Z"),
+        lease_id: None,
     })
 }
 
@@ -43,7 +44,9 @@ fn rules_take_what_their_function_handles() {
     assert!(taken(PRESENCE_RULE, &start) && taken(PRESENCE_RULE, &end));
     assert!(!taken(PRESENCE_RULE, &lease));
     assert!(taken(NOTIFY_RULE, &start) && !taken(NOTIFY_RULE, &end));
-    assert!(taken(LEASE_RULE, &lease) && !taken(LEASE_RULE, &start));
+    // callback-lease takes a call's start too (for a call without a lease).
+    assert!(taken(LEASE_RULE, &lease) && taken(LEASE_RULE, &start));
+    assert!(!taken(LEASE_RULE, &end));
     let mut foreign = start.clone();
     foreign["source"] = "someone.else".into();
     assert!(RULES.iter().all(|r| !taken(*r, &foreign)));
@@ -220,9 +223,13 @@ fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
             .map(|r| r.function)
             .collect();
         let expected: &[&str] = match detail_type {
-            "lifeline.call.started" => &[PRESENCE_RULE.function, NOTIFY_RULE.function],
+            "lifeline.call.started" => &[
+                PRESENCE_RULE.function,
+                NOTIFY_RULE.function,
+                LEASE_RULE.function,
+            ],
             "lifeline.call.ended" => &[PRESENCE_RULE.function],
-            "lifeline.call.caller_id_corrected" => &[NOTIFY_RULE.function],
+            "lifeline.call.caller_id_corrected" => &[NOTIFY_RULE.function, LEASE_RULE.function],
             "lifeline.lease.changed" => &[LEASE_RULE.function],
             "lifeline.presence.overridden" | "lifeline.presence.restored" => {
                 &[PLATFORM_RULE.function]
