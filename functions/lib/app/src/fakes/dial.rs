@@ -165,3 +165,32 @@ impl DialStore for MemoryStore {
         Ok(())
     }
 }
+
+impl MemoryStore {
+    /// The next `n` lease writes are sent and never answered: the caller
+    /// gives up on them (its timeout), and they commit later, when
+    /// [`land_held`](Self::land_held) says — DynamoDB applying a
+    /// transaction after its client stopped waiting.
+    pub fn hold_next_lease_writes(&self, n: usize) {
+        self.faults.hold_lease_writes.store(n, Ordering::SeqCst);
+    }
+
+    /// The held lease writes commit now, each under its conditions (one
+    /// whose call was recorded meanwhile, or whose lease changed, does not);
+    /// how many did.
+    pub fn land_held(&self) -> usize {
+        self.with_state(|s| {
+            let held = std::mem::take(&mut s.held_writes);
+            let mut landed = 0;
+            for (call, write) in held {
+                if s.calls.contains_key(&call.call_id) || lease_ok(s, &write).is_err() {
+                    continue;
+                }
+                apply_lease(s, &write);
+                s.calls.insert(call.call_id.clone(), call);
+                landed += 1;
+            }
+            landed
+        })
+    }
+}

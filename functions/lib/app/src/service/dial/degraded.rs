@@ -13,7 +13,6 @@ use lifeline_domain::numbers::EmergencyMatch;
 use lifeline_domain::route::select_route;
 
 use super::deadline::{within, Deadline};
-use super::reused::Instead;
 use super::DialService;
 use crate::ports::{DialContext, DialStore, RecordError, StoreError};
 
@@ -37,6 +36,15 @@ pub(super) fn leaseless_record(
         Some(reason),
         now,
     )
+}
+
+/// What the dial was about to write when it found its id taken.
+pub(super) enum Instead<'a> {
+    /// The lease and record: the dial starts again at the new id, from this
+    /// context (its call put aside).
+    Dial(&'a DialContext),
+    /// A record without a lease: the same record at the new id.
+    Record(&'a EmergencyCall),
 }
 
 /// The degraded reason a store failure gives.

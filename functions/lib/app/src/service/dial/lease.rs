@@ -14,7 +14,7 @@ use lifeline_domain::types::E164;
 use super::candidates::Candidates;
 use super::deadline::{within, Deadline};
 use super::degraded::reason_of;
-use super::reused::Instead;
+use super::degraded::Instead;
 use super::DialService;
 use crate::ports::{DialContext, DialStore, ItemKind, LeaseWrite, RecordError};
 

@@ -43,7 +43,7 @@ use crate::metrics::{EmfStdout, Metrics};
 use crate::ports::{CallOutbox, DialContext, DialStore, ItemKind, PoolPage, StoreError};
 use crate::settings::Settings;
 use deadline::Deadline;
-use reused::Instead;
+use degraded::Instead;
 use warm::WarmCache;
 
 pub struct DialService<S> {

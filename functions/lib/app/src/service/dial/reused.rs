@@ -16,19 +16,10 @@ use lifeline_domain::route::select_route;
 use lifeline_domain::types::CallId;
 
 use super::deadline::{within, Deadline};
-use super::degraded::leaseless_record;
+use super::degraded::{leaseless_record, Instead};
 use super::DialService;
-use crate::ports::{DialContext, DialStore};
+use crate::ports::DialStore;
 use crate::service::chain::read_chain;
-
-/// What the dial was about to write when it found its id taken.
-pub(super) enum Instead<'a> {
-    /// The lease and record: the dial starts again at the new id, from this
-    /// context (its call put aside).
-    Dial(&'a DialContext),
-    /// A record without a lease: the same record at the new id.
-    Record(&'a EmergencyCall),
-}
 
 type Boxed<'a> = Pin<Box<dyn Future<Output = OutboundAnswer> + Send + 'a>>;
 
