@@ -5,8 +5,8 @@
 
 use lifeline_app::ports::AdminStore;
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::Recipients;
 use lifeline_e2e::{agent, emails_to, start, Local, US_POOL};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

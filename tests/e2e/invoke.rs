@@ -35,7 +35,7 @@ async fn invoke_sh(l: &Local, function: &str, event: &str, extra: &[&str]) -> (i
 
 /// The function each sample is for: by file name, as `events/README.md` lists.
 fn function_for(file: &str) -> &'static str {
-    const BY_PREFIX: [(&str, &str); 14] = [
+    const BY_PREFIX: [(&str, &str); 15] = [
         // Lifeline's events: a lease's change to callback-lease, a corrected
         // caller ID to the notifier, the others to presence-override (which
         // acts on a call's start and end, and ignores the rest).
@@ -50,6 +50,7 @@ fn function_for(file: &str) -> &'static str {
         ("presence-override", "presence-override"),
         ("callback-lease", "callback-lease"),
         ("notifier", "notifier"),
+        ("incident-log", "incident-log"),
         ("connect-", "connect-adapter"),
         ("twilio-", "twilio-adapter"),
         ("", ""),
@@ -106,10 +107,14 @@ fn expect(file: &str, out: &Value) {
         "lifeline.call.caller_id_corrected.json" => {
             assert_eq!(out["corrected"], "c-1", "{out}")
         }
-        f if f.starts_with("lifeline.notification.") || f.starts_with("lifeline.presence.") => {
+        f if f.starts_with("lifeline.notification.")
+            || f.starts_with("lifeline.presence.")
+            || f.starts_with("lifeline.incident.") =>
+        {
             assert!(out["ignored"].is_string(), "{out}")
         }
         "notifier.json" => assert_eq!(out["notified"], "c-1", "{out}"),
+        "incident-log.json" => assert_eq!(out["incidents"], json!(["c-1"]), "{out}"),
         "callback-lease-event.json" | "lifeline.lease.changed.json" => {
             assert!(out["scheduled"].is_boolean(), "{out}")
         }

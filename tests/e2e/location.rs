@@ -5,8 +5,9 @@
 use lifeline_app::ports::{AdminStore, NotifyStore};
 use lifeline_domain::location::{CivicKey, LocationSource};
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::{Recipients, E164};
+use lifeline_domain::types::E164;
 use lifeline_e2e::{agent, start, try_emails_to, Local};
 use reqwest::Method;
 use serde_json::{json, Value};

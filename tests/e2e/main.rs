@@ -1,6 +1,8 @@
 //! The end-to-end suites, one module each, in one test binary (linked once).
 //! Each runs against the local emulators (`LIFELINE_E2E=1`, see `infra/test.sh`).
 
+mod ack;
+mod alerts;
 mod confidentiality;
 mod connect;
 mod connect_flows;
@@ -8,6 +10,7 @@ mod doctor;
 mod fault_proxy;
 mod faults;
 mod hostile;
+mod incident;
 mod invoke;
 mod lease;
 mod location;

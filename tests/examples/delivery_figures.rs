@@ -11,8 +11,8 @@
 
 use lifeline_app::ports::AdminStore;
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::Recipients;
 use lifeline_e2e::{agent, percentile, start, try_emails_to, Local};
 use serde_json::json;
 use std::time::{Duration, Instant};

@@ -4,6 +4,7 @@
 //! emulators and exports their endpoints.
 
 mod broken;
+pub mod chat_sink;
 mod client;
 pub mod connect_stub;
 pub mod contract;
@@ -15,6 +16,7 @@ pub mod stub_server;
 pub mod taskrouter_stub;
 
 pub use broken::*;
+pub use chat_sink::ChatSink;
 pub use client::*;
 pub use rig::*;
 pub use ses::*;

@@ -156,9 +156,15 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         .map(|n| n.parse().expect("number"))
         .collect();
     seed_pool(&store, &numbers).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    // Alerts' acknowledgement links point at this runner.
     let vars: BTreeMap<String, String> = [
         ("LIFELINE_TABLE", table.as_str()),
         ("LIFELINE_OUTSIDE_LINE_PREFIX", "9"),
+        ("LIFELINE_ACK_BASE_URL", base.as_str()),
     ]
     .iter()
     .chain(env.iter())
@@ -185,10 +191,6 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         None => conf.clone(),
     };
     let lease_scheduler = counted_scheduler_client(&lease_conf, &scheduler_calls);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
     // Twilio signs the URL it calls: this runner's.
     let twilio = TwilioConfig::from_lookup(Mode::Local, |k| match k {
         "LIFELINE_TWILIO_PUBLIC_URL" => Some(base.clone()),
@@ -298,11 +300,15 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
     let (tx, rx) = oneshot::channel();
     // The stream consumers are functions of their own: their requests are not
     // counted with the webhooks'.
-    let consumer_calls: BTreeMap<&'static str, CallCounter> =
-        ["presence-override", "notifier", "callback-lease"]
-            .into_iter()
-            .map(|n| (n, CallCounter::new()))
-            .collect();
+    let consumer_calls: BTreeMap<&'static str, CallCounter> = [
+        "presence-override",
+        "notifier",
+        "callback-lease",
+        "incident-log",
+    ]
+    .into_iter()
+    .map(|n| (n, CallCounter::new()))
+    .collect();
     // The notifier sends through the SES emulator, from the local identity.
     let ses_fault = FailFirst::new(
         "SendEmail",

@@ -11,8 +11,8 @@
 
 use lifeline_app::clock::Clock;
 use lifeline_app::metrics::Metrics;
-use lifeline_app::ports::{EmailSender, NotifyStore};
-use lifeline_app::service::notify::NotifyService;
+use lifeline_app::ports::{AckLinks, AckStore, EmailSender, NotifyStore};
+use lifeline_app::service::notify::{AckLinking, NotifyService};
 use lifeline_app::settings::Settings;
 use lifeline_domain::events::DomainEvent;
 use lifeline_domain::types::Email;
@@ -41,6 +41,13 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
                 .with_fallback(settings.fallback_recipients.clone())
                 .with_window(settings.lease.window),
         }
+    }
+
+    /// Puts a personal acknowledgement link in each message (made by
+    /// `links`), keeping who was alerted in `alerted` before sending.
+    pub fn with_ack_links(mut self, links: Arc<dyn AckLinks>, alerted: Arc<dyn AckStore>) -> Self {
+        self.service = self.service.with_ack_links(AckLinking { links, alerted });
+        self
     }
 
     /// Emits to `metrics` instead of the EMF log lines (tests).

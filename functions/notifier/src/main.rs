@@ -5,6 +5,7 @@ use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 use lifeline_aws::ses::SesSender;
 use lifeline_edge::config::{notify_from, Config, Mode};
+use lifeline_edge::webhook::{SignedAckLinks, WebhookSecret};
 use notifier::Notifier;
 use std::sync::Arc;
 
@@ -16,12 +17,35 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = load_aws_config(ClientProfile::Admin).await;
     let store = Arc::new(DynamoStore::from_conf(&aws, &config.table));
     let sender = Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(&aws)));
-    lifeline_edge::lambda::serve_events(Notifier::new(
-        store,
+    let mut notifier = Notifier::new(
+        store.clone(),
         sender,
         Arc::new(SystemClock),
         from,
         &config.settings,
-    ))
-    .await
+    );
+    if let Some(links) = ack_links(&aws, config.settings.ack_base_url.clone()).await {
+        notifier = notifier.with_ack_links(Arc::new(links), store);
+    }
+    lifeline_edge::lambda::serve_events(notifier).await
+}
+
+/// The acknowledgement links, signed with the webhook secret read once at
+/// cold start. Without a base URL, or without the secret (logged), alerts
+/// go without links: never without the alert.
+async fn ack_links(aws: &aws_config::SdkConfig, base: Option<String>) -> Option<SignedAckLinks> {
+    let base = base?;
+    match lifeline_aws::secrets::webhook_secret(aws, |k| std::env::var(k).ok()).await {
+        Ok(value) => match WebhookSecret::new(&value) {
+            Ok(secret) => Some(SignedAckLinks { secret, base }),
+            Err(e) => {
+                tracing::error!(error = %e, "the webhook secret cannot sign acknowledgement links; alerts go without");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "webhook secret not read: alerts go without acknowledgement links");
+            None
+        }
+    }
 }

@@ -9,7 +9,9 @@ mod agent;
 mod context;
 mod dlq;
 mod doctor;
+mod escalation;
 mod failure;
+pub mod incident;
 mod output;
 pub mod pool;
 mod secret;
@@ -62,6 +64,13 @@ enum Command {
     /// Check that emergency calling will work, before an agent needs it.
     /// Exit 0: all good; 1: warnings only; 2: an error.
     Doctor(doctor::DoctorArgs),
+    /// Who is alerted beyond the agent's recipients, and when nobody
+    /// acknowledges: tiers, delays, drill recipients.
+    #[command(subcommand)]
+    Escalation(escalation::EscalationCmd),
+    /// Emergency calls' incidents and their timelines.
+    #[command(subcommand)]
+    Incident(incident::IncidentCmd),
     /// Dead letters: failed side effects, and their replay.
     ///
     /// What failed in the asynchronous side effects (e-mail, presence, lease
@@ -83,5 +92,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Secret(cmd) => secret::run(cmd, &ctx).await,
         Command::Doctor(args) => doctor::run(args, &ctx).await,
         Command::Dlq(cmd) => dlq::run(cmd, &ctx).await,
+        Command::Incident(cmd) => incident::run(cmd, &ctx).await,
+        Command::Escalation(cmd) => escalation::run(cmd, &ctx).await,
     }
 }

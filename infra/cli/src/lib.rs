@@ -42,9 +42,44 @@ pub fn location_fresh_for_from(value: Option<String>) -> Result<chrono::Duration
     .map_err(|e| e.to_string())
 }
 
+/// The variable naming the hosts chat recipients may point at (the
+/// functions' `Settings::chat_allowed_hosts`).
+pub const CHAT_HOSTS_VAR: &str = lifeline_app::settings::table::LIFELINE_CHAT_ALLOWED_HOSTS.name;
+
+/// The chat hosts allowed, as the deployment's functions read them from
+/// `LIFELINE_CHAT_ALLOWED_HOSTS` (empty: none): a list the CLI writes is
+/// checked against the same list the notifier sends with.
+pub fn chat_allowed_hosts() -> Result<lifeline_domain::recipient::ChatHosts, String> {
+    chat_allowed_hosts_from(std::env::var(CHAT_HOSTS_VAR).ok())
+}
+
+/// [`chat_allowed_hosts`] from `value` (the variable's value, `None` when unset).
+pub fn chat_allowed_hosts_from(
+    value: Option<String>,
+) -> Result<lifeline_domain::recipient::ChatHosts, String> {
+    lifeline_app::settings::Settings::from_lookup(|name| {
+        (name == CHAT_HOSTS_VAR).then(|| value.clone()).flatten()
+    })
+    .map(|s| s.chat_allowed_hosts)
+    .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chat_hosts_are_read_as_the_functions_read_them() {
+        assert!(chat_allowed_hosts_from(None).unwrap().as_slice().is_empty());
+        assert_eq!(
+            chat_allowed_hosts_from(Some("Hooks.Slack.com,127.0.0.1".into()))
+                .unwrap()
+                .joined(),
+            "hooks.slack.com,127.0.0.1"
+        );
+        let e = chat_allowed_hosts_from(Some("https://x".into())).unwrap_err();
+        assert!(e.contains(CHAT_HOSTS_VAR), "{e}");
+    }
 
     #[test]
     fn the_freshness_limit_is_read_as_the_functions_read_it() {

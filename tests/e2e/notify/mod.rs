@@ -8,8 +8,8 @@ mod unreadable;
 
 use lifeline_app::ports::AdminStore;
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::Recipients;
 use lifeline_e2e::{agent, try_emails_to, Local, SentEmail};
 use serde_json::Value;
 use std::time::{Duration, Instant};

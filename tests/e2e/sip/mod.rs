@@ -129,7 +129,7 @@ pub(crate) async fn a42_mails_to(l: &Local, what: &str) -> String {
         lifeline_domain::route::NumberType::CallingPlan,
         "+14255550100",
     );
-    ana.recipients = lifeline_domain::types::Recipients::parse(&inbox).expect("recipients");
+    ana.recipients = lifeline_domain::recipient::Recipients::parse(&inbox).expect("recipients");
     lifeline_app::ports::AdminStore::put_agent(&l.store, &ana)
         .await
         .expect("profile");

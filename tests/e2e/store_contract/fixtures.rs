@@ -9,8 +9,9 @@ use lifeline_domain::call::{AgentProfile, EmergencyCall};
 use lifeline_domain::expiry::LeaseExpiry;
 use lifeline_domain::lease::{Lease, LeasePolicy, NewLease};
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::{AgentId, CallId, Recipients, E164};
+use lifeline_domain::types::{AgentId, CallId, E164};
 use std::fmt::Debug;
 use std::str::FromStr;
 

@@ -16,13 +16,15 @@ mod agent;
 mod dial;
 mod end;
 mod fixtures;
+mod incident;
 mod late;
 mod presented;
 mod sides;
+mod template;
 
 use lifeline_app::ports::{
     AdminStore, CallbackStore, DialStore, EndStore, LocationStore, NotifyStore, OutboxStore,
-    PresenceStore, ReleaseStore,
+    PresenceStore, ReleaseStore, TemplateStore,
 };
 use std::time::Duration;
 
@@ -37,6 +39,7 @@ pub trait ContractStore:
     + LocationStore
     + NotifyStore
     + OutboxStore
+    + TemplateStore
 {
 }
 
@@ -50,6 +53,7 @@ impl<T> ContractStore for T where
         + LocationStore
         + NotifyStore
         + OutboxStore
+        + TemplateStore
 {
 }
 
@@ -135,4 +139,5 @@ contracts! {
     late::a_late_presence_save_then_its_retry_conflicts,
     late::a_late_removal_then_its_retry_finds_no_number,
     presented::a_number_no_psap_saw_is_freed_with_the_corrected_record,
+    template::template_families_are_versioned_per_locale,
 }

@@ -6,7 +6,7 @@ use chrono::Duration;
 use lifeline_domain::lease::LeasePolicy;
 use lifeline_domain::numbers::{Country, InvalidPrefix, OutsideLinePrefix, UnsupportedCountry};
 use lifeline_domain::presence::PresencePolicy;
-use lifeline_domain::types::Recipients;
+use lifeline_domain::recipient::{ChatHosts, Recipients};
 
 pub mod setting;
 pub mod table;
@@ -50,6 +50,13 @@ pub struct Settings {
     /// be used (no profile, an unreadable one, an empty list): the security
     /// desk. Empty: nobody (the call is recorded as `no_recipients`).
     pub fallback_recipients: Recipients,
+    /// The hosts chat recipients may point at (`LIFELINE_CHAT_ALLOWED_HOSTS`,
+    /// exact names; empty: none): checked when a list is written and again
+    /// at each send.
+    pub chat_allowed_hosts: ChatHosts,
+    /// Where an alert's acknowledgement link points (`LIFELINE_ACK_BASE_URL`,
+    /// no trailing `/`); none: alerts carry no link.
+    pub ack_base_url: Option<String>,
     /// How long a container trusts an agent's profile, the tenant's settings
     /// and its candidate numbers without reading them again
     /// (`LIFELINE_DIAL_CACHE_SECONDS`, default 60, 0 to 600; 0 turns the
@@ -202,16 +209,25 @@ impl Settings {
         };
         let pool_low_water = LowWater::parse(&LIFELINE_POOL_LOW_WATER.raw_or_default(&get))
             .map_err(|detail| LIFELINE_POOL_LOW_WATER.invalid(detail))?;
+        let chat_allowed_hosts =
+            ChatHosts::parse(&LIFELINE_CHAT_ALLOWED_HOSTS.raw_or_default(&get))
+                .map_err(|e| LIFELINE_CHAT_ALLOWED_HOSTS.invalid(e.to_string()))?;
         // `a@x.com; b@y.com`, as an agent's recipients are written.
-        let fallback_recipients =
-            Recipients::parse(&LIFELINE_FALLBACK_RECIPIENTS.raw_or_default(&get))
-                .map_err(|e| LIFELINE_FALLBACK_RECIPIENTS.invalid(e.0))?;
+        let fallback_recipients = Recipients::parse_with(
+            &LIFELINE_FALLBACK_RECIPIENTS.raw_or_default(&get),
+            &chat_allowed_hosts,
+        )
+        .map_err(|e| LIFELINE_FALLBACK_RECIPIENTS.invalid(e.to_string()))?;
+        let ack_base_url = ack_base_url(LIFELINE_ACK_BASE_URL.raw(&get))
+            .map_err(|detail| LIFELINE_ACK_BASE_URL.invalid(detail))?;
         let dial_cache = LIFELINE_DIAL_CACHE_SECONDS.whole_number(&get)?;
         let location_fresh_hours = LIFELINE_LOCATION_FRESH_HOURS.whole_number(&get)?;
         Ok(Settings {
             dial_cache: Duration::seconds(dial_cache),
             location_fresh_for: Duration::hours(location_fresh_hours),
             fallback_recipients,
+            chat_allowed_hosts,
+            ack_base_url,
             pool_low_water,
             presence,
             outside_line_prefix,
@@ -253,3 +269,22 @@ fn lease_policy(get: &impl Lookup) -> Result<LeasePolicy, ConfigError> {
 mod table_tests;
 #[cfg(test)]
 mod tests;
+
+/// `https://host[:port][/path]` (or `http://` for a local run), without its
+/// trailing `/`; empty: none.
+fn ack_base_url(raw: Option<String>) -> Result<Option<String>, String> {
+    let Some(url) = raw.map(|u| u.trim().trim_end_matches('/').to_string()) else {
+        return Ok(None);
+    };
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with https:// (http:// for a local run)")?;
+    if rest.is_empty() || rest.contains(|c: char| c.is_whitespace() || matches!(c, '?' | '#')) {
+        return Err("must be a base URL: a host, an optional port and path, no query".into());
+    }
+    Ok(Some(url))
+}

@@ -18,6 +18,8 @@ pub mod scheduler;
 pub mod secrets;
 #[cfg(feature = "sesv2")]
 pub mod ses;
+#[cfg(feature = "sns")]
+pub mod sns;
 #[cfg(feature = "sqs")]
 pub mod sqs;
 #[cfg(any(test, feature = "test-support"))]

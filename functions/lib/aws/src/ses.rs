@@ -156,8 +156,8 @@ mod tests {
     use lifeline_app::service::notify::{Notified, NotifyService};
     use lifeline_domain::call::{AgentProfile, EmergencyCall};
     use lifeline_domain::numbers::Country;
+    use lifeline_domain::recipient::Recipients;
     use lifeline_domain::route::{NumberType, Route};
-    use lifeline_domain::types::Recipients;
     use std::sync::{Arc, Mutex};
 
     /// What SES says when a recipient (in the sandbox) is not verified: the

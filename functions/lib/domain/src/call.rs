@@ -5,8 +5,9 @@ use serde::Serialize;
 
 use super::degraded::DegradedReason;
 use super::numbers::Country;
+use super::recipient::Recipients;
 use super::route::{NumberType, Route};
-use super::types::{AgentId, CallId, Email, LeaseId, Recipients, E164};
+use super::types::{AgentId, CallId, Email, LeaseId, E164};
 
 pub use super::location::Location;
 use super::location::{grade, pidf, LocationQuality, LocationSource};

@@ -215,8 +215,8 @@ mod tests {
     use super::*;
     use crate::call::samples::dial;
     use crate::numbers::match_emergency;
+    use crate::recipient::Recipients;
     use crate::route::NumberType;
-    use crate::types::Recipients;
     use chrono::Duration;
 
     fn t(min: i64) -> DateTime<Utc> {

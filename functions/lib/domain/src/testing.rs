@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::call::{AgentProfile, EmergencyCall, Location, OutboundDial};
 use crate::numbers::Country;
+use crate::recipient::Recipients;
 use crate::route::{NumberType, Route};
-use crate::types::Recipients;
 
 /// The source number `agent` gives every agent.
 pub const AGENT_NUMBER: &str = "+14255550100";

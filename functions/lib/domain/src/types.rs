@@ -267,48 +267,6 @@ impl FromStr for Email {
 /// At most this many recipients per agent.
 pub const MAX_RECIPIENTS: usize = 50;
 
-/// An agent's notification recipients, from the admin's semicolon-separated
-/// string: trimmed, stray spaces and a trailing `;` accepted, duplicates dropped.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Recipients(Vec<Email>);
-
-impl Recipients {
-    pub fn parse(list: &str) -> Result<Self, Invalid> {
-        let mut out: Vec<Email> = Vec::new();
-        for part in list.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let email: Email = part.parse()?;
-            if !out.contains(&email) {
-                out.push(email);
-            }
-        }
-        if out.len() > MAX_RECIPIENTS {
-            return Err(Invalid(format!(
-                "at most {MAX_RECIPIENTS} recipients, got {}",
-                out.len()
-            )));
-        }
-        Ok(Recipients(out))
-    }
-
-    pub fn as_slice(&self) -> &[Email] {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The canonical `a@x.com; b@y.com` form, as stored.
-    pub fn joined(&self) -> String {
-        self.0
-            .iter()
-            .map(Email::as_str)
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
 /// A time as the contract writes it: RFC 3339, whole seconds, `Z`.
 pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -348,76 +306,5 @@ mod tests {
         let n: E164 = "+14255550199".parse().unwrap();
         assert_eq!(n.redacted(), "+*******0199");
         assert!(!n.redacted().contains("425555"));
-    }
-
-    #[test]
-    fn recipients_table() {
-        // (input, Ok(canonical) or Err(the address named))
-        let cases: &[(&str, Result<&str, &str>)] = &[
-            ("sup@example.com", Ok("sup@example.com")),
-            (
-                "sup@example.com;security@example.com",
-                Ok("sup@example.com; security@example.com"),
-            ),
-            (
-                "  sup@example.com ;  security@example.com  ",
-                Ok("sup@example.com; security@example.com"),
-            ),
-            ("sup@example.com;", Ok("sup@example.com")),
-            ("sup@example.com;;", Ok("sup@example.com")),
-            ("Sup@EXAMPLE.com", Ok("Sup@example.com")),
-            (
-                "a@example.com; A@example.com; a@EXAMPLE.com",
-                Ok("a@example.com; A@example.com"),
-            ),
-            (
-                "first.last+tag@sub.example.co.uk",
-                Ok("first.last+tag@sub.example.co.uk"),
-            ),
-            ("", Ok("")),
-            (" ; ", Ok("")),
-            (
-                "sup@example.com, security@example.com",
-                Err("sup@example.com, security@example.com"),
-            ),
-            ("sup@example.com; not-an-address", Err("not-an-address")),
-            ("a@b", Err("a@b")),
-            ("@example.com", Err("@example.com")),
-            ("a..b@example.com", Err("a..b@example.com")),
-            ("a@-x.com", Err("a@-x.com")),
-            ("a@example.c0m", Err("a@example.c0m")),
-            ("a b@example.com", Err("a b@example.com")),
-        ];
-        for (input, expected) in cases {
-            match (Recipients::parse(input), expected) {
-                (Ok(r), Ok(want)) => assert_eq!(r.joined(), *want, "{input:?}"),
-                (Err(e), Err(named)) => assert!(e.0.contains(named), "{input:?}: {e}"),
-                (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn recipients() {
-        let r =
-            Recipients::parse(" sup@Example.COM ;security@example.com; sup@example.com;").unwrap();
-        assert_eq!(r.joined(), "sup@example.com; security@example.com");
-        assert!(Recipients::parse("").unwrap().is_empty());
-        assert!(Recipients::parse(" ; ").unwrap().is_empty());
-        let err = Recipients::parse("ok@example.com; not-an-address").unwrap_err();
-        assert!(err.0.contains("not-an-address"), "{err}");
-        assert!(Recipients::parse("a@b").is_err());
-        assert!(Recipients::parse("a..b@example.com").is_err());
-        assert!(Recipients::parse("a@-x.com").is_err());
-        let many: Vec<String> = (0..51).map(|i| format!("u{i}@example.com")).collect();
-        assert!(Recipients::parse(&many.join(";")).is_err());
-        let fifty: Vec<String> = (0..50).map(|i| format!("u{i}@example.com")).collect();
-        assert_eq!(
-            Recipients::parse(&fifty.join(";"))
-                .unwrap()
-                .as_slice()
-                .len(),
-            50
-        );
     }
 }

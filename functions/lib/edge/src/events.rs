@@ -15,7 +15,7 @@ use lifeline_domain::events::{DomainEvent, DETAIL_TYPES, SOURCE, VERSION};
 /// stream: changes of the items the events describe (a TTL deletion has no
 /// new image and is not one).
 pub const STREAM_FILTERS: [&str; 1] =
-    [r#"{"dynamodb":{"NewImage":{"type":{"S":["call","number","presence"]}}}}"#];
+    [r#"{"dynamodb":{"NewImage":{"type":{"S":["call","number","presence","incident"]}}}}"#];
 
 /// How a mapping or an asynchronous invocation gives up on a failing event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,21 @@ pub const PLATFORM_RULE: Rule = Rule {
     pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.presence.overridden","lifeline.presence.restored"]}"#,
 };
 
-pub const RULES: [Rule; 4] = [PRESENCE_RULE, NOTIFY_RULE, LEASE_RULE, PLATFORM_RULE];
+/// incident-log: what happens to a call, as its incident's timeline (the
+/// start, Do Not Disturb on and off, the e-mail's outcome, the end, the
+/// lease's release).
+pub const INCIDENT_RULE: Rule = Rule {
+    function: "incident-log",
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.ended","lifeline.lease.changed","lifeline.notification.sent","lifeline.notification.failed","lifeline.presence.overridden","lifeline.presence.restored"]}"#,
+};
+
+pub const RULES: [Rule; 5] = [
+    PRESENCE_RULE,
+    NOTIFY_RULE,
+    LEASE_RULE,
+    PLATFORM_RULE,
+    INCIDENT_RULE,
+];
 
 /// Whether an EventBridge event (its JSON) matches a rule's pattern:
 /// EventBridge's syntax for what Lifeline uses (nested objects, lists of

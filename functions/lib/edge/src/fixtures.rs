@@ -6,8 +6,8 @@ use crate::webhook::{WebhookSecret, SIGNATURE_HEADER};
 use lambda_http::{Body, Request};
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::Recipients;
 
 use chrono::{DateTime, Utc};
 use lifeline_app::clock::{Clock, FixedClock};

@@ -4,7 +4,7 @@
 //! measures by it, and tests hold `template.yaml`, the workspace and the docs
 //! to it: a new function or route is added here first.
 
-use crate::events::{Rule, LEASE_RULE, NOTIFY_RULE, PLATFORM_RULE, PRESENCE_RULE};
+use crate::events::{Rule, INCIDENT_RULE, LEASE_RULE, NOTIFY_RULE, PLATFORM_RULE, PRESENCE_RULE};
 
 /// One Lifeline function: its binary (crate) name, its logical id and its
 /// triggers.
@@ -110,6 +110,22 @@ pub const FUNCTIONS: &[Function] = &[
         )])],
     },
     Function {
+        name: "ack",
+        logical_id: "AckFunction",
+        triggers: &[Trigger::Http(&[
+            route(
+                "GET",
+                "/ack/{token}",
+                "an alert's acknowledgement page (HTML; JSON with `Accept: application/json`), nothing written; `404` not a valid link; `410` expired; `403` recipient not alerted",
+            ),
+            route(
+                "POST",
+                "/ack/{token}",
+                "the acknowledgement: `{\"first\",\"you\",\"acknowledgements\"}` (or the page); the same refusals; `503` store unavailable (retry)",
+            ),
+        ])],
+    },
+    Function {
         name: "presence-api",
         logical_id: "PresenceApiFunction",
         triggers: &[Trigger::Http(&[
@@ -180,6 +196,11 @@ pub const FUNCTIONS: &[Function] = &[
         name: "platform-presence",
         logical_id: "PlatformPresenceFunction",
         triggers: &[Trigger::Bus(PLATFORM_RULE)],
+    },
+    Function {
+        name: "incident-log",
+        logical_id: "IncidentLogFunction",
+        triggers: &[Trigger::Bus(INCIDENT_RULE)],
     },
 ];
 

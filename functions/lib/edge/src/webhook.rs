@@ -3,11 +3,16 @@
 //! Everything is re-exported here: `lifeline_edge::webhook::X` is the path
 //! other crates use.
 
+pub mod ack_token;
 pub mod lenient;
 pub mod problem;
 pub mod request;
 pub mod signature;
 
+pub use ack_token::{
+    issue_ack_token, verify_ack_token, AckClaim, AckTokenError, RecipientKey, SignedAckLinks,
+    ACK_LINK_VALIDITY,
+};
 pub use lenient::{parse_outbound_lenient, LenientDial};
 pub use problem::{Problem, MAX_BODY_BYTES};
 pub use request::{

@@ -6,14 +6,17 @@ use lifeline_app::ports::AdminStore;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::platform::{twilio_sid, PlatformIds};
+use lifeline_domain::recipient::{ChatHosts, Recipients};
 use lifeline_domain::route::NumberType;
-use lifeline_domain::types::{AgentId, Email, Recipients};
+use lifeline_domain::types::{AgentId, Email};
 
 use super::context::Context;
 use super::failure::{store_err, usage, Failure};
 use super::output::print_json;
 
 mod location;
+#[cfg(test)]
+mod tests;
 
 #[derive(Subcommand)]
 pub enum AgentCmd {
@@ -35,8 +38,11 @@ pub enum AgentCmd {
 
 #[derive(Subcommand)]
 pub enum RecipientsCmd {
-    /// Replace the recipients: one semicolon-separated string,
-    /// e.g. "sup@example.com; security@example.com" ("" for none).
+    /// Replace the recipients: one semicolon-separated string of
+    /// `channel:address|locale` entries, e.g. "sup@example.com;
+    /// sms:+14255550111|es; chat:https://hooks.slack.com/services/…" (a
+    /// bare address is e-mail; "" for none). Chat hosts must be in
+    /// LIFELINE_CHAT_ALLOWED_HOSTS.
     Set {
         /// Agent id, e.g. a-42.
         id: String,
@@ -74,7 +80,8 @@ pub struct AgentPut {
     /// calling_plan or direct_routing.
     #[arg(long)]
     number_type: String,
-    /// Who is e-mailed on an emergency call: "a@x.com; b@y.com".
+    /// Who is alerted on an emergency call: "a@x.com; sms:+14255550111|es;
+    /// chat:https://hooks.slack.com/services/…" (a bare address is e-mail).
     #[arg(long, default_value = "")]
     recipients: String,
     /// Targets to try when the agent misses a callback (repeatable).
@@ -86,7 +93,7 @@ pub async fn run(cmd: AgentCmd, ctx: &Context) -> Result<(), Failure> {
     match cmd {
         AgentCmd::Put(p) => {
             // Everything is validated before anything is written.
-            let agent = parse_agent(*p)?;
+            let agent = parse_agent(*p, &chat_hosts()?)?;
             ctx.store.put_agent(&agent).await.map_err(store_err)?;
             warn_without_recipients(&agent);
             print_json(&agent_json(&agent));
@@ -101,7 +108,8 @@ pub async fn run(cmd: AgentCmd, ctx: &Context) -> Result<(), Failure> {
         AgentCmd::Recipients(RecipientsCmd::Set { id, recipients }) => {
             let id: AgentId = id.parse().map_err(usage("agent id"))?;
             // Validated before anything is read or written.
-            let recipients = Recipients::parse(&recipients).map_err(usage("recipients"))?;
+            let recipients =
+                Recipients::parse_with(&recipients, &chat_hosts()?).map_err(usage("recipients"))?;
             let mut agent = ctx
                 .store
                 .get_agent(&id)
@@ -116,6 +124,11 @@ pub async fn run(cmd: AgentCmd, ctx: &Context) -> Result<(), Failure> {
         AgentCmd::Location(cmd) => location::run(cmd, ctx).await?,
     }
     Ok(())
+}
+
+/// The chat hosts a list may name, as the functions read them.
+fn chat_hosts() -> Result<ChatHosts, Failure> {
+    crate::chat_allowed_hosts().map_err(Failure::Usage)
 }
 
 fn warn_without_recipients(agent: &AgentProfile) {
@@ -135,7 +148,8 @@ fn agent_json(a: &AgentProfile) -> serde_json::Value {
         "connectUserId": a.platform.connect_user_id,
         "twilioWorkerSid": a.platform.twilio_worker_sid,
         "sourceNumber": a.source_number, "numberType": a.number_type.as_str(),
-        "recipients": a.recipients.joined(), "fallback": a.fallback,
+        // Masked: a chat webhook's URL is a secret, a number personal.
+        "recipients": a.recipients.redacted(), "fallback": a.fallback,
     })
 }
 
@@ -171,7 +185,7 @@ fn home_country(given: Option<&str>) -> Result<(Option<Country>, Option<String>)
     }
 }
 
-fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
+fn parse_agent(p: AgentPut, chat_hosts: &ChatHosts) -> Result<AgentProfile, Failure> {
     let (country, other_country) = home_country(p.country.as_deref())?;
     Ok(AgentProfile {
         id: p.id.parse().map_err(usage("--id"))?,
@@ -211,7 +225,8 @@ fn parse_agent(p: AgentPut) -> Result<AgentProfile, Failure> {
             .number_type
             .parse::<NumberType>()
             .map_err(usage("--number-type"))?,
-        recipients: Recipients::parse(&p.recipients).map_err(usage("--recipients"))?,
+        recipients: Recipients::parse_with(&p.recipients, chat_hosts)
+            .map_err(usage("--recipients"))?,
         fallback: p.fallback,
     })
 }

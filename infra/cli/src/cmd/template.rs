@@ -1,4 +1,6 @@
-//! `lifeline template`: the EmergencyCallNotification e-mail template.
+//! `lifeline template`: the message templates, one family per locale (for
+//! each message kind an e-mail, an SMS and a chat text). An admin edits any
+//! part of any locale; a part not edited is the built-in one.
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
@@ -6,109 +8,272 @@ use lifeline_app::ports::{AdminStore, TemplateSaveError, TemplateStore};
 use lifeline_app::settings::table::LIFELINE_CALLBACK_WINDOW_MINUTES;
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_domain::call::{AgentProfile, EmergencyCall};
+use lifeline_domain::locale::Locale;
 use lifeline_domain::notification::{
-    notification_data, render, sample_data, validate, NotificationTemplate, TEMPLATE_NAME,
+    notification_data, render_message, sample_for, validate_family, Channel, MessageKind, PartKey,
+    RenderedMessage, TemplateFamily, TEMPLATE_NAME,
 };
-use lifeline_domain::types::{AgentId, Recipients};
+use lifeline_domain::recipient::Recipients;
+use lifeline_domain::types::AgentId;
 
 use super::context::Context;
 use super::failure::{store_err, usage, Failure};
-use super::output::emit;
+use super::output::{emit, note};
+
+/// English's folder, as it always was; the other locales name theirs.
+const ENGLISH_DIR: &str = "infra/templates/emergency-call-notification";
 
 #[derive(Subcommand)]
 pub enum TemplateCmd {
-    /// Validate an edited template (by rendering sample data) and save it as
-    /// the next version, in force at once. Nothing is saved if it fails.
+    /// Validate a locale's edited templates (every part of every message,
+    /// by rendering sample data; each SMS within 2 segments) and save them
+    /// as the locale's next version, in force at once. Nothing is saved if
+    /// one fails.
     Push {
-        /// Folder holding subject.txt, body.html and body.txt.
-        #[arg(long, default_value = "infra/templates/emergency-call-notification")]
+        /// The locale the templates are in.
+        #[arg(long, default_value = "en", value_parser = parse_locale)]
+        locale: Locale,
+        /// Folder holding the edited parts: subject.txt, body.html,
+        /// body.txt, sms.txt, chat.txt for the alert, the same in
+        /// escalation/, follow-up/ and correction/ for the others. A part
+        /// missing (or the same as the built-in one) is the built-in one.
+        /// English's default: infra/templates/emergency-call-notification.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
+    /// Print a locale's templates in force (stored, or the built-in ones).
+    Show {
+        #[arg(long, default_value = "en", value_parser = parse_locale)]
+        locale: Locale,
+    },
+    /// Write a locale's templates in force into a folder, to edit and push.
+    Export {
+        #[arg(long, default_value = "en", value_parser = parse_locale)]
+        locale: Locale,
+        #[arg(long)]
         dir: std::path::PathBuf,
     },
-    /// Print the template in force (stored, or the built-in default).
-    Show,
-    /// Render the template in force for an agent, with sample call data.
+    /// Print the tenant's default message locale (for recipients without
+    /// one), or set it with --set.
+    DefaultLocale {
+        #[arg(long, value_parser = parse_locale)]
+        set: Option<Locale>,
+    },
+    /// Render a locale's message in force for an agent, with sample call
+    /// data: the e-mail, the SMS (with its segments) and the chat text.
     Preview {
-        /// The agent whose profile fills the e-mail.
+        /// The agent whose profile fills the message.
         #[arg(long)]
         agent: String,
         /// Render as a 933 test call.
         #[arg(long)]
         test: bool,
-        /// The callback window the e-mail states, as the notifier is
+        /// The callback window the message states, as the notifier is
         /// configured (minutes after the call ends).
         #[arg(long, env = LIFELINE_CALLBACK_WINDOW_MINUTES.name, default_value_t = 60,
               value_parser = clap::value_parser!(i64).range(60..=1440))]
         window_minutes: i64,
+        #[arg(long, default_value = "en", value_parser = parse_locale)]
+        locale: Locale,
+        /// alert, escalation, follow-up or correction.
+        #[arg(long, default_value = "alert", value_parser = parse_kind)]
+        kind: MessageKind,
     },
+}
+
+fn parse_locale(s: &str) -> Result<Locale, String> {
+    s.parse()
+        .map_err(|e: lifeline_domain::locale::UnknownLocale| e.to_string())
+}
+
+fn parse_kind(s: &str) -> Result<MessageKind, String> {
+    MessageKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| format!("`{s}`: alert, escalation, follow-up or correction"))
 }
 
 pub async fn run(cmd: TemplateCmd, ctx: &Context) -> Result<(), Failure> {
     match cmd {
-        TemplateCmd::Push { dir } => push(&ctx.store, &dir, ctx.now).await,
-        TemplateCmd::Show => show(&ctx.store).await,
+        TemplateCmd::Push { locale, dir } => push(&ctx.store, locale, dir, ctx.now).await,
+        TemplateCmd::Show { locale } => {
+            emit(&show_text(&in_force(&ctx.store, locale).await?));
+            Ok(())
+        }
+        TemplateCmd::Export { locale, dir } => {
+            export(&in_force(&ctx.store, locale).await?, &dir)?;
+            note(&format!("{locale} templates written to {}", dir.display()));
+            Ok(())
+        }
+        TemplateCmd::DefaultLocale { set } => {
+            if let Some(locale) = set {
+                ctx.store
+                    .set_tenant_locale(locale, ctx.now)
+                    .await
+                    .map_err(store_err)?;
+            }
+            let stored = ctx.store.tenant_locale().await.map_err(store_err)?;
+            emit(&default_locale_text(stored));
+            Ok(())
+        }
         TemplateCmd::Preview {
             agent,
             test,
             window_minutes,
-        } => preview(&ctx.store, &agent, test, window_minutes, ctx.now).await,
+            locale,
+            kind,
+        } => {
+            let family = in_force(&ctx.store, locale).await?;
+            preview(
+                &ctx.store,
+                &family,
+                kind,
+                &agent,
+                test,
+                window_minutes,
+                ctx.now,
+            )
+            .await
+        }
     }
 }
 
-/// The template in force: the stored one, or the built-in default.
-async fn in_force(store: &DynamoStore) -> Result<NotificationTemplate, Failure> {
+fn default_locale_text(stored: Option<Locale>) -> String {
+    match stored {
+        Some(l) => format!("{l}\n"),
+        None => format!("{} (not set: the default)\n", Locale::DEFAULT),
+    }
+}
+
+/// A locale's family in force: the stored one, or the built-in one.
+async fn in_force(store: &DynamoStore, locale: Locale) -> Result<TemplateFamily, Failure> {
     Ok(store
-        .current_template()
+        .current_family(locale)
         .await
         .map_err(store_err)?
-        .unwrap_or_else(NotificationTemplate::builtin))
+        .unwrap_or_else(|| TemplateFamily::builtin(locale)))
 }
 
 async fn push(
     store: &DynamoStore,
-    dir: &std::path::Path,
+    locale: Locale,
+    dir: Option<std::path::PathBuf>,
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .map_err(|e| Failure::Usage(format!("{}: {e}", dir.join(name).display())))
+    let dir = match (dir, locale) {
+        (Some(d), _) => d,
+        (None, Locale::En) => ENGLISH_DIR.into(),
+        (None, other) => {
+            return Err(Failure::Usage(format!(
+                "--dir: the folder of the {other} templates (`lifeline template export --locale {other} --dir DIR` writes one to edit)"
+            )))
+        }
     };
-    let current = store.current_template().await.map_err(store_err)?;
-    let t = NotificationTemplate {
-        subject: read("subject.txt")?,
-        html: read("body.html")?,
-        text: read("body.txt")?,
-        version: current.map_or(1, |c| c.version + 1),
-    };
-    validate(&t).map_err(|e| Failure::Usage(format!("template not saved: {e}")))?;
-    store.push_template(&t, now).await.map_err(|e| match e {
+    let current = store.current_family(locale).await.map_err(store_err)?;
+    let family = family_from_dir(&dir, locale, current.map_or(1, |c| c.version + 1))?;
+    check(&family)?;
+    store.push_family(&family, now).await.map_err(|e| match e {
         TemplateSaveError::Store(e) => store_err(e),
         other => Failure::Usage(other.to_string()),
     })?;
-    eprintln!(
-        "template {TEMPLATE_NAME} version {} saved and in force",
-        t.version
-    );
+    note(&format!(
+        "template {TEMPLATE_NAME} {locale} version {} saved and in force ({})",
+        family.version,
+        edited_names(&family)
+    ));
     Ok(())
 }
 
-async fn show(store: &DynamoStore) -> Result<(), Failure> {
-    let t = in_force(store).await?;
-    let origin = if t.version == 0 {
+/// The family a folder holds: each part present and not the built-in one.
+fn family_from_dir(
+    dir: &std::path::Path,
+    locale: Locale,
+    version: u64,
+) -> Result<TemplateFamily, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!("{}: not a folder", dir.display())));
+    }
+    let builtin = TemplateFamily::builtin(locale);
+    let mut family = TemplateFamily {
+        version,
+        ..TemplateFamily::builtin(locale)
+    };
+    let mut found = 0;
+    for key in PartKey::all() {
+        let path = dir.join(key.path());
+        if !path.exists() {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+        found += 1;
+        if source != builtin.source(key) {
+            family.edited.insert(key, source);
+        }
+    }
+    if found == 0 {
+        return Err(Failure::Usage(format!(
+            "{}: no template file (subject.txt, body.html, body.txt, sms.txt, chat.txt, …)",
+            dir.display()
+        )));
+    }
+    Ok(family)
+}
+
+/// The checks a push makes: the same guard as every render, every sample,
+/// every SMS within two segments.
+fn check(family: &TemplateFamily) -> Result<(), Failure> {
+    validate_family(family).map_err(|e| Failure::Usage(format!("template not saved: {e}")))
+}
+
+/// The parts a family edits, by file, or that it edits none.
+fn edited_names(family: &TemplateFamily) -> String {
+    if family.edited.is_empty() {
+        return "every part the built-in one".into();
+    }
+    let names: Vec<String> = family.edited.keys().map(|k| k.path()).collect();
+    format!("edited: {}", names.join(", "))
+}
+
+fn show_text(family: &TemplateFamily) -> String {
+    let origin = if family.version == 0 {
         "built-in default".to_string()
     } else {
-        format!("version {}", t.version)
+        format!("version {}; {}", family.version, edited_names(family))
     };
-    emit(&format!(
-        "# {TEMPLATE_NAME} ({origin})\n## subject.txt\n{}\n## body.html\n{}\n## body.txt\n{}\n",
-        t.subject.trim_end(),
-        t.html.trim_end(),
-        t.text.trim_end()
-    ));
+    let mut out = format!("# {TEMPLATE_NAME} {} ({origin})\n", family.locale);
+    for key in PartKey::all() {
+        let whose = if family.edited.contains_key(&key) {
+            ""
+        } else {
+            " (built-in)"
+        };
+        out.push_str(&format!(
+            "## {}{whose}\n{}\n",
+            key.path(),
+            family.source(key).trim_end()
+        ));
+    }
+    out
+}
+
+/// Every part, as the files a push reads.
+fn export(family: &TemplateFamily, dir: &std::path::Path) -> Result<(), Failure> {
+    for key in PartKey::all() {
+        let path = dir.join(key.path());
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, family.source(key).as_bytes()));
+        written.map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    }
     Ok(())
 }
 
 async fn preview(
     store: &DynamoStore,
+    family: &TemplateFamily,
+    kind: MessageKind,
     agent: &str,
     test: bool,
     window_minutes: i64,
@@ -120,22 +285,46 @@ async fn preview(
         .await
         .map_err(store_err)?
         .ok_or_else(|| Failure::Usage(format!("no agent `{id}`")))?;
-    let mut data = sample_data(test, true);
+    let mut data = sample_for(kind, test, true);
     let window = chrono::Duration::minutes(window_minutes);
     let sample = notification_data(&sample_call(&profile, test, now), Some(&profile), window);
     data.agent_name = sample.agent_name;
     data.agent_email = sample.agent_email;
     data.callback_window_minutes = sample.callback_window_minutes;
-    let email =
-        render(&in_force(store).await?, &data).map_err(|e| Failure::Usage(e.to_string()))?;
-    emit(&format!(
-        "To: {}\nSubject: {}\n\n{}\n--- HTML ---\n{}\n",
-        preview_to(&profile.recipients),
-        email.subject,
-        email.text.trim_end(),
-        email.html.trim_end()
-    ));
+    emit(&preview_text(family, kind, &data, &profile.recipients)?);
     Ok(())
+}
+
+/// A message on every channel, as a preview prints it.
+fn preview_text(
+    family: &TemplateFamily,
+    kind: MessageKind,
+    data: &lifeline_domain::notification::NotificationData,
+    recipients: &Recipients,
+) -> Result<String, Failure> {
+    let mut out = String::new();
+    for channel in Channel::ALL {
+        let message = render_message(family, kind, channel, data)
+            .map_err(|e| Failure::Usage(e.to_string()))?;
+        out.push_str(&match message {
+            RenderedMessage::Email(email) => format!(
+                "To: {}\nSubject: {}\n\n{}\n--- HTML ---\n{}\n",
+                preview_to(recipients),
+                email.subject,
+                email.text.trim_end(),
+                email.html.trim_end()
+            ),
+            RenderedMessage::Sms(sms) => format!(
+                "--- SMS ({} segment(s), {}, {} units) ---\n{}\n",
+                sms.segments.segments,
+                sms.segments.encoding.as_str(),
+                sms.segments.units,
+                sms.text
+            ),
+            RenderedMessage::Chat(text) => format!("--- Chat ---\n{text}\n"),
+        });
+    }
+    Ok(out)
 }
 
 /// Who a preview says the e-mail goes to: one message per recipient.

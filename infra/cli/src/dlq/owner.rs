@@ -17,6 +17,7 @@ const QUEUE_OWNERS: &[(&str, &[&str])] = &[
     ("notifier-failures", &["notifier"]),
     ("presence-override-failures", &["presence-override"]),
     ("platform-presence-failures", &["platform-presence"]),
+    ("incident-log-failures", &["incident-log"]),
     ("callback-lease-failures", &["callback-lease"]),
     ("stream-events-failures", &["stream-events"]),
     ("connect-adapter-failures", &["connect-adapter"]),
@@ -24,7 +25,7 @@ const QUEUE_OWNERS: &[(&str, &[&str])] = &[
     ("connect-disconnect-dlq", &["connect-adapter"]),
     // The lease-expiry schedules' dead letters.
     ("lease-expiry-dlq", &["callback-lease"]),
-    // The bus rules' target dead letters: one queue for the four rules.
+    // The bus rules' target dead letters: one queue for all the rules.
     (
         "bus-delivery-failures",
         &[
@@ -32,6 +33,7 @@ const QUEUE_OWNERS: &[(&str, &[&str])] = &[
             "notifier",
             "callback-lease",
             "platform-presence",
+            "incident-log",
         ],
     ),
 ];

@@ -67,7 +67,12 @@ pub fn check_recipients(a: &AgentProfile) -> Finding {
             &agent_scope(a),
             "recipients",
             Level::Ok,
-            format!("{n} recipient(s): {}", a.recipients.joined()),
+            // Masked: a chat webhook's URL is a secret, a number personal.
+            format!(
+                "{} recipient(s): {}",
+                a.recipients.len(),
+                a.recipients.redacted()
+            ),
             None,
         )
     }

@@ -4,11 +4,15 @@
 //! commit a write and answer after its caller gave up, like DynamoDB.
 //! One file per family of ports; every fake is re-exported here.
 
+mod ack;
 mod admin;
+mod alert;
 mod bus;
 mod call;
 mod dial;
+mod escalation;
 mod faults;
+mod incident;
 mod lease;
 mod mail;
 mod notify;
@@ -17,9 +21,12 @@ mod panicking;
 mod presence;
 mod recorded;
 mod store;
+mod template;
 
+pub use alert::{MemoryChat, MemorySms};
 pub use bus::{MemoryBus, MemoryFailures};
 pub use faults::WriteOp;
+pub use incident::{MemoryIncidents, StoredIncident};
 pub use lease::MemoryScheduler;
 pub use mail::MemoryOutbox;
 pub use outbox::MemoryCallOutbox;

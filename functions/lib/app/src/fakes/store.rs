@@ -32,6 +32,11 @@ pub struct State {
     /// Lease writes in flight that nobody waits for any more (see
     /// `MemoryStore::hold_next_lease_writes`).
     pub held_writes: Vec<(EmergencyCall, crate::ports::LeaseWrite)>,
+    /// The tenant's escalation policy (none set: the default).
+    pub escalation: Option<lifeline_domain::escalation::EscalationPolicy>,
+    /// Who each incident's alerts went to, and the acknowledgements.
+    pub alerted: HashMap<CallId, Vec<lifeline_domain::ack::AlertedRecipient>>,
+    pub acks: HashMap<CallId, Vec<lifeline_domain::ack::Acknowledgement>>,
     /// Ends kept for calls not recorded yet, by platform id and agent.
     pub kept_ends: HashMap<(CallId, AgentId), (lifeline_domain::call::CallEnded, DateTime<Utc>)>,
     pub agents: HashMap<AgentId, AgentProfile>,
@@ -51,6 +56,10 @@ pub struct State {
     pub notified_caller_ids: HashMap<CallId, E164>,
     pub corrected_caller_ids: HashMap<CallId, E164>,
     pub template: Option<NotificationTemplate>,
+    /// The template families pushed, per locale, and the tenant's locale.
+    pub template_families:
+        BTreeMap<lifeline_domain::locale::Locale, lifeline_domain::notification::TemplateFamily>,
+    pub tenant_locale: Option<lifeline_domain::locale::Locale>,
     /// Countries whose `available` index lags: their listing as it was when
     /// frozen, taken numbers included (what DynamoDB's eventually consistent
     /// index can show under a burst).

@@ -3,11 +3,15 @@
 //! AWS clients) implement them; handler tests use the in-memory fakes.
 //! Everything is re-exported here: `crate::ports::X` is the path to use.
 
+mod ack;
 mod admin;
+mod alert;
 mod call;
 mod dial;
 mod error;
+mod escalation;
 mod events;
+mod incident;
 mod lease;
 mod location;
 mod mail;
@@ -17,13 +21,19 @@ mod platform;
 mod presence;
 mod template;
 
+pub use ack::{AckContext, AckLinks, AckStore};
 pub use admin::{AddedNumbers, AdminStore, PoolNumber, RemoveError};
+pub use alert::{ChatSender, SmsSender};
 pub use call::{CallbackStore, EndError, EndStore, KeptEnds};
 pub use dial::{
     CallRecords, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
 };
 pub use error::StoreError;
+pub use escalation::EscalationStore;
 pub use events::{BusEntry, EventPublisher, FailureKeeper, PublishError};
+pub use incident::{
+    AckRecordError, AckRecorded, HeadError, IncidentFilter, IncidentRecord, IncidentStore,
+};
 pub use lease::{LeaseScheduler, ReleaseStore, ScheduleError};
 pub use location::{LocationError, LocationStore};
 pub use mail::{EmailSender, ErrorCode, SendError};

@@ -221,8 +221,9 @@ mod tests {
     use crate::service::dial::DialService;
     use lifeline_domain::call::{AgentProfile, OutboundAnswer, OutboundDial};
     use lifeline_domain::numbers::Country;
+    use lifeline_domain::recipient::Recipients;
     use lifeline_domain::route::NumberType;
-    use lifeline_domain::types::{Recipients, E164};
+    use lifeline_domain::types::E164;
 
     fn agent(id: &str, number: &str) -> AgentProfile {
         AgentProfile {

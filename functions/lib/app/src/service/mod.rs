@@ -1,9 +1,11 @@
 //! Services: the use cases, over the ports. No AWS types here.
 
+pub mod ack;
 pub mod callback;
 pub mod chain;
 pub mod dial;
 pub mod ended;
+pub mod incident;
 pub mod lease;
 pub mod location;
 pub mod notify;

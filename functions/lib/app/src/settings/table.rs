@@ -28,6 +28,7 @@ macro_rules! config_readers {
             "platform-presence",
             "callback-lease",
             "notifier",
+            "incident-log",
             "lifeline-local",
             $($more),*
         ]
@@ -94,7 +95,7 @@ settings! {
     LIFELINE_WEBHOOK_SECRET_ARN {
         unset: Unset::Required("unless `LIFELINE_WEBHOOK_SECRET` is set"),
         shape: Shape::Described("a Secrets Manager secret's ARN or name"),
-        read_by: &["dial-intake", "call-events", "callback-router", "presence-api", "lifeline"],
+        read_by: &["dial-intake", "call-events", "callback-router", "presence-api", "ack", "notifier", "lifeline"],
         about: "the Secrets Manager secret holding the webhook secret (the HTTP functions; `lifeline secret`; `lifeline doctor`, which warns of a previous value still accepted a week after a rotation): read at cold start within 1.5 s and refreshed every 5 minutes. Unreadable, the function still starts: emergency dials fail open (`unauthenticated`), every other request answers 401, `WebhookSecretUnavailable` is counted, and requests retry the read (at most once per 5 s). The stream, bus, Scheduler and outbox functions need neither variable",
     }
     LIFELINE_OUTSIDE_LINE_PREFIX {
@@ -181,6 +182,18 @@ settings! {
         shape: Shape::Described("e-mail addresses separated by `;` (`a@x.com; b@y.com`)"),
         read_by: CONFIG_READERS,
         about: "notifier: who gets the emergency e-mail when the agent's own list cannot be used (no profile, unreadable, empty, or not returned within 60 s of the dial); empty: nobody (`security-desk@example.com` in `run.sh`)",
+    }
+    LIFELINE_CHAT_ALLOWED_HOSTS {
+        unset: Unset::Default(""),
+        shape: Shape::Described("comma-separated host names (`hooks.slack.com,chat.googleapis.com`); exact names, no wildcards"),
+        read_by: CONFIG_READERS_AND_CLI,
+        about: "the hosts a chat recipient's webhook may point at, checked when a list is written (`lifeline agent`) and again at each send; `https` only, plain `http` for `127.0.0.1` (local sinks); empty: no chat recipients",
+    }
+    LIFELINE_ACK_BASE_URL {
+        unset: Unset::Default(""),
+        shape: Shape::Described("a base URL: `https://<api-id>.execute-api.<region>.amazonaws.com` (`http://127.0.0.1:3000` locally)"),
+        read_by: &["notifier"],
+        about: "where each alert's personal acknowledgement link `<base>/ack/<token>` points (the HTTP API's URL); empty: alerts carry no link",
     }
     LIFELINE_DIAL_CACHE_SECONDS {
         unset: Unset::Default("60"),

@@ -90,6 +90,27 @@ fn fallback_recipients_are_a_validated_list_empty_by_default() {
 }
 
 #[test]
+fn chat_hosts_are_an_exact_list_empty_by_default() {
+    let none = settings(&[]).expect("defaults");
+    assert_eq!(none.chat_allowed_hosts.as_slice(), &[] as &[String]);
+    let s = settings(&[(
+        "LIFELINE_CHAT_ALLOWED_HOSTS",
+        " Hooks.Slack.com, chat.googleapis.com ,",
+    )])
+    .expect("a list");
+    assert_eq!(
+        s.chat_allowed_hosts.joined(),
+        "hooks.slack.com,chat.googleapis.com"
+    );
+    let err = settings(&[("LIFELINE_CHAT_ALLOWED_HOSTS", "https://hooks.slack.com")])
+        .expect_err("a URL is no host name");
+    assert!(
+        err.to_string().contains("LIFELINE_CHAT_ALLOWED_HOSTS"),
+        "{err}"
+    );
+}
+
+#[test]
 fn each_request_gets_a_third_of_the_budget_at_most_the_sdk_attempt() {
     let s = settings(&[("LIFELINE_DIAL_BUDGET_MS", "600")]).expect("600 ms");
     assert_eq!(s.dial_attempt().as_millis(), 200);

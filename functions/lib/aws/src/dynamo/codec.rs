@@ -5,6 +5,7 @@
 
 mod agent;
 mod call;
+mod incident;
 mod lease;
 mod platform;
 mod presence;
@@ -27,13 +28,20 @@ pub(crate) use call::{
     decode_call, decode_call_head, decode_registered_location, encode_call,
     encode_registered_location,
 };
+pub(crate) use incident::{
+    decode_entry, decode_head, encode_entry, encode_head, stamp, AckItem, HEAD_OPTIONAL, HEAD_TYPE,
+};
 pub(crate) use lease::{
     decode_lease, decode_pool_entry, encode_new_number, encode_number, encode_pointer,
 };
 pub(crate) use platform::{decode_remembered, encode_remembered};
 pub(crate) use presence::{decode_presence, decode_presence_facts, encode_presence};
 pub(crate) use reader::Reader;
-pub(crate) use template::{decode_template, encode_template};
+#[cfg(test)]
+pub(crate) use template::encode_template;
+pub(crate) use template::{
+    decode_family, decode_template, decode_tenant_locale, encode_family, encode_tenant_locale,
+};
 
 /// An item's `pk/sk`, naming it in errors.
 pub(crate) fn item_key(item: &Item) -> String {

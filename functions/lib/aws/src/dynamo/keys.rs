@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use lifeline_app::ports::PoolCursor;
+use lifeline_domain::locale::Locale;
 use lifeline_domain::notification::TEMPLATE_NAME;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::types::{AgentId, CallId, E164};
@@ -14,6 +15,9 @@ use super::store::Item;
 
 pub const AVAILABLE_INDEX: &str = "available";
 pub const TTL_ATTRIBUTE: &str = "ttl";
+/// The sparse index of incident heads: `incidentState` (`open`, `closed`)
+/// and `openedAt` (RFC 3339, fixed width); only heads carry them.
+pub const INCIDENTS_INDEX: &str = "incidents";
 
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -60,8 +64,30 @@ pub(crate) fn platform_key(id: &AgentId) -> Item {
 pub(crate) fn template_key(sk: &str) -> Item {
     key(format!("TEMPLATE#{TEMPLATE_NAME}"), sk)
 }
+/// A locale's templates: English's key is the one it always had.
+pub(crate) fn locale_template_key(locale: Locale, sk: &str) -> Item {
+    match locale {
+        Locale::En => template_key(sk),
+        other => key(format!("TEMPLATE#{TEMPLATE_NAME}#{other}"), sk),
+    }
+}
+/// An incident's items: its head and its timeline's entries.
+pub(crate) fn incident_pk(call: &CallId) -> String {
+    format!("INCIDENT#{call}")
+}
+pub(crate) fn incident_head_key(call: &CallId) -> Item {
+    key(incident_pk(call), "HEAD")
+}
+pub(crate) fn incident_entry_key(call: &CallId, entry: &lifeline_domain::incident::Entry) -> Item {
+    key(incident_pk(call), &entry.sort_key())
+}
 pub(crate) fn tenant_key() -> Item {
     key("TENANT".into(), "SETTINGS")
+}
+/// The tenant's default message locale: an item of its own, so that the
+/// dial's read of the settings is unchanged.
+pub(crate) fn tenant_locale_key() -> Item {
+    key("TENANT".into(), "LOCALE")
 }
 
 /// The `available` index's key of the number at `cursor`: where the next

@@ -1,4 +1,4 @@
-//! The notifier's reads and its outcome; the e-mail template's versions.
+//! The notifier's reads and its outcome; the template families' versions.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -9,11 +9,17 @@ use lifeline_app::ports::{
     NotifyStore, StoreError, TemplateSaveError, TemplateStore,
 };
 use lifeline_domain::call::rfc3339;
-use lifeline_domain::notification::NotificationTemplate;
+use lifeline_domain::locale::Locale;
+use lifeline_domain::notification::TemplateFamily;
 use lifeline_domain::types::{AgentId, CallId, E164};
 
-use super::codec::{decode_agent, decode_call, decode_template, encode_template, Reader};
-use super::keys::{call_key, item_kind, n, profile_key, s, template_key};
+use super::codec::{
+    decode_agent, decode_call, decode_family, decode_template, decode_tenant_locale, encode_family,
+    encode_tenant_locale, Reader,
+};
+use super::keys::{
+    call_key, item_kind, locale_template_key, n, profile_key, s, template_key, tenant_locale_key,
+};
 use super::store::{unavailable, DynamoStore, Item};
 use super::write::{put, values};
 
@@ -220,43 +226,71 @@ pub(crate) fn decode_progress(item: &Item) -> NotifyProgress {
 
 #[async_trait]
 impl TemplateStore for DynamoStore {
-    async fn current_template(&self) -> Result<Option<NotificationTemplate>, StoreError> {
+    async fn current_family(&self, locale: Locale) -> Result<Option<TemplateFamily>, StoreError> {
         let r = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(template_key("CURRENT")))
+            .set_key(Some(locale_template_key(locale, "CURRENT")))
             .consistent_read(true)
             .send()
             .await
             .map_err(unavailable)?;
-        r.item().map(decode_template).transpose()
+        r.item().map(|i| decode_family(i, locale)).transpose()
     }
 
-    async fn push_template(
+    async fn tenant_locale(&self) -> Result<Option<Locale>, StoreError> {
+        let r = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(tenant_locale_key()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        r.item().map(decode_tenant_locale).transpose()
+    }
+
+    async fn set_tenant_locale(
         &self,
-        t: &NotificationTemplate,
+        locale: Locale,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode_tenant_locale(locale, now)?))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn push_family(
+        &self,
+        f: &TemplateFamily,
         now: DateTime<Utc>,
     ) -> Result<(), TemplateSaveError> {
         let version_put = put(
             &self.table,
-            encode_template(t, &format!("VERSION#{:06}", t.version), now)?,
+            encode_family(f, &format!("VERSION#{:06}", f.version), now)?,
             "attribute_not_exists(pk)",
             None,
         )?;
-        let current_put = if t.version <= 1 {
+        let current_put = if f.version <= 1 {
             put(
                 &self.table,
-                encode_template(t, "CURRENT", now)?,
+                encode_family(f, "CURRENT", now)?,
                 "attribute_not_exists(pk)",
                 None,
             )?
         } else {
             put(
                 &self.table,
-                encode_template(t, "CURRENT", now)?,
+                encode_family(f, "CURRENT", now)?,
                 "version = :previous",
-                values(vec![(":previous", n(t.version as i64 - 1))]),
+                values(vec![(":previous", n(f.version as i64 - 1))]),
             )?
         };
         match self.client.transact_write_items().transact_items(version_put).transact_items(current_put).send().await {

@@ -11,7 +11,7 @@ use std::time::Duration as StdDuration;
 
 use lifeline_app::ports::StoreError;
 
-use super::keys::{AVAILABLE_INDEX, TTL_ATTRIBUTE};
+use super::keys::{AVAILABLE_INDEX, INCIDENTS_INDEX, TTL_ATTRIBUTE};
 use super::store::{unavailable, DynamoStore};
 
 /// A table's shape, in CloudFormation's words.
@@ -34,8 +34,9 @@ pub struct IndexSchema {
     pub projection: &'static str,
 }
 
-/// Lifeline's one table: items keyed `pk`/`sk`, and the `available` index
-/// that lists each country's numbers by when they may next be leased.
+/// Lifeline's one table: items keyed `pk`/`sk`, the `available` index
+/// that lists each country's numbers by when they may next be leased, and
+/// the `incidents` index that lists incidents by state and opening time.
 pub const SCHEMA: TableSchema = TableSchema {
     billing_mode: "PAY_PER_REQUEST",
     attributes: &[
@@ -43,13 +44,24 @@ pub const SCHEMA: TableSchema = TableSchema {
         ("sk", "S"),
         ("poolCountry", "S"),
         ("availableAt", "N"),
+        ("incidentState", "S"),
+        ("openedAt", "S"),
     ],
     key: &[("pk", "HASH"), ("sk", "RANGE")],
-    indexes: &[IndexSchema {
-        name: AVAILABLE_INDEX,
-        key: &[("poolCountry", "HASH"), ("availableAt", "RANGE")],
-        projection: "KEYS_ONLY",
-    }],
+    indexes: &[
+        IndexSchema {
+            name: AVAILABLE_INDEX,
+            key: &[("poolCountry", "HASH"), ("availableAt", "RANGE")],
+            projection: "KEYS_ONLY",
+        },
+        // Sparse: only incident heads carry its keys. ALL: a listing shows
+        // the heads without reading each (they are small).
+        IndexSchema {
+            name: INCIDENTS_INDEX,
+            key: &[("incidentState", "HASH"), ("openedAt", "RANGE")],
+            projection: "ALL",
+        },
+    ],
     stream_view: "NEW_AND_OLD_IMAGES",
     ttl_attribute: TTL_ATTRIBUTE,
 };

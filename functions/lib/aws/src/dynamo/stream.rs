@@ -9,7 +9,10 @@ use lifeline_domain::call::CallChange;
 use lifeline_domain::events::{CallFacts, ItemChange};
 use lifeline_domain::lease::Lease;
 
-use super::codec::{decode_call_head, decode_lease, decode_presence_facts, encode_number, Reader};
+use super::codec::{
+    decode_call_head, decode_head, decode_lease, decode_presence_facts, encode_number, Reader,
+    HEAD_TYPE,
+};
 use super::store::Item;
 
 /// A number item carrying `lease`, as a stream image (for tests and samples).
@@ -54,7 +57,8 @@ pub fn call_change(
 }
 
 /// The change a stream record says, for the domain events: a call record, a
-/// pool number's lease or an agent's presence, before and after. `Ok(None)`
+/// pool number's lease, an agent's presence or an incident's head, before
+/// and after. `Ok(None)`
 /// for items no event describes. An image that does not decode is an error
 /// (the record is kept, with its payload, by the stream's reader).
 pub fn item_change(
@@ -93,6 +97,13 @@ pub fn item_change(
             before: old.as_ref().map(decode_presence_facts).transpose()?,
             after: new.as_ref().map(decode_presence_facts).transpose()?,
         }),
+        Some(HEAD_TYPE) => {
+            let head = |item: &Item| decode_head(item).map(|(h, _)| Box::new(h));
+            Some(ItemChange::Incident {
+                before: old.as_ref().map(head).transpose()?,
+                after: new.as_ref().map(head).transpose()?,
+            })
+        }
         _ => None,
     })
 }

@@ -4,9 +4,11 @@
 use chrono::{DateTime, Utc};
 
 use super::detail::{
-    CallEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, PresenceEvent, VERSION,
+    CallEvent, IncidentEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, PresenceEvent,
+    VERSION,
 };
 use super::event::DomainEvent;
+use crate::incident::Incident;
 use crate::lease::Lease;
 use crate::numbers::Country;
 use crate::types::{AgentId, CallId, LeaseId, E164};
@@ -55,6 +57,11 @@ pub enum ItemChange {
         before: Option<PresenceFacts>,
         after: Option<PresenceFacts>,
     },
+    /// An incident's head.
+    Incident {
+        before: Option<Box<Incident>>,
+        after: Option<Box<Incident>>,
+    },
 }
 
 /// The events one change means, in order. A redelivered change means the
@@ -70,6 +77,9 @@ pub fn events_of(change: &ItemChange) -> Vec<DomainEvent> {
             after,
         } => lease_events(number, *country, before.as_ref(), after.as_ref()),
         ItemChange::Presence { before, after } => presence_events(before.as_ref(), after.as_ref()),
+        ItemChange::Incident { before, after } => {
+            incident_events(before.as_deref(), after.as_deref())
+        }
     }
 }
 
@@ -161,4 +171,45 @@ fn presence_events(
         (true, false) => vec![DomainEvent::PresenceRestored(event())],
         _ => Vec::new(),
     }
+}
+
+/// An incident's head changed: opened (the head's first write), its first
+/// acknowledgement, its first escalation, closed (open before, or new and
+/// closed at once: an end read before the start).
+fn incident_events(before: Option<&Incident>, after: Option<&Incident>) -> Vec<DomainEvent> {
+    let Some(after) = after else {
+        return Vec::new(); // expired (TTL)
+    };
+    let event = |at, channel| IncidentEvent {
+        version: VERSION,
+        call_id: after.call_id.clone(),
+        agent_id: after.agent_id.clone(),
+        state: after.state,
+        drill: after.drill,
+        at,
+        channel,
+    };
+    let mut out = Vec::new();
+    if before.is_none() {
+        out.push(DomainEvent::IncidentOpened(event(after.opened_at, None)));
+    }
+    if let Some(ack) = &after.acknowledged {
+        if before.is_none_or(|b| b.acknowledged.is_none()) {
+            out.push(DomainEvent::IncidentAcknowledged(event(
+                ack.at,
+                Some(ack.channel.clone()),
+            )));
+        }
+    }
+    if let Some(at) = after.escalated_at {
+        if before.is_none_or(|b| b.escalated_at.is_none()) {
+            out.push(DomainEvent::IncidentEscalated(event(at, None)));
+        }
+    }
+    if let Some(at) = after.closed_at.filter(|_| !after.is_open()) {
+        if before.is_none_or(|b| b.is_open()) {
+            out.push(DomainEvent::IncidentClosed(event(at, None)));
+        }
+    }
+    out
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::incident::IncidentState;
 use crate::lease::Lease;
 use crate::numbers::Country;
 use crate::types::{AgentId, CallId, LeaseId, E164};
@@ -162,5 +163,31 @@ pub struct PresenceEvent {
 impl PresenceEvent {
     pub fn subject(&self) -> String {
         format!("agent {}", self.agent_id)
+    }
+}
+
+/// `lifeline.incident.opened`, `.acknowledged`, `.escalated`, `.closed`: a
+/// change of an emergency call's incident (its head). No acknowledger's
+/// name or address: the channel only (`lifeline incident show` has the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentEvent {
+    pub version: u32,
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub state: IncidentState,
+    /// A test call's incident (933): an exercise.
+    pub drill: bool,
+    /// opened: when dialed; acknowledged: when acknowledged; escalated: when
+    /// escalated; closed: when closed.
+    pub at: DateTime<Utc>,
+    /// acknowledged: the channel the acknowledgement came through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
+impl IncidentEvent {
+    pub fn subject(&self) -> String {
+        format!("incident {}", self.call_id)
     }
 }

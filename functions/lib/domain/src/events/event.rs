@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::detail::{CallEvent, LeaseChanged, NotificationEvent, PresenceEvent};
+use super::detail::{CallEvent, IncidentEvent, LeaseChanged, NotificationEvent, PresenceEvent};
 
 /// Every event's `source`.
 pub const SOURCE: &str = "lifeline";
@@ -71,4 +71,12 @@ domain_events! {
     PresenceOverridden(PresenceEvent) = "lifeline.presence.overridden",
     /// The agent's last emergency call ended (`status`: the one restored).
     PresenceRestored(PresenceEvent) = "lifeline.presence.restored",
+    /// An emergency call's incident is opened (`at`: when dialed).
+    IncidentOpened(IncidentEvent) = "lifeline.incident.opened",
+    /// The incident's first acknowledgement (later ones are in its timeline).
+    IncidentAcknowledged(IncidentEvent) = "lifeline.incident.acknowledged",
+    /// The incident's alert was escalated (the first time).
+    IncidentEscalated(IncidentEvent) = "lifeline.incident.escalated",
+    /// The call ended and its Do Not Disturb is off (or it had none).
+    IncidentClosed(IncidentEvent) = "lifeline.incident.closed",
 }

@@ -19,11 +19,14 @@ mod event;
 
 pub use change::{events_of, CallFacts, ItemChange, PresenceFacts};
 pub use detail::{
-    CallEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, PresenceEvent, VERSION,
+    CallEvent, IncidentEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, PresenceEvent,
+    VERSION,
 };
 pub use event::{DomainEvent, DETAIL_TYPES, SOURCE};
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod incident_tests;
 #[cfg(test)]
 mod tests;

@@ -250,6 +250,15 @@ fn one_of_each() -> Vec<DomainEvent> {
         active_calls: vec!["c-1".parse().unwrap()],
         at: t("2026-11-24T05:00:01Z"),
     };
+    let incident = super::IncidentEvent {
+        version: VERSION,
+        call_id: "c-1".parse().unwrap(),
+        agent_id: "a-42".parse().unwrap(),
+        state: crate::incident::IncidentState::Open,
+        drill: false,
+        at: t("2026-11-24T05:00:00Z"),
+        channel: None,
+    };
     let lease = LeaseChanged {
         version: VERSION,
         number: "+14255550199".parse().unwrap(),
@@ -266,6 +275,10 @@ fn one_of_each() -> Vec<DomainEvent> {
         DomainEvent::NotificationFailed(note),
         DomainEvent::PresenceOverridden(presence.clone()),
         DomainEvent::PresenceRestored(presence),
+        DomainEvent::IncidentOpened(incident.clone()),
+        DomainEvent::IncidentAcknowledged(incident.clone()),
+        DomainEvent::IncidentEscalated(incident.clone()),
+        DomainEvent::IncidentClosed(incident),
     ]
 }
 

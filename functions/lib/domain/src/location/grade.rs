@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{CivicKey, Location, RegisteredLocation};
 
 /// How good a location is for a responder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationQuality {
     /// Enough to reach the door: street, house number, city, and region or

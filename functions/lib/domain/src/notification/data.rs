@@ -1,14 +1,16 @@
 //! The e-mail's data: every variable a template may use, worked out from
 //! a call (pure).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::call::{AgentProfile, EmergencyCall, Location};
+use crate::locale::Locale;
 use crate::location::{spoken_lines, LocationQuality, LocationSource};
 use crate::numbers::Country;
 use crate::route::Route;
+use crate::types::E164;
 
 /// Everything a template may use (and nothing else: an unknown variable is an error).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,9 +57,29 @@ pub struct NotificationData {
     /// Sent to the configured fallback recipients (the security desk)
     /// because the agent's own list could not be used.
     pub sent_to_fallback: bool,
+    /// The dial time of day (`05:00 UTC`), for the short texts (SMS, chat).
+    pub dialed_time_utc: String,
+    /// This recipient's own acknowledgement link (`…/ack/<token>`), filled
+    /// by the sender per recipient; none when it has none to give.
+    pub ack_link: Option<String>,
+    /// An escalation: the tier it goes to (1 is the first after the alert).
+    pub escalation_tier: Option<u32>,
+    /// An escalation: the minutes the alert went unacknowledged.
+    pub escalation_minutes: Option<i64>,
+    /// A follow-up: how long the call lasted (`4:05`, `1:02:03`).
+    pub duration: Option<String>,
+    pub duration_seconds: Option<i64>,
+    /// A follow-up: whether the emergency service called back.
+    pub callback_received: Option<bool>,
+    /// A follow-up: the call was shorter than the misdial threshold.
+    pub possible_misdial: bool,
+    /// A follow-up: the misdial threshold, in seconds.
+    pub misdial_threshold_seconds: Option<i64>,
+    /// A correction: the callback number the first message named.
+    pub previous_callback_number: Option<String>,
 }
 
-pub const VARIABLES: [&str; 26] = [
+pub const VARIABLES: [&str; 36] = [
     "test",
     "dialed",
     "emergency_number",
@@ -84,7 +106,20 @@ pub const VARIABLES: [&str; 26] = [
     "route_description",
     "reference",
     "sent_to_fallback",
+    "dialed_time_utc",
+    "ack_link",
+    "escalation_tier",
+    "escalation_minutes",
+    "duration",
+    "duration_seconds",
+    "callback_received",
+    "possible_misdial",
+    "misdial_threshold_seconds",
+    "previous_callback_number",
 ];
+
+/// What the data says when no callback number is known.
+pub(super) const UNKNOWN_NUMBER: &str = "not known (no number could be presented)";
 
 fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -177,7 +212,7 @@ pub fn notification_data(
         dialed_at_utc: utc(call.dialed_at),
         dialed_at_local: local,
         callback_number: if call.caller_id.is_unknown() {
-            "not known (no number could be presented)".into()
+            UNKNOWN_NUMBER.into()
         } else {
             call.caller_id.to_string()
         },
@@ -231,5 +266,100 @@ pub fn notification_data(
         route_description: route_description(call.route).to_string(),
         reference,
         sent_to_fallback: false,
+        dialed_time_utc: call.dialed_at.format("%H:%M UTC").to_string(),
+        ack_link: None,
+        escalation_tier: None,
+        escalation_minutes: None,
+        duration: None,
+        duration_seconds: None,
+        callback_received: None,
+        possible_misdial: false,
+        misdial_threshold_seconds: None,
+        previous_callback_number: None,
+    }
+}
+
+/// `4:05` under an hour, `1:02:03` from one; never negative.
+fn clock_duration(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, m, s) => format!("{m}:{s:02}"),
+        (h, m, s) => format!("{h}:{m:02}:{s:02}"),
+    }
+}
+
+impl NotificationData {
+    /// This recipient's acknowledgement link (the caller makes the token).
+    pub fn with_ack_link(mut self, link: impl Into<String>) -> Self {
+        self.ack_link = Some(link.into());
+        self
+    }
+
+    /// The data of an escalation to `tier`: nobody acknowledged within `after`.
+    pub fn escalated(mut self, tier: u32, after: Duration) -> Self {
+        self.escalation_tier = Some(tier);
+        self.escalation_minutes = Some(after.num_minutes());
+        self
+    }
+
+    /// The data of the follow-up of a call that lasted `duration`: a call
+    /// shorter than `misdial_under` is flagged a possible misdial.
+    pub fn ended(
+        mut self,
+        duration: Duration,
+        callback_received: bool,
+        misdial_under: Duration,
+    ) -> Self {
+        self.duration = Some(clock_duration(duration));
+        self.duration_seconds = Some(duration.num_seconds().max(0));
+        self.callback_received = Some(callback_received);
+        self.possible_misdial = duration < misdial_under;
+        self.misdial_threshold_seconds = Some(misdial_under.num_seconds());
+        self
+    }
+
+    /// The data of a correction of a message that named `previous`.
+    pub fn corrected_from(mut self, previous: &E164) -> Self {
+        self.previous_callback_number = Some(previous.to_string());
+        self
+    }
+
+    /// The descriptions the data holds (location quality and source, route,
+    /// an unknown number), in `locale`'s words; the codes stay as they are.
+    pub fn localized(mut self, locale: Locale) -> Self {
+        let words = &super::locales::phrases(locale).data;
+        let pick = |code: &Option<String>, codes: &[&str], words: &[&'static str]| {
+            code.as_deref()
+                .and_then(|c| codes.iter().position(|k| *k == c))
+                .and_then(|i| words.get(i))
+                .map(|w| w.to_string())
+        };
+        // In the order of the words' lists.
+        let qualities = [
+            LocationQuality::Dispatchable,
+            LocationQuality::Partial,
+            LocationQuality::CountryOnly,
+        ]
+        .map(|q| q.as_str());
+        let sources = [
+            LocationSource::Call,
+            LocationSource::Registered,
+            LocationSource::ProfileCountry,
+        ]
+        .map(|s| s.as_str());
+        if let Some(w) = pick(&self.location_quality, &qualities, &words.quality) {
+            self.location_quality_description = Some(w);
+        }
+        if let Some(w) = pick(&self.location_source, &sources, &words.source) {
+            self.location_source_description = Some(w);
+        }
+        let routes = [Route::DirectOffer.as_str(), Route::DirectRouting.as_str()];
+        if let Some(w) = pick(&Some(self.route.clone()), &routes, &words.route) {
+            self.route_description = w;
+        }
+        if self.callback_number == UNKNOWN_NUMBER {
+            self.callback_number = words.unknown_number.to_string();
+        }
+        self
     }
 }

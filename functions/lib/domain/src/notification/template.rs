@@ -77,7 +77,7 @@ pub enum TemplateErrorKind {
     TooCostly,
 }
 
-fn environment() -> Environment<'static> {
+pub(super) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     harden(&mut env);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -114,7 +114,7 @@ fn part_error(part: &'static str, e: minijinja::Error) -> TemplateError {
 }
 
 /// One part, compiled, once it is known to keep HTML escaping on.
-fn compile<'env>(
+pub(super) fn compile<'env>(
     env: &'env Environment<'static>,
     part: &'static str,
     source: &'env str,
@@ -133,17 +133,35 @@ fn compile<'env>(
     }
 }
 
+/// One part, rendered: `part` names it (`html` is escaped, the others not).
+pub(super) fn render_part(
+    env: &Environment<'static>,
+    part: &'static str,
+    source: &str,
+    data: &NotificationData,
+) -> Result<String, TemplateError> {
+    compile(env, part, source)?
+        .render(minijinja::value::Serde(data))
+        .map_err(|e| part_error(part, e))
+}
+
 /// Renders the three parts. The subject is one line.
 pub fn render(
     t: &NotificationTemplate,
     data: &NotificationData,
 ) -> Result<RenderedEmail, TemplateError> {
+    render_email(t, data, FALLBACK_NOTE)
+}
+
+/// [`render`], a fallback message saying `note` (in its locale's words)
+/// when the template does not say it itself.
+pub(super) fn render_email(
+    t: &NotificationTemplate,
+    data: &NotificationData,
+    note: &str,
+) -> Result<RenderedEmail, TemplateError> {
     let env = environment();
-    let one = |part: &'static str, source: &str| -> Result<String, TemplateError> {
-        compile(&env, part, source)?
-            .render(minijinja::value::Serde(data))
-            .map_err(|e| part_error(part, e))
-    };
+    let one = |part: &'static str, source: &str| render_part(&env, part, source, data);
     let subject = one("subject", &t.subject)?
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -162,10 +180,10 @@ pub fn render(
     // the variable.
     if data.sent_to_fallback {
         if !t.text.contains("sent_to_fallback") {
-            text = format!("{FALLBACK_NOTE}\n\n{text}");
+            text = format!("{note}\n\n{text}");
         }
         if !t.html.contains("sent_to_fallback") {
-            html = with_html_note(&html, FALLBACK_NOTE);
+            html = with_html_note(&html, note);
         }
     }
     Ok(RenderedEmail {
@@ -199,34 +217,12 @@ fn with_html_note(html: &str, note: &str) -> String {
 /// not, with or without location) within the work a render may do.
 pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
     let env = environment();
-    let known: BTreeSet<&str> = VARIABLES.into_iter().collect();
     for (part, source) in [
         ("subject", &t.subject),
         ("html", &t.html),
         ("text", &t.text),
     ] {
-        let tmpl = compile(&env, part, source)?;
-        let unknown: Vec<String> = tmpl
-            .undeclared_variables(false)
-            .into_iter()
-            .filter(|v| !known.contains(v.as_str()))
-            .collect();
-        if !unknown.is_empty() {
-            let line = unknown
-                .first()
-                .and_then(|v| source.lines().position(|l| l.contains(v.as_str())))
-                .map(|i| i + 1);
-            return Err(TemplateError {
-                part,
-                line,
-                kind: TemplateErrorKind::Invalid,
-                detail: format!(
-                    "unknown variable {}; known: {}",
-                    unknown.join(", "),
-                    VARIABLES.join(", ")
-                ),
-            });
-        }
+        check_part(&env, part, source)?;
     }
     for (test, location) in [(false, true), (true, true), (false, false), (true, false)] {
         render(t, &sample_data(test, location))?;
@@ -247,4 +243,37 @@ pub fn validate(t: &NotificationTemplate) -> Result<(), TemplateError> {
         },
     )?;
     Ok(())
+}
+
+/// What a part must be before any render: it compiles, keeps HTML escaping
+/// on and names only known variables.
+pub(super) fn check_part(
+    env: &Environment<'static>,
+    part: &'static str,
+    source: &str,
+) -> Result<(), TemplateError> {
+    let known: BTreeSet<&str> = VARIABLES.into_iter().collect();
+    let tmpl = compile(env, part, source)?;
+    let unknown: Vec<String> = tmpl
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|v| !known.contains(v.as_str()))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let line = unknown
+        .first()
+        .and_then(|v| source.lines().position(|l| l.contains(v.as_str())))
+        .map(|i| i + 1);
+    Err(TemplateError {
+        part,
+        line,
+        kind: TemplateErrorKind::Invalid,
+        detail: format!(
+            "unknown variable {}; known: {}",
+            unknown.join(", "),
+            VARIABLES.join(", ")
+        ),
+    })
 }

@@ -1,8 +1,9 @@
 use super::*;
 use crate::call::{AgentProfile, EmergencyCall, Location};
 use crate::location::LocationSource;
+use crate::recipient::Recipients;
 use crate::testing::{self, at};
-use crate::types::{CallId, Email, Recipients};
+use crate::types::{CallId, Email};
 
 /// A 112 (a 933 when a test) from the US, presenting a leased number whose
 /// lease ran to an hour after the dial.

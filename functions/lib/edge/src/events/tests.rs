@@ -90,10 +90,15 @@ fn a_bad_event_says_what_is_wrong() {
 #[test]
 fn stream_filter_takes_the_items_events_describe() {
     let record = |kind: &str| json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {"type": {"S": kind}}}});
-    for kind in ["call", "number", "presence"] {
+    for kind in ["call", "number", "presence", "incident"] {
         assert!(pattern_matches(STREAM_FILTERS[0], &record(kind)), "{kind}");
     }
     assert!(!pattern_matches(STREAM_FILTERS[0], &record("profile")));
+    // An incident's timeline entries mean no event: only its head does.
+    assert!(!pattern_matches(
+        STREAM_FILTERS[0],
+        &record("incident_entry")
+    ));
     // A TTL deletion has no new image.
     assert!(!pattern_matches(
         STREAM_FILTERS[0],
@@ -227,12 +232,16 @@ fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
                 PRESENCE_RULE.function,
                 NOTIFY_RULE.function,
                 LEASE_RULE.function,
+                INCIDENT_RULE.function,
             ],
-            "lifeline.call.ended" => &[PRESENCE_RULE.function],
+            "lifeline.call.ended" => &[PRESENCE_RULE.function, INCIDENT_RULE.function],
             "lifeline.call.caller_id_corrected" => &[NOTIFY_RULE.function, LEASE_RULE.function],
-            "lifeline.lease.changed" => &[LEASE_RULE.function],
+            "lifeline.lease.changed" => &[LEASE_RULE.function, INCIDENT_RULE.function],
             "lifeline.presence.overridden" | "lifeline.presence.restored" => {
-                &[PLATFORM_RULE.function]
+                &[PLATFORM_RULE.function, INCIDENT_RULE.function]
+            }
+            "lifeline.notification.sent" | "lifeline.notification.failed" => {
+                &[INCIDENT_RULE.function]
             }
             _ => &[],
         };

@@ -146,6 +146,16 @@ impl WebhookSecret {
         self.keys().current == secret.as_bytes()
     }
 
+    /// `f` of each key held, the current one first (none without a key).
+    pub(crate) fn each_key<R>(&self, f: impl Fn(&[u8]) -> R) -> Vec<R> {
+        let keys = self.keys();
+        std::iter::once(&keys.current)
+            .chain(keys.previous.as_ref())
+            .filter(|k| !k.is_empty())
+            .map(|k| f(k))
+            .collect()
+    }
+
     /// HMAC-SHA256 over `"<t>.<METHOD>.<path>.<raw body>"` (scheme v2).
     fn mac(key: &[u8], t: i64, req: &Signed<'_>) -> Hmac<Sha256> {
         // HMAC accepts keys of any length: this cannot fail.

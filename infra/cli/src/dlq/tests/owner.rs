@@ -142,7 +142,7 @@ fn the_bus_queue_takes_its_four_rules_targets_only() {
     assert_eq!(invoked_name(&plan(LEASE_FN)), LEASE_NAME);
     let why = refusal(&plan(STREAM_FN)).to_string();
     assert!(
-        why.contains("not the stage's lifeline-prod-presence-override or lifeline-prod-notifier or lifeline-prod-callback-lease or lifeline-prod-platform-presence"),
+        why.contains("not the stage's lifeline-prod-presence-override or lifeline-prod-notifier or lifeline-prod-callback-lease or lifeline-prod-platform-presence or lifeline-prod-incident-log"),
         "{why}"
     );
     assert!(refusal(&plan(FOREIGN)).contains("exfiltrate"));

@@ -1,7 +1,7 @@
 //! The checks of an agent's profile.
 
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::{NumberType, TenantSettings};
-use lifeline_domain::types::Recipients;
 
 use super::fixtures::ana;
 use crate::doctor::*;

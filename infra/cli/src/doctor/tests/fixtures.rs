@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::location::{Civic, CivicKey, Location, RegisteredLocation};
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::testing::agent;
-use lifeline_domain::types::Recipients;
 
 /// Ana, a-42: a US calling-plan agent with one recipient and an outbound
 /// voice profile, no e-mail of her own.

@@ -9,8 +9,9 @@ use lifeline_domain::call::AgentProfile;
 use lifeline_domain::location::{Civic, CivicKey, RegisteredLocation};
 use lifeline_domain::notification::NotificationTemplate;
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::TenantSettings;
-use lifeline_domain::types::{AgentId, Recipients};
+use lifeline_domain::types::AgentId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 

@@ -83,6 +83,9 @@ enum Family {
     Json,
     /// The Twilio adapter's routes: signed by Twilio, form bodies.
     Twilio,
+    /// Pages people open in a browser (an alert's acknowledgement link):
+    /// the link is the credential; a same-origin form post carries `Origin`.
+    Page,
     /// Anything else (answered 404).
     Other,
 }
@@ -98,6 +101,7 @@ impl Family {
         } else {
             match registry::serving(path) {
                 Some(f) if f.name == "twilio-adapter" => Family::Twilio,
+                Some(f) if f.name == "ack" => Family::Page,
                 Some(_) => Family::Json,
                 None => Family::Other,
             }
@@ -135,8 +139,18 @@ impl Guard {
     pub(crate) fn admit(&self, parts: &mut Parts) -> Result<(), Refusal> {
         let family = Family::of(parts.uri.path());
         self.check_host(parts, family)?;
-        if parts.headers.contains_key(ORIGIN) {
-            return Err(Refusal::FromAPage);
+        if let Some(origin) = parts.headers.get(ORIGIN) {
+            // A page's own form (same origin) may post back to it; nothing
+            // from another origin reaches any route.
+            let same_origin = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.parse::<http::Uri>().ok())
+                .and_then(|u| u.authority().map(|a| a.as_str().to_string()))
+                .is_some_and(|host| self.is_ours(&host, family));
+            if !(matches!(family, Family::Page) && same_origin) {
+                return Err(Refusal::FromAPage);
+            }
         }
         match family {
             Family::Sdk => self.take_path_token(parts),

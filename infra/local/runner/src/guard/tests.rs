@@ -257,3 +257,29 @@ fn the_token_file_is_new_and_private() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An acknowledgement page's own form posts back with its origin: taken;
+/// another origin, or any origin on another route, is not.
+#[test]
+fn a_pages_same_origin_post_is_taken_and_no_other() {
+    let (g, _) = guard();
+    let host = ("host", "127.0.0.1:3000");
+    let mut same = head(
+        "POST",
+        "/ack/tok",
+        &[host, ("origin", "http://127.0.0.1:3000")],
+    );
+    assert!(g.admit(&mut same).is_ok());
+    let mut foreign = head(
+        "POST",
+        "/ack/tok",
+        &[host, ("origin", "https://evil.example")],
+    );
+    assert!(g.admit(&mut foreign).is_err());
+    let mut webhook = head(
+        "POST",
+        "/calls/outbound",
+        &[host, ("origin", "http://127.0.0.1:3000")],
+    );
+    assert!(g.admit(&mut webhook).is_err());
+}

@@ -14,7 +14,7 @@ use std::sync::Arc;
 impl LocalSystem {
     /// Reads the table's stream with stream-events (as its event source
     /// mapping would) and delivers its events through the bus's rules to
-    /// presence-override, the notifier (only with `mail`) and callback-lease
+    /// presence-override, incident-log, the notifier (only with `mail`) and callback-lease
     /// (only with a `scheduler`), until the returned task is aborted. Each is
     /// a function of its own with its own store, `store_for(name)`. Needs
     /// `with_failure_queues`.
@@ -34,14 +34,28 @@ impl LocalSystem {
             self.config.clone(),
         ));
         self.register("presence-override", event_function(presence));
+        let incidents = Arc::new(incident_log::IncidentLog::new(
+            store("incident-log"),
+            clock.clone(),
+            self.config.clone(),
+        ));
+        self.register("incident-log", event_function(incidents));
         if let Some((sender, from)) = mail {
-            let notifier = Arc::new(notifier::Notifier::new(
+            let mut notifier = notifier::Notifier::new(
                 store("notifier"),
                 Arc::new(sender),
                 clock.clone(),
                 from,
                 &self.config.settings,
-            ));
+            );
+            if let Some(base) = &self.config.settings.ack_base_url {
+                let links = lifeline_edge::webhook::SignedAckLinks {
+                    secret: self.config.webhook_secret.clone(),
+                    base: base.clone(),
+                };
+                notifier = notifier.with_ack_links(Arc::new(links), store("notifier"));
+            }
+            let notifier = Arc::new(notifier);
             self.register("notifier", event_function(notifier));
         }
         if let Some(scheduler) = scheduler {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use crate::bus::{AsyncInvoker, FailureQueues, Registry};
 use crate::invoke::{HttpFunction, Invocable, JsonFunction};
 
+use ack::AckApi;
 use call_events::CallEvents;
 use callback_lease::CallbackLease;
 use callback_router::CallbackRouter;
@@ -116,6 +117,10 @@ impl LocalSystem {
         system.register_webhook(
             "presence-api",
             Arc::new(PresenceApi::new(store.clone(), c.clone(), config.clone())),
+        );
+        system.register_webhook(
+            "ack",
+            Arc::new(AckApi::new(store.clone(), c.clone(), config.clone())),
         );
         system.register_webhook(
             "twilio-adapter",

@@ -290,8 +290,8 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lifeline_domain::recipient::Recipients;
     use lifeline_domain::route::NumberType;
-    use lifeline_domain::types::Recipients;
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_795_496_400 + s, 0).unwrap()

@@ -9,9 +9,10 @@ use crate::ports::ItemKind;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::lease::Lease;
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::{NumberType, TenantSettings};
 use lifeline_domain::testing;
-use lifeline_domain::types::{AgentId, CallId, Recipients};
+use lifeline_domain::types::{AgentId, CallId};
 use std::collections::HashSet;
 use std::time::Duration;
 

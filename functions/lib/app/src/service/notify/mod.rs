@@ -27,4 +27,5 @@ mod tests;
 pub use correction::Corrected;
 pub use outcome::{Fallback, Notified, RetryLater, CALL_UNREADABLE};
 pub use recipients::PROFILE_RETRY_WINDOW;
-pub use service::NotifyService;
+pub use rendering::compose_message;
+pub use service::{AckLinking, NotifyService};

@@ -3,7 +3,8 @@
 //! unnotified because a lookup failed.
 
 use crate::ports::{NotifyContext, NotifyItem};
-use lifeline_domain::types::{Email, Recipients};
+use lifeline_domain::recipient::Recipients;
+use lifeline_domain::types::Email;
 
 use super::outcome::Fallback;
 

@@ -1,10 +1,15 @@
 //! The message itself: the call's facts in the template in force, or in the
-//! built-in one when the stored one fails (the message must go out).
+//! built-in one when the stored one fails (the message must go out). The
+//! e-mail of today's alert is English's; [`compose_message`] writes any
+//! kind, in any locale, on any channel.
 
 use crate::ports::NotifyContext;
 use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::locale::Locale;
 use lifeline_domain::notification::{
-    notification_data, render, NotificationTemplate, RenderedEmail,
+    fit_sms, notification_data, render, render_message, sms_segments, Channel, MessageKind,
+    NotificationData, NotificationTemplate, RenderedEmail, RenderedMessage, RenderedSms,
+    TemplateFamily,
 };
 
 use super::outcome::RetryLater;
@@ -16,9 +21,11 @@ pub(super) fn compose(
     ctx: &NotifyContext,
     window: chrono::Duration,
     to_fallback: bool,
+    ack_link: Option<String>,
 ) -> Result<RenderedEmail, RetryLater> {
     let mut data = notification_data(call, ctx.agent.as_ref(), window);
     data.sent_to_fallback = to_fallback;
+    data.ack_link = ack_link;
     let stored = ctx
         .template
         .clone()
@@ -30,4 +37,99 @@ pub(super) fn compose(
         render(&NotificationTemplate::builtin(), &data)
     });
     email.map_err(|e| RetryLater(format!("built-in template: {e}")))
+}
+
+/// `kind`'s message to one recipient on `channel`, in `locale` (see
+/// `notification::choose_locale`). `stored`: that locale's family as
+/// stored (none, or another locale's: the built-in one); should it fail, the
+/// built-in family carries the message. `data` holds the recipient's
+/// acknowledgement link. An SMS longer than two segments (values longer
+/// than any sample) is fitted, the link kept whole.
+pub fn compose_message(
+    stored: Option<&TemplateFamily>,
+    locale: Locale,
+    kind: MessageKind,
+    channel: Channel,
+    data: &NotificationData,
+) -> Result<RenderedMessage, RetryLater> {
+    let builtin = TemplateFamily::builtin(locale);
+    let family = stored.filter(|f| f.locale == locale).unwrap_or(&builtin);
+    let message = render_message(family, kind, channel, data).or_else(|e| {
+        tracing::error!(error = %e, locale = %locale, version = family.version,
+            "stored templates failed; using the built-in ones");
+        render_message(&builtin, kind, channel, data)
+    });
+    match message.map_err(|e| RetryLater(format!("built-in template: {e}")))? {
+        RenderedMessage::Sms(sms)
+            if sms.segments.segments > lifeline_domain::notification::MAX_SMS_SEGMENTS =>
+        {
+            let text = fit_sms(&sms.text, data.ack_link.as_deref());
+            Ok(RenderedMessage::Sms(RenderedSms {
+                segments: sms_segments(&text),
+                text,
+            }))
+        }
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lifeline_domain::notification::{sample_for, MessageKind, Part, PartKey, SAMPLE_ACK_LINK};
+
+    #[test]
+    fn a_recipients_message_is_in_their_locale_and_falls_back_to_the_builtin() {
+        let data = sample_for(MessageKind::Escalation, false, true);
+        let Ok(RenderedMessage::Sms(sms)) = compose_message(
+            None,
+            Locale::De,
+            MessageKind::Escalation,
+            Channel::Sms,
+            &data,
+        ) else {
+            panic!("an SMS")
+        };
+        assert!(sms.text.starts_with("ESKALIERT"), "{}", sms.text);
+        // A stored family that fails: the built-in one goes out.
+        let mut broken = TemplateFamily::builtin(Locale::De);
+        broken.edited.insert(
+            PartKey::new(MessageKind::Escalation, Part::Chat),
+            "{{ nope() }}".into(),
+        );
+        let Ok(RenderedMessage::Chat(chat)) = compose_message(
+            Some(&broken),
+            Locale::De,
+            MessageKind::Escalation,
+            Channel::Chat,
+            &data,
+        ) else {
+            panic!("a chat text")
+        };
+        assert!(chat.contains("Eskaliert"), "{chat}");
+        // Another locale's family is not used for this one.
+        let Ok(RenderedMessage::Email(e)) = compose_message(
+            Some(&broken),
+            Locale::Fr,
+            MessageKind::Alert,
+            Channel::Email,
+            &data,
+        ) else {
+            panic!("an e-mail")
+        };
+        assert!(e.subject.starts_with("Appel d'urgence"), "{}", e.subject);
+    }
+
+    #[test]
+    fn an_sms_with_values_longer_than_any_sample_is_fitted_keeping_the_link() {
+        let mut data = sample_for(MessageKind::Alert, false, true);
+        data.agent_name = "José Ñúñez-Ólafsdóttir ".repeat(6);
+        let Ok(RenderedMessage::Sms(sms)) =
+            compose_message(None, Locale::Es, MessageKind::Alert, Channel::Sms, &data)
+        else {
+            panic!("an SMS")
+        };
+        assert!(sms.segments.segments <= 2, "{sms:?}");
+        assert!(sms.text.ends_with(SAMPLE_ACK_LINK), "{}", sms.text);
+    }
 }

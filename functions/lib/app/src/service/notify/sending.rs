@@ -32,7 +32,7 @@ impl<E: EmailSender + ?Sized> Sender<'_, E> {
         agent_id: &AgentId,
         recipients: &[Email],
         progress: NotifyProgress,
-        email: &RenderedEmail,
+        emails: &[RenderedEmail],
     ) -> Round {
         let mut round = Round {
             progress,
@@ -41,7 +41,8 @@ impl<E: EmailSender + ?Sized> Sender<'_, E> {
             pending: Vec::new(),
         };
         // Positions in the list (1-based) name the recipients in the logs.
-        for (position, to) in (1..).zip(recipients) {
+        // Each recipient's own message (its own acknowledgement link).
+        for ((position, to), email) in (1..).zip(recipients).zip(emails) {
             let tag = recipient_tag(call_id, to);
             if round.progress.get(&tag).is_some() {
                 continue;

@@ -7,12 +7,16 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::metrics::{EmfStdout, Metrics};
 use crate::ports::{
-    EmailSender, NotificationOutcome, NotifyContext, NotifyItem, NotifyStore, Tally,
+    AckLinks, AckStore, EmailSender, NotificationOutcome, NotifyContext, NotifyItem, NotifyStore,
+    Tally,
 };
+use lifeline_domain::ack::{AlertedRecipient, RecipientKey};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::lease::LeasePolicy;
 use lifeline_domain::notification::RenderedEmail;
-use lifeline_domain::types::{AgentId, CallId, Email, Recipients};
+use lifeline_domain::recipient::Channel;
+use lifeline_domain::recipient::Recipients;
+use lifeline_domain::types::{AgentId, CallId, Email};
 
 use super::outcome::{notified, tally, Fallback, Notified, RetryLater, CALL_UNREADABLE};
 use super::recipients::{worth_waiting, Addressees};
@@ -31,6 +35,16 @@ pub struct NotifyService<S, E> {
     pub(super) from: Email,
     pub(super) fallback: Recipients,
     pub(super) window: chrono::Duration,
+    /// Each message's acknowledgement link, and where who was alerted is
+    /// kept (none: messages go without links).
+    pub(super) ack: Option<AckLinking>,
+}
+
+/// What puts a personal acknowledgement link in each message.
+#[derive(Clone)]
+pub struct AckLinking {
+    pub links: Arc<dyn AckLinks>,
+    pub alerted: Arc<dyn AckStore>,
 }
 
 impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
@@ -43,7 +57,15 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             from,
             fallback: Recipients::default(),
             window: LeasePolicy::default().window,
+            ack: None,
         }
+    }
+
+    /// Puts a personal acknowledgement link in each message, and keeps who
+    /// was alerted (before sending) so each of them can acknowledge.
+    pub fn with_ack_links(mut self, ack: AckLinking) -> Self {
+        self.ack = Some(ack);
+        self
     }
 
     /// Emits to `metrics` instead of the EMF log lines (tests).
@@ -90,10 +112,45 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             Addressees::Fallback(list, why) => (list, Some(why)),
             Addressees::Nobody(why) => return self.nobody(call_id, agent_id, why).await,
         };
-        let email = compose(call, &ctx, self.window, fallback.is_some())?;
+        let links = self.alerted(call, recipients).await?;
+        let emails = links
+            .into_iter()
+            .map(|link| compose(call, &ctx, self.window, fallback.is_some(), link))
+            .collect::<Result<Vec<_>, _>>()?;
         self.claim(call_id).await?;
-        self.send_each(&ctx, call, agent_id, recipients, fallback, &email)
+        self.send_each(&ctx, call, agent_id, recipients, fallback, &emails)
             .await
+    }
+
+    /// Keeps who is alerted and gives each recipient's link (none without
+    /// links): kept before anything is sent, so every link acknowledges.
+    async fn alerted(
+        &self,
+        call: &EmergencyCall,
+        recipients: &[Email],
+    ) -> Result<Vec<Option<String>>, RetryLater> {
+        let Some(ack) = &self.ack else {
+            return Ok(vec![None; recipients.len()]);
+        };
+        let now = self.clock.now();
+        let alerted: Vec<AlertedRecipient> = recipients
+            .iter()
+            .map(|to| AlertedRecipient {
+                key: RecipientKey::of(Channel::Email, to.as_str()),
+                channel: Channel::Email,
+                address: to.as_str().to_string(),
+            })
+            .collect();
+        // As long as a link works, and a day more for the incident's review.
+        let keep_until = now + chrono::Duration::days(2);
+        ack.alerted
+            .record_alerted(&call.call_id, &alerted, keep_until)
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?;
+        Ok(alerted
+            .iter()
+            .map(|r| Some(ack.links.link(&call.call_id, &r.key, now)))
+            .collect())
     }
 
     /// One delivery sends at a time: two deliveries of one event at once
@@ -171,7 +228,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         agent_id: &AgentId,
         recipients: &[Email],
         fallback: Option<Fallback>,
-        email: &RenderedEmail,
+        emails: &[RenderedEmail],
     ) -> Result<Notified, RetryLater> {
         let first_messages = !ctx.progress.any_sent();
         let started = self.clock.now();
@@ -185,7 +242,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
                 agent_id,
                 recipients,
                 ctx.progress.clone(),
-                email,
+                emails,
             )
             .await;
         self.count(&round, first_messages.then(|| started - call.dialed_at));

@@ -6,8 +6,8 @@ use lifeline_app::ports::StoreError;
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
 use lifeline_domain::platform::PlatformIds;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::route::TenantSettings;
-use lifeline_domain::types::Recipients;
 
 use super::{decode_item, encode_item, parse, parse_opt, Item, Reader};
 use crate::dynamo::keys::profile_key;
@@ -30,7 +30,8 @@ pub(crate) struct AgentItem {
     twilio_worker_sid: Option<String>,
     source_number: String,
     number_type: String,
-    /// `;`-separated, as entered.
+    /// `;`-separated `channel:address|locale` entries (a bare address is
+    /// e-mail, so lists stored before other channels read the same).
     #[serde(default)]
     recipients: String,
     #[serde(default)]
@@ -75,7 +76,10 @@ impl TryFrom<AgentItem> for AgentProfile {
             },
             source_number: parse("sourceNumber", &a.source_number)?,
             number_type: parse("numberType", &a.number_type)?,
-            recipients: Recipients::parse(&a.recipients).map_err(|e| format!("recipients: {e}"))?,
+            // Chat hosts were checked when the list was written, and are
+            // again at each send: a list is not lost to a shorter allow-list.
+            recipients: Recipients::parse_stored(&a.recipients)
+                .map_err(|e| format!("recipients: {e}"))?,
             fallback: a.fallback,
         })
     }
@@ -97,5 +101,47 @@ pub(crate) fn decode_tenant(item: &Item) -> TenantSettings {
     TenantSettings {
         direct_routing_emergency_rule: r.bool("directRoutingEmergencyRule"),
         has_calling_plan_numbers: r.bool("hasCallingPlanNumbers"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lifeline_domain::recipient::Channel;
+
+    fn stored(recipients: &str) -> Result<AgentProfile, String> {
+        let mut item = AgentItem::from(&lifeline_domain::testing::agent("a-42"));
+        item.recipients = recipients.into();
+        AgentProfile::try_from(item)
+    }
+
+    #[test]
+    fn a_list_of_bare_emails_reads_as_before() {
+        let a = stored("sup@example.com; security@example.com").unwrap();
+        assert_eq!(
+            a.recipients.joined(),
+            "sup@example.com; security@example.com"
+        );
+        assert_eq!(a.recipients.emails().len(), 2);
+    }
+
+    #[test]
+    fn every_channel_is_stored_and_read_back() {
+        let list =
+            "ana@example.com; sms:+14255550111|es; chat:https://hooks.slack.com/services/T/B/X|de";
+        let a = stored(list).unwrap();
+        let channels: Vec<Channel> = a.recipients.entries().iter().map(|r| r.channel()).collect();
+        assert_eq!(channels, [Channel::Email, Channel::Sms, Channel::Chat]);
+        // Only the e-mail entries reach the e-mail path.
+        assert_eq!(a.recipients.emails().len(), 1);
+        let item = AgentItem::from(&a);
+        assert_eq!(item.recipients, list);
+        assert_eq!(AgentProfile::try_from(item).unwrap(), a);
+    }
+
+    #[test]
+    fn a_malformed_entry_is_named() {
+        let e = stored("ana@example.com; sms:12").unwrap_err();
+        assert!(e.starts_with("recipients: recipient 2 (sms)"), "{e}");
     }
 }

@@ -236,7 +236,7 @@ fn agents() {
         other_country: Some("ZZ".into()),
         email: None,
         outbound_profile: None,
-        recipients: lifeline_domain::types::Recipients::parse("").unwrap(),
+        recipients: lifeline_domain::recipient::Recipients::parse("").unwrap(),
         ..testing::agent("a-44")
     };
     check("agent_other_country", &elsewhere, ag, de);

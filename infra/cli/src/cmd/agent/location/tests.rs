@@ -6,8 +6,8 @@ use crate::cmd::agent::AgentCmd;
 use crate::cmd::{Cli, Command, Failure};
 use clap::Parser;
 use lifeline_domain::call::AgentProfile;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::testing::{agent, at};
-use lifeline_domain::types::Recipients;
 
 fn t(min: i64) -> chrono::DateTime<chrono::Utc> {
     at("2026-11-24T05:00:00Z") + chrono::Duration::minutes(min)

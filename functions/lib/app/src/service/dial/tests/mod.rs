@@ -6,8 +6,9 @@ use crate::clock::FixedClock;
 use crate::fakes::{MemoryStore, RecordedMetrics, SequenceIds};
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::testing;
-use lifeline_domain::types::{CallId, LeaseId, Recipients, E164};
+use lifeline_domain::types::{CallId, LeaseId, E164};
 
 mod budget;
 mod presented;

@@ -10,8 +10,8 @@ use crate::fakes::{MemoryOutbox, MemoryStore, RecordedMetrics};
 use crate::ports::{ItemKind, NotificationOutcome};
 use chrono::{DateTime, Duration, Utc};
 use lifeline_domain::call::{AgentProfile, EmergencyCall};
+use lifeline_domain::recipient::Recipients;
 use lifeline_domain::testing::{agent, at, call};
-use lifeline_domain::types::Recipients;
 
 mod correction;
 mod recipients;

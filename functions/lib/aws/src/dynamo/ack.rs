@@ -1,0 +1,187 @@
+//! An incident's recipients and acknowledgements: items under
+//! `INCIDENT#<callId>` — `ALERTED#<recipient>` (written by the alerting),
+//! `ACK#<recipient>#<at>` (one per acknowledgement) and `ACKED` (the first,
+//! a conditional put: of two at once, one is first). They go with the call
+//! record (its TTL).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use lifeline_app::ports::{AckContext, AckRecordError, AckStore, IncidentStore, StoreError};
+use lifeline_domain::ack::{Acknowledgement, AlertedRecipient, RecipientKey};
+use lifeline_domain::call::rfc3339;
+use lifeline_domain::incident;
+use lifeline_domain::recipient::Channel;
+use lifeline_domain::types::CallId;
+
+use super::codec::decode_call;
+use super::keys::{call_key, epoch, incident_pk, s, TTL_ATTRIBUTE};
+use super::store::{unavailable, DynamoStore, Item};
+
+fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Some(v.as_str()),
+        _ => None,
+    }
+}
+
+fn time(item: &Item, name: &str) -> Option<DateTime<Utc>> {
+    text(item, name)
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn channel_of(s: &str) -> Option<Channel> {
+    Channel::ALL.into_iter().find(|c| c.as_str() == s)
+}
+
+fn alerted_of(item: &Item) -> Option<AlertedRecipient> {
+    Some(AlertedRecipient {
+        key: RecipientKey::parse(text(item, "recipient")?)?,
+        channel: channel_of(text(item, "channel")?)?,
+        address: text(item, "address")?.to_string(),
+    })
+}
+
+fn ack_of(item: &Item) -> Option<Acknowledgement> {
+    Some(Acknowledgement {
+        recipient: RecipientKey::parse(text(item, "recipient")?)?,
+        by: text(item, "by")?.to_string(),
+        channel: channel_of(text(item, "channel")?)?,
+        at: time(item, "at")?,
+    })
+}
+
+#[async_trait]
+impl AckStore for DynamoStore {
+    async fn ack_context(&self, incident: &CallId) -> Result<AckContext, StoreError> {
+        let calls = self.batch_get(vec![call_key(incident)]).await?;
+        let mut ctx = AckContext::default();
+        if let Some(item) = calls.first() {
+            ctx.call = Some(decode_call(item)?);
+            ctx.keep_until = match item.get(TTL_ATTRIBUTE) {
+                Some(AttributeValue::N(n)) => n
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|t| DateTime::from_timestamp(t, 0)),
+                _ => None,
+            };
+        }
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(incident_pk(incident)))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                match text(item, "sk") {
+                    Some(sk) if sk.starts_with("ALERTED#") => ctx.alerted.extend(alerted_of(item)),
+                    Some(sk) if sk.starts_with("ACK#") => ctx.acks.extend(ack_of(item)),
+                    _ => {}
+                }
+            }
+            match page.last_evaluated_key() {
+                Some(next) => start = Some(next.clone()),
+                None => break,
+            }
+        }
+        Ok(ctx)
+    }
+
+    async fn record_alerted(
+        &self,
+        incident: &CallId,
+        recipients: &[AlertedRecipient],
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // One item per recipient, keyed by its digest: a repeat rewrites the same.
+        for r in recipients {
+            let item = HashMap::from([
+                ("pk".to_string(), s(incident_pk(incident))),
+                ("sk".to_string(), s(format!("ALERTED#{}", r.key))),
+                ("recipient".to_string(), s(r.key.as_str())),
+                ("channel".to_string(), s(r.channel.as_str())),
+                ("address".to_string(), s(r.address.as_str())),
+                (TTL_ATTRIBUTE.to_string(), epoch(keep_until)),
+            ]);
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    async fn record_ack(
+        &self,
+        incident: &CallId,
+        ack: &Acknowledgement,
+        keep_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let item = |sk: String| -> Item {
+            HashMap::from([
+                ("pk".to_string(), s(incident_pk(incident))),
+                ("sk".to_string(), s(sk)),
+                ("recipient".to_string(), s(ack.recipient.as_str())),
+                ("by".to_string(), s(ack.by.as_str())),
+                ("channel".to_string(), s(ack.channel.as_str())),
+                ("at".to_string(), s(rfc3339(ack.at))),
+                (TTL_ATTRIBUTE.to_string(), epoch(keep_until)),
+            ])
+        };
+        let sk = format!("ACK#{}#{}", ack.recipient, rfc3339(ack.at));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item(sk)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        // The incident's own acknowledgement (its head and timeline, so the
+        // incident shows it and `lifeline.incident.acknowledged` follows)
+        // decides which is first; before incident-log has opened the
+        // incident, the `ACKED` marker does.
+        let on_incident = incident::Acknowledgement {
+            by: ack.by.clone(),
+            at: ack.at,
+            channel: ack.channel.as_str().to_string(),
+        };
+        match IncidentStore::record_acknowledgement(self, incident, &on_incident, keep_until).await
+        {
+            Ok(recorded) => return Ok(recorded.first),
+            Err(AckRecordError::NoIncident(_)) => {}
+            Err(AckRecordError::Store(e)) => return Err(e),
+        }
+        let first = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item("ACKED".into())))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match first {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
