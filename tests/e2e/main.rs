@@ -24,4 +24,5 @@ mod secrets;
 mod sip;
 mod spine;
 mod store_contract;
+mod tier_one;
 mod twilio;

@@ -30,6 +30,7 @@ impl NotifyStore for MemoryStore {
                 corrected: s.corrected_caller_ids.get(call).cloned(),
                 agent: s.agents.get(agent).cloned(),
                 template: s.template.clone(),
+                escalation: s.escalation.clone().unwrap_or_default(),
                 unreadable: Vec::new(),
                 unavailable: Vec::new(),
             };

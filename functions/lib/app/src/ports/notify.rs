@@ -26,6 +26,9 @@ pub struct NotifyContext {
     pub agent: Option<AgentProfile>,
     /// The stored template in force (none: the built-in default).
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
+    /// The tenant's escalation policy: its security desk is alerted with
+    /// the agent's recipients, its drill list alone on a drill.
+    pub escalation: lifeline_domain::escalation::EscalationPolicy,
     /// Items that exist but do not decode: read as missing, reported here.
     /// Unreadable is not unavailable: retrying will not make them readable.
     pub unreadable: Vec<NotifyItem>,

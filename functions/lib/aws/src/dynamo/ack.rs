@@ -150,10 +150,9 @@ impl AckStore for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        // The incident's own acknowledgement (its head and timeline, so the
-        // incident shows it and `lifeline.incident.acknowledged` follows)
-        // decides which is first; before incident-log has opened the
-        // incident, the `ACKED` marker does.
+        // The incident shows it too (its head and timeline, so
+        // `lifeline.incident.acknowledged` follows) once incident-log has
+        // opened it; which one was first is the `ACKED` marker's to say.
         let on_incident = incident::Acknowledgement {
             by: ack.by.clone(),
             at: ack.at,
@@ -161,8 +160,7 @@ impl AckStore for DynamoStore {
         };
         match IncidentStore::record_acknowledgement(self, incident, &on_incident, keep_until).await
         {
-            Ok(recorded) => return Ok(recorded.first),
-            Err(AckRecordError::NoIncident(_)) => {}
+            Ok(_) | Err(AckRecordError::NoIncident(_)) => {}
             Err(AckRecordError::Store(e)) => return Err(e),
         }
         let first = self

@@ -14,7 +14,7 @@ use lifeline_domain::recipient::Recipients;
 use super::keys::{n, s};
 use super::store::{unavailable, DynamoStore, Item};
 
-fn key() -> Item {
+pub(super) fn key() -> Item {
     HashMap::from([
         ("pk".to_string(), s("TENANT")),
         ("sk".to_string(), s("ESCALATION")),
@@ -73,7 +73,7 @@ fn encode(p: &EscalationPolicy) -> Item {
     item
 }
 
-fn decode(item: &Item) -> Result<EscalationPolicy, StoreError> {
+pub(super) fn decode(item: &Item) -> Result<EscalationPolicy, StoreError> {
     let defaults = EscalationTiming::default();
     let mut tiers = Vec::new();
     if let Some(AttributeValue::L(all)) = item.get("tiers") {

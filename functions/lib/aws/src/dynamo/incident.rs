@@ -220,37 +220,49 @@ impl IncidentStore for DynamoStore {
         ack: &Acknowledgement,
         ttl: DateTime<Utc>,
     ) -> Result<AckRecorded, AckRecordError> {
-        let value = serde_dynamo::to_attribute_value(AckItem::of(ack)).map_err(build_err)?;
-        let r = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(incident_head_key(call)))
-            .update_expression("SET acknowledged = :ack")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(acknowledged)")
-            .expression_attribute_values(":ack", value)
-            .send()
-            .await;
-        let recorded = match r {
-            Ok(_) => AckRecorded {
-                first: true,
-                previous: None,
-            },
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                // Not the first, or no incident: the head says which.
-                let Some((head, _)) = self.head_of(call).await? else {
-                    return Err(AckRecordError::NoIncident(call.clone()));
-                };
-                let decision = acknowledge(head.acknowledged.as_ref(), ack);
-                AckRecorded {
-                    first: false,
-                    previous: decision.previous,
+        let value: aws_sdk_dynamodb::types::AttributeValue =
+            serde_dynamo::to_attribute_value(AckItem::of(ack)).map_err(build_err)?;
+        // Twice at most: a head opened between the refused update and the
+        // read has no acknowledgement yet, and this one may be its first.
+        let mut attempts = 0;
+        let recorded = loop {
+            attempts += 1;
+            let r = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(incident_head_key(call)))
+                .update_expression("SET acknowledged = :ack")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(acknowledged)")
+                .expression_attribute_values(":ack", value.clone())
+                .send()
+                .await;
+            match r {
+                Ok(_) => {
+                    break AckRecorded {
+                        first: true,
+                        previous: None,
+                    }
                 }
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    // Not the first, or no incident: the head says which.
+                    let Some((head, _)) = self.head_of(call).await? else {
+                        return Err(AckRecordError::NoIncident(call.clone()));
+                    };
+                    if head.acknowledged.is_none() && attempts < 2 {
+                        continue;
+                    }
+                    let decision = acknowledge(head.acknowledged.as_ref(), ack);
+                    break AckRecorded {
+                        first: false,
+                        previous: decision.previous,
+                    };
+                }
+                Err(e) => return Err(AckRecordError::Store(unavailable(e))),
             }
-            Err(e) => return Err(AckRecordError::Store(unavailable(e))),
         };
         // Every acknowledgement is in the timeline, first or not.
         self.put_new(encode_entry(call, &ack.entry(), ttl)?).await?;

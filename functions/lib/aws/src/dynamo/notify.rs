@@ -17,6 +17,7 @@ use super::codec::{
     decode_agent, decode_call, decode_family, decode_template, decode_tenant_locale, encode_family,
     encode_tenant_locale, Reader,
 };
+use super::escalation::{decode as decode_escalation, key as escalation_key};
 use super::keys::{
     call_key, item_kind, locale_template_key, n, profile_key, s, template_key, tenant_locale_key,
 };
@@ -35,6 +36,7 @@ impl NotifyStore for DynamoStore {
                 call_key(call),
                 profile_key(agent),
                 template_key("CURRENT"),
+                escalation_key(),
             ])
             .await?;
         let mut ctx = NotifyContext::default();
@@ -77,6 +79,17 @@ impl NotifyStore for DynamoStore {
                     .map(|t| ctx.template = Some(t))
                     .err()
                     .map(|e| (NotifyItem::Template, e)),
+                // A policy that does not decode alerts the agent's own
+                // recipients only (logged): never fewer than before it.
+                Some(("TENANT", "ESCALATION")) => {
+                    match decode_escalation(item) {
+                        Ok(p) => ctx.escalation = p,
+                        Err(e) => {
+                            tracing::error!(error = %e, "the escalation policy does not decode; the agent's recipients only")
+                        }
+                    }
+                    None
+                }
                 _ => None,
             };
             if let Some((kind, e)) = unreadable {

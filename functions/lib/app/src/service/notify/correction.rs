@@ -56,13 +56,13 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         if ctx.corrected.as_ref() == Some(&call.caller_id) {
             return Ok(Corrected::AlreadyDone);
         }
-        let recipients = match Addressees::choose(&ctx, &self.fallback) {
+        let recipients = match Addressees::choose(&ctx, &self.fallback, call.test) {
             Addressees::Own(list) | Addressees::Fallback(list, _) => list,
             Addressees::Nobody(_) => return Ok(Corrected::Nothing),
         };
         let data = notification_data(call, ctx.agent.as_ref(), self.window);
         let email = correction_email(&data, named);
-        for (position, to) in (1..).zip(recipients) {
+        for (position, to) in (1..).zip(&recipients) {
             // A failure asks for the event again: the correction goes to all
             // once more rather than to some never.
             self.sender

@@ -14,34 +14,54 @@ use super::outcome::Fallback;
 /// further, since the stream's retries are few and shared by every agent.
 pub const PROFILE_RETRY_WINDOW: chrono::Duration = chrono::Duration::seconds(60);
 
-/// Whom the e-mail goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Addressees<'a> {
-    /// The agent's own list.
-    Own(&'a [Email]),
-    /// The fallback list, and why the agent's could not be used.
-    Fallback(&'a [Email], Fallback),
+/// Whom the e-mail goes to (tier 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Addressees {
+    /// The agent's own list, with the tenant's security desk.
+    Own(Vec<Email>),
+    /// The fallback list (with the security desk), and why the agent's
+    /// could not be used.
+    Fallback(Vec<Email>, Fallback),
     /// No list at all (the agent's cannot be used, no fallback configured).
     Nobody(Fallback),
 }
 
-impl<'a> Addressees<'a> {
-    pub(super) fn choose(ctx: &'a NotifyContext, fallback: &'a Recipients) -> Self {
+impl Addressees {
+    /// Tier 1 of `ctx`'s call: a drill (`drill`) goes to the tenant's drill
+    /// recipients alone when there are any; otherwise the agent's
+    /// recipients (else the fallback list) and the security desk.
+    pub(super) fn choose(ctx: &NotifyContext, fallback: &Recipients, drill: bool) -> Self {
+        let policy = &ctx.escalation;
+        if drill && !policy.drill.emails().is_empty() {
+            return Addressees::Own(policy.drill.emails().to_vec());
+        }
+        let desk = policy.security_desk.emails();
         let own = ctx
             .agent
             .as_ref()
             .map(|a| a.recipients.as_slice())
             .unwrap_or_default();
         if !own.is_empty() {
-            return Addressees::Own(own);
+            return Addressees::Own(with_desk(own, desk));
         }
         let why = why_fallback(ctx);
-        if fallback.is_empty() {
+        if fallback.is_empty() && desk.is_empty() {
             Addressees::Nobody(why)
         } else {
-            Addressees::Fallback(fallback.as_slice(), why)
+            Addressees::Fallback(with_desk(fallback.as_slice(), desk), why)
         }
     }
+}
+
+/// `list`, then the desk's addresses not in it.
+fn with_desk(list: &[Email], desk: &[Email]) -> Vec<Email> {
+    let mut all = list.to_vec();
+    for d in desk {
+        if !all.contains(d) {
+            all.push(d.clone());
+        }
+    }
+    all
 }
 
 /// Whether to wait for items the store did not give this time (a retry may
@@ -60,5 +80,69 @@ fn why_fallback(ctx: &NotifyContext) -> Fallback {
         Fallback::ProfileUnavailable
     } else {
         Fallback::NoProfile
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lifeline_domain::escalation::EscalationPolicy;
+
+    fn list(s: &str) -> Recipients {
+        Recipients::parse(s).unwrap()
+    }
+
+    fn emails(s: &str) -> Vec<Email> {
+        list(s).emails().to_vec()
+    }
+
+    fn ctx(agent_recipients: &str, desk: &str, drill: &str) -> NotifyContext {
+        let mut agent = lifeline_domain::testing::agent("a-42");
+        agent.recipients = list(agent_recipients);
+        NotifyContext {
+            agent: Some(agent),
+            escalation: EscalationPolicy {
+                security_desk: list(desk),
+                drill: list(drill),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn tier_one_is_the_agents_recipients_and_the_security_desk() {
+        let c = ctx(
+            "sup@example.com; desk@example.com",
+            "desk@example.com; soc@example.com",
+            "",
+        );
+        assert_eq!(
+            Addressees::choose(&c, &Recipients::default(), false),
+            Addressees::Own(emails("sup@example.com; desk@example.com; soc@example.com"))
+        );
+        // Without the agent's list: the fallback, and still the desk.
+        let c = ctx("", "soc@example.com", "");
+        assert_eq!(
+            Addressees::choose(&c, &list("fb@example.com"), false),
+            Addressees::Fallback(
+                emails("fb@example.com; soc@example.com"),
+                Fallback::NoRecipients
+            )
+        );
+    }
+
+    #[test]
+    fn a_drill_alerts_the_drill_list_alone_else_tier_one() {
+        let c = ctx("sup@example.com", "soc@example.com", "drills@example.com");
+        assert_eq!(
+            Addressees::choose(&c, &Recipients::default(), true),
+            Addressees::Own(emails("drills@example.com"))
+        );
+        let c = ctx("sup@example.com", "soc@example.com", "");
+        assert_eq!(
+            Addressees::choose(&c, &Recipients::default(), true),
+            Addressees::Own(emails("sup@example.com; soc@example.com"))
+        );
     }
 }

@@ -107,11 +107,12 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             return self.without_call(&ctx, call_id, agent_id).await;
         };
         self.wait_for_unavailable(&ctx, call, agent_id)?;
-        let (recipients, fallback) = match Addressees::choose(&ctx, &self.fallback) {
+        let (recipients, fallback) = match Addressees::choose(&ctx, &self.fallback, call.test) {
             Addressees::Own(list) => (list, None),
             Addressees::Fallback(list, why) => (list, Some(why)),
             Addressees::Nobody(why) => return self.nobody(call_id, agent_id, why).await,
         };
+        let recipients = recipients.as_slice();
         let links = self.alerted(call, recipients).await?;
         let emails = links
             .into_iter()
