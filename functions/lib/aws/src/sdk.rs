@@ -114,3 +114,27 @@ mod tests {
         assert_eq!((first[0], first[1], first[5]), (22, 3, 1), "{first:?}");
     }
 }
+
+/// What of a sender's SDK error may be kept: its code only. Providers'
+/// messages can quote the recipient (SES: the address; SNS: the phone
+/// number), so they are never logged or stored.
+pub fn error_code<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(
+    e: &SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> lifeline_app::ports::ErrorCode {
+    use lifeline_app::ports::ErrorCode;
+    match e {
+        SdkError::ServiceError(se) => match se.err().code() {
+            Some(code) => ErrorCode::new(code),
+            None => ErrorCode::new(match se.raw().status().as_u16() {
+                429 => "Throttling",
+                s if s >= 500 => "ServerError",
+                _ => "ServiceError",
+            }),
+        },
+        SdkError::TimeoutError(_) => ErrorCode::new("Timeout"),
+        SdkError::DispatchFailure(d) if d.is_timeout() => ErrorCode::new("Timeout"),
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ErrorCode::new("Transport"),
+        SdkError::ConstructionFailure(_) => ErrorCode::new("Construction"),
+        _ => ErrorCode::new("Unknown"),
+    }
+}

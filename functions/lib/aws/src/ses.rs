@@ -2,12 +2,11 @@
 //! Lifeline renders its own, the same on AWS and the emulators).
 
 use async_trait::async_trait;
-use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
+use crate::sdk::error_code;
 use lifeline_app::ports::{EmailSender, ErrorCode, SendError};
 use lifeline_domain::notification::RenderedEmail;
 use lifeline_domain::types::Email;
@@ -29,27 +28,6 @@ fn content(data: &str) -> Result<Content, SendError> {
         .charset("UTF-8")
         .build()
         .map_err(|_| SendError::Permanent(ErrorCode::new("InvalidMessage")))
-}
-
-/// What of an SDK error may be kept: its code only. SES's messages can quote
-/// the recipient (`... failed the check in region US-EAST-1: ana@example.com`),
-/// so they are never logged or stored.
-pub fn error_code<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> ErrorCode {
-    match e {
-        SdkError::ServiceError(se) => match se.err().code() {
-            Some(code) => ErrorCode::new(code),
-            None => ErrorCode::new(match se.raw().status().as_u16() {
-                429 => "Throttling",
-                s if s >= 500 => "ServerError",
-                _ => "ServiceError",
-            }),
-        },
-        SdkError::TimeoutError(_) => ErrorCode::new("Timeout"),
-        SdkError::DispatchFailure(d) if d.is_timeout() => ErrorCode::new("Timeout"),
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ErrorCode::new("Transport"),
-        SdkError::ConstructionFailure(_) => ErrorCode::new("Construction"),
-        _ => ErrorCode::new("Unknown"),
-    }
 }
 
 #[async_trait]

@@ -8,6 +8,7 @@ use aws_sdk_sns::types::MessageAttributeValue;
 use aws_sdk_sns::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
+use crate::sdk::error_code;
 use lifeline_app::ports::{ErrorCode, SendError, SmsSender};
 use lifeline_domain::types::E164;
 
@@ -29,26 +30,6 @@ impl SnsSms {
     /// A client on the shared configuration (its TLS stack and timeouts).
     pub fn from_conf(conf: &aws_config::SdkConfig) -> Self {
         SnsSms::new(Client::new(conf))
-    }
-}
-
-/// What of an SDK error may be kept: its code only. SNS's messages can
-/// quote the phone number, so they are never logged or stored.
-fn error_code(e: &SdkError<PublishError, HttpResponse>) -> ErrorCode {
-    match e {
-        SdkError::ServiceError(se) => match se.err().code() {
-            Some(code) => ErrorCode::new(code),
-            None => ErrorCode::new(match se.raw().status().as_u16() {
-                429 => "Throttling",
-                s if s >= 500 => "ServerError",
-                _ => "ServiceError",
-            }),
-        },
-        SdkError::TimeoutError(_) => ErrorCode::new("Timeout"),
-        SdkError::DispatchFailure(d) if d.is_timeout() => ErrorCode::new("Timeout"),
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ErrorCode::new("Transport"),
-        SdkError::ConstructionFailure(_) => ErrorCode::new("Construction"),
-        _ => ErrorCode::new("Unknown"),
     }
 }
 

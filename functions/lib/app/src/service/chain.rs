@@ -22,16 +22,30 @@ pub async fn read_chain<S: CallRecords + ?Sized>(
     while first <= MAX_RECORDS_PER_CALL_ID {
         let last = (first + POSITIONS_PER_READ - 1).min(MAX_RECORDS_PER_CALL_ID);
         let ids: Vec<CallId> = (first..=last).map(|p| id.at_position(p)).collect();
-        let mut found = store.call_records(&ids).await?;
-        for wanted in &ids {
-            let Some(at) = found.iter().position(|(got, _)| got == wanted) else {
-                return Ok(chain);
-            };
-            chain.push(found.swap_remove(at).1);
+        let found = store.call_records(&ids).await?;
+        if !in_order(&ids, found, &mut chain) {
+            return Ok(chain);
         }
         first = last + 1;
     }
     Ok(chain)
+}
+
+/// Appends to `chain` the records `found` at `ids`, in order, up to the
+/// first free position; whether every one of `ids` was there (the chain
+/// may go on).
+pub fn in_order(
+    ids: &[CallId],
+    mut found: Vec<(CallId, Option<EmergencyCall>)>,
+    chain: &mut Vec<Option<EmergencyCall>>,
+) -> bool {
+    for wanted in ids {
+        let Some(at) = found.iter().position(|(got, _)| got == wanted) else {
+            return false;
+        };
+        chain.push(found.swap_remove(at).1);
+    }
+    true
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::ports::{EndError, EndStore, LeaseWrite, StoreError};
-use crate::service::chain::read_chain;
+use crate::service::chain::{in_order, read_chain};
 use crate::settings::Settings;
 use lifeline_domain::call::{CallEnded, EmergencyCall};
 use lifeline_domain::chain::end_applies;
@@ -132,13 +132,10 @@ impl<S: EndStore> EndService<S> {
         let ids: Vec<CallId> = (1..=FIRST_READ)
             .map(|p| ended.call_id.at_position(p))
             .collect();
-        let (mut found, lease) = self.store.end_chain(&ids, &ended.agent_id).await?;
+        let (found, lease) = self.store.end_chain(&ids, &ended.agent_id).await?;
         let mut chain = Vec::new();
-        for wanted in &ids {
-            let Some(at) = found.iter().position(|(got, _)| got == wanted) else {
-                return Ok((chain, lease));
-            };
-            chain.push(found.swap_remove(at).1);
+        if !in_order(&ids, found, &mut chain) {
+            return Ok((chain, lease));
         }
         // A long chain (a desktop that reuses one id): the rest read too.
         Ok((read_chain(&*self.store, &ended.call_id).await?, lease))

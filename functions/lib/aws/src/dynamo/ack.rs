@@ -17,41 +17,28 @@ use lifeline_domain::incident;
 use lifeline_domain::recipient::Channel;
 use lifeline_domain::types::CallId;
 
-use super::codec::decode_call;
+use super::codec::{decode_call, Reader};
 use super::keys::{call_key, epoch, incident_pk, s, TTL_ATTRIBUTE};
 use super::store::{unavailable, DynamoStore, Item};
 
-fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    match item.get(name) {
-        Some(AttributeValue::S(v)) => Some(v.as_str()),
-        _ => None,
-    }
-}
-
-fn time(item: &Item, name: &str) -> Option<DateTime<Utc>> {
-    text(item, name)
-        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn channel_of(s: &str) -> Option<Channel> {
-    Channel::ALL.into_iter().find(|c| c.as_str() == s)
-}
-
+// Leniently: an item that does not read is left out (logged nowhere: it
+// holds an address), never a failed page.
 fn alerted_of(item: &Item) -> Option<AlertedRecipient> {
+    let r = Reader::new(item);
     Some(AlertedRecipient {
-        key: RecipientKey::parse(text(item, "recipient")?)?,
-        channel: channel_of(text(item, "channel")?)?,
-        address: text(item, "address")?.to_string(),
+        key: RecipientKey::parse(r.opt_str("recipient")?)?,
+        channel: Channel::from_tag(r.opt_str("channel")?)?,
+        address: r.opt_str("address")?.to_string(),
     })
 }
 
 fn ack_of(item: &Item) -> Option<Acknowledgement> {
+    let r = Reader::new(item);
     Some(Acknowledgement {
-        recipient: RecipientKey::parse(text(item, "recipient")?)?,
-        by: text(item, "by")?.to_string(),
-        channel: channel_of(text(item, "channel")?)?,
-        at: time(item, "at")?,
+        recipient: RecipientKey::parse(r.opt_str("recipient")?)?,
+        by: r.opt_str("by")?.to_string(),
+        channel: Channel::from_tag(r.opt_str("channel")?)?,
+        at: r.time("at").ok().flatten()?,
     })
 }
 
@@ -62,13 +49,7 @@ impl AckStore for DynamoStore {
         let mut ctx = AckContext::default();
         if let Some(item) = calls.first() {
             ctx.call = Some(decode_call(item)?);
-            ctx.keep_until = match item.get(TTL_ATTRIBUTE) {
-                Some(AttributeValue::N(n)) => n
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|t| DateTime::from_timestamp(t, 0)),
-                _ => None,
-            };
+            ctx.keep_until = Reader::new(item).epoch(TTL_ATTRIBUTE).ok();
         }
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
@@ -84,7 +65,7 @@ impl AckStore for DynamoStore {
                 .await
                 .map_err(unavailable)?;
             for item in page.items() {
-                match text(item, "sk") {
+                match Reader::new(item).opt_str("sk") {
                     Some(sk) if sk.starts_with("ALERTED#") => ctx.alerted.extend(alerted_of(item)),
                     Some(sk) if sk.starts_with("ACK#") => ctx.acks.extend(ack_of(item)),
                     _ => {}

@@ -2,13 +2,13 @@
 //! the end as sent and when it was kept, gone after its TTL.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use lifeline_app::ports::{KeptEnds, StoreError};
 use lifeline_domain::call::{rfc3339, CallEnded};
 use lifeline_domain::types::{AgentId, CallId};
 
+use super::codec::Reader;
 use super::keys::{epoch, kept_end_key, s, TTL_ATTRIBUTE};
 use super::store::{unavailable, DynamoStore, Item};
 
@@ -79,34 +79,14 @@ impl KeptEnds for DynamoStore {
 }
 
 fn decode_kept_end(item: &Item) -> Result<(CallEnded, DateTime<Utc>), StoreError> {
-    let text = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) => Some(v.as_str()),
-        _ => None,
-    };
-    let corrupt = |why: String| StoreError::Corrupt {
-        key: format!("ENDKEPT#{}", text("callId").unwrap_or("?")),
-        detail: why,
-    };
-    let time = |name: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
-        text(name)
-            .map(|v| {
-                DateTime::parse_from_rfc3339(v)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| corrupt(format!("{name}: {e}")))
-            })
-            .transpose()
-    };
+    let r = Reader::new(item);
     let ended = CallEnded {
-        call_id: text("callId")
-            .unwrap_or_default()
-            .parse()
-            .map_err(|e: lifeline_domain::types::Invalid| corrupt(e.0))?,
-        agent_id: text("agentId")
-            .unwrap_or_default()
-            .parse()
-            .map_err(|e: lifeline_domain::types::Invalid| corrupt(e.0))?,
-        timestamp: time("timestamp")?,
+        call_id: r.parse("callId")?,
+        agent_id: r.parse("agentId")?,
+        timestamp: r.time("timestamp")?,
     };
-    let kept_at = time("keptAt")?.ok_or_else(|| corrupt("no keptAt".into()))?;
+    let kept_at = r
+        .time("keptAt")?
+        .ok_or_else(|| r.corrupt("missing `keptAt`"))?;
     Ok((ended, kept_at))
 }

@@ -41,6 +41,14 @@ pub enum Channel {
 impl Channel {
     pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Chat];
 
+    /// The channel a list entry's prefix (or a stored `channel`) names,
+    /// in any case.
+    pub fn from_tag(tag: &str) -> Option<Channel> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(tag))
+    }
+
     /// The prefix of a list entry, and the JSON `channel`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -162,10 +170,8 @@ impl Recipient {
         // `channel:` comes before any `@` (an e-mail never holds `:`).
         let (channel, address) = match body.split_once(':') {
             Some((c, rest)) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
-                let channel = Channel::ALL
-                    .into_iter()
-                    .find(|k| k.as_str().eq_ignore_ascii_case(c))
-                    .ok_or_else(|| RecipientError::UnknownChannel {
+                let channel =
+                    Channel::from_tag(c).ok_or_else(|| RecipientError::UnknownChannel {
                         position,
                         channel: c.to_string(),
                     })?;
