@@ -38,6 +38,8 @@ export LIFELINE_TABLE="${LIFELINE_TABLE:-lifeline}"
 export LIFELINE_WEBHOOK_SECRET="${LIFELINE_WEBHOOK_SECRET:-local-secret}"
 export LIFELINE_OUTSIDE_LINE_PREFIX="${LIFELINE_OUTSIDE_LINE_PREFIX-9}"
 export LIFELINE_LISTEN="${LIFELINE_LISTEN:-127.0.0.1:3000}"
+# Each alert's acknowledgement link points at this runner.
+export LIFELINE_ACK_BASE_URL="${LIFELINE_ACK_BASE_URL-http://${LIFELINE_LISTEN}}"
 export LIFELINE_NOTIFY_FROM="${LIFELINE_NOTIFY_FROM:-lifeline@example.com}"
 export LIFELINE_SCHEDULE_GROUP="${LIFELINE_SCHEDULE_GROUP:-lifeline}"
 # The security desk: gets the e-mail when an agent's own recipients cannot be used.
