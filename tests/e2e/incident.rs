@@ -69,11 +69,11 @@ async fn a_call_opens_its_incident_and_its_end_closes_it() {
         assert!(has(&closed, kind), "{kind}: {closed}");
     }
     assert_eq!(kinds(&closed)[0], "dialed", "{closed}");
-    let times: Vec<&str> = closed["timeline"]
+    let times: Vec<chrono::DateTime<chrono::Utc>> = closed["timeline"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|e| e["at"].as_str())
+        .filter_map(|e| e["at"].as_str()?.parse().ok())
         .collect();
     let mut sorted = times.clone();
     sorted.sort();

@@ -3,6 +3,7 @@
 
 mod ack;
 mod alerts;
+mod channels;
 mod confidentiality;
 mod connect;
 mod connect_flows;

@@ -12,7 +12,8 @@ use crate::stub_server::serve;
 
 pub struct ChatSink {
     base: String,
-    bodies: Arc<Mutex<Vec<String>>>,
+    /// Each POST's body, with when it arrived.
+    bodies: Arc<Mutex<Vec<(std::time::Instant, String)>>>,
     status: Arc<AtomicU16>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -28,9 +29,10 @@ impl ChatSink {
                 let is_post = req.method() == hyper::Method::POST;
                 let body = req.into_body().collect().await?.to_bytes();
                 if is_post {
-                    kept.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(String::from_utf8_lossy(&body).into_owned());
+                    kept.lock().unwrap_or_else(|p| p.into_inner()).push((
+                        std::time::Instant::now(),
+                        String::from_utf8_lossy(&body).into_owned(),
+                    ));
                 }
                 let status = StatusCode::from_u16(answer.load(Ordering::SeqCst))
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -60,6 +62,11 @@ impl ChatSink {
 
     /// The bodies of the POSTs received, in order.
     pub fn bodies(&self) -> Vec<String> {
+        self.arrivals().into_iter().map(|(_, b)| b).collect()
+    }
+
+    /// The POSTs' bodies with when each arrived, in order.
+    pub fn arrivals(&self) -> Vec<(std::time::Instant, String)> {
         self.bodies
             .lock()
             .unwrap_or_else(|p| p.into_inner())

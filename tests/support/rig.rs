@@ -14,7 +14,7 @@ use lifeline_domain::route::NumberType;
 use lifeline_domain::types::E164;
 use lifeline_edge::config::{Config, Mode};
 use lifeline_edge::webhook::WebhookSecret;
-use lifeline_local::{serve, LocalSystem};
+use lifeline_local::{serve, AlertSenders, LocalSystem};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -165,6 +165,8 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         ("LIFELINE_TABLE", table.as_str()),
         ("LIFELINE_OUTSIDE_LINE_PREFIX", "9"),
         ("LIFELINE_ACK_BASE_URL", base.as_str()),
+        // The local chat sinks the tests start.
+        ("LIFELINE_CHAT_ALLOWED_HOSTS", "127.0.0.1"),
     ]
     .iter()
     .chain(env.iter())
@@ -331,9 +333,11 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
             )
         },
         Some(EventBridgeScheduler::new(lease_scheduler, sched_config)),
-        Some((
+        Some(AlertSenders::local(
             lifeline_aws::ses::SesSender::new(ses),
             NOTIFY_FROM.parse().expect("from"),
+            &conf,
+            system.settings(),
         )),
     );
     // Straight to DynamoDB Local, as the stream consumers.

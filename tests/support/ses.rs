@@ -132,3 +132,17 @@ impl Local {
         (summary, String::from_utf8_lossy(&out).into_owned())
     }
 }
+
+/// The text messages moto's SNS received for `number`, in order.
+pub async fn sms_to(number: &str) -> Vec<String> {
+    let data = moto_snapshot().await;
+    data["sns"]["SMS"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|m| m["phone_number"] == number)
+                .filter_map(|m| m["message"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}

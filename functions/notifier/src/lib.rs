@@ -11,7 +11,9 @@
 
 use lifeline_app::clock::Clock;
 use lifeline_app::metrics::Metrics;
-use lifeline_app::ports::{AckLinks, AckStore, EmailSender, NotifyStore};
+use lifeline_app::ports::{
+    AckLinks, AckStore, ChatSender, EmailSender, IncidentStore, NotifyStore, SmsSender,
+};
 use lifeline_app::service::notify::{AckLinking, NotifyService};
 use lifeline_app::settings::Settings;
 use lifeline_domain::events::DomainEvent;
@@ -47,6 +49,25 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
     /// `links`), keeping who was alerted in `alerted` before sending.
     pub fn with_ack_links(mut self, links: Arc<dyn AckLinks>, alerted: Arc<dyn AckStore>) -> Self {
         self.service = self.service.with_ack_links(AckLinking { links, alerted });
+        self
+    }
+
+    /// Sends the SMS and chat recipients their messages (without a sender,
+    /// those recipients are refused and counted; the others still go).
+    pub fn with_channels(
+        mut self,
+        sms: Option<Arc<dyn SmsSender>>,
+        chat: Option<Arc<dyn ChatSender>>,
+    ) -> Self {
+        self.service = self.service.with_channels(sms, chat);
+        self
+    }
+
+    /// Puts each recipient's outcome on the incident's timeline, kept as
+    /// long as incidents are (`settings`).
+    pub fn with_timeline(mut self, incidents: Arc<dyn IncidentStore>, settings: &Settings) -> Self {
+        let keep = lifeline_app::service::incident::retention(settings);
+        self.service = self.service.with_timeline(incidents, keep);
         self
     }
 

@@ -1,9 +1,12 @@
 //! The `notifier` Lambda: the call-start handler, wired to the runtime.
 
 use lifeline_app::clock::SystemClock;
+use lifeline_app::ports::{ChatSender, SmsSender};
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 use lifeline_aws::ses::SesSender;
+use lifeline_aws::sns::SnsSms;
+use lifeline_chat::WebhookChat;
 use lifeline_edge::config::{notify_from, Config, Mode};
 use lifeline_edge::webhook::{SignedAckLinks, WebhookSecret};
 use notifier::Notifier;
@@ -25,9 +28,28 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         &config.settings,
     );
     if let Some(links) = ack_links(&aws, config.settings.ack_base_url.clone()).await {
-        notifier = notifier.with_ack_links(Arc::new(links), store);
+        notifier = notifier.with_ack_links(Arc::new(links), store.clone());
     }
+    let sms: Arc<dyn SmsSender> = Arc::new(SnsSms::from_conf(&aws));
+    notifier = notifier
+        .with_channels(Some(sms), chat(&config.settings))
+        .with_timeline(store, &config.settings);
     lifeline_edge::lambda::serve_events(notifier).await
+}
+
+/// The chat sender, for the allowed hosts (none allowed: no chat sender,
+/// and chat recipients are refused, counted).
+fn chat(settings: &lifeline_app::settings::Settings) -> Option<Arc<dyn ChatSender>> {
+    if settings.chat_allowed_hosts.as_slice().is_empty() {
+        return None;
+    }
+    match WebhookChat::new(settings.chat_allowed_hosts.clone()) {
+        Ok(chat) => Some(Arc::new(chat)),
+        Err(e) => {
+            tracing::error!(error = %e, "no chat client: chat recipients are refused");
+            None
+        }
+    }
 }
 
 /// The acknowledgement links, signed with the webhook secret read once at

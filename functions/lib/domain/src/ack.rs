@@ -53,6 +53,18 @@ pub struct Acknowledgement {
     pub at: DateTime<Utc>,
 }
 
+impl Acknowledgement {
+    /// Who, as the incident keeps it (its timeline, its events, the
+    /// console): an e-mail address as is, a number masked to its last four
+    /// digits, a webhook by its host alone (its path is a secret).
+    pub fn on_record(&self) -> String {
+        match crate::recipient::Address::parse(self.channel, &self.by, 0) {
+            Ok(address) => address.redacted(),
+            Err(_) => format!("a {} recipient", self.channel),
+        }
+    }
+}
+
 /// Why an acknowledgement is not taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AckRefusal {

@@ -17,4 +17,4 @@ mod system;
 
 pub use guard::{LocalToken, SDK_PREFIX, TOKEN_HEADER};
 pub use server::{serve, serve_with, ServeOptions};
-pub use system::LocalSystem;
+pub use system::{AlertSenders, LocalSystem};

@@ -15,7 +15,7 @@ use lifeline_aws::ses::SesSender;
 use lifeline_edge::config::{notify_from, Config, Mode};
 use lifeline_local::bus::FailureQueues;
 use lifeline_local::outbox::OutboxQueue;
-use lifeline_local::{serve, LocalSystem, LocalToken, TOKEN_HEADER};
+use lifeline_local::{serve, AlertSenders, LocalSystem, LocalToken, TOKEN_HEADER};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -115,7 +115,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         aws_sdk_dynamodbstreams::Client::new(&aws),
         |_| store.clone(),
         Some(EventBridgeScheduler::new(scheduler, schedules)),
-        Some((SesSender::new(aws_sdk_sesv2::Client::new(&aws)), from)),
+        Some(AlertSenders::local(
+            SesSender::new(aws_sdk_sesv2::Client::new(&aws)),
+            from,
+            &aws,
+            system.settings(),
+        )),
     );
     let firing = system.start_scheduler(std::time::Duration::from_secs(1));
     let outbox = system.start_outbox_consumer(store.clone());

@@ -30,6 +30,8 @@ impl NotifyStore for MemoryStore {
                 corrected: s.corrected_caller_ids.get(call).cloned(),
                 agent: s.agents.get(agent).cloned(),
                 template: s.template.clone(),
+                families: s.template_families.values().cloned().collect(),
+                tenant_locale: s.tenant_locale,
                 escalation: s.escalation.clone().unwrap_or_default(),
                 unreadable: Vec::new(),
                 unavailable: Vec::new(),

@@ -26,6 +26,11 @@ pub struct NotifyContext {
     pub agent: Option<AgentProfile>,
     /// The stored template in force (none: the built-in default).
     pub template: Option<lifeline_domain::notification::NotificationTemplate>,
+    /// Each locale's stored template family (a locale not here: its
+    /// built-in one), for SMS, chat and the messages in other languages.
+    pub families: Vec<lifeline_domain::notification::TemplateFamily>,
+    /// The tenant's default message locale (none: English).
+    pub tenant_locale: Option<lifeline_domain::locale::Locale>,
     /// The tenant's escalation policy: its security desk is alerted with
     /// the agent's recipients, its drill list alone on a drill.
     pub escalation: lifeline_domain::escalation::EscalationPolicy,

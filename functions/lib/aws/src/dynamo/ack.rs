@@ -135,7 +135,7 @@ impl AckStore for DynamoStore {
         // `lifeline.incident.acknowledged` follows) once incident-log has
         // opened it; which one was first is the `ACKED` marker's to say.
         let on_incident = incident::Acknowledgement {
-            by: ack.by.clone(),
+            by: ack.on_record(),
             at: ack.at,
             channel: ack.channel.as_str().to_string(),
         };

@@ -10,7 +10,7 @@ use lifeline_app::ports::{
 };
 use lifeline_domain::call::rfc3339;
 use lifeline_domain::locale::Locale;
-use lifeline_domain::notification::TemplateFamily;
+use lifeline_domain::notification::{TemplateFamily, TEMPLATE_NAME};
 use lifeline_domain::types::{AgentId, CallId, E164};
 
 use super::codec::{
@@ -18,11 +18,20 @@ use super::codec::{
     encode_tenant_locale, Reader,
 };
 use super::escalation::{decode as decode_escalation, key as escalation_key};
-use super::keys::{
-    call_key, item_kind, locale_template_key, n, profile_key, s, template_key, tenant_locale_key,
-};
+use super::keys::{call_key, item_kind, locale_template_key, n, profile_key, s, tenant_locale_key};
 use super::store::{unavailable, DynamoStore, Item};
 use super::write::{put, values};
+
+/// The locale of a template family's partition key (`TEMPLATE#<name>` is
+/// English's, `TEMPLATE#<name>#<locale>` another's).
+fn template_locale(pk: &str) -> Option<Locale> {
+    let rest = pk.strip_prefix("TEMPLATE#")?.strip_prefix(TEMPLATE_NAME)?;
+    match rest.strip_prefix('#') {
+        None if rest.is_empty() => Some(Locale::En),
+        Some(code) => code.parse().ok(),
+        None => None,
+    }
+}
 
 #[async_trait]
 impl NotifyStore for DynamoStore {
@@ -31,14 +40,12 @@ impl NotifyStore for DynamoStore {
         call: &CallId,
         agent: &AgentId,
     ) -> Result<NotifyContext, StoreError> {
-        let (items, left) = self
-            .batch_get_partial(vec![
-                call_key(call),
-                profile_key(agent),
-                template_key("CURRENT"),
-                escalation_key(),
-            ])
-            .await?;
+        // Still one request: every locale's templates and the tenant's
+        // default locale are read with the call, whoever the recipients are.
+        let mut keys = vec![call_key(call), profile_key(agent), escalation_key()];
+        keys.extend(Locale::ALL.map(|l| locale_template_key(l, "CURRENT")));
+        keys.push(tenant_locale_key());
+        let (items, left) = self.batch_get_partial(keys).await?;
         let mut ctx = NotifyContext::default();
         // Keys the store would not answer for (throttling): without the call
         // there is nothing to send; without the others the service decides.
@@ -50,7 +57,9 @@ impl NotifyStore for DynamoStore {
                     ))
                 }
                 Some((_, "PROFILE")) => ctx.unavailable.push(NotifyItem::Profile),
-                Some((_, "CURRENT")) => ctx.unavailable.push(NotifyItem::Template),
+                Some((p, "CURRENT")) if template_locale(p) == Some(Locale::En) => {
+                    ctx.unavailable.push(NotifyItem::Template)
+                }
                 _ => {}
             }
         }
@@ -75,10 +84,31 @@ impl NotifyStore for DynamoStore {
                     .map(|a| ctx.agent = Some(a))
                     .err()
                     .map(|e| (NotifyItem::Profile, e)),
-                Some((_, "CURRENT")) => decode_template(item)
-                    .map(|t| ctx.template = Some(t))
-                    .err()
-                    .map(|e| (NotifyItem::Template, e)),
+                Some((p, "CURRENT")) => match template_locale(p) {
+                    Some(Locale::En) => decode_template(item)
+                        .map(|t| ctx.template = Some(t))
+                        .and_then(|_| decode_family(item, Locale::En))
+                        .map(|f| ctx.families.push(f))
+                        .err()
+                        .map(|e| (NotifyItem::Template, e)),
+                    // Another locale's family that does not decode: its
+                    // built-in one is used (logged below).
+                    Some(locale) => decode_family(item, locale)
+                        .map(|f| ctx.families.push(f))
+                        .err()
+                        .map(|e| (NotifyItem::Template, e)),
+                    None => None,
+                },
+                Some(("TENANT", "LOCALE")) => {
+                    // Unreadable: the messages are in English (logged).
+                    match decode_tenant_locale(item) {
+                        Ok(l) => ctx.tenant_locale = Some(l),
+                        Err(e) => {
+                            tracing::error!(error = %e, "the tenant's default locale does not decode; English")
+                        }
+                    }
+                    None
+                }
                 // A policy that does not decode alerts the agent's own
                 // recipients only (logged): never fewer than before it.
                 Some(("TENANT", "ESCALATION")) => {

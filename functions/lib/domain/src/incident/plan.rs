@@ -59,8 +59,9 @@ pub fn plan(event: &DomainEvent) -> Option<Planned> {
             Some(calls(
                 &n.agent_id,
                 &n.call_id,
+                // The alert's outcome over every recipient and channel
+                // (each recipient's is an entry of the notifier's own).
                 Entry::new(n.at, kind, "email").with(EntryDetail {
-                    channel: Some("email".into()),
                     reason,
                     note: Some(n.detail.clone()).filter(|d| !d.is_empty()),
                     ..EntryDetail::default()

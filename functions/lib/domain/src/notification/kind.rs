@@ -41,26 +41,8 @@ impl fmt::Display for MessageKind {
     }
 }
 
-/// Where a message goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Channel {
-    Email,
-    Sms,
-    Chat,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Chat];
-
-    /// The parts a message on this channel is rendered from.
-    pub const fn parts(self) -> &'static [Part] {
-        match self {
-            Channel::Email => &[Part::Subject, Part::Html, Part::Text],
-            Channel::Sms => &[Part::Sms],
-            Channel::Chat => &[Part::Chat],
-        }
-    }
-}
+/// Where a message goes: the recipient's channel.
+pub use crate::recipient::Channel;
 
 /// One template source of a message kind. The HTML part is HTML-escaped;
 /// the others are text.

@@ -25,7 +25,7 @@ pub use family::{
 pub use kind::{Channel, MessageKind, Part, PartKey};
 pub use sample::{longest_sample, sample_data, sample_for, samples, SAMPLE_ACK_LINK};
 pub use sms::{fit_sms, sms_segments, SmsEncoding, SmsSegments, MAX_SMS_SEGMENTS};
-pub use tag::recipient_tag;
+pub use tag::{address_tag, recipient_tag};
 pub use template::{
     render, validate, NotificationTemplate, RenderedEmail, TemplateError, TemplateErrorKind,
     FALLBACK_NOTE, TEMPLATE_NAME,

@@ -11,6 +11,39 @@ use lifeline_aws::scheduler::EventBridgeScheduler;
 use presence_override::PresenceOverride;
 use std::sync::Arc;
 
+/// What the notifier sends with: e-mail from `from`, and SMS and chat when
+/// given (without, those recipients are refused, as on AWS without them).
+pub struct AlertSenders {
+    pub email: lifeline_aws::ses::SesSender,
+    pub from: lifeline_domain::types::Email,
+    pub sms: Option<lifeline_aws::sns::SnsSms>,
+    pub chat: Option<lifeline_chat::WebhookChat>,
+}
+
+impl AlertSenders {
+    /// SES from `from`, SNS on `aws`, chat to the settings' allowed hosts.
+    pub fn local(
+        email: lifeline_aws::ses::SesSender,
+        from: lifeline_domain::types::Email,
+        aws: &aws_config::SdkConfig,
+        settings: &lifeline_app::settings::Settings,
+    ) -> Self {
+        let hosts = settings.chat_allowed_hosts.clone();
+        let chat = (!hosts.as_slice().is_empty())
+            .then(|| lifeline_chat::WebhookChat::new(hosts))
+            .and_then(|c| {
+                c.map_err(|e| tracing::error!(error = %e, "no chat client"))
+                    .ok()
+            });
+        AlertSenders {
+            email,
+            from,
+            sms: Some(lifeline_aws::sns::SnsSms::from_conf(aws)),
+            chat,
+        }
+    }
+}
+
 impl LocalSystem {
     /// Reads the table's stream with stream-events (as its event source
     /// mapping would) and delivers its events through the bus's rules to
@@ -23,7 +56,7 @@ impl LocalSystem {
         streams: aws_sdk_dynamodbstreams::Client,
         store_for: impl Fn(&'static str) -> DynamoStore,
         scheduler: Option<EventBridgeScheduler>,
-        mail: Option<(lifeline_aws::ses::SesSender, lifeline_domain::types::Email)>,
+        mail: Option<AlertSenders>,
     ) -> tokio::task::JoinHandle<()> {
         let table = self.store.table().to_string();
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
@@ -40,14 +73,22 @@ impl LocalSystem {
             self.config.clone(),
         ));
         self.register("incident-log", event_function(incidents));
-        if let Some((sender, from)) = mail {
+        if let Some(senders) = mail {
+            let sms = senders
+                .sms
+                .map(|s| Arc::new(s) as Arc<dyn lifeline_app::ports::SmsSender>);
+            let chat = senders
+                .chat
+                .map(|c| Arc::new(c) as Arc<dyn lifeline_app::ports::ChatSender>);
             let mut notifier = notifier::Notifier::new(
                 store("notifier"),
-                Arc::new(sender),
+                Arc::new(senders.email),
                 clock.clone(),
-                from,
+                senders.from,
                 &self.config.settings,
-            );
+            )
+            .with_channels(sms, chat)
+            .with_timeline(store("notifier"), &self.config.settings);
             if let Some(base) = &self.config.settings.ack_base_url {
                 let links = lifeline_edge::webhook::SignedAckLinks {
                     secret: self.config.webhook_secret.clone(),

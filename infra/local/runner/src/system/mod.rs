@@ -4,6 +4,7 @@
 //! (EventBridge Scheduler's firings), `routes` (the HTTP routes).
 
 mod consumers;
+pub use consumers::AlertSenders;
 mod routes;
 mod schedules;
 
@@ -66,6 +67,11 @@ struct Schedules {
 }
 
 impl LocalSystem {
+    /// The settings the functions were configured with.
+    pub fn settings(&self) -> &lifeline_app::settings::Settings {
+        &self.config.settings
+    }
+
     /// Models Lambda's concurrency with `ceilings` instead of the template's
     /// defaults.
     pub fn with_concurrency(mut self, ceilings: crate::concurrency::Ceilings) -> Self {

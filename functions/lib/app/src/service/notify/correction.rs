@@ -2,12 +2,18 @@
 //! now names the number the platform presented, and an e-mail that named
 //! another is followed by a short correction to the same recipients, once.
 
-use crate::ports::{EmailSender, NotifyStore};
-use lifeline_domain::notification::{correction_email, notification_data};
-use lifeline_domain::types::{AgentId, CallId};
+use crate::ports::{EmailSender, NotifyContext, NotifyStore};
+use lifeline_domain::locale::Locale;
+use lifeline_domain::notification::{
+    choose_locale, correction_email, notification_data, MessageKind, NotificationData,
+    RenderedMessage,
+};
+use lifeline_domain::recipient::{Channel, Recipient};
+use lifeline_domain::types::{AgentId, CallId, E164};
 
 use super::outcome::RetryLater;
 use super::recipients::Addressees;
+use super::rendering::message_in;
 use super::service::NotifyService;
 
 /// How long a correction waits for the first e-mail's outcome: one being
@@ -61,18 +67,16 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             Addressees::Nobody(_) => return Ok(Corrected::Nothing),
         };
         let data = notification_data(call, ctx.agent.as_ref(), self.window);
-        let email = correction_email(&data, named);
+        let senders = self.senders();
         for (position, to) in (1..).zip(&recipients) {
+            let message = correction_for(&ctx, to, &data, named)?;
             // A failure asks for the event again: the correction goes to all
             // once more rather than to some never.
-            self.sender
-                .send(&self.from, to, &email)
-                .await
-                .map_err(|e| {
-                    tracing::warn!(call_id = %call_id, recipient = position, error = ?e,
+            senders.send(to, &message).await.map_err(|e| {
+                tracing::warn!(call_id = %call_id, recipient = position, error = ?e,
                         "correction e-mail not sent; will retry");
-                    RetryLater(format!("correction to recipient {position}: {e:?}"))
-                })?;
+                RetryLater(format!("correction to recipient {position}: {e:?}"))
+            })?;
         }
         self.store
             .record_correction(call_id, &call.caller_id)
@@ -84,4 +88,23 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             .emit("NotificationCorrections", 1.0, "Count", &[]);
         Ok(Corrected::Sent(recipients.len()))
     }
+}
+
+/// The correction to `to`: the English e-mail as it has always been, else
+/// the correction of `to`'s locale family on `to`'s channel.
+fn correction_for(
+    ctx: &NotifyContext,
+    to: &Recipient,
+    data: &NotificationData,
+    named: &E164,
+) -> Result<RenderedMessage, RetryLater> {
+    if to.channel() == Channel::Email && choose_locale(to.locale, ctx.tenant_locale) == Locale::En {
+        return Ok(RenderedMessage::Email(correction_email(data, named)));
+    }
+    message_in(
+        ctx,
+        to,
+        MessageKind::Correction,
+        &data.clone().corrected_from(named),
+    )
 }

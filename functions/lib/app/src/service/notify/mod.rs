@@ -23,9 +23,11 @@ mod sending;
 mod service;
 #[cfg(test)]
 mod tests;
+mod timeline;
 
 pub use correction::Corrected;
 pub use outcome::{Fallback, Notified, RetryLater, CALL_UNREADABLE};
 pub use recipients::PROFILE_RETRY_WINDOW;
 pub use rendering::compose_message;
+pub use sending::CHANNEL_NOT_CONFIGURED;
 pub use service::{AckLinking, NotifyService};

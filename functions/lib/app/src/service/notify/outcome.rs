@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::ports::{Delivery, NotifyProgress, Tally};
-use lifeline_domain::notification::recipient_tag;
-use lifeline_domain::types::{CallId, Email};
+use lifeline_domain::notification::address_tag;
+use lifeline_domain::recipient::Recipient;
+use lifeline_domain::types::CallId;
 
 /// What a parked notification records: no store text, no addresses.
 pub const CALL_UNREADABLE: &str = "the call record is unreadable: no e-mail could be written";
@@ -61,14 +62,18 @@ pub struct RetryLater(pub String);
 
 /// How the recipients' deliveries add up, once every one is settled (by
 /// this attempt or an earlier one).
-pub(super) fn tally(call_id: &CallId, recipients: &[Email], progress: &NotifyProgress) -> Tally {
+pub(super) fn tally(
+    call_id: &CallId,
+    recipients: &[Recipient],
+    progress: &NotifyProgress,
+) -> Tally {
     let mut tally = Tally {
         recipients: recipients.len(),
         sent: 0,
         refused: BTreeMap::new(),
     };
     for to in recipients {
-        match progress.get(&recipient_tag(call_id, to)) {
+        match progress.get(&address_tag(call_id, &to.address)) {
             Some(Delivery::Sent) => tally.sent += 1,
             Some(Delivery::Refused(code)) => *tally.refused.entry(code.clone()).or_default() += 1,
             None => {}

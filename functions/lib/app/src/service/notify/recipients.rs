@@ -3,8 +3,7 @@
 //! unnotified because a lookup failed.
 
 use crate::ports::{NotifyContext, NotifyItem};
-use lifeline_domain::recipient::Recipients;
-use lifeline_domain::types::Email;
+use lifeline_domain::recipient::{Recipient, Recipients};
 
 use super::outcome::Fallback;
 
@@ -18,10 +17,10 @@ pub const PROFILE_RETRY_WINDOW: chrono::Duration = chrono::Duration::seconds(60)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Addressees {
     /// The agent's own list, with the tenant's security desk.
-    Own(Vec<Email>),
+    Own(Vec<Recipient>),
     /// The fallback list (with the security desk), and why the agent's
     /// could not be used.
-    Fallback(Vec<Email>, Fallback),
+    Fallback(Vec<Recipient>, Fallback),
     /// No list at all (the agent's cannot be used, no fallback configured).
     Nobody(Fallback),
 }
@@ -32,14 +31,14 @@ impl Addressees {
     /// recipients (else the fallback list) and the security desk.
     pub(super) fn choose(ctx: &NotifyContext, fallback: &Recipients, drill: bool) -> Self {
         let policy = &ctx.escalation;
-        if drill && !policy.drill.emails().is_empty() {
-            return Addressees::Own(policy.drill.emails().to_vec());
+        if drill && !policy.drill.is_empty() {
+            return Addressees::Own(policy.drill.entries().to_vec());
         }
-        let desk = policy.security_desk.emails();
+        let desk = policy.security_desk.entries();
         let own = ctx
             .agent
             .as_ref()
-            .map(|a| a.recipients.as_slice())
+            .map(|a| a.recipients.entries())
             .unwrap_or_default();
         if !own.is_empty() {
             return Addressees::Own(with_desk(own, desk));
@@ -48,16 +47,16 @@ impl Addressees {
         if fallback.is_empty() && desk.is_empty() {
             Addressees::Nobody(why)
         } else {
-            Addressees::Fallback(with_desk(fallback.as_slice(), desk), why)
+            Addressees::Fallback(with_desk(fallback.entries(), desk), why)
         }
     }
 }
 
-/// `list`, then the desk's addresses not in it.
-fn with_desk(list: &[Email], desk: &[Email]) -> Vec<Email> {
+/// `list`, then the desk's addresses not in it (on the same channel).
+fn with_desk(list: &[Recipient], desk: &[Recipient]) -> Vec<Recipient> {
     let mut all = list.to_vec();
     for d in desk {
-        if !all.contains(d) {
+        if !all.iter().any(|r| r.address == d.address) {
             all.push(d.clone());
         }
     }
@@ -92,8 +91,8 @@ mod tests {
         Recipients::parse(s).unwrap()
     }
 
-    fn emails(s: &str) -> Vec<Email> {
-        list(s).emails().to_vec()
+    fn emails(s: &str) -> Vec<Recipient> {
+        list(s).entries().to_vec()
     }
 
     fn ctx(agent_recipients: &str, desk: &str, drill: &str) -> NotifyContext {

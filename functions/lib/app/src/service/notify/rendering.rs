@@ -7,10 +7,11 @@ use crate::ports::NotifyContext;
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::locale::Locale;
 use lifeline_domain::notification::{
-    fit_sms, notification_data, render, render_message, sms_segments, Channel, MessageKind,
-    NotificationData, NotificationTemplate, RenderedEmail, RenderedMessage, RenderedSms,
-    TemplateFamily,
+    choose_locale, fit_sms, notification_data, render, render_message, sms_segments, Channel,
+    MessageKind, NotificationData, NotificationTemplate, RenderedEmail, RenderedMessage,
+    RenderedSms, TemplateFamily,
 };
+use lifeline_domain::recipient::Recipient;
 
 use super::outcome::RetryLater;
 
@@ -37,6 +38,40 @@ pub(super) fn compose(
         render(&NotificationTemplate::builtin(), &data)
     });
     email.map_err(|e| RetryLater(format!("built-in template: {e}")))
+}
+
+/// The alert to `to`, in their locale (else the tenant's) on their
+/// channel; `data` is the call's, with `to`'s acknowledgement link. The
+/// English e-mail is the template in force, as it has always been.
+pub(super) fn alert_for(
+    to: &Recipient,
+    call: &EmergencyCall,
+    ctx: &NotifyContext,
+    window: chrono::Duration,
+    to_fallback: bool,
+    ack_link: Option<String>,
+) -> Result<RenderedMessage, RetryLater> {
+    let locale = choose_locale(to.locale, ctx.tenant_locale);
+    if to.channel() == Channel::Email && locale == Locale::En {
+        return compose(call, ctx, window, to_fallback, ack_link).map(RenderedMessage::Email);
+    }
+    let mut data = notification_data(call, ctx.agent.as_ref(), window);
+    data.sent_to_fallback = to_fallback;
+    data.ack_link = ack_link;
+    message_in(ctx, to, MessageKind::Alert, &data)
+}
+
+/// `kind`'s message to `to`, from `data` (with `to`'s link): in `to`'s
+/// locale, from that locale's stored family when there is one.
+pub(super) fn message_in(
+    ctx: &NotifyContext,
+    to: &Recipient,
+    kind: MessageKind,
+    data: &NotificationData,
+) -> Result<RenderedMessage, RetryLater> {
+    let locale = choose_locale(to.locale, ctx.tenant_locale);
+    let stored = ctx.families.iter().find(|f| f.locale == locale);
+    compose_message(stored, locale, kind, to.channel(), data)
 }
 
 /// `kind`'s message to one recipient on `channel`, in `locale` (see

@@ -7,21 +7,21 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::metrics::{EmfStdout, Metrics};
 use crate::ports::{
-    AckLinks, AckStore, EmailSender, NotificationOutcome, NotifyContext, NotifyItem, NotifyStore,
-    Tally,
+    AckLinks, AckStore, ChatSender, EmailSender, IncidentStore, NotificationOutcome, NotifyContext,
+    NotifyItem, NotifyStore, SmsSender, Tally,
 };
 use lifeline_domain::ack::{AlertedRecipient, RecipientKey};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::lease::LeasePolicy;
-use lifeline_domain::notification::RenderedEmail;
-use lifeline_domain::recipient::Channel;
-use lifeline_domain::recipient::Recipients;
+use lifeline_domain::notification::RenderedMessage;
+use lifeline_domain::recipient::{Recipient, Recipients};
 use lifeline_domain::types::{AgentId, CallId, Email};
 
 use super::outcome::{notified, tally, Fallback, Notified, RetryLater, CALL_UNREADABLE};
 use super::recipients::{worth_waiting, Addressees};
-use super::rendering::compose;
+use super::rendering::alert_for;
 use super::sending::{Round, Sender};
+use super::timeline::Timeline;
 
 /// How long one delivery holds the sending (a round of SES calls takes
 /// seconds; Lambda retries an event a minute or more later).
@@ -30,6 +30,11 @@ const SENDING_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
 pub struct NotifyService<S, E> {
     pub(super) store: Arc<S>,
     pub(super) sender: Arc<E>,
+    /// SMS and chat senders (none: those recipients are refused, counted).
+    pub(super) sms: Option<Arc<dyn SmsSender>>,
+    pub(super) chat: Option<Arc<dyn ChatSender>>,
+    /// Where each recipient's outcome goes on the incident's timeline.
+    pub(super) timeline: Option<Timeline>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) metrics: Arc<dyn Metrics>,
     pub(super) from: Email,
@@ -52,6 +57,9 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         NotifyService {
             store,
             sender,
+            sms: None,
+            chat: None,
+            timeline: None,
             clock,
             metrics: Arc::new(EmfStdout),
             from,
@@ -66,6 +74,34 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     pub fn with_ack_links(mut self, ack: AckLinking) -> Self {
         self.ack = Some(ack);
         self
+    }
+
+    /// Sends SMS and chat recipients their alerts (without: refused).
+    pub fn with_channels(
+        mut self,
+        sms: Option<Arc<dyn SmsSender>>,
+        chat: Option<Arc<dyn ChatSender>>,
+    ) -> Self {
+        self.sms = sms;
+        self.chat = chat;
+        self
+    }
+
+    /// Puts each recipient's outcome on the incident's timeline (`keep`:
+    /// how long incident items are kept after a write).
+    pub fn with_timeline(mut self, store: Arc<dyn IncidentStore>, keep: chrono::Duration) -> Self {
+        self.timeline = Some(Timeline { store, keep });
+        self
+    }
+
+    /// The senders, for one round.
+    pub(super) fn senders(&self) -> Sender<'_> {
+        Sender {
+            email: &*self.sender,
+            sms: self.sms.as_deref(),
+            chat: self.chat.as_deref(),
+            from: &self.from,
+        }
     }
 
     /// Emits to `metrics` instead of the EMF log lines (tests).
@@ -114,21 +150,22 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         };
         let recipients = recipients.as_slice();
         let links = self.alerted(call, recipients).await?;
-        let emails = links
-            .into_iter()
-            .map(|link| compose(call, &ctx, self.window, fallback.is_some(), link))
+        let messages = recipients
+            .iter()
+            .zip(links)
+            .map(|(to, link)| alert_for(to, call, &ctx, self.window, fallback.is_some(), link))
             .collect::<Result<Vec<_>, _>>()?;
         self.claim(call_id).await?;
-        self.send_each(&ctx, call, agent_id, recipients, fallback, &emails)
+        self.send_each(&ctx, call, agent_id, recipients, fallback, &messages)
             .await
     }
 
     /// Keeps who is alerted and gives each recipient's link (none without
     /// links): kept before anything is sent, so every link acknowledges.
-    async fn alerted(
+    pub(super) async fn alerted(
         &self,
         call: &EmergencyCall,
-        recipients: &[Email],
+        recipients: &[Recipient],
     ) -> Result<Vec<Option<String>>, RetryLater> {
         let Some(ack) = &self.ack else {
             return Ok(vec![None; recipients.len()]);
@@ -137,9 +174,9 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         let alerted: Vec<AlertedRecipient> = recipients
             .iter()
             .map(|to| AlertedRecipient {
-                key: RecipientKey::of(Channel::Email, to.as_str()),
-                channel: Channel::Email,
-                address: to.as_str().to_string(),
+                key: RecipientKey::of(to.channel(), to.address.as_str()),
+                channel: to.channel(),
+                address: to.address.as_str().to_string(),
             })
             .collect();
         // As long as a link works, and a day more for the incident's review.
@@ -227,26 +264,28 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         ctx: &NotifyContext,
         call: &EmergencyCall,
         agent_id: &AgentId,
-        recipients: &[Email],
+        recipients: &[Recipient],
         fallback: Option<Fallback>,
-        emails: &[RenderedEmail],
+        messages: &[RenderedMessage],
     ) -> Result<Notified, RetryLater> {
         let first_messages = !ctx.progress.any_sent();
         let started = self.clock.now();
-        let sender = Sender {
-            sender: &*self.sender,
-            from: &self.from,
-        };
-        let round = sender
+        let round = self
+            .senders()
             .round(
                 &call.call_id,
                 agent_id,
                 recipients,
                 ctx.progress.clone(),
-                emails,
+                messages,
             )
             .await;
         self.count(&round, first_messages.then(|| started - call.dialed_at));
+        if let Some(timeline) = &self.timeline {
+            timeline
+                .record_round(call, &round, self.clock.now(), None)
+                .await;
+        }
         if !round.pending.is_empty() {
             return Err(self.keep_progress(&call.call_id, &round, recipients).await);
         }
@@ -300,7 +339,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         &self,
         call_id: &CallId,
         round: &Round,
-        recipients: &[Email],
+        recipients: &[Recipient],
     ) -> RetryLater {
         // Written even when nothing settled: it lets go of this attempt's
         // claim, so that the retry (seconds later locally) may send.

@@ -13,6 +13,7 @@ use lifeline_domain::call::{AgentProfile, EmergencyCall};
 use lifeline_domain::recipient::Recipients;
 use lifeline_domain::testing::{agent, at, call};
 
+mod channels;
 mod correction;
 mod recipients;
 mod sending;

@@ -1,0 +1,141 @@
+//! Tier 1 on every channel, through the runner: e-mail (moto's SES), SMS
+//! (moto's SNS) and chat (a local sink), each recipient in their language
+//! with their own acknowledgement link; each outcome on the incident's
+//! timeline; an acknowledgement through the SMS link lands on the incident.
+
+use std::time::{Duration, Instant};
+
+use lifeline_app::ports::{AdminStore, IncidentStore};
+use lifeline_domain::incident::EntryKind;
+use lifeline_domain::numbers::Country;
+use lifeline_domain::recipient::Recipients;
+use lifeline_domain::route::NumberType;
+use lifeline_e2e::{agent, emails_to, sms_to, start, ChatSink, Local};
+use serde_json::json;
+
+/// A number no other test sends to.
+pub fn fresh_number() -> String {
+    let n = chrono::Utc::now().timestamp_subsec_nanos() % 10_000_000;
+    format!("+1206{n:07}")
+}
+
+/// Agent `agent_id` with recipients on every channel: an e-mail in English,
+/// an SMS in Spanish, a chat post in French. (e-mail, number)
+pub async fn every_channel(l: &Local, agent_id: &str, sink: &ChatSink) -> (String, String) {
+    let tag = &l.table[4..16];
+    let email = format!("sup+{agent_id}-{tag}@example.com");
+    let number = fresh_number();
+    let list = format!(
+        "{email}; sms:{number}|es; chat:{}|fr",
+        sink.url(&format!("/hooks/{agent_id}"))
+    );
+    let mut a = agent(
+        agent_id,
+        Country::US,
+        NumberType::CallingPlan,
+        "+14255550170",
+    );
+    a.recipients = Recipients::parse_stored(&list).expect("recipients");
+    l.store.put_agent(&a).await.expect("agent");
+    (email, number)
+}
+
+/// Polls `probe` until it gives something, for at most 10 s; when.
+pub async fn arrival<T, F, Fut>(what: &str, probe: F) -> (T, Instant)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return (v, Instant::now());
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn link_in(text: &str) -> String {
+    let at = text.find("http").expect("a link");
+    text[at..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_dial_alerts_every_channel_in_each_recipients_language() {
+    let l = start(2).await;
+    let sink = ChatSink::start().await;
+    let (email, number) = every_channel(&l, "a-71", &sink).await;
+    let call = format!("ch-{}", &l.table[4..16]);
+    let answered = Instant::now();
+    let r = l
+        .post(
+            "/calls/outbound",
+            &json!({"callId": call, "agentId": "a-71", "dialed": "911",
+                "from": "+14255550170", "location": {"country": "US"}}),
+        )
+        .await;
+    assert_eq!(r.json["action"], "emergency");
+
+    let (mail, _) = arrival("e-mail", || async {
+        emails_to(&email).await.into_iter().next()
+    })
+    .await;
+    let (sms, _) = arrival("SMS", || async { sms_to(&number).await.into_iter().next() }).await;
+    let (chat, _) = arrival("chat post", || async { sink.posts().into_iter().next() }).await;
+    assert!(answered.elapsed() < Duration::from_secs(10));
+    assert!(
+        mail.subject.starts_with("Emergency call"),
+        "{}",
+        mail.subject
+    );
+    assert!(sms.starts_with("EMERGENCIA:"), "Spanish: {sms}");
+    let chat = chat["text"].as_str().unwrap_or_default().to_string();
+    assert!(chat.contains("urgence"), "French: {chat}");
+    assert!(
+        sms.contains("/ack/") && chat.contains("/ack/"),
+        "links: {sms} / {chat}"
+    );
+    assert_ne!(link_in(&sms), link_in(&chat), "each their own link");
+
+    // Acknowledged from the phone: the incident says so, through SMS.
+    let resp = reqwest::Client::new()
+        .post(link_in(&sms))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("runner answers");
+    assert_eq!(resp.status(), 200);
+    let v: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(
+        (v["first"].as_bool(), v["you"]["channel"].as_str()),
+        (Some(true), Some("sms"))
+    );
+
+    l.settled().await;
+    let record = l
+        .store
+        .incident(&call.parse().expect("id"))
+        .await
+        .expect("incident");
+    let head = record.head.expect("opened");
+    assert_eq!(head.acknowledged.map(|a| a.channel), Some("sms".into()));
+    let mut alerted: Vec<String> = record
+        .timeline
+        .iter()
+        .filter(|e| e.kind == EntryKind::Alerted && e.detail.recipient.is_some())
+        .filter_map(|e| e.detail.channel.clone())
+        .collect();
+    alerted.sort();
+    assert_eq!(alerted, ["chat", "email", "sms"], "{:?}", record.timeline);
+    // Masked on the timeline: no whole number, no webhook path.
+    let shown = serde_json::to_string(&record.timeline).expect("json");
+    assert!(
+        !shown.contains(&number[1..]) && !shown.contains("/hooks/a-71"),
+        "{shown}"
+    );
+}
