@@ -181,6 +181,11 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         (k == "LIFELINE_SCHEDULE_GROUP").then(|| table.clone())
     })
     .expect("scheduler config");
+    let escalation_config = SchedulerConfig::for_escalations(Mode::Local, |k| {
+        (k == "LIFELINE_SCHEDULE_GROUP").then(|| table.clone())
+    })
+    .expect("escalation config")
+    .expect("local: always");
     let scheduler_calls = CallCounter::new();
     // A broken Scheduler endpoint, for the fault tests.
     let lease_conf = match vars.get("LIFELINE_E2E_SCHEDULER_ENDPOINT") {
@@ -333,12 +338,18 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
             )
         },
         Some(EventBridgeScheduler::new(lease_scheduler, sched_config)),
-        Some(AlertSenders::local(
-            lifeline_aws::ses::SesSender::new(ses),
-            NOTIFY_FROM.parse().expect("from"),
-            &conf,
-            system.settings(),
-        )),
+        Some(
+            AlertSenders::local(
+                lifeline_aws::ses::SesSender::new(ses),
+                NOTIFY_FROM.parse().expect("from"),
+                &conf,
+                system.settings(),
+            )
+            .escalating(EventBridgeScheduler::new(
+                schedules.clone(),
+                escalation_config,
+            )),
+        ),
     );
     // Straight to DynamoDB Local, as the stream consumers.
     let outbox_consumer = system.start_outbox_consumer(DynamoStore::from_conf(&conf, &table));

@@ -90,6 +90,10 @@ impl<S: ReleaseStore + PresenceStore, P: LeaseScheduler> CallbackLease<S, P> {
         match input {
             ScheduleInput::Lease(expiry) => self.expire(&expiry).await,
             ScheduleInput::Presence { check } => self.check(&check).await,
+            // The notifier's: a schedule aimed here by mistake alerts nobody.
+            ScheduleInput::Escalation { .. } => Err(LeaseError::Unrecognised(
+                "an escalation firing: the notifier's, not callback-lease's".into(),
+            )),
         }
     }
 

@@ -8,15 +8,19 @@
 //! call record that does not decode is recorded as failed, never retried.
 //! `lifeline.call.caller_id_corrected` → a short correction to the same
 //! recipients when the e-mail named another number than the PSAP was shown.
+//! Every recipient is reached on their own channel (e-mail, SMS, chat) in
+//! their own language. An escalation step's schedule (`{"escalation": …}`)
+//! → the step's tier, when nobody has acknowledged (once per step).
 
 use lifeline_app::clock::Clock;
 use lifeline_app::metrics::Metrics;
 use lifeline_app::ports::{
     AckLinks, AckStore, ChatSender, EmailSender, IncidentStore, NotifyStore, SmsSender,
 };
-use lifeline_app::service::notify::{AckLinking, NotifyService};
+use lifeline_app::service::notify::{AckLinking, Escalating, NotifyService};
 use lifeline_app::settings::Settings;
 use lifeline_domain::events::DomainEvent;
+use lifeline_domain::expiry::ScheduleInput;
 use lifeline_domain::types::Email;
 use lifeline_edge::events::decode;
 use lifeline_edge::lambda::{failure, EventHandler};
@@ -71,6 +75,13 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
         self
     }
 
+    /// Escalates incidents nobody acknowledged (`escalating`'s schedules
+    /// target this function).
+    pub fn with_escalation(mut self, escalating: Escalating) -> Self {
+        self.service = self.service.with_escalation(escalating);
+        self
+    }
+
     /// Emits to `metrics` instead of the EMF log lines (tests).
     pub fn with_metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
         self.service = self.service.with_metrics(metrics);
@@ -81,6 +92,9 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
 #[async_trait::async_trait]
 impl<S: NotifyStore + 'static, E: EmailSender + 'static> EventHandler for Notifier<S, E> {
     async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
+        if payload.get("escalation").is_some() {
+            return self.escalation_due(payload).await;
+        }
         let event = decode(&payload).map_err(|e| failure("BadEvent", e))?;
         if let DomainEvent::CallerIdCorrected(call) = &event {
             let corrected = self
@@ -104,6 +118,27 @@ impl<S: NotifyStore + 'static, E: EmailSender + 'static> EventHandler for Notifi
                 failure("NotificationNotSent", e)
             })?;
         Ok(json!({ "notified": call.call_id }))
+    }
+}
+
+impl<S: NotifyStore + 'static, E: EmailSender + 'static> Notifier<S, E> {
+    /// An escalation step's schedule fired. A failure is retried by the
+    /// scheduler's retry policy, then kept in its dead-letter queue.
+    async fn escalation_due(&self, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
+        let Ok(ScheduleInput::Escalation { firing }) = serde_json::from_value(payload) else {
+            return Err(failure(
+                "BadEvent",
+                "an escalation firing that does not read",
+            ));
+        };
+        let outcome = self.service.on_escalation_due(&firing).await.map_err(|e| {
+            tracing::warn!(call_id = %firing.call_id, step = %firing.label(), error = %e,
+                "escalation step not done yet; retried");
+            failure("EscalationNotSent", e)
+        })?;
+        Ok(
+            json!({ "escalation": firing.call_id, "step": firing.label(), "outcome": format!("{outcome:?}") }),
+        )
     }
 }
 

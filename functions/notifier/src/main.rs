@@ -2,7 +2,9 @@
 
 use lifeline_app::clock::SystemClock;
 use lifeline_app::ports::{ChatSender, SmsSender};
+use lifeline_app::service::notify::Escalating;
 use lifeline_aws::dynamo::DynamoStore;
+use lifeline_aws::scheduler::{EventBridgeScheduler, SchedulerConfig};
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
 use lifeline_aws::ses::SesSender;
 use lifeline_aws::sns::SnsSms;
@@ -33,7 +35,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sms: Arc<dyn SmsSender> = Arc::new(SnsSms::from_conf(&aws));
     notifier = notifier
         .with_channels(Some(sms), chat(&config.settings))
-        .with_timeline(store, &config.settings);
+        .with_timeline(store.clone(), &config.settings);
+    // Escalation, when the template names this function as its target.
+    if let Some(schedules) =
+        SchedulerConfig::for_escalations(Mode::Lambda, |k| std::env::var(k).ok())?
+    {
+        let scheduler = EventBridgeScheduler::new(aws_sdk_scheduler::Client::new(&aws), schedules);
+        notifier = notifier.with_escalation(Escalating {
+            steps: store.clone(),
+            schedules: Arc::new(scheduler),
+            acks: store,
+        });
+    }
     lifeline_edge::lambda::serve_events(notifier).await
 }
 

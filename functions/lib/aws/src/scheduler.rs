@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use crate::sdk::applied;
 use lifeline_app::ports::{LeaseScheduler, ScheduleError};
 use lifeline_app::settings::table::{
-    LIFELINE_LEASE_DLQ_ARN, LIFELINE_LEASE_TARGET_ARN, LIFELINE_SCHEDULER_ROLE_ARN,
-    LIFELINE_SCHEDULE_GROUP,
+    LIFELINE_ESCALATION_DLQ_ARN, LIFELINE_ESCALATION_TARGET_ARN, LIFELINE_LEASE_DLQ_ARN,
+    LIFELINE_LEASE_TARGET_ARN, LIFELINE_SCHEDULER_ROLE_ARN, LIFELINE_SCHEDULE_GROUP,
 };
 use lifeline_app::settings::{ConfigError, Mode, Setting};
 use lifeline_domain::expiry::ExpirySchedule;
@@ -39,6 +39,43 @@ impl SchedulerConfig {
         mode: Mode,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
+        Self::targeting(
+            mode,
+            (&LIFELINE_LEASE_TARGET_ARN, "callback-lease"),
+            &LIFELINE_LEASE_DLQ_ARN,
+            get,
+        )
+    }
+
+    /// The escalation schedules' configuration (the notifier's own ARN as
+    /// their target). `None` on AWS without a target: no escalation.
+    pub fn for_escalations(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let unset = LIFELINE_ESCALATION_TARGET_ARN
+            .raw(&get)
+            .is_none_or(|v| v.is_empty());
+        if unset && mode == Mode::Lambda {
+            return Ok(None);
+        }
+        Self::targeting(
+            mode,
+            (&LIFELINE_ESCALATION_TARGET_ARN, "notifier"),
+            &LIFELINE_ESCALATION_DLQ_ARN,
+            get,
+        )
+        .map(Some)
+    }
+
+    /// Schedules in the group, invoking `target` (a setting, and the local
+    /// function name its dummy ARN names), dead letters to `dlq`.
+    fn targeting(
+        mode: Mode,
+        (target, local_function): (&Setting, &str),
+        dlq: &Setting,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let group = LIFELINE_SCHEDULE_GROUP.raw_or_default(&get);
         if group.is_empty() || group.len() > 64 {
             return Err(LIFELINE_SCHEDULE_GROUP.invalid("1 to 64 characters"));
@@ -55,14 +92,14 @@ impl SchedulerConfig {
         };
         Ok(SchedulerConfig {
             target_arn: arn(
-                &LIFELINE_LEASE_TARGET_ARN,
-                "arn:aws:lambda:us-east-1:000000000000:function:callback-lease",
+                target,
+                &format!("arn:aws:lambda:us-east-1:000000000000:function:{local_function}"),
             )?,
             role_arn: arn(
                 &LIFELINE_SCHEDULER_ROLE_ARN,
                 "arn:aws:iam::000000000000:role/lifeline-scheduler",
             )?,
-            dead_letter_arn: LIFELINE_LEASE_DLQ_ARN.raw(&get).filter(|v| !v.is_empty()),
+            dead_letter_arn: dlq.raw(&get).filter(|v| !v.is_empty()),
             group,
         })
     }

@@ -34,6 +34,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let aws = load_aws_config(ClientProfile::CriticalPath).await;
     let store = DynamoStore::from_conf(&aws, &config.table);
     let schedules = SchedulerConfig::from_env(Mode::Local)?;
+    // Locally always: its target is the runner's own notifier.
+    let escalations = SchedulerConfig::for_escalations(Mode::Local, |k| std::env::var(k).ok())?;
     let from = notify_from(Mode::Local, |k| std::env::var(k).ok())?;
     let scheduler = aws_sdk_scheduler::Client::new(&aws);
     // Twilio signs the URL it calls: by default this runner's own address.
@@ -114,13 +116,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let streams = system.start_stream_consumers(
         aws_sdk_dynamodbstreams::Client::new(&aws),
         |_| store.clone(),
-        Some(EventBridgeScheduler::new(scheduler, schedules)),
-        Some(AlertSenders::local(
-            SesSender::new(aws_sdk_sesv2::Client::new(&aws)),
-            from,
-            &aws,
-            system.settings(),
-        )),
+        Some(EventBridgeScheduler::new(scheduler.clone(), schedules)),
+        Some({
+            let senders = AlertSenders::local(
+                SesSender::new(aws_sdk_sesv2::Client::new(&aws)),
+                from,
+                &aws,
+                system.settings(),
+            );
+            match escalations {
+                Some(config) => senders.escalating(EventBridgeScheduler::new(scheduler, config)),
+                None => senders,
+            }
+        }),
     );
     let firing = system.start_scheduler(std::time::Duration::from_secs(1));
     let outbox = system.start_outbox_consumer(store.clone());

@@ -34,6 +34,14 @@ pub struct State {
     pub held_writes: Vec<(EmergencyCall, crate::ports::LeaseWrite)>,
     /// The tenant's escalation policy (none set: the default).
     pub escalation: Option<lifeline_domain::escalation::EscalationPolicy>,
+    /// Each incident's escalation steps: claimed until, progress, done.
+    pub escalation_steps: std::collections::HashMap<
+        (
+            lifeline_domain::types::CallId,
+            lifeline_domain::escalation::StepKey,
+        ),
+        StoredStep,
+    >,
     /// Who each incident's alerts went to, and the acknowledgements.
     pub alerted: HashMap<CallId, Vec<lifeline_domain::ack::AlertedRecipient>>,
     pub acks: HashMap<CallId, Vec<lifeline_domain::ack::Acknowledgement>>,
@@ -223,4 +231,12 @@ impl MemoryStore {
     pub(super) async fn answer(&self, op: WriteOp) {
         self.faults.answer(op).await;
     }
+}
+
+/// An escalation step, as the fake keeps it.
+#[derive(Debug, Clone, Default)]
+pub struct StoredStep {
+    pub claim_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub progress: crate::ports::NotifyProgress,
+    pub done: bool,
 }

@@ -29,7 +29,7 @@ pub use dial::{
     CallRecords, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
 };
 pub use error::StoreError;
-pub use escalation::EscalationStore;
+pub use escalation::{EscalationSteps, EscalationStore, StepBegun};
 pub use events::{BusEntry, EventPublisher, FailureKeeper, PublishError};
 pub use incident::{
     AckRecordError, AckRecorded, HeadError, IncidentFilter, IncidentRecord, IncidentStore,

@@ -49,6 +49,8 @@ const DIALERS: &[&str] = &[
 const TWILIO_ADAPTER: &[&str] = &["twilio-adapter", "lifeline-local"];
 const PLATFORM_PRESENCE: &[&str] = &["platform-presence", "lifeline-local"];
 const CALLBACK_LEASE: &[&str] = &["callback-lease", "lifeline-local"];
+const NOTIFIER_LOCAL: &[&str] = &["notifier", "lifeline-local"];
+const SCHEDULING: &[&str] = &["callback-lease", "notifier", "lifeline-local"];
 const STREAM_EVENTS: &[&str] = &["stream-events"];
 const RUNNER: &[&str] = &["lifeline-local"];
 const CLI: &[&str] = &["lifeline"];
@@ -229,11 +231,12 @@ settings! {
         shape: Shape::Described("1 to 64 characters"),
         read_by: &[
             "callback-lease",
+            "notifier",
             "lifeline-local",
             "lifeline",
             "lifeline-bench",
         ],
-        about: "callback-lease: the lease-expiry schedules' group (`lifeline doctor` too)",
+        about: "callback-lease, notifier: the group of the lease-expiry and escalation schedules (`lifeline doctor` too)",
     }
     LIFELINE_LEASE_TARGET_ARN {
         unset: Unset::Required("a dummy locally"),
@@ -244,14 +247,26 @@ settings! {
     LIFELINE_SCHEDULER_ROLE_ARN {
         unset: Unset::Required("a dummy locally"),
         shape: Shape::Described("an IAM role ARN"),
-        read_by: CALLBACK_LEASE,
-        about: "callback-lease: the role the schedules assume",
+        read_by: SCHEDULING,
+        about: "callback-lease, notifier: the role the schedules assume",
     }
     LIFELINE_LEASE_DLQ_ARN {
         unset: Unset::Note("none"),
         shape: Shape::Described("an SQS queue ARN"),
         read_by: CALLBACK_LEASE,
         about: "callback-lease: the schedules' dead-letter queue",
+    }
+    LIFELINE_ESCALATION_TARGET_ARN {
+        unset: Unset::Note("the notifier does not escalate (tier 1 only); a dummy locally"),
+        shape: Shape::Described("a Lambda function ARN (the notifier's own)"),
+        read_by: NOTIFIER_LOCAL,
+        about: "notifier: what the escalation schedules invoke",
+    }
+    LIFELINE_ESCALATION_DLQ_ARN {
+        unset: Unset::Note("none"),
+        shape: Shape::Described("an SQS queue ARN"),
+        read_by: NOTIFIER_LOCAL,
+        about: "notifier: where escalation firings the scheduler could not deliver go",
     }
     LIFELINE_EVENT_BUS {
         unset: Unset::Required(""),

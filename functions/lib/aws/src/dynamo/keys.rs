@@ -78,6 +78,13 @@ pub(crate) fn incident_pk(call: &CallId) -> String {
 pub(crate) fn incident_head_key(call: &CallId) -> Item {
     key(incident_pk(call), "HEAD")
 }
+/// An incident's escalation step (see `escalation_steps.rs`).
+pub(crate) fn escalation_step_key(
+    call: &CallId,
+    step: lifeline_domain::escalation::StepKey,
+) -> Item {
+    key(incident_pk(call), &step.sort_key())
+}
 pub(crate) fn incident_entry_key(call: &CallId, entry: &lifeline_domain::incident::Entry) -> Item {
     key(incident_pk(call), &entry.sort_key())
 }

@@ -23,6 +23,7 @@ mod codec;
 mod dial;
 mod end;
 mod escalation;
+mod escalation_steps;
 mod incident;
 mod kept_end;
 mod keys;

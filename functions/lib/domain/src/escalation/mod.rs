@@ -7,8 +7,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+mod firing;
 mod policy;
 
+pub use firing::{escalation_schedule, step_label, EscalationFiring};
 pub use policy::{EscalationPolicy, Tier};
 
 /// A tier after the first: its number and its delay since the opening.
@@ -76,6 +78,29 @@ pub struct Step {
     pub tier: u32,
     pub round: u32,
     pub due: DateTime<Utc>,
+}
+
+impl Step {
+    pub fn key(&self) -> StepKey {
+        StepKey {
+            tier: self.tier,
+            round: self.round,
+        }
+    }
+}
+
+/// A step by name: its tier and round (what makes it once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StepKey {
+    pub tier: u32,
+    pub round: u32,
+}
+
+impl StepKey {
+    /// `ESCSTEP#02#0000`: its item's sort key under the incident.
+    pub fn sort_key(&self) -> String {
+        format!("ESCSTEP#{:02}#{:04}", self.tier, self.round)
+    }
 }
 
 /// What the incident is, as escalation sees it.

@@ -38,7 +38,8 @@ pub struct PresenceCheck {
 }
 
 /// A schedule's input, as a firing hands it over: a lease's expiry (its own
-/// shape, as ever) or `{"presenceCheck": {...}}`. Anything else is refused.
+/// shape, as ever), `{"presenceCheck": {...}}` (both callback-lease's), or
+/// `{"escalation": {...}}` (the notifier's). Anything else is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ScheduleInput {
@@ -47,6 +48,10 @@ pub enum ScheduleInput {
         #[serde(rename = "presenceCheck")]
         check: PresenceCheck,
     },
+    Escalation {
+        #[serde(rename = "escalation")]
+        firing: crate::escalation::EscalationFiring,
+    },
 }
 
 impl ScheduleInput {
@@ -54,15 +59,15 @@ impl ScheduleInput {
     pub fn lease(&self) -> Option<&LeaseExpiry> {
         match self {
             ScheduleInput::Lease(e) => Some(e),
-            ScheduleInput::Presence { .. } => None,
+            _ => None,
         }
     }
 
     /// The presence check, if this is one.
     pub fn presence_check(&self) -> Option<&PresenceCheck> {
         match self {
-            ScheduleInput::Lease(_) => None,
             ScheduleInput::Presence { check } => Some(check),
+            _ => None,
         }
     }
 }

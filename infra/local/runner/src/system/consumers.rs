@@ -18,6 +18,8 @@ pub struct AlertSenders {
     pub from: lifeline_domain::types::Email,
     pub sms: Option<lifeline_aws::sns::SnsSms>,
     pub chat: Option<lifeline_chat::WebhookChat>,
+    /// The escalation schedules (none: tier 1 only).
+    pub escalations: Option<EventBridgeScheduler>,
 }
 
 impl AlertSenders {
@@ -40,7 +42,15 @@ impl AlertSenders {
             from,
             sms: Some(lifeline_aws::sns::SnsSms::from_conf(aws)),
             chat,
+            escalations: None,
         }
+    }
+
+    /// Escalates through schedules made with `scheduler` (fired by the
+    /// runner when they fall due on its clock).
+    pub fn escalating(mut self, scheduler: EventBridgeScheduler) -> Self {
+        self.escalations = Some(scheduler);
+        self
     }
 }
 
@@ -89,6 +99,14 @@ impl LocalSystem {
             )
             .with_channels(sms, chat)
             .with_timeline(store("notifier"), &self.config.settings);
+            if let Some(scheduler) = senders.escalations {
+                let steps = store("notifier");
+                notifier = notifier.with_escalation(lifeline_app::service::notify::Escalating {
+                    steps: steps.clone(),
+                    schedules: Arc::new(scheduler),
+                    acks: steps,
+                });
+            }
             if let Some(base) = &self.config.settings.ack_base_url {
                 let links = lifeline_edge::webhook::SignedAckLinks {
                     secret: self.config.webhook_secret.clone(),

@@ -95,28 +95,14 @@ impl LocalSystem {
                 continue;
             }
             let payload: serde_json::Value = serde_json::from_str(input).unwrap_or_default();
-            // The scheduler hands the firing to Lambda as an asynchronous
-            // invocation and is done with it (then deletes the schedule:
-            // `ActionAfterCompletion: DELETE`); Lambda retries a failure and
-            // keeps it in callback-lease's failure queue. Without failure
-            // queues, the runner invokes directly and retries next round.
-            let handed_over = match &self.invoker {
-                Some(invoker) => {
-                    let released = invoker.invoke_first("callback-lease", payload).await;
-                    tracing::info!(schedule = %name, first_attempt_ok = released, "schedule fired");
-                    true
-                }
-                None => match s.target.invoke(payload).await {
-                    Ok(out) => {
-                        tracing::info!(schedule = %name, result = %out, "schedule fired");
-                        true
-                    }
-                    Err(e) => {
-                        tracing::warn!(schedule = %name, error = %e, "schedule firing failed; retried next round");
-                        false
-                    }
-                },
+            // Lease expiries and presence checks are callback-lease's,
+            // escalation steps the notifier's (each schedule's target).
+            let function = if payload.get("escalation").is_some() {
+                "notifier"
+            } else {
+                "callback-lease"
             };
+            let handed_over = self.fire(s, function, &name, payload).await;
             if handed_over {
                 fired += 1;
                 let _ = s
@@ -129,6 +115,47 @@ impl LocalSystem {
             }
         }
         fired
+    }
+
+    /// Hands one firing to `function`. The scheduler hands it to Lambda as
+    /// an asynchronous invocation and is done with it (then deletes the
+    /// schedule: `ActionAfterCompletion: DELETE`); Lambda retries a failure
+    /// and keeps it in the function's failure queue. Without failure
+    /// queues, the runner invokes directly and retries next round (false).
+    async fn fire(
+        &self,
+        s: &Schedules,
+        function: &'static str,
+        name: &str,
+        payload: serde_json::Value,
+    ) -> bool {
+        if let Some(invoker) = &self.invoker {
+            let first_attempt_ok = invoker.invoke_first(function, payload).await;
+            tracing::info!(schedule = %name, function, first_attempt_ok, "schedule fired");
+            return true;
+        }
+        let result = if function == "callback-lease" {
+            s.target.invoke(payload).await.map_err(|e| e.to_string())
+        } else {
+            let Some(target) = self.function(function) else {
+                tracing::warn!(schedule = %name, function, "the schedule's target is not running; retried next round");
+                return false;
+            };
+            target
+                .invoke(payload.to_string().as_bytes())
+                .await
+                .map_err(|e| format!("{}: {}", e.error_type, e.error_message))
+        };
+        match result {
+            Ok(out) => {
+                tracing::info!(schedule = %name, function, result = %out, "schedule fired");
+                true
+            }
+            Err(e) => {
+                tracing::warn!(schedule = %name, function, error = %e, "schedule firing failed; retried next round");
+                false
+            }
+        }
     }
 
     /// Fires due schedules every `every` until the task is aborted.

@@ -62,7 +62,7 @@ pub struct Applied {
     pub unconfirmed: Vec<CallId>,
 }
 
-pub struct IncidentService<S> {
+pub struct IncidentService<S: ?Sized> {
     store: Arc<S>,
     clock: Arc<dyn Clock>,
     /// How long an incident's items are kept after each write.
@@ -79,7 +79,7 @@ pub fn retention(settings: &Settings) -> Duration {
     settings.lease.active_call_limit + settings.lease.window + settings.record_retention
 }
 
-impl<S: IncidentStore> IncidentService<S> {
+impl<S: IncidentStore + ?Sized> IncidentService<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, keep: Duration) -> Self {
         IncidentService {
             store,

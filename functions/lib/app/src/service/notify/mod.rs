@@ -16,6 +16,7 @@
 //! presented another number than the e-mail named.
 
 mod correction;
+mod escalate;
 mod outcome;
 mod recipients;
 mod rendering;
@@ -26,8 +27,9 @@ mod tests;
 mod timeline;
 
 pub use correction::Corrected;
+pub use escalate::Escalated;
 pub use outcome::{Fallback, Notified, RetryLater, CALL_UNREADABLE};
 pub use recipients::PROFILE_RETRY_WINDOW;
 pub use rendering::compose_message;
 pub use sending::CHANNEL_NOT_CONFIGURED;
-pub use service::{AckLinking, NotifyService};
+pub use service::{AckLinking, Escalating, NotifyService};

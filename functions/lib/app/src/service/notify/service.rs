@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::metrics::{EmfStdout, Metrics};
 use crate::ports::{
-    AckLinks, AckStore, ChatSender, EmailSender, IncidentStore, NotificationOutcome, NotifyContext,
-    NotifyItem, NotifyStore, SmsSender, Tally,
+    AckLinks, AckStore, ChatSender, EmailSender, EscalationSteps, IncidentStore, LeaseScheduler,
+    NotificationOutcome, NotifyContext, NotifyItem, NotifyStore, SmsSender, Tally,
 };
 use lifeline_domain::ack::{AlertedRecipient, RecipientKey};
 use lifeline_domain::call::EmergencyCall;
@@ -43,6 +43,17 @@ pub struct NotifyService<S, E> {
     /// Each message's acknowledgement link, and where who was alerted is
     /// kept (none: messages go without links).
     pub(super) ack: Option<AckLinking>,
+    /// Schedules and alerts the escalation's tiers (none: tier 1 only).
+    pub(super) escalation: Option<Escalating>,
+}
+
+/// What escalation needs beside the alerting: where steps are kept, the
+/// schedules, and the acknowledgements.
+#[derive(Clone)]
+pub struct Escalating {
+    pub steps: Arc<dyn EscalationSteps>,
+    pub schedules: Arc<dyn LeaseScheduler>,
+    pub acks: Arc<dyn AckStore>,
 }
 
 /// What puts a personal acknowledgement link in each message.
@@ -66,6 +77,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             fallback: Recipients::default(),
             window: LeasePolicy::default().window,
             ack: None,
+            escalation: None,
         }
     }
 
@@ -73,6 +85,12 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// was alerted (before sending) so each of them can acknowledge.
     pub fn with_ack_links(mut self, ack: AckLinking) -> Self {
         self.ack = Some(ack);
+        self
+    }
+
+    /// Escalates incidents nobody acknowledged through the tenant's tiers.
+    pub fn with_escalation(mut self, escalation: Escalating) -> Self {
+        self.escalation = Some(escalation);
         self
     }
 
@@ -134,16 +152,30 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             .notify_context(call_id, agent_id)
             .await
             .map_err(|e| RetryLater(e.to_string()))?;
+        let notified = self.tier_one(&ctx, call_id, agent_id).await?;
+        // Once tier 1 is settled (again on a redelivery, which finds it so).
+        self.schedule_first(&ctx).await?;
+        Ok(notified)
+    }
+
+    /// Tier 1: the agent's recipients (else the fallback list) and the
+    /// security desk, or a drill's recipients.
+    async fn tier_one(
+        &self,
+        ctx: &NotifyContext,
+        call_id: &CallId,
+        agent_id: &AgentId,
+    ) -> Result<Notified, RetryLater> {
         // Read from the record even when the rest of it does not decode.
         if ctx.notification.is_some() {
             return Ok(Notified::AlreadyDone);
         }
-        self.report_unreadable(&ctx);
+        self.report_unreadable(ctx);
         let Some(call) = ctx.call.as_ref() else {
-            return self.without_call(&ctx, call_id, agent_id).await;
+            return self.without_call(ctx, call_id, agent_id).await;
         };
-        self.wait_for_unavailable(&ctx, call, agent_id)?;
-        let (recipients, fallback) = match Addressees::choose(&ctx, &self.fallback, call.test) {
+        self.wait_for_unavailable(ctx, call, agent_id)?;
+        let (recipients, fallback) = match Addressees::choose(ctx, &self.fallback, call.test) {
             Addressees::Own(list) => (list, None),
             Addressees::Fallback(list, why) => (list, Some(why)),
             Addressees::Nobody(why) => return self.nobody(call_id, agent_id, why).await,
@@ -153,10 +185,10 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         let messages = recipients
             .iter()
             .zip(links)
-            .map(|(to, link)| alert_for(to, call, &ctx, self.window, fallback.is_some(), link))
+            .map(|(to, link)| alert_for(to, call, ctx, self.window, fallback.is_some(), link))
             .collect::<Result<Vec<_>, _>>()?;
         self.claim(call_id).await?;
-        self.send_each(&ctx, call, agent_id, recipients, fallback, &messages)
+        self.send_each(ctx, call, agent_id, recipients, fallback, &messages)
             .await
     }
 

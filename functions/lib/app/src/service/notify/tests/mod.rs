@@ -15,6 +15,7 @@ use lifeline_domain::testing::{agent, at, call};
 
 mod channels;
 mod correction;
+mod escalation;
 mod recipients;
 mod sending;
 
