@@ -12,6 +12,7 @@ use serde_json::Value;
 
 fn recipient(channel: Channel, address: &str) -> AlertedRecipient {
     AlertedRecipient {
+        locale: None,
         key: RecipientKey::of(channel, address),
         channel,
         address: address.into(),

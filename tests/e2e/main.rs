@@ -11,6 +11,7 @@ mod doctor;
 mod escalation;
 mod fault_proxy;
 mod faults;
+mod follow_up;
 mod hostile;
 mod incident;
 mod invoke;

@@ -11,6 +11,7 @@ use lifeline_edge::webhook::issue_ack_token;
 
 fn alerted(channel: Channel, address: &str) -> AlertedRecipient {
     AlertedRecipient {
+        locale: None,
         key: RecipientKey::of(channel, address),
         channel,
         address: address.into(),

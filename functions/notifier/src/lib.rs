@@ -45,7 +45,8 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
         Notifier {
             service: NotifyService::new(store, sender, clock, from)
                 .with_fallback(settings.fallback_recipients.clone())
-                .with_window(settings.lease.window),
+                .with_window(settings.lease.window)
+                .with_misdial(settings.misdial_under),
         }
     }
 
@@ -106,6 +107,17 @@ impl<S: NotifyStore + 'static, E: EmailSender + 'static> EventHandler for Notifi
                     failure("CorrectionNotSent", e)
                 })?;
             return Ok(json!({ "corrected": call.call_id, "outcome": format!("{corrected:?}") }));
+        }
+        if let DomainEvent::CallEnded(call) = &event {
+            let done = self
+                .service
+                .on_call_ended(&call.call_id, &call.agent_id)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(call_id = %call.call_id, error = %e, "follow-up not sent to everyone yet; Lambda retries");
+                    failure("FollowUpNotSent", e)
+                })?;
+            return Ok(json!({ "followedUp": call.call_id, "outcome": format!("{done:?}") }));
         }
         let DomainEvent::CallStarted(call) = &event else {
             return Ok(json!({ "ignored": event.detail_type() }));

@@ -67,6 +67,9 @@ pub struct Settings {
     /// brings none (`LIFELINE_LOCATION_FRESH_HOURS`, default 12, 1 to 168):
     /// about a shift, after which the agent may be elsewhere.
     pub location_fresh_for: Duration,
+    /// A call shorter than this is a possible misdial in its follow-up
+    /// (`LIFELINE_MISDIAL_SECONDS`, default 10, 1 to 300).
+    pub misdial_under: Duration,
 }
 
 /// How long the dial gives one store request: the critical-path SDK
@@ -222,9 +225,11 @@ impl Settings {
             .map_err(|detail| LIFELINE_ACK_BASE_URL.invalid(detail))?;
         let dial_cache = LIFELINE_DIAL_CACHE_SECONDS.whole_number(&get)?;
         let location_fresh_hours = LIFELINE_LOCATION_FRESH_HOURS.whole_number(&get)?;
+        let misdial_seconds = LIFELINE_MISDIAL_SECONDS.whole_number(&get)?;
         Ok(Settings {
             dial_cache: Duration::seconds(dial_cache),
             location_fresh_for: Duration::hours(location_fresh_hours),
+            misdial_under: Duration::seconds(misdial_seconds),
             fallback_recipients,
             chat_allowed_hosts,
             ack_base_url,

@@ -42,6 +42,28 @@ pub struct AlertedRecipient {
     pub key: RecipientKey,
     pub channel: Channel,
     pub address: String,
+    /// The language of their messages (a follow-up is in it too).
+    pub locale: Option<crate::locale::Locale>,
+}
+
+impl AlertedRecipient {
+    /// The recipient alerted, on its channel and in its locale.
+    pub fn of(to: &crate::recipient::Recipient) -> Self {
+        AlertedRecipient {
+            key: RecipientKey::of(to.channel(), to.address.as_str()),
+            channel: to.channel(),
+            address: to.address.as_str().to_string(),
+            locale: to.locale,
+        }
+    }
+
+    /// The recipient again (none if the stored address no longer reads).
+    pub fn recipient(&self) -> Option<crate::recipient::Recipient> {
+        Some(crate::recipient::Recipient {
+            address: crate::recipient::Address::parse(self.channel, &self.address, 0).ok()?,
+            locale: self.locale,
+        })
+    }
 }
 
 /// One acknowledgement: who, through which channel, when.
@@ -121,6 +143,7 @@ mod tests {
         ]
         .iter()
         .map(|(c, a)| AlertedRecipient {
+            locale: None,
             key: RecipientKey::of(*c, a),
             channel: *c,
             address: a.to_string(),

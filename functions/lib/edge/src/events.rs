@@ -51,10 +51,11 @@ pub const PRESENCE_RULE: Rule = Rule {
     function: "presence-override",
     pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.ended"]}"#,
 };
-/// notifier: a call's start sends the e-mail; a corrected caller ID, its correction.
+/// notifier: a call's start sends the alert; a corrected caller ID, its
+/// correction; a call's end, the follow-up.
 pub const NOTIFY_RULE: Rule = Rule {
     function: "notifier",
-    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.caller_id_corrected"]}"#,
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.caller_id_corrected","lifeline.call.ended"]}"#,
 };
 /// callback-lease: a lease's change creates or moves its expiry schedule; a
 /// call's start without a lease, or its correction to a number without one,

@@ -103,6 +103,7 @@ mod tests {
 
     fn recipient(channel: Channel, address: &str) -> AlertedRecipient {
         AlertedRecipient {
+            locale: None,
             key: RecipientKey::of(channel, address),
             channel,
             address: address.into(),

@@ -217,6 +217,16 @@ settings! {
         read_by: CONFIG_READERS_AND_CLI,
         about: "how long an agent's registered location stands in for a dial that brings none (about a shift)",
     }
+    LIFELINE_MISDIAL_SECONDS {
+        unset: Unset::Default("10"),
+        shape: Shape::WholeNumber {
+            min: 1,
+            max: 300,
+            unit: "seconds",
+        },
+        read_by: CONFIG_READERS,
+        about: "notifier: an emergency call shorter than this is flagged \"possible misdial\" in the follow-up sent when it ends",
+    }
 
     // The settings of one function, or of the side services it calls.
 

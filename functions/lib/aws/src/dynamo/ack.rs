@@ -29,6 +29,7 @@ fn alerted_of(item: &Item) -> Option<AlertedRecipient> {
         key: RecipientKey::parse(r.opt_str("recipient")?)?,
         channel: Channel::from_tag(r.opt_str("channel")?)?,
         address: r.opt_str("address")?.to_string(),
+        locale: r.opt_str("locale").and_then(|l| l.parse().ok()),
     })
 }
 
@@ -85,9 +86,10 @@ impl AckStore for DynamoStore {
         recipients: &[AlertedRecipient],
         keep_until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        // One item per recipient, keyed by its digest: a repeat rewrites the same.
-        for r in recipients {
-            let item = HashMap::from([
+        // One item per recipient, keyed by its digest: a repeat rewrites the
+        // same. Written together: the alert waits for one round trip.
+        let puts = recipients.iter().map(|r| {
+            let mut item = HashMap::from([
                 ("pk".to_string(), s(incident_pk(incident))),
                 ("sk".to_string(), s(format!("ALERTED#{}", r.key))),
                 ("recipient".to_string(), s(r.key.as_str())),
@@ -95,13 +97,17 @@ impl AckStore for DynamoStore {
                 ("address".to_string(), s(r.address.as_str())),
                 (TTL_ATTRIBUTE.to_string(), epoch(keep_until)),
             ]);
+            if let Some(locale) = r.locale {
+                item.insert("locale".to_string(), s(locale.to_string()));
+            }
             self.client
                 .put_item()
                 .table_name(&self.table)
                 .set_item(Some(item))
                 .send()
-                .await
-                .map_err(unavailable)?;
+        });
+        for result in futures_util::future::join_all(puts).await {
+            result.map_err(unavailable)?;
         }
         Ok(())
     }

@@ -97,8 +97,15 @@ pub struct StepKey {
 }
 
 impl StepKey {
-    /// `ESCSTEP#02#0000`: its item's sort key under the incident.
+    /// The follow-up at the call's end: sent once, as a step is.
+    pub const FOLLOW_UP: StepKey = StepKey { tier: 0, round: 0 };
+
+    /// `ESCSTEP#02#0000` (`FOLLOWUP` for the follow-up): its item's sort
+    /// key under the incident.
     pub fn sort_key(&self) -> String {
+        if *self == StepKey::FOLLOW_UP {
+            return "FOLLOWUP".into();
+        }
         format!("ESCSTEP#{:02}#{:04}", self.tier, self.round)
     }
 }

@@ -43,7 +43,8 @@ fn rules_take_what_their_function_handles() {
     let taken = |rule: Rule, e: &Value| pattern_matches(rule.pattern, e);
     assert!(taken(PRESENCE_RULE, &start) && taken(PRESENCE_RULE, &end));
     assert!(!taken(PRESENCE_RULE, &lease));
-    assert!(taken(NOTIFY_RULE, &start) && !taken(NOTIFY_RULE, &end));
+    assert!(taken(NOTIFY_RULE, &start) && taken(NOTIFY_RULE, &end));
+    assert!(!taken(NOTIFY_RULE, &lease));
     // callback-lease takes a call's start too (for a call without a lease).
     assert!(taken(LEASE_RULE, &lease) && taken(LEASE_RULE, &start));
     assert!(!taken(LEASE_RULE, &end));
@@ -234,7 +235,11 @@ fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
                 LEASE_RULE.function,
                 INCIDENT_RULE.function,
             ],
-            "lifeline.call.ended" => &[PRESENCE_RULE.function, INCIDENT_RULE.function],
+            "lifeline.call.ended" => &[
+                PRESENCE_RULE.function,
+                NOTIFY_RULE.function,
+                INCIDENT_RULE.function,
+            ],
             "lifeline.call.caller_id_corrected" => &[NOTIFY_RULE.function, LEASE_RULE.function],
             "lifeline.lease.changed" => &[LEASE_RULE.function, INCIDENT_RULE.function],
             "lifeline.presence.overridden" | "lifeline.presence.restored" => {

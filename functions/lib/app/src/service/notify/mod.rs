@@ -17,6 +17,7 @@
 
 mod correction;
 mod escalate;
+mod follow_up;
 mod outcome;
 mod recipients;
 mod rendering;
@@ -28,6 +29,7 @@ mod timeline;
 
 pub use correction::Corrected;
 pub use escalate::Escalated;
+pub use follow_up::FollowedUp;
 pub use outcome::{Fallback, Notified, RetryLater, CALL_UNREADABLE};
 pub use recipients::PROFILE_RETRY_WINDOW;
 pub use rendering::compose_message;

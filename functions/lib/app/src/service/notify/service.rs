@@ -10,7 +10,7 @@ use crate::ports::{
     AckLinks, AckStore, ChatSender, EmailSender, EscalationSteps, IncidentStore, LeaseScheduler,
     NotificationOutcome, NotifyContext, NotifyItem, NotifyStore, SmsSender, Tally,
 };
-use lifeline_domain::ack::{AlertedRecipient, RecipientKey};
+use lifeline_domain::ack::AlertedRecipient;
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::lease::LeasePolicy;
 use lifeline_domain::notification::RenderedMessage;
@@ -40,6 +40,8 @@ pub struct NotifyService<S, E> {
     pub(super) from: Email,
     pub(super) fallback: Recipients,
     pub(super) window: chrono::Duration,
+    /// A call shorter than this is a possible misdial (its follow-up).
+    pub(super) misdial_under: chrono::Duration,
     /// Each message's acknowledgement link, and where who was alerted is
     /// kept (none: messages go without links).
     pub(super) ack: Option<AckLinking>,
@@ -76,6 +78,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             from,
             fallback: Recipients::default(),
             window: LeasePolicy::default().window,
+            misdial_under: chrono::Duration::seconds(10),
             ack: None,
             escalation: None,
         }
@@ -85,6 +88,13 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// was alerted (before sending) so each of them can acknowledge.
     pub fn with_ack_links(mut self, ack: AckLinking) -> Self {
         self.ack = Some(ack);
+        self
+    }
+
+    /// A call shorter than `under` is flagged a possible misdial in its
+    /// follow-up (`Settings::misdial_under`); 10 s unless told.
+    pub fn with_misdial(mut self, under: chrono::Duration) -> Self {
+        self.misdial_under = under;
         self
     }
 
@@ -203,14 +213,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             return Ok(vec![None; recipients.len()]);
         };
         let now = self.clock.now();
-        let alerted: Vec<AlertedRecipient> = recipients
-            .iter()
-            .map(|to| AlertedRecipient {
-                key: RecipientKey::of(to.channel(), to.address.as_str()),
-                channel: to.channel(),
-                address: to.address.as_str().to_string(),
-            })
-            .collect();
+        let alerted: Vec<AlertedRecipient> = recipients.iter().map(AlertedRecipient::of).collect();
         // As long as a link works, and a day more for the incident's review.
         let keep_until = now + chrono::Duration::days(2);
         ack.alerted

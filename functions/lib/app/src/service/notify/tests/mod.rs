@@ -16,6 +16,7 @@ use lifeline_domain::testing::{agent, at, call};
 mod channels;
 mod correction;
 mod escalation;
+mod follow_up;
 mod recipients;
 mod sending;
 
