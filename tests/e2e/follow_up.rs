@@ -91,3 +91,58 @@ async fn a_call_over_the_threshold_is_not_a_misdial() {
         mail.body
     );
 }
+
+/// A callback from the emergency service is on the incident's timeline,
+/// and the follow-up says it came.
+#[tokio::test]
+async fn a_callback_is_on_the_timeline_and_in_the_follow_up() {
+    use lifeline_app::ports::IncidentStore;
+    use lifeline_domain::incident::EntryKind;
+    let l = start(2).await;
+    let sink = ChatSink::start().await;
+    let (email, _) = every_channel(&l, "a-71", &sink).await;
+    let call = format!("fc-{}", &l.table[4..16]);
+    let r = l
+        .post(
+            "/calls/outbound",
+            &json!({"callId": call, "agentId": "a-71", "dialed": "911",
+                "from": "+14255550170", "location": {"country": "US"}}),
+        )
+        .await;
+    let number = r.json["callerId"]
+        .as_str()
+        .expect("a callback number")
+        .to_string();
+    arrival("the alert", || async {
+        emails_to(&email).await.into_iter().next()
+    })
+    .await;
+    let cb = l
+        .post("/calls/inbound", &lifeline_e2e::inbound(&number))
+        .await;
+    assert_eq!(cb.json["action"], "connect_agent", "{}", cb.json);
+    let id = call.parse().expect("id");
+    let (entry, _) = arrival("the callback on the timeline", || async {
+        l.store
+            .incident(&id)
+            .await
+            .ok()?
+            .timeline
+            .into_iter()
+            .find(|e| e.kind == EntryKind::Callback)
+    })
+    .await;
+    assert!(entry.detail.lease_id.is_some(), "{entry:?}");
+    l.advance(1).await;
+    l.post("/calls/ended", &json!({"callId": call, "agentId": "a-71"}))
+        .await;
+    let (mail, _) = arrival("the follow-up", || async {
+        emails_to(&email).await.into_iter().nth(1)
+    })
+    .await;
+    assert!(
+        mail.body.to_lowercase().contains("called back"),
+        "{}",
+        mail.body
+    );
+}

@@ -160,3 +160,25 @@ async fn a_panic_below_the_routing_follows_normal_routing() {
         (200, json!({"action": "continue"}))
     );
 }
+
+/// The callback is marked on the number (the incident shows it); a mark
+/// that cannot be written never changes the answer.
+#[tokio::test]
+async fn a_callback_is_marked_and_a_failed_mark_still_connects() {
+    let w = World::us(&["+14255550199"]);
+    let h = router(&w);
+    w.dial("c-1", "a-42").await;
+    let (_, v) = inbound(&w, &h, "+14255550199").await;
+    assert_eq!(v["action"], "connect_agent");
+    let marks = w.store.with_state(|s| s.callbacks.clone());
+    assert_eq!(marks.len(), 1);
+    assert_eq!(marks[0].0.as_str(), "+14255550199");
+    w.store.fail_next_writes(1);
+    let (status, v) = inbound(&w, &h, "+14255550199").await;
+    assert_eq!((status, v["action"].as_str()), (200, Some("connect_agent")));
+    assert_eq!(
+        w.store.with_state(|s| s.callbacks.len()),
+        1,
+        "the failed mark wrote nothing"
+    );
+}

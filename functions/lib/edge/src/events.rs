@@ -77,7 +77,7 @@ pub const PLATFORM_RULE: Rule = Rule {
 /// lease's release).
 pub const INCIDENT_RULE: Rule = Rule {
     function: "incident-log",
-    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.ended","lifeline.lease.changed","lifeline.notification.sent","lifeline.notification.failed","lifeline.presence.overridden","lifeline.presence.restored"]}"#,
+    pattern: r#"{"source":["lifeline"],"detail-type":["lifeline.call.started","lifeline.call.ended","lifeline.lease.changed","lifeline.callback.routed","lifeline.notification.sent","lifeline.notification.failed","lifeline.presence.overridden","lifeline.presence.restored"]}"#,
 };
 
 pub const RULES: [Rule; 5] = [

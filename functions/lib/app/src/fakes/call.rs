@@ -98,4 +98,15 @@ impl CallbackStore for MemoryStore {
         self.check(false)?;
         Ok(self.with_state(|s| s.numbers.get(number).and_then(|n| n.lease.clone())))
     }
+
+    async fn note_callback(
+        &self,
+        number: &E164,
+        lease: &lifeline_domain::types::LeaseId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.with_state(|s| s.callbacks.push((number.clone(), lease.clone(), at)));
+        Ok(())
+    }
 }

@@ -60,6 +60,15 @@ impl CallbackStore for PanickingStore {
     async fn lease_for_number(&self, _: &E164) -> Result<Option<Lease>, StoreError> {
         panic!("{BUG}")
     }
+
+    async fn note_callback(
+        &self,
+        _: &E164,
+        _: &lifeline_domain::types::LeaseId,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        panic!("{BUG}")
+    }
 }
 
 #[async_trait]

@@ -34,6 +34,12 @@ pub struct State {
     pub held_writes: Vec<(EmergencyCall, crate::ports::LeaseWrite)>,
     /// The tenant's escalation policy (none set: the default).
     pub escalation: Option<lifeline_domain::escalation::EscalationPolicy>,
+    /// The callbacks marked: number, lease, when.
+    pub callbacks: Vec<(
+        lifeline_domain::types::E164,
+        lifeline_domain::types::LeaseId,
+        chrono::DateTime<chrono::Utc>,
+    )>,
     /// Each incident's escalation steps: claimed until, progress, done.
     pub escalation_steps: std::collections::HashMap<
         (

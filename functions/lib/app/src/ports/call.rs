@@ -70,4 +70,13 @@ pub trait EndStore: CallRecords + KeptEnds + Send + Sync {
 pub trait CallbackStore: Send + Sync {
     /// The lease on a pool number, in one read.
     async fn lease_for_number(&self, number: &E164) -> Result<Option<Lease>, StoreError>;
+    /// Marks that a callback to `number` was routed under `lease` (one
+    /// write, only while that lease is on the number); the incident hears
+    /// of it through the table's stream.
+    async fn note_callback(
+        &self,
+        number: &E164,
+        lease: &lifeline_domain::types::LeaseId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
 }

@@ -86,12 +86,29 @@ pub fn item_change(
                 Some(c) => c,
                 None => r.parse("country")?,
             };
-            Some(ItemChange::Number {
-                number,
-                country,
-                before: old.as_ref().map(decode_lease).transpose()?.flatten(),
-                after: new.as_ref().map(decode_lease).transpose()?.flatten(),
-            })
+            let before = old.as_ref().map(decode_lease).transpose()?.flatten();
+            let after = new.as_ref().map(decode_lease).transpose()?.flatten();
+            // callback-router's mark alone (the lease as it was): a callback.
+            let marked = |i: &Option<Item>| {
+                i.as_ref()
+                    .and_then(|i| Reader::new(i).time(CALLBACK_MARK).ok().flatten())
+            };
+            match (marked(&new), after) {
+                (Some(at), Some(lease))
+                    if marked(&old) != Some(at) && before.as_ref() == Some(&lease) =>
+                {
+                    Some(ItemChange::Callback {
+                        lease: Box::new(lease),
+                        at,
+                    })
+                }
+                (_, after) => Some(ItemChange::Number {
+                    number,
+                    country,
+                    before,
+                    after,
+                }),
+            }
         }
         Some("presence") => Some(ItemChange::Presence {
             before: old.as_ref().map(decode_presence_facts).transpose()?,
@@ -107,6 +124,9 @@ pub fn item_change(
         _ => None,
     })
 }
+
+/// The number item's attribute callback-router marks (RFC 3339).
+pub const CALLBACK_MARK: &str = "lastCallbackAt";
 
 /// The item's `type`: what kind of item an image is.
 fn item_type(item: &Item) -> Option<&str> {
@@ -179,5 +199,36 @@ mod tests {
     fn a_call_image_names_its_lease_and_a_degraded_one_none() {
         assert_eq!(lease_of("call_notified").as_deref(), Some("l-1"));
         assert_eq!(lease_of("call_degraded"), None);
+    }
+
+    /// callback-router's mark on a leased number is a callback, not a
+    /// lease change; the same mark again (a redelivered image) is not new,
+    /// and a lease write that drops it is the lease's change.
+    #[test]
+    fn the_callback_mark_alone_is_a_callback() {
+        let leased = image("number_leased");
+        let mut marked = leased.clone();
+        let at = "2026-11-24T05:12:00Z";
+        let mark: serde_dynamo::Item =
+            serde_json::from_value(serde_json::json!({ CALLBACK_MARK: { "S": at } })).unwrap();
+        for (k, v) in std::collections::HashMap::<String, serde_dynamo::AttributeValue>::from(mark)
+        {
+            marked.insert(k, v);
+        }
+        match item_change(&leased, &marked) {
+            Ok(Some(ItemChange::Callback { lease, at: when })) => {
+                assert_eq!(when.to_rfc3339(), "2026-11-24T05:12:00+00:00");
+                assert_eq!(lease.agent.as_str(), "a-42");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            item_change(&marked, &marked),
+            Ok(Some(ItemChange::Number { .. }))
+        ));
+        assert!(matches!(
+            item_change(&marked, &leased),
+            Ok(Some(ItemChange::Number { .. }))
+        ));
     }
 }

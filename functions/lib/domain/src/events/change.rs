@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::detail::{
-    CallEvent, IncidentEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, PresenceEvent,
-    VERSION,
+    CallEvent, CallbackEvent, IncidentEvent, LeaseChanged, LeaseSnapshot, NotificationEvent,
+    PresenceEvent, VERSION,
 };
 use super::event::DomainEvent;
 use crate::incident::Incident;
@@ -57,6 +57,12 @@ pub enum ItemChange {
         before: Option<PresenceFacts>,
         after: Option<PresenceFacts>,
     },
+    /// A callback routed to the agent holding a number's lease (marked on
+    /// the number's item, its lease unchanged).
+    Callback {
+        lease: Box<Lease>,
+        at: DateTime<Utc>,
+    },
     /// An incident's head.
     Incident {
         before: Option<Box<Incident>>,
@@ -77,6 +83,13 @@ pub fn events_of(change: &ItemChange) -> Vec<DomainEvent> {
             after,
         } => lease_events(number, *country, before.as_ref(), after.as_ref()),
         ItemChange::Presence { before, after } => presence_events(before.as_ref(), after.as_ref()),
+        ItemChange::Callback { lease, at } => vec![DomainEvent::CallbackRouted(CallbackEvent {
+            version: VERSION,
+            lease_id: lease.lease_id.clone(),
+            agent_id: lease.agent.clone(),
+            leased_at: lease.leased_at,
+            at: *at,
+        })],
         ItemChange::Incident { before, after } => {
             incident_events(before.as_deref(), after.as_deref())
         }

@@ -142,6 +142,26 @@ impl NotificationEvent {
     }
 }
 
+/// `lifeline.callback.routed`: a call to a leased callback number was
+/// routed to the agent who holds the lease (the emergency service called
+/// back). No number: the lease names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackEvent {
+    pub version: u32,
+    pub lease_id: LeaseId,
+    pub agent_id: AgentId,
+    /// When the lease began: the incidents it can belong to opened since.
+    pub leased_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+impl CallbackEvent {
+    pub fn subject(&self) -> String {
+        format!("lease {}", self.lease_id)
+    }
+}
+
 /// `lifeline.presence.overridden` (Do Not Disturb set for an emergency call)
 /// and `lifeline.presence.restored` (the agent's last one ended: `status` is
 /// the one restored).

@@ -40,9 +40,9 @@ fn the_samples_readme_lists_every_detail_type_in_order() {
 
 #[test]
 fn the_events_section_counts_them() {
-    const WORDS: [&str; 12] = [
+    const WORDS: [&str; 16] = [
         "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven",
-        "Twelve",
+        "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen",
     ];
     let count = WORDS
         .get(DETAIL_TYPES.len() - 1)

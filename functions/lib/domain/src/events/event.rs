@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::detail::{CallEvent, IncidentEvent, LeaseChanged, NotificationEvent, PresenceEvent};
+use super::detail::{
+    CallEvent, CallbackEvent, IncidentEvent, LeaseChanged, NotificationEvent, PresenceEvent,
+};
 
 /// Every event's `source`.
 pub const SOURCE: &str = "lifeline";
@@ -63,6 +65,8 @@ domain_events! {
     CallerIdCorrected(CallEvent) = "lifeline.call.caller_id_corrected",
     /// A pool number's lease is created, extended, ended or released.
     LeaseChanged(LeaseChanged) = "lifeline.lease.changed",
+    /// A call to a leased callback number was routed to its agent.
+    CallbackRouted(CallbackEvent) = "lifeline.callback.routed",
     /// The emergency e-mail went to every recipient.
     NotificationSent(NotificationEvent) = "lifeline.notification.sent",
     /// Some or all recipients refused, or there was nobody to send to.

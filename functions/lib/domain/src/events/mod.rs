@@ -19,8 +19,8 @@ mod event;
 
 pub use change::{events_of, CallFacts, ItemChange, PresenceFacts};
 pub use detail::{
-    CallEvent, IncidentEvent, LeaseChanged, LeaseSnapshot, NotificationEvent, PresenceEvent,
-    VERSION,
+    CallEvent, CallbackEvent, IncidentEvent, LeaseChanged, LeaseSnapshot, NotificationEvent,
+    PresenceEvent, VERSION,
 };
 pub use event::{DomainEvent, DETAIL_TYPES, SOURCE};
 

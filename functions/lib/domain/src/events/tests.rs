@@ -271,6 +271,13 @@ fn one_of_each() -> Vec<DomainEvent> {
         DomainEvent::CallEnded(call.clone()),
         DomainEvent::CallerIdCorrected(call),
         DomainEvent::LeaseChanged(lease),
+        DomainEvent::CallbackRouted(super::CallbackEvent {
+            version: VERSION,
+            lease_id: "l-1".parse().unwrap(),
+            agent_id: "a-42".parse().unwrap(),
+            leased_at: t("2026-11-24T05:00:01Z"),
+            at: t("2026-11-24T05:12:00Z"),
+        }),
         DomainEvent::NotificationSent(note.clone()),
         DomainEvent::NotificationFailed(note),
         DomainEvent::PresenceOverridden(presence.clone()),

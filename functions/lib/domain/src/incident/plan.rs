@@ -103,6 +103,20 @@ pub fn plan(event: &DomainEvent) -> Option<Planned> {
                 ),
             })
         }
+        DomainEvent::CallbackRouted(c) => Some(Planned {
+            target: Target::Lease {
+                agent: c.agent_id.clone(),
+                lease: c.lease_id.clone(),
+                since: c.leased_at,
+            },
+            entry: Entry::new(c.at, EntryKind::Callback, c.lease_id.to_string()).with(
+                EntryDetail {
+                    lease_id: Some(c.lease_id.clone()),
+                    note: Some("routed to the agent".into()),
+                    ..EntryDetail::default()
+                },
+            ),
+        }),
         // What the incident's own head publishes, and corrections (the
         // dial's entry is the record's, read when it is written).
         _ => None,

@@ -242,6 +242,7 @@ fn every_sample_event_decodes_re_encodes_and_meets_its_rules() {
             ],
             "lifeline.call.caller_id_corrected" => &[NOTIFY_RULE.function, LEASE_RULE.function],
             "lifeline.lease.changed" => &[LEASE_RULE.function, INCIDENT_RULE.function],
+            "lifeline.callback.routed" => &[INCIDENT_RULE.function],
             "lifeline.presence.overridden" | "lifeline.presence.restored" => {
                 &[PLATFORM_RULE.function, INCIDENT_RULE.function]
             }
