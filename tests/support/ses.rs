@@ -135,7 +135,16 @@ impl Local {
 
 /// The text messages moto's SNS received for `number`, in order.
 pub async fn sms_to(number: &str) -> Vec<String> {
-    let data = moto_snapshot().await;
+    sms_in(&moto_snapshot().await, number)
+}
+
+/// How many e-mails moto's `data` holds for `recipient`.
+pub fn emails_in(data: &Value, recipient: &str) -> usize {
+    sent_to(data, recipient).len()
+}
+
+/// The text messages in moto's `data` for `number`, in order.
+pub fn sms_in(data: &Value, number: &str) -> Vec<String> {
     data["sns"]["SMS"]
         .as_array()
         .map(|all| {
