@@ -83,7 +83,11 @@ async fn section_calls(conf: &aws_config::SdkConfig) {
     );
     let number = first["callerId"].as_str().unwrap_or_default().to_string();
     r.inbound(&number).await;
-    row("inbound callback", &r.calls, "1 read; then the mark that it came");
+    row(
+        "inbound callback",
+        &r.calls,
+        "1 read; then the mark that it came",
+    );
     r.end("c-1", "b-0").await;
     row("call ended", &r.calls, "");
 
