@@ -35,12 +35,14 @@ async fn invoke_sh(l: &Local, function: &str, event: &str, extra: &[&str]) -> (i
 
 /// The function each sample is for: by file name, as `events/README.md` lists.
 fn function_for(file: &str) -> &'static str {
-    const BY_PREFIX: [(&str, &str); 15] = [
+    const BY_PREFIX: [(&str, &str); 16] = [
         // Lifeline's events: a lease's change to callback-lease, a corrected
-        // caller ID to the notifier, the others to presence-override (which
-        // acts on a call's start and end, and ignores the rest).
+        // caller ID to the notifier, a callback to incident-log, the others
+        // to presence-override (which acts on a call's start and end, and
+        // ignores the rest).
         ("lifeline.lease.", "callback-lease"),
         ("lifeline.call.caller_id_corrected", "notifier"),
+        ("lifeline.callback.", "incident-log"),
         ("lifeline.", "presence-override"),
         ("stream-events", "stream-events"),
         ("dial-intake", "dial-intake"),
@@ -115,6 +117,8 @@ fn expect(file: &str, out: &Value) {
         }
         "notifier.json" => assert_eq!(out["notified"], "c-1", "{out}"),
         "incident-log.json" => assert_eq!(out["incidents"], json!(["c-1"]), "{out}"),
+        // To incident-log: no incident holds that lease on a fresh table.
+        "lifeline.callback.routed.json" => assert!(out["incidents"].is_array(), "{out}"),
         "callback-lease-event.json" | "lifeline.lease.changed.json" => {
             assert!(out["scheduled"].is_boolean(), "{out}")
         }
