@@ -11,9 +11,8 @@ use lifeline_domain::escalation::EscalationPolicy;
 use lifeline_domain::incident::EntryKind;
 use lifeline_domain::recipient::Recipients;
 use lifeline_e2e::{emails_to, sms_to, start, ChatSink, Local};
-use serde_json::json;
 
-use crate::channels::{arrival, every_channel, fresh_number};
+use crate::channels::{arrival, dial, every_channel, fresh_number};
 
 /// Tier 2 after 5 minutes: an e-mail and an SMS; tier 3 after 15: chat.
 async fn tiers(l: &Local, sink: &ChatSink) -> (String, String) {
@@ -40,17 +39,6 @@ async fn tiers(l: &Local, sink: &ChatSink) -> (String, String) {
         .await
         .expect("policy");
     (duty, phone)
-}
-
-async fn dial(l: &Local, call: &str, dialed: &str) {
-    let r = l
-        .post(
-            "/calls/outbound",
-            &json!({"callId": call, "agentId": "a-71", "dialed": dialed,
-                "from": "+14255550170", "location": {"country": "US"}}),
-        )
-        .await;
-    assert_eq!(r.json["action"], "emergency", "{}", r.json);
 }
 
 fn escalation_schedules(

@@ -5,7 +5,7 @@
 use lifeline_e2e::{emails_to, sms_to, start, ChatSink};
 use serde_json::json;
 
-use crate::channels::{arrival, every_channel};
+use crate::channels::{arrival, dial, every_channel};
 
 #[tokio::test]
 async fn a_four_second_call_gets_the_possible_misdial_follow_up_on_every_channel() {
@@ -13,14 +13,7 @@ async fn a_four_second_call_gets_the_possible_misdial_follow_up_on_every_channel
     let sink = ChatSink::start().await;
     let (email, number) = every_channel(&l, "a-71", &sink).await;
     let call = format!("fu-{}", &l.table[4..16]);
-    let r = l
-        .post(
-            "/calls/outbound",
-            &json!({"callId": call, "agentId": "a-71", "dialed": "911",
-                "from": "+14255550170", "location": {"country": "US"}}),
-        )
-        .await;
-    assert_eq!(r.json["action"], "emergency");
+    dial(&l, &call, "911").await;
     arrival("the alert", || async {
         emails_to(&email).await.into_iter().next()
     })
@@ -63,12 +56,7 @@ async fn a_call_over_the_threshold_is_not_a_misdial() {
     let sink = ChatSink::start().await;
     let (email, _) = every_channel(&l, "a-71", &sink).await;
     let call = format!("fl-{}", &l.table[4..16]);
-    l.post(
-        "/calls/outbound",
-        &json!({"callId": call, "agentId": "a-71", "dialed": "911",
-            "from": "+14255550170", "location": {"country": "US"}}),
-    )
-    .await;
+    dial(&l, &call, "911").await;
     arrival("the alert", || async {
         emails_to(&email).await.into_iter().next()
     })
@@ -102,13 +90,7 @@ async fn a_callback_is_on_the_timeline_and_in_the_follow_up() {
     let sink = ChatSink::start().await;
     let (email, _) = every_channel(&l, "a-71", &sink).await;
     let call = format!("fc-{}", &l.table[4..16]);
-    let r = l
-        .post(
-            "/calls/outbound",
-            &json!({"callId": call, "agentId": "a-71", "dialed": "911",
-                "from": "+14255550170", "location": {"country": "US"}}),
-        )
-        .await;
+    let r = dial(&l, &call, "911").await;
     let number = r.json["callerId"]
         .as_str()
         .expect("a callback number")

@@ -6,7 +6,7 @@
 //! scheduled. A firing after the acknowledgement, for a drill, or once the
 //! call has been over longer than the policy's bound does nothing.
 
-use crate::ports::{EmailSender, NotifyContext, NotifyStore, StepBegun};
+use crate::ports::{EmailSender, NotifyContext, NotifyStore};
 use crate::service::incident::IncidentService;
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::escalation::{
@@ -16,12 +16,9 @@ use lifeline_domain::escalation::{
 use lifeline_domain::incident::{Entry, EntryDetail, EntryKind};
 use lifeline_domain::notification::{notification_data, MessageKind};
 
-use super::outcome::{tally, RetryLater};
-use super::rendering::message_in;
+use super::outcome::RetryLater;
 use super::service::{Escalating, NotifyService};
-
-/// How long one firing holds its step (a round of sends takes seconds).
-const STEP_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
+use super::step::StepSend;
 
 /// What a step's firing did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,69 +90,26 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         call: &EmergencyCall,
         firing: &EscalationFiring,
     ) -> Result<Escalated, RetryLater> {
-        let retry = |e: crate::ports::StoreError| RetryLater(e.to_string());
-        let now = self.clock.now();
         let key = firing.step().key();
-        let ttl = now + chrono::Duration::days(2);
-        let progress = match esc
-            .steps
-            .begin_step(&call.call_id, key, now, now + STEP_CLAIM, ttl)
-            .await
-            .map_err(retry)?
-        {
-            StepBegun::Claimed(progress) => progress,
-            StepBegun::Done => return Ok(Escalated::AlreadyDone),
-            StepBegun::Busy => {
-                return Err(RetryLater("another firing is alerting this step".into()))
-            }
+        let Some(progress) = self.claim_step(esc, call, key).await? else {
+            return Ok(Escalated::AlreadyDone);
         };
         let recipients = ctx
             .escalation
             .recipients_of(firing.tier)
             .map(|r| r.entries().to_vec())
             .unwrap_or_default();
-        let links = self.alerted(call, &recipients).await?;
         let data = notification_data(call, ctx.agent.as_ref(), self.window)
             .escalated(firing.tier, firing.due - call.dialed_at);
-        let messages = recipients
-            .iter()
-            .zip(links)
-            .map(|(to, link)| {
-                let data = match link {
-                    Some(l) => data.clone().with_ack_link(l),
-                    None => data.clone(),
-                };
-                message_in(ctx, to, MessageKind::Escalation, &data)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let round = self
-            .senders()
-            .round(
-                &call.call_id,
-                &call.agent_id,
-                &recipients,
-                progress,
-                &messages,
-            )
-            .await;
         let label = firing.label();
-        if let Some(timeline) = &self.timeline {
-            timeline
-                .record_round(call, &round, self.clock.now(), Some(&label))
-                .await;
-        }
-        let done = round.pending.is_empty();
-        esc.steps
-            .end_step(&call.call_id, key, &round.progress, done)
-            .await
-            .map_err(retry)?;
-        if !done {
-            return Err(RetryLater(format!(
-                "{label}: {} recipients not sent yet",
-                round.pending.len()
-            )));
-        }
-        let settled = tally(&call.call_id, &recipients, &round.progress);
+        let step = StepSend {
+            key,
+            kind: MessageKind::Escalation,
+            recipients: &recipients,
+            data: &data,
+            label: &label,
+        };
+        let settled = self.send_step(esc, ctx, call, step, progress).await?;
         let (sent, refused) = (settled.sent, settled.refused_count());
         tracing::warn!(call_id = %call.call_id, step = %label, recipients = recipients.len(), sent, refused,
             "nobody acknowledged: escalated");

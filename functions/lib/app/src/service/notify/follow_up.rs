@@ -4,7 +4,7 @@
 //! language on their own channel, once. A call shorter than the misdial
 //! threshold is flagged "possible misdial".
 
-use crate::ports::{EmailSender, NotifyContext, NotifyStore, StepBegun, StoreError};
+use crate::ports::{EmailSender, NotifyContext, NotifyStore, StoreError};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::escalation::StepKey;
 use lifeline_domain::incident::EntryKind;
@@ -12,13 +12,10 @@ use lifeline_domain::notification::{notification_data, MessageKind};
 use lifeline_domain::recipient::Recipient;
 use lifeline_domain::types::{AgentId, CallId};
 
-use super::outcome::{tally, RetryLater};
+use super::outcome::RetryLater;
 use super::recipients::Addressees;
-use super::rendering::message_in;
 use super::service::{Escalating, NotifyService};
-
-/// How long one delivery holds the follow-up.
-const FOLLOW_UP_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
+use super::step::StepSend;
 
 /// What a call's end did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,65 +60,22 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         if recipients.is_empty() {
             return Ok(FollowedUp::Nobody);
         }
-        let now = self.clock.now();
-        let progress = match esc
-            .steps
-            .begin_step(
-                call_id,
-                StepKey::FOLLOW_UP,
-                now,
-                now + FOLLOW_UP_CLAIM,
-                now + chrono::Duration::days(2),
-            )
-            .await
-            .map_err(retry)?
-        {
-            StepBegun::Claimed(progress) => progress,
-            StepBegun::Done => return Ok(FollowedUp::AlreadyDone),
-            StepBegun::Busy => {
-                return Err(RetryLater(
-                    "another delivery is sending the follow-up".into(),
-                ))
-            }
+        let Some(progress) = self.claim_step(esc, call, StepKey::FOLLOW_UP).await? else {
+            return Ok(FollowedUp::AlreadyDone);
         };
         let data = notification_data(call, ctx.agent.as_ref(), self.window).ended(
             ended_at - call.dialed_at,
             self.callback_came(call).await,
             self.misdial_under,
         );
-        let links = self.alerted(call, &recipients).await?;
-        let messages = recipients
-            .iter()
-            .zip(links)
-            .map(|(to, link)| {
-                let data = match link {
-                    Some(l) => data.clone().with_ack_link(l),
-                    None => data.clone(),
-                };
-                message_in(&ctx, to, MessageKind::FollowUp, &data)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let round = self
-            .senders()
-            .round(call_id, agent_id, &recipients, progress, &messages)
-            .await;
-        if let Some(timeline) = &self.timeline {
-            timeline
-                .record_round(call, &round, self.clock.now(), Some("follow-up"))
-                .await;
-        }
-        let done = round.pending.is_empty();
-        esc.steps
-            .end_step(call_id, StepKey::FOLLOW_UP, &round.progress, done)
-            .await
-            .map_err(retry)?;
-        if !done {
-            return Err(RetryLater(format!(
-                "follow-up: {} recipients not sent yet",
-                round.pending.len()
-            )));
-        }
-        let settled = tally(call_id, &recipients, &round.progress);
+        let step = StepSend {
+            key: StepKey::FOLLOW_UP,
+            kind: MessageKind::FollowUp,
+            recipients: &recipients,
+            data: &data,
+            label: "follow-up",
+        };
+        let settled = self.send_step(esc, &ctx, call, step, progress).await?;
         tracing::info!(call_id = %call_id, recipients = recipients.len(), sent = settled.sent,
             possible_misdial = data.possible_misdial, "emergency call follow-up sent");
         Ok(FollowedUp::Sent {

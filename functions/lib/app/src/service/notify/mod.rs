@@ -23,6 +23,7 @@ mod recipients;
 mod rendering;
 mod sending;
 mod service;
+mod step;
 #[cfg(test)]
 mod tests;
 mod timeline;
