@@ -6,6 +6,7 @@
 mod broken;
 pub mod chat_sink;
 mod client;
+mod cognito;
 pub mod connect_stub;
 pub mod contract;
 pub mod fault_proxy;
@@ -18,6 +19,7 @@ pub mod taskrouter_stub;
 pub use broken::*;
 pub use chat_sink::ChatSink;
 pub use client::*;
+pub use cognito::{cognito, LocalPool};
 pub use rig::*;
 pub use ses::*;
 

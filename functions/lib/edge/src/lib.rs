@@ -3,6 +3,8 @@
 //! start, the Lambda/HTTP/stream wiring, and structured logs.
 
 pub mod config;
+#[cfg(feature = "console")]
+pub mod console;
 #[cfg(test)]
 mod docs_tests;
 pub mod events;
