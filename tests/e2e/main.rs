@@ -7,7 +7,7 @@ mod channels;
 mod confidentiality;
 mod connect;
 mod connect_flows;
-mod console_auth;
+mod console;
 mod doctor;
 mod escalation;
 mod fault_proxy;

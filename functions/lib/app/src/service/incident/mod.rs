@@ -25,6 +25,9 @@ use lifeline_domain::incident::{
 use lifeline_domain::lease::LeasePolicy;
 use lifeline_domain::types::{AgentId, CallId};
 
+mod board;
+pub use board::BoardEntry;
+
 /// How many times a head save is tried against concurrent writers.
 const HEAD_TRIES: usize = 5;
 /// The most incidents a restore or a lease's release looks through.

@@ -1,0 +1,51 @@
+//! What the console's incident board shows: the recent incidents (the open
+//! ones and those closed lately), each with its call's record (the callback
+//! number, its window, the location) and its timeline (who was alerted, on
+//! which channel, the callback). Read through the incident store only.
+
+use chrono::{DateTime, Utc};
+
+use super::{IncidentError, IncidentService};
+use crate::ports::{IncidentFilter, IncidentStore};
+use lifeline_domain::call::EmergencyCall;
+use lifeline_domain::incident::{sort_timeline, Entry, Incident};
+
+/// One incident as the board has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardEntry {
+    pub head: Incident,
+    /// The call's record (none: expired, or it does not decode).
+    pub call: Option<EmergencyCall>,
+    /// In time order.
+    pub timeline: Vec<Entry>,
+}
+
+impl<S: IncidentStore + ?Sized> IncidentService<S> {
+    /// The open incidents and those opened since `since`, at most `limit`,
+    /// newest first: one listing, one batch read of their calls, and one
+    /// read of each timeline.
+    pub async fn board(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<BoardEntry>, IncidentError> {
+        let heads = self.list(IncidentFilter::Recent { since, limit }).await?;
+        let ids: Vec<_> = heads.iter().map(|h| h.call_id.clone()).collect();
+        let mut calls = self.store.call_records(&ids).await?;
+        let mut out = Vec::with_capacity(heads.len());
+        for head in heads {
+            let call = calls
+                .iter_mut()
+                .find(|(id, _)| *id == head.call_id)
+                .and_then(|(_, c)| c.take());
+            let mut timeline = self.store.incident(&head.call_id).await?.timeline;
+            sort_timeline(&mut timeline);
+            out.push(BoardEntry {
+                head,
+                call,
+                timeline,
+            });
+        }
+        Ok(out)
+    }
+}
