@@ -66,8 +66,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         let Some(call) = ctx.call.as_ref() else {
             return Ok(Escalated::NoCall);
         };
-        let acks = esc.acks.ack_context(&call.call_id).await.map_err(retry)?;
-        let state = state_of(call, !acks.acks.is_empty());
+        let state = state_of(call, self.acknowledged(esc, call).await?);
         let timing = ctx.escalation.escalation_timing();
         if let Err(stop) = on_firing(&timing, &state, self.clock.now()) {
             tracing::info!(call_id = %call.call_id, step = %firing.label(), reason = ?stop,
@@ -140,6 +139,32 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         if let Err(e) = incidents.add(&call.call_id, &call.agent_id, entry).await {
             tracing::warn!(call_id = %call.call_id, error = %e, "the escalation's timeline entry was not written");
         }
+    }
+
+    /// Whether anyone acknowledged: through an alert's link, or on the
+    /// incident itself (the console acknowledges there).
+    async fn acknowledged(
+        &self,
+        esc: &Escalating,
+        call: &EmergencyCall,
+    ) -> Result<bool, RetryLater> {
+        let acks = esc
+            .acks
+            .ack_context(&call.call_id)
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?;
+        if !acks.acks.is_empty() {
+            return Ok(true);
+        }
+        let Some(timeline) = &self.timeline else {
+            return Ok(false);
+        };
+        let record = timeline
+            .store
+            .incident(&call.call_id)
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?;
+        Ok(record.head.is_some_and(|h| h.acknowledged.is_some()))
     }
 
     async fn schedule(

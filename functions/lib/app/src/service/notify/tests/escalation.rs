@@ -187,3 +187,43 @@ async fn the_last_tier_repeats_until_the_call_is_long_over() {
         Escalated::Stopped(Stop::Over)
     );
 }
+
+#[tokio::test]
+async fn an_acknowledgement_on_the_incident_itself_stops_it_too() {
+    use crate::service::incident::IncidentService;
+    use lifeline_domain::incident::Acknowledgement as OnIncident;
+    let e = with_tiers().await;
+    e.r.notify().await.unwrap();
+    let step = firings(&e).remove(0);
+    let incidents = IncidentService::new(
+        e.incidents.clone(),
+        Arc::new(e.r.clock.clone()),
+        Duration::hours(6),
+    );
+    // The incident opens (its dial entry), then the console acknowledges it.
+    incidents
+        .add(
+            &"c-1".parse().unwrap(),
+            &"a-42".parse().unwrap(),
+            lifeline_domain::incident::Entry::new(t0(), EntryKind::Dialed, "call"),
+        )
+        .await
+        .unwrap();
+    incidents
+        .acknowledge(
+            &"c-1".parse().unwrap(),
+            &OnIncident {
+                by: "desk".into(),
+                at: t0() + Duration::minutes(1),
+                channel: "console".into(),
+            },
+        )
+        .await
+        .unwrap();
+    e.r.clock.set(t0() + Duration::minutes(5));
+    assert_eq!(
+        e.r.service.on_escalation_due(&step).await.unwrap(),
+        Escalated::Stopped(Stop::Acknowledged)
+    );
+    assert_eq!(e.r.sent_to(), vec!["sup@example.com"]);
+}
