@@ -82,20 +82,32 @@ join() {
   return "$rc"
 }
 
-install_sip_tools() {
-  local packages=(kamailio kamailio-utils-modules kamailio-extra-modules kamailio-tls-modules sip-tester)
-  if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
-    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get install -y -qq --no-install-recommends "${packages[@]}" </dev/null ||
-        { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}" </dev/null; }
-    else
-      echo "the SIP tests need: apt-get install --no-install-recommends ${packages[*]}" >&2
+# Real software the end-to-end tests drive: Kamailio and SIPp (the SIP tests),
+# chromium and chromedriver (the console's browser tests). One apt-get: two at
+# once would fight over dpkg's lock.
+install_system_tools() {
+  local sip=() browser=()
+  command -v kamailio >/dev/null || sip+=(kamailio kamailio-utils-modules kamailio-extra-modules kamailio-tls-modules)
+  command -v sipp >/dev/null || sip+=(sip-tester)
+  command -v chromium >/dev/null || browser+=(chromium)
+  command -v chromedriver >/dev/null || browser+=(chromium-driver)
+  if ((${#sip[@]} + ${#browser[@]})); then
+    if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
+      echo "the SIP and browser tests need: apt-get install ${sip[*]} ${browser[*]}" >&2
       return 1
     fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt_install() {
+      apt-get install -y -qq "$@" </dev/null || { apt-get update -qq && apt-get install -y -qq "$@" </dev/null; }
+    }
+    if ((${#sip[@]})); then apt_install --no-install-recommends "${sip[@]}"; fi
+    # chromium with its recommends (its fonts).
+    if ((${#browser[@]})); then apt_install "${browser[@]}"; fi
   fi
   kamailio -v | head -1
   sipp -v 2>&1 | grep -m1 SIPp || true
+  chromium --version 2>/dev/null | tail -1
+  chromedriver --version | head -1
 }
 
 # The emulators, then the pinned `phonenumbers` in their venv (the emergency-number
@@ -111,7 +123,7 @@ install_emulators() {
 
 if ((!QUICK)); then
   background "emulators: install" install_emulators
-  background "SIP tools: Kamailio and SIPp" install_sip_tools
+  background "system tools: Kamailio, SIPp, chromium" install_system_tools
   background "template: cfn-lint template.yaml" bash infra/validate-template.sh
 fi
 
@@ -178,7 +190,7 @@ fi
 
 join "template: cfn-lint template.yaml"
 join "emulators: install"
-join "SIP tools: Kamailio and SIPp"
+join "system tools: Kamailio, SIPp, chromium"
 
 section "emergency numbers: the generated table matches libphonenumber's metadata"
 # The generator regenerates the table in memory and fails on any difference (a hand edit).

@@ -144,3 +144,91 @@ async fn a_dial_is_on_the_board_with_its_alerts_and_acknowledgement() {
     assert_eq!(ack.channel, "sms");
     assert!(ack.by.ends_with(&number[number.len() - 4..]) && !ack.by.contains(&number[1..8]));
 }
+
+/// The board page, as lifeline-console renders it from a real read, in
+/// Debian's chromium: its title, the incident, the Acknowledge button
+/// reachable by keyboard. Served here by the test's own server (the console
+/// function serving it is the next step). `LIFELINE_SCREENSHOTS=<dir>`
+/// keeps a screenshot (`board.png`).
+#[tokio::test]
+async fn the_board_page_shows_in_a_real_browser() {
+    use crate::channels::{arrival, dial, every_channel};
+    use fantoccini::{key::Key, Locator};
+    use lifeline_app::service::incident::IncidentService;
+    use lifeline_console::{layout, Board};
+    use lifeline_e2e::{emails_to, start, Browser, ChatSink};
+    use std::sync::Arc;
+
+    let l = start(2).await;
+    let sink = ChatSink::start().await;
+    let (email, _) = every_channel(&l, "a-71", &sink).await;
+    let call = format!("cw-{}", &l.table[4..16]);
+    dial(&l, &call, "911").await;
+    arrival("the e-mail", || async {
+        emails_to(&email).await.into_iter().next()
+    })
+    .await;
+    l.settled().await;
+    let now = chrono::Utc::now();
+    let entries = IncidentService::new(
+        Arc::new(l.store.clone()),
+        Arc::new(lifeline_app::clock::SystemClock),
+        chrono::Duration::hours(6),
+    )
+    .board(now - chrono::Duration::hours(1), 50)
+    .await
+    .expect("the board reads");
+    let html = layout::page(
+        "Incidents",
+        "desk",
+        false,
+        Board::of(&entries).render(now, true),
+    )
+    .into_string();
+    let (base, server) = lifeline_e2e::serve_html(html).await;
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/console/"))
+        .await
+        .expect("the page loads");
+    assert_eq!(c.title().await.expect("a title"), "Incidents — Lifeline");
+    let heading = c
+        .find(Locator::Css("article.incident.open h3"))
+        .await
+        .expect("an open incident")
+        .text()
+        .await
+        .expect("its heading");
+    assert!(heading.contains("Agent a-71"), "{heading}");
+    // By keyboard: the first Tab reaches the skip link, and Tab on reaches
+    // the Acknowledge button.
+    let body = c.find(Locator::Css("body")).await.expect("body");
+    body.send_keys(&Key::Tab.to_string()).await.expect("Tab");
+    let first = c
+        .active_element()
+        .await
+        .expect("focus")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(first, "Skip to the content");
+    let mut reached = false;
+    for _ in 0..20 {
+        let focused = c.active_element().await.expect("focus");
+        if focused.text().await.unwrap_or_default() == "Acknowledge" {
+            reached = true;
+            break;
+        }
+        focused.send_keys(&Key::Tab.to_string()).await.expect("Tab");
+    }
+    assert!(reached, "the Acknowledge button is reachable by keyboard");
+    let png = c.screenshot().await.expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"));
+    if let Ok(dir) = std::env::var("LIFELINE_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir).expect("the screenshots' folder");
+        std::fs::write(format!("{dir}/board.png"), &png).expect("written");
+    }
+    browser.close().await;
+    server.abort();
+}

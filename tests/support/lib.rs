@@ -4,6 +4,7 @@
 //! emulators and exports their endpoints.
 
 mod broken;
+mod browser;
 pub mod chat_sink;
 mod client;
 mod cognito;
@@ -17,11 +18,13 @@ pub mod stub_server;
 pub mod taskrouter_stub;
 
 pub use broken::*;
+pub use browser::Browser;
 pub use chat_sink::ChatSink;
 pub use client::*;
 pub use cognito::{cognito, LocalPool};
 pub use rig::*;
 pub use ses::*;
+pub use stub_server::serve_html;
 
 use lifeline_domain::call::AgentProfile;
 use lifeline_domain::numbers::Country;

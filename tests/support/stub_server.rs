@@ -52,3 +52,21 @@ pub fn json_answer(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
     );
     r
 }
+
+/// Serves `html` for every GET on a free port of 127.0.0.1: its base URL,
+/// and the task to abort to stop it.
+pub async fn serve_html(html: String) -> (String, tokio::task::JoinHandle<()>) {
+    let html = std::sync::Arc::new(html);
+    serve(move |_req: Request<Incoming>| {
+        let html = html.clone();
+        async move {
+            let mut r = Response::new(Full::new(Bytes::from(html.as_str().to_owned())));
+            r.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            Ok(r)
+        }
+    })
+    .await
+}
