@@ -232,3 +232,48 @@ async fn the_board_page_shows_in_a_real_browser() {
     browser.close().await;
     server.abort();
 }
+
+/// The console's sign-in through the SDK adapter (Cognito `InitiateAuth`):
+/// a user's password gives tokens the sign-in check takes; a wrong password
+/// and an unknown user get the same answer.
+#[tokio::test]
+async fn the_sign_in_adapter_gets_tokens_for_a_password_and_one_answer_for_wrong_ones() {
+    use lifeline_app::ports::{ConsoleSignIn, SignInError};
+    use lifeline_aws::cognito::CognitoSignIn;
+    use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+
+    let pool = LocalPool::create(&format!("signin-{}", uuid::Uuid::new_v4().simple())).await;
+    pool.add_user("desk", "Desk-pass-1!", &["security-desk"])
+        .await;
+    let conf = load_aws_config(ClientProfile::Admin).await;
+    let sign_in = CognitoSignIn::from_conf(&conf, &pool.client_id);
+    let tokens = sign_in
+        .sign_in("desk", "Desk-pass-1!")
+        .await
+        .expect("tokens");
+    assert!(tokens.expires_in > 0);
+    assert!(
+        !format!("{tokens:?}").contains(&tokens.id_token),
+        "no token in a log line"
+    );
+    let jwks = Jwks::parse(&pool.jwks().await).expect("keys");
+    let rules = TokenRules {
+        issuer: pool.issuer.clone(),
+        client_id: pool.client_id.clone(),
+    };
+    let user = verify(
+        &tokens.id_token,
+        &jwks,
+        &rules,
+        chrono::Utc::now().timestamp(),
+    )
+    .expect("the check takes it");
+    assert_eq!(user.groups, vec![Group::SecurityDesk]);
+    for (name, password) in [("desk", "wrong-one"), ("nobody", "Desk-pass-1!")] {
+        assert_eq!(
+            sign_in.sign_in(name, password).await,
+            Err(SignInError::WrongCredentials),
+            "{name}"
+        );
+    }
+}

@@ -4,6 +4,8 @@
 
 pub mod sdk;
 
+#[cfg(feature = "cognito")]
+pub mod cognito;
 #[cfg(feature = "connect")]
 pub mod connect;
 #[cfg(feature = "dlq")]

@@ -6,5 +6,8 @@
 //! clock the caller passes. The holder's groups decide what they may do.
 
 pub mod auth;
+/// Test tokens (the `fakes` feature: handler tests only).
+#[cfg(any(test, feature = "fakes"))]
+pub mod testing;
 
 pub use auth::{AuthError, ConsoleUser, Group, Jwks, TokenRules};

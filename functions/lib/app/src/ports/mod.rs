@@ -7,6 +7,7 @@ mod ack;
 mod admin;
 mod alert;
 mod call;
+mod console;
 mod dial;
 mod error;
 mod escalation;
@@ -25,6 +26,7 @@ pub use ack::{AckContext, AckLinks, AckStore};
 pub use admin::{AddedNumbers, AdminStore, PoolNumber, RemoveError};
 pub use alert::{ChatSender, SmsSender};
 pub use call::{CallbackStore, EndError, EndStore, KeptEnds};
+pub use console::{ConsoleSignIn, SignInError, SignedIn};
 pub use dial::{
     CallRecords, DialContext, DialStore, ItemKind, LeaseWrite, PoolCursor, PoolPage, RecordError,
 };
