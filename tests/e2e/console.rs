@@ -110,7 +110,7 @@ async fn a_dial_is_on_the_board_with_its_alerts_and_acknowledgement() {
     assert_eq!(channels, ["chat", "email", "sms"]);
     assert!(row.callback_number.is_some() && row.callback_until.is_some());
     let html = board.render(chrono::Utc::now(), true).into_string();
-    assert!(html.contains(&format!("/console/incidents/{call}/acknowledge")));
+    assert!(html.contains(&format!("/console/api/incidents/{call}/acknowledge")));
     assert!(
         !html.contains(&number[1..]),
         "numbers are masked on the board"
@@ -145,92 +145,194 @@ async fn a_dial_is_on_the_board_with_its_alerts_and_acknowledgement() {
     assert!(ack.by.ends_with(&number[number.len() - 4..]) && !ack.by.contains(&number[1..8]));
 }
 
-/// The board page, as lifeline-console renders it from a real read, in
-/// Debian's chromium: its title, the incident, the Acknowledge button
-/// reachable by keyboard. Served here by the test's own server (the console
-/// function serving it is the next step). `LIFELINE_SCREENSHOTS=<dir>`
-/// keeps a screenshot (`board.png`).
+/// The console served as its function will serve it (`ConsoleApp` over the
+/// test's table, signing in against moto's Cognito), in Debian's chromium:
+/// the desk signs in, a dial through the runner shows on the board by
+/// itself (the time it takes is printed), the Acknowledge button is reached
+/// by keyboard and pressed, and the incident shows the acknowledgement.
+/// `LIFELINE_SCREENSHOTS=<dir>` keeps `sign-in.png` and `board.png`.
 #[tokio::test]
-async fn the_board_page_shows_in_a_real_browser() {
-    use crate::channels::{arrival, dial, every_channel};
+async fn the_desk_signs_in_sees_a_dial_on_the_board_and_acknowledges_it_in_a_real_browser() {
+    use crate::channels::{dial, every_channel};
     use fantoccini::{key::Key, Locator};
+    use lifeline_app::ports::IncidentStore;
     use lifeline_app::service::incident::IncidentService;
-    use lifeline_console::{layout, Board};
-    use lifeline_e2e::{emails_to, start, Browser, ChatSink};
+    use lifeline_aws::cognito::CognitoSignIn;
+    use lifeline_aws::sdk::{load_aws_config, ClientProfile};
+    use lifeline_console::ConsoleApp;
+    use lifeline_e2e::{start, Browser, ChatSink};
     use std::sync::Arc;
+    use std::time::{Duration, Instant};
 
     let l = start(2).await;
     let sink = ChatSink::start().await;
-    let (email, _) = every_channel(&l, "a-71", &sink).await;
-    let call = format!("cw-{}", &l.table[4..16]);
-    dial(&l, &call, "911").await;
-    arrival("the e-mail", || async {
-        emails_to(&email).await.into_iter().next()
-    })
-    .await;
-    l.settled().await;
-    let now = chrono::Utc::now();
-    let entries = IncidentService::new(
-        Arc::new(l.store.clone()),
-        Arc::new(lifeline_app::clock::SystemClock),
-        chrono::Duration::hours(6),
-    )
-    .board(now - chrono::Duration::hours(1), 50)
-    .await
-    .expect("the board reads");
-    let html = layout::page(
-        "Incidents",
-        "desk",
-        false,
-        Board::of(&entries).render(now, true),
-    )
-    .into_string();
-    let (base, server) = lifeline_e2e::serve_html(html).await;
-
+    every_channel(&l, "a-71", &sink).await;
+    let pool = LocalPool::create(&format!("browser-{}", uuid::Uuid::new_v4().simple())).await;
+    pool.add_user("desk", "Desk-pass-1!", &["security-desk"])
+        .await;
+    let conf = load_aws_config(ClientProfile::Admin).await;
+    let clock: Arc<dyn lifeline_app::clock::Clock> = Arc::new(lifeline_app::clock::SystemClock);
+    let app = Arc::new(ConsoleApp::new(
+        IncidentService::new(
+            Arc::new(l.store.clone()),
+            clock.clone(),
+            chrono::Duration::hours(6),
+        ),
+        Arc::new(CognitoSignIn::from_conf(&conf, &pool.client_id)),
+        Jwks::parse(&pool.jwks().await).expect("the pool's keys"),
+        TokenRules {
+            issuer: pool.issuer.clone(),
+            client_id: pool.client_id.clone(),
+        },
+        clock,
+    ));
+    let (base, server) = serve_console(app).await;
+    let shots = std::env::var("LIFELINE_SCREENSHOTS").ok();
     let browser = Browser::start().await;
     let c = &browser.client;
+    let wait_for = |what: &'static str, css: &'static str, text: String| async move {
+        let started = Instant::now();
+        loop {
+            if let Ok(el) = c.find(Locator::Css(css)).await {
+                if el.text().await.unwrap_or_default().contains(&text) {
+                    return started.elapsed();
+                }
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let url = c
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                let page = c.source().await.unwrap_or_default();
+                panic!("never: {what}; at {url}:\n{page}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+
+    // Not signed in: the board's page sends the browser to sign in.
     c.goto(&format!("{base}/console/"))
         .await
         .expect("the page loads");
-    assert_eq!(c.title().await.expect("a title"), "Incidents — Lifeline");
-    let heading = c
-        .find(Locator::Css("article.incident.open h3"))
+    wait_for("the sign-in page", "h1", "Sign in".into()).await;
+    if let Some(dir) = &shots {
+        save(
+            dir,
+            "sign-in.png",
+            &c.screenshot().await.expect("a screenshot"),
+        );
+    }
+    c.find(Locator::Css("#username"))
         .await
-        .expect("an open incident")
-        .text()
+        .expect("a user name field")
+        .send_keys("desk")
         .await
-        .expect("its heading");
-    assert!(heading.contains("Agent a-71"), "{heading}");
-    // By keyboard: the first Tab reaches the skip link, and Tab on reaches
-    // the Acknowledge button.
+        .expect("typed");
+    c.find(Locator::Css("#password"))
+        .await
+        .expect("a password field")
+        .send_keys("Desk-pass-1!")
+        .await
+        .expect("typed");
+    c.find(Locator::Css("form button"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("sent");
+    wait_for("the board", "#board", "Open emergency calls".into()).await;
+
+    // A dial: on the board by itself.
+    let call = format!("cw-{}", &l.table[4..16]);
+    let answered = Instant::now();
+    dial(&l, &call, "911").await;
+    wait_for("the dial on the board", "#board", "Agent a-71".into()).await;
+    println!(
+        "board: dial answered -> on the board in {} ms (refreshed every 2 s)",
+        answered.elapsed().as_millis()
+    );
+    if let Some(dir) = &shots {
+        save(
+            dir,
+            "board.png",
+            &c.screenshot().await.expect("a screenshot"),
+        );
+    }
+
+    // By keyboard to the Acknowledge button, and Enter.
     let body = c.find(Locator::Css("body")).await.expect("body");
     body.send_keys(&Key::Tab.to_string()).await.expect("Tab");
-    let first = c
-        .active_element()
-        .await
-        .expect("focus")
-        .text()
-        .await
-        .unwrap_or_default();
-    assert_eq!(first, "Skip to the content");
-    let mut reached = false;
-    for _ in 0..20 {
+    let mut reached = None;
+    for _ in 0..30 {
         let focused = c.active_element().await.expect("focus");
         if focused.text().await.unwrap_or_default() == "Acknowledge" {
-            reached = true;
+            reached = Some(focused);
             break;
         }
         focused.send_keys(&Key::Tab.to_string()).await.expect("Tab");
     }
-    assert!(reached, "the Acknowledge button is reachable by keyboard");
-    let png = c.screenshot().await.expect("a screenshot");
-    assert!(png.starts_with(b"\x89PNG"));
-    if let Ok(dir) = std::env::var("LIFELINE_SCREENSHOTS") {
-        std::fs::create_dir_all(&dir).expect("the screenshots' folder");
-        std::fs::write(format!("{dir}/board.png"), &png).expect("written");
-    }
+    let button = reached.expect("the Acknowledge button is reachable by keyboard");
+    button
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("Enter");
+    wait_for(
+        "the acknowledgement on the board",
+        "#board",
+        "by desk".into(),
+    )
+    .await;
+    let head = l
+        .store
+        .incident(&call.parse().expect("id"))
+        .await
+        .expect("incident")
+        .head
+        .expect("opened");
+    let ack = head.acknowledged.expect("acknowledged");
+    assert_eq!((ack.by.as_str(), ack.channel.as_str()), ("desk", "console"));
     browser.close().await;
     server.abort();
+}
+
+fn save(dir: &str, name: &str, png: &[u8]) {
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::create_dir_all(dir).expect("the screenshots' folder");
+    std::fs::write(format!("{dir}/{name}"), png).expect("written");
+}
+
+/// Serves `app` on a free port of 127.0.0.1, as the console function will.
+async fn serve_console(
+    app: std::sync::Arc<lifeline_console::ConsoleApp<lifeline_aws::dynamo::DynamoStore>>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use http_body_util::BodyExt;
+    lifeline_e2e::stub_server::serve(move |req: hyper::Request<hyper::body::Incoming>| {
+        let app = app.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = body.collect().await?.to_bytes();
+            let auth = parts
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from);
+            let answer = app
+                .handle(lifeline_console::ConsoleRequest {
+                    method: &parts.method,
+                    path: parts.uri.path(),
+                    authorization: auth.as_deref(),
+                    body: &body,
+                })
+                .await;
+            let (parts, text) = answer.into_parts();
+            Ok(hyper::Response::from_parts(
+                parts,
+                http_body_util::Full::new(bytes::Bytes::from(text)),
+            ))
+        }
+    })
+    .await
 }
 
 /// The console's sign-in through the SDK adapter (Cognito `InitiateAuth`):

@@ -190,7 +190,8 @@ impl BoardRow {
                     }
                 }
                 @if can_ack && self.acknowledged.is_none() {
-                    form method="post" action={ "/console/incidents/" (path_segment(&self.call_id)) "/acknowledge" } {
+                    @let api = format!("/console/api/incidents/{}/acknowledge", path_segment(&self.call_id));
+                    form method="post" action=(api) data-api=(api) {
                         button type="submit" { "Acknowledge" }
                     }
                 }

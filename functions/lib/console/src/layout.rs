@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 
-/// A page of the console: `title`, the signed-in user's name, whether they
-/// are an admin (the configuration pages in the navigation), its content.
-pub fn page(title: &str, user: &str, admin: bool, content: Markup) -> Markup {
+/// A page of the console: `title`, the signed-in user's name (none on a
+/// page the server renders before knowing who asks), whether they are an
+/// admin (the configuration pages in the navigation), its content.
+pub fn page(title: &str, user: Option<&str>, admin: bool, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -15,6 +16,7 @@ pub fn page(title: &str, user: &str, admin: bool, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Lifeline" }
                 style { (maud::PreEscaped(STYLE)) }
+                script src="/console/app.js" defer {}
             }
             body {
                 a.skip href="#main" { "Skip to the content" }
@@ -32,7 +34,9 @@ pub fn page(title: &str, user: &str, admin: bool, content: Markup) -> Markup {
                             }
                         }
                     }
-                    p.user { "Signed in as " (user) }
+                    @if let Some(user) = user.filter(|u| !u.is_empty()) {
+                        p.user { "Signed in as " (user) }
+                    }
                 }
                 main #main tabindex="-1" {
                     h1 { (title) }

@@ -5,7 +5,9 @@
 //! phone. The `console` function serves them; nothing on the call path
 //! reads any of this.
 
+pub mod app;
 pub mod board;
 pub mod layout;
 
+pub use app::{ConsoleApp, ConsoleRequest};
 pub use board::{Board, BoardRow};

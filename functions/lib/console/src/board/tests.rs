@@ -67,7 +67,7 @@ fn open_incidents_come_first_with_their_alerts_and_callback_window() {
     );
     assert!(html.contains("sms: +*******0111"), "{html}");
     assert!(
-        html.contains("/console/incidents/c-1/acknowledge"),
+        html.contains("/console/api/incidents/c-1/acknowledge"),
         "{html}"
     );
     assert!(html.contains("<strong>not yet</strong>"), "{html}");
@@ -93,7 +93,7 @@ fn what_a_call_says_is_escaped_and_an_id_is_one_path_segment() {
     assert!(!html.contains("<script>"), "{html}");
     assert!(html.contains("&lt;script&gt;"), "{html}");
     assert!(
-        html.contains("/console/incidents/c-1~2/acknowledge"),
+        html.contains("/console/api/incidents/c-1~2/acknowledge"),
         "{html}"
     );
     assert_eq!(crate::layout::path_segment("a/b c"), "a%2Fb%20c");
@@ -101,10 +101,11 @@ fn what_a_call_says_is_escaped_and_an_id_is_one_path_segment() {
 
 #[test]
 fn a_page_has_the_admins_navigation_only_for_admins() {
-    let desk = crate::layout::page("Incidents", "desk", false, html! { p { "x" } }).into_string();
+    let desk =
+        crate::layout::page("Incidents", Some("desk"), false, html! { p { "x" } }).into_string();
     assert!(desk.starts_with("<!DOCTYPE html>"));
     assert!(desk.contains("lang=\"en\"") && desk.contains("name=\"viewport\""));
     assert!(!desk.contains("/console/template"), "{desk}");
-    let admin = crate::layout::page("Incidents", "admin", true, html! {}).into_string();
+    let admin = crate::layout::page("Incidents", Some("admin"), true, html! {}).into_string();
     assert!(admin.contains("/console/template") && admin.contains("/console/dead-letters"));
 }

@@ -30,6 +30,10 @@ impl<S: IncidentStore + ?Sized> IncidentService<S> {
         limit: usize,
     ) -> Result<Vec<BoardEntry>, IncidentError> {
         let heads = self.list(IncidentFilter::Recent { since, limit }).await?;
+        if heads.is_empty() {
+            // No batch read of nothing (DynamoDB refuses an empty one).
+            return Ok(Vec::new());
+        }
         let ids: Vec<_> = heads.iter().map(|h| h.call_id.clone()).collect();
         let mut calls = self.store.call_records(&ids).await?;
         let mut out = Vec::with_capacity(heads.len());
