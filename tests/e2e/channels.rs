@@ -69,6 +69,19 @@ pub async fn dial(l: &Local, call: &str, dialed: &str) -> lifeline_e2e::Reply {
     r
 }
 
+/// Opens the acknowledgement link in `text` and presses Acknowledge (a
+/// POST asking for JSON): the answer.
+pub async fn acknowledge_through(text: &str) -> serde_json::Value {
+    let resp = reqwest::Client::new()
+        .post(link_in(text))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("runner answers");
+    assert_eq!(resp.status(), 200, "acknowledged");
+    resp.json().await.expect("json")
+}
+
 fn link_in(text: &str) -> String {
     let at = text.find("http").expect("a link");
     text[at..]
@@ -109,14 +122,7 @@ async fn a_dial_alerts_every_channel_in_each_recipients_language() {
     assert_ne!(link_in(&sms), link_in(&chat), "each their own link");
 
     // Acknowledged from the phone: the incident says so, through SMS.
-    let resp = reqwest::Client::new()
-        .post(link_in(&sms))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("runner answers");
-    assert_eq!(resp.status(), 200);
-    let v: serde_json::Value = resp.json().await.expect("json");
+    let v = acknowledge_through(&sms).await;
     assert_eq!(
         (v["first"].as_bool(), v["you"]["channel"].as_str()),
         (Some(true), Some("sms"))

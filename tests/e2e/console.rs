@@ -117,17 +117,7 @@ async fn a_dial_is_on_the_board_with_its_alerts_and_acknowledgement() {
     );
 
     // Acknowledged through the SMS link: the board says who and how.
-    let link = sms[sms.find("http").expect("a link")..]
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let resp = reqwest::Client::new()
-        .post(link)
-        .send()
-        .await
-        .expect("runner");
-    assert_eq!(resp.status(), 200);
+    crate::channels::acknowledge_through(&sms).await;
     l.settled().await;
     let service = IncidentService::new(
         Arc::new(l.store.clone()),

@@ -113,17 +113,7 @@ async fn nobody_acknowledging_alerts_tier_two_once_past_its_delay() {
     assert!(record.head.and_then(|h| h.escalated_at).is_some());
 
     // Tier 2 acknowledges from the phone: tier 3 is never alerted.
-    let link = sms[sms.find("http").expect("a link")..]
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let resp = reqwest::Client::new()
-        .post(link)
-        .send()
-        .await
-        .expect("runner");
-    assert_eq!(resp.status(), 200);
+    crate::channels::acknowledge_through(&sms).await;
     let before = sink.posts().len();
     l.advance(10).await;
     l.settled().await;
@@ -146,17 +136,7 @@ async fn an_acknowledgement_before_the_delay_means_tier_two_is_never_alerted() {
         sms_to(&number).await.into_iter().next()
     })
     .await;
-    let link = sms[sms.find("http").expect("a link")..]
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let resp = reqwest::Client::new()
-        .post(link)
-        .send()
-        .await
-        .expect("runner");
-    assert_eq!(resp.status(), 200);
+    crate::channels::acknowledge_through(&sms).await;
     l.wait_for_schedules("the tier 2 step", |s| escalation_schedules(s).len() == 1)
         .await;
     l.advance(20).await;
