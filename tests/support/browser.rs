@@ -3,6 +3,7 @@
 //! (stopped when the [`Browser`] is dropped). `infra/test.sh` installs both
 //! (`apt-get install chromium chromium-driver`).
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,8 +23,13 @@ impl Browser {
     /// A fresh browser session (1280×800, no sandbox: tests run as root).
     pub async fn start() -> Browser {
         let port = free_port();
+        // A process group of its own: the browser it starts is in it too,
+        // and goes with it whatever becomes of the test.
         let driver = Command::new(CHROMEDRIVER)
             .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+            .process_group(0)
+            // Never the terminal: a background group that reads it stops.
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -60,18 +66,22 @@ impl Browser {
     }
 
     /// Ends the session (the browser exits), then the driver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // The rest goes with the process group (Drop).
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A test that panicked before `close`: the driver (and with it the
-        // browser) still goes.
-        let _ = self.driver.kill();
+        // The driver's whole process group: the driver and every browser
+        // process it started, also when the test panicked before `close`.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.wait();
     }
 }
 
