@@ -83,7 +83,8 @@ write_env_file() {
     # An SDK told to ignore endpoint variables would go to AWS instead.
     printf 'unset AWS_IGNORE_CONFIGURED_ENDPOINT_URLS\n'
     ll_print_env
-    for v in LIFELINE_TABLE LIFELINE_WEBHOOK_SECRET LIFELINE_NOTIFY_FROM LIFELINE_SCHEDULE_GROUP; do
+    for v in LIFELINE_TABLE LIFELINE_WEBHOOK_SECRET LIFELINE_NOTIFY_FROM LIFELINE_SCHEDULE_GROUP \
+      LIFELINE_CONSOLE_URL LIFELINE_CONSOLE_ADMIN LIFELINE_CONSOLE_DESK; do
       printf 'export %s=%q\n' "$v" "${!v}"
     done
     printf 'export LIFELINE_URL=%q\n' "$BASE_URL"
@@ -158,6 +159,12 @@ ll_start_moto
 ll_export_local_env
 ll_create_local_resources
 
+say "the console's user pool (moto's Cognito) and its demo users"
+console_env="$("$LL_VENV_DIR/bin/python" "$LL_LOCAL_DIR/console_pool.py")"
+eval "$console_env"
+export LIFELINE_CONSOLE_ISSUER LIFELINE_CONSOLE_CLIENT_ID LIFELINE_CONSOLE_JWKS_URL
+LIFELINE_CONSOLE_URL="$BASE_URL/console/"
+
 say "cargo build -p lifeline-cli -p lifeline-local"
 cargo build -p lifeline-cli -p lifeline-local
 
@@ -224,6 +231,11 @@ Lifeline is running on $BASE_URL
   table $LIFELINE_TABLE on $AWS_ENDPOINT_URL_DYNAMODB; SES v2 + Scheduler on $AWS_ENDPOINT_URL
   webhook secret: LIFELINE_WEBHOOK_SECRET in infra/local/env.sh (owner-only)   outside-line prefix: '${LIFELINE_OUTSIDE_LINE_PREFIX}'
   fallback e-mail recipients (security desk): '${LIFELINE_FALLBACK_RECIPIENTS}'
+
+The console (a browser on this machine): $LIFELINE_CONSOLE_URL
+  admin (every page):          ${LIFELINE_CONSOLE_ADMIN/:/  password }
+  security desk (the board):   ${LIFELINE_CONSOLE_DESK/:/  password }
+  (LIFELINE_CONSOLE_URL, LIFELINE_CONSOLE_ADMIN, LIFELINE_CONSOLE_DESK in infra/local/env.sh)
 
 The admin CLI in another terminal, one step first (from the repository root):
   source infra/local/env.sh       # this system's endpoints, table, secret, runner token; \`lifeline\` on PATH

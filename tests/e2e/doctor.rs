@@ -28,6 +28,10 @@ async fn doctor_for(
         platform,
         call_path_reserved: 100,
         webhook_secret: None,
+        // The stack's defaults (the CLI reads them from the environment).
+        location_fresh_for: chrono::Duration::hours(12),
+        twilio_last_resort: None,
+        platform_presence: Default::default(),
     };
     doctor_at(l, &targets, agent_id, chrono::Utc::now()).await
 }
@@ -201,6 +205,10 @@ async fn a_call_path_reserved_below_the_agents_is_warned_of() {
         platform: VoicePlatform::Webhook,
         call_path_reserved: u32::try_from(agents - 1).expect("few"),
         webhook_secret: None,
+        // The stack's defaults (the CLI reads them from the environment).
+        location_fresh_for: chrono::Duration::hours(12),
+        twilio_last_resort: None,
+        platform_presence: Default::default(),
     };
     // Only one agent checked: every agent still counts.
     let r = doctor_at(&l, &targets, Some("a-42"), chrono::Utc::now()).await;
@@ -241,6 +249,10 @@ async fn a_previous_webhook_secret_left_for_a_week_is_warned_of() {
         platform: VoicePlatform::Webhook,
         call_path_reserved: 100,
         webhook_secret: Some(arn.clone()),
+        // The stack's defaults (the CLI reads them from the environment).
+        location_fresh_for: chrono::Duration::hours(12),
+        twilio_last_resort: None,
+        platform_presence: Default::default(),
     };
     let now = chrono::Utc::now();
     let r = doctor_at(&l, &targets, None, now).await;

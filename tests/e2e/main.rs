@@ -8,6 +8,7 @@ mod confidentiality;
 mod connect;
 mod connect_flows;
 mod console;
+mod console_browser;
 mod doctor;
 mod escalation;
 mod fault_proxy;

@@ -298,6 +298,28 @@ async fn start_rig(pool: usize, env: &[(&str, &str)], proxy: Option<&FaultProxy>
         }
         None => None,
     };
+    // The console, when the test gives it a user pool (LIFELINE_CONSOLE_*):
+    // the rig's stage's dead letters, replayed through this runner.
+    if vars.contains_key("LIFELINE_CONSOLE_ISSUER") {
+        let console =
+            console::ConsoleConfig::from_lookup(|k| vars.get(k).cloned()).expect("console config");
+        let invoke_api = format!(
+            "{base}{}{}",
+            lifeline_local::SDK_PREFIX,
+            system.local_token().reveal()
+        );
+        let get = |k: &str| match k {
+            console::dead_letters::LAMBDA_ENDPOINT_VAR => Some(invoke_api.clone()),
+            "LIFELINE_STAGE" => Some(stage.clone()),
+            "LIFELINE_NOTIFY_FROM" => Some(NOTIFY_FROM.into()),
+            "LIFELINE_SCHEDULE_GROUP" => Some(table.clone()),
+            _ => vars.get(k).cloned(),
+        };
+        system = system
+            .with_console(&conf, console, &get)
+            .await
+            .expect("the console starts");
+    }
     let system = Arc::new(system.with_twilio(twilio).with_schedules(
         schedules.clone(),
         sched_config.clone(),

@@ -1,12 +1,21 @@
-//! The admin CLI's library: its subcommands ([`cmd`]), the readiness report
-//! (`lifeline doctor`) and the dead letters (`lifeline dlq`), which only the
-//! CLI (and its end-to-end tests) pull in; and what makes text from outside
-//! safe to print ([`printable`]).
+//! The admin CLI's library: its subcommands ([`cmd`]). The dead letters
+//! (`lifeline dlq`) are `lifeline_dead_letters`'s, re-exported as [`dlq`],
+//! with what makes text from outside safe to print ([`printable`]). The
+//! readiness checks (`lifeline doctor`) are `lifeline_readiness`'s, re-exported
+//! as [`doctor`].
 
 pub mod cmd;
-pub mod dlq;
-pub mod doctor;
-pub mod printable;
+
+/// The readiness checks, under the name the CLI's tests have known them by.
+pub use lifeline_readiness as doctor;
+
+/// The dead letters (`lifeline dlq`), under the name the CLI's tests have
+/// known them by.
+pub use lifeline_dead_letters as dlq;
+
+/// Text from outside made safe to print: the dead letters' own, which every
+/// command's output passes through (`cmd::output`).
+pub use lifeline_dead_letters::printable;
 
 /// A new webhook secret: 64 hex digits from two random UUIDs (256 bits of
 /// which 244 random), the length and alphabet the stack generates.

@@ -128,7 +128,7 @@ impl Board {
 }
 
 impl BoardRow {
-    fn render(&self, now: DateTime<Utc>, can_ack: bool) -> Markup {
+    pub(crate) fn render(&self, now: DateTime<Utc>, can_ack: bool) -> Markup {
         let id = format!("incident-{}", path_segment(&self.call_id));
         html! {
             article.incident.open[self.open].drill[self.drill] aria-labelledby=(id) {

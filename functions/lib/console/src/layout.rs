@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 
-/// A page of the console: `title`, the signed-in user's name (none on a
-/// page the server renders before knowing who asks), whether they are an
-/// admin (the configuration pages in the navigation), its content.
-pub fn page(title: &str, user: Option<&str>, admin: bool, content: Markup) -> Markup {
+use crate::pages::{Needs, Page};
+
+/// A page of the console: `title` and its content. The navigation lists
+/// every page; the configuration pages show for admins only (the script
+/// reads the tab's token; the API refuses them to anyone else anyway).
+pub fn page(title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -23,19 +25,18 @@ pub fn page(title: &str, user: Option<&str>, admin: bool, content: Markup) -> Ma
                 header {
                     nav aria-label="Console" {
                         ul {
-                            li { a href="/console/" { "Incidents" } }
-                            @if admin {
-                                li { a href="/console/pools" { "Pools" } }
-                                li { a href="/console/agents" { "Agents" } }
-                                li { a href="/console/template" { "Template" } }
-                                li { a href="/console/escalation" { "Escalation" } }
-                                li { a href="/console/readiness" { "Readiness" } }
-                                li { a href="/console/dead-letters" { "Dead letters" } }
+                            @for p in Page::ALL {
+                                @if p.needs() == Needs::Admin {
+                                    li data-needs="admin" hidden { a href=(p.href()) { (p.title()) } }
+                                } @else {
+                                    li { a href=(p.href()) { (p.title()) } }
+                                }
                             }
                         }
                     }
-                    @if let Some(user) = user.filter(|u| !u.is_empty()) {
-                        p.user { "Signed in as " (user) }
+                    p.user #user hidden {
+                        "Signed in as " span #signed-in-as {} " "
+                        button.link #sign-out type="button" { "Sign out" }
                     }
                 }
                 main #main tabindex="-1" {
@@ -90,5 +91,17 @@ main{padding:16px;max-width:60rem}\
 dt{font-weight:700}dd{margin:0 0 8px 0}.alerts{margin:0;padding-left:20px}\
 .failed{color:#b00020}.quiet{color:#333}\
 button{font:inherit;padding:8px 16px;background:#b00020;color:#fff;border:0;border-radius:4px}\
-button:focus,a:focus{outline:3px solid #ff0;outline-offset:2px}\
+button.link{background:none;color:inherit;text-decoration:underline;padding:0}\
+button:focus,a:focus,textarea:focus,input:focus,select:focus{outline:3px solid #ff0;outline-offset:2px}\
+label{font-weight:700}textarea{width:100%;font:14px/1.4 ui-monospace,monospace}\
+input,select,textarea{font:inherit;padding:4px;border:1px solid #555;border-radius:3px}\
+fieldset{border:1px solid #555;margin:12px 0}table{border-collapse:collapse}\
+th,td{border:1px solid #999;padding:4px 8px;text-align:left;vertical-align:top}\
+.ok{color:#0a5c0a}.warning{color:#7a4a00}.error{color:#b00020}\
+#outcome:not(:empty){padding:8px;border-left:6px solid #0b3d91;background:#eef}\
+#outcome[data-outcome=refused]{border-color:#b00020;background:#fee}\
+.bar{display:flex;height:24px;max-width:30rem}.bar span{display:block}\
+.swatch{display:inline-block;width:12px;height:12px;margin:0 4px;vertical-align:middle}\
+.free{background:#0a7d0a}.leased{background:#b00020}.quarantined{background:#7a4a00}\
+iframe{width:100%;height:24rem;border:1px solid #555}pre{white-space:pre-wrap}\
 @media (max-width:600px){header{display:block}main{padding:8px}}";

@@ -173,7 +173,9 @@ where
     serve_webhook(build(store, Arc::new(SystemClock), config)).await
 }
 
-async fn serve_webhook<H: WebhookHandler + 'static>(handler: H) -> Result<(), lambda_http::Error> {
+pub async fn serve_webhook<H: WebhookHandler + 'static>(
+    handler: H,
+) -> Result<(), lambda_http::Error> {
     let handler = Arc::new(handler);
     lambda_http::run(lambda_http::service_fn(move |req: lambda_http::Request| {
         let handler = handler.clone();

@@ -73,6 +73,49 @@ const fn route_with_body(
 
 const TWILIO_ANSWER: &str = "TwiML, form-encoded in, `X-Twilio-Signature` ([platforms.md](platforms.md#twilio-programmable-voice-and-flex))";
 
+/// The console's routes ([console.md](console.md)): page shells anyone
+/// may fetch, and under [`CONSOLE_API`] the data and actions, behind the
+/// HTTP API's JWT authorizer.
+const CONSOLE_ROUTES: &[Route] = &[
+    route("GET", "/console", "the incident board's page (HTML; its data from `/console/api/board`)"),
+    route(
+        "GET",
+        "/console/{page}",
+        "`sign-in`, `app.js`, and the pages `pools`, `agents`, `template`, `escalation`, `readiness`, `dead-letters` (HTML shells, no data)",
+    ),
+    route_with_body(
+        "POST",
+        "/console/sign-in",
+        "username=…&password=…",
+        "the token handed to the tab (HTML); `401` wrong user name or password",
+    ),
+    route("GET", "/console/incidents/{callId}", "an incident's page (HTML shell)"),
+    route(
+        "GET",
+        "/console/api/{view}",
+        "a page's content (HTML) for a signed-in user of a group that may see it; `401` no valid token; `403` the group may not",
+    ),
+    route(
+        "GET",
+        "/console/api/incidents/{callId}",
+        "the incident: timeline, PIDF-LO, the PSAP summary; `404`",
+    ),
+    route_with_body(
+        "POST",
+        "/console/api/{view}/{action}",
+        "form fields",
+        "`{\"message\"}`; `400` problem naming the field, nothing written; `403` the group may not (the security desk changes no configuration); `409` a conflict",
+    ),
+    route(
+        "POST",
+        "/console/api/incidents/{callId}/acknowledge",
+        "`{\"message\"}` (channel `console`); `403` neither desk nor admin; `404`",
+    ),
+];
+
+/// The console's routes behind the JWT authorizer.
+pub const CONSOLE_API: &str = "/console/api/";
+
 /// Every function, in the order the docs list them.
 pub const FUNCTIONS: &[Function] = &[
     Function {
@@ -152,6 +195,11 @@ pub const FUNCTIONS: &[Function] = &[
                 "the same; `404` `no-registered-location`",
             ),
         ])],
+    },
+    Function {
+        name: "console",
+        logical_id: "ConsoleFunction",
+        triggers: &[Trigger::Http(CONSOLE_ROUTES)],
     },
     Function {
         name: "presence-override",
@@ -238,6 +286,11 @@ impl Route {
 /// integration would receive it, the function answers a method it does not
 /// take (405).
 pub fn serving(path: &str) -> Option<&'static Function> {
+    // API Gateway routes `/a/b/` as `/a/b`.
+    let path = match path.strip_suffix('/') {
+        Some(p) if !p.is_empty() => p,
+        _ => path,
+    };
     FUNCTIONS
         .iter()
         .find(|f| f.routes().any(|r| r.path_matches(path)))

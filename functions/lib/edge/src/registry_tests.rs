@@ -193,6 +193,18 @@ fn a_path_finds_its_function() {
     assert_eq!(at("/agents/a-42/presence/x"), None);
     assert_eq!(at("/calls"), None);
     assert_eq!(at("/"), None);
+    // API Gateway takes `/console/` for `/console`.
+    for console in [
+        "/console",
+        "/console/",
+        "/console/pools",
+        "/console/api/board",
+        "/console/api/incidents/c-1/acknowledge",
+        "/console/incidents/c-1",
+    ] {
+        assert_eq!(at(console), Some("console"), "{console}");
+    }
+    assert_eq!(at("/console/api/a/b/c/d"), None);
 }
 
 #[test]
@@ -223,4 +235,37 @@ fn every_settings_reader_is_a_function_or_a_tool() {
             );
         }
     }
+}
+
+/// The console's data and actions, and nothing else, are behind the JWT
+/// authorizer: a page shell carries no data, and every other route keeps
+/// its own signature.
+#[test]
+fn the_jwt_authorizer_guards_the_consoles_api_and_nothing_else() {
+    let mut guarded = 0;
+    for entry in template_entries() {
+        for event in entry.split("Type: ").skip(1) {
+            if !event.starts_with("HttpApi\n") {
+                continue;
+            }
+            let path = event
+                .lines()
+                .find_map(|l| value_of(l, "Path"))
+                .unwrap_or_default();
+            let authorized = event.contains("Authorizer: ConsoleAuthorizer");
+            assert_eq!(
+                authorized,
+                path.starts_with(CONSOLE_API),
+                "{path}: the authorizer is on the console's API alone"
+            );
+            guarded += usize::from(authorized);
+        }
+    }
+    let api_routes = FUNCTIONS
+        .iter()
+        .flat_map(|f| f.routes())
+        .filter(|r| r.path.starts_with(CONSOLE_API))
+        .count();
+    assert_eq!(guarded, api_routes);
+    assert!(api_routes >= 4);
 }

@@ -1,21 +1,22 @@
 //! `lifeline dlq`: gathers the dead letters over the AWS adapter, then
-//! lists, shows or replays them (the logic is [`crate::dlq`]'s).
+//! lists, shows or replays them (the logic is `lifeline_dead_letters`'s,
+//! which the web console runs too).
 
 use clap::{Args, Subcommand};
 use lifeline_app::settings::table::{LIFELINE_STAGE, LIFELINE_STREAM_FAILURE_BUCKET};
-use lifeline_aws::dlq::DeadLetterClients;
+use lifeline_dead_letters as dlq;
+use lifeline_dead_letters::DeadLetterClients;
 
 use super::context::Context;
 use super::failure::{usage, Failure};
 use super::output::{emit, note};
-use crate::dlq;
 
 /// Where dead letters are kept.
 #[derive(Args)]
 pub struct DlqPlaces {
     /// The deployment stage: its SQS queues named `lifeline-<stage>-…-failures`
     /// and `…-dlq` are read (`local` for the local setup).
-    #[arg(long, env = LIFELINE_STAGE.name, default_value = "prod")]
+    #[arg(long, env = LIFELINE_STAGE.name, default_value = dlq::DEFAULT_STAGE)]
     stage: String,
     /// The S3 bucket where the stream's event source mapping keeps the
     /// batches it gave up on (unset: no bucket is read).
@@ -130,14 +131,7 @@ pub async fn run(cmd: DlqCmd, ctx: &Context) -> Result<(), Failure> {
 
 /// The places the flags name; `only` restricts them to one queue or bucket.
 fn places(p: DlqPlaces, only: Option<String>) -> Result<dlq::Places, Failure> {
-    Ok(dlq::Places {
-        stage: dlq::Stage::parse(p.stage.trim()).map_err(usage("--stage"))?,
-        failure_bucket: p
-            .failure_bucket
-            .map(|b| b.trim().to_string())
-            .filter(|b| !b.is_empty()),
-        only,
-    })
+    dlq::Places::new(&p.stage, p.failure_bucket.as_deref(), only).map_err(usage("--stage"))
 }
 
 /// Every dead letter of `places`; what was skipped is said on stderr.

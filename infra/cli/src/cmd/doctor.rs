@@ -1,5 +1,7 @@
 //! `lifeline doctor`: the readiness report (the checks are
-//! [`crate::doctor`]'s); its exit code is the report's.
+//! [`lifeline_readiness`]'s); its exit code is the report's. What the
+//! deployment is configured with is read here, from flags and the
+//! environment, into the checks' [`Targets`](doctor::Targets).
 
 use clap::Args;
 use lifeline_domain::types::AgentId;
@@ -7,11 +9,11 @@ use lifeline_domain::types::AgentId;
 use super::context::Context;
 use super::failure::{usage, Failure};
 use super::output::{emit, print_json};
-use crate::doctor;
 use lifeline_app::settings::table::{
     LIFELINE_CALL_PATH_RESERVED_CONCURRENCY, LIFELINE_NOTIFY_FROM, LIFELINE_POOL_LOW_WATER,
     LIFELINE_SCHEDULE_GROUP, LIFELINE_VOICE_PLATFORM, LIFELINE_WEBHOOK_SECRET_ARN,
 };
+use lifeline_readiness as doctor;
 
 #[derive(Args)]
 pub struct DoctorArgs {
@@ -66,8 +68,9 @@ fn targets(args: DoctorArgs) -> Result<(doctor::Targets, Option<AgentId>), Failu
     let reserved = LIFELINE_CALL_PATH_RESERVED_CONCURRENCY
         .whole_number::<u32>(&|_: &str| Some(args.call_path_reserved_concurrency.clone()))
         .map_err(usage("--call-path-reserved-concurrency"))?;
-    // Read again by `gather`; a bad value is the admin's to fix (exit 2).
-    crate::location_fresh_for().map_err(Failure::Usage)?;
+    // As the deployment's functions read it; a bad value is the admin's to
+    // fix (exit 2).
+    let location_fresh_for = crate::location_fresh_for().map_err(Failure::Usage)?;
     let targets = doctor::Targets {
         from: args.notify_from,
         group: args.schedule_group,
@@ -78,6 +81,13 @@ fn targets(args: DoctorArgs) -> Result<(doctor::Targets, Option<AgentId>), Failu
             .webhook_secret_id
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty()),
+        location_fresh_for,
+        // As the deployment has it (the same variable as the function's).
+        twilio_last_resort: std::env::var(doctor::TWILIO_LAST_RESORT_VAR).ok(),
+        // As the deployment has it (the same variables as platform-presence's).
+        platform_presence: doctor::PlatformPresenceSetting::from_lookup(|name| {
+            std::env::var(name).ok()
+        }),
     };
     Ok((targets, agent))
 }

@@ -193,12 +193,7 @@ fn family_from_dir(
     if !dir.is_dir() {
         return Err(Failure::Usage(format!("{}: not a folder", dir.display())));
     }
-    let builtin = TemplateFamily::builtin(locale);
-    let mut family = TemplateFamily {
-        version,
-        ..TemplateFamily::builtin(locale)
-    };
-    let mut found = 0;
+    let mut sources = Vec::new();
     for key in PartKey::all() {
         let path = dir.join(key.path());
         if !path.exists() {
@@ -206,11 +201,10 @@ fn family_from_dir(
         }
         let source = std::fs::read_to_string(&path)
             .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
-        found += 1;
-        if source != builtin.source(key) {
-            family.edited.insert(key, source);
-        }
+        sources.push((key, source));
     }
+    let found = sources.len();
+    let family = TemplateFamily::with_sources(locale, version, sources);
     if found == 0 {
         return Err(Failure::Usage(format!(
             "{}: no template file (subject.txt, body.html, body.txt, sms.txt, chat.txt, …)",

@@ -4,6 +4,7 @@
 //! new file at PATH, readable by its owner only, before the runner listens
 //! (`run.sh` reads it into `infra/local/env.sh`); without, it is printed.
 
+use lifeline_app::settings::table::LIFELINE_CONSOLE_ISSUER;
 use lifeline_app::settings::table::{
     LIFELINE_LISTEN, LIFELINE_LOCAL_ASYNC_RETRY_DELAYS_MS, LIFELINE_OUTBOX_QUEUE_URL,
     LIFELINE_STAGE, LIFELINE_TWILIO_PUBLIC_URL,
@@ -104,6 +105,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
         }
+    }
+    // The console, once run.sh has made its user pool on the emulator (its
+    // replays invoke through this runner's own Invoke API).
+    if LIFELINE_CONSOLE_ISSUER
+        .raw(&env)
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        let console = console::ConsoleConfig::from_lookup(env)?;
+        let invoke_api = format!(
+            "http://{listen}{}{}",
+            lifeline_local::SDK_PREFIX,
+            system.local_token().reveal()
+        );
+        let get = |k: &str| match k {
+            console::dead_letters::LAMBDA_ENDPOINT_VAR => Some(invoke_api.clone()),
+            _ => std::env::var(k).ok(),
+        };
+        let admin = load_aws_config(ClientProfile::Admin).await;
+        system = system.with_console(&admin, console, &get).await?;
+        tracing::info!("console: http://{listen}/console/");
     }
     match system.warm_up().await {
         Ok(agents) => tracing::info!(agents, "dial-intake warmed up"),

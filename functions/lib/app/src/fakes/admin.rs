@@ -27,6 +27,11 @@ impl AdminStore for MemoryStore {
         Ok(self.with_state(|s| s.agents.get(id).cloned()))
     }
 
+    async fn agents(&self) -> Result<Vec<AgentProfile>, StoreError> {
+        self.check(false)?;
+        Ok(self.with_state(|s| s.agents.values().cloned().collect()))
+    }
+
     async fn add_numbers(
         &self,
         country: Country,

@@ -81,6 +81,8 @@ pub struct AddedNumbers {
 pub trait AdminStore: Send + Sync {
     async fn put_agent(&self, agent: &AgentProfile) -> Result<(), StoreError>;
     async fn get_agent(&self, id: &AgentId) -> Result<Option<AgentProfile>, StoreError>;
+    /// Every agent's profile (an admin's listing: the console's agents page).
+    async fn agents(&self) -> Result<Vec<AgentProfile>, StoreError>;
     /// Adds numbers to a pool, available from `now`. A number already in the
     /// table is never overwritten (a conditional put per number): its lease
     /// and its quarantine stay as they are, and it is reported as present.

@@ -30,6 +30,7 @@ macro_rules! config_readers {
             "notifier",
             "incident-log",
             "lifeline-local",
+            "console",
             $($more),*
         ]
     };
@@ -53,7 +54,10 @@ const NOTIFIER_LOCAL: &[&str] = &["notifier", "lifeline-local"];
 const SCHEDULING: &[&str] = &["callback-lease", "notifier", "lifeline-local"];
 const STREAM_EVENTS: &[&str] = &["stream-events"];
 const RUNNER: &[&str] = &["lifeline-local"];
-const CLI: &[&str] = &["lifeline"];
+const CONSOLE: &[&str] = &["console", "lifeline-local"];
+/// The CLI and the console, which runs `lifeline doctor`'s checks and
+/// `lifeline dlq`'s reads.
+const CLI_AND_CONSOLE: &[&str] = &["lifeline", "console"];
 
 const fn minutes(min: i64, max: i64) -> Shape {
     Shape::WholeNumber {
@@ -97,7 +101,7 @@ settings! {
     LIFELINE_WEBHOOK_SECRET_ARN {
         unset: Unset::Required("unless `LIFELINE_WEBHOOK_SECRET` is set"),
         shape: Shape::Described("a Secrets Manager secret's ARN or name"),
-        read_by: &["dial-intake", "call-events", "callback-router", "presence-api", "ack", "notifier", "lifeline"],
+        read_by: &["console", "dial-intake", "call-events", "callback-router", "presence-api", "ack", "notifier", "lifeline"],
         about: "the Secrets Manager secret holding the webhook secret (the HTTP functions; `lifeline secret`; `lifeline doctor`, which warns of a previous value still accepted a week after a rotation): read at cold start within 1.5 s and refreshed every 5 minutes. Unreadable, the function still starts: emergency dials fail open (`unauthenticated`), every other request answers 401, `WebhookSecretUnavailable` is counted, and requests retry the read (at most once per 5 s). The stream, bus, Scheduler and outbox functions need neither variable",
     }
     LIFELINE_OUTSIDE_LINE_PREFIX {
@@ -240,6 +244,7 @@ settings! {
         unset: Unset::Default("lifeline"),
         shape: Shape::Described("1 to 64 characters"),
         read_by: &[
+            "console",
             "callback-lease",
             "notifier",
             "lifeline-local",
@@ -293,7 +298,7 @@ settings! {
     LIFELINE_NOTIFY_FROM {
         unset: Unset::Required("`lifeline@example.com` locally"),
         shape: Shape::Described("an e-mail address (an SES identity)"),
-        read_by: &["notifier", "lifeline-local", "lifeline"],
+        read_by: &["console", "notifier", "lifeline-local", "lifeline"],
         about: "notifier: the SES identity e-mails are sent from (`lifeline doctor` checks it)",
     }
 
@@ -348,13 +353,13 @@ settings! {
     LIFELINE_TWILIO_LAST_RESORT {
         unset: Unset::Required("`+14255550110` locally"),
         shape: Shape::Described("an E.164 number or a TaskRouter workflow SID (`WW…`)"),
-        read_by: &["twilio-adapter", "lifeline-local", "lifeline"],
+        read_by: &["console", "twilio-adapter", "lifeline-local", "lifeline"],
         about: "twilio-adapter: who a callback reaches when the agent and the fallbacks did not answer: a supervisor line or a Flex queue (`lifeline doctor` checks it)",
     }
     LIFELINE_PLATFORM_PRESENCE {
         unset: Unset::Required("the function is deployed only with a platform; the runner: none"),
         shape: Shape::Described("`connect` or `twilio`"),
-        read_by: &["platform-presence", "lifeline-local", "lifeline"],
+        read_by: &["console", "platform-presence", "lifeline-local", "lifeline"],
         about: "platform-presence (and the runner, `lifeline doctor`): `connect` makes the agent's Amazon Connect status follow Lifeline's Do Not Disturb, `twilio` the agent's TaskRouter worker activity",
     }
     LIFELINE_CONNECT_INSTANCE {
@@ -366,7 +371,7 @@ settings! {
     LIFELINE_CONNECT_EMERGENCY_STATUS_ID {
         unset: Unset::Required("with `connect`"),
         shape: Shape::Described("an agent status id or ARN"),
-        read_by: &["platform-presence", "lifeline-local", "lifeline"],
+        read_by: &["console", "platform-presence", "lifeline-local", "lifeline"],
         about: "platform-presence: the agent status an emergency call puts on (one the admin creates)",
     }
     LIFELINE_TWILIO_ACCOUNT_SID {
@@ -384,7 +389,7 @@ settings! {
     LIFELINE_TWILIO_EMERGENCY_ACTIVITY_SID {
         unset: Unset::Required("with `twilio`"),
         shape: Shape::Described("a TaskRouter activity SID (`WA` and 32 hex digits)"),
-        read_by: &["platform-presence", "lifeline-local", "lifeline"],
+        read_by: &["console", "platform-presence", "lifeline-local", "lifeline"],
         about: "platform-presence: the activity an emergency call puts on (one the admin creates, `available=false`)",
     }
     LIFELINE_TWILIO_TASKROUTER_URL {
@@ -396,18 +401,39 @@ settings! {
         about: "platform-presence with `twilio`: TaskRouter's base URL",
     }
 
+    // The console's sign-in (a Cognito user pool).
+
+    LIFELINE_CONSOLE_ISSUER {
+        unset: Unset::Note("console: required; the runner serves no console without it (`run.sh` sets the local pool's)"),
+        shape: Shape::Described("the pool's issuer, `https://cognito-idp.<region>.amazonaws.com/<pool id>`"),
+        read_by: CONSOLE,
+        about: "console: whose tokens it takes (their `iss`)",
+    }
+    LIFELINE_CONSOLE_CLIENT_ID {
+        unset: Unset::Note("console: required"),
+        shape: Shape::Described("the pool's app client id"),
+        read_by: CONSOLE,
+        about: "console: the app client it signs users in with (USER_PASSWORD_AUTH), whose tokens alone it takes",
+    }
+    LIFELINE_CONSOLE_JWKS_URL {
+        unset: Unset::Default(""),
+        shape: Shape::Described("a URL"),
+        read_by: CONSOLE,
+        about: "console: where the pool's signing keys are read at cold start; empty: `<issuer>/.well-known/jwks.json` (moto serves them at `<endpoint>/<pool id>/.well-known/jwks.json`)",
+    }
+
     // The CLI's and the local runner's own.
 
     LIFELINE_STAGE {
         unset: Unset::Note("`local` in the runner; `prod` in `lifeline dlq`"),
         shape: Shape::Described("a stage name"),
-        read_by: &["lifeline-local", "lifeline"],
+        read_by: &["console", "lifeline-local", "lifeline"],
         about: "the runner: its failure queues are `lifeline-<stage>-<function>-failures` on moto's SQS; `lifeline dlq`: the stage whose `…-failures` and `…-dlq` queues it reads, and whose own functions (`lifeline-<stage>-<function>`) a replay invokes",
     }
     LIFELINE_STREAM_FAILURE_BUCKET {
         unset: Unset::Note("unset: no bucket is read"),
         shape: Shape::Described("an S3 bucket name"),
-        read_by: CLI,
+        read_by: CLI_AND_CONSOLE,
         about: "`lifeline dlq`: the stream's failure bucket to read too (the stack's `StreamFailureBucketName`)",
     }
     LIFELINE_CALL_PATH_RESERVED_CONCURRENCY {
@@ -417,13 +443,13 @@ settings! {
             max: 3000,
             unit: "executions",
         },
-        read_by: CLI,
+        read_by: CLI_AND_CONSOLE,
         about: "`lifeline doctor`: the stack's `CallPathReservedConcurrency` (its default unset), which it warns of when below the number of agents",
     }
     LIFELINE_VOICE_PLATFORM {
         unset: Unset::Default("webhook"),
         shape: Shape::Described("`webhook`, `connect` or `twilio`"),
-        read_by: CLI,
+        read_by: CLI_AND_CONSOLE,
         about: "`lifeline doctor`: the voice platform in front of Lifeline, whose own prerequisites it adds",
     }
     LIFELINE_LISTEN {

@@ -130,6 +130,10 @@ impl AdminStore for DynamoStore {
         Ok(())
     }
 
+    async fn agents(&self) -> Result<Vec<AgentProfile>, StoreError> {
+        self.list_agents().await
+    }
+
     async fn get_agent(&self, id: &AgentId) -> Result<Option<AgentProfile>, StoreError> {
         let resp = self
             .client

@@ -5,7 +5,7 @@ use super::*;
 use async_trait::async_trait;
 use lifeline_app::clock::FixedClock;
 use lifeline_app::fakes::{MemoryIncidents, MemoryStore};
-use lifeline_app::ports::SignedIn;
+use lifeline_app::ports::{SignInError, SignedIn};
 use lifeline_domain::incident::{Entry, EntryKind};
 use lifeline_domain::testing::{at, call};
 use lifeline_edge::console::testing::{test_jwks, test_rules, test_token};
@@ -32,17 +32,68 @@ fn t0() -> chrono::DateTime<chrono::Utc> {
     at("2026-11-24T05:00:00Z")
 }
 
-async fn app() -> (ConsoleApp<MemoryIncidents>, Arc<MemoryIncidents>) {
+struct NoChecks;
+
+#[async_trait]
+impl crate::ReadinessSource for NoChecks {
+    async fn checks(
+        &self,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::Check>, String> {
+        Ok(vec![crate::Check {
+            scope: "deployment".into(),
+            check: "table".into(),
+            verdict: crate::Verdict::Error,
+            detail: "the table lifeline-local does not exist".into(),
+            fix: Some("deploy the stack".into()),
+        }])
+    }
+}
+
+struct NoLetters;
+
+#[async_trait]
+impl crate::DeadLetters for NoLetters {
+    async fn list(&self) -> Result<Vec<crate::LetterLine>, crate::DeadLetterError> {
+        Ok(vec![])
+    }
+    async fn show(&self, id: &str) -> Result<String, crate::DeadLetterError> {
+        Err(crate::DeadLetterError::NotFound(id.into()))
+    }
+    async fn replay(&self, id: &str) -> Result<String, crate::DeadLetterError> {
+        Err(crate::DeadLetterError::NotFound(id.into()))
+    }
+}
+
+/// The app on an in-memory store (`c-1` dialed by `a-42`), and the store.
+pub(crate) async fn app_with_store() -> (ConsoleApp, Arc<MemoryIncidents>, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::new());
     store.with_state(|s| {
         s.calls
             .insert("c-1".parse().unwrap(), call("c-1", "a-42", t0()))
     });
-    let incidents = Arc::new(MemoryIncidents::new(store));
+    let incidents = Arc::new(MemoryIncidents::new(store.clone()));
     let clock = Arc::new(FixedClock::at(t0() + chrono::Duration::seconds(30)));
-    let service =
-        IncidentService::new(incidents.clone(), clock.clone(), chrono::Duration::hours(6));
-    service
+    let ports = ConsolePorts {
+        incidents: incidents.clone(),
+        admin: store.clone(),
+        templates: store.clone(),
+        escalation: store.clone(),
+        locations: store.clone(),
+        readiness: Arc::new(NoChecks),
+        dead_letters: Arc::new(NoLetters),
+        sign_in: Arc::new(OneUser),
+    };
+    let settings = ConsoleSettings {
+        jwks: test_jwks(),
+        rules: test_rules(),
+        incident_keep: chrono::Duration::hours(6),
+        callback_window: chrono::Duration::minutes(60),
+        chat_hosts: lifeline_domain::recipient::ChatHosts::parse("hooks.slack.com").unwrap(),
+        location_fresh_for: chrono::Duration::hours(12),
+    };
+    let app = ConsoleApp::new(ports, settings, clock);
+    app.incidents
         .add(
             &"c-1".parse().unwrap(),
             &"a-42".parse().unwrap(),
@@ -50,28 +101,34 @@ async fn app() -> (ConsoleApp<MemoryIncidents>, Arc<MemoryIncidents>) {
         )
         .await
         .unwrap();
-    let app = ConsoleApp::new(service, Arc::new(OneUser), test_jwks(), test_rules(), clock);
+    (app, incidents, store)
+}
+
+async fn app() -> (ConsoleApp, Arc<MemoryIncidents>) {
+    let (app, incidents, _) = app_with_store().await;
     (app, incidents)
 }
 
-async fn send(
-    app: &ConsoleApp<MemoryIncidents>,
+pub(crate) async fn send(
+    app: &ConsoleApp,
     method: Method,
     path: &str,
     token: Option<String>,
     body: &str,
 ) -> Response<String> {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let auth = token.map(|t| format!("Bearer {t}"));
     app.handle(ConsoleRequest {
         method: &method,
         path,
+        query,
         authorization: auth.as_deref(),
         body: body.as_bytes(),
     })
     .await
 }
 
-fn token(groups: &[&str]) -> String {
+pub(crate) fn token(groups: &[&str]) -> String {
     test_token("desk", groups, t0().timestamp() + 3600, json!({}))
 }
 
@@ -129,10 +186,8 @@ async fn the_desk_acknowledges_on_the_incident_and_a_user_of_no_group_may_not() 
         "",
     )
     .await;
-    assert_eq!(
-        (r.status().as_u16(), r.body().as_str()),
-        (200, r#"{"first":true}"#)
-    );
+    assert_eq!(r.status(), 200, "{}", r.body());
+    assert!(r.body().contains("escalation stops here"), "{}", r.body());
     let head = incidents.with(|all| {
         all.get(&"c-1".parse().unwrap())
             .and_then(|i| i.head.clone())

@@ -77,6 +77,26 @@ impl TemplateFamily {
         }
     }
 
+    /// The family an editor's sources make: a part given the same as the
+    /// built-in one is not an edit (so a later change of the built-in one
+    /// reaches it); a part not given is the built-in one.
+    pub fn with_sources(
+        locale: Locale,
+        version: u64,
+        sources: impl IntoIterator<Item = (PartKey, String)>,
+    ) -> Self {
+        let mut family = TemplateFamily {
+            version,
+            ..TemplateFamily::builtin(locale)
+        };
+        for (key, source) in sources {
+            if source != builtin_source(locale, key) {
+                family.edited.insert(key, source);
+            }
+        }
+        family
+    }
+
     /// The source of one part: the edited one, else the built-in one.
     pub fn source(&self, key: PartKey) -> Cow<'_, str> {
         match self.edited.get(&key) {

@@ -234,7 +234,7 @@ fn location_notes(v: &RegisteredView, fresh_for: chrono::Duration) -> Vec<String
         notes.push(format!(
             "registered at {}, past the freshness limit of {} ({}): dials do not use it",
             v.registered_at,
-            crate::doctor::span(fresh_for),
+            lifeline_readiness::span(fresh_for),
             crate::LOCATION_FRESH_VAR
         ));
     }

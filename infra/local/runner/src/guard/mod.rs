@@ -83,8 +83,9 @@ enum Family {
     Json,
     /// The Twilio adapter's routes: signed by Twilio, form bodies.
     Twilio,
-    /// Pages people open in a browser (an alert's acknowledgement link):
-    /// the link is the credential; a same-origin form post carries `Origin`.
+    /// Pages people open in a browser (an alert's acknowledgement link, the
+    /// console): the link or the console's token is the credential; a
+    /// same-origin form post or `fetch` carries `Origin`.
     Page,
     /// Anything else (answered 404).
     Other,
@@ -101,7 +102,7 @@ impl Family {
         } else {
             match registry::serving(path) {
                 Some(f) if f.name == "twilio-adapter" => Family::Twilio,
-                Some(f) if f.name == "ack" => Family::Page,
+                Some(f) if f.name == "ack" || f.name == "console" => Family::Page,
                 Some(_) => Family::Json,
                 None => Family::Other,
             }

@@ -264,18 +264,13 @@ fn the_token_file_is_new_and_private() {
 fn a_pages_same_origin_post_is_taken_and_no_other() {
     let (g, _) = guard();
     let host = ("host", "127.0.0.1:3000");
-    let mut same = head(
-        "POST",
-        "/ack/tok",
-        &[host, ("origin", "http://127.0.0.1:3000")],
-    );
-    assert!(g.admit(&mut same).is_ok());
-    let mut foreign = head(
-        "POST",
-        "/ack/tok",
-        &[host, ("origin", "https://evil.example")],
-    );
-    assert!(g.admit(&mut foreign).is_err());
+    // The acknowledgement page's form, the console's fetches and forms.
+    for path in ["/ack/tok", "/console/api/pools/add", "/console/sign-in"] {
+        let mut same = head("POST", path, &[host, ("origin", "http://127.0.0.1:3000")]);
+        assert!(g.admit(&mut same).is_ok(), "{path}");
+        let mut foreign = head("POST", path, &[host, ("origin", "https://evil.example")]);
+        assert_eq!(g.admit(&mut foreign), Err(Refusal::FromAPage), "{path}");
+    }
     let mut webhook = head(
         "POST",
         "/calls/outbound",

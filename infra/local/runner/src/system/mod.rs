@@ -178,6 +178,21 @@ impl LocalSystem {
         self
     }
 
+    /// Serves `/console/*` with the console on `aws`'s clients (the
+    /// emulators) and the runner's clock; its pool's keys are read now.
+    pub async fn with_console(
+        self,
+        aws: &aws_config::SdkConfig,
+        console: console::ConsoleConfig,
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, console::StartError> {
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        let function =
+            console::ConsoleFunction::build(aws, self.config.clone(), console, clock, get).await?;
+        self.register_webhook("console", Arc::new(function));
+        Ok(self)
+    }
+
     /// dial-intake hands calls the table cannot take in time to `queue`
     /// (moto's SQS); `start_outbox_consumer` drains it.
     pub fn with_outbox(mut self, queue: crate::outbox::OutboxQueue) -> Self {
@@ -324,7 +339,8 @@ mod tests {
     use lifeline_edge::config::Mode;
 
     /// Every registered HTTP function serves its routes in a new system: no
-    /// route of the registry is answered "not running here".
+    /// route of the registry is answered "not running here". The console
+    /// alone waits for its user pool (`with_console`: the e2e tests).
     #[tokio::test]
     async fn every_http_function_serves_its_routes() {
         let conf = lifeline_aws::sdk::aws_config_loader(lifeline_aws::sdk::ClientProfile::Admin)
@@ -333,7 +349,7 @@ mod tests {
         let config = Config::from_lookup(Mode::Local, |_| None).expect("local config");
         let system = LocalSystem::new(DynamoStore::from_conf(&conf, "lifeline"), config);
         for function in registry::FUNCTIONS {
-            let serves_http = function.routes().next().is_some();
+            let serves_http = function.routes().next().is_some() && function.name != "console";
             assert_eq!(
                 system.webhook(function.name).is_some(),
                 serves_http,

@@ -9,6 +9,7 @@ use super::{IncidentError, IncidentService};
 use crate::ports::{IncidentFilter, IncidentStore};
 use lifeline_domain::call::EmergencyCall;
 use lifeline_domain::incident::{sort_timeline, Entry, Incident};
+use lifeline_domain::types::CallId;
 
 /// One incident as the board has it.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,5 +52,28 @@ impl<S: IncidentStore + ?Sized> IncidentService<S> {
             });
         }
         Ok(out)
+    }
+
+    /// One incident with its call's record and timeline (none: no such
+    /// incident): one read of the incident, one of the call.
+    pub async fn detail(&self, call: &CallId) -> Result<Option<BoardEntry>, IncidentError> {
+        let record = self.store.incident(call).await?;
+        let Some(head) = record.head else {
+            return Ok(None);
+        };
+        let record_of_call = self
+            .store
+            .call_records(std::slice::from_ref(call))
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|(_, c)| c);
+        let mut timeline = record.timeline;
+        sort_timeline(&mut timeline);
+        Ok(Some(BoardEntry {
+            head,
+            call: record_of_call,
+            timeline,
+        }))
     }
 }
