@@ -169,7 +169,7 @@ async fn the_admin_replays_a_dead_letter_once_confirmed() {
         browser: lifeline_e2e::Browser::start().await,
     };
     let sink = lifeline_e2e::ChatSink::start().await;
-    let (email, _) = every_channel(&r.l, "a-71", &sink).await;
+    let (email, number) = every_channel(&r.l, "a-71", &sink).await;
     // Only the e-mail fails: the agent's other channels are not SES.
     dial(&r.l, &format!("cd-{}", &r.l.table[4..16]), "911").await;
     let started = std::time::Instant::now();
@@ -184,6 +184,23 @@ async fn the_admin_replays_a_dead_letter_once_confirmed() {
     r.goto("/console/dead-letters").await;
     r.wait_for("the letter", "#view", "notifier-failures").await;
     r.shot("dead-letters.png").await;
+    // Shown whole, masked: no full number of the agent's recipients.
+    r.click("#view table a").await;
+    r.wait_for("the letter shown", "#view pre", "payload").await;
+    let shown = r
+        .c()
+        .find(fantoccini::Locator::Css("#view pre"))
+        .await
+        .expect("the letter")
+        .text()
+        .await
+        .expect("its text");
+    for full in [&number[1..], "4255550170"] {
+        assert!(!shown.contains(full), "masked: {shown}");
+    }
+    r.click("#view a").await;
+    r.wait_for("the list again", "#view", "notifier-failures")
+        .await;
     // Dismissed: nothing replayed.
     r.click("#view form button").await;
     r.c().dismiss_alert().await.expect("the confirmation");

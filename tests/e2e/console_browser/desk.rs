@@ -23,15 +23,25 @@ async fn the_desk_sees_a_dial_on_the_board_within_2_s_and_acknowledges_it() {
     r.shot("sign-in.png").await;
     r.sign_in(DESK).await;
 
-    // A dial: on the board by itself (refreshed every 2 s).
+    // A dial: on the board by itself (refreshed every second).
     let call = format!("cw-{}", &r.l.table[4..16]);
     let answered = Instant::now();
-    dial(&r.l, &call, "911").await;
+    let dialed =
+        r.l.post(
+            "/calls/outbound",
+            &serde_json::json!({"callId": call, "agentId": "a-71", "dialed": "911",
+                "from": "+14255550170", "location": {"country": "US",
+                "civic": {"HNO": "1", "RD": "Main", "STS": "St", "A3": "Redmond", "A1": "WA",
+                    "PC": "98052", "FLR": "3", "ROOM": "301"},
+                "lat": 47.6740, "lon": -122.1215}}),
+        )
+        .await;
+    assert_eq!(dialed.json["action"], "emergency", "{}", dialed.json);
     r.wait_for("the dial on the board", "#view", "Agent a-71")
         .await;
     let shown = answered.elapsed();
     println!(
-        "board: dial answered -> on the board in {} ms (refreshed every 2 s)",
+        "board: dial answered -> on the board in {} ms (refreshed every second)",
         shown.as_millis()
     );
     assert!(shown < Duration::from_millis(3500), "{shown:?}");
@@ -84,7 +94,34 @@ async fn the_desk_sees_a_dial_on_the_board_within_2_s_and_acknowledges_it() {
         .unwrap_or_default();
     assert!(summary.contains("Callback number: +1"), "{summary}");
     assert!(summary.contains("agent a-71"), "{summary}");
+    assert!(
+        summary.contains("1 Main St") && summary.contains("Room 301"),
+        "{summary}"
+    );
+    r.wait_for("the PIDF-LO", "#view pre", "urn:ietf:params:xml:ns:pidf")
+        .await;
+    c.execute(
+        "document.getElementById('psap-heading').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scrolled");
     r.shot("incident.png").await;
+
+    // On a phone: one column, nothing wider than the screen.
+    c.set_window_size(390, 844).await.expect("a phone's width");
+    r.goto("/console/").await;
+    r.wait_for("the board on a phone", "#view", "Agent a-71")
+        .await;
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(fits, serde_json::Value::Bool(true), "no sideways scrolling");
+    r.shot("phone-board.png").await;
     r.close().await;
 }
 

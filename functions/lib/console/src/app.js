@@ -67,7 +67,11 @@
       .then(function (r) {
         return r.text().then(function (text) {
           if (r.ok) {
-            el.innerHTML = text;
+            // Unchanged content is left alone (a selection in it stays).
+            if (el.lifelineShown !== text) {
+              el.innerHTML = text;
+              el.lifelineShown = text;
+            }
             el.dataset.loadedAt = String(Date.now());
             delete el.dataset.stale;
           } else {

@@ -103,18 +103,30 @@ pub fn psap_summary(call: &EmergencyCall) -> String {
     if call.test {
         lines.push("TEST CALL (933): no emergency.".to_string());
     }
-    match &call.location {
-        Some(l) => {
+    let spoken = call.location.as_ref().map(spoken_lines).unwrap_or_default();
+    let coordinates = call
+        .location
+        .as_ref()
+        .and_then(|l| Some(format!("{:.5}, {:.5}", l.lat?, l.lon?)));
+    let country = call.location.as_ref().and_then(|l| l.country.clone());
+    match (spoken.is_empty(), coordinates, country) {
+        (false, coordinates, _) => {
             let quality = call
                 .location_quality()
                 .map(|q| q.as_str().replace('_', " "))
                 .unwrap_or_else(|| "unknown".into());
-            lines.push(format!(
-                "Location ({quality}): {}",
-                spoken_lines(l).join(", ")
-            ));
+            lines.push(format!("Location ({quality}): {}", spoken.join(", ")));
+            if let Some(c) = coordinates {
+                lines.push(format!("Coordinates: {c}"));
+            }
         }
-        None => lines.push("Location: unknown — ask the caller.".into()),
+        (true, Some(c), _) => lines.push(format!(
+            "Location: coordinates only, {c} — ask the caller for the address."
+        )),
+        (true, None, Some(country)) => lines.push(format!(
+            "Location: only the country is known ({country}) — ask the caller where they are."
+        )),
+        (true, None, None) => lines.push("Location: unknown — ask the caller.".into()),
     }
     lines.push(format!("Callback number: {}", call.caller_id));
     if let Some(until) = call.callback_expires_at {
@@ -158,4 +170,42 @@ fn details(e: &Entry) -> String {
         }
     }
     parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::psap_summary;
+    use lifeline_domain::location::Location;
+    use lifeline_domain::testing::{at, call};
+
+    #[test]
+    fn the_psap_hears_where_first_and_what_is_missing() {
+        let mut c = call("c-1", "a-42", at("2026-11-24T05:00:00Z"));
+        let none = psap_summary(&c);
+        assert!(
+            none.starts_with("Location: unknown — ask the caller."),
+            "{none}"
+        );
+        assert!(
+            none.contains("Callback number: +1")
+                && none.contains("agent a-42, dialed 911 at 05:00:00 UTC")
+        );
+        c.location = Some(Location {
+            country: Some("US".into()),
+            ..Default::default()
+        });
+        assert!(psap_summary(&c).contains("only the country is known (US)"));
+        c.location = Some(Location {
+            country: Some("US".into()),
+            address: Some("1 Main St, Redmond WA".into()),
+            lat: Some(47.6),
+            lon: Some(-122.1),
+            ..Default::default()
+        });
+        let full = psap_summary(&c);
+        assert!(full.contains("1 Main St, Redmond WA"), "{full}");
+        assert!(full.contains("Coordinates: 47.60000, -122.10000"), "{full}");
+        c.test = true;
+        assert!(psap_summary(&c).starts_with("TEST CALL (933)"));
+    }
 }

@@ -56,7 +56,10 @@ impl Shell {
             &self.title,
             html! {
                 p #outcome role="status" aria-live="polite" {}
-                div #view data-src=(self.src) data-refresh=[self.refresh_ms] aria-live="polite" {
+                // No `aria-live` here: a screen reader would read the whole
+                // board out at every refresh; what an action did is said in
+                // #outcome.
+                div #view data-src=(self.src) data-refresh=[self.refresh_ms] {
                     p.quiet { "Loading…" }
                 }
             },

@@ -173,7 +173,7 @@ fn editor(family: &TemplateFamily, preview: Markup) -> Markup {
             }
             button type="submit" { "Save as version " (family.version + 1) }
         }
-        section #preview aria-live="polite" { (preview) }
+        section #preview { (preview) }
     }
 }
 
