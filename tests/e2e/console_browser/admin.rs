@@ -65,6 +65,22 @@ async fn the_admin_edits_the_template_with_the_preview_and_the_next_alert_uses_i
         "{}",
         mails[0].subject
     );
+    // The language of recipients who name none (after the alert: an
+    // e-mail recipient without one would now get Spanish).
+    r.c()
+        .find(fantoccini::Locator::Css("#default-locale"))
+        .await
+        .expect("the locale's select")
+        .select_by_value("es")
+        .await
+        .expect("chosen");
+    r.click("form[data-api$='default-locale'] button").await;
+    r.wait_for("set", "#outcome", "now get es").await;
+    assert_eq!(
+        r.l.store.tenant_locale().await.expect("read"),
+        Some(Locale::Es)
+    );
+
     r.close().await;
 }
 

@@ -171,6 +171,7 @@ impl ConsoleApp {
             Action::AddNumbers => self.add_numbers(form).await,
             Action::PreviewTemplate => self.preview_template(form).await,
             Action::SaveTemplate => self.save_template(form).await,
+            Action::SetDefaultLocale => self.set_default_locale(form).await,
             Action::SaveAgent => self.save_agent(form).await,
             Action::SaveEscalation => self.save_escalation(form).await,
             Action::ReplayDeadLetter => self.replay_dead_letter(&user, form).await,
@@ -185,6 +186,7 @@ enum Action {
     AddNumbers,
     PreviewTemplate,
     SaveTemplate,
+    SetDefaultLocale,
     SaveAgent,
     SaveEscalation,
     ReplayDeadLetter,
@@ -197,6 +199,7 @@ impl Action {
             ["pools", "add"] => Action::AddNumbers,
             ["template", "preview"] => Action::PreviewTemplate,
             ["template", "save"] => Action::SaveTemplate,
+            ["template", "default-locale"] => Action::SetDefaultLocale,
             ["agents", "save"] => Action::SaveAgent,
             ["escalation", "save"] => Action::SaveEscalation,
             ["dead-letters", "replay"] => Action::ReplayDeadLetter,
@@ -217,7 +220,9 @@ impl Action {
         match self {
             Action::Acknowledge(_) => "acknowledge",
             Action::AddNumbers => "add pool numbers",
-            Action::PreviewTemplate | Action::SaveTemplate => "change the template",
+            Action::PreviewTemplate | Action::SaveTemplate | Action::SetDefaultLocale => {
+                "change the template"
+            }
             Action::SaveAgent => "change an agent",
             Action::SaveEscalation => "change the escalation policy",
             Action::ReplayDeadLetter => "replay a dead letter",

@@ -26,12 +26,39 @@ impl ConsoleApp {
                 Err(e) => return bad_input(format!("locale: {e}")),
             },
         };
-        match self.ports.templates.current_family(locale).await {
-            Ok(stored) => {
+        let templates = &self.ports.templates;
+        match (
+            templates.current_family(locale).await,
+            templates.tenant_locale().await,
+        ) {
+            (Ok(stored), Ok(default)) => {
                 let family = stored.unwrap_or_else(|| TemplateFamily::builtin(locale));
                 let preview = self.preview(&family, MessageKind::Alert);
-                fragment(editor(&family, preview))
+                fragment(html! {
+                    (default_locale_form(default))
+                    (editor(&family, preview))
+                })
             }
+            (Err(e), _) | (_, Err(e)) => unavailable(&e),
+        }
+    }
+
+    /// `POST /console/api/template/default-locale`: the language of a
+    /// recipient who names none (`lifeline template default-locale --set`).
+    pub(crate) async fn set_default_locale(&self, form: &Form) -> Response<String> {
+        let locale: Locale = match form.get("locale").parse() {
+            Ok(l) => l,
+            Err(e) => return bad_input(format!("locale: {e}")),
+        };
+        match self
+            .ports
+            .templates
+            .set_tenant_locale(locale, self.clock.now())
+            .await
+        {
+            Ok(()) => done(&format!(
+                "Recipients without a language of their own now get {locale}."
+            )),
             Err(e) => unavailable(&e),
         }
     }
@@ -131,6 +158,24 @@ fn family_of(form: &Form, version: u64) -> Result<(TemplateFamily, MessageKind),
     let sources =
         PartKey::all().filter_map(|key| Some((key, form.raw(&key.name())?.replace("\r\n", "\n"))));
     Ok((TemplateFamily::with_sources(locale, version, sources), kind))
+}
+
+/// The tenant's default message locale, and the form that sets it.
+fn default_locale_form(default: Option<Locale>) -> Markup {
+    let current = default.unwrap_or(Locale::DEFAULT);
+    html! {
+        form data-api="/console/api/template/default-locale" {
+            p {
+                label for="default-locale" { "Language of recipients who name none" } " "
+                select #default-locale name="locale" {
+                    @for l in Locale::ALL { option value=(l) selected[l == current] { (l) } }
+                }
+                " "
+                button type="submit" { "Set" }
+                @if default.is_none() { " (not set: " (Locale::DEFAULT) ")" }
+            }
+        }
+    }
 }
 
 fn editor(family: &TemplateFamily, preview: Markup) -> Markup {

@@ -330,3 +330,32 @@ async fn an_incidents_page_has_its_timeline_and_a_summary_for_the_psap() {
     let r = send(&app, Method::GET, "/console/incidents/c-1", None, "").await;
     assert!(r.body().contains("data-src=\"/console/api/incidents/c-1\""));
 }
+
+#[tokio::test]
+async fn the_default_locale_is_set_as_the_cli_sets_it() {
+    let (app, _, store) = app_with_store().await;
+    let path = "/console/api/template/default-locale";
+    assert_eq!(
+        send(&app, Method::POST, path, desk(), "locale=fr")
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        send(&app, Method::POST, path, admin(), "locale=xx")
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(store.tenant_locale().await.unwrap(), None);
+    let r = send(&app, Method::POST, path, admin(), "locale=fr").await;
+    assert_eq!(r.status(), 200, "{}", r.body());
+    assert_eq!(store.tenant_locale().await.unwrap(), Some(Locale::Fr));
+    let page = send(&app, Method::GET, "/console/api/template", admin(), "").await;
+    assert!(
+        page.body()
+            .contains("<option value=\"fr\" selected>fr</option>"),
+        "{}",
+        page.body()
+    );
+}
