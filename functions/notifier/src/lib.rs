@@ -17,7 +17,7 @@ use lifeline_app::metrics::Metrics;
 use lifeline_app::ports::{
     AckLinks, AckStore, ChatSender, EmailSender, IncidentStore, NotifyStore, SmsSender,
 };
-use lifeline_app::service::notify::{AckLinking, Escalating, NotifyService};
+use lifeline_app::service::notify::{AckLinking, Escalating, NotifyService, StepKeeping};
 use lifeline_app::settings::Settings;
 use lifeline_domain::events::DomainEvent;
 use lifeline_domain::expiry::ScheduleInput;
@@ -73,6 +73,13 @@ impl<S: NotifyStore, E: EmailSender> Notifier<S, E> {
     pub fn with_timeline(mut self, incidents: Arc<dyn IncidentStore>, settings: &Settings) -> Self {
         let keep = lifeline_app::service::incident::retention(settings);
         self.service = self.service.with_timeline(incidents, keep);
+        self
+    }
+
+    /// Keeps each incident's steps: the follow-up at a call's end goes out
+    /// once (with or without escalation).
+    pub fn with_steps(mut self, keeping: StepKeeping) -> Self {
+        self.service = self.service.with_steps(keeping);
         self
     }
 

@@ -2,7 +2,7 @@
 
 use lifeline_app::clock::SystemClock;
 use lifeline_app::ports::{ChatSender, SmsSender};
-use lifeline_app::service::notify::Escalating;
+use lifeline_app::service::notify::{Escalating, StepKeeping};
 use lifeline_aws::dynamo::DynamoStore;
 use lifeline_aws::scheduler::{EventBridgeScheduler, SchedulerConfig};
 use lifeline_aws::sdk::{load_aws_config, ClientProfile};
@@ -36,6 +36,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     notifier = notifier
         .with_channels(Some(sms), chat(&config.settings))
         .with_timeline(store.clone(), &config.settings);
+    // Each incident's steps: the follow-up at a call's end, sent once.
+    notifier = notifier.with_steps(StepKeeping {
+        steps: store.clone(),
+        acks: store.clone(),
+    });
     // Escalation, when the template names this function as its target.
     if let Some(schedules) =
         SchedulerConfig::for_escalations(Mode::Lambda, |k| std::env::var(k).ok())?

@@ -272,7 +272,7 @@ settings! {
         about: "callback-lease: the schedules' dead-letter queue",
     }
     LIFELINE_ESCALATION_TARGET_ARN {
-        unset: Unset::Note("the notifier does not escalate (tier 1 only); a dummy locally"),
+        unset: Unset::Note("the notifier does not escalate (tier 1 only; the follow-up at the end still goes); a dummy locally"),
         shape: Shape::Described("a Lambda function ARN (the notifier's own)"),
         read_by: NOTIFIER_LOCAL,
         about: "notifier: what the escalation schedules invoke",

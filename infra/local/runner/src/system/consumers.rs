@@ -98,7 +98,11 @@ impl LocalSystem {
                 &self.config.settings,
             )
             .with_channels(sms, chat)
-            .with_timeline(store("notifier"), &self.config.settings);
+            .with_timeline(store("notifier"), &self.config.settings)
+            .with_steps(lifeline_app::service::notify::StepKeeping {
+                steps: store("notifier"),
+                acks: store("notifier"),
+            });
             if let Some(scheduler) = senders.escalations {
                 let steps = store("notifier");
                 notifier = notifier.with_escalation(lifeline_app::service::notify::Escalating {

@@ -17,8 +17,9 @@ use lifeline_domain::incident::{Entry, EntryDetail, EntryKind};
 use lifeline_domain::notification::{notification_data, MessageKind};
 
 use super::outcome::RetryLater;
-use super::service::{Escalating, NotifyService};
+use super::service::{NotifyService, StepKeeping};
 use super::step::StepSend;
+use crate::ports::LeaseScheduler;
 
 /// What a step's firing did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +40,11 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// Schedules the incident's first escalation step, once tier 1 is
     /// settled (again on a redelivery: the schedule is named by the step).
     pub(super) async fn schedule_first(&self, ctx: &NotifyContext) -> Result<(), RetryLater> {
-        let (Some(esc), Some(call)) = (&self.escalation, &ctx.call) else {
+        let (Some(schedules), Some(call)) = (&self.schedules, &ctx.call) else {
             return Ok(());
         };
         match first_step(&ctx.escalation.escalation_timing(), &state_of(call, false)) {
-            Ok(step) => self.schedule(esc, call, step).await,
+            Ok(step) => self.schedule(schedules.as_ref(), call, step).await,
             Err(_) => Ok(()), // a drill, or no tier after the first
         }
     }
@@ -54,7 +55,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         &self,
         firing: &EscalationFiring,
     ) -> Result<Escalated, RetryLater> {
-        let Some(esc) = &self.escalation else {
+        let (Some(esc), Some(schedules)) = (&self.steps, &self.schedules) else {
             return Ok(Escalated::NotConfigured);
         };
         let retry = |e: crate::ports::StoreError| RetryLater(e.to_string());
@@ -76,7 +77,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         let step = firing.step();
         let outcome = self.alert_step(esc, &ctx, call, firing).await?;
         if let Ok(next) = next_step(&timing, &state, step) {
-            self.schedule(esc, call, next).await?;
+            self.schedule(schedules.as_ref(), call, next).await?;
         }
         Ok(outcome)
     }
@@ -84,7 +85,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// Alerts `firing`'s tier, once.
     async fn alert_step(
         &self,
-        esc: &Escalating,
+        esc: &StepKeeping,
         ctx: &NotifyContext,
         call: &EmergencyCall,
         firing: &EscalationFiring,
@@ -145,7 +146,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// incident itself (the console acknowledges there).
     async fn acknowledged(
         &self,
-        esc: &Escalating,
+        esc: &StepKeeping,
         call: &EmergencyCall,
     ) -> Result<bool, RetryLater> {
         let acks = esc
@@ -169,12 +170,12 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
 
     async fn schedule(
         &self,
-        esc: &Escalating,
+        schedules: &dyn LeaseScheduler,
         call: &EmergencyCall,
         step: Step,
     ) -> Result<(), RetryLater> {
         let schedule = escalation_schedule(&call.call_id, &call.agent_id, step);
-        esc.schedules
+        schedules
             .upsert(&schedule)
             .await
             .map_err(|e| RetryLater(format!("escalation schedule: {e}")))?;

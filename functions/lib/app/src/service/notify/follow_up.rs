@@ -14,7 +14,7 @@ use lifeline_domain::types::{AgentId, CallId};
 
 use super::outcome::RetryLater;
 use super::recipients::Addressees;
-use super::service::{Escalating, NotifyService};
+use super::service::{NotifyService, StepKeeping};
 use super::step::StepSend;
 
 /// What a call's end did.
@@ -30,7 +30,7 @@ pub enum FollowedUp {
     AlreadyDone,
     /// No record, or it does not say the call ended.
     NoCall,
-    /// This notifier keeps no steps (no escalation configured).
+    /// This notifier keeps no steps.
     NotConfigured,
 }
 
@@ -41,7 +41,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
         call_id: &CallId,
         agent_id: &AgentId,
     ) -> Result<FollowedUp, RetryLater> {
-        let Some(esc) = &self.escalation else {
+        let Some(esc) = &self.steps else {
             return Ok(FollowedUp::NotConfigured);
         };
         let retry = |e: StoreError| RetryLater(e.to_string());
@@ -88,7 +88,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// none were kept (no links), tier 1 as the alert chose it.
     async fn reached(
         &self,
-        esc: &Escalating,
+        esc: &StepKeeping,
         ctx: &NotifyContext,
         call: &EmergencyCall,
     ) -> Result<Vec<Recipient>, RetryLater> {

@@ -35,4 +35,4 @@ pub use outcome::{Fallback, Notified, RetryLater, CALL_UNREADABLE};
 pub use recipients::PROFILE_RETRY_WINDOW;
 pub use rendering::compose_message;
 pub use sending::CHANNEL_NOT_CONFIGURED;
-pub use service::{AckLinking, Escalating, NotifyService};
+pub use service::{AckLinking, Escalating, NotifyService, StepKeeping};

@@ -45,8 +45,19 @@ pub struct NotifyService<S, E> {
     /// Each message's acknowledgement link, and where who was alerted is
     /// kept (none: messages go without links).
     pub(super) ack: Option<AckLinking>,
-    /// Schedules and alerts the escalation's tiers (none: tier 1 only).
-    pub(super) escalation: Option<Escalating>,
+    /// Where steps (the escalation's tiers, the follow-up) are claimed and
+    /// kept, and the acknowledgements (none: no follow-up, no escalation).
+    pub(super) steps: Option<StepKeeping>,
+    /// The escalation's schedules (none: tier 1 only).
+    pub(super) schedules: Option<Arc<dyn LeaseScheduler>>,
+}
+
+/// Where each step of an incident (an escalation tier, the follow-up) is
+/// claimed and kept, so it is sent once; and the acknowledgements.
+#[derive(Clone)]
+pub struct StepKeeping {
+    pub steps: Arc<dyn EscalationSteps>,
+    pub acks: Arc<dyn AckStore>,
 }
 
 /// What escalation needs beside the alerting: where steps are kept, the
@@ -80,7 +91,8 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
             window: LeasePolicy::default().window,
             misdial_under: chrono::Duration::seconds(10),
             ack: None,
-            escalation: None,
+            steps: None,
+            schedules: None,
         }
     }
 
@@ -100,7 +112,18 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
 
     /// Escalates incidents nobody acknowledged through the tenant's tiers.
     pub fn with_escalation(mut self, escalation: Escalating) -> Self {
-        self.escalation = Some(escalation);
+        self.steps = Some(StepKeeping {
+            steps: escalation.steps,
+            acks: escalation.acks,
+        });
+        self.schedules = Some(escalation.schedules);
+        self
+    }
+
+    /// Keeps steps: the follow-up at a call's end goes out once, with or
+    /// without escalation.
+    pub fn with_steps(mut self, keeping: StepKeeping) -> Self {
+        self.steps = Some(keeping);
         self
     }
 

@@ -12,7 +12,7 @@ use lifeline_domain::recipient::Recipient;
 
 use super::outcome::{tally, RetryLater};
 use super::rendering::message_in;
-use super::service::{Escalating, NotifyService};
+use super::service::{NotifyService, StepKeeping};
 
 /// How long one delivery holds a step (a round of sends takes seconds).
 const STEP_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
@@ -36,7 +36,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// `None` when the step is done. Held by another delivery: retry later.
     pub(super) async fn claim_step(
         &self,
-        esc: &Escalating,
+        esc: &StepKeeping,
         call: &EmergencyCall,
         key: StepKey,
     ) -> Result<Option<crate::ports::NotifyProgress>, RetryLater> {
@@ -60,7 +60,7 @@ impl<S: NotifyStore, E: EmailSender> NotifyService<S, E> {
     /// while any recipient is pending.
     pub(super) async fn send_step(
         &self,
-        esc: &Escalating,
+        esc: &StepKeeping,
         ctx: &NotifyContext,
         call: &EmergencyCall,
         step: StepSend<'_>,

@@ -105,3 +105,30 @@ async fn a_call_not_ended_on_its_record_has_no_follow_up() {
     r.notify().await.unwrap();
     assert_eq!(ended(&r).await, FollowedUp::NoCall);
 }
+
+/// The follow-up needs the steps kept, not escalation: a notifier without
+/// schedules still follows up, once; one keeping no steps says so.
+#[tokio::test]
+async fn the_follow_up_goes_out_once_without_escalation() {
+    use crate::service::notify::StepKeeping;
+    let plain = rig("");
+    let mut r = rig("");
+    r.service = r.service.with_steps(StepKeeping {
+        steps: r.store.clone(),
+        acks: r.store.clone(),
+    });
+    r.notify().await.unwrap();
+    end_after(&r, 120);
+    assert_eq!(
+        ended(&r).await,
+        FollowedUp::Sent {
+            sent: 1,
+            refused: 0
+        }
+    );
+    assert_eq!(ended(&r).await, FollowedUp::AlreadyDone);
+    assert_eq!(r.outbox.messages().len(), 2, "the alert and one follow-up");
+    plain.notify().await.unwrap();
+    end_after(&plain, 120);
+    assert_eq!(ended(&plain).await, FollowedUp::NotConfigured);
+}
