@@ -118,8 +118,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             lifeline_local::SDK_PREFIX,
             system.local_token().reveal()
         );
+        // The runner's own stage: its failure queues are the dead letters.
         let get = |k: &str| match k {
             console::dead_letters::LAMBDA_ENDPOINT_VAR => Some(invoke_api.clone()),
+            k if k == LIFELINE_STAGE.name => Some(stage.clone()),
             _ => std::env::var(k).ok(),
         };
         let admin = load_aws_config(ClientProfile::Admin).await;
