@@ -131,30 +131,21 @@ impl ConsoleApp {
 
     /// `GET /console/api/<view>`: a page's content, for who may see it.
     async fn view(&self, user: ConsoleUser, rest: &[&str], query: &Form) -> Response<String> {
-        let (needs, what) = match rest {
-            ["incidents", _] => (Needs::Desk, "see incidents"),
-            [slug] => match Page::from_slug(slug) {
-                Some(p) => (p.needs(), p.what()),
-                None => return not_found("this view"),
-            },
-            _ => return not_found("this view"),
+        let Some(view) = View::of(rest) else {
+            return not_found("this view");
         };
-        if !needs.allows(&user) {
-            return forbidden(what);
+        if !view.needs().allows(&user) {
+            return forbidden(view.what());
         }
-        match rest {
-            ["incidents", id] => self.incident_view(&percent_decoded(id)).await,
-            [slug] => match Page::from_slug(slug) {
-                Some(Page::Board) => self.board_view(&user).await,
-                Some(Page::Pools) => self.pools_view(query).await,
-                Some(Page::Agents) => self.agents_view().await,
-                Some(Page::Template) => self.template_view(query).await,
-                Some(Page::Escalation) => self.escalation_view().await,
-                Some(Page::Readiness) => self.readiness_view().await,
-                Some(Page::DeadLetters) => self.dead_letters_view(query).await,
-                None => not_found("this view"),
-            },
-            _ => not_found("this view"),
+        match view {
+            View::Incident(id) => self.incident_view(&id).await,
+            View::Page(Page::Board) => self.board_view(&user).await,
+            View::Page(Page::Pools) => self.pools_view(query).await,
+            View::Page(Page::Agents) => self.agents_view().await,
+            View::Page(Page::Template) => self.template_view(query).await,
+            View::Page(Page::Escalation) => self.escalation_view().await,
+            View::Page(Page::Readiness) => self.readiness_view().await,
+            View::Page(Page::DeadLetters) => self.dead_letters_view(query).await,
         }
     }
 
@@ -175,6 +166,37 @@ impl ConsoleApp {
             Action::SaveAgent => self.save_agent(form).await,
             Action::SaveEscalation => self.save_escalation(form).await,
             Action::ReplayDeadLetter => self.replay_dead_letter(&user, form).await,
+        }
+    }
+}
+
+/// What a `GET /console/api/…` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum View {
+    Incident(String),
+    Page(Page),
+}
+
+impl View {
+    fn of(rest: &[&str]) -> Option<View> {
+        match rest {
+            ["incidents", id] => Some(View::Incident(percent_decoded(id))),
+            [slug] => Page::from_slug(slug).map(View::Page),
+            _ => None,
+        }
+    }
+
+    fn needs(&self) -> Needs {
+        match self {
+            View::Incident(_) => Needs::Desk,
+            View::Page(p) => p.needs(),
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            View::Incident(_) => Page::Board.what(),
+            View::Page(p) => p.what(),
         }
     }
 }
